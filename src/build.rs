@@ -1,0 +1,103 @@
+//! `pressroom build`: render the site into a staging directory beside the
+//! output, then swap it into place, so a failed build never leaves a
+//! half-written site.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+
+use crate::content::Content;
+use crate::render::site::{self, Output, Summary};
+
+/// Marks a directory as made by `pressroom build` (so it may be replaced).
+pub const MARKER: &str = ".pressroom-build";
+
+/// Writes files under a directory, creating parents as needed.
+pub struct DirOutput {
+    pub root: PathBuf,
+}
+
+impl Output for DirOutput {
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&path, bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> io::Result<u64> {
+    let mut n = 0;
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type()?.is_dir() {
+            n += copy_dir(&src, &dst)?;
+        } else {
+            fs::copy(&src, &dst)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub out: PathBuf,
+    pub summary: Summary,
+    pub assets: u64,
+}
+
+/// Builds the site of `content` as seen at `now` into `out`.
+pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
+    if out.exists() {
+        let is_empty = fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !out.is_dir() || (!is_empty && !out.join(MARKER).exists()) {
+            bail!(
+                "refusing to replace {}: it exists and was not made by `pressroom build`. Choose another --out directory or remove it",
+                out.display()
+            );
+        }
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let result = (|| -> anyhow::Result<BuildReport> {
+        let output = DirOutput { root: staging.clone() };
+        let summary = site::render(content, now, &output).context("cannot write the site")?;
+        let assets_dir = content.config.releases_dir().join("assets");
+        let assets = if assets_dir.is_dir() {
+            copy_dir(&assets_dir, &staging.join("assets")).context("cannot copy releases/assets")?
+        } else {
+            0
+        };
+        fs::write(staging.join(MARKER), b"").context("cannot write the build marker")?;
+        Ok(BuildReport { out: out.to_path_buf(), summary, assets })
+    })();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if out.exists() {
+        fs::rename(out, &old).with_context(|| format!("cannot move the old {} aside", out.display()))?;
+    }
+    fs::rename(&staging, out).with_context(|| format!("cannot move the new site into {}", out.display()))?;
+    let _ = fs::remove_dir_all(&old);
+    Ok(report)
+}

@@ -1,0 +1,329 @@
+//! `pressroom.toml`: the site, the organisation, subscriber lists and delivery.
+//!
+//! Unknown keys are errors with a "did you mean" suggestion; every error names
+//! the file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
+use crate::lang::Lang;
+use crate::suggest;
+
+/// The configuration file name inside the pressroom root.
+pub const CONFIG_FILE: &str = "pressroom.toml";
+
+/// A text given once for every language, or per language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Localized {
+    Same(String),
+    PerLang(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text in `lang`, else in `fallback`, else any.
+    pub fn get(&self, lang: &Lang, fallback: &Lang) -> &str {
+        match self {
+            Localized::Same(s) => s,
+            Localized::PerLang(m) => m
+                .get(lang.as_str())
+                .or_else(|| m.get(fallback.as_str()))
+                .or_else(|| m.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+
+    fn missing_langs<'a>(&self, langs: &'a [Lang]) -> Vec<&'a Lang> {
+        match self {
+            Localized::Same(_) => vec![],
+            Localized::PerLang(m) => langs.iter().filter(|l| !m.contains_key(l.as_str())).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    site: RawSite,
+    organization: Organization,
+    #[serde(default)]
+    lists: BTreeMap<String, ListConfig>,
+    #[serde(default)]
+    delivery: DeliveryConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    base_url: String,
+    default_lang: Lang,
+    languages: Vec<Lang>,
+    timezone: String,
+    title: Localized,
+    description: Option<Localized>,
+    #[serde(default = "default_page_size")]
+    page_size: usize,
+    #[serde(default = "default_feed_items")]
+    feed_items: usize,
+}
+
+fn default_page_size() -> usize {
+    20
+}
+fn default_feed_items() -> usize {
+    50
+}
+
+/// The `[organization]` table: who publishes, and the "About" boilerplate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub name: Localized,
+    pub website: String,
+    pub phone: String,
+    pub email: String,
+    pub address: Localized,
+    pub about: Localized,
+}
+
+/// A `[lists.NAME]` table: a subscriber list that releases can be emailed to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListConfig {
+    pub title: Localized,
+    #[serde(default)]
+    pub description: Option<Localized>,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default = "yes")]
+    pub double_opt_in: bool,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The `[delivery]` table: how email leaves pressroom.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// `From:`; defaults to the organisation's name and email.
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
+}
+
+/// The `[site]` table, validated.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Always ends with `/`.
+    pub base_url: Url,
+    pub default_lang: Lang,
+    pub languages: Vec<Lang>,
+    pub timezone: Tz,
+    pub title: Localized,
+    pub description: Option<Localized>,
+    pub page_size: usize,
+    pub feed_items: usize,
+}
+
+impl Site {
+    /// The path part of `base_url`, e.g. `/` or `/press/`.
+    pub fn base_path(&self) -> &str {
+        self.base_url.path()
+    }
+    pub fn title(&self, lang: &Lang) -> &str {
+        self.title.get(lang, &self.default_lang)
+    }
+}
+
+/// A loaded, validated `pressroom.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub site: Site,
+    pub organization: Organization,
+    pub lists: BTreeMap<String, ListConfig>,
+    pub delivery: DeliveryConfig,
+}
+
+impl Config {
+    /// Reads `pressroom.toml` from `root`.
+    pub fn load(root: &Path) -> Result<Self, ConfigError> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing(path));
+            }
+            Err(e) => return Err(ConfigError::Io { path, source: e }),
+        };
+        Self::parse(root, &path, &text).map_err(ConfigError::Invalid)
+    }
+
+    /// Parses and validates the text of a configuration file (no I/O).
+    pub fn parse(root: &Path, path: &Path, text: &str) -> Result<Self, Diagnostics> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            Diagnostics(vec![Diagnostic::new(path, line, col, toml_message(&e))])
+        })?;
+        let mut diags = Diagnostics::default();
+        let at = |key: &str| key_position(text, key);
+        let mut err = |key: &str, msg: String| {
+            let (line, col) = at(key);
+            diags.push(Diagnostic::new(path, line, col, msg));
+        };
+
+        let mut base = raw.site.base_url.clone();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let base_url = match Url::parse(&base) {
+            Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Some(u),
+            Ok(_) => {
+                err("base_url", "site.base_url must be an http:// or https:// address".into());
+                None
+            }
+            Err(e) => {
+                err("base_url", format!("site.base_url is not a URL: {e}"));
+                None
+            }
+        };
+        let timezone: Option<Tz> = match raw.site.timezone.parse() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
+                let hint = suggest::closest(&raw.site.timezone, &names)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
+                err("timezone", format!("unknown time zone '{}'{hint}", raw.site.timezone));
+                None
+            }
+        };
+        if raw.site.languages.is_empty() {
+            err("languages", "site.languages must name at least one language".into());
+        }
+        if !raw.site.languages.contains(&raw.site.default_lang) {
+            err(
+                "default_lang",
+                format!(
+                    "site.default_lang '{}' is not one of site.languages",
+                    raw.site.default_lang
+                ),
+            );
+        }
+        if raw.site.page_size == 0 || raw.site.feed_items == 0 {
+            err("page_size", "site.page_size and site.feed_items must be at least 1".into());
+        }
+        let langs = &raw.site.languages;
+        for (key, value) in [
+            ("title", &raw.site.title),
+            ("about", &raw.organization.about),
+        ] {
+            for l in value.missing_langs(langs) {
+                err(key, format!("'{key}' has no text for language '{l}'"));
+            }
+        }
+        for (name, list) in &raw.lists {
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                err(
+                    &format!("lists.{name}"),
+                    format!("list name '{name}' may only contain letters, digits, '-' and '_'"),
+                );
+            }
+            if let Some(src) = &list.source {
+                if !root.join(src).is_file() {
+                    err("source", format!("lists.{name}.source: file '{src}' does not exist"));
+                }
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let (Some(base_url), Some(timezone)) = (base_url, timezone) else {
+            unreachable!("errors above were reported")
+        };
+        Ok(Config {
+            root: root.to_path_buf(),
+            site: Site {
+                base_url,
+                default_lang: raw.site.default_lang,
+                languages: raw.site.languages,
+                timezone,
+                title: raw.site.title,
+                description: raw.site.description,
+                page_size: raw.site.page_size,
+                feed_items: raw.site.feed_items,
+            },
+            organization: raw.organization,
+            lists: raw.lists,
+            delivery: raw.delivery,
+        })
+    }
+
+    pub fn releases_dir(&self) -> PathBuf {
+        self.root.join("releases")
+    }
+
+    /// Path relative to the root, for messages.
+    pub fn display_path<'a>(&self, p: &'a Path) -> &'a Path {
+        p.strip_prefix(&self.root).unwrap_or(p)
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "{} not found. Create one (see the configuration reference in README.md), or pass --root DIR to point at a pressroom directory.",
+        .0.display()
+    )]
+    Missing(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+/// Rewrites toml's "unknown field `x`, expected one of `a`, `b`" into a suggestion.
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((field, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .collect();
+            return suggest::unknown_field_message("key", field, &candidates);
+        }
+    }
+    msg
+}
+
+/// Line and column of `key = …` (the last dotted part) or of a `[table]` header.
+fn key_position(text: &str, key: &str) -> (usize, usize) {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with(&format!("[{key}]")) {
+            return (i + 1, indent + 1);
+        }
+        if let Some(rest) = trimmed.strip_prefix(last) {
+            if rest.trim_start().starts_with('=') || rest.starts_with('.') {
+                return (i + 1, indent + 1);
+            }
+        }
+    }
+    (1, 1)
+}

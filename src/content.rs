@@ -1,0 +1,199 @@
+//! Loading a pressroom: the configuration and every release, with the checks
+//! that span files (duplicate slugs, duplicate language versions).
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::Lang;
+use crate::release::{self, Release};
+
+/// A loaded pressroom: configuration and all releases (drafts and embargoed included).
+#[derive(Debug)]
+pub struct Content {
+    pub config: Config,
+    /// Sorted newest first, ties broken by slug and language.
+    pub releases: Vec<Release>,
+}
+
+/// Why content could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Content(Diagnostics),
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// True for a relative path that stays inside its directory.
+fn is_inside(rel: &str) -> bool {
+    Path::new(rel)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+impl Content {
+    /// Loads `pressroom.toml` and every `releases/*.md` under `root`.
+    pub fn load(root: &Path) -> Result<Self, LoadError> {
+        let config = Config::load(root)?;
+        let dir = config.releases_dir();
+        let mut files = vec![];
+        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io { path: dir.clone(), source: e })?;
+        for entry in entries {
+            let entry = entry.map_err(|e| LoadError::Io { path: dir.clone(), source: e })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if is_file && name.ends_with(".md") && !name.starts_with(['_', '.']) && name != "README.md" {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        let exists = |rel: &str| is_inside(rel) && dir.join(rel).is_file();
+        let results: Vec<Result<Release, Vec<Diagnostic>>> = files
+            .par_iter()
+            .map(|path| {
+                let display = config.display_path(path);
+                let text = std::fs::read(path).map_err(|e| {
+                    vec![Diagnostic::new(display, 1, 1, format!("cannot read file: {e}"))]
+                })?;
+                let text = String::from_utf8(text).map_err(|e| {
+                    vec![Diagnostic::new(
+                        display,
+                        1,
+                        1,
+                        format!("file is not UTF-8 text (byte {}); save it as UTF-8", e.utf8_error().valid_up_to()),
+                    )]
+                })?;
+                let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                release::parse(display, &name, &text, &config, &exists)
+            })
+            .collect();
+        let mut diags = Diagnostics::default();
+        let mut releases = vec![];
+        for r in results {
+            match r {
+                Ok(rel) => releases.push(rel),
+                Err(ds) => ds.into_iter().for_each(|d| diags.push(d)),
+            }
+        }
+        cross_checks(&releases, &mut diags);
+        if !diags.is_empty() {
+            diags.sort();
+            return Err(LoadError::Content(diags));
+        }
+        releases.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.slug.cmp(&b.slug))
+                .then_with(|| a.lang.cmp(&b.lang))
+        });
+        Ok(Content { config, releases })
+    }
+
+    /// Releases on the website at `now` (published, `web` not false), newest first.
+    pub fn on_web(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Release> {
+        self.releases.iter().filter(move |r| r.web && r.is_published(now))
+    }
+
+    /// The published web versions of `release` in other languages.
+    pub fn translations<'a>(&'a self, release: &'a Release, now: DateTime<Utc>) -> Vec<&'a Release> {
+        let Some(key) = &release.translation_key else {
+            return vec![];
+        };
+        let mut v: Vec<&Release> = self
+            .on_web(now)
+            .filter(|r| r.translation_key.as_ref() == Some(key) && r.lang != release.lang)
+            .collect();
+        let order = |l: &Lang| self.config.site.languages.iter().position(|x| x == l);
+        v.sort_by_key(|r| order(&r.lang));
+        v
+    }
+
+    /// Finds a release by file path, slug or translation key; `lang` picks the
+    /// language version (default: the site's default language, else any).
+    pub fn find(&self, key: &str, lang: Option<&Lang>) -> Result<&Release, String> {
+        let as_path = Path::new(key);
+        let by_path: Vec<&Release> = self
+            .releases
+            .iter()
+            .filter(|r| {
+                let full = self.config.root.join(&r.path);
+                r.path == as_path || full == as_path || as_path.canonicalize().ok() == full.canonicalize().ok()
+            })
+            .collect();
+        if let Some(r) = by_path.first() {
+            return match lang {
+                Some(l) if *l != r.lang => Err(format!(
+                    "{} is the '{}' version; drop --lang or name the '{l}' file",
+                    r.path.display(),
+                    r.lang
+                )),
+                _ => Ok(r),
+            };
+        }
+        let matches: Vec<&Release> = self
+            .releases
+            .iter()
+            .filter(|r| r.slug.as_str() == key || r.translation_key.as_deref() == Some(key))
+            .collect();
+        if matches.is_empty() {
+            return Err(format!(
+                "no release '{key}': give a file path, a slug or a translation_key (see `pressroom check`)"
+            ));
+        }
+        let want = lang.unwrap_or(&self.config.site.default_lang);
+        if let Some(r) = matches.iter().find(|r| &r.lang == want) {
+            return Ok(r);
+        }
+        if let Some(l) = lang {
+            let have: Vec<&str> = matches.iter().map(|r| r.lang.as_str()).collect();
+            return Err(format!("release '{key}' has no '{l}' version (it has: {})", have.join(", ")));
+        }
+        Ok(matches[0])
+    }
+}
+
+fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
+    let mut by_slug: HashMap<(&Lang, &str), &Release> = HashMap::new();
+    let mut by_key: HashMap<(&Lang, &str), &Release> = HashMap::new();
+    let mut sorted: Vec<&Release> = releases.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for r in sorted {
+        if let Some(first) = by_slug.insert((&r.lang, r.slug.as_str()), r) {
+            diags.push(Diagnostic::new(
+                &r.path,
+                1,
+                1,
+                format!(
+                    "slug '{}' in language '{}' is already used by {}; give one of them another 'slug'",
+                    r.slug,
+                    r.lang,
+                    first.path.display()
+                ),
+            ));
+        }
+        if let Some(key) = &r.translation_key {
+            if let Some(first) = by_key.insert((&r.lang, key.as_str()), r) {
+                diags.push(Diagnostic::new(
+                    &r.path,
+                    1,
+                    1,
+                    format!(
+                        "translation_key '{key}' already has a '{}' version: {}",
+                        r.lang,
+                        first.path.display()
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! pressroom: press releases and newsletters for public organisations.
+//!
+//! Markdown releases with YAML front matter (in `releases/`) become a static,
+//! accessible, multilingual pressroom website, RSS feeds and ready-to-send
+//! email bodies. The binary in `main.rs` is a thin layer over this library.
+
+pub mod build;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod i18n;
+pub mod lang;
+pub mod markdown;
+pub mod new_release;
+pub mod preview;
+pub mod release;
+pub mod render;
+pub mod suggest;
+pub mod time;

@@ -1,0 +1,388 @@
+//! Markdown: one entry point for HTML (links rewritten, raw HTML sanitised by
+//! an allow-list) and one for plain text (links as `text (url)`), both from the
+//! same Markdown source.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use url::Url;
+
+/// How relative links (`assets/report.pdf`, `/fi/`) are written.
+#[derive(Debug, Clone, Copy)]
+pub enum Links<'a> {
+    /// Root-relative, under the site's base path (web pages).
+    Site(&'a str),
+    /// Absolute, under the base URL (feeds and email).
+    Absolute(&'a Url),
+}
+
+impl Links<'_> {
+    /// Rewrites a link destination found in a release.
+    pub fn rewrite(&self, dest: &str) -> String {
+        if !is_local(dest) {
+            return dest.to_string();
+        }
+        match self {
+            Links::Site(base_path) => match dest.strip_prefix('/') {
+                Some(_) => dest.to_string(),
+                None => format!("{base_path}{dest}"),
+            },
+            Links::Absolute(base) => {
+                let rel = dest.strip_prefix('/').map_or(dest.to_string(), |_| {
+                    // Root-relative: resolve against the origin, not the base path.
+                    dest.to_string()
+                });
+                base.join(&rel).map_or_else(|_| dest.to_string(), |u| u.to_string())
+            }
+        }
+    }
+}
+
+/// A link that points into the pressroom itself (no scheme, not a fragment).
+pub fn is_local(dest: &str) -> bool {
+    !(dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || dest.contains(':'))
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tag_attributes("td", ["colspan", "rowspan"]);
+    b.add_tag_attributes("th", ["colspan", "rowspan", "scope"]);
+    b.add_generic_attributes(["lang"]);
+    b
+});
+
+/// Sanitises HTML against the allow-list (no script, style, iframe or event handlers).
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// Renders Markdown to sanitised HTML. A `#` heading becomes `<h2>`, since the
+/// release title is the page's only `<h1>`.
+pub fn to_html(md: &str, links: Links<'_>) -> String {
+    let events = Parser::new_ext(md, options()).map(|ev| match ev {
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::from(links.rewrite(&dest_url)),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::from(links.rewrite(&dest_url)),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Heading { level: HeadingLevel::H1, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level: HeadingLevel::H2, id, classes, attrs })
+        }
+        Event::End(TagEnd::Heading(HeadingLevel::H1)) => Event::End(TagEnd::Heading(HeadingLevel::H2)),
+        other => other,
+    });
+    let mut html = String::with_capacity(md.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+    sanitize(&html)
+}
+
+/// The plain text of the first paragraph (a lead when the release has no `summary`).
+pub fn first_paragraph(md: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for ev in Parser::new_ext(md, options()) {
+        match ev {
+            Event::Start(Tag::Paragraph) => inside = true,
+            Event::End(TagEnd::Paragraph) if inside => break,
+            Event::Text(t) | Event::Code(t) if inside => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if inside => out.push(' '),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Every local link and image destination with its byte offset in `md`.
+pub fn local_links(md: &str) -> Vec<(String, usize)> {
+    Parser::new_ext(md, options())
+        .into_offset_iter()
+        .filter_map(|(ev, range)| match ev {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if is_local(&dest_url) =>
+            {
+                Some((dest_url.to_string(), range.start))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Renders Markdown as plain text for the text part of an email.
+pub fn to_text(md: &str, links: Links<'_>) -> String {
+    let mut w = TextWriter::default();
+    for ev in Parser::new_ext(md, options()) {
+        w.event(ev, links);
+    }
+    let mut out = w.finish();
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}
+
+#[derive(Default)]
+struct TextWriter {
+    /// A stack of buffers: block quotes and headings are written into their
+    /// own buffer and post-processed when they end.
+    bufs: Vec<String>,
+    lists: Vec<Option<u64>>,
+    links: Vec<String>,
+    link_text_start: Vec<usize>,
+    in_code_block: bool,
+    in_image: usize,
+}
+
+impl TextWriter {
+    fn out(&mut self) -> &mut String {
+        if self.bufs.is_empty() {
+            self.bufs.push(String::new());
+        }
+        self.bufs.last_mut().expect("a buffer exists")
+    }
+
+    fn blank_line(&mut self) {
+        let out = self.out();
+        if out.is_empty() {
+            return;
+        }
+        while !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+    }
+
+    fn event(&mut self, ev: Event<'_>, links: Links<'_>) {
+        match ev {
+            Event::Start(tag) => self.start(tag, links),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) => {
+                if self.in_code_block {
+                    for line in t.lines() {
+                        let out = self.out();
+                        out.push_str("    ");
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                } else {
+                    self.out().push_str(&t);
+                }
+            }
+            Event::Code(t) => self.out().push_str(&t),
+            Event::SoftBreak => self.out().push(' '),
+            Event::HardBreak => self.out().push('\n'),
+            Event::Rule => {
+                self.blank_line();
+                self.out().push_str("----\n\n");
+            }
+            Event::FootnoteReference(name) => {
+                let s = format!("[{name}]");
+                self.out().push_str(&s);
+            }
+            Event::TaskListMarker(done) => self.out().push_str(if done { "[x] " } else { "[ ] " }),
+            // Raw HTML has no text form; the words inside inline tags still arrive as text.
+            Event::Html(_) | Event::InlineHtml(_) => {}
+            Event::InlineMath(t) | Event::DisplayMath(t) => self.out().push_str(&t),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, links: Links<'_>) {
+        match tag {
+            Tag::Paragraph => {}
+            Tag::Heading { .. } | Tag::BlockQuote(_) => {
+                self.blank_line();
+                self.bufs.push(String::new());
+            }
+            Tag::CodeBlock(_) => {
+                self.blank_line();
+                self.in_code_block = true;
+            }
+            Tag::List(start) => {
+                if self.lists.is_empty() {
+                    self.blank_line();
+                } else if !self.out().ends_with('\n') {
+                    self.out().push('\n');
+                }
+                self.lists.push(start);
+            }
+            Tag::Item => {
+                let depth = self.lists.len().saturating_sub(1);
+                let marker = match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        let m = format!("{n}. ");
+                        *n += 1;
+                        m
+                    }
+                    _ => "- ".to_string(),
+                };
+                let indent = "   ".repeat(depth);
+                let out = self.out();
+                out.push_str(&indent);
+                out.push_str(&marker);
+            }
+            Tag::Link { dest_url, .. } => {
+                self.links.push(links.rewrite(&dest_url));
+                let len = self.out().len();
+                self.link_text_start.push(len);
+            }
+            Tag::Image { dest_url, .. } => {
+                self.in_image += 1;
+                self.links.push(links.rewrite(&dest_url));
+                let len = self.out().len();
+                self.link_text_start.push(len);
+            }
+            Tag::Table(_) => self.blank_line(),
+            Tag::TableCell => {
+                let out = self.out();
+                if !out.ends_with('\n') && !out.is_empty() && !out.ends_with("\n\n") {
+                    out.push_str(" | ");
+                }
+            }
+            Tag::FootnoteDefinition(name) => {
+                self.blank_line();
+                let s = format!("[{name}] ");
+                self.out().push_str(&s);
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph => {
+                if self.lists.is_empty() {
+                    self.blank_line();
+                }
+            }
+            TagEnd::Heading(level) => {
+                let text = self.bufs.pop().unwrap_or_default();
+                let underline = match level {
+                    HeadingLevel::H1 | HeadingLevel::H2 => '=',
+                    _ => '-',
+                };
+                let width = text.chars().count();
+                let out = self.out();
+                out.push_str(&text);
+                out.push('\n');
+                out.extend(std::iter::repeat_n(underline, width));
+                out.push_str("\n\n");
+            }
+            TagEnd::BlockQuote(_) => {
+                let text = self.bufs.pop().unwrap_or_default();
+                let quoted: String = text
+                    .trim_end()
+                    .lines()
+                    .map(|l| if l.is_empty() { ">\n".to_string() } else { format!("> {l}\n") })
+                    .collect();
+                let out = self.out();
+                out.push_str(&quoted);
+                out.push('\n');
+            }
+            TagEnd::CodeBlock => {
+                self.in_code_block = false;
+                self.blank_line();
+            }
+            TagEnd::List(_) => {
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.blank_line();
+                }
+            }
+            TagEnd::Item => {
+                let out = self.out();
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            TagEnd::Link | TagEnd::Image => {
+                if matches!(tag, TagEnd::Image) {
+                    self.in_image = self.in_image.saturating_sub(1);
+                }
+                let url = self.links.pop().unwrap_or_default();
+                let start = self.link_text_start.pop().unwrap_or(0);
+                let out = self.out();
+                let text = out.get(start..).unwrap_or("").to_string();
+                let bare = url.strip_prefix("mailto:").unwrap_or(&url);
+                if !url.is_empty() && text != url && text != bare {
+                    out.push_str(&format!(" ({url})"));
+                }
+            }
+            TagEnd::TableHead | TagEnd::TableRow => self.out().push('\n'),
+            TagEnd::Table => self.blank_line(),
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> String {
+        while self.bufs.len() > 1 {
+            let top = self.bufs.pop().unwrap_or_default();
+            self.out().push_str(&top);
+        }
+        self.bufs.pop().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://press.example.org/").unwrap()
+    }
+
+    #[test]
+    fn script_style_iframe_and_event_handlers_are_removed() {
+        let md = "Hi <script>alert(1)</script><iframe src=x></iframe><b onclick=\"x()\">bold</b>\n\n<style>p{}</style>";
+        let html = to_html(md, Links::Site("/"));
+        assert!(!html.contains("script") && !html.contains("iframe"), "{html}");
+        assert!(!html.contains("onclick") && !html.contains("<style"), "{html}");
+        assert!(html.contains("<b>bold</b>"), "{html}");
+    }
+
+    #[test]
+    fn relative_links_become_site_or_absolute_urls() {
+        let md = "[report](assets/report.pdf) and [web](https://example.org/)";
+        assert!(to_html(md, Links::Site("/press/")).contains("href=\"/press/assets/report.pdf\""));
+        let b = base();
+        assert!(
+            to_html(md, Links::Absolute(&b))
+                .contains("href=\"https://press.example.org/assets/report.pdf\"")
+        );
+    }
+
+    #[test]
+    fn text_keeps_links_as_text_and_url() {
+        let b = base();
+        let text = to_text(
+            "# Heading\n\nRead [the plan](assets/plan.pdf) or <https://example.org/>.\n\n- one\n- two\n\n> quoted\n",
+            Links::Absolute(&b),
+        );
+        assert_eq!(
+            text,
+            "Heading\n=======\n\nRead the plan (https://press.example.org/assets/plan.pdf) or https://example.org/.\n\n- one\n- two\n\n> quoted\n"
+        );
+    }
+
+    #[test]
+    fn level_one_headings_are_demoted_below_the_title() {
+        assert_eq!(to_html("# A", Links::Site("/")).trim(), "<h2>A</h2>");
+    }
+
+    #[test]
+    fn first_paragraph_is_plain_text() {
+        assert_eq!(first_paragraph("## H\n\nThe *lead* text\ngoes on.\n\nMore."), "The lead text goes on.");
+    }
+}

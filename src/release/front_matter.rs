@@ -1,0 +1,408 @@
+//! Front matter: split the `---` fences, read the YAML, check every field and
+//! report every problem with its line and column. No I/O.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
+
+use super::file_name::FileName;
+use super::slug::{Slug, slugify};
+use super::yaml_pos::Locator;
+use super::{Attachment, Contact, Image, Release, Tag};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::lang::Lang;
+use crate::suggest;
+use crate::time::parse_publish_time;
+
+/// Every front-matter field, in the order the reference lists them.
+pub const FIELDS: &[&str] = &[
+    "title",
+    "date",
+    "updated",
+    "lang",
+    "slug",
+    "translation_key",
+    "summary",
+    "tags",
+    "lists",
+    "contacts",
+    "image",
+    "attachments",
+    "draft",
+    "web",
+    "email",
+];
+const CONTACT_FIELDS: &[&str] = &["name", "role", "phone", "email"];
+const IMAGE_FIELDS: &[&str] = &["src", "alt"];
+const ATTACHMENT_FIELDS: &[&str] = &["title", "src"];
+
+/// Splits `---\nYAML\n---\nbody`; returns (yaml, body, 1-based body line).
+fn split(text: &str) -> Option<(&str, &str, usize)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            let body_line = 2 + yaml.lines().count() + 1;
+            return Some((yaml, body, body_line));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    loc: Locator<'a>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    /// Reports at a front-matter position (front matter starts on file line 2).
+    fn at(&mut self, (line, col): (usize, usize), msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(self.path, line + 1, col, msg));
+    }
+    fn key(&mut self, key: &str, msg: impl Into<String>) {
+        let pos = self.loc.key(key);
+        self.at(pos, msg);
+    }
+
+    fn field<T: DeserializeOwned>(&mut self, map: &Mapping, key: &str, what: &str) -> Option<T> {
+        let v = map.get(key)?;
+        match serde_yaml::from_value::<T>(v.clone()) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                self.key(key, format!("field '{key}' must be {what}"));
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, map: &Mapping, key: &str) -> Option<String> {
+        if !map.contains_key(key) {
+            self.at((0, 1), format!("missing required field '{key}'"));
+            return None;
+        }
+        let s: String = self.field(map, key, "text")?;
+        if s.trim().is_empty() {
+            self.key(key, format!("field '{key}' is empty"));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// Checks the keys of a nested mapping, then deserialises it.
+    fn object<T: DeserializeOwned>(
+        &mut self,
+        value: &Value,
+        parent: &str,
+        index: Option<usize>,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Option<T> {
+        let what = match index {
+            Some(i) => format!("{parent}[{i}]"),
+            None => parent.to_string(),
+        };
+        let Value::Mapping(m) = value else {
+            let pos = self.loc.nested(parent, index, None);
+            self.at(pos, format!("'{what}' must be a mapping with the fields {}", allowed.join(", ")));
+            return None;
+        };
+        let mut ok = true;
+        for k in m.keys() {
+            let name = k.as_str().unwrap_or("?");
+            if !allowed.contains(&name) {
+                let pos = self.loc.nested(parent, index, Some(name));
+                self.at(pos, format!("in '{what}': {}", suggest::unknown_field_message("field", name, allowed)));
+                ok = false;
+            }
+        }
+        for r in required {
+            let present = m
+                .get(*r)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.trim().is_empty());
+            if !present {
+                let pos = self.loc.nested(parent, index, Some(r));
+                let msg = if (*r == "alt") && parent == "image" {
+                    "image has no 'alt' text: describe the picture for people who cannot see it".to_string()
+                } else {
+                    format!("'{what}' is missing the field '{r}'")
+                };
+                self.at(pos, msg);
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        match serde_yaml::from_value(value.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let pos = self.loc.nested(parent, index, None);
+                self.at(pos, format!("'{what}': {e}"));
+                None
+            }
+        }
+    }
+
+    fn objects<T: DeserializeOwned>(
+        &mut self,
+        map: &Mapping,
+        key: &str,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Vec<T> {
+        match map.get(key) {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| self.object(v, key, Some(i), allowed, required))
+                .collect(),
+            Some(_) => {
+                self.key(key, format!("field '{key}' must be a list"));
+                vec![]
+            }
+        }
+    }
+
+    fn strings(&mut self, map: &Mapping, key: &str) -> Vec<String> {
+        match map.get(key) {
+            None | Some(Value::Null) => vec![],
+            // "a, b" is accepted as a list too.
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            Some(_) => self
+                .field::<Vec<String>>(map, key, "a list of words")
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Parses the text of a release file. `display_path` is used in messages;
+/// `file_name` is the bare name (`2026-11-20-x.fi.md`); `exists` tells whether
+/// a path relative to `releases/` names a file (links, images, attachments).
+pub fn parse(
+    display_path: &Path,
+    file_name: &str,
+    text: &str,
+    config: &Config,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Release, Vec<Diagnostic>> {
+    let fail = |line, col, msg: String| Err(vec![Diagnostic::new(display_path, line, col, msg)]);
+    let names = match FileName::parse(file_name) {
+        Ok(n) => Some(n),
+        Err(e) => return fail(1, 1, e),
+    };
+    let Some((yaml, body, body_line)) = split(text) else {
+        return fail(
+            1,
+            1,
+            "no front matter: a release starts with a line '---', YAML fields (title, date, …), and another '---'".into(),
+        );
+    };
+    let value: Value = match serde_yaml::from_str(yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e.location().map_or((1, 1), |l| (l.line() + 1, l.column()));
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            return fail(line, col, format!("front matter is not valid YAML: {msg}"));
+        }
+    };
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => return fail(1, 1, "front matter is empty: add at least 'title' and 'date'".into()),
+        _ => return fail(2, 1, "front matter must be 'field: value' lines".into()),
+    };
+    let mut cx = Ctx { path: display_path, loc: Locator::new(yaml), diags: vec![] };
+
+    for k in map.keys() {
+        match k.as_str() {
+            Some(name) if FIELDS.contains(&name) => {}
+            Some(name) => {
+                let msg = suggest::unknown_field_message("field", name, FIELDS);
+                cx.key(name, msg);
+            }
+            None => cx.at((1, 1), "field names must be text"),
+        }
+    }
+
+    let site = &config.site;
+    let tz = site.timezone;
+    let title = cx.required_string(&map, "title");
+    let date = cx.required_string(&map, "date").and_then(|s| match parse_publish_time(&s, tz) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            cx.key("date", format!("bad 'date': {e}"));
+            None
+        }
+    });
+    let updated = cx.field::<String>(&map, "updated", "a date").and_then(|s| {
+        parse_publish_time(&s, tz)
+            .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
+            .ok()
+    });
+    if let (Some(d), Some(u)) = (date, updated) {
+        if u < d {
+            cx.key("updated", "'updated' is earlier than 'date'");
+        }
+    }
+
+    let names = names.expect("file name parsed above");
+    let lang = match cx.field::<String>(&map, "lang", "a language code") {
+        Some(s) => match Lang::parse(&s) {
+            Ok(l) => {
+                if let Some(fl) = &names.lang {
+                    if *fl != l {
+                        cx.key("lang", format!("'lang: {l}' contradicts the file name, which says '{fl}'"));
+                    }
+                }
+                Some(l)
+            }
+            Err(e) => {
+                cx.key("lang", e);
+                None
+            }
+        },
+        None => {
+            if names.lang.is_none() {
+                cx.at((0, 1), "no language: name the file *.LANG.md (e.g. .fi.md) or add 'lang: fi'");
+            }
+            names.lang.clone()
+        }
+    };
+    if let Some(l) = &lang {
+        if !site.languages.contains(l) {
+            let langs: Vec<&str> = site.languages.iter().map(Lang::as_str).collect();
+            let msg = format!(
+                "language '{l}' is not one of the site's languages ({}) in pressroom.toml",
+                langs.join(", ")
+            );
+            if map.contains_key("lang") {
+                cx.key("lang", msg);
+            } else {
+                cx.diags.push(Diagnostic::new(display_path, 1, 1, msg));
+            }
+        }
+    }
+
+    let slug = match cx.field::<String>(&map, "slug", "text") {
+        Some(s) => Slug::parse(&s).map_err(|e| cx.key("slug", e)).ok(),
+        None => Some(names.slug.clone()),
+    };
+    let translation_key = cx.field::<String>(&map, "translation_key", "text");
+    let summary = cx.field::<String>(&map, "summary", "text");
+    let tags = cx
+        .strings(&map, "tags")
+        .into_iter()
+        .map(|name| Tag { slug: slugify(&name), name })
+        .collect();
+    let lists = cx.strings(&map, "lists");
+    for l in &lists {
+        if !config.lists.contains_key(l) {
+            let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
+            let hint = match suggest::closest(l, &known) {
+                Some(s) => format!(" (did you mean '{s}'?)"),
+                None if known.is_empty() => " (declare it as [lists.NAME] in pressroom.toml)".into(),
+                None => format!(" (declared lists: {})", known.join(", ")),
+            };
+            cx.key("lists", format!("unknown list '{l}'{hint}"));
+        }
+    }
+    let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
+    let image: Option<Image> = match map.get("image") {
+        None | Some(Value::Null) => None,
+        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_FIELDS),
+    };
+    let attachments: Vec<Attachment> = cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
+    let draft = cx.field::<bool>(&map, "draft", "true or false").unwrap_or(false);
+    let web = cx.field::<bool>(&map, "web", "true or false").unwrap_or(true);
+    let email = cx.field::<bool>(&map, "email", "true or false").unwrap_or(true);
+    if let Some(img) = &image {
+        if crate::markdown::is_local(&img.src) && !exists(&img.src) {
+            let pos = cx.loc.nested("image", None, Some("src"));
+            cx.at(pos, format!("image file 'releases/{}' does not exist", img.src));
+        }
+    }
+    for (i, a) in attachments.iter().enumerate() {
+        if !crate::markdown::is_local(&a.src) {
+            let pos = cx.loc.nested("attachments", Some(i), Some("src"));
+            cx.at(pos, format!("attachment '{}' must be a file under releases/ (e.g. assets/report.pdf)", a.src));
+        } else if !exists(&a.src) {
+            let pos = cx.loc.nested("attachments", Some(i), Some("src"));
+            cx.at(pos, format!("attachment file 'releases/{}' does not exist", a.src));
+        }
+    }
+    for (dest, offset) in crate::markdown::local_links(body) {
+        let target = dest.split(['#', '?']).next().unwrap_or("");
+        if target.is_empty() || target.starts_with('/') || exists(target) {
+            continue;
+        }
+        let (line, col) = crate::diagnostic::line_col(body, offset);
+        cx.diags.push(Diagnostic::new(
+            display_path,
+            body_line + line - 1,
+            col,
+            format!("link to 'releases/{target}', which does not exist"),
+        ));
+    }
+    if !web && !email && !draft {
+        cx.key("web", "'web: false' and 'email: false' together publish nowhere; use 'draft: true' instead");
+    }
+
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    match (title, date, lang, slug) {
+        (Some(title), Some(date), Some(lang), Some(slug)) => Ok(Release {
+            path: display_path.to_path_buf(),
+            file_date: names.date,
+            lang,
+            slug,
+            title,
+            date,
+            updated,
+            translation_key,
+            summary,
+            tags,
+            lists,
+            contacts,
+            image,
+            attachments,
+            draft,
+            web,
+            email,
+            body: body.to_string(),
+            body_line,
+        }),
+        _ => fail(1, 1, "release could not be read".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn splits_fences_and_counts_the_body_line() {
+        let (yaml, body, line) = split("---\ntitle: A\ndate: x\n---\nBody\n").unwrap();
+        assert_eq!(yaml, "title: A\ndate: x\n");
+        assert_eq!(body, "Body\n");
+        assert_eq!(line, 5);
+        assert!(split("title: A\n").is_none());
+        assert!(split("---\ntitle: A\n").is_none());
+    }
+}

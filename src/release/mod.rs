@@ -1,0 +1,118 @@
+//! A release: one language version of a press release, read from
+//! `releases/YYYY-MM-DD-slug.LANG.md` (YAML front matter, then Markdown).
+//!
+//! Parsing (`front_matter`) does no I/O; `load` reads the files.
+
+mod file_name;
+mod front_matter;
+mod slug;
+mod yaml_pos;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+pub use file_name::FileName;
+pub use front_matter::{FIELDS, parse};
+pub use slug::{Slug, slugify};
+
+use crate::lang::Lang;
+
+/// A keyword with its URL-safe form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag {
+    pub name: String,
+    pub slug: Slug,
+}
+
+/// A contact person shown in the release's contact block.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl Contact {
+    /// The phone number as a `tel:` URI (spaces and dashes removed).
+    pub fn phone_uri(&self) -> Option<String> {
+        self.phone.as_ref().map(|p| {
+            let digits: String = p
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect();
+            format!("tel:{digits}")
+        })
+    }
+}
+
+/// The release's main image.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub src: String,
+    pub alt: String,
+}
+
+/// A downloadable file (e.g. a PDF in `releases/assets/`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub title: String,
+    pub src: String,
+}
+
+/// One language version of a release, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The file, relative to the pressroom root (for messages).
+    pub path: PathBuf,
+    /// The date in the file name; with the slug, it identifies the release in feeds.
+    pub file_date: NaiveDate,
+    pub lang: Lang,
+    pub slug: Slug,
+    pub title: String,
+    pub date: DateTime<Utc>,
+    pub updated: Option<DateTime<Utc>>,
+    pub translation_key: Option<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<Tag>,
+    pub lists: Vec<String>,
+    pub contacts: Vec<Contact>,
+    pub image: Option<Image>,
+    pub attachments: Vec<Attachment>,
+    pub draft: bool,
+    pub web: bool,
+    pub email: bool,
+    /// The Markdown after the front matter.
+    pub body: String,
+    /// 1-based line in the file where `body` starts.
+    pub body_line: usize,
+}
+
+impl Release {
+    /// The lead: `summary`, or else the first paragraph of the body.
+    pub fn lead(&self) -> String {
+        self.summary
+            .clone()
+            .unwrap_or_else(|| crate::markdown::first_paragraph(&self.body))
+    }
+
+    /// Published (not a draft, not under embargo) at `now`.
+    pub fn is_published(&self, now: DateTime<Utc>) -> bool {
+        !self.draft && self.date <= now
+    }
+
+    /// The key shared by all language versions of this release.
+    pub fn group_key(&self) -> String {
+        self.translation_key
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", self.file_date, self.slug))
+    }
+}

@@ -1,0 +1,61 @@
+//! The `Slug` newtype: the URL segment of a release or keyword.
+
+use std::fmt;
+
+/// Lower-case ASCII letters, digits and single hyphens, e.g. `regional-plan-2030`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Accepts only a slug that is already in canonical form.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(format!(
+                "'{s}' is not a valid slug: use lower-case letters a-z, digits and single hyphens (for example '{}')",
+                slugify(s)
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A slug made from any text: "Ympäristö & ilmasto" → `ymparisto-ilmasto`.
+pub fn slugify(text: &str) -> Slug {
+    let s = slug::slugify(text);
+    Slug(if s.is_empty() { "untitled".into() } else { s })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nordic_letters_are_transliterated() {
+        assert_eq!(slugify("Ympäristö & ilmasto").as_str(), "ymparisto-ilmasto");
+        assert_eq!(slugify("Åland").as_str(), "aland");
+    }
+
+    #[test]
+    fn only_canonical_slugs_parse() {
+        assert!(Slug::parse("regional-plan-2030").is_ok());
+        assert!(Slug::parse("Regional Plan").is_err());
+        assert!(Slug::parse("a--b").is_err());
+        assert!(Slug::parse("").is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! Email bodies: an HTML part (600px, table-based, CSS inlined at render time)
+//! and a plain-text twin made from the Markdown. Both are rendered once per
+//! release language version; delivery only swaps in the unsubscribe link.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+
+use super::{AttachmentView, ContactView, Html, ImageView, LinkView, OrgView, ReleaseView, Urls};
+use crate::config::Config;
+use crate::i18n::Strings;
+use crate::markdown::{self, Links};
+use crate::release::Release;
+
+/// Stands in for the per-recipient unsubscribe URL; delivery replaces it.
+pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
+
+/// Gmail clips an HTML body larger than this and hides what follows,
+/// including the unsubscribe link.
+pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
+
+/// What the email templates show.
+pub struct EmailData<'a> {
+    pub lang: &'a str,
+    pub t: &'static Strings,
+    pub title: &'a str,
+    pub date_text: &'a str,
+    pub lead: &'a str,
+    pub has_summary: bool,
+    pub image: &'a Option<ImageView>,
+    pub body: &'a Html,
+    pub body_text: String,
+    pub attachments: &'a [AttachmentView],
+    pub contacts: &'a [ContactView],
+    pub tags: &'a [LinkView],
+    pub web_url: &'a str,
+    pub unsubscribe: &'a str,
+    pub org_name: &'a str,
+    pub org_address: &'a str,
+    pub org_website: &'a str,
+    pub org_website_label: &'a str,
+    pub about: &'a Html,
+    pub about_text: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/release.html")]
+struct HtmlEmail<'a> {
+    e: &'a EmailData<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/release.txt")]
+struct TextEmail<'a> {
+    e: &'a EmailData<'a>,
+}
+
+/// The two parts of a release email, with the unsubscribe placeholder in both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub preheader: String,
+    pub html: String,
+    pub text: String,
+    pub web_url: String,
+}
+
+impl RenderedEmail {
+    /// Both parts with the placeholder replaced by a recipient's unsubscribe URL.
+    pub fn personalise(&self, unsubscribe_url: &str) -> (String, String) {
+        (
+            self.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
+            self.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
+        )
+    }
+}
+
+static INLINER: LazyLock<css_inline::CSSInliner<'static>> = LazyLock::new(|| {
+    css_inline::CSSInliner::options()
+        .load_remote_stylesheets(false)
+        .keep_style_tags(false)
+        .build()
+});
+
+/// Error from CSS inlining (a template problem, not a content problem).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot inline the email's CSS: {0}")]
+pub struct InlineError(String);
+
+/// Renders the email for one release language version.
+pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, InlineError> {
+    let urls = Urls::new(config);
+    let v = ReleaseView::new(release, config, &urls, &config.releases_dir());
+    let org = OrgView::new(config, &release.lang, &urls);
+    render_view(&v, &release.body, &org, &urls)
+}
+
+/// Renders from an existing view (the site build's) and the Markdown body.
+pub fn render_view(v: &ReleaseView, body_md: &str, org: &OrgView, urls: &Urls) -> Result<RenderedEmail, InlineError> {
+    let data = EmailData {
+        lang: v.lang.as_str(),
+        t: v.t,
+        title: &v.title,
+        date_text: &v.date_text,
+        lead: &v.lead,
+        has_summary: v.has_summary,
+        image: &v.image_abs,
+        body: &v.body_abs,
+        body_text: markdown::to_text(body_md, Links::Absolute(urls.base())).trim_end().to_string(),
+        attachments: &v.attachments,
+        contacts: &v.contacts,
+        tags: &v.tags_abs,
+        web_url: &v.url,
+        unsubscribe: UNSUBSCRIBE_PLACEHOLDER,
+        org_name: &org.name,
+        org_address: &org.address,
+        org_website: &org.website,
+        org_website_label: &org.website_label,
+        about: &org.about,
+        about_text: &org.about_text,
+    };
+    let raw = HtmlEmail { e: &data }.render().expect("email template renders");
+    let html = INLINER.inline(&raw).map_err(|e| InlineError(e.to_string()))?;
+    let mut text = TextEmail { e: &data }.render().expect("text template renders");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(RenderedEmail {
+        subject: v.title.clone(),
+        preheader: v.lead.clone(),
+        html,
+        text,
+        web_url: v.url.clone(),
+    })
+}

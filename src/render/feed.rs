@@ -1,0 +1,105 @@
+//! RSS 2.0 feeds (per language and per keyword), built with the `rss` crate:
+//! `atom:link rel="self"`, full bodies in `content:encoded` with absolute URLs,
+//! `guid`s that survive rebuilds and edits.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rss::extension::atom::{AtomExtension, Link};
+use rss::{CategoryBuilder, ChannelBuilder, EnclosureBuilder, GuidBuilder, ItemBuilder};
+
+use super::ReleaseView;
+use crate::lang::Lang;
+
+/// What a feed's channel says about itself.
+#[derive(Debug, Clone)]
+pub struct FeedSpec {
+    pub title: String,
+    /// The HTML page the feed belongs to.
+    pub link: String,
+    pub description: String,
+    /// The feed's own URL (`atom:link rel="self"`).
+    pub self_url: String,
+    pub lang: Lang,
+    /// Most items in the feed.
+    pub cap: usize,
+    /// The build time (`lastBuildDate`).
+    pub now: DateTime<Utc>,
+}
+
+/// A `guid` that identifies the release, not its URL or text: the host, the
+/// date in the file name, the language and the slug (an RFC 4151 tag URI).
+pub fn guid(host: &str, v: &ReleaseView) -> String {
+    format!("tag:{host},{}:{}", v.file_date.format("%Y-%m-%d"), v.rel_path.trim_end_matches('/'))
+}
+
+/// Renders a feed of `views` (already newest first); at most `spec.cap` items.
+pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
+    let host = url::Url::parse(&spec.link)
+        .ok()
+        .and_then(|u| u.host_str().map(String::from))
+        .unwrap_or_default();
+    let items = views
+        .iter()
+        .take(spec.cap)
+        .map(|v| {
+            let mut content = String::new();
+            if let Some(img) = &v.image_abs {
+                content.push_str(&format!(
+                    "<p><img src=\"{}\" alt=\"{}\"></p>\n",
+                    escape_attr(&img.src),
+                    escape_attr(&img.alt)
+                ));
+            }
+            content.push_str(&v.body_abs.0);
+            let enclosure = v.image_abs.as_ref().map(|img| {
+                EnclosureBuilder::default()
+                    .url(img.src.clone())
+                    .length(v.image_bytes.to_string())
+                    .mime_type(mime_guess::from_path(&img.src).first_or_octet_stream().to_string())
+                    .build()
+            });
+            ItemBuilder::default()
+                .title(Some(v.title.clone()))
+                .link(Some(v.url.clone()))
+                .description(Some(v.lead.clone()))
+                .content(Some(content))
+                .guid(Some(GuidBuilder::default().value(guid(&host, v)).permalink(false).build()))
+                .pub_date(Some(v.date.to_rfc2822()))
+                .categories(
+                    v.tags
+                        .iter()
+                        .map(|t| CategoryBuilder::default().name(t.name.clone()).build())
+                        .collect::<Vec<_>>(),
+                )
+                .enclosure(enclosure)
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let mut namespaces = BTreeMap::new();
+    namespaces.insert("atom".to_string(), rss::extension::atom::NAMESPACE.to_string());
+    namespaces.insert("content".to_string(), "http://purl.org/rss/1.0/modules/content/".to_string());
+    let channel = ChannelBuilder::default()
+        .title(spec.title.clone())
+        .link(spec.link.clone())
+        .description(spec.description.clone())
+        .language(Some(spec.lang.to_string()))
+        .last_build_date(Some(spec.now.to_rfc2822()))
+        .generator(Some("pressroom".to_string()))
+        .namespaces(namespaces)
+        .atom_ext(Some(AtomExtension {
+            links: vec![Link {
+                href: spec.self_url.clone(),
+                rel: "self".into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }],
+        }))
+        .items(items)
+        .build();
+    channel.to_string()
+}
+
+fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}

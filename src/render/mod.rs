@@ -1,0 +1,281 @@
+//! Rendering: the website (`site`), RSS feeds (`feed`) and email bodies
+//! (`email`). Each release is turned into a `ReleaseView` once; pages, feeds
+//! and emails are built from views, in parallel, without global locks.
+
+pub mod email;
+pub mod feed;
+pub mod site;
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::config::Config;
+use crate::i18n::{self, Strings};
+use crate::lang::Lang;
+use crate::markdown::{self, Links};
+use crate::release::Release;
+
+/// HTML that pressroom produced or sanitised itself; askama writes it unescaped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Html(pub String);
+
+impl fmt::Display for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Html {}
+
+/// URLs of the site's pages.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    pub fn new(config: &Config) -> Self {
+        Self { base: config.site.base_url.clone() }
+    }
+    /// Root-relative path of a site path such as `fi/some-slug/`.
+    pub fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.base.path())
+    }
+    /// Absolute URL of a site path.
+    pub fn abs(&self, rel: &str) -> String {
+        self.base.join(rel).map_or_else(|_| format!("{}{rel}", self.base), |u| u.to_string())
+    }
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+    pub fn release(lang: &Lang, slug: &str) -> String {
+        format!("{lang}/{slug}/")
+    }
+    pub fn lang_index(lang: &Lang) -> String {
+        format!("{lang}/")
+    }
+    pub fn tag(lang: &Lang, tag: &str) -> String {
+        format!("{lang}/tags/{tag}/")
+    }
+    pub fn subscribe(lang: &Lang) -> String {
+        format!("{lang}/subscribe")
+    }
+}
+
+/// A localised point in time.
+#[derive(Debug, Clone)]
+pub struct When {
+    pub iso: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub name: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageView {
+    pub src: String,
+    pub alt: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentView {
+    pub title: String,
+    /// Absolute URL (feeds, email).
+    pub href: String,
+    /// Root-relative path (web pages).
+    pub path: String,
+    pub mime: String,
+    /// "PDF, 245 KB"
+    pub meta: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phone {
+    pub text: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    pub name: String,
+    pub role: Option<String>,
+    pub phone: Option<Phone>,
+    pub email: Option<String>,
+}
+
+/// Everything about one release that pages, feeds and emails show, computed once.
+#[derive(Debug, Clone)]
+pub struct ReleaseView {
+    pub lang: Lang,
+    pub t: &'static Strings,
+    pub translation_key: Option<String>,
+    pub title: String,
+    pub date: DateTime<Utc>,
+    pub date_iso: String,
+    pub date_text: String,
+    pub updated: Option<When>,
+    pub lead: String,
+    pub has_summary: bool,
+    /// Body for web pages (root-relative links).
+    pub body: Html,
+    /// Body with absolute links (feeds, email).
+    pub body_abs: Html,
+    pub image: Option<ImageView>,
+    pub image_abs: Option<ImageView>,
+    /// Size of a local image file (0 for a remote image), for feed enclosures.
+    pub image_bytes: u64,
+    /// The date in the file name: part of the feed `guid`.
+    pub file_date: chrono::NaiveDate,
+    pub attachments: Vec<AttachmentView>,
+    pub contacts: Vec<ContactView>,
+    /// Tag links, root-relative.
+    pub tags: Vec<LinkView>,
+    /// Tag links, absolute.
+    pub tags_abs: Vec<LinkView>,
+    /// Site path `fi/slug/`.
+    pub rel_path: String,
+    pub url: String,
+}
+
+impl ReleaseView {
+    /// Renders what every output needs from a release. `releases_dir` is read
+    /// only for attachment sizes.
+    pub fn new(r: &Release, config: &Config, urls: &Urls, releases_dir: &Path) -> Self {
+        let tz = config.site.timezone;
+        let lang = r.lang.clone();
+        let t = i18n::strings(&lang);
+        let site_links = Links::Site(urls.base().path());
+        let abs_links = Links::Absolute(urls.base());
+        let image_in = |links: Links<'_>| {
+            r.image.as_ref().map(|i| ImageView { src: links.rewrite(&i.src), alt: i.alt.clone() })
+        };
+        let attachments = r
+            .attachments
+            .iter()
+            .map(|a| {
+                let bytes = std::fs::metadata(releases_dir.join(&a.src)).map_or(0, |m| m.len());
+                let mime = mime_guess::from_path(&a.src).first_or_octet_stream();
+                let kind = Path::new(&a.src)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_uppercase())
+                    .unwrap_or_else(|| mime.subtype().as_str().to_uppercase());
+                AttachmentView {
+                    title: a.title.clone(),
+                    href: abs_links.rewrite(&a.src),
+                    path: site_links.rewrite(&a.src),
+                    mime: mime.essence_str().to_string(),
+                    meta: format!("{kind}, {}", i18n::format_size(bytes, &lang)),
+                    bytes,
+                }
+            })
+            .collect();
+        let tag_links = |abs: bool| {
+            r.tags
+                .iter()
+                .map(|tag| {
+                    let rel = Urls::tag(&lang, tag.slug.as_str());
+                    LinkView {
+                        name: tag.name.clone(),
+                        href: if abs { urls.abs(&rel) } else { urls.path(&rel) },
+                    }
+                })
+                .collect()
+        };
+        let rel_path = Urls::release(&lang, r.slug.as_str());
+        Self {
+            t,
+            translation_key: r.translation_key.clone(),
+            title: r.title.clone(),
+            date: r.date,
+            date_iso: r.date.to_rfc3339(),
+            date_text: i18n::format_date_time(&r.date, &lang, tz),
+            updated: r.updated.map(|u| When {
+                iso: u.to_rfc3339(),
+                text: i18n::format_date_time(&u, &lang, tz),
+            }),
+            lead: r.lead(),
+            has_summary: r.summary.is_some(),
+            body: Html(markdown::to_html(&r.body, site_links)),
+            body_abs: Html(markdown::to_html(&r.body, abs_links)),
+            image: image_in(site_links),
+            image_abs: image_in(abs_links),
+            image_bytes: r
+                .image
+                .as_ref()
+                .filter(|i| markdown::is_local(&i.src))
+                .and_then(|i| std::fs::metadata(releases_dir.join(&i.src)).ok())
+                .map_or(0, |m| m.len()),
+            file_date: r.file_date,
+            attachments,
+            contacts: r
+                .contacts
+                .iter()
+                .map(|c| ContactView {
+                    name: c.name.clone(),
+                    role: c.role.clone(),
+                    phone: c.phone.as_ref().map(|p| Phone {
+                        text: p.clone(),
+                        uri: c.phone_uri().unwrap_or_default(),
+                    }),
+                    email: c.email.clone(),
+                })
+                .collect(),
+            tags: tag_links(false),
+            tags_abs: tag_links(true),
+            url: urls.abs(&rel_path),
+            rel_path,
+            lang,
+        }
+    }
+}
+
+/// The organisation, in one language, for footers and the "About" block.
+#[derive(Debug, Clone)]
+pub struct OrgView {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub phone_uri: String,
+    pub email: String,
+    pub website: String,
+    pub website_label: String,
+    /// The "About" boilerplate, rendered from Markdown.
+    pub about: Html,
+    pub about_text: String,
+}
+
+impl OrgView {
+    pub fn new(config: &Config, lang: &Lang, urls: &Urls) -> Self {
+        let o = &config.organization;
+        let d = &config.site.default_lang;
+        let about = o.about.get(lang, d);
+        let phone_uri = format!(
+            "tel:{}",
+            o.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>()
+        );
+        Self {
+            name: o.name.get(lang, d).to_string(),
+            address: o.address.get(lang, d).to_string(),
+            phone: o.phone.clone(),
+            phone_uri,
+            email: o.email.clone(),
+            website_label: o
+                .website
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+            website: o.website.clone(),
+            about: Html(markdown::to_html(about, Links::Absolute(urls.base()))),
+            about_text: markdown::to_text(about, Links::Absolute(urls.base())).trim_end().to_string(),
+        }
+    }
+}

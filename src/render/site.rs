@@ -1,0 +1,450 @@
+//! The static website: language indexes (paginated), release pages, tag pages
+//! and the feeds beside them, written through an `Output` as they are rendered.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use super::feed::{self, FeedSpec};
+use super::{Html, LinkView, OrgView, ReleaseView, Urls};
+use crate::content::Content;
+use crate::i18n::{self, Strings};
+use crate::lang::Lang;
+
+/// Where rendered files go (a directory, or memory in tests). Paths are
+/// relative, with `/` separators, e.g. `fi/some-slug/index.html`.
+pub trait Output: Sync {
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()>;
+}
+
+/// The site's stylesheet, written as `style.css`.
+pub const STYLESHEET: &str = include_str!("../../templates/site/style.css");
+
+#[derive(Debug, Clone)]
+pub struct Alternate {
+    pub lang: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LangLink {
+    pub lang: String,
+    pub name: String,
+    pub href: String,
+    pub title: String,
+    pub current: bool,
+}
+
+/// What the shared layout (`site/base.html`) shows.
+#[derive(Debug)]
+pub struct Layout<'a> {
+    pub lang: &'a str,
+    pub t: &'static Strings,
+    pub title: String,
+    pub site_title: &'a str,
+    pub description: String,
+    pub canonical: String,
+    pub alternates: Vec<Alternate>,
+    pub feed: Option<FeedLink>,
+    pub base: String,
+    pub home: String,
+    pub lang_links: Vec<LangLink>,
+    pub org: &'a OrgView,
+    pub subscribe: String,
+}
+
+#[derive(Template)]
+#[template(path = "site/release.html")]
+struct ReleasePage<'a> {
+    page: Layout<'a>,
+    r: ReleaseTemplateData<'a>,
+}
+
+/// A release view plus its links to other language versions.
+struct ReleaseTemplateData<'a> {
+    title: &'a str,
+    date_iso: &'a str,
+    date_text: &'a str,
+    updated: &'a Option<super::When>,
+    lead: &'a str,
+    has_summary: bool,
+    image: &'a Option<super::ImageView>,
+    body: &'a Html,
+    attachments: &'a [super::AttachmentView],
+    contacts: &'a [super::ContactView],
+    tags: &'a [LinkView],
+    translations: Vec<LangLink>,
+}
+
+pub struct ListItem<'a> {
+    pub title: &'a str,
+    pub href: String,
+    pub date_iso: &'a str,
+    pub date_text: &'a str,
+    pub lead: &'a str,
+}
+
+pub struct Pagination {
+    pub current: usize,
+    pub total: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "site/list.html")]
+struct ListPage<'a> {
+    page: Layout<'a>,
+    heading: String,
+    items: Vec<ListItem<'a>>,
+    pagination: Option<Pagination>,
+    tags: Vec<LinkView>,
+}
+
+#[derive(Template)]
+#[template(path = "site/languages.html")]
+struct LanguagesPage<'a> {
+    page: Layout<'a>,
+    choices: Vec<LangLink>,
+}
+
+#[derive(Template)]
+#[template(path = "site/not_found.html")]
+struct NotFoundPage<'a> {
+    page: Layout<'a>,
+}
+
+/// Counts of what a build wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub releases: usize,
+    pub pages: usize,
+    pub feeds: usize,
+    pub languages: usize,
+    pub tags: usize,
+}
+
+struct LangCtx<'a> {
+    lang: &'a Lang,
+    org: OrgView,
+    /// Web releases in this language, newest first.
+    views: Vec<&'a ReleaseView>,
+    /// Tag slug → (display name, releases).
+    tags: BTreeMap<String, (String, Vec<&'a ReleaseView>)>,
+}
+
+struct Site<'a> {
+    content: &'a Content,
+    urls: Urls,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Site<'a> {
+    fn layout(&self, cx: &'a LangCtx<'a>, title: String, rel: &str) -> Layout<'a> {
+        let site = &self.content.config.site;
+        let lang = cx.lang;
+        Layout {
+            lang: lang.as_str(),
+            t: i18n::strings(lang),
+            title,
+            site_title: site.title(lang),
+            description: String::new(),
+            canonical: self.urls.abs(rel),
+            alternates: vec![],
+            feed: Some(FeedLink {
+                title: format!("{} – {}", site.title(lang), i18n::strings(lang).feed),
+                href: self.urls.path(&format!("{lang}/feed.xml")),
+            }),
+            base: self.urls.base().path().to_string(),
+            home: self.urls.path(&Urls::lang_index(lang)),
+            lang_links: self.lang_links(lang, &BTreeMap::new()),
+            org: &cx.org,
+            subscribe: self.urls.path(&Urls::subscribe(lang)),
+        }
+    }
+
+    /// One link per site language: to `targets[lang]` when given, else that language's index.
+    fn lang_links(&self, current: &Lang, targets: &BTreeMap<&Lang, (String, String)>) -> Vec<LangLink> {
+        let site = &self.content.config.site;
+        site.languages
+            .iter()
+            .map(|l| {
+                let (href, title) = targets
+                    .get(l)
+                    .cloned()
+                    .unwrap_or_else(|| (self.urls.path(&Urls::lang_index(l)), site.title(l).to_string()));
+                LangLink {
+                    lang: l.to_string(),
+                    name: i18n::strings(l).language_name.to_string(),
+                    href,
+                    title,
+                    current: l == current,
+                }
+            })
+            .collect()
+    }
+
+    fn release_page(&self, cx: &'a LangCtx<'a>, v: &'a ReleaseView, by_key: &HashMap<&str, Vec<&ReleaseView>>) -> String {
+        let order = |l: &Lang| self.content.config.site.languages.iter().position(|x| x == l);
+        let mut translations: Vec<&ReleaseView> = v
+            .translation_key
+            .as_deref()
+            .and_then(|k| by_key.get(k))
+            .map(|vs| vs.iter().filter(|t| t.lang != v.lang).copied().collect())
+            .unwrap_or_default();
+        translations.sort_by_key(|t| order(&t.lang));
+        let mut targets: BTreeMap<&Lang, (String, String)> = BTreeMap::new();
+        for t in &translations {
+            targets.insert(&t.lang, (self.urls.path(&t.rel_path), t.title.clone()));
+        }
+        let mut page = self.layout(cx, format!("{} – {}", v.title, self.content.config.site.title(cx.lang)), &v.rel_path);
+        page.description = v.lead.clone();
+        page.lang_links = self.lang_links(cx.lang, &targets);
+        if !translations.is_empty() {
+            page.alternates.push(Alternate { lang: v.lang.to_string(), href: v.url.clone() });
+            for t in &translations {
+                page.alternates.push(Alternate { lang: t.lang.to_string(), href: t.url.clone() });
+            }
+        }
+        let translations = page.lang_links.iter().filter(|l| targets.contains_key(&Lang::parse(&l.lang).expect("site language"))).cloned().collect();
+        let r = ReleaseTemplateData {
+            title: &v.title,
+            date_iso: &v.date_iso,
+            date_text: &v.date_text,
+            updated: &v.updated,
+            lead: &v.lead,
+            has_summary: v.has_summary,
+            image: &v.image,
+            body: &v.body,
+            attachments: &v.attachments,
+            contacts: &v.contacts,
+            tags: &v.tags,
+            translations,
+        };
+        ReleasePage { page, r }.render().expect("release template renders")
+    }
+
+    fn list_pages(
+        &self,
+        cx: &'a LangCtx<'a>,
+        rel_dir: &str,
+        heading: &str,
+        views: &[&'a ReleaseView],
+        feed: Option<FeedLink>,
+        out: &dyn Output,
+    ) -> io::Result<usize> {
+        let size = self.content.config.site.page_size;
+        let total = views.len().div_ceil(size).max(1);
+        let page_rel = |n: usize| if n == 1 { rel_dir.to_string() } else { format!("{rel_dir}page/{n}/") };
+        for n in 1..=total {
+            let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
+            let items = chunk
+                .iter()
+                .map(|v| ListItem {
+                    title: &v.title,
+                    href: self.urls.path(&v.rel_path),
+                    date_iso: &v.date_iso,
+                    date_text: &v.date_text,
+                    lead: &v.lead,
+                })
+                .collect();
+            let title = if n == 1 {
+                format!("{heading} – {}", self.content.config.site.title(cx.lang))
+            } else {
+                format!("{heading} ({} {n}) – {}", cx.t().page, self.content.config.site.title(cx.lang))
+            };
+            let mut page = self.layout(cx, title, &page_rel(n));
+            if let Some(f) = &feed {
+                page.feed = Some(f.clone());
+            }
+            let html = ListPage {
+                page,
+                heading: heading.to_string(),
+                items,
+                pagination: (total > 1).then(|| Pagination {
+                    current: n,
+                    total,
+                    prev: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
+                    next: (n < total).then(|| self.urls.path(&page_rel(n + 1))),
+                }),
+                tags: vec![],
+            }
+            .render()
+            .expect("list template renders");
+            out.write(&format!("{}index.html", page_rel(n)), html.as_bytes())?;
+        }
+        Ok(total)
+    }
+
+    fn feed_spec(&self, cx: &LangCtx<'_>, rel: &str, title: String, page_rel: &str) -> FeedSpec {
+        let site = &self.content.config.site;
+        FeedSpec {
+            title,
+            link: self.urls.abs(page_rel),
+            description: site
+                .description
+                .as_ref()
+                .map(|d| d.get(cx.lang, &site.default_lang).to_string())
+                .unwrap_or_else(|| site.title(cx.lang).to_string()),
+            self_url: self.urls.abs(rel),
+            lang: cx.lang.clone(),
+            cap: site.feed_items,
+            now: self.now,
+        }
+    }
+
+    /// Everything under `/{lang}/`; returns (pages, feeds).
+    fn language(&self, cx: &'a LangCtx<'a>, by_key: &HashMap<&str, Vec<&ReleaseView>>, out: &dyn Output) -> io::Result<(usize, usize)> {
+        let t = cx.t();
+        let lang = cx.lang;
+        let site_title = self.content.config.site.title(lang);
+        cx.views.par_iter().try_for_each(|v| {
+            let html = self.release_page(cx, v, by_key);
+            out.write(&format!("{}index.html", v.rel_path), html.as_bytes())
+        })?;
+        let mut pages = cx.views.len();
+        let index = Urls::lang_index(lang);
+        pages += self.list_pages(cx, &index, t.releases, &cx.views, None, out)?;
+        let feed_rel = format!("{lang}/feed.xml");
+        let spec = self.feed_spec(cx, &feed_rel, site_title.to_string(), &index);
+        out.write(&feed_rel, feed::render(&spec, &cx.views).as_bytes())?;
+
+        let tag_results: Vec<io::Result<usize>> = cx
+            .tags
+            .par_iter()
+            .map(|(slug, (name, views))| {
+                let rel = Urls::tag(lang, slug);
+                let feed_rel = format!("{rel}feed.xml");
+                let title = format!("{} – {name}", site_title);
+                let spec = self.feed_spec(cx, &feed_rel, title.clone(), &rel);
+                out.write(&feed_rel, feed::render(&spec, views).as_bytes())?;
+                let feed = FeedLink { title, href: self.urls.path(&feed_rel) };
+                self.list_pages(cx, &rel, &format!("{}: {name}", t.releases_tagged), views, Some(feed), out)
+            })
+            .collect();
+        for r in tag_results {
+            pages += r?;
+        }
+        // The keyword index.
+        let tags_rel = format!("{lang}/tags/");
+        let mut page = self.layout(cx, format!("{} – {site_title}", t.all_keywords), &tags_rel);
+        page.description = t.all_keywords.to_string();
+        let html = ListPage {
+            page,
+            heading: t.all_keywords.to_string(),
+            items: vec![],
+            pagination: None,
+            tags: cx
+                .tags
+                .iter()
+                .map(|(slug, (name, views))| LinkView {
+                    name: format!("{name} ({})", views.len()),
+                    href: self.urls.path(&Urls::tag(lang, slug)),
+                })
+                .collect(),
+        }
+        .render()
+        .expect("list template renders");
+        out.write(&format!("{tags_rel}index.html"), html.as_bytes())?;
+        Ok((pages + 1, 1 + cx.tags.len()))
+    }
+}
+
+impl LangCtx<'_> {
+    fn t(&self) -> &'static Strings {
+        i18n::strings(self.lang)
+    }
+}
+
+/// Renders the whole site as seen at `now` (embargoed and draft releases left out).
+pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Result<Summary> {
+    let config = &content.config;
+    let urls = Urls::new(config);
+    let dir = config.releases_dir();
+    let views: Vec<ReleaseView> = content
+        .on_web(now)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|r| ReleaseView::new(r, config, &urls, &dir))
+        .collect();
+    let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
+    for v in &views {
+        if let Some(k) = &v.translation_key {
+            by_key.entry(k.as_str()).or_default().push(v);
+        }
+    }
+    let site = Site { content, urls: urls.clone(), now };
+
+    let contexts: Vec<LangCtx<'_>> = config
+        .site
+        .languages
+        .iter()
+        .map(|lang| {
+            let mine: Vec<&ReleaseView> = views.iter().filter(|v| &v.lang == lang).collect();
+            let mut tags: BTreeMap<String, (String, Vec<&ReleaseView>)> = BTreeMap::new();
+            for v in &mine {
+                for t in &v.tags {
+                    let slug = t.href.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+                    tags.entry(slug).or_insert_with(|| (t.name.clone(), vec![])).1.push(v);
+                }
+            }
+            LangCtx { lang, org: OrgView::new(config, lang, &urls), views: mine, tags }
+        })
+        .collect();
+
+    let mut summary = Summary { releases: views.len(), languages: contexts.len(), ..Default::default() };
+    for cx in &contexts {
+        let (pages, feeds) = site.language(cx, &by_key, out)?;
+        summary.pages += pages;
+        summary.feeds += feeds;
+        summary.tags += cx.tags.len();
+    }
+
+    // The front page: a language choice, or the only language's index.
+    let default = contexts
+        .iter()
+        .find(|c| c.lang == &config.site.default_lang)
+        .expect("default language is one of the languages");
+    let mut page = site.layout(default, config.site.title(default.lang).to_string(), "");
+    page.alternates = contexts
+        .iter()
+        .map(|c| Alternate { lang: c.lang.to_string(), href: urls.abs(&Urls::lang_index(c.lang)) })
+        .collect();
+    let html = if contexts.len() > 1 {
+        let choices = site.lang_links(default.lang, &BTreeMap::new());
+        page.lang_links = vec![];
+        LanguagesPage { page, choices }.render().expect("languages template renders")
+    } else {
+        let items = default
+            .views
+            .iter()
+            .take(config.site.page_size)
+            .map(|v| ListItem {
+                title: &v.title,
+                href: urls.path(&v.rel_path),
+                date_iso: &v.date_iso,
+                date_text: &v.date_text,
+                lead: &v.lead,
+            })
+            .collect();
+        ListPage { page, heading: default.t().releases.to_string(), items, pagination: None, tags: vec![] }
+            .render()
+            .expect("list template renders")
+    };
+    out.write("index.html", html.as_bytes())?;
+    let page = site.layout(default, default.t().not_found.to_string(), "404.html");
+    let html = NotFoundPage { page }.render().expect("404 template renders");
+    out.write("404.html", html.as_bytes())?;
+    out.write("style.css", STYLESHEET.as_bytes())?;
+    summary.pages += 2;
+    Ok(summary)
+}

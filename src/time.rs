@@ -1,0 +1,71 @@
+//! Publication times: RFC 3339, or `YYYY-MM-DD HH:MM` / `YYYY-MM-DD` in the
+//! site's time zone, with daylight-saving transitions handled by `chrono-tz`.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Parses a front-matter date. Local times are read in `tz`.
+pub fn parse_publish_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
+        .map_err(|_| {
+            format!(
+                "'{s}' is not a date: use 'YYYY-MM-DD HH:MM' (in {}) or RFC 3339 such as '2026-11-20T09:00:00+02:00'",
+                tz.name()
+            )
+        })?;
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        // Autumn: the hour repeats; take the first (summer time) occurrence.
+        LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "'{s}' does not exist in {} (the clocks skip that hour when summer time starts)",
+            tz.name()
+        )),
+    }
+}
+
+/// Parses the `--now` option (RFC 3339).
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 time such as 2026-11-20T09:00:00+02:00 ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELSINKI: Tz = chrono_tz::Europe::Helsinki;
+
+    #[test]
+    fn local_times_follow_daylight_saving() {
+        let winter = parse_publish_time("2026-01-15 09:00", HELSINKI).unwrap();
+        assert_eq!(winter.to_rfc3339(), "2026-01-15T07:00:00+00:00");
+        let summer = parse_publish_time("2026-07-15 09:00", HELSINKI).unwrap();
+        assert_eq!(summer.to_rfc3339(), "2026-07-15T06:00:00+00:00");
+    }
+
+    #[test]
+    fn a_time_in_the_spring_gap_is_an_error() {
+        let err = parse_publish_time("2026-03-29 03:30", HELSINKI).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn rfc3339_keeps_its_offset() {
+        let t = parse_publish_time("2026-11-20T09:00:00+02:00", HELSINKI).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-20T07:00:00+00:00");
+    }
+
+    #[test]
+    fn nonsense_is_rejected_with_the_accepted_forms() {
+        let err = parse_publish_time("yesterday", HELSINKI).unwrap_err();
+        assert!(err.contains("YYYY-MM-DD HH:MM"), "{err}");
+    }
+}
