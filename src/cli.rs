@@ -121,13 +121,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let s = &report.summary;
             let total = content.releases.len();
             writeln!(out, "Built {}", report.out.display())?;
-            writeln!(out, "  {:<22}{:>6}", "releases on the web", s.releases)?;
-            writeln!(out, "  {:<22}{:>6}", "left out (draft, embargo, email only)", total - s.releases)?;
-            writeln!(out, "  {:<22}{:>6}", "languages", s.languages)?;
-            writeln!(out, "  {:<22}{:>6}", "pages", s.pages)?;
-            writeln!(out, "  {:<22}{:>6}", "feeds", s.feeds)?;
-            writeln!(out, "  {:<22}{:>6}", "keyword pages", s.tags)?;
-            writeln!(out, "  {:<22}{:>6}", "assets copied", report.assets)?;
+            writeln!(out, "  {:<40}{:>6}", "releases on the web", s.releases)?;
+            writeln!(out, "  {:<40}{:>6}", "left out (draft, embargo, email only)", total - s.releases)?;
+            writeln!(out, "  {:<40}{:>6}", "languages", s.languages)?;
+            writeln!(out, "  {:<40}{:>6}", "pages", s.pages)?;
+            writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;
+            writeln!(out, "  {:<40}{:>6}", "keyword pages", s.tags)?;
+            writeln!(out, "  {:<40}{:>6}", "assets copied", report.assets)?;
         }
         Command::Preview { release, lang, out: dir } => {
             let content = Content::load(root)?;
