@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pressroom::config::Config;
+
+/// The sample pressroom at the top of the repository.
+pub fn sample_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The clock the sample is built at in tests.
+pub const NOW: &str = "2026-11-22T08:00:00+02:00";
+
+/// A small configuration for parsing tests.
+pub const CONFIG: &str = r#"
+[site]
+base_url = "https://press.example.org/"
+default_lang = "fi"
+languages = ["fi", "sv", "en"]
+timezone = "Europe/Helsinki"
+[site.title]
+fi = "Tiedotteet"
+sv = "Pressmeddelanden"
+en = "Press releases"
+[organization]
+name = "Example Council"
+website = "https://example.org/"
+phone = "+358 20 000 0000"
+email = "info@example.org"
+address = "Street 1, 00100 Helsinki"
+[organization.about]
+fi = "Tietoa."
+sv = "Om oss."
+en = "About."
+[lists.media]
+title = "Media"
+[lists.citizens]
+title = "Citizens"
+"#;
+
+pub fn config() -> Config {
+    Config::parse(Path::new("/nowhere"), Path::new("pressroom.toml"), CONFIG).expect("test config parses")
+}
+
+/// Runs the pressroom binary.
+pub fn pressroom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pressroom"))
+        .args(args)
+        .env_remove("PRESSROOM_ROOT")
+        .output()
+        .expect("pressroom runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temporary pressroom with the test configuration and the given releases.
+pub fn temp_pressroom(releases: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("pressroom.toml"), CONFIG).unwrap();
+    std::fs::create_dir_all(dir.path().join("releases/assets")).unwrap();
+    for (name, text) in releases {
+        std::fs::write(dir.path().join("releases").join(name), text).unwrap();
+    }
+    dir
+}
