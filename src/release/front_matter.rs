@@ -219,7 +219,12 @@ pub fn parse(
             let (line, col) = e.location().map_or((1, 1), |l| (l.line() + 1, l.column()));
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            return fail(line, col, format!("front matter is not valid YAML: {msg}"));
+            let hint = if msg.contains("mapping values are not allowed") {
+                " (a value that contains ': ' must be in quotes: title: \"Budget: the numbers\")"
+            } else {
+                ""
+            };
+            return fail(line, col, format!("front matter is not valid YAML: {msg}{hint}"));
         }
     };
     let map = match value {
@@ -331,10 +336,11 @@ pub fn parse(
     let draft = cx.field::<bool>(&map, "draft", "true or false").unwrap_or(false);
     let web = cx.field::<bool>(&map, "web", "true or false").unwrap_or(true);
     let email = cx.field::<bool>(&map, "email", "true or false").unwrap_or(true);
-    if let Some(img) = &image {
-        if crate::markdown::is_local(&img.src) && !exists(&img.src) {
+    // Checked on the raw value, so a missing file is reported even when `alt` is missing too.
+    if let Some(src) = map.get("image").and_then(|v| v.get("src")).and_then(Value::as_str) {
+        if crate::markdown::is_local(src) && !exists(src) {
             let pos = cx.loc.nested("image", None, Some("src"));
-            cx.at(pos, format!("image file 'releases/{}' does not exist", img.src));
+            cx.at(pos, format!("image file 'releases/{src}' does not exist"));
         }
     }
     for (i, a) in attachments.iter().enumerate() {
