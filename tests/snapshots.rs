@@ -1,0 +1,64 @@
+//! Snapshot tests of rendered output: a release page, a feed and both parts
+//! of an email, from the sample pressroom at a fixed clock.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Mutex;
+
+use pressroom::content::Content;
+use pressroom::lang::Lang;
+use pressroom::render::{email, site};
+
+struct Memory(Mutex<BTreeMap<String, String>>);
+
+impl site::Output for Memory {
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let text = String::from_utf8(bytes.to_vec()).map_err(io::Error::other)?;
+        self.0.lock().unwrap().insert(rel.to_string(), text);
+        Ok(())
+    }
+}
+
+fn sample_site() -> BTreeMap<String, String> {
+    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let now = pressroom::time::parse_now(common::NOW).unwrap();
+    let out = Memory(Mutex::new(BTreeMap::new()));
+    site::render(&content, now, &out).expect("renders");
+    out.0.into_inner().unwrap()
+}
+
+#[test]
+fn release_page() {
+    let site = sample_site();
+    insta::assert_snapshot!(site["fi/regional-strategy-2040/index.html"]);
+}
+
+#[test]
+fn language_feed() {
+    let site = sample_site();
+    insta::assert_snapshot!(site["sv/feed.xml"]);
+}
+
+#[test]
+fn email_parts() {
+    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let r = content
+        .find("regional-strategy-2040", Some(&Lang::parse("en").unwrap()))
+        .unwrap();
+    let e = email::render(r, &content.config).unwrap();
+    assert!(e.html.contains(email::UNSUBSCRIBE_PLACEHOLDER));
+    assert!(e.text.contains(email::UNSUBSCRIBE_PLACEHOLDER));
+    insta::assert_snapshot!("email_html", e.html);
+    insta::assert_snapshot!("email_text", e.text);
+}
+
+#[test]
+fn the_stylesheet_is_inlined_and_no_style_block_remains() {
+    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let r = content.find("rail-connection-study", None).unwrap();
+    let e = email::render(r, &content.config).unwrap();
+    assert!(!e.html.contains("<style"), "style block left in the email");
+    assert!(e.html.contains(r#"<table class="container" role="presentation" style="width: 100%;max-width: 600px;"#), "{}", e.html);
+}
