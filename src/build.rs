@@ -26,7 +26,8 @@ impl Output for DirOutput {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(&path, bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+        fs::write(&path, bytes)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
     }
 }
 
@@ -61,7 +62,9 @@ pub struct BuildReport {
 /// Builds the site of `content` as seen at `now` into `out`.
 pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
     if out.exists() {
-        let is_empty = fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let is_empty = fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !out.is_dir() || (!is_empty && !out.join(MARKER).exists()) {
             bail!(
                 "refusing to replace {}: it exists and was not made by `pressroom build`. Choose another --out directory or remove it",
@@ -69,13 +72,20 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
             );
         }
     }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = out.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     let result = (|| -> anyhow::Result<BuildReport> {
-        let output = DirOutput { root: staging.clone() };
+        let output = DirOutput {
+            root: staging.clone(),
+        };
         let summary = site::render(content, now, &output).context("cannot write the site")?;
         let assets_dir = content.config.releases_dir().join("assets");
         let assets = if assets_dir.is_dir() {
@@ -84,7 +94,11 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
             0
         };
         fs::write(staging.join(MARKER), b"").context("cannot write the build marker")?;
-        Ok(BuildReport { out: out.to_path_buf(), summary, assets })
+        Ok(BuildReport {
+            out: out.to_path_buf(),
+            summary,
+            assets,
+        })
     })();
     let report = match result {
         Ok(r) => r,
@@ -95,9 +109,11 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
     };
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     if out.exists() {
-        fs::rename(out, &old).with_context(|| format!("cannot move the old {} aside", out.display()))?;
+        fs::rename(out, &old)
+            .with_context(|| format!("cannot move the old {} aside", out.display()))?;
     }
-    fs::rename(&staging, out).with_context(|| format!("cannot move the new site into {}", out.display()))?;
+    fs::rename(&staging, out)
+        .with_context(|| format!("cannot move the new site into {}", out.display()))?;
     let _ = fs::remove_dir_all(&old);
     Ok(report)
 }

@@ -41,5 +41,7 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         d.sort();
         return Err(LoadError::Content(d));
     }
-    Ok(Report { releases: content.releases.len() })
+    Ok(Report {
+        releases: content.releases.len(),
+    })
 }

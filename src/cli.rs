@@ -31,7 +31,13 @@ Typical use:
 #[command(name = "pressroom", version, about = ABOUT, long_about = LONG_ABOUT)]
 pub struct Cli {
     /// The pressroom directory: holds pressroom.toml, releases/ and subscribers/.
-    #[arg(long, global = true, value_name = "DIR", default_value = ".", env = "PRESSROOM_ROOT")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = ".",
+        env = "PRESSROOM_ROOT"
+    )]
     pub root: PathBuf,
 
     #[command(subcommand)]
@@ -95,7 +101,11 @@ pub enum Command {
 
 /// Resolves a path given on the command line against `--root`.
 fn under_root(root: &std::path::Path, p: &std::path::Path) -> PathBuf {
-    if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
 }
 
 /// Runs a command; errors are reported by `main`.
@@ -111,7 +121,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check => {
             let report = crate::check::run(root)?;
-            writeln!(out, "ok: pressroom.toml and {} releases have no problems", report.releases)?;
+            writeln!(
+                out,
+                "ok: pressroom.toml and {} releases have no problems",
+                report.releases
+            )?;
         }
         Command::Build { out: dir, now } => {
             let now = now.unwrap_or_else(Utc::now);
@@ -122,21 +136,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let total = content.releases.len();
             writeln!(out, "Built {}", report.out.display())?;
             writeln!(out, "  {:<40}{:>6}", "releases on the web", s.releases)?;
-            writeln!(out, "  {:<40}{:>6}", "left out (draft, embargo, email only)", total - s.releases)?;
+            writeln!(
+                out,
+                "  {:<40}{:>6}",
+                "left out (draft, embargo, email only)",
+                total - s.releases
+            )?;
             writeln!(out, "  {:<40}{:>6}", "languages", s.languages)?;
             writeln!(out, "  {:<40}{:>6}", "pages", s.pages)?;
             writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;
             writeln!(out, "  {:<40}{:>6}", "keyword pages", s.tags)?;
             writeln!(out, "  {:<40}{:>6}", "assets copied", report.assets)?;
         }
-        Command::Preview { release, lang, out: dir } => {
+        Command::Preview {
+            release,
+            lang,
+            out: dir,
+        } => {
             let content = Content::load(root)?;
-            let r = content.find(&release, lang.as_ref()).map_err(anyhow::Error::msg)?;
+            let r = content
+                .find(&release, lang.as_ref())
+                .map_err(anyhow::Error::msg)?;
             let dir = under_root(root, &dir);
             let files = crate::preview::write(&content.config, r, &dir)
                 .with_context(|| format!("cannot preview {}", r.path.display()))?;
             writeln!(out, "Preview of {} ({})", r.path.display(), r.lang)?;
-            writeln!(out, "  {}  ({} KB of HTML)", files.html.display(), files.html_bytes.div_ceil(1024))?;
+            writeln!(
+                out,
+                "  {}  ({} KB of HTML)",
+                files.html.display(),
+                files.html_bytes.div_ceil(1024)
+            )?;
             writeln!(out, "  {}", files.text.display())?;
             writeln!(out, "  {}", files.eml.display())?;
         }
@@ -148,6 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 pub fn is_diagnostics(e: &anyhow::Error) -> bool {
     matches!(
         e.downcast_ref::<LoadError>(),
-        Some(LoadError::Content(_)) | Some(LoadError::Config(crate::config::ConfigError::Invalid(_)))
+        Some(LoadError::Content(_))
+            | Some(LoadError::Config(crate::config::ConfigError::Invalid(_)))
     )
 }

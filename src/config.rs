@@ -41,7 +41,10 @@ impl Localized {
     fn missing_langs<'a>(&self, langs: &'a [Lang]) -> Vec<&'a Lang> {
         match self {
             Localized::Same(_) => vec![],
-            Localized::PerLang(m) => langs.iter().filter(|l| !m.contains_key(l.as_str())).collect(),
+            Localized::PerLang(m) => langs
+                .iter()
+                .filter(|l| !m.contains_key(l.as_str()))
+                .collect(),
         }
     }
 }
@@ -187,7 +190,10 @@ impl Config {
         let base_url = match Url::parse(&base) {
             Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Some(u),
             Ok(_) => {
-                err("base_url", "site.base_url must be an http:// or https:// address".into());
+                err(
+                    "base_url",
+                    "site.base_url must be an http:// or https:// address".into(),
+                );
                 None
             }
             Err(e) => {
@@ -202,12 +208,18 @@ impl Config {
                 let hint = suggest::closest(&raw.site.timezone, &names)
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
-                err("timezone", format!("unknown time zone '{}'{hint}", raw.site.timezone));
+                err(
+                    "timezone",
+                    format!("unknown time zone '{}'{hint}", raw.site.timezone),
+                );
                 None
             }
         };
         if raw.site.languages.is_empty() {
-            err("languages", "site.languages must name at least one language".into());
+            err(
+                "languages",
+                "site.languages must name at least one language".into(),
+            );
         }
         if !raw.site.languages.contains(&raw.site.default_lang) {
             err(
@@ -219,7 +231,10 @@ impl Config {
             );
         }
         if raw.site.page_size == 0 || raw.site.feed_items == 0 {
-            err("page_size", "site.page_size and site.feed_items must be at least 1".into());
+            err(
+                "page_size",
+                "site.page_size and site.feed_items must be at least 1".into(),
+            );
         }
         let langs = &raw.site.languages;
         for (key, value) in [
@@ -231,7 +246,10 @@ impl Config {
             }
         }
         for (name, list) in &raw.lists {
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 err(
                     &format!("lists.{name}"),
                     format!("list name '{name}' may only contain letters, digits, '-' and '_'"),
@@ -239,7 +257,10 @@ impl Config {
             }
             if let Some(src) = &list.source {
                 if !root.join(src).is_file() {
-                    err("source", format!("lists.{name}.source: file '{src}' does not exist"));
+                    err(
+                        "source",
+                        format!("lists.{name}.source: file '{src}' does not exist"),
+                    );
                 }
             }
         }
@@ -299,11 +320,7 @@ fn toml_message(e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_string();
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .collect();
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
             return suggest::unknown_field_message("key", field, &candidates);
         }
     }

@@ -47,12 +47,22 @@ impl Content {
         let config = Config::load(root)?;
         let dir = config.releases_dir();
         let mut files = vec![];
-        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io { path: dir.clone(), source: e })?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|e| LoadError::Io { path: dir.clone(), source: e })?;
+            let entry = entry.map_err(|e| LoadError::Io {
+                path: dir.clone(),
+                source: e,
+            })?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if is_file && name.ends_with(".md") && !name.starts_with(['_', '.']) && name != "README.md" {
+            if is_file
+                && name.ends_with(".md")
+                && !name.starts_with(['_', '.'])
+                && name != "README.md"
+            {
                 files.push(entry.path());
             }
         }
@@ -63,17 +73,28 @@ impl Content {
             .map(|path| {
                 let display = config.display_path(path);
                 let text = std::fs::read(path).map_err(|e| {
-                    vec![Diagnostic::new(display, 1, 1, format!("cannot read file: {e}"))]
+                    vec![Diagnostic::new(
+                        display,
+                        1,
+                        1,
+                        format!("cannot read file: {e}"),
+                    )]
                 })?;
                 let text = String::from_utf8(text).map_err(|e| {
                     vec![Diagnostic::new(
                         display,
                         1,
                         1,
-                        format!("file is not UTF-8 text (byte {}); save it as UTF-8", e.utf8_error().valid_up_to()),
+                        format!(
+                            "file is not UTF-8 text (byte {}); save it as UTF-8",
+                            e.utf8_error().valid_up_to()
+                        ),
                     )]
                 })?;
-                let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 release::parse(display, &name, &text, &config, &exists)
             })
             .collect();
@@ -101,11 +122,17 @@ impl Content {
 
     /// Releases on the website at `now` (published, `web` not false), newest first.
     pub fn on_web(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Release> {
-        self.releases.iter().filter(move |r| r.web && r.is_published(now))
+        self.releases
+            .iter()
+            .filter(move |r| r.web && r.is_published(now))
     }
 
     /// The published web versions of `release` in other languages.
-    pub fn translations<'a>(&'a self, release: &'a Release, now: DateTime<Utc>) -> Vec<&'a Release> {
+    pub fn translations<'a>(
+        &'a self,
+        release: &'a Release,
+        now: DateTime<Utc>,
+    ) -> Vec<&'a Release> {
         let Some(key) = &release.translation_key else {
             return vec![];
         };
@@ -127,7 +154,9 @@ impl Content {
             .iter()
             .filter(|r| {
                 let full = self.config.root.join(&r.path);
-                r.path == as_path || full == as_path || as_path.canonicalize().ok() == full.canonicalize().ok()
+                r.path == as_path
+                    || full == as_path
+                    || as_path.canonicalize().ok() == full.canonicalize().ok()
             })
             .collect();
         if let Some(r) = by_path.first() {
@@ -156,7 +185,10 @@ impl Content {
         }
         if let Some(l) = lang {
             let have: Vec<&str> = matches.iter().map(|r| r.lang.as_str()).collect();
-            return Err(format!("release '{key}' has no '{l}' version (it has: {})", have.join(", ")));
+            return Err(format!(
+                "release '{key}' has no '{l}' version (it has: {})",
+                have.join(", ")
+            ));
         }
         Ok(matches[0])
     }

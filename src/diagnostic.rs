@@ -16,7 +16,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(path: impl AsRef<Path>, line: usize, col: usize, message: impl Into<String>) -> Self {
+    pub fn new(
+        path: impl AsRef<Path>,
+        line: usize,
+        col: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             path: path.as_ref().to_path_buf(),
             line: line.max(1),

@@ -248,7 +248,10 @@ mod tests {
         assert_eq!(format_date(&t, &lang("fi"), tz), "26. lokakuuta 2023");
         assert_eq!(format_date(&t, &lang("sv"), tz), "26 oktober 2023");
         assert_eq!(format_date(&t, &lang("en"), tz), "26 October 2023");
-        assert_eq!(format_date_time(&t, &lang("fi"), tz), "26. lokakuuta 2023 klo 10.00");
+        assert_eq!(
+            format_date_time(&t, &lang("fi"), tz),
+            "26. lokakuuta 2023 klo 10.00"
+        );
     }
 
     #[test]

@@ -32,7 +32,8 @@ impl Links<'_> {
                     // Root-relative: resolve against the origin, not the base path.
                     dest.to_string()
                 });
-                base.join(&rel).map_or_else(|_| dest.to_string(), |u| u.to_string())
+                base.join(&rel)
+                    .map_or_else(|_| dest.to_string(), |u| u.to_string())
             }
         }
     }
@@ -67,22 +68,42 @@ pub fn sanitize(html: &str) -> String {
 /// release title is the page's only `<h1>`.
 pub fn to_html(md: &str, links: Links<'_>) -> String {
     let events = Parser::new_ext(md, options()).map(|ev| match ev {
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
             link_type,
             dest_url: CowStr::from(links.rewrite(&dest_url)),
             title,
             id,
         }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
             link_type,
             dest_url: CowStr::from(links.rewrite(&dest_url)),
             title,
             id,
         }),
-        Event::Start(Tag::Heading { level: HeadingLevel::H1, id, classes, attrs }) => {
-            Event::Start(Tag::Heading { level: HeadingLevel::H2, id, classes, attrs })
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: HeadingLevel::H2,
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
+            Event::End(TagEnd::Heading(HeadingLevel::H2))
         }
-        Event::End(TagEnd::Heading(HeadingLevel::H1)) => Event::End(TagEnd::Heading(HeadingLevel::H2)),
         other => other,
     });
     let mut html = String::with_capacity(md.len() * 3 / 2);
@@ -262,11 +283,7 @@ impl TextWriter {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Paragraph => {
-                if self.lists.is_empty() {
-                    self.blank_line();
-                }
-            }
+            TagEnd::Paragraph if self.lists.is_empty() => self.blank_line(),
             TagEnd::Heading(level) => {
                 let text = self.bufs.pop().unwrap_or_default();
                 let underline = match level {
@@ -285,7 +302,13 @@ impl TextWriter {
                 let quoted: String = text
                     .trim_end()
                     .lines()
-                    .map(|l| if l.is_empty() { ">\n".to_string() } else { format!("> {l}\n") })
+                    .map(|l| {
+                        if l.is_empty() {
+                            ">\n".to_string()
+                        } else {
+                            format!("> {l}\n")
+                        }
+                    })
                     .collect();
                 let out = self.out();
                 out.push_str(&quoted);
@@ -347,8 +370,14 @@ mod tests {
     fn script_style_iframe_and_event_handlers_are_removed() {
         let md = "Hi <script>alert(1)</script><iframe src=x></iframe><b onclick=\"x()\">bold</b>\n\n<style>p{}</style>";
         let html = to_html(md, Links::Site("/"));
-        assert!(!html.contains("script") && !html.contains("iframe"), "{html}");
-        assert!(!html.contains("onclick") && !html.contains("<style"), "{html}");
+        assert!(
+            !html.contains("script") && !html.contains("iframe"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("onclick") && !html.contains("<style"),
+            "{html}"
+        );
         assert!(html.contains("<b>bold</b>"), "{html}");
     }
 
@@ -383,6 +412,9 @@ mod tests {
 
     #[test]
     fn first_paragraph_is_plain_text() {
-        assert_eq!(first_paragraph("## H\n\nThe *lead* text\ngoes on.\n\nMore."), "The lead text goes on.");
+        assert_eq!(
+            first_paragraph("## H\n\nThe *lead* text\ngoes on.\n\nMore."),
+            "The lead text goes on."
+        );
     }
 }

@@ -17,11 +17,23 @@ fn yaml_str(s: &str) -> String {
 }
 
 /// The text of a new release.
-pub fn template(title: &str, lang: &Lang, tags: &[String], local_now: &str, lists: &[&str]) -> String {
+pub fn template(
+    title: &str,
+    lang: &Lang,
+    tags: &[String],
+    local_now: &str,
+    lists: &[&str],
+) -> String {
     let tags = if tags.is_empty() {
         "[]".to_string()
     } else {
-        format!("[{}]", tags.iter().map(|t| yaml_str(t)).collect::<Vec<_>>().join(", "))
+        format!(
+            "[{}]",
+            tags.iter()
+                .map(|t| yaml_str(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let lists_line = match lists.first() {
         Some(l) => format!("lists: [{l}]"),
@@ -67,10 +79,19 @@ Write the body in Markdown. The first heading level is `##`.
 }
 
 /// Writes `releases/{today}-{slug}.{lang}.md`; never overwrites a file.
-pub fn create(config: &Config, title: &str, lang: &Lang, tags: &[String], now: DateTime<Utc>) -> anyhow::Result<PathBuf> {
+pub fn create(
+    config: &Config,
+    title: &str,
+    lang: &Lang,
+    tags: &[String],
+    now: DateTime<Utc>,
+) -> anyhow::Result<PathBuf> {
     if !config.site.languages.contains(lang) {
         let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
-        bail!("language '{lang}' is not one of the site's languages ({})", langs.join(", "));
+        bail!(
+            "language '{lang}' is not one of the site's languages ({})",
+            langs.join(", ")
+        );
     }
     let local = now.with_timezone(&config.site.timezone);
     let slug = slugify(title);
@@ -78,12 +99,19 @@ pub fn create(config: &Config, title: &str, lang: &Lang, tags: &[String], now: D
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(format!("{}-{slug}.{lang}.md", local.format("%Y-%m-%d")));
     let lists: Vec<&str> = config.lists.keys().map(String::as_str).collect();
-    let text = template(title, lang, tags, &local.format("%Y-%m-%d %H:%M").to_string(), &lists);
+    let text = template(
+        title,
+        lang,
+        tags,
+        &local.format("%Y-%m-%d %H:%M").to_string(),
+        &lists,
+    );
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&path)
         .with_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
-    f.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }

@@ -5,9 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::Message;
 
 use crate::config::Config;
 use crate::release::Release;
@@ -18,14 +18,24 @@ pub fn from_mailbox(config: &Config) -> anyhow::Result<Mailbox> {
     let org = &config.organization;
     let text = match &config.delivery.from {
         Some(f) => f.clone(),
-        None => format!("{} <{}>", org.name.get(&config.site.default_lang, &config.site.default_lang), org.email),
+        None => format!(
+            "{} <{}>",
+            org.name
+                .get(&config.site.default_lang, &config.site.default_lang),
+            org.email
+        ),
     };
     text.parse()
         .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))
 }
 
 /// Builds a complete MIME message (text part first) for `to`.
-pub fn message(config: &Config, rendered: &RenderedEmail, to: Mailbox, unsubscribe_url: &str) -> anyhow::Result<Message> {
+pub fn message(
+    config: &Config,
+    rendered: &RenderedEmail,
+    to: Mailbox,
+    unsubscribe_url: &str,
+) -> anyhow::Result<Message> {
     let (html, text) = rendered.personalise(unsubscribe_url);
     let mut builder = Message::builder()
         .from(from_mailbox(config)?)
@@ -33,13 +43,25 @@ pub fn message(config: &Config, rendered: &RenderedEmail, to: Mailbox, unsubscri
         .subject(rendered.subject.clone())
         .date_now();
     if let Some(r) = &config.delivery.reply_to {
-        builder = builder.reply_to(r.parse().with_context(|| format!("[delivery] reply_to '{r}' is not a valid address"))?);
+        builder =
+            builder
+                .reply_to(r.parse().with_context(|| {
+                    format!("[delivery] reply_to '{r}' is not a valid address")
+                })?);
     }
     builder
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
         )
         .context("cannot build the message")
 }
@@ -67,8 +89,11 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         eml: out.join("message.eml"),
         html_bytes: rendered.html.len(),
     };
-    fs::write(&files.html, html).with_context(|| format!("cannot write {}", files.html.display()))?;
-    fs::write(&files.text, text).with_context(|| format!("cannot write {}", files.text.display()))?;
-    fs::write(&files.eml, msg.formatted()).with_context(|| format!("cannot write {}", files.eml.display()))?;
+    fs::write(&files.html, html)
+        .with_context(|| format!("cannot write {}", files.html.display()))?;
+    fs::write(&files.text, text)
+        .with_context(|| format!("cannot write {}", files.text.display()))?;
+    fs::write(&files.eml, msg.formatted())
+        .with_context(|| format!("cannot write {}", files.eml.display()))?;
     Ok(files)
 }

@@ -34,7 +34,9 @@ pub fn parse_publish_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
 pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("'{s}' is not an RFC 3339 time such as 2026-11-20T09:00:00+02:00 ({e})"))
+        .map_err(|e| {
+            format!("'{s}' is not an RFC 3339 time such as 2026-11-20T09:00:00+02:00 ({e})")
+        })
 }
 
 #[cfg(test)]

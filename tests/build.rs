@@ -16,7 +16,13 @@ fn build_sample(now: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let root = common::sample_root();
     let o = pressroom(&[
-        "--root", root.to_str().unwrap(), "build", "--out", out.path().join("public").to_str().unwrap(), "--now", now,
+        "--root",
+        root.to_str().unwrap(),
+        "build",
+        "--out",
+        out.path().join("public").to_str().unwrap(),
+        "--now",
+        now,
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     out
@@ -26,7 +32,11 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v = vec![];
     for e in fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { v.extend(files(&p)) } else { v.push(p) }
+        if p.is_dir() {
+            v.extend(files(&p))
+        } else {
+            v.push(p)
+        }
     }
     v.sort();
     v
@@ -54,7 +64,11 @@ fn target(public: &Path, url: &str) -> Option<PathBuf> {
     };
     let path = path.split(['#', '?']).next().unwrap();
     let p = public.join(path.trim_start_matches('/'));
-    Some(if path.ends_with('/') { p.join("index.html") } else { p })
+    Some(if path.ends_with('/') {
+        p.join("index.html")
+    } else {
+        p
+    })
 }
 
 #[test]
@@ -62,14 +76,25 @@ fn the_sample_builds_into_pages_feeds_and_assets() {
     let out = build_sample(NOW);
     let public = out.path().join("public");
     for f in [
-        "index.html", "404.html", "style.css",
-        "fi/index.html", "sv/index.html", "en/index.html",
-        "fi/regional-strategy-2040/index.html", "sv/landskapsstrategi-2040/index.html", "en/regional-strategy-2040/index.html",
-        "fi/feed.xml", "sv/feed.xml", "en/feed.xml",
-        "fi/tags/index.html", "fi/tags/liikenne/index.html", "fi/tags/liikenne/feed.xml",
+        "index.html",
+        "404.html",
+        "style.css",
+        "fi/index.html",
+        "sv/index.html",
+        "en/index.html",
+        "fi/regional-strategy-2040/index.html",
+        "sv/landskapsstrategi-2040/index.html",
+        "en/regional-strategy-2040/index.html",
+        "fi/feed.xml",
+        "sv/feed.xml",
+        "en/feed.xml",
+        "fi/tags/index.html",
+        "fi/tags/liikenne/index.html",
+        "fi/tags/liikenne/feed.xml",
         "sv/tags/regional-utveckling/feed.xml",
         "fi/summer-jobs/index.html",
-        "assets/regional-strategy-2040.pdf", "assets/kaislalahti-shore.png",
+        "assets/regional-strategy-2040.pdf",
+        "assets/kaislalahti-shore.png",
     ] {
         assert!(public.join(f).is_file(), "{f} is missing");
     }
@@ -79,12 +104,20 @@ fn the_sample_builds_into_pages_feeds_and_assets() {
 fn drafts_embargoed_and_email_only_releases_appear_nowhere() {
     let out = build_sample(NOW);
     let public = out.path().join("public");
-    for slug in ["budget-2032", "council-meeting-agenda", "november-newsletter"] {
+    for slug in [
+        "budget-2032",
+        "council-meeting-agenda",
+        "november-newsletter",
+    ] {
         assert!(!public.join("fi").join(slug).exists(), "{slug} has a page");
         for f in files(&public) {
             if f.extension().is_some_and(|e| e == "html" || e == "xml") {
                 let text = fs::read_to_string(&f).unwrap();
-                assert!(!text.contains(slug), "{slug} is mentioned in {}", f.display());
+                assert!(
+                    !text.contains(slug),
+                    "{slug} is mentioned in {}",
+                    f.display()
+                );
             }
         }
     }
@@ -93,9 +126,19 @@ fn drafts_embargoed_and_email_only_releases_appear_nowhere() {
 #[test]
 fn an_embargoed_release_appears_once_its_time_has_come() {
     let before = build_sample("2031-01-15T09:59:00+02:00");
-    assert!(!before.path().join("public/fi/budget-2032/index.html").exists());
+    assert!(
+        !before
+            .path()
+            .join("public/fi/budget-2032/index.html")
+            .exists()
+    );
     let after = build_sample("2031-01-15T10:00:00+02:00");
-    assert!(after.path().join("public/fi/budget-2032/index.html").exists());
+    assert!(
+        after
+            .path()
+            .join("public/fi/budget-2032/index.html")
+            .exists()
+    );
     let feed = fs::read_to_string(after.path().join("public/fi/feed.xml")).unwrap();
     assert!(feed.contains("fi/budget-2032/"));
 }
@@ -111,7 +154,10 @@ fn every_internal_link_and_image_resolves_to_a_built_file() {
             continue;
         }
         let html = fs::read_to_string(&f).unwrap();
-        for url in attr_values(&html, "href").into_iter().chain(attr_values(&html, "src")) {
+        for url in attr_values(&html, "href")
+            .into_iter()
+            .chain(attr_values(&html, "src"))
+        {
             if let Some(t) = target(&public, url) {
                 checked += 1;
                 if !t.is_file() {
@@ -122,7 +168,9 @@ fn every_internal_link_and_image_resolves_to_a_built_file() {
     }
     assert!(checked > 300, "only {checked} links checked");
     // The subscription form is served by `pressroom serve`, not built.
-    let expected: BTreeSet<String> = ["/fi/subscribe", "/sv/subscribe", "/en/subscribe"].map(String::from).into();
+    let expected: BTreeSet<String> = ["/fi/subscribe", "/sv/subscribe", "/en/subscribe"]
+        .map(String::from)
+        .into();
     assert_eq!(missing, expected);
 }
 
@@ -143,17 +191,28 @@ fn release_pages_link_their_language_versions_both_ways() {
 fn language_indexes_list_releases_newest_first() {
     let out = build_sample(NOW);
     let index = fs::read_to_string(out.path().join("public/fi/index.html")).unwrap();
-    let order: Vec<usize> = ["rail-connection-study", "regional-strategy-2040", "eu-funding-call", "summer-jobs"]
-        .iter()
-        .map(|s| index.find(&format!("/fi/{s}/")).unwrap_or_else(|| panic!("{s} not listed")))
-        .collect();
+    let order: Vec<usize> = [
+        "rail-connection-study",
+        "regional-strategy-2040",
+        "eu-funding-call",
+        "summer-jobs",
+    ]
+    .iter()
+    .map(|s| {
+        index
+            .find(&format!("/fi/{s}/"))
+            .unwrap_or_else(|| panic!("{s} not listed"))
+    })
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 }
 
 #[test]
 fn feed_guids_survive_rebuilds_and_edits() {
     let guids = |feed: &str| -> Vec<String> {
-        feed.match_indices("<guid").map(|(i, _)| feed[i..].split("</guid>").next().unwrap().to_string()).collect()
+        feed.match_indices("<guid")
+            .map(|(i, _)| feed[i..].split("</guid>").next().unwrap().to_string())
+            .collect()
     };
     let a = build_sample(NOW);
     let first = guids(&fs::read_to_string(a.path().join("public/fi/feed.xml")).unwrap());
@@ -161,21 +220,40 @@ fn feed_guids_survive_rebuilds_and_edits() {
     // Copy the sample, edit a title and date, rebuild later.
     let copy = tempfile::tempdir().unwrap();
     let root = common::sample_root();
-    fs::copy(root.join("pressroom.toml"), copy.path().join("pressroom.toml")).unwrap();
+    fs::copy(
+        root.join("pressroom.toml"),
+        copy.path().join("pressroom.toml"),
+    )
+    .unwrap();
     fs::create_dir_all(copy.path().join("subscribers")).unwrap();
-    fs::copy(root.join("subscribers/media.csv"), copy.path().join("subscribers/media.csv")).unwrap();
+    fs::copy(
+        root.join("subscribers/media.csv"),
+        copy.path().join("subscribers/media.csv"),
+    )
+    .unwrap();
     fs::create_dir_all(copy.path().join("releases/assets")).unwrap();
     for f in files(&root.join("releases")) {
         let rel = f.strip_prefix(root.join("releases")).unwrap();
         fs::copy(&f, copy.path().join("releases").join(rel)).unwrap();
     }
-    let p = copy.path().join("releases/2026-11-03-rail-connection-study.fi.md");
-    let text = fs::read_to_string(&p).unwrap()
+    let p = copy
+        .path()
+        .join("releases/2026-11-03-rail-connection-study.fi.md");
+    let text = fs::read_to_string(&p)
+        .unwrap()
         .replace("title: Selvitys", "title: Korjattu otsikko – selvitys")
         .replace("date: 2026-11-03 09:00", "date: 2026-11-03 11:00");
     fs::write(&p, text).unwrap();
     let out = copy.path().join("out");
-    let o = pressroom(&["--root", copy.path().to_str().unwrap(), "build", "--out", out.to_str().unwrap(), "--now", "2026-12-01T00:00:00Z"]);
+    let o = pressroom(&[
+        "--root",
+        copy.path().to_str().unwrap(),
+        "build",
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        "2026-12-01T00:00:00Z",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let second = guids(&fs::read_to_string(out.join("fi/feed.xml")).unwrap());
     assert_eq!(first, second);
@@ -187,10 +265,19 @@ fn long_lists_are_paginated() {
     let releases: Vec<(String, String)> = (1..=25)
         .map(|i| (format!("2026-01-{i:02}-r{i}.fi.md"), format!("---\ntitle: Tiedote {i}\ndate: 2026-01-{i:02} 12:00\ntags: [kaikki]\n---\nTeksti.\n")))
         .collect();
-    let refs: Vec<(&str, &str)> = releases.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = releases
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let dir = common::temp_pressroom(&refs);
     let out = dir.path().join("public");
-    let o = pressroom(&["--root", dir.path().to_str().unwrap(), "build", "--now", NOW]);
+    let o = pressroom(&[
+        "--root",
+        dir.path().to_str().unwrap(),
+        "build",
+        "--now",
+        NOW,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let page1 = fs::read_to_string(out.join("fi/index.html")).unwrap();
     let page2 = fs::read_to_string(out.join("fi/page/2/index.html")).unwrap();
@@ -207,7 +294,13 @@ fn build_refuses_to_replace_a_directory_it_did_not_make() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
     let root = common::sample_root();
-    let o = pressroom(&["--root", root.to_str().unwrap(), "build", "--out", dir.path().to_str().unwrap()]);
+    let o = pressroom(&[
+        "--root",
+        root.to_str().unwrap(),
+        "build",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to replace"), "{}", stderr(&o));
     assert!(dir.path().join("precious.txt").is_file());
@@ -219,10 +312,21 @@ fn a_rebuild_replaces_the_previous_site_whole() {
     let public = out.path().join("public");
     fs::write(public.join("stale.html"), "old").unwrap();
     let root = common::sample_root();
-    let o = pressroom(&["--root", root.to_str().unwrap(), "build", "--out", public.to_str().unwrap(), "--now", NOW]);
+    let o = pressroom(&[
+        "--root",
+        root.to_str().unwrap(),
+        "build",
+        "--out",
+        public.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!public.join("stale.html").exists());
     assert!(public.join("fi/index.html").is_file());
-    let leftovers: Vec<_> = fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }

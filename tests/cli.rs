@@ -24,10 +24,19 @@ fn check_reports_every_problem_in_every_file_and_exits_one() {
     let good = "---\ntitle: A\ndate: 2026-11-20\ntranslation_key: k\n---\nBody\n";
     let dir = temp_pressroom(&[
         ("2026-11-20-a.fi.md", good),
-        ("2026-11-21-a.fi.md", "---\ntitle: Same slug\ndate: 2026-11-21\n---\n"),
+        (
+            "2026-11-21-a.fi.md",
+            "---\ntitle: Same slug\ndate: 2026-11-21\n---\n",
+        ),
         ("2026-11-20-b.fi.md", good),
-        ("2026-11-20-c.sv.md", "---\ntitle: C\ndate: 2026-11-20\nsumary: x\n---\n"),
-        ("2026-11-20-d.en.md", "---\ntitle: D\ndate: 2026-11-20\nimage:\n  src: assets/x.png\n---\n"),
+        (
+            "2026-11-20-c.sv.md",
+            "---\ntitle: C\ndate: 2026-11-20\nsumary: x\n---\n",
+        ),
+        (
+            "2026-11-20-d.en.md",
+            "---\ntitle: D\ndate: 2026-11-20\nimage:\n  src: assets/x.png\n---\n",
+        ),
     ]);
     let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
     assert_eq!(o.status.code(), Some(1));
@@ -46,12 +55,18 @@ fn check_reports_every_problem_in_every_file_and_exits_one() {
 
 #[test]
 fn check_flags_an_email_that_gmail_would_clip() {
-    let body: String = (0..3000).map(|i| format!("Kappale {i} kertoo uutisen yksityiskohdista.\n\n")).collect();
+    let body: String = (0..3000)
+        .map(|i| format!("Kappale {i} kertoo uutisen yksityiskohdista.\n\n"))
+        .collect();
     let text = format!("---\ntitle: Pitkä\ndate: 2026-11-20\n---\n{body}");
     let dir = temp_pressroom(&[("2026-11-20-long.fi.md", &text)]);
     let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("releases/2026-11-20-long.fi.md:5:1: error: the email body is"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("releases/2026-11-20-long.fi.md:5:1: error: the email body is"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("Gmail clips"), "{}", stderr(&o));
 }
 
@@ -59,14 +74,33 @@ fn check_flags_an_email_that_gmail_would_clip() {
 fn config_errors_name_the_key_and_suggest_a_fix() {
     let dir = temp_pressroom(&[]);
     let config = std::fs::read_to_string(dir.path().join("pressroom.toml")).unwrap();
-    std::fs::write(dir.path().join("pressroom.toml"), config.replace("timezone", "timezon")).unwrap();
+    std::fs::write(
+        dir.path().join("pressroom.toml"),
+        config.replace("timezone", "timezon"),
+    )
+    .unwrap();
     let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("pressroom.toml:6:1: error: unknown key 'timezon' (did you mean 'timezone'?)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "pressroom.toml:6:1: error: unknown key 'timezon' (did you mean 'timezone'?)"
+        ),
+        "{}",
+        stderr(&o)
+    );
 
-    std::fs::write(dir.path().join("pressroom.toml"), config.replace("Europe/Helsinki", "Europe/Helsinky")).unwrap();
+    std::fs::write(
+        dir.path().join("pressroom.toml"),
+        config.replace("Europe/Helsinki", "Europe/Helsinky"),
+    )
+    .unwrap();
     let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
-    assert!(stderr(&o).contains("unknown time zone 'Europe/Helsinky' (did you mean 'Europe/Helsinki'?)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("unknown time zone 'Europe/Helsinky' (did you mean 'Europe/Helsinki'?)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -74,12 +108,19 @@ fn a_missing_config_says_how_to_create_one() {
     let dir = tempfile::tempdir().unwrap();
     let o = pressroom(&["--root", dir.path().to_str().unwrap(), "build"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("pressroom.toml not found. Create one"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("pressroom.toml not found. Create one"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn usage_errors_exit_two() {
-    assert_eq!(pressroom(&["build", "--now", "tomorrow"]).status.code(), Some(2));
+    assert_eq!(
+        pressroom(&["build", "--now", "tomorrow"]).status.code(),
+        Some(2)
+    );
     assert_eq!(pressroom(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(pressroom(&["new"]).status.code(), Some(2));
 }
@@ -98,16 +139,38 @@ fn help_explains_the_commands() {
 fn new_writes_a_draft_that_passes_check() {
     let dir = temp_pressroom(&[]);
     let root = dir.path().to_str().unwrap();
-    let o = pressroom(&["--root", root, "new", "Uusi pyörätie: Kaislalahti–Ranta", "--lang", "fi", "--tags", "liikenne,pyöräily"]);
+    let o = pressroom(&[
+        "--root",
+        root,
+        "new",
+        "Uusi pyörätie: Kaislalahti–Ranta",
+        "--lang",
+        "fi",
+        "--tags",
+        "liikenne,pyöräily",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let path = stdout(&o).trim().to_string();
-    assert!(path.ends_with("-uusi-pyoratie-kaislalahti-ranta.fi.md"), "{path}");
+    assert!(
+        path.ends_with("-uusi-pyoratie-kaislalahti-ranta.fi.md"),
+        "{path}"
+    );
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("draft: true") && text.contains("pyöräily"), "{text}");
+    assert!(
+        text.contains("draft: true") && text.contains("pyöräily"),
+        "{text}"
+    );
     let o = pressroom(&["--root", root, "check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // A second `new` with the same title must not overwrite the first.
-    let o = pressroom(&["--root", root, "new", "Uusi pyörätie: Kaislalahti–Ranta", "--lang", "fi"]);
+    let o = pressroom(&[
+        "--root",
+        root,
+        "new",
+        "Uusi pyörätie: Kaislalahti–Ranta",
+        "--lang",
+        "fi",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("exist"), "{}", stderr(&o));
 }
@@ -117,7 +180,14 @@ fn preview_writes_html_text_and_a_complete_message() {
     let out = tempfile::tempdir().unwrap();
     let root = common::sample_root();
     let o = pressroom(&[
-        "--root", root.to_str().unwrap(), "preview", "regional-strategy-2040", "--lang", "sv", "--out", out.path().to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "preview",
+        "regional-strategy-2040",
+        "--lang",
+        "sv",
+        "--out",
+        out.path().to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.path().join("email.html")).unwrap();
@@ -129,7 +199,10 @@ fn preview_writes_html_text_and_a_complete_message() {
     let text_at = eml.find("Content-Type: text/plain").unwrap();
     let html_at = eml.find("Content-Type: text/html").unwrap();
     assert!(text_at < html_at, "the text part comes first");
-    assert!(eml.contains("Subject: =?utf-8?"), "a UTF-8 subject is encoded: {eml}");
+    assert!(
+        eml.contains("Subject: =?utf-8?"),
+        "a UTF-8 subject is encoded: {eml}"
+    );
 }
 
 #[test]
@@ -137,5 +210,9 @@ fn preview_of_an_unknown_release_says_what_to_give() {
     let root = common::sample_root();
     let o = pressroom(&["--root", root.to_str().unwrap(), "preview", "no-such-thing"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("no release 'no-such-thing'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no release 'no-such-thing'"),
+        "{}",
+        stderr(&o)
+    );
 }

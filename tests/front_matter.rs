@@ -44,7 +44,10 @@ fn a_complete_release_parses_with_every_field() {
     assert_eq!(r.date.to_rfc3339(), "2026-11-20T07:00:00+00:00");
     assert_eq!(r.tags[1].slug.as_str(), "ymparisto-ilmasto");
     assert_eq!(r.lists, vec!["media"]);
-    assert_eq!(r.contacts[0].phone_uri().as_deref(), Some("tel:+358401234567"));
+    assert_eq!(
+        r.contacts[0].phone_uri().as_deref(),
+        Some("tel:+358401234567")
+    );
     assert_eq!(r.image.as_ref().unwrap().alt, "Bussi pysäkillä.");
     assert_eq!(r.attachments[0].src, "assets/report.pdf");
     assert!(r.web && r.email && !r.draft);
@@ -54,16 +57,48 @@ fn a_complete_release_parses_with_every_field() {
 #[test]
 fn valid_variants_parse() {
     let cases = [
-        ("rfc 3339 date", "2026-11-20-a.fi.md", "---\ntitle: A\ndate: 2026-11-20T09:00:00+02:00\n---\nx\n"),
-        ("lang from front matter", "2026-11-20-a.md", "---\ntitle: A\ndate: 2026-11-20 09:00\nlang: sv\n---\nx\n"),
-        ("explicit slug", "2026-11-20-a.fi.md", "---\ntitle: A\ndate: 2026-11-20\nslug: other-slug\n---\n"),
-        ("tags as text", "2026-11-20-a.fi.md", "---\ntitle: A\ndate: 2026-11-20\ntags: a, b\n---\n"),
-        ("email only", "2026-11-20-a.fi.md", "---\ntitle: A\ndate: 2026-11-20\nweb: false\n---\n"),
-        ("windows line ends", "2026-11-20-a.fi.md", "---\r\ntitle: A\r\ndate: 2026-11-20\r\n---\r\nx\r\n"),
-        ("byte order mark", "2026-11-20-a.fi.md", "\u{feff}---\ntitle: A\ndate: 2026-11-20\n---\n"),
+        (
+            "rfc 3339 date",
+            "2026-11-20-a.fi.md",
+            "---\ntitle: A\ndate: 2026-11-20T09:00:00+02:00\n---\nx\n",
+        ),
+        (
+            "lang from front matter",
+            "2026-11-20-a.md",
+            "---\ntitle: A\ndate: 2026-11-20 09:00\nlang: sv\n---\nx\n",
+        ),
+        (
+            "explicit slug",
+            "2026-11-20-a.fi.md",
+            "---\ntitle: A\ndate: 2026-11-20\nslug: other-slug\n---\n",
+        ),
+        (
+            "tags as text",
+            "2026-11-20-a.fi.md",
+            "---\ntitle: A\ndate: 2026-11-20\ntags: a, b\n---\n",
+        ),
+        (
+            "email only",
+            "2026-11-20-a.fi.md",
+            "---\ntitle: A\ndate: 2026-11-20\nweb: false\n---\n",
+        ),
+        (
+            "windows line ends",
+            "2026-11-20-a.fi.md",
+            "---\r\ntitle: A\r\ndate: 2026-11-20\r\n---\r\nx\r\n",
+        ),
+        (
+            "byte order mark",
+            "2026-11-20-a.fi.md",
+            "\u{feff}---\ntitle: A\ndate: 2026-11-20\n---\n",
+        ),
     ];
     for (what, name, text) in cases {
-        assert!(parse(name, text).is_ok(), "{what}: {:?}", parse(name, text).err());
+        assert!(
+            parse(name, text).is_ok(),
+            "{what}: {:?}",
+            parse(name, text).err()
+        );
     }
 }
 
@@ -71,42 +106,114 @@ fn valid_variants_parse() {
 fn each_invalid_release_is_reported_at_its_line_and_column() {
     let f = "2026-11-20-a.fi.md";
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("unknown field", f, "---\ntitle: A\ndate: 2026-11-20\ntittle: B\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: unknown field 'tittle' (did you mean 'title'?)"),
-        ("missing title", f, "---\ndate: 2026-11-20\n---\n",
-         "2026-11-20-a.fi.md:1:1: error: missing required field 'title'"),
-        ("missing date", f, "---\ntitle: A\n---\n",
-         "2026-11-20-a.fi.md:1:1: error: missing required field 'date'"),
-        ("bad date", f, "---\ntitle: A\ndate: next tuesday\n---\n",
-         "2026-11-20-a.fi.md:3:1: error: bad 'date': 'next tuesday' is not a date"),
-        ("date in the spring-forward gap", f, "---\ntitle: A\ndate: 2026-03-29 03:30\n---\n",
-         "2026-11-20-a.fi.md:3:1: error: bad 'date': '2026-03-29 03:30' does not exist in Europe/Helsinki"),
-        ("unknown language", "2026-11-20-a.md", "---\ntitle: A\ndate: 2026-11-20\nlang: de\n---\n",
-         "2026-11-20-a.md:4:1: error: language 'de' is not one of the site's languages (fi, sv, en)"),
-        ("language contradicts file name", f, "---\ntitle: A\ndate: 2026-11-20\nlang: sv\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: 'lang: sv' contradicts the file name, which says 'fi'"),
-        ("image without alt", f, "---\ntitle: A\ndate: 2026-11-20\nimage:\n  src: assets/photo.jpg\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: image has no 'alt' text"),
-        ("image file missing", f, "---\ntitle: A\ndate: 2026-11-20\nimage:\n  src: assets/nope.jpg\n  alt: X\n---\n",
-         "2026-11-20-a.fi.md:5:3: error: image file 'releases/assets/nope.jpg' does not exist"),
-        ("attachment missing", f, "---\ntitle: A\ndate: 2026-11-20\nattachments:\n  - title: R\n    src: assets/gone.pdf\n---\n",
-         "2026-11-20-a.fi.md:6:5: error: attachment file 'releases/assets/gone.pdf' does not exist"),
-        ("typo in a contact", f, "---\ntitle: A\ndate: 2026-11-20\ncontacts:\n  - name: A\n    phnoe: 1\n---\n",
-         "2026-11-20-a.fi.md:6:5: error: in 'contacts[0]': unknown field 'phnoe' (did you mean 'phone'?)"),
-        ("broken body link", f, "---\ntitle: A\ndate: 2026-11-20\n---\nText\n\nSee [x](assets/missing.pdf).\n",
-         "2026-11-20-a.fi.md:7:5: error: link to 'releases/assets/missing.pdf', which does not exist"),
-        ("unknown list", f, "---\ntitle: A\ndate: 2026-11-20\nlists: [meda]\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: unknown list 'meda' (did you mean 'media'?)"),
-        ("not yaml", f, "---\ntitle: [unclosed\ndate: x\n---\n",
-         "2026-11-20-a.fi.md:"),
-        ("draft not boolean", f, "---\ntitle: A\ndate: 2026-11-20\ndraft: maybe\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: field 'draft' must be true or false"),
-        ("bad slug", f, "---\ntitle: A\ndate: 2026-11-20\nslug: Big News\n---\n",
-         "2026-11-20-a.fi.md:4:1: error: 'Big News' is not a valid slug"),
-        ("no front matter", f, "Just text\n",
-         "2026-11-20-a.fi.md:1:1: error: no front matter"),
-        ("file name without date", "bus.fi.md", "---\ntitle: A\ndate: 2026-11-20\n---\n",
-         "bus.fi.md:1:1: error: 'bus.fi.md' does not start with a date"),
+        (
+            "unknown field",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\ntittle: B\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: unknown field 'tittle' (did you mean 'title'?)",
+        ),
+        (
+            "missing title",
+            f,
+            "---\ndate: 2026-11-20\n---\n",
+            "2026-11-20-a.fi.md:1:1: error: missing required field 'title'",
+        ),
+        (
+            "missing date",
+            f,
+            "---\ntitle: A\n---\n",
+            "2026-11-20-a.fi.md:1:1: error: missing required field 'date'",
+        ),
+        (
+            "bad date",
+            f,
+            "---\ntitle: A\ndate: next tuesday\n---\n",
+            "2026-11-20-a.fi.md:3:1: error: bad 'date': 'next tuesday' is not a date",
+        ),
+        (
+            "date in the spring-forward gap",
+            f,
+            "---\ntitle: A\ndate: 2026-03-29 03:30\n---\n",
+            "2026-11-20-a.fi.md:3:1: error: bad 'date': '2026-03-29 03:30' does not exist in Europe/Helsinki",
+        ),
+        (
+            "unknown language",
+            "2026-11-20-a.md",
+            "---\ntitle: A\ndate: 2026-11-20\nlang: de\n---\n",
+            "2026-11-20-a.md:4:1: error: language 'de' is not one of the site's languages (fi, sv, en)",
+        ),
+        (
+            "language contradicts file name",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nlang: sv\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: 'lang: sv' contradicts the file name, which says 'fi'",
+        ),
+        (
+            "image without alt",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nimage:\n  src: assets/photo.jpg\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: image has no 'alt' text",
+        ),
+        (
+            "image file missing",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nimage:\n  src: assets/nope.jpg\n  alt: X\n---\n",
+            "2026-11-20-a.fi.md:5:3: error: image file 'releases/assets/nope.jpg' does not exist",
+        ),
+        (
+            "attachment missing",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nattachments:\n  - title: R\n    src: assets/gone.pdf\n---\n",
+            "2026-11-20-a.fi.md:6:5: error: attachment file 'releases/assets/gone.pdf' does not exist",
+        ),
+        (
+            "typo in a contact",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\ncontacts:\n  - name: A\n    phnoe: 1\n---\n",
+            "2026-11-20-a.fi.md:6:5: error: in 'contacts[0]': unknown field 'phnoe' (did you mean 'phone'?)",
+        ),
+        (
+            "broken body link",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\n---\nText\n\nSee [x](assets/missing.pdf).\n",
+            "2026-11-20-a.fi.md:7:5: error: link to 'releases/assets/missing.pdf', which does not exist",
+        ),
+        (
+            "unknown list",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nlists: [meda]\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: unknown list 'meda' (did you mean 'media'?)",
+        ),
+        (
+            "not yaml",
+            f,
+            "---\ntitle: [unclosed\ndate: x\n---\n",
+            "2026-11-20-a.fi.md:",
+        ),
+        (
+            "draft not boolean",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\ndraft: maybe\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: field 'draft' must be true or false",
+        ),
+        (
+            "bad slug",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nslug: Big News\n---\n",
+            "2026-11-20-a.fi.md:4:1: error: 'Big News' is not a valid slug",
+        ),
+        (
+            "no front matter",
+            f,
+            "Just text\n",
+            "2026-11-20-a.fi.md:1:1: error: no front matter",
+        ),
+        (
+            "file name without date",
+            "bus.fi.md",
+            "---\ntitle: A\ndate: 2026-11-20\n---\n",
+            "bus.fi.md:1:1: error: 'bus.fi.md' does not start with a date",
+        ),
     ];
     for (what, name, text, expected) in cases {
         let errors = parse(name, text).expect_err(what);

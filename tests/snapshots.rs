@@ -60,5 +60,11 @@ fn the_stylesheet_is_inlined_and_no_style_block_remains() {
     let r = content.find("rail-connection-study", None).unwrap();
     let e = email::render(r, &content.config).unwrap();
     assert!(!e.html.contains("<style"), "style block left in the email");
-    assert!(e.html.contains(r#"<table class="container" role="presentation" style="width: 100%;max-width: 600px;"#), "{}", e.html);
+    assert!(
+        e.html.contains(
+            r#"<table class="container" role="presentation" style="width: 100%;max-width: 600px;"#
+        ),
+        "{}",
+        e.html
+    );
 }

@@ -58,7 +58,11 @@ mod tests {
 
     #[test]
     fn names_without_a_date_are_rejected() {
-        assert!(FileName::parse("bus-routes.fi.md").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(
+            FileName::parse("bus-routes.fi.md")
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
         assert!(FileName::parse("2026-13-40-x.fi.md").is_err());
         assert!(FileName::parse("2026-11-20.fi.md").is_err());
     }

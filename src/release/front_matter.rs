@@ -66,7 +66,8 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Reports at a front-matter position (front matter starts on file line 2).
     fn at(&mut self, (line, col): (usize, usize), msg: impl Into<String>) {
-        self.diags.push(Diagnostic::new(self.path, line + 1, col, msg));
+        self.diags
+            .push(Diagnostic::new(self.path, line + 1, col, msg));
     }
     fn key(&mut self, key: &str, msg: impl Into<String>) {
         let pos = self.loc.key(key);
@@ -112,7 +113,13 @@ impl Ctx<'_> {
         };
         let Value::Mapping(m) = value else {
             let pos = self.loc.nested(parent, index, None);
-            self.at(pos, format!("'{what}' must be a mapping with the fields {}", allowed.join(", ")));
+            self.at(
+                pos,
+                format!(
+                    "'{what}' must be a mapping with the fields {}",
+                    allowed.join(", ")
+                ),
+            );
             return None;
         };
         let mut ok = true;
@@ -120,7 +127,13 @@ impl Ctx<'_> {
             let name = k.as_str().unwrap_or("?");
             if !allowed.contains(&name) {
                 let pos = self.loc.nested(parent, index, Some(name));
-                self.at(pos, format!("in '{what}': {}", suggest::unknown_field_message("field", name, allowed)));
+                self.at(
+                    pos,
+                    format!(
+                        "in '{what}': {}",
+                        suggest::unknown_field_message("field", name, allowed)
+                    ),
+                );
                 ok = false;
             }
         }
@@ -132,7 +145,8 @@ impl Ctx<'_> {
             if !present {
                 let pos = self.loc.nested(parent, index, Some(r));
                 let msg = if (*r == "alt") && parent == "image" {
-                    "image has no 'alt' text: describe the picture for people who cannot see it".to_string()
+                    "image has no 'alt' text: describe the picture for people who cannot see it"
+                        .to_string()
                 } else {
                     format!("'{what}' is missing the field '{r}'")
                 };
@@ -224,15 +238,29 @@ pub fn parse(
             } else {
                 ""
             };
-            return fail(line, col, format!("front matter is not valid YAML: {msg}{hint}"));
+            return fail(
+                line,
+                col,
+                format!("front matter is not valid YAML: {msg}{hint}"),
+            );
         }
     };
     let map = match value {
         Value::Mapping(m) => m,
-        Value::Null => return fail(1, 1, "front matter is empty: add at least 'title' and 'date'".into()),
+        Value::Null => {
+            return fail(
+                1,
+                1,
+                "front matter is empty: add at least 'title' and 'date'".into(),
+            );
+        }
         _ => return fail(2, 1, "front matter must be 'field: value' lines".into()),
     };
-    let mut cx = Ctx { path: display_path, loc: Locator::new(yaml), diags: vec![] };
+    let mut cx = Ctx {
+        path: display_path,
+        loc: Locator::new(yaml),
+        diags: vec![],
+    };
 
     for k in map.keys() {
         match k.as_str() {
@@ -248,13 +276,15 @@ pub fn parse(
     let site = &config.site;
     let tz = site.timezone;
     let title = cx.required_string(&map, "title");
-    let date = cx.required_string(&map, "date").and_then(|s| match parse_publish_time(&s, tz) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            cx.key("date", format!("bad 'date': {e}"));
-            None
-        }
-    });
+    let date = cx
+        .required_string(&map, "date")
+        .and_then(|s| match parse_publish_time(&s, tz) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                cx.key("date", format!("bad 'date': {e}"));
+                None
+            }
+        });
     let updated = cx.field::<String>(&map, "updated", "a date").and_then(|s| {
         parse_publish_time(&s, tz)
             .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
@@ -272,7 +302,10 @@ pub fn parse(
             Ok(l) => {
                 if let Some(fl) = &names.lang {
                     if *fl != l {
-                        cx.key("lang", format!("'lang: {l}' contradicts the file name, which says '{fl}'"));
+                        cx.key(
+                            "lang",
+                            format!("'lang: {l}' contradicts the file name, which says '{fl}'"),
+                        );
                     }
                 }
                 Some(l)
@@ -284,7 +317,10 @@ pub fn parse(
         },
         None => {
             if names.lang.is_none() {
-                cx.at((0, 1), "no language: name the file *.LANG.md (e.g. .fi.md) or add 'lang: fi'");
+                cx.at(
+                    (0, 1),
+                    "no language: name the file *.LANG.md (e.g. .fi.md) or add 'lang: fi'",
+                );
             }
             names.lang.clone()
         }
@@ -313,7 +349,10 @@ pub fn parse(
     let tags = cx
         .strings(&map, "tags")
         .into_iter()
-        .map(|name| Tag { slug: slugify(&name), name })
+        .map(|name| Tag {
+            slug: slugify(&name),
+            name,
+        })
         .collect();
     let lists = cx.strings(&map, "lists");
     for l in &lists {
@@ -321,7 +360,9 @@ pub fn parse(
             let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
             let hint = match suggest::closest(l, &known) {
                 Some(s) => format!(" (did you mean '{s}'?)"),
-                None if known.is_empty() => " (declare it as [lists.NAME] in pressroom.toml)".into(),
+                None if known.is_empty() => {
+                    " (declare it as [lists.NAME] in pressroom.toml)".into()
+                }
                 None => format!(" (declared lists: {})", known.join(", ")),
             };
             cx.key("lists", format!("unknown list '{l}'{hint}"));
@@ -332,12 +373,23 @@ pub fn parse(
         None | Some(Value::Null) => None,
         Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_FIELDS),
     };
-    let attachments: Vec<Attachment> = cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
-    let draft = cx.field::<bool>(&map, "draft", "true or false").unwrap_or(false);
-    let web = cx.field::<bool>(&map, "web", "true or false").unwrap_or(true);
-    let email = cx.field::<bool>(&map, "email", "true or false").unwrap_or(true);
+    let attachments: Vec<Attachment> =
+        cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
+    let draft = cx
+        .field::<bool>(&map, "draft", "true or false")
+        .unwrap_or(false);
+    let web = cx
+        .field::<bool>(&map, "web", "true or false")
+        .unwrap_or(true);
+    let email = cx
+        .field::<bool>(&map, "email", "true or false")
+        .unwrap_or(true);
     // Checked on the raw value, so a missing file is reported even when `alt` is missing too.
-    if let Some(src) = map.get("image").and_then(|v| v.get("src")).and_then(Value::as_str) {
+    if let Some(src) = map
+        .get("image")
+        .and_then(|v| v.get("src"))
+        .and_then(Value::as_str)
+    {
         if crate::markdown::is_local(src) && !exists(src) {
             let pos = cx.loc.nested("image", None, Some("src"));
             cx.at(pos, format!("image file 'releases/{src}' does not exist"));
@@ -346,10 +398,19 @@ pub fn parse(
     for (i, a) in attachments.iter().enumerate() {
         if !crate::markdown::is_local(&a.src) {
             let pos = cx.loc.nested("attachments", Some(i), Some("src"));
-            cx.at(pos, format!("attachment '{}' must be a file under releases/ (e.g. assets/report.pdf)", a.src));
+            cx.at(
+                pos,
+                format!(
+                    "attachment '{}' must be a file under releases/ (e.g. assets/report.pdf)",
+                    a.src
+                ),
+            );
         } else if !exists(&a.src) {
             let pos = cx.loc.nested("attachments", Some(i), Some("src"));
-            cx.at(pos, format!("attachment file 'releases/{}' does not exist", a.src));
+            cx.at(
+                pos,
+                format!("attachment file 'releases/{}' does not exist", a.src),
+            );
         }
     }
     for (dest, offset) in crate::markdown::local_links(body) {
@@ -366,7 +427,10 @@ pub fn parse(
         ));
     }
     if !web && !email && !draft {
-        cx.key("web", "'web: false' and 'email: false' together publish nowhere; use 'draft: true' instead");
+        cx.key(
+            "web",
+            "'web: false' and 'email: false' together publish nowhere; use 'draft: true' instead",
+        );
     }
 
     if !cx.diags.is_empty() {

@@ -10,7 +10,8 @@ impl Slug {
     /// Accepts only a slug that is already in canonical form.
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");

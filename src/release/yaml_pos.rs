@@ -30,7 +30,9 @@ fn starts_with_key(text: &str, key: &str) -> bool {
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Self {
-        Self { lines: text.lines().collect() }
+        Self {
+            lines: text.lines().collect(),
+        }
     }
 
     /// The position of a top-level key.

@@ -96,7 +96,12 @@ pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, Inlin
 }
 
 /// Renders from an existing view (the site build's) and the Markdown body.
-pub fn render_view(v: &ReleaseView, body_md: &str, org: &OrgView, urls: &Urls) -> Result<RenderedEmail, InlineError> {
+pub fn render_view(
+    v: &ReleaseView,
+    body_md: &str,
+    org: &OrgView,
+    urls: &Urls,
+) -> Result<RenderedEmail, InlineError> {
     let data = EmailData {
         lang: v.lang.as_str(),
         t: v.t,
@@ -106,7 +111,9 @@ pub fn render_view(v: &ReleaseView, body_md: &str, org: &OrgView, urls: &Urls) -
         has_summary: v.has_summary,
         image: &v.image_abs,
         body: &v.body_abs,
-        body_text: markdown::to_text(body_md, Links::Absolute(urls.base())).trim_end().to_string(),
+        body_text: markdown::to_text(body_md, Links::Absolute(urls.base()))
+            .trim_end()
+            .to_string(),
         attachments: &v.attachments,
         contacts: &v.contacts,
         tags: &v.tags_abs,
@@ -119,9 +126,15 @@ pub fn render_view(v: &ReleaseView, body_md: &str, org: &OrgView, urls: &Urls) -
         about: &org.about,
         about_text: &org.about_text,
     };
-    let raw = HtmlEmail { e: &data }.render().expect("email template renders");
-    let html = INLINER.inline(&raw).map_err(|e| InlineError(e.to_string()))?;
-    let mut text = TextEmail { e: &data }.render().expect("text template renders");
+    let raw = HtmlEmail { e: &data }
+        .render()
+        .expect("email template renders");
+    let html = INLINER
+        .inline(&raw)
+        .map_err(|e| InlineError(e.to_string()))?;
+    let mut text = TextEmail { e: &data }
+        .render()
+        .expect("text template renders");
     if !text.ends_with('\n') {
         text.push('\n');
     }

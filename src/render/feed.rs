@@ -30,7 +30,11 @@ pub struct FeedSpec {
 /// A `guid` that identifies the release, not its URL or text: the host, the
 /// date in the file name, the language and the slug (an RFC 4151 tag URI).
 pub fn guid(host: &str, v: &ReleaseView) -> String {
-    format!("tag:{host},{}:{}", v.file_date.format("%Y-%m-%d"), v.rel_path.trim_end_matches('/'))
+    format!(
+        "tag:{host},{}:{}",
+        v.file_date.format("%Y-%m-%d"),
+        v.rel_path.trim_end_matches('/')
+    )
 }
 
 /// Renders a feed of `views` (already newest first); at most `spec.cap` items.
@@ -56,7 +60,11 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
                 EnclosureBuilder::default()
                     .url(img.src.clone())
                     .length(v.image_bytes.to_string())
-                    .mime_type(mime_guess::from_path(&img.src).first_or_octet_stream().to_string())
+                    .mime_type(
+                        mime_guess::from_path(&img.src)
+                            .first_or_octet_stream()
+                            .to_string(),
+                    )
                     .build()
             });
             ItemBuilder::default()
@@ -64,7 +72,12 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
                 .link(Some(v.url.clone()))
                 .description(Some(v.lead.clone()))
                 .content(Some(content))
-                .guid(Some(GuidBuilder::default().value(guid(&host, v)).permalink(false).build()))
+                .guid(Some(
+                    GuidBuilder::default()
+                        .value(guid(&host, v))
+                        .permalink(false)
+                        .build(),
+                ))
                 .pub_date(Some(v.date.to_rfc2822()))
                 .categories(
                     v.tags
@@ -77,8 +90,14 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
         })
         .collect::<Vec<_>>();
     let mut namespaces = BTreeMap::new();
-    namespaces.insert("atom".to_string(), rss::extension::atom::NAMESPACE.to_string());
-    namespaces.insert("content".to_string(), "http://purl.org/rss/1.0/modules/content/".to_string());
+    namespaces.insert(
+        "atom".to_string(),
+        rss::extension::atom::NAMESPACE.to_string(),
+    );
+    namespaces.insert(
+        "content".to_string(),
+        "http://purl.org/rss/1.0/modules/content/".to_string(),
+    );
     let channel = ChannelBuilder::default()
         .title(spec.title.clone())
         .link(spec.link.clone())
@@ -101,5 +120,8 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
 }
 
 fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

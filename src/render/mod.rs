@@ -38,7 +38,9 @@ pub struct Urls {
 
 impl Urls {
     pub fn new(config: &Config) -> Self {
-        Self { base: config.site.base_url.clone() }
+        Self {
+            base: config.site.base_url.clone(),
+        }
     }
     /// Root-relative path of a site path such as `fi/some-slug/`.
     pub fn path(&self, rel: &str) -> String {
@@ -46,7 +48,9 @@ impl Urls {
     }
     /// Absolute URL of a site path.
     pub fn abs(&self, rel: &str) -> String {
-        self.base.join(rel).map_or_else(|_| format!("{}{rel}", self.base), |u| u.to_string())
+        self.base
+            .join(rel)
+            .map_or_else(|_| format!("{}{rel}", self.base), |u| u.to_string())
     }
     pub fn base(&self) -> &Url {
         &self.base
@@ -155,7 +159,10 @@ impl ReleaseView {
         let site_links = Links::Site(urls.base().path());
         let abs_links = Links::Absolute(urls.base());
         let image_in = |links: Links<'_>| {
-            r.image.as_ref().map(|i| ImageView { src: links.rewrite(&i.src), alt: i.alt.clone() })
+            r.image.as_ref().map(|i| ImageView {
+                src: links.rewrite(&i.src),
+                alt: i.alt.clone(),
+            })
         };
         let attachments = r
             .attachments
@@ -259,7 +266,10 @@ impl OrgView {
         let about = o.about.get(lang, d);
         let phone_uri = format!(
             "tel:{}",
-            o.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>()
+            o.phone
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect::<String>()
         );
         Self {
             name: o.name.get(lang, d).to_string(),
@@ -275,7 +285,9 @@ impl OrgView {
                 .to_string(),
             website: o.website.clone(),
             about: Html(markdown::to_html(about, Links::Absolute(urls.base()))),
-            about_text: markdown::to_text(about, Links::Absolute(urls.base())).trim_end().to_string(),
+            about_text: markdown::to_text(about, Links::Absolute(urls.base()))
+                .trim_end()
+                .to_string(),
         }
     }
 }

@@ -173,15 +173,21 @@ impl<'a> Site<'a> {
     }
 
     /// One link per site language: to `targets[lang]` when given, else that language's index.
-    fn lang_links(&self, current: &Lang, targets: &BTreeMap<&Lang, (String, String)>) -> Vec<LangLink> {
+    fn lang_links(
+        &self,
+        current: &Lang,
+        targets: &BTreeMap<&Lang, (String, String)>,
+    ) -> Vec<LangLink> {
         let site = &self.content.config.site;
         site.languages
             .iter()
             .map(|l| {
-                let (href, title) = targets
-                    .get(l)
-                    .cloned()
-                    .unwrap_or_else(|| (self.urls.path(&Urls::lang_index(l)), site.title(l).to_string()));
+                let (href, title) = targets.get(l).cloned().unwrap_or_else(|| {
+                    (
+                        self.urls.path(&Urls::lang_index(l)),
+                        site.title(l).to_string(),
+                    )
+                });
                 LangLink {
                     lang: l.to_string(),
                     name: i18n::strings(l).language_name.to_string(),
@@ -193,8 +199,20 @@ impl<'a> Site<'a> {
             .collect()
     }
 
-    fn release_page(&self, cx: &'a LangCtx<'a>, v: &'a ReleaseView, by_key: &HashMap<&str, Vec<&ReleaseView>>) -> String {
-        let order = |l: &Lang| self.content.config.site.languages.iter().position(|x| x == l);
+    fn release_page(
+        &self,
+        cx: &'a LangCtx<'a>,
+        v: &'a ReleaseView,
+        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+    ) -> String {
+        let order = |l: &Lang| {
+            self.content
+                .config
+                .site
+                .languages
+                .iter()
+                .position(|x| x == l)
+        };
         let mut translations: Vec<&ReleaseView> = v
             .translation_key
             .as_deref()
@@ -206,16 +224,31 @@ impl<'a> Site<'a> {
         for t in &translations {
             targets.insert(&t.lang, (self.urls.path(&t.rel_path), t.title.clone()));
         }
-        let mut page = self.layout(cx, format!("{} – {}", v.title, self.content.config.site.title(cx.lang)), &v.rel_path);
+        let mut page = self.layout(
+            cx,
+            format!("{} – {}", v.title, self.content.config.site.title(cx.lang)),
+            &v.rel_path,
+        );
         page.description = v.lead.clone();
         page.lang_links = self.lang_links(cx.lang, &targets);
         if !translations.is_empty() {
-            page.alternates.push(Alternate { lang: v.lang.to_string(), href: v.url.clone() });
+            page.alternates.push(Alternate {
+                lang: v.lang.to_string(),
+                href: v.url.clone(),
+            });
             for t in &translations {
-                page.alternates.push(Alternate { lang: t.lang.to_string(), href: t.url.clone() });
+                page.alternates.push(Alternate {
+                    lang: t.lang.to_string(),
+                    href: t.url.clone(),
+                });
             }
         }
-        let translations = page.lang_links.iter().filter(|l| targets.contains_key(&Lang::parse(&l.lang).expect("site language"))).cloned().collect();
+        let translations = page
+            .lang_links
+            .iter()
+            .filter(|l| targets.contains_key(&Lang::parse(&l.lang).expect("site language")))
+            .cloned()
+            .collect();
         let r = ReleaseTemplateData {
             title: &v.title,
             date_iso: &v.date_iso,
@@ -230,7 +263,9 @@ impl<'a> Site<'a> {
             tags: &v.tags,
             translations,
         };
-        ReleasePage { page, r }.render().expect("release template renders")
+        ReleasePage { page, r }
+            .render()
+            .expect("release template renders")
     }
 
     fn list_pages(
@@ -244,7 +279,13 @@ impl<'a> Site<'a> {
     ) -> io::Result<usize> {
         let size = self.content.config.site.page_size;
         let total = views.len().div_ceil(size).max(1);
-        let page_rel = |n: usize| if n == 1 { rel_dir.to_string() } else { format!("{rel_dir}page/{n}/") };
+        let page_rel = |n: usize| {
+            if n == 1 {
+                rel_dir.to_string()
+            } else {
+                format!("{rel_dir}page/{n}/")
+            }
+        };
         for n in 1..=total {
             let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
             let items = chunk
@@ -260,7 +301,11 @@ impl<'a> Site<'a> {
             let title = if n == 1 {
                 format!("{heading} – {}", self.content.config.site.title(cx.lang))
             } else {
-                format!("{heading} ({} {n}) – {}", cx.t().page, self.content.config.site.title(cx.lang))
+                format!(
+                    "{heading} ({} {n}) – {}",
+                    cx.t().page,
+                    self.content.config.site.title(cx.lang)
+                )
             };
             let mut page = self.layout(cx, title, &page_rel(n));
             if let Some(f) = &feed {
@@ -303,7 +348,12 @@ impl<'a> Site<'a> {
     }
 
     /// Everything under `/{lang}/`; returns (pages, feeds).
-    fn language(&self, cx: &'a LangCtx<'a>, by_key: &HashMap<&str, Vec<&ReleaseView>>, out: &dyn Output) -> io::Result<(usize, usize)> {
+    fn language(
+        &self,
+        cx: &'a LangCtx<'a>,
+        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+        out: &dyn Output,
+    ) -> io::Result<(usize, usize)> {
         let t = cx.t();
         let lang = cx.lang;
         let site_title = self.content.config.site.title(lang);
@@ -327,8 +377,18 @@ impl<'a> Site<'a> {
                 let title = format!("{} – {name}", site_title);
                 let spec = self.feed_spec(cx, &feed_rel, title.clone(), &rel);
                 out.write(&feed_rel, feed::render(&spec, views).as_bytes())?;
-                let feed = FeedLink { title, href: self.urls.path(&feed_rel) };
-                self.list_pages(cx, &rel, &format!("{}: {name}", t.releases_tagged), views, Some(feed), out)
+                let feed = FeedLink {
+                    title,
+                    href: self.urls.path(&feed_rel),
+                };
+                self.list_pages(
+                    cx,
+                    &rel,
+                    &format!("{}: {name}", t.releases_tagged),
+                    views,
+                    Some(feed),
+                    out,
+                )
             })
             .collect();
         for r in tag_results {
@@ -382,7 +442,11 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
             by_key.entry(k.as_str()).or_default().push(v);
         }
     }
-    let site = Site { content, urls: urls.clone(), now };
+    let site = Site {
+        content,
+        urls: urls.clone(),
+        now,
+    };
 
     let contexts: Vec<LangCtx<'_>> = config
         .site
@@ -393,15 +457,33 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
             let mut tags: BTreeMap<String, (String, Vec<&ReleaseView>)> = BTreeMap::new();
             for v in &mine {
                 for t in &v.tags {
-                    let slug = t.href.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
-                    tags.entry(slug).or_insert_with(|| (t.name.clone(), vec![])).1.push(v);
+                    let slug = t
+                        .href
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    tags.entry(slug)
+                        .or_insert_with(|| (t.name.clone(), vec![]))
+                        .1
+                        .push(v);
                 }
             }
-            LangCtx { lang, org: OrgView::new(config, lang, &urls), views: mine, tags }
+            LangCtx {
+                lang,
+                org: OrgView::new(config, lang, &urls),
+                views: mine,
+                tags,
+            }
         })
         .collect();
 
-    let mut summary = Summary { releases: views.len(), languages: contexts.len(), ..Default::default() };
+    let mut summary = Summary {
+        releases: views.len(),
+        languages: contexts.len(),
+        ..Default::default()
+    };
     for cx in &contexts {
         let (pages, feeds) = site.language(cx, &by_key, out)?;
         summary.pages += pages;
@@ -417,12 +499,17 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
     let mut page = site.layout(default, config.site.title(default.lang).to_string(), "");
     page.alternates = contexts
         .iter()
-        .map(|c| Alternate { lang: c.lang.to_string(), href: urls.abs(&Urls::lang_index(c.lang)) })
+        .map(|c| Alternate {
+            lang: c.lang.to_string(),
+            href: urls.abs(&Urls::lang_index(c.lang)),
+        })
         .collect();
     let html = if contexts.len() > 1 {
         let choices = site.lang_links(default.lang, &BTreeMap::new());
         page.lang_links = vec![];
-        LanguagesPage { page, choices }.render().expect("languages template renders")
+        LanguagesPage { page, choices }
+            .render()
+            .expect("languages template renders")
     } else {
         let items = default
             .views
@@ -436,13 +523,21 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
                 lead: &v.lead,
             })
             .collect();
-        ListPage { page, heading: default.t().releases.to_string(), items, pagination: None, tags: vec![] }
-            .render()
-            .expect("list template renders")
+        ListPage {
+            page,
+            heading: default.t().releases.to_string(),
+            items,
+            pagination: None,
+            tags: vec![],
+        }
+        .render()
+        .expect("list template renders")
     };
     out.write("index.html", html.as_bytes())?;
     let page = site.layout(default, default.t().not_found.to_string(), "404.html");
-    let html = NotFoundPage { page }.render().expect("404 template renders");
+    let html = NotFoundPage { page }
+        .render()
+        .expect("404 template renders");
     out.write("404.html", html.as_bytes())?;
     out.write("style.css", STYLESHEET.as_bytes())?;
     summary.pages += 2;

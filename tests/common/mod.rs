@@ -42,7 +42,8 @@ title = "Citizens"
 "#;
 
 pub fn config() -> Config {
-    Config::parse(Path::new("/nowhere"), Path::new("pressroom.toml"), CONFIG).expect("test config parses")
+    Config::parse(Path::new("/nowhere"), Path::new("pressroom.toml"), CONFIG)
+        .expect("test config parses")
 }
 
 /// Runs the pressroom binary.
