@@ -203,7 +203,7 @@ fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
         if let Some(first) = by_slug.insert((&r.lang, r.slug.as_str()), r) {
             diags.push(Diagnostic::new(
                 &r.path,
-                1,
+                r.line_of("slug"),
                 1,
                 format!(
                     "slug '{}' in language '{}' is already used by {}; give one of them another 'slug'",
@@ -217,7 +217,7 @@ fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
             if let Some(first) = by_key.insert((&r.lang, key.as_str()), r) {
                 diags.push(Diagnostic::new(
                     &r.path,
-                    1,
+                    r.line_of("translation_key"),
                     1,
                     format!(
                         "translation_key '{key}' already has a '{}' version: {}",

@@ -43,7 +43,7 @@ fn check_reports_every_problem_in_every_file_and_exits_one() {
     let err = stderr(&o);
     for expected in [
         "releases/2026-11-21-a.fi.md:1:1: error: slug 'a' in language 'fi' is already used by releases/2026-11-20-a.fi.md",
-        "releases/2026-11-20-b.fi.md:1:1: error: translation_key 'k' already has a 'fi' version: releases/2026-11-20-a.fi.md",
+        "releases/2026-11-20-b.fi.md:4:1: error: translation_key 'k' already has a 'fi' version: releases/2026-11-20-a.fi.md",
         "releases/2026-11-20-c.sv.md:4:1: error: unknown field 'sumary' (did you mean 'summary'?)",
         "releases/2026-11-20-d.en.md:4:1: error: image has no 'alt' text",
         "releases/2026-11-20-d.en.md:5:3: error: image file 'releases/assets/x.png' does not exist",

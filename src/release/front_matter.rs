@@ -436,6 +436,11 @@ pub fn parse(
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
+    let field_lines = map
+        .keys()
+        .filter_map(Value::as_str)
+        .map(|k| (k.to_string(), cx.loc.key(k).0 + 1))
+        .collect();
     match (title, date, lang, slug) {
         (Some(title), Some(date), Some(lang), Some(slug)) => Ok(Release {
             path: display_path.to_path_buf(),
@@ -457,6 +462,7 @@ pub fn parse(
             email,
             body: body.to_string(),
             body_line,
+            field_lines,
         }),
         _ => fail(1, 1, "release could not be read".into()),
     }

@@ -94,6 +94,15 @@ pub struct Release {
     pub body: String,
     /// 1-based line in the file where `body` starts.
     pub body_line: usize,
+    /// 1-based file line of each top-level front-matter field present.
+    pub field_lines: std::collections::BTreeMap<String, usize>,
+}
+
+impl Release {
+    /// The file line of a field, or 1 when the field is absent.
+    pub fn line_of(&self, field: &str) -> usize {
+        self.field_lines.get(field).copied().unwrap_or(1)
+    }
 }
 
 impl Release {
