@@ -24,7 +24,11 @@ Typical use:
   pressroom new \"Bus routes change in June\" --lang fi   # start a release
   pressroom check                                        # find every problem
   pressroom build                                        # write public/
-  pressroom preview bus-routes-change-in-june            # see the email";
+  pressroom preview bus-routes-change-in-june            # see the email
+  pressroom publish --yes                                # build, then email every due release
+
+`publish` is the job to run from cron or CI every few minutes: it sends each
+due release to everyone on its lists who has not had it, and nothing twice.";
 
 /// pressroom's command line.
 #[derive(Debug, Parser)]
@@ -97,6 +101,100 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "preview")]
         out: PathBuf,
     },
+    /// Email one release to its lists (each recipient once, in their language).
+    ///
+    /// Recipients who already have it are skipped, so running it again after a
+    /// crash or Ctrl-C resumes where it stopped. On a terminal it asks before
+    /// sending; otherwise pass --yes.
+    Send {
+        /// A file path, slug or translation key.
+        release: String,
+        /// Send to these lists instead of the release's `lists` (repeatable).
+        #[arg(long = "list", value_name = "NAME")]
+        lists: Vec<String>,
+        /// Show who would get which language version; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send one test copy to this address only (not recorded; drafts allowed).
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+        /// The language version for --to (default: the site's default language).
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Decide embargoes as if it were this time (RFC 3339).
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Build the site, then email every due release to everyone on its lists
+    /// who has not had it. Idempotent: run it from cron every few minutes.
+    Publish {
+        /// Decide embargoes as if it were this time (RFC 3339).
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<DateTime<Utc>>,
+        /// Do not ask for confirmation (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Output directory of the site.
+        #[arg(long, value_name = "DIR", default_value = "public")]
+        out: PathBuf,
+    },
+    /// Show a release's deliveries: counts per list, language and status, and
+    /// the failed addresses with the relay's reply.
+    Deliveries {
+        /// A file path, slug or translation key.
+        release: String,
+    },
+    /// Manage subscribers and lists.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+}
+
+/// `pressroom subscribers …`
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Import a CSV file (columns email, name, lang; `,` `;` or tab; UTF-8 or
+    /// Windows-1252) into a list. Invalid rows are reported and skipped;
+    /// unsubscribed and suppressed addresses are never resubscribed.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+    },
+    /// Add one address to a list.
+    Add {
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+    },
+    /// Unsubscribe an address from a list, or (without --list) from everything.
+    Remove {
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+    },
+    /// Show the lists with their counts, or the members of one list.
+    List {
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+    },
+    /// Write the confirmed members as CSV to stdout (--all: every status and
+    /// the consent record).
+    Export {
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Erase an address's personal data, keeping only a hashed suppression so
+    /// that a later import cannot resubscribe it.
+    Forget { email: String },
 }
 
 /// Resolves a path given on the command line against `--root`.
@@ -108,8 +206,21 @@ fn under_root(root: &std::path::Path, p: &std::path::Path) -> PathBuf {
     }
 }
 
-/// Runs a command; errors are reported by `main`.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Set by Ctrl-C: stop taking new work, finish what is in flight.
+pub static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn install_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nStopping after the messages in flight… (Ctrl-C again to quit at once)");
+    });
+}
+
+/// Runs a command; errors are reported by `main`. Returns false when the
+/// command finished but something needs attention (exit code 1).
+pub fn run(cli: Cli) -> anyhow::Result<bool> {
     let root = &cli.root;
     let mut out = std::io::stdout().lock();
     match cli.command {
@@ -170,8 +281,99 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             writeln!(out, "  {}", files.text.display())?;
             writeln!(out, "  {}", files.eml.display())?;
         }
+        Command::Send {
+            release,
+            lists,
+            dry_run,
+            to,
+            lang,
+            yes,
+            now,
+        } => {
+            install_ctrl_c();
+            let content = Content::load(root)?;
+            let args = crate::delivery::commands::SendArgs {
+                release,
+                lists,
+                dry_run,
+                to,
+                lang,
+                yes,
+                now,
+            };
+            let mut ui = crate::delivery::commands::Ui::detect(&mut out, &STOP);
+            let tally = crate::delivery::commands::send(&content, &args, &mut ui)?;
+            return Ok(!tally.is_failure());
+        }
+        Command::Publish { now, yes, out: dir } => {
+            install_ctrl_c();
+            let content = Content::load(root)?;
+            let dir = under_root(root, &dir);
+            let now = now.unwrap_or_else(Utc::now);
+            let mut ui = crate::delivery::commands::Ui::detect(&mut out, &STOP);
+            let tally = crate::delivery::commands::publish(&content, now, yes, &dir, &mut ui)?;
+            return Ok(!tally.is_failure());
+        }
+        Command::Deliveries { release } => {
+            let content = Content::load(root)?;
+            crate::delivery::commands::deliveries(&content, &release, &mut out)?;
+        }
+        Command::Subscribers(cmd) => {
+            use crate::subscribers::commands as sc;
+            let config = crate::config::Config::load(root)?;
+            let store = crate::subscribers::open(&config)?;
+            match cmd {
+                SubscribersCommand::Import { file, list } => {
+                    let file = if file.exists() {
+                        file
+                    } else {
+                        under_root(root, &file)
+                    };
+                    sc::import(&config, &store, &file, &list, &mut out)?;
+                }
+                SubscribersCommand::Add {
+                    email,
+                    list,
+                    name,
+                    lang,
+                } => {
+                    let msg = sc::add(
+                        &config,
+                        &store,
+                        &email,
+                        &list,
+                        name.as_deref(),
+                        lang.as_ref().map(Lang::as_str),
+                    )?;
+                    writeln!(out, "{msg}")?;
+                }
+                SubscribersCommand::Remove { email, list } => {
+                    writeln!(
+                        out,
+                        "{}",
+                        sc::remove(&config, &store, &email, list.as_deref())?
+                    )?;
+                }
+                SubscribersCommand::List { list } => {
+                    sc::list(&config, &store, list.as_deref(), &mut out)?
+                }
+                SubscribersCommand::Export { list, all } => {
+                    let n = sc::export(&config, &store, list.as_deref(), all, &mut out)?;
+                    eprintln!("{n} rows exported");
+                }
+                SubscribersCommand::Forget { email } => {
+                    writeln!(out, "{}", sc::forget(&store, &email)?)?
+                }
+            }
+        }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// True when an error is a usage mistake (exit code 2).
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<crate::delivery::commands::UsageError>()
+        .is_some()
 }
 
 /// True when an error is about content (already formatted as diagnostics).

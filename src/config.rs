@@ -58,6 +58,8 @@ struct RawConfig {
     lists: BTreeMap<String, ListConfig>,
     #[serde(default)]
     delivery: DeliveryConfig,
+    #[serde(default)]
+    subscribers: SubscribersConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,12 +116,82 @@ fn yes() -> bool {
 }
 
 /// The `[delivery]` table: how email leaves pressroom.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryConfig {
     /// `From:`; defaults to the organisation's name and email.
     pub from: Option<String>,
     pub reply_to: Option<String>,
+    /// `smtp://host:port` or `smtps://host:port`; empty: write `.eml` files to `outbox`.
+    #[serde(default)]
+    pub relays: Vec<String>,
+    /// Where `.eml` files go when no relay is configured.
+    #[serde(default = "default_outbox")]
+    pub outbox: String,
+    /// A PEM file of extra trusted certificates (for a private relay).
+    pub ca_file: Option<String>,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Most messages per second (0: no limit).
+    #[serde(default)]
+    pub rate_per_second: u32,
+    /// Most messages per hour (0: no limit).
+    #[serde(default)]
+    pub max_per_hour: u32,
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay; it doubles with each attempt (with jitter).
+    #[serde(default = "default_retry_delay")]
+    pub retry_delay_seconds: f64,
+    /// SMTP read/write timeout.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: f64,
+    pub dkim: Option<DkimConfig>,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults deserialise")
+    }
+}
+
+fn default_outbox() -> String {
+    "outbox".into()
+}
+fn default_concurrency() -> usize {
+    4
+}
+fn default_max_attempts() -> u32 {
+    5
+}
+fn default_retry_delay() -> f64 {
+    30.0
+}
+fn default_timeout() -> f64 {
+    60.0
+}
+
+/// `[delivery.dkim]`: DKIM signing with an RSA key, optionally Ed25519 beside it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimConfig {
+    pub selector: String,
+    pub domain: String,
+    /// PKCS#1 or PKCS#8 PEM RSA private key.
+    pub key_file: String,
+    /// Optional second signature with Ed25519 (`ed25519_selector` in DNS).
+    pub ed25519_key_file: Option<String>,
+    pub ed25519_selector: Option<String>,
+}
+
+/// `[subscribers]`: where subscriber state lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribersConfig {
+    /// SQLite database (default `subscribers/pressroom.db`; env `PRESSROOM_DB`).
+    pub database: Option<String>,
+    /// The signing key file (default `subscribers/.secret`; env `PRESSROOM_SECRET` holds the key itself).
+    pub secret_file: Option<String>,
 }
 
 /// The `[site]` table, validated.
@@ -154,6 +226,7 @@ pub struct Config {
     pub organization: Organization,
     pub lists: BTreeMap<String, ListConfig>,
     pub delivery: DeliveryConfig,
+    pub subscribers: SubscribersConfig,
 }
 
 impl Config {
@@ -264,6 +337,17 @@ impl Config {
                 }
             }
         }
+        if raw.delivery.concurrency == 0 || raw.delivery.max_attempts == 0 {
+            err(
+                "concurrency",
+                "delivery.concurrency and delivery.max_attempts must be at least 1".into(),
+            );
+        }
+        for r in &raw.delivery.relays {
+            if let Err(e) = crate::delivery::Relay::parse(r) {
+                err("relays", format!("delivery.relays: {e}"));
+            }
+        }
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -285,6 +369,7 @@ impl Config {
             organization: raw.organization,
             lists: raw.lists,
             delivery: raw.delivery,
+            subscribers: raw.subscribers,
         })
     }
 

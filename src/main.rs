@@ -10,7 +10,8 @@ use pressroom::cli::{self, Cli};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             // A closed pipe (`pressroom … | head`) is not an error.
             if e.downcast_ref::<std::io::Error>()
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
                     let _ = writeln!(err, "  caused by: {cause}");
                 }
             }
-            ExitCode::from(1)
+            ExitCode::from(if cli::is_usage(&e) { 2 } else { 1 })
         }
     }
 }

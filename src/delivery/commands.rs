@@ -1,0 +1,568 @@
+//! The `send`, `publish` and `deliveries` commands: plan, confirm, run the
+//! engine, and report in tables a person can read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rusqlite::params;
+
+use super::engine::{self, RunSummary, Transport};
+use super::journal;
+use super::plan::{self, Group};
+use super::{Recipient, limits, prepare, transport};
+use crate::config::Config;
+use crate::content::Content;
+use crate::lang::Lang;
+use crate::subscribers::{self, EmailAddress, Secret, Store};
+
+/// A mistake in how the command was called (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// How the command may talk to the person running it.
+pub struct Ui<'a> {
+    pub out: &'a mut dyn Write,
+    /// stdin and stderr are terminals: ask for confirmation, show progress.
+    pub interactive: bool,
+    pub stop: &'a AtomicBool,
+}
+
+impl Ui<'_> {
+    pub fn detect<'a>(out: &'a mut dyn Write, stop: &'a AtomicBool) -> Ui<'a> {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Ui {
+            out,
+            interactive,
+            stop,
+        }
+    }
+
+    fn confirm(&mut self, question: &str, yes: bool) -> anyhow::Result<bool> {
+        if yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(UsageError(format!("{question} Not on a terminal: pass --yes to confirm, or --dry-run to see the recipients.")).into());
+        }
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_lowercase().as_str(),
+            "y" | "yes" | "k" | "kyllä" | "j" | "ja"
+        ))
+    }
+
+    fn progress(&self, total: u64) -> ProgressBar {
+        if !self.interactive {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} messages  {per_sec}  eta {eta}")
+                .expect("valid template"),
+        );
+        pb
+    }
+}
+
+/// Arguments of `send`.
+#[derive(Debug, Clone, Default)]
+pub struct SendArgs {
+    pub release: String,
+    pub lists: Vec<String>,
+    pub dry_run: bool,
+    pub to: Option<String>,
+    pub lang: Option<Lang>,
+    pub yes: bool,
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// The final tally of `send` or `publish`.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub sent: u64,
+    pub failed: Vec<(String, String)>,
+    pub already: u64,
+    pub suppressed: u64,
+    pub retries: u64,
+    pub hard_bounces: u64,
+    pub queued_left: u64,
+    pub stopped: Option<String>,
+}
+
+impl Tally {
+    fn add(&mut self, r: RunSummary) {
+        self.sent += r.sent;
+        self.failed.extend(r.failed);
+        self.suppressed += r.suppressed;
+        self.retries += r.retries;
+        self.hard_bounces += r.hard_bounces;
+        if self.stopped.is_none() {
+            self.stopped = r.stopped;
+        }
+    }
+
+    /// True when the run needs attention (exit code 1).
+    pub fn is_failure(&self) -> bool {
+        !self.failed.is_empty() || self.stopped.is_some()
+    }
+
+    fn print(&self, out: &mut dyn Write, resume: &str) -> std::io::Result<()> {
+        writeln!(out, "Summary")?;
+        writeln!(out, "  {:<34}{:>9}", "sent", self.sent)?;
+        writeln!(out, "  {:<34}{:>9}", "failed", self.failed.len())?;
+        writeln!(out, "  {:<34}{:>9}", "skipped: already sent", self.already)?;
+        writeln!(
+            out,
+            "  {:<34}{:>9}",
+            "skipped: suppressed/unsubscribed", self.suppressed
+        )?;
+        writeln!(
+            out,
+            "  {:<34}{:>9}",
+            "retries after 4xx or timeouts", self.retries
+        )?;
+        if self.hard_bounces > 0 {
+            writeln!(
+                out,
+                "  {:<34}{:>9}",
+                "hard bounces (now suppressed)", self.hard_bounces
+            )?;
+        }
+        if self.queued_left > 0 {
+            writeln!(out, "  {:<34}{:>9}", "still queued", self.queued_left)?;
+        }
+        if !self.failed.is_empty() {
+            writeln!(out, "Failed:")?;
+            for (addr, why) in self.failed.iter().take(20) {
+                writeln!(out, "  {addr}: {why}")?;
+            }
+            if self.failed.len() > 20 {
+                writeln!(
+                    out,
+                    "  … and {} more (see `pressroom deliveries`)",
+                    self.failed.len() - 20
+                )?;
+            }
+        }
+        if let Some(why) = &self.stopped {
+            writeln!(out, "Stopped early: {why}.")?;
+            writeln!(
+                out,
+                "Nothing is lost: run `{resume}` again to resume; nobody gets the release twice."
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    subscribers::open(config)
+}
+
+fn load_secret(config: &Config) -> anyhow::Result<Secret> {
+    Secret::load(&subscribers::secret_path(config)).context(
+        "no signing secret for unsubscribe links: set PRESSROOM_SECRET (32+ random characters) or let pressroom create subscribers/.secret",
+    )
+}
+
+/// The versions of a group that may be emailed at `now`.
+fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
+    Group {
+        key: group.key.clone(),
+        versions: group
+            .versions
+            .iter()
+            .copied()
+            .filter(|r| r.email && r.is_published(now))
+            .collect(),
+    }
+}
+
+fn queued(store: &Store, key: &str) -> anyhow::Result<u64> {
+    let n: i64 = store.conn.query_row(
+        "SELECT COUNT(*) FROM deliveries WHERE release = ?1 AND status IN ('queued', 'sending')",
+        [key],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+fn count_status(store: &Store, key: &str, status: &str) -> anyhow::Result<u64> {
+    let n: i64 = store.conn.query_row(
+        "SELECT COUNT(*) FROM deliveries WHERE release = ?1 AND status = ?2",
+        params![key, status],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+fn describe(t: &Transport) -> String {
+    match t {
+        Transport::Outbox(dir) => format!("the outbox {} (no relay configured)", dir.display()),
+        Transport::Smtp { relays, .. } => relays
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn run_group(
+    config: &Config,
+    store: &Store,
+    group: &Group<'_>,
+    secret: &Secret,
+    ui: &mut Ui<'_>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let transport = transport(config)?;
+    let prepared = prepare(config, group)?;
+    let total = queued(store, &group.key)?;
+    let pb = ui.progress(total);
+    let summary = engine::run(
+        &store.path,
+        &group.key,
+        &prepared,
+        config.site.default_lang.as_str(),
+        secret,
+        &transport,
+        &limits(config),
+        ui.stop,
+        &pb,
+    )?;
+    pb.finish_and_clear();
+    tally.add(summary);
+    tally.queued_left += queued(store, &group.key)?;
+    Ok(())
+}
+
+/// `pressroom send`.
+pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Result<Tally> {
+    let config = &content.config;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let release = content
+        .find(&args.release, args.lang.as_ref())
+        .map_err(anyhow::Error::msg)?;
+    if let Some(to) = &args.to {
+        return send_test(config, content, release, to, ui);
+    }
+    let group = Group::of(content, release);
+    super::ensure_sendable(&group, now, config.site.timezone)?;
+    let group = sendable(&group, now);
+    let lists = if args.lists.is_empty() {
+        group.lists()
+    } else {
+        args.lists.clone()
+    };
+    if lists.is_empty() {
+        bail!(
+            "{} has no lists: add `lists: [...]` to its front matter or pass --list NAME",
+            release.path.display()
+        );
+    }
+    let store = open_store(config)?;
+    let tx = store.conn.unchecked_transaction()?;
+    let plan = plan::plan(&store, config, &group, &lists)?;
+    for p in &plan.csv_problems {
+        writeln!(ui.out, "{p}")?;
+    }
+    let pending = queued(&store, &group.key)?;
+    let already = count_status(&store, &group.key, "sent")?;
+    let title = group.title(&config.site.default_lang).to_string();
+    if args.dry_run {
+        dry_run_report(&store, &group.key, &title, &lists, ui.out)?;
+        drop(tx);
+        return Ok(Tally {
+            already,
+            ..Default::default()
+        });
+    }
+    let mut tally = Tally {
+        already,
+        ..Default::default()
+    };
+    if pending == 0 {
+        drop(tx);
+        writeln!(
+            ui.out,
+            "Nothing to send: every recipient of {} already has “{title}”.",
+            lists.join(", ")
+        )?;
+        return Ok(tally);
+    }
+    let question = format!(
+        "Send “{title}” to {pending} recipients on {} through {}?",
+        lists.join(", "),
+        describe(&transport(config)?)
+    );
+    if !ui.confirm(&question, args.yes)? {
+        drop(tx);
+        writeln!(ui.out, "Nothing sent.")?;
+        return Ok(tally);
+    }
+    tx.commit()?;
+    let secret = load_secret(config)?;
+    run_group(config, &store, &group, &secret, ui, &mut tally)?;
+    tally.print(ui.out, &format!("pressroom send {}", args.release))?;
+    Ok(tally)
+}
+
+fn dry_run_report(
+    store: &Store,
+    key: &str,
+    title: &str,
+    lists: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "Dry run: “{title}” to lists {} (nothing is sent or recorded)",
+        lists.join(", ")
+    )?;
+    let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut q = store
+        .conn
+        .prepare("SELECT email, lang, list FROM deliveries WHERE release = ?1 AND status IN ('queued', 'sending') ORDER BY list, lang, email")?;
+    let mut rows = q.query([key])?;
+    let mut lines = vec![];
+    while let Some(r) = rows.next()? {
+        let (email, lang, list): (Option<String>, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?);
+        *by.entry((list.clone(), lang.clone())).or_default() += 1;
+        lines.push(format!("{}\t{lang}\t{list}", email.unwrap_or_default()));
+    }
+    writeln!(out, "  {:<16}{:<6}{:>10}", "LIST", "LANG", "MESSAGES")?;
+    let mut total = 0;
+    for ((list, lang), n) in &by {
+        writeln!(out, "  {list:<16}{lang:<6}{n:>10}")?;
+        total += n;
+    }
+    writeln!(out, "  {:<22}{total:>10}", "total")?;
+    writeln!(out, "Recipients (address, language, list):")?;
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// `send --to ADDR`: one test copy, not recorded in the journal.
+fn send_test(
+    config: &Config,
+    content: &Content,
+    release: &crate::release::Release,
+    to: &str,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<Tally> {
+    let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
+    let group = Group {
+        key: release.group_key(),
+        versions: vec![release],
+    };
+    let _ = content;
+    let prepared = prepare(config, &group)?;
+    let p = prepared.values().next().context("nothing to send")?;
+    let secret = load_secret(config)?;
+    let list = release
+        .lists
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "test".into());
+    let msg = p.build(
+        &secret,
+        &Recipient {
+            email: email.clone(),
+            name: None,
+            list,
+        },
+    )?;
+    let bytes = msg.formatted();
+    let mut tally = Tally::default();
+    match transport(config)? {
+        Transport::Outbox(dir) => {
+            let dir = dir.join("test");
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join(format!("{}.eml", &email.hash()[..24]));
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                ui.out,
+                "Test copy of {} ({}) written to {}",
+                release.path.display(),
+                release.lang,
+                path.display()
+            )?;
+            tally.sent = 1;
+        }
+        Transport::Smtp { relays, connector } => {
+            let to_addr: lettre::Address = email.as_str().parse()?;
+            let mut errors = vec![];
+            for relay in &relays {
+                match connector.connect(relay) {
+                    Ok(mut c) => {
+                        let r = super::relay::send(&mut c, &p.envelope_from, &to_addr, &bytes);
+                        let _ = c.quit();
+                        match r {
+                            Ok(reply) => {
+                                writeln!(
+                                    ui.out,
+                                    "Test copy of {} ({}) sent to {email} via {relay}: {reply}",
+                                    release.path.display(),
+                                    release.lang
+                                )?;
+                                tally.sent = 1;
+                                return Ok(tally);
+                            }
+                            Err(e) => bail!("{relay} did not accept the test copy: {e:?}"),
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            bail!("every relay is unreachable: {}", errors.join("; "));
+        }
+    }
+    Ok(tally)
+}
+
+/// `pressroom publish`: build the site, then send every due release to
+/// everyone on its lists who has not had it.
+pub fn publish(
+    content: &Content,
+    now: DateTime<Utc>,
+    yes: bool,
+    out_dir: &std::path::Path,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<Tally> {
+    let config = &content.config;
+    let report = crate::build::build(content, out_dir, now)?;
+    writeln!(
+        ui.out,
+        "Built {} ({} releases on the web, {} pages)",
+        report.out.display(),
+        report.summary.releases,
+        report.summary.pages
+    )?;
+    let groups: Vec<Group<'_>> = Group::all(content)
+        .iter()
+        .map(|g| sendable(g, now))
+        .filter(|g| !g.versions.is_empty() && !g.lists().is_empty())
+        .collect();
+    let store = open_store(config)?;
+    let tx = store.conn.unchecked_transaction()?;
+    let mut work = vec![];
+    let mut tally = Tally::default();
+    for g in &groups {
+        let plan = plan::plan(&store, config, g, &g.lists())?;
+        for p in &plan.csv_problems {
+            writeln!(ui.out, "{p}")?;
+        }
+        tally.already += plan_already(&store, &g.key)?;
+        let n = queued(&store, &g.key)?;
+        if n > 0 {
+            work.push((g, n));
+        }
+    }
+    if work.is_empty() {
+        drop(tx);
+        writeln!(
+            ui.out,
+            "Nothing new to send: every due release has reached everyone on its lists."
+        )?;
+        return Ok(tally);
+    }
+    writeln!(ui.out, "To send:")?;
+    for (g, n) in &work {
+        writeln!(
+            ui.out,
+            "  {:>8}  {}  ({})",
+            n,
+            g.title(&config.site.default_lang),
+            g.lists().join(", ")
+        )?;
+    }
+    let total: u64 = work.iter().map(|(_, n)| n).sum();
+    let question = format!(
+        "Send {total} messages for {} releases through {}?",
+        work.len(),
+        describe(&transport(config)?)
+    );
+    if !ui.confirm(&question, yes)? {
+        drop(tx);
+        writeln!(ui.out, "Nothing sent.")?;
+        return Ok(tally);
+    }
+    tx.commit()?;
+    let secret = load_secret(config)?;
+    for (g, _) in &work {
+        if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            tally.stopped.get_or_insert_with(|| "interrupted".into());
+            break;
+        }
+        run_group(config, &store, g, &secret, ui, &mut tally)?;
+        if tally.stopped.is_some() {
+            break;
+        }
+    }
+    tally.print(ui.out, "pressroom publish")?;
+    Ok(tally)
+}
+
+fn plan_already(store: &Store, key: &str) -> anyhow::Result<u64> {
+    count_status(store, key, "sent")
+}
+
+/// `pressroom deliveries RELEASE`.
+pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    let config = &content.config;
+    let r = content.find(release, None).map_err(anyhow::Error::msg)?;
+    let group = Group::of(content, r);
+    let store = open_store(config)?;
+    let rows = journal::breakdown(&store.conn, &group.key)?;
+    writeln!(
+        out,
+        "Deliveries of “{}” ({})",
+        group.title(&config.site.default_lang),
+        group.key
+    )?;
+    if rows.is_empty() {
+        writeln!(out, "  not sent to anyone yet")?;
+        return Ok(());
+    }
+    let statuses = ["sent", "failed", "queued", "sending", "suppressed"];
+    let mut table: BTreeMap<(String, String), HashMap<String, i64>> = BTreeMap::new();
+    for (list, lang, status, n) in rows {
+        *table
+            .entry((list, lang))
+            .or_default()
+            .entry(status)
+            .or_default() += n;
+    }
+    write!(out, "  {:<16}{:<6}", "LIST", "LANG")?;
+    for s in statuses {
+        write!(out, "{:>11}", s.to_uppercase())?;
+    }
+    writeln!(out)?;
+    for ((list, lang), counts) in &table {
+        write!(out, "  {list:<16}{lang:<6}")?;
+        for s in statuses {
+            write!(out, "{:>11}", counts.get(s).copied().unwrap_or(0))?;
+        }
+        writeln!(out)?;
+    }
+    let failures = journal::failures(&store.conn, &group.key)?;
+    if !failures.is_empty() {
+        writeln!(out, "Failed addresses:")?;
+        for (email, list, attempts, reply) in failures {
+            writeln!(out, "  {email} ({list}, {attempts} attempts): {reply}")?;
+        }
+    }
+    Ok(())
+}

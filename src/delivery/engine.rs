@@ -1,0 +1,438 @@
+//! The sending engine: a dispatcher claims due journal rows in batches and
+//! hands them to `concurrency` workers, each with its own SMTP connection and
+//! database connection. Outcomes are committed one by one as they happen.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+use lettre::transport::smtp::client::SmtpConnection;
+
+use super::journal::{self, Job};
+use super::message::{Prepared, Recipient};
+use super::relay::{self, Connector, Relay, SendError};
+use crate::subscribers::{Secret, Store, Suppression};
+
+/// Where messages go.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    Smtp {
+        relays: Vec<Relay>,
+        connector: Connector,
+    },
+    /// No relay configured: `.eml` files in this directory.
+    Outbox(PathBuf),
+}
+
+/// Limits from `[delivery]`.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub concurrency: usize,
+    pub rate_per_second: u32,
+    pub max_per_hour: u32,
+    pub max_attempts: u32,
+    pub retry_delay: Duration,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub sent: u64,
+    pub failed: Vec<(String, String)>,
+    pub retries: u64,
+    pub suppressed: u64,
+    pub hard_bounces: u64,
+    /// Why the run stopped early, if it did (all relays down, hourly limit, Ctrl-C).
+    pub stopped: Option<String>,
+}
+
+/// Relays shared by the workers; one that fails is avoided for a while.
+struct RelayPool {
+    relays: Vec<Relay>,
+    down_until: Mutex<Vec<Option<Instant>>>,
+    next: AtomicUsize,
+    cooldown: Duration,
+}
+
+impl RelayPool {
+    /// Connects to the next relay that is not resting; `Err` when all failed.
+    fn connect(&self, connector: &Connector) -> Result<(usize, SmtpConnection), String> {
+        let n = self.relays.len();
+        let mut errors = vec![];
+        for _ in 0..n {
+            let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
+            let resting =
+                self.down_until.lock().expect("lock")[i].is_some_and(|t| t > Instant::now());
+            if resting {
+                continue;
+            }
+            match connector.connect(&self.relays[i]) {
+                Ok(c) => return Ok((i, c)),
+                Err(e) => {
+                    self.mark_down(i);
+                    errors.push(e);
+                }
+            }
+        }
+        if errors.is_empty() {
+            errors.push("every relay failed recently and is resting".into());
+        }
+        Err(errors.join("; "))
+    }
+
+    fn mark_down(&self, i: usize) {
+        self.down_until.lock().expect("lock")[i] = Some(Instant::now() + self.cooldown);
+    }
+}
+
+/// Spaces messages out to `rate_per_second`.
+struct Pacer {
+    interval: Option<Duration>,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    fn wait(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let slot = {
+            let mut next = self.next.lock().expect("lock");
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        let now = Instant::now();
+        if slot > now {
+            std::thread::sleep(slot - now);
+        }
+    }
+}
+
+struct Shared<'a> {
+    db: &'a Path,
+    release: &'a str,
+    prepared: &'a HashMap<String, Prepared>,
+    fallback: &'a Prepared,
+    secret: &'a Secret,
+    transport: &'a Transport,
+    limits: &'a Limits,
+    stop: &'a AtomicBool,
+    stop_reason: Mutex<Option<String>>,
+    in_flight: AtomicUsize,
+    hour_budget: Option<AtomicU64>,
+    pool: Option<RelayPool>,
+    pacer: Pacer,
+    progress: &'a ProgressBar,
+    sent: AtomicU64,
+    retries: AtomicU64,
+    hard_bounces: AtomicU64,
+    failed: Mutex<Vec<(String, String)>>,
+}
+
+impl Shared<'_> {
+    fn halt(&self, reason: String) {
+        let mut r = self.stop_reason.lock().expect("lock");
+        if r.is_none() {
+            *r = Some(reason);
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn backoff(limits: &Limits, attempts: u32) -> Duration {
+    let base = limits.retry_delay.as_secs_f64() * 2f64.powi(attempts.min(16) as i32);
+    Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
+}
+
+fn write_eml(dir: &Path, release: &str, job: &Job, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let folder: String = release
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dir = dir.join(folder);
+    std::fs::create_dir_all(&dir)?;
+    let name = format!("{}.eml", &job.email.hash()[..24]);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    let path = dir.join(name);
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
+    let store = Store::open(sh.db)?;
+    let conn = &store.conn;
+    let mut smtp: Option<(usize, SmtpConnection)> = None;
+    loop {
+        let job = match rx.lock().expect("lock").recv() {
+            Ok(j) => j,
+            Err(_) => break,
+        };
+        let result = deliver(sh, &store, &mut smtp, &job);
+        sh.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Err(e) = result {
+            journal::unclaim(conn, &job)?;
+            sh.halt(format!("{e:#}"));
+        }
+    }
+    if let Some((_, mut c)) = smtp {
+        let _ = c.quit();
+    }
+    Ok(())
+}
+
+fn deliver(
+    sh: &Shared<'_>,
+    store: &Store,
+    smtp: &mut Option<(usize, SmtpConnection)>,
+    job: &Job,
+) -> anyhow::Result<()> {
+    let conn = &store.conn;
+    if sh.stop.load(Ordering::SeqCst) {
+        journal::unclaim(conn, job)?;
+        return Ok(());
+    }
+    if let Some(budget) = &sh.hour_budget {
+        if budget
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
+            .is_err()
+        {
+            journal::unclaim(conn, job)?;
+            sh.halt("max_per_hour reached; the rest stays queued for the next run".into());
+            return Ok(());
+        }
+    }
+    sh.pacer.wait();
+    let prepared = sh.prepared.get(&job.lang).unwrap_or(sh.fallback);
+    let recipient = Recipient {
+        email: job.email.clone(),
+        name: job.name.clone(),
+        list: job.list.clone(),
+    };
+    let message = match prepared.build(sh.secret, &recipient) {
+        Ok(m) => m,
+        Err(e) => {
+            let why = format!("cannot build the message: {e:#}");
+            journal::mark_failed(conn, job, "", &why)?;
+            sh.failed
+                .lock()
+                .expect("lock")
+                .push((job.email.to_string(), why));
+            sh.progress.inc(1);
+            return Ok(());
+        }
+    };
+    let message_id = prepared.message_id(&job.email);
+    let bytes = message.formatted();
+    match sh.transport {
+        Transport::Outbox(dir) => {
+            let path = write_eml(dir, sh.release, job, &bytes)
+                .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
+            journal::mark_sent(
+                conn,
+                job,
+                "outbox",
+                &path.display().to_string(),
+                &message_id,
+            )?;
+            sh.sent.fetch_add(1, Ordering::Relaxed);
+            sh.progress.inc(1);
+        }
+        Transport::Smtp { connector, .. } => {
+            let pool = sh.pool.as_ref().expect("SMTP transport has a pool");
+            if smtp.is_none() {
+                match pool.connect(connector) {
+                    Ok(c) => *smtp = Some(c),
+                    Err(e) => anyhow::bail!("every relay is unreachable: {e}"),
+                }
+            }
+            let (relay_i, c) = smtp.as_mut().expect("connected");
+            let relay_name = pool.relays[*relay_i].to_string();
+            let to: lettre::Address = job.email.as_str().parse().context("recipient address")?;
+            match relay::send(c, &prepared.envelope_from, &to, &bytes) {
+                Ok(reply) => {
+                    journal::mark_sent(conn, job, &relay_name, &reply, &message_id)?;
+                    sh.sent.fetch_add(1, Ordering::Relaxed);
+                    sh.progress.inc(1);
+                }
+                Err(SendError::Transient {
+                    reply,
+                    connection_lost,
+                }) => {
+                    if connection_lost {
+                        pool.mark_down(*relay_i);
+                        *smtp = None;
+                    }
+                    if job.attempts + 1 >= sh.limits.max_attempts {
+                        let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
+                        journal::mark_failed(conn, job, &relay_name, &why)?;
+                        sh.failed
+                            .lock()
+                            .expect("lock")
+                            .push((job.email.to_string(), why));
+                        sh.progress.inc(1);
+                    } else {
+                        let at =
+                            journal::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
+                        journal::mark_retry(conn, job, at, &relay_name, &reply)?;
+                        sh.retries.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Err(SendError::Permanent { code, reply }) => {
+                    journal::mark_failed(conn, job, &relay_name, &reply)?;
+                    if matches!(code, 550 | 551 | 553) {
+                        store.suppress(&job.email.hash(), Suppression::HardBounce, Some(&reply))?;
+                        sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
+                    }
+                    sh.failed
+                        .lock()
+                        .expect("lock")
+                        .push((job.email.to_string(), reply));
+                    sh.progress.inc(1);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends every queued journal row of `release` until none is left (waiting
+/// out retry delays), or until `stop` is set.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    db: &Path,
+    release: &str,
+    prepared: &HashMap<String, Prepared>,
+    fallback_lang: &str,
+    secret: &Secret,
+    transport: &Transport,
+    limits: &Limits,
+    stop: &AtomicBool,
+    progress: &ProgressBar,
+) -> anyhow::Result<RunSummary> {
+    let store = Store::open(db)?;
+    journal::requeue_in_flight(&store.conn, release)?;
+    let hour_budget = if limits.max_per_hour > 0 {
+        let since = (chrono::Utc::now() - chrono::Duration::hours(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let used = journal::sent_since(&store.conn, &since)?;
+        Some(AtomicU64::new(
+            u64::from(limits.max_per_hour).saturating_sub(used),
+        ))
+    } else {
+        None
+    };
+    let fallback = prepared
+        .get(fallback_lang)
+        .or_else(|| prepared.values().next())
+        .context("no language version to send")?;
+    let sh = Shared {
+        db,
+        release,
+        prepared,
+        fallback,
+        secret,
+        transport,
+        limits,
+        stop,
+        stop_reason: Mutex::new(None),
+        in_flight: AtomicUsize::new(0),
+        hour_budget,
+        pool: match transport {
+            Transport::Smtp { relays, .. } => Some(RelayPool {
+                relays: relays.clone(),
+                down_until: Mutex::new(vec![None; relays.len()]),
+                next: AtomicUsize::new(0),
+                cooldown: limits.retry_delay.max(Duration::from_millis(100)),
+            }),
+            Transport::Outbox(_) => None,
+        },
+        pacer: Pacer {
+            interval: (limits.rate_per_second > 0)
+                .then(|| Duration::from_secs_f64(1.0 / f64::from(limits.rate_per_second))),
+            next: Mutex::new(Instant::now()),
+        },
+        progress,
+        sent: AtomicU64::new(0),
+        retries: AtomicU64::new(0),
+        hard_bounces: AtomicU64::new(0),
+        failed: Mutex::new(vec![]),
+    };
+    let mut suppressed = 0u64;
+    let (tx, rx) = sync_channel::<Job>(limits.concurrency * 4);
+    let rx = Arc::new(Mutex::new(rx));
+    let batch = (limits.concurrency * 64).max(64);
+    let dispatch: anyhow::Result<()> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..limits.concurrency)
+            .map(|_| {
+                let rx = Arc::clone(&rx);
+                let sh = &sh;
+                scope.spawn(move || worker(sh, &rx))
+            })
+            .collect();
+        let result = (|| -> anyhow::Result<()> {
+            while !stop.load(Ordering::SeqCst) {
+                let (jobs, blocked) = journal::claim(&store.conn, release, batch)?;
+                suppressed += blocked as u64;
+                progress.inc(blocked as u64);
+                if jobs.is_empty() {
+                    let due = journal::next_due(&store.conn, release)?;
+                    let in_flight = sh.in_flight.load(Ordering::SeqCst);
+                    match due {
+                        None if in_flight == 0 => break,
+                        None => std::thread::sleep(Duration::from_millis(5)),
+                        Some(t) => {
+                            let wait = (t - journal::now_ms()).clamp(1, 200);
+                            std::thread::sleep(Duration::from_millis(wait as u64));
+                        }
+                    }
+                    continue;
+                }
+                for job in jobs {
+                    sh.in_flight.fetch_add(1, Ordering::SeqCst);
+                    if let Err(e) = tx.send(job) {
+                        sh.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        journal::unclaim(&store.conn, &e.0)?;
+                    }
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        for h in handles {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => sh.halt(format!("{e:#}")),
+                Err(_) => sh.halt("a sending thread crashed".into()),
+            }
+        }
+        result
+    });
+    // Anything claimed but not sent (a stop) goes back to the queue.
+    journal::requeue_in_flight(&store.conn, release)?;
+    dispatch?;
+    let stopped = sh.stop_reason.lock().expect("lock").take().or_else(|| {
+        stop.load(Ordering::SeqCst)
+            .then(|| "interrupted".to_string())
+    });
+    Ok(RunSummary {
+        sent: sh.sent.load(Ordering::Relaxed),
+        failed: sh.failed.into_inner().expect("lock"),
+        retries: sh.retries.load(Ordering::Relaxed),
+        suppressed,
+        hard_bounces: sh.hard_bounces.load(Ordering::Relaxed),
+        stopped,
+    })
+}

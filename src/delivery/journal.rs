@@ -1,0 +1,203 @@
+//! The delivery journal: one row per (release, recipient). A row is written
+//! as `queued` when a send is planned, `sending` before its SMTP transaction
+//! starts, and `sent`, `failed` or `queued` again (retry) right after it ends,
+//! each in its own commit. After a crash, `sending` rows are the only
+//! uncertain ones; they are queued again, so at most the messages that were
+//! in flight can arrive twice, and nobody is skipped.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+
+use crate::subscribers::{EmailAddress, now_text};
+
+/// One claimed recipient.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub rowid: i64,
+    pub email: EmailAddress,
+    pub name: Option<String>,
+    pub lang: String,
+    pub list: String,
+    pub attempts: u32,
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Queues rows left `sending` by an interrupted run.
+pub fn requeue_in_flight(conn: &Connection, release: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE release = ?1 AND status = 'sending'",
+        params![release, now_text()],
+    )
+}
+
+/// Claims up to `limit` due rows (marking them `sending`); rows whose address
+/// was suppressed or unsubscribed since planning become `suppressed`.
+/// Returns the jobs and the number newly suppressed.
+pub fn claim(
+    conn: &Connection,
+    release: &str,
+    limit: usize,
+) -> rusqlite::Result<(Vec<Job>, usize)> {
+    let tx = conn.unchecked_transaction()?;
+    let mut jobs = vec![];
+    let mut blocked = vec![];
+    {
+        let mut q = tx.prepare_cached(
+            "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts,
+                    EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
+                 OR EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = d.email_hash
+                                AND m.list = d.list AND m.status = 'unsubscribed')
+                 OR d.email IS NULL
+             FROM deliveries d
+             WHERE d.release = ?1 AND d.status = 'queued' AND d.not_before <= ?2
+             ORDER BY d.rowid LIMIT ?3",
+        )?;
+        let rows = q.query_map(params![release, now_ms(), limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, u32>(5)?,
+                r.get::<_, bool>(6)?,
+            ))
+        })?;
+        for row in rows {
+            let (rowid, email, name, lang, list, attempts, is_blocked) = row?;
+            match email.as_deref().map(EmailAddress::parse) {
+                Some(Ok(email)) if !is_blocked => jobs.push(Job {
+                    rowid,
+                    email,
+                    name,
+                    lang,
+                    list,
+                    attempts,
+                }),
+                _ => blocked.push(rowid),
+            }
+        }
+    }
+    let now = now_text();
+    for job in &jobs {
+        tx.execute(
+            "UPDATE deliveries SET status = 'sending', updated_at = ?2 WHERE rowid = ?1",
+            params![job.rowid, now],
+        )?;
+    }
+    for rowid in &blocked {
+        tx.execute(
+            "UPDATE deliveries SET status = 'suppressed', updated_at = ?2 WHERE rowid = ?1",
+            params![rowid, now],
+        )?;
+    }
+    tx.commit()?;
+    Ok((jobs, blocked.len()))
+}
+
+pub fn mark_sent(
+    conn: &Connection,
+    job: &Job,
+    relay: &str,
+    reply: &str,
+    message_id: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'sent', attempts = ?2, relay = ?3, reply = ?4, message_id = ?5, updated_at = ?6 WHERE rowid = ?1",
+        params![job.rowid, job.attempts + 1, relay, reply, message_id, now_text()],
+    )?;
+    Ok(())
+}
+
+pub fn mark_retry(
+    conn: &Connection,
+    job: &Job,
+    not_before_ms: i64,
+    relay: &str,
+    reply: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'queued', attempts = ?2, not_before = ?3, relay = ?4, reply = ?5, updated_at = ?6 WHERE rowid = ?1",
+        params![job.rowid, job.attempts + 1, not_before_ms, relay, reply, now_text()],
+    )?;
+    Ok(())
+}
+
+pub fn mark_failed(conn: &Connection, job: &Job, relay: &str, reply: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'failed', attempts = ?2, relay = ?3, reply = ?4, updated_at = ?5 WHERE rowid = ?1",
+        params![job.rowid, job.attempts + 1, relay, reply, now_text()],
+    )?;
+    Ok(())
+}
+
+/// Gives a claimed row back without counting an attempt.
+pub fn unclaim(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE rowid = ?1 AND status = 'sending'",
+        params![job.rowid, now_text()],
+    )?;
+    Ok(())
+}
+
+/// When the next queued row of `release` becomes due, if any is queued.
+pub fn next_due(conn: &Connection, release: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT MIN(not_before) FROM deliveries WHERE release = ?1 AND status = 'queued'",
+        [release],
+        |r| r.get(0),
+    )
+}
+
+/// Row counts of a release by status.
+pub fn status_counts(conn: &Connection, release: &str) -> rusqlite::Result<BTreeMap<String, i64>> {
+    let mut q =
+        conn.prepare("SELECT status, COUNT(*) FROM deliveries WHERE release = ?1 GROUP BY status")?;
+    let rows = q.query_map([release], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    rows.collect()
+}
+
+/// Per list and language: counts by status.
+pub fn breakdown(
+    conn: &Connection,
+    release: &str,
+) -> rusqlite::Result<Vec<(String, String, String, i64)>> {
+    let mut q = conn.prepare(
+        "SELECT list, lang, status, COUNT(*) FROM deliveries WHERE release = ?1 GROUP BY list, lang, status ORDER BY list, lang, status",
+    )?;
+    let rows = q.query_map([release], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect()
+}
+
+/// Failed addresses with the relay's reply.
+pub fn failures(
+    conn: &Connection,
+    release: &str,
+) -> rusqlite::Result<Vec<(String, String, u32, String)>> {
+    let mut q = conn.prepare(
+        "SELECT COALESCE(email, '(erased) ' || substr(email_hash, 1, 12)), list, attempts, COALESCE(reply, '')
+         FROM deliveries WHERE release = ?1 AND status = 'failed' ORDER BY email",
+    )?;
+    let rows = q.query_map([release], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect()
+}
+
+/// Messages sent (any release) since `since` (RFC 3339): for `max_per_hour`.
+pub fn sent_since(conn: &Connection, since: &str) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND updated_at >= ?1",
+        [since],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+}

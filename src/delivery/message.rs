@@ -1,0 +1,246 @@
+//! Per-recipient messages. Bodies come from the render step, once per
+//! language version, already quoted-printable encoded in segments around the
+//! unsubscribe placeholder; per recipient only the token and the headers
+//! change.
+
+use anyhow::Context;
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::render::email::{RenderedEmail, UNSUBSCRIBE_PLACEHOLDER};
+use crate::subscribers::{EmailAddress, Secret, UnsubscribeToken, hex};
+
+/// A body part, quoted-printable encoded, split where the unsubscribe URL goes.
+#[derive(Debug, Clone)]
+struct Segments(Vec<Vec<u8>>);
+
+impl Segments {
+    fn new(body: &str) -> Self {
+        let crlf = body.replace("\r\n", "\n").replace('\n', "\r\n");
+        Self(
+            crlf.split(UNSUBSCRIBE_PLACEHOLDER)
+                .map(|s| quoted_printable::encode(s.as_bytes()))
+                .collect(),
+        )
+    }
+
+    /// Joins the segments with the URL between them. Soft line breaks (`=` at
+    /// the end of a line) keep the pieces one line in the decoded text.
+    fn join(&self, url: &str) -> Vec<u8> {
+        let url_qp = quoted_printable::encode(url.as_bytes());
+        let mut out =
+            Vec::with_capacity(self.0.iter().map(Vec::len).sum::<usize>() + 2 * url_qp.len());
+        for (i, seg) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"=\r\n");
+                out.extend_from_slice(&url_qp);
+                out.extend_from_slice(b"=\r\n");
+            }
+            out.extend_from_slice(seg);
+        }
+        out
+    }
+}
+
+/// Everything needed to make one language version's message for any recipient.
+#[derive(Clone)]
+pub struct Prepared {
+    pub release_key: String,
+    pub lang: String,
+    pub subject: String,
+    from: Mailbox,
+    pub envelope_from: Address,
+    reply_to: Option<Mailbox>,
+    text: Segments,
+    html: Segments,
+    base_url: String,
+    id_domain: String,
+    dkim: std::sync::Arc<Vec<lettre::message::dkim::DkimConfig>>,
+}
+
+/// The `From:` mailbox: `[delivery] from`, else the organisation's name and email.
+pub fn from_mailbox(config: &Config) -> anyhow::Result<Mailbox> {
+    let org = &config.organization;
+    let text = match &config.delivery.from {
+        Some(f) => f.clone(),
+        None => format!(
+            "{} <{}>",
+            org.name
+                .get(&config.site.default_lang, &config.site.default_lang),
+            org.email
+        ),
+    };
+    text.parse()
+        .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))
+}
+
+/// Loads the DKIM keys of `[delivery.dkim]`, if configured.
+pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim::DkimConfig>> {
+    use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+    let Some(d) = &config.delivery.dkim else {
+        return Ok(vec![]);
+    };
+    let read = |f: &str| {
+        let p = config.root.join(f);
+        std::fs::read_to_string(&p)
+            .with_context(|| format!("cannot read the DKIM key {}", p.display()))
+    };
+    let mut out = vec![];
+    let rsa = DkimSigningKey::new(&read(&d.key_file)?, DkimSigningAlgorithm::Rsa).map_err(|e| {
+        anyhow::anyhow!("{} is not an RSA private key in PEM form: {e}", d.key_file)
+    })?;
+    out.push(DkimConfig::default_config(
+        d.selector.clone(),
+        d.domain.clone(),
+        rsa,
+    ));
+    if let Some(f) = &d.ed25519_key_file {
+        let key =
+            DkimSigningKey::new(read(f)?.trim(), DkimSigningAlgorithm::Ed25519).map_err(|e| {
+                anyhow::anyhow!("{f} is not an Ed25519 key (base64 of the 32-byte seed): {e}")
+            })?;
+        let selector = d
+            .ed25519_selector
+            .clone()
+            .unwrap_or_else(|| format!("{}-ed25519", d.selector));
+        out.push(DkimConfig::default_config(selector, d.domain.clone(), key));
+    }
+    Ok(out)
+}
+
+fn raw_header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// A recipient of one message.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: EmailAddress,
+    pub name: Option<String>,
+    pub list: String,
+}
+
+impl Prepared {
+    pub fn new(
+        config: &Config,
+        release_key: &str,
+        lang: &str,
+        rendered: &RenderedEmail,
+        dkim: std::sync::Arc<Vec<lettre::message::dkim::DkimConfig>>,
+    ) -> anyhow::Result<Self> {
+        let from = from_mailbox(config)?;
+        let reply_to = match &config.delivery.reply_to {
+            Some(r) => Some(
+                r.parse()
+                    .with_context(|| format!("[delivery] reply_to '{r}' is not a valid address"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            release_key: release_key.to_string(),
+            lang: lang.to_string(),
+            subject: rendered.subject.clone(),
+            envelope_from: from.email.clone(),
+            id_domain: from.email.domain().to_string(),
+            from,
+            reply_to,
+            text: Segments::new(&rendered.text),
+            html: Segments::new(&rendered.html),
+            base_url: config.site.base_url.to_string(),
+            dkim,
+        })
+    }
+
+    /// The same Message-ID for the same release and recipient, so a retry is
+    /// recognisably the same message.
+    pub fn message_id(&self, email: &EmailAddress) -> String {
+        let h = Sha256::new()
+            .chain_update(self.release_key.as_bytes())
+            .chain_update([0])
+            .chain_update(email.as_str().as_bytes())
+            .finalize();
+        format!("<{}@{}>", hex(&h[..16]), self.id_domain)
+    }
+
+    pub fn unsubscribe_url(&self, secret: &Secret, list: &str, email: &EmailAddress) -> String {
+        format!(
+            "{}unsubscribe/{}",
+            self.base_url,
+            UnsubscribeToken::sign(secret, list, email)
+        )
+    }
+
+    /// Builds the message for one recipient.
+    pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Message> {
+        let url = self.unsubscribe_url(secret, &r.list, &r.email);
+        let address: Address = r.email.as_str().parse().context("recipient address")?;
+        let to = Mailbox::new(r.name.clone(), address);
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(self.subject.clone())
+            .date_now()
+            .message_id(Some(self.message_id(&r.email)))
+            .raw_header(raw_header(
+                "List-Id",
+                format!("{} <{}.{}>", r.list, r.list, self.id_domain),
+            ))
+            .raw_header(raw_header("List-Unsubscribe", format!("<{url}>")))
+            .raw_header(raw_header(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
+        if let Some(rt) = &self.reply_to {
+            b = b.reply_to(rt.clone());
+        }
+        let part = |ct: ContentType, seg: &Segments| {
+            SinglePart::builder()
+                .header(ct)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(Body::dangerous_pre_encoded(
+                    seg.join(&url),
+                    ContentTransferEncoding::QuotedPrintable,
+                ))
+        };
+        let mut msg = b
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(part(ContentType::TEXT_PLAIN, &self.text))
+                    .singlepart(part(ContentType::TEXT_HTML, &self.html)),
+            )
+            .context("cannot build the message")?;
+        for d in self.dkim.iter() {
+            msg.sign(d);
+        }
+        Ok(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_decode_to_the_body_with_the_url_in_place() {
+        let body = format!(
+            "Hyvä lukija,\n{}\nloppu {} x\n",
+            "a".repeat(200),
+            UNSUBSCRIBE_PLACEHOLDER
+        );
+        let url = "https://press.example.org/unsubscribe/bWVkaWE.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA";
+        let joined = Segments::new(&body).join(url);
+        assert!(
+            joined.split(|&b| b == b'\n').all(|l| l.len() <= 77),
+            "QP lines stay short"
+        );
+        let decoded =
+            quoted_printable::decode(&joined, quoted_printable::ParseMode::Strict).unwrap();
+        let expected = body
+            .replace('\n', "\r\n")
+            .replace(UNSUBSCRIBE_PLACEHOLDER, url);
+        assert_eq!(String::from_utf8(decoded).unwrap(), expected);
+    }
+}

@@ -1,0 +1,242 @@
+//! SMTP relays: `smtp://` (STARTTLS, required unless the relay is on
+//! loopback) and `smtps://` (implicit TLS), with credentials from the
+//! environment. A transaction that fails is reset (RSET) or its connection
+//! dropped, never reused dirty.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lettre::Address;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::ClientId;
+
+/// A configured relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub host: String,
+    pub port: u16,
+    pub implicit_tls: bool,
+}
+
+impl Relay {
+    /// Parses `smtp://host[:port]` or `smtps://host[:port]`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let url = url::Url::parse(s.trim()).map_err(|e| {
+            format!("'{s}' is not a relay URL ({e}); use smtp://host:port or smtps://host:port")
+        })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(format!(
+                "'{}://{}…' has credentials in it; put them in PRESSROOM_SMTP_USER and PRESSROOM_SMTP_PASSWORD instead",
+                url.scheme(),
+                url.host_str().unwrap_or("")
+            ));
+        }
+        let implicit_tls = match url.scheme() {
+            "smtp" => false,
+            "smtps" => true,
+            other => {
+                return Err(format!(
+                    "relay scheme '{other}' is not supported; use smtp:// or smtps://"
+                ));
+            }
+        };
+        let host = url
+            .host_str()
+            .ok_or_else(|| format!("'{s}' has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url.port().unwrap_or(if implicit_tls { 465 } else { 25 });
+        Ok(Self {
+            host,
+            port,
+            implicit_tls,
+        })
+    }
+
+    /// On this machine: plain SMTP is allowed only here.
+    pub fn is_loopback(&self) -> bool {
+        self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+impl std::fmt::Display for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}://{}:{}",
+            if self.implicit_tls { "smtps" } else { "smtp" },
+            self.host,
+            self.port
+        )
+    }
+}
+
+/// How to open connections: TLS roots, timeout, credentials, our name.
+#[derive(Clone)]
+pub struct Connector {
+    pub timeout: Duration,
+    pub ca_pem: Option<Vec<u8>>,
+    pub credentials: Option<Credentials>,
+    pub hello: ClientId,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// 4xx, a timeout or a dropped connection: try again later.
+    Transient {
+        reply: String,
+        connection_lost: bool,
+    },
+    /// 5xx: this recipient will not get it. `code` is e.g. 550.
+    Permanent { code: u16, reply: String },
+}
+
+fn code_of(e: &lettre::transport::smtp::Error) -> Option<u16> {
+    e.status().and_then(|c| c.to_string().parse().ok())
+}
+
+impl Connector {
+    /// From the environment: `PRESSROOM_SMTP_USER` / `PRESSROOM_SMTP_PASSWORD`.
+    pub fn from_env(timeout: Duration, ca_pem: Option<Vec<u8>>, hello_domain: &str) -> Self {
+        let credentials = match (
+            std::env::var("PRESSROOM_SMTP_USER"),
+            std::env::var("PRESSROOM_SMTP_PASSWORD"),
+        ) {
+            (Ok(u), Ok(p)) => Some(Credentials::new(u, p)),
+            _ => None,
+        };
+        Self {
+            timeout,
+            ca_pem,
+            credentials,
+            hello: ClientId::Domain(hello_domain.to_string()),
+        }
+    }
+
+    fn tls(&self, relay: &Relay) -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(relay.host.clone());
+        if let Some(pem) = &self.ca_pem {
+            let cert = Certificate::from_pem(pem)
+                .map_err(|e| format!("the CA file is not a PEM certificate: {e}"))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build_rustls()
+            .map_err(|e| format!("TLS setup failed: {e}"))
+    }
+
+    /// Connects, secures and authenticates.
+    pub fn connect(&self, relay: &Relay) -> Result<SmtpConnection, String> {
+        let tls = self.tls(relay)?;
+        let addr = (relay.host.as_str(), relay.port);
+        let implicit = relay.implicit_tls.then_some(&tls);
+        let mut conn =
+            SmtpConnection::connect(addr, Some(self.timeout), &self.hello, implicit, None)
+                .map_err(|e| format!("cannot connect to {relay}: {e}"))?;
+        if !relay.implicit_tls {
+            if conn.can_starttls() {
+                conn.starttls(&tls, &self.hello)
+                    .map_err(|e| format!("STARTTLS with {relay} failed: {e}"))?;
+            } else if !relay.is_loopback() {
+                conn.abort();
+                return Err(format!(
+                    "{relay} does not offer STARTTLS; pressroom sends in the clear only to a relay on this machine (use smtps:// or a relay with STARTTLS)"
+                ));
+            }
+        }
+        if let Some(c) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
+                .map_err(|e| format!("{relay} refused the login (PRESSROOM_SMTP_USER): {e}"))?;
+        }
+        Ok(conn)
+    }
+}
+
+/// Sends one message in one transaction. After a refused command the
+/// transaction is reset with RSET; after a network error the caller must drop
+/// the connection (`connection_lost`).
+pub fn send(
+    conn: &mut SmtpConnection,
+    from: &Address,
+    to: &Address,
+    message: &[u8],
+) -> Result<String, SendError> {
+    let step = |conn: &mut SmtpConnection,
+                r: Result<
+        lettre::transport::smtp::response::Response,
+        lettre::transport::smtp::Error,
+    >| {
+        r.map_err(|e| {
+            let reply = e.to_string();
+            if e.is_permanent() {
+                let _ = conn.command(Rset);
+                SendError::Permanent {
+                    code: code_of(&e).unwrap_or(550),
+                    reply,
+                }
+            } else if e.is_transient() {
+                let lost = conn.command(Rset).is_err();
+                SendError::Transient {
+                    reply,
+                    connection_lost: lost,
+                }
+            } else {
+                SendError::Transient {
+                    reply,
+                    connection_lost: true,
+                }
+            }
+        })
+    };
+    let mail = conn.command(Mail::new(Some(from.clone()), vec![]));
+    step(conn, mail)?;
+    let rcpt = conn.command(Rcpt::new(to.clone(), vec![]));
+    step(conn, rcpt)?;
+    let data = conn.command(Data);
+    step(conn, data)?;
+    let done = conn.message(message);
+    let resp = step(conn, done)?;
+    Ok(resp.message().collect::<Vec<_>>().join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls_are_parsed_with_default_ports() {
+        let r = Relay::parse("smtps://mail.example.org").unwrap();
+        assert_eq!((r.port, r.implicit_tls), (465, true));
+        let r = Relay::parse("smtp://127.0.0.1:2525").unwrap();
+        assert_eq!(
+            (r.port, r.implicit_tls, r.is_loopback()),
+            (2525, false, true)
+        );
+        assert!(
+            !Relay::parse("smtp://mail.example.org")
+                .unwrap()
+                .is_loopback()
+        );
+        assert!(
+            Relay::parse("http://x")
+                .unwrap_err()
+                .contains("not supported")
+        );
+        assert!(
+            Relay::parse("smtp://u:p@x")
+                .unwrap_err()
+                .contains("PRESSROOM_SMTP_USER")
+        );
+    }
+}

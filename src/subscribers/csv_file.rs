@@ -1,0 +1,200 @@
+//! Subscriber CSV files, as staff and Excel write them: a header row with
+//! `email` and optional `name` and `lang`; UTF-8 (with or without BOM) or
+//! Windows-1252; `,`, `;` or tab as the delimiter. Bad rows are reported with
+//! their line number and skipped; nothing else is dropped.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::address::EmailAddress;
+
+/// One valid row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub email: EmailAddress,
+    pub name: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// A row that was skipped, or a value that was ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Decodes bytes: UTF-8 (BOM optional), else Windows-1252.
+pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 with BOM");
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), "UTF-8"),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            (text.into_owned(), "Windows-1252")
+        }
+    }
+}
+
+/// The delimiter that splits the header line into the most fields.
+fn sniff_delimiter(header: &str) -> u8 {
+    [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
+const EMAIL_COLUMNS: &[&str] = &["email", "e-mail", "sähköposti", "e-post", "mail"];
+const NAME_COLUMNS: &[&str] = &["name", "nimi", "namn"];
+const LANG_COLUMNS: &[&str] = &["lang", "language", "kieli", "språk"];
+
+/// Reads `path`, calling `on_row` for each valid row and `on_problem` for each
+/// skipped row or ignored value. `languages` are the accepted `lang` values.
+pub fn read(
+    path: &Path,
+    languages: &[&str],
+    mut on_row: impl FnMut(Row) -> anyhow::Result<()>,
+    mut on_problem: impl FnMut(Problem),
+) -> anyhow::Result<&'static str> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (text, encoding) = decode(&bytes);
+    // The csv crate counts lines one short after a CRLF header; LF keeps them right.
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
+    let header_line = text.lines().next().unwrap_or("");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(header_line))
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}:1: cannot read the header row", path.display()))?
+        .clone();
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.contains(&h.to_lowercase().as_str()))
+    };
+    let Some(email_col) = find(EMAIL_COLUMNS) else {
+        bail!(
+            "{}:1: no 'email' column in the header row (found: {}). The first row must name the columns, e.g. email;name;lang",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        );
+    };
+    let (name_col, lang_col) = (find(NAME_COLUMNS), find(LANG_COLUMNS));
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                on_problem(Problem {
+                    line,
+                    message: format!("unreadable row: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let raw = record.get(email_col).unwrap_or("");
+        let email = match EmailAddress::parse(raw) {
+            Ok(e) => e,
+            Err(why) => {
+                on_problem(Problem {
+                    line,
+                    message: format!("skipped: {why}"),
+                });
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| {
+            c.and_then(|c| record.get(c))
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        let mut lang = get(lang_col).map(|l| l.to_lowercase());
+        if let Some(l) = &lang {
+            if !languages.contains(&l.as_str()) {
+                on_problem(Problem {
+                    line,
+                    message: format!(
+                        "language '{l}' is not one of {}; the default language will be used",
+                        languages.join(", ")
+                    ),
+                });
+                lang = None;
+            }
+        }
+        on_row(Row {
+            line,
+            email,
+            name: get(name_col),
+            lang,
+        })?;
+    }
+    Ok(encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_str(bytes: &[u8]) -> (Vec<Row>, Vec<Problem>, &'static str) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, bytes).unwrap();
+        let (mut rows, mut problems) = (vec![], vec![]);
+        let enc = read(
+            &p,
+            &["fi", "sv", "en"],
+            |r| {
+                rows.push(r);
+                Ok(())
+            },
+            |p| problems.push(p),
+        )
+        .unwrap();
+        (rows, problems, enc)
+    }
+
+    #[test]
+    fn excel_semicolons_and_windows_1252_are_understood() {
+        let (rows, problems, enc) = read_str(
+            b"Email;Name;Lang\r\nmatti@example.org;Matti M\xe4kinen;fi\r\nbad-address;X;fi\r\n",
+        );
+        assert_eq!(enc, "Windows-1252");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].name.as_deref(), Some("Matti Mäkinen"));
+        assert_eq!(
+            problems,
+            vec![Problem {
+                line: 3,
+                message: "skipped: 'bad-address' has no '@'".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn utf8_bom_and_tabs_work() {
+        let (rows, _, enc) = read_str("\u{feff}email\tname\nåsa@example.org\tÅsa\n".as_bytes());
+        assert_eq!(enc, "UTF-8 with BOM");
+        assert_eq!(rows[0].name.as_deref(), Some("Åsa"));
+    }
+
+    #[test]
+    fn an_unknown_language_is_reported_and_dropped() {
+        let (rows, problems, _) = read_str(b"email,lang\na@example.org,de\n");
+        assert_eq!(rows[0].lang, None);
+        assert!(problems[0].message.contains("'de'"));
+    }
+}

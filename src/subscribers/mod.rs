@@ -1,0 +1,47 @@
+//! Subscribers: addresses, lists kept in SQLite or in CSV files, consent
+//! records, suppressions and unsubscribe tokens.
+
+mod address;
+pub mod commands;
+pub mod csv_file;
+mod store;
+mod token;
+
+pub use address::{EmailAddress, hex};
+pub use store::{AddOutcome, Status, Store, Suppression, now_text};
+pub use token::{Secret, UnsubscribeToken};
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+
+/// The database path: `PRESSROOM_DB`, else `[subscribers] database`, else
+/// `subscribers/pressroom.db` under the root.
+pub fn database_path(config: &Config) -> PathBuf {
+    if let Ok(p) = std::env::var("PRESSROOM_DB") {
+        return PathBuf::from(p);
+    }
+    config.root.join(
+        config
+            .subscribers
+            .database
+            .as_deref()
+            .unwrap_or("subscribers/pressroom.db"),
+    )
+}
+
+/// The key file for the signing secret: `subscribers/.secret` under the root.
+pub fn secret_path(config: &Config) -> PathBuf {
+    config.root.join(
+        config
+            .subscribers
+            .secret_file
+            .as_deref()
+            .unwrap_or("subscribers/.secret"),
+    )
+}
+
+/// Opens the database of a pressroom.
+pub fn open(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&database_path(config))
+}

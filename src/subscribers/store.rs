@@ -1,0 +1,290 @@
+//! The SQLite database: subscribers, list memberships with consent records,
+//! suppressions and the delivery journal. WAL mode with a busy timeout, so
+//! that `send` and `serve` can share it; migrations are built into the binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use super::address::EmailAddress;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(
+        r#"
+CREATE TABLE subscribers (
+    email_hash TEXT PRIMARY KEY,
+    email      TEXT NOT NULL UNIQUE,
+    name       TEXT,
+    lang       TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE memberships (
+    email_hash     TEXT NOT NULL,
+    list           TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed')),
+    consent_at     TEXT NOT NULL,
+    consent_source TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (email_hash, list)
+);
+CREATE INDEX memberships_by_list ON memberships (list, status);
+CREATE TABLE suppressions (
+    email_hash TEXT PRIMARY KEY,
+    reason     TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'complaint', 'manual', 'forgotten')),
+    detail     TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+    release     TEXT NOT NULL,
+    email_hash  TEXT NOT NULL,
+    email       TEXT,
+    name        TEXT,
+    lang        TEXT NOT NULL,
+    list        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'suppressed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  INTEGER NOT NULL DEFAULT 0,
+    message_id  TEXT,
+    relay       TEXT,
+    reply       TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (release, email_hash)
+);
+CREATE INDEX deliveries_work ON deliveries (release, status, not_before);
+"#,
+    )])
+});
+
+/// Membership status on one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Confirmed,
+    Unsubscribed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Confirmed => "confirmed",
+            Status::Unsubscribed => "unsubscribed",
+        }
+    }
+}
+
+/// Why an address is never mailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suppression {
+    Unsubscribed,
+    HardBounce,
+    Complaint,
+    Manual,
+    Forgotten,
+}
+
+impl Suppression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suppression::Unsubscribed => "unsubscribed",
+            Suppression::HardBounce => "hard_bounce",
+            Suppression::Complaint => "complaint",
+            Suppression::Manual => "manual",
+            Suppression::Forgotten => "forgotten",
+        }
+    }
+}
+
+/// What happened to one address in `add` or `import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddOutcome {
+    Added,
+    AlreadyMember,
+    /// Unsubscribed from this list, or suppressed: left alone.
+    Refused(&'static str),
+}
+
+/// A connection to the database.
+pub struct Store {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+pub fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut conn = Connection::open(path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The suppression of an address hash, if any.
+    pub fn suppression(&self, email_hash: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reason FROM suppressions WHERE email_hash = ?1",
+                [email_hash],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn suppress(
+        &self,
+        email_hash: &str,
+        reason: Suppression,
+        detail: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (email_hash) DO UPDATE SET reason = CASE WHEN suppressions.reason = 'forgotten' THEN 'forgotten' ELSE excluded.reason END,
+                 detail = excluded.detail",
+            params![email_hash, reason.as_str(), detail, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Adds an address to a list (or confirms a pending membership), with a
+    /// consent record. Never resubscribes an unsubscribed or suppressed address.
+    pub fn add(
+        &self,
+        email: &EmailAddress,
+        name: Option<&str>,
+        lang: Option<&str>,
+        list: &str,
+        status: Status,
+        source: &str,
+    ) -> anyhow::Result<AddOutcome> {
+        let hash = email.hash();
+        if let Some(reason) = self.suppression(&hash)? {
+            return Ok(AddOutcome::Refused(match reason.as_str() {
+                "hard_bounce" => "suppressed after a hard bounce",
+                "complaint" => "suppressed after a complaint",
+                "forgotten" => "erased on request (forget)",
+                "manual" => "suppressed by hand",
+                _ => "unsubscribed from everything",
+            }));
+        }
+        let now = now_text();
+        self.conn.execute(
+            "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
+                 lang = COALESCE(excluded.lang, subscribers.lang)",
+            params![hash, email.as_str(), name, lang, now],
+        )?;
+        let current: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2",
+                params![hash, list],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match current.as_deref() {
+            Some("unsubscribed") => Ok(AddOutcome::Refused("unsubscribed from this list")),
+            Some("confirmed") => Ok(AddOutcome::AlreadyMember),
+            Some(_) if status == Status::Pending => Ok(AddOutcome::AlreadyMember),
+            Some(_) => {
+                self.conn.execute(
+                    "UPDATE memberships SET status = ?3, updated_at = ?4 WHERE email_hash = ?1 AND list = ?2",
+                    params![hash, list, status.as_str(), now],
+                )?;
+                Ok(AddOutcome::Added)
+            }
+            None => {
+                self.conn.execute(
+                    "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+                    params![hash, list, status.as_str(), now, source],
+                )?;
+                Ok(AddOutcome::Added)
+            }
+        }
+    }
+
+    /// Unsubscribes an address hash from one list, or from everything (`list: None`,
+    /// which also records a suppression). Returns how many memberships changed.
+    pub fn unsubscribe(
+        &self,
+        email_hash: &str,
+        list: Option<&str>,
+        source: &str,
+    ) -> anyhow::Result<usize> {
+        let now = now_text();
+        match list {
+            Some(list) => {
+                let n = self.conn.execute(
+                    "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                     VALUES (?1, ?2, 'unsubscribed', ?3, ?4, ?3)
+                     ON CONFLICT (email_hash, list) DO UPDATE SET status = 'unsubscribed', updated_at = excluded.updated_at
+                     WHERE memberships.status != 'unsubscribed'",
+                    params![email_hash, list, now, source],
+                )?;
+                Ok(n)
+            }
+            None => {
+                let n = self.conn.execute(
+                    "UPDATE memberships SET status = 'unsubscribed', updated_at = ?2 WHERE email_hash = ?1 AND status != 'unsubscribed'",
+                    params![email_hash, now],
+                )?;
+                self.suppress(email_hash, Suppression::Unsubscribed, Some(source))?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// Status of an address hash on a list.
+    pub fn membership(&self, email_hash: &str, list: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2",
+                params![email_hash, list],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Erases all personal data of an address, keeping only a hashed suppression.
+    pub fn forget(&self, email: &EmailAddress) -> anyhow::Result<usize> {
+        let hash = email.hash();
+        let tx = self.conn.unchecked_transaction()?;
+        let mut n = tx.execute("DELETE FROM subscribers WHERE email_hash = ?1", [&hash])?;
+        n += tx.execute("DELETE FROM memberships WHERE email_hash = ?1", [&hash])?;
+        n += tx.execute(
+            "UPDATE deliveries SET email = NULL, name = NULL, reply = NULL WHERE email_hash = ?1",
+            [&hash],
+        )?;
+        tx.execute(
+            "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, 'forgotten', NULL, ?2)
+             ON CONFLICT (email_hash) DO UPDATE SET reason = 'forgotten', detail = NULL",
+            params![hash, now_text()],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+}
