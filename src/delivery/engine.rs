@@ -60,17 +60,19 @@ struct RelayPool {
 }
 
 impl RelayPool {
-    /// Connects to the next relay that is not resting; `Err` when all failed.
+    /// Connects to a relay, taking turns, trying relays that failed recently
+    /// last; `Err` only when a connection to every relay failed just now.
     fn connect(&self, connector: &Connector) -> Result<(usize, SmtpConnection), String> {
         let n = self.relays.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
+        {
+            let now = Instant::now();
+            let down = self.down_until.lock().expect("lock");
+            order.sort_by_key(|&i| down[i].is_some_and(|t| t > now));
+        }
         let mut errors = vec![];
-        for _ in 0..n {
-            let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
-            let resting =
-                self.down_until.lock().expect("lock")[i].is_some_and(|t| t > Instant::now());
-            if resting {
-                continue;
-            }
+        for i in order {
             match connector.connect(&self.relays[i]) {
                 Ok(c) => return Ok((i, c)),
                 Err(e) => {
@@ -78,9 +80,6 @@ impl RelayPool {
                     errors.push(e);
                 }
             }
-        }
-        if errors.is_empty() {
-            errors.push("every relay failed recently and is resting".into());
         }
         Err(errors.join("; "))
     }

@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 use pressroom::config::Config;
 
 /// The sample pressroom at the top of the repository.
+pub mod room;
+pub mod smtp;
+
 pub fn sample_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -1,0 +1,158 @@
+//! A temporary pressroom for delivery tests: a release in three languages,
+//! a database list and a CSV list, and the pressroom binary run against it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const SECRET: &str = "test-secret-0123456789abcdef0123456789";
+
+pub const CONFIG: &str = r#"
+[site]
+base_url = "https://press.example.org/"
+default_lang = "fi"
+languages = ["fi", "sv", "en"]
+timezone = "Europe/Helsinki"
+[site.title]
+fi = "Tiedotteet"
+sv = "Pressmeddelanden"
+en = "Press releases"
+[organization]
+name = "Testikunta"
+website = "https://example.org/"
+phone = "+358 20 000 0000"
+email = "info@example.org"
+address = "Katu 1, 00100 Helsinki"
+[organization.about]
+fi = "Tietoa kunnasta."
+sv = "Om kommunen."
+en = "About the municipality."
+[lists.news]
+title = "News"
+public = true
+[lists.journalists]
+title = "Journalists"
+source = "subscribers/journalists.csv"
+[delivery]
+from = "Testikunta <press@example.org>"
+concurrency = CONCURRENCY
+retry_delay_seconds = 0.02
+timeout_seconds = 5
+max_attempts = 4
+"#;
+
+fn release(lang: &str, title: &str) -> String {
+    format!(
+        "---\ntitle: {title}\ndate: 2026-11-01 09:00\ntranslation_key: bridge\nsummary: Lead {lang}.\nlists: [news]\n---\nBody in {lang}.\n"
+    )
+}
+
+pub struct Room {
+    pub dir: tempfile::TempDir,
+    pub relays: String,
+}
+
+impl Room {
+    pub fn new(concurrency: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("pressroom.toml"),
+            CONFIG.replace("CONCURRENCY", &concurrency.to_string()),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("releases")).unwrap();
+        std::fs::create_dir_all(root.join("subscribers")).unwrap();
+        for (lang, title) in [
+            ("fi", "Silta avataan"),
+            ("sv", "Bron öppnas"),
+            ("en", "The bridge opens"),
+        ] {
+            std::fs::write(
+                root.join(format!("releases/2026-11-01-bridge.{lang}.md")),
+                release(lang, title),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            root.join("subscribers/journalists.csv"),
+            "email;name;lang\n",
+        )
+        .unwrap();
+        Self {
+            dir,
+            relays: String::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.root().join("subscribers/pressroom.db")
+    }
+
+    /// Writes `lines` as a CSV file and imports it into `list`.
+    pub fn import(&self, list: &str, csv: &str) -> Output {
+        let f = self.root().join(format!("import-{list}.csv"));
+        std::fs::write(&f, csv).unwrap();
+        self.run(&["subscribers", "import", f.to_str().unwrap(), "--list", list])
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pressroom"));
+        c.arg("--root").arg(self.root()).args(args);
+        c.env("PRESSROOM_SECRET", SECRET)
+            .env("PRESSROOM_RELAYS", &self.relays);
+        c.env_remove("PRESSROOM_DB").env_remove("PRESSROOM_ROOT");
+        c.env_remove("PRESSROOM_SMTP_USER")
+            .env_remove("PRESSROOM_SMTP_PASSWORD");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// A query on the database, each row's columns joined by `|`.
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        let mut q = conn.prepare(sql).unwrap();
+        let n = q.column_count();
+        let rows = q
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}
+
+/// `n` subscribers `user{i}@example.org` with languages cycling fi, sv, en, de(unknown).
+pub fn subscribers_csv(n: usize) -> String {
+    let mut s = String::from("email,name,lang\n");
+    for i in 0..n {
+        let lang = ["fi", "sv", "en", ""][i % 4];
+        s.push_str(&format!("user{i}@example.org,User {i},{lang}\n"));
+    }
+    s
+}

@@ -1,0 +1,250 @@
+//! A real SMTP server over TCP for the delivery tests, with fault injection:
+//! per-recipient reply codes for successive attempts, connections dropped in
+//! the middle of DATA, and a delay per message. It records every accepted
+//! message and every RSET.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What to do with a recipient on its n-th attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Reply to RCPT TO with this code (e.g. 451, 421, 550).
+    Rcpt(u16),
+    /// Read the message, then close the connection without a reply.
+    DropInData,
+}
+
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub rcpt: String,
+    pub data: String,
+}
+
+#[derive(Default)]
+struct State {
+    /// Faults per recipient, consumed one per attempt.
+    faults: HashMap<String, Vec<Fault>>,
+    accepted: Vec<Accepted>,
+    /// Messages seen in DATA, including those then dropped.
+    data_seen: Vec<Accepted>,
+    rsets: usize,
+    connections: usize,
+}
+
+/// A running server; it stops when dropped.
+pub struct SmtpServer {
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+    delay: Arc<Mutex<Duration>>,
+    stop: Arc<AtomicBool>,
+    active: Arc<AtomicUsize>,
+}
+
+impl SmtpServer {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let stop = Arc::new(AtomicBool::new(false));
+        let active = Arc::new(AtomicUsize::new(0));
+        let (s, d, st, a) = (state.clone(), delay.clone(), stop.clone(), active.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let (s, d, a) = (s.clone(), d.clone(), a.clone());
+                        s.lock().unwrap().connections += 1;
+                        std::thread::spawn(move || {
+                            a.fetch_add(1, Ordering::SeqCst);
+                            let _ = session(stream, &s, &d);
+                            a.fetch_sub(1, Ordering::SeqCst);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Self {
+            port,
+            state,
+            delay,
+            stop,
+            active,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn fault(&self, rcpt: &str, faults: &[Fault]) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .insert(rcpt.to_string(), faults.to_vec());
+    }
+
+    pub fn set_delay(&self, d: Duration) {
+        *self.delay.lock().unwrap() = d;
+    }
+
+    pub fn accepted(&self) -> Vec<Accepted> {
+        self.state.lock().unwrap().accepted.clone()
+    }
+
+    pub fn data_seen(&self) -> Vec<Accepted> {
+        self.state.lock().unwrap().data_seen.clone()
+    }
+
+    pub fn rsets(&self) -> usize {
+        self.state.lock().unwrap().rsets
+    }
+
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    /// Accepted messages per recipient.
+    pub fn counts(&self) -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for a in self.accepted() {
+            *m.entry(a.rcpt).or_insert(0) += 1;
+        }
+        m
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn addr_of(line: &str) -> String {
+    line.split_once('<')
+        .and_then(|(_, r)| r.split_once('>'))
+        .map(|(a, _)| a.to_lowercase())
+        .unwrap_or_default()
+}
+
+fn session(
+    stream: TcpStream,
+    state: &Mutex<State>,
+    delay: &Mutex<Duration>,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut w = stream.try_clone()?;
+    let mut r = BufReader::new(stream);
+    w.write_all(b"220 test.example ESMTP\r\n")?;
+    let mut rcpt: Option<String> = None;
+    let mut fault: Option<Fault> = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let upper = line.to_uppercase();
+        if upper.starts_with("EHLO") {
+            w.write_all(b"250-test.example\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n")?;
+        } else if upper.starts_with("HELO") {
+            w.write_all(b"250 test.example\r\n")?;
+        } else if upper.starts_with("MAIL FROM") {
+            rcpt = None;
+            w.write_all(b"250 2.1.0 Ok\r\n")?;
+        } else if upper.starts_with("RCPT TO") {
+            let a = addr_of(&line);
+            let f = {
+                let mut s = state.lock().unwrap();
+                s.faults.get_mut(&a).and_then(|v| {
+                    if v.is_empty() {
+                        None
+                    } else {
+                        Some(v.remove(0))
+                    }
+                })
+            };
+            match f {
+                Some(Fault::Rcpt(code)) => {
+                    w.write_all(
+                        format!(
+                            "{code} {} injected fault for {a}\r\n",
+                            if code >= 500 { "5.1.1" } else { "4.2.0" }
+                        )
+                        .as_bytes(),
+                    )?;
+                }
+                other => {
+                    fault = other;
+                    rcpt = Some(a);
+                    w.write_all(b"250 2.1.5 Ok\r\n")?;
+                }
+            }
+        } else if upper.starts_with("DATA") {
+            if rcpt.is_none() {
+                w.write_all(b"503 5.5.1 No valid recipients\r\n")?;
+                continue;
+            }
+            w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l)? == 0 {
+                    return Ok(());
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(
+                    l.strip_prefix('.')
+                        .filter(|_| l.starts_with(".."))
+                        .unwrap_or(&l),
+                );
+            }
+            let a = rcpt.take().unwrap();
+            state.lock().unwrap().data_seen.push(Accepted {
+                rcpt: a.clone(),
+                data: data.clone(),
+            });
+            if fault == Some(Fault::DropInData) {
+                return Ok(()); // close without a reply
+            }
+            let d = *delay.lock().unwrap();
+            if !d.is_zero() {
+                std::thread::sleep(d);
+            }
+            state
+                .lock()
+                .unwrap()
+                .accepted
+                .push(Accepted { rcpt: a, data });
+            w.write_all(b"250 2.0.0 Ok: queued as TEST\r\n")?;
+        } else if upper.starts_with("RSET") {
+            state.lock().unwrap().rsets += 1;
+            rcpt = None;
+            w.write_all(b"250 2.0.0 Ok\r\n")?;
+        } else if upper.starts_with("NOOP") {
+            w.write_all(b"250 2.0.0 Ok\r\n")?;
+        } else if upper.starts_with("QUIT") {
+            w.write_all(b"221 2.0.0 Bye\r\n")?;
+            return Ok(());
+        } else {
+            w.write_all(b"502 5.5.2 Command not recognized\r\n")?;
+        }
+    }
+}
+
+/// A port on loopback with nothing listening (a relay that is down).
+pub fn dead_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}

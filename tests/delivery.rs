@@ -1,0 +1,519 @@
+//! Delivery over a real SMTP server on loopback, with injected faults:
+//! exact delivered sets, no duplicates, the journal's states, suppressions,
+//! relay failover, and a resumed run after `kill -9`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::room::{Room, subscribers_csv};
+use common::smtp::{Fault, SmtpServer, dead_port};
+use common::{stderr, stdout};
+
+fn expected(n: usize) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(|i| format!("user{i}@example.org")).collect();
+    v.sort();
+    v
+}
+
+fn delivered(server: &SmtpServer) -> Vec<String> {
+    let mut v: Vec<String> = server.counts().into_keys().collect();
+    v.sort();
+    v
+}
+
+fn subject_line(data: &str) -> String {
+    data.lines()
+        .find(|l| l.starts_with("Subject:"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn every_recipient_gets_exactly_one_message_in_their_language() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(4);
+    room.relays = server.url();
+    let o = room.import("news", &subscribers_csv(40));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // One subscriber is also on the CSV list: still one message.
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email;name;lang\nUSER1@example.org;Dup;sv\nreporter@example.org;Reporter;en\n",
+    )
+    .unwrap();
+
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--list",
+        "news",
+        "--list",
+        "journalists",
+        "--yes",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let mut want = expected(40);
+    want.push("reporter@example.org".into());
+    want.sort();
+    assert_eq!(delivered(&server), want);
+    assert!(
+        server.counts().values().all(|&n| n == 1),
+        "duplicates: {:?}",
+        server.counts()
+    );
+
+    // Languages: fi, sv, en as chosen; no language or an unknown one gets the default (fi).
+    let by_rcpt: HashMap<String, String> = server
+        .accepted()
+        .into_iter()
+        .map(|a| (a.rcpt, a.data))
+        .collect();
+    let lang_of = |rcpt: &str| {
+        let d = &by_rcpt[rcpt];
+        if d.contains("Body in sv") {
+            "sv"
+        } else if d.contains("Body in en") {
+            "en"
+        } else {
+            "fi"
+        }
+    };
+    assert_eq!(lang_of("user0@example.org"), "fi");
+    assert_eq!(lang_of("user1@example.org"), "sv");
+    assert_eq!(lang_of("user2@example.org"), "en");
+    assert_eq!(lang_of("user3@example.org"), "fi");
+    assert_eq!(lang_of("reporter@example.org"), "en");
+
+    // Headers a mail client and Gmail look for.
+    let msg = &by_rcpt["user2@example.org"];
+    assert!(
+        msg.contains("\r\nTo: \"User 2\" <user2@example.org>\r\n")
+            || msg.contains("\r\nTo: User 2 <user2@example.org>\r\n"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("List-Unsubscribe: <https://press.example.org/unsubscribe/"),
+        "{msg}"
+    );
+    assert!(msg.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(msg.contains("List-Id: news <news.example.org>"));
+    assert!(msg.contains("Content-Type: multipart/alternative"));
+    assert!(msg.find("text/plain").unwrap() < msg.find("text/html").unwrap());
+    assert!(
+        subject_line(msg).contains("The bridge opens"),
+        "{}",
+        subject_line(msg)
+    );
+
+    // The journal: everyone sent, once; a second send sends nothing.
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["sent|41"]
+    );
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--list",
+        "news",
+        "--list",
+        "journalists",
+        "--yes",
+    ]);
+    assert!(stdout(&o).contains("Nothing to send"), "{}", stdout(&o));
+    assert_eq!(server.accepted().len(), 41);
+}
+
+#[test]
+fn faults_are_retried_failed_or_suppressed_as_smtp_says() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(12));
+    server.fault("user1@example.org", &[Fault::Rcpt(451), Fault::Rcpt(451)]);
+    server.fault("user2@example.org", &[Fault::Rcpt(421)]);
+    server.fault("user3@example.org", &[Fault::Rcpt(550)]);
+    server.fault("user4@example.org", &[Fault::Rcpt(552)]);
+    server.fault("user5@example.org", &[Fault::DropInData]);
+    server.fault("user6@example.org", &[Fault::Rcpt(451); 4]);
+
+    let o = room.run(&["send", "bridge", "--yes"]);
+    // Failures make the exit code 1, after everything else was sent.
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("user3@example.org:")
+            && out.contains("user6@example.org: gave up after 4 attempts"),
+        "{out}"
+    );
+
+    let mut want: Vec<String> = expected(12)
+        .into_iter()
+        .filter(|a| {
+            ![
+                "user3@example.org",
+                "user4@example.org",
+                "user6@example.org",
+            ]
+            .contains(&a.as_str())
+        })
+        .collect();
+    want.sort();
+    assert_eq!(delivered(&server), want);
+    assert!(
+        server.counts().values().all(|&n| n == 1),
+        "duplicates: {:?}",
+        server.counts()
+    );
+
+    let failed = room.query(
+        "SELECT email, status, attempts FROM deliveries WHERE status != 'sent' ORDER BY email",
+    );
+    assert_eq!(
+        failed,
+        vec![
+            "user3@example.org|failed|1",
+            "user4@example.org|failed|1",
+            "user6@example.org|failed|4"
+        ]
+    );
+    assert_eq!(
+        room.query("SELECT attempts FROM deliveries WHERE email = 'user1@example.org'"),
+        vec!["3"]
+    );
+    assert_eq!(
+        room.query("SELECT attempts FROM deliveries WHERE email = 'user5@example.org'"),
+        vec!["2"]
+    );
+    // 550 is a hard bounce: suppressed. 552 is not a mailbox error: not suppressed.
+    let hash3 = pressroom::subscribers::EmailAddress::parse("user3@example.org")
+        .unwrap()
+        .hash();
+    assert_eq!(
+        room.query("SELECT email_hash, reason FROM suppressions"),
+        vec![format!("{hash3}|hard_bounce")]
+    );
+    // A refused RCPT was followed by RSET, not by a dirty transaction.
+    assert!(server.rsets() >= 6, "RSETs: {}", server.rsets());
+    // The retried message after the dropped DATA is the same message.
+    let seen: Vec<_> = server
+        .data_seen()
+        .into_iter()
+        .filter(|a| a.rcpt == "user5@example.org")
+        .collect();
+    let id = |d: &str| {
+        d.lines()
+            .find(|l| l.starts_with("Message-ID:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(seen.len(), 2);
+    assert_eq!(id(&seen[0].data), id(&seen[1].data));
+
+    let o = room.run(&["deliveries", "bridge"]);
+    let report = stdout(&o);
+    assert!(
+        report.contains("user4@example.org (news, 1 attempts): permanent error (552)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_relay_that_is_down_is_avoided_while_another_works() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(3);
+    room.relays = format!("smtp://127.0.0.1:{},{}", dead_port(), server.url());
+    room.import("news", &subscribers_csv(30));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(30));
+    assert!(server.counts().values().all(|&n| n == 1));
+}
+
+#[test]
+fn when_every_relay_is_down_the_run_stops_and_resumes_later() {
+    let mut room = Room::new(2);
+    room.relays = format!("smtp://127.0.0.1:{}", dead_port());
+    room.import("news", &subscribers_csv(10));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("every relay is unreachable"), "{out}");
+    assert!(
+        out.contains("run `pressroom send bridge` again to resume"),
+        "{out}"
+    );
+    assert_eq!(
+        room.query("SELECT status, COUNT(*), SUM(attempts) FROM deliveries GROUP BY status"),
+        vec!["queued|10|0"]
+    );
+
+    let server = SmtpServer::start();
+    room.relays = server.url();
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(delivered(&server), expected(10));
+}
+
+#[test]
+fn after_kill_9_the_next_run_reaches_everyone_and_repeats_at_most_the_messages_in_flight() {
+    let concurrency = 4;
+    let server = SmtpServer::start();
+    server.set_delay(Duration::from_millis(15));
+    let mut room = Room::new(concurrency);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(200));
+
+    let mut child = room.spawn(&["send", "bridge", "--yes"]);
+    let start = Instant::now();
+    while server.accepted().len() < 60 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "sending did not start"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = server.accepted().len();
+    assert!(before < 200, "the kill came too late to test anything");
+    let states =
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status");
+    assert!(
+        states
+            .iter()
+            .any(|s| s.starts_with("queued|") || s.starts_with("sending|")),
+        "{states:?}"
+    );
+
+    server.set_delay(Duration::ZERO);
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(200));
+    let duplicates: usize = server.counts().values().map(|n| n - 1).sum();
+    assert!(
+        duplicates <= concurrency,
+        "{duplicates} duplicates after kill -9 with {concurrency} connections"
+    );
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["sent|200"]
+    );
+}
+
+#[test]
+fn ctrl_c_finishes_in_flight_messages_and_says_how_to_resume() {
+    let server = SmtpServer::start();
+    server.set_delay(Duration::from_millis(20));
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(100));
+    let child = room.spawn(&["send", "bridge", "--yes"]);
+    let start = Instant::now();
+    while server.accepted().len() < 10 {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("again to resume"), "{}", stdout(&o));
+    let sent = server.accepted().len();
+    assert!(sent < 100);
+    // Nothing is left half-done: every row is sent or queued, and sent rows match the server.
+    let rows =
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status");
+    assert_eq!(
+        rows,
+        vec![format!("queued|{}", 100 - sent), format!("sent|{sent}")]
+    );
+}
+
+#[test]
+fn suppressed_unsubscribed_and_forgotten_addresses_are_never_mailed_or_resubscribed() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    let csv = "email;name;lang\r\nuser0@example.org;A;fi\r\nnot-an-address;B;fi\r\nuser1@example.org;C;sv\r\nUSER1@EXAMPLE.ORG;C2;sv\r\nuser2@example.org;D;en\r\n";
+    let o = room.import("news", csv);
+    let out = stdout(&o);
+    assert!(
+        out.contains("import-news.csv:3: skipped: 'not-an-address' has no '@'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("added                                     3"),
+        "{out}"
+    );
+    room.run(&[
+        "subscribers",
+        "remove",
+        "user0@example.org",
+        "--list",
+        "news",
+    ]);
+    room.run(&["subscribers", "forget", "user1@example.org"]);
+    // Re-importing the same file resubscribes neither.
+    let o = room.import("news", csv);
+    let out = stdout(&o);
+    assert!(
+        out.contains("user0@example.org is unsubscribed from this list"),
+        "{out}"
+    );
+    assert!(
+        out.contains("user1@example.org is erased on request (forget)"),
+        "{out}"
+    );
+    // Nor does the CSV list: user0 unsubscribed from news only, so journalists still reach them;
+    // user1 was forgotten: suppressed everywhere.
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email\nuser1@example.org\nuser0@example.org\n",
+    )
+    .unwrap();
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--list",
+        "news",
+        "--list",
+        "journalists",
+        "--yes",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        delivered(&server),
+        vec!["user0@example.org", "user2@example.org"]
+    );
+    assert!(
+        server
+            .accepted()
+            .iter()
+            .all(|a| !a.data.contains("user1@example.org"))
+    );
+    // forget left no personal data behind.
+    assert!(
+        room.query("SELECT email FROM subscribers")
+            .iter()
+            .all(|e| e != "user1@example.org")
+    );
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM deliveries WHERE email = 'user1@example.org'"),
+        vec!["0"]
+    );
+}
+
+#[test]
+fn dry_run_lists_recipients_by_language_and_changes_nothing() {
+    let mut room = Room::new(2);
+    room.relays = format!("smtp://127.0.0.1:{}", dead_port());
+    room.import("news", &subscribers_csv(8));
+    let o = room.run(&["send", "bridge", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("user1@example.org\tsv\tnews"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("total") && l.trim_end().ends_with(" 8")),
+        "{out}"
+    );
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
+}
+
+#[test]
+fn without_a_terminal_sending_needs_yes() {
+    let mut room = Room::new(2);
+    room.relays = format!("smtp://127.0.0.1:{}", dead_port());
+    room.import("news", &subscribers_csv(3));
+    let o = room.run(&["send", "bridge"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("pass --yes"), "{}", stderr(&o));
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
+}
+
+#[test]
+fn clear_messages_for_unknown_lists_no_recipients_and_a_bad_secret() {
+    let mut room = Room::new(2);
+    room.relays = format!("smtp://127.0.0.1:{}", dead_port());
+    let o = room.run(&["subscribers", "add", "a@example.org", "--list", "nwes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown list 'nwes' (did you mean 'news'?)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert!(stdout(&o).contains("Nothing to send"), "{}", stdout(&o));
+    room.import("news", &subscribers_csv(2));
+    let o = room
+        .command(&["send", "bridge", "--yes"])
+        .env("PRESSROOM_SECRET", "short")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("PRESSROOM_SECRET is too short"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["queued|2"]
+    );
+}
+
+#[test]
+fn without_relays_messages_go_to_the_outbox_and_publish_is_idempotent() {
+    let room = Room::new(2);
+    room.import("news", &subscribers_csv(5));
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let files: Vec<_> = std::fs::read_dir(room.root().join("outbox/bridge"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 5);
+    assert!(room.root().join("public/fi/bridge/index.html").is_file());
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert!(stdout(&o).contains("Nothing new to send"), "{}", stdout(&o));
+    assert_eq!(
+        std::fs::read_dir(room.root().join("outbox/bridge"))
+            .unwrap()
+            .count(),
+        5
+    );
+    // A new subscriber gets it on the next run, nobody else again.
+    room.run(&["subscribers", "add", "late@example.org", "--list", "news"]);
+    room.run(&["publish", "--yes", "--now", "2026-11-22T08:05:00+02:00"]);
+    assert_eq!(
+        std::fs::read_dir(room.root().join("outbox/bridge"))
+            .unwrap()
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn an_embargoed_release_is_not_sent_before_its_time() {
+    let room = Room::new(2);
+    room.import("news", &subscribers_csv(3));
+    let o = room.run(&["publish", "--yes", "--now", "2026-10-01T08:00:00+02:00"]);
+    assert!(stdout(&o).contains("Nothing new to send"), "{}", stdout(&o));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-10-01T08:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("under embargo until 2026-11-01 09:00"),
+        "{}",
+        stderr(&o)
+    );
+}
