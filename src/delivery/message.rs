@@ -79,7 +79,34 @@ pub fn from_mailbox(config: &Config) -> anyhow::Result<Mailbox> {
 
 /// Loads the DKIM keys of `[delivery.dkim]`, if configured.
 pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim::DkimConfig>> {
-    use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+    use lettre::message::dkim::{
+        DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+        DkimSigningKey,
+    };
+    // RFC 8058: List-Unsubscribe and List-Unsubscribe-Post must be signed.
+    // relaxed/relaxed survives relays that refold headers. Content-Type is
+    // left out: lettre canonicalises its folded boundary parameter wrongly.
+    let signed = || {
+        [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "Reply-To",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "MIME-Version",
+        ]
+        .into_iter()
+        .map(HeaderName::new_from_ascii_str)
+        .collect::<Vec<_>>()
+    };
+    let relaxed = || DkimCanonicalization {
+        header: DkimCanonicalizationType::Relaxed,
+        body: DkimCanonicalizationType::Relaxed,
+    };
     let Some(d) = &config.delivery.dkim else {
         return Ok(vec![]);
     };
@@ -90,12 +117,14 @@ pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim
     };
     let mut out = vec![];
     let rsa = DkimSigningKey::new(&read(&d.key_file)?, DkimSigningAlgorithm::Rsa).map_err(|e| {
-        anyhow::anyhow!("{} is not an RSA private key in PEM form: {e}", d.key_file)
+        anyhow::anyhow!("{} is not an RSA private key in PKCS#1 PEM form (BEGIN RSA PRIVATE KEY; `openssl genrsa -traditional 2048` makes one): {e}", d.key_file)
     })?;
-    out.push(DkimConfig::default_config(
+    out.push(DkimConfig::new(
         d.selector.clone(),
         d.domain.clone(),
         rsa,
+        signed(),
+        relaxed(),
     ));
     if let Some(f) = &d.ed25519_key_file {
         let key =
@@ -106,7 +135,13 @@ pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim
             .ed25519_selector
             .clone()
             .unwrap_or_else(|| format!("{}-ed25519", d.selector));
-        out.push(DkimConfig::default_config(selector, d.domain.clone(), key));
+        out.push(DkimConfig::new(
+            selector,
+            d.domain.clone(),
+            key,
+            signed(),
+            relaxed(),
+        ));
     }
     Ok(out)
 }
