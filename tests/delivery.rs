@@ -517,3 +517,29 @@ fn an_embargoed_release_is_not_sent_before_its_time() {
         stderr(&o)
     );
 }
+
+#[test]
+fn max_per_hour_stops_the_run_and_leaves_the_rest_queued() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
+    std::fs::write(
+        room.root().join("pressroom.toml"),
+        config.replace("max_attempts = 4", "max_attempts = 4\nmax_per_hour = 5"),
+    )
+    .unwrap();
+    room.import("news", &subscribers_csv(8));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("max_per_hour reached"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(server.accepted().len(), 5);
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status"),
+        vec!["queued|3", "sent|5"]
+    );
+}

@@ -1,0 +1,158 @@
+//! The `subscribers` commands: tables, exports, consent records, forgetting,
+//! and the signing secret's file.
+
+mod common;
+
+use common::room::{Room, subscribers_csv};
+use common::{stderr, stdout};
+
+#[test]
+fn list_shows_counts_per_list_and_members_of_one() {
+    let room = Room::new(1);
+    room.import("news", &subscribers_csv(5));
+    room.run(&[
+        "subscribers",
+        "remove",
+        "user0@example.org",
+        "--list",
+        "news",
+    ]);
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email\na@example.org\nb@example.org\n",
+    )
+    .unwrap();
+    let o = room.run(&["subscribers", "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let news = out.lines().find(|l| l.starts_with("news")).unwrap();
+    assert_eq!(
+        news.split_whitespace().collect::<Vec<_>>()[..5],
+        ["news", "database", "4", "0", "1"],
+        "{out}"
+    );
+    let journalists = out.lines().find(|l| l.starts_with("journalists")).unwrap();
+    assert!(
+        journalists.contains("csv") && journalists.split_whitespace().nth(2) == Some("2"),
+        "{out}"
+    );
+    let o = room.run(&["subscribers", "list", "--list", "news"]);
+    assert!(
+        stdout(&o).contains("user0@example.org") && stdout(&o).contains("unsubscribed"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn export_writes_active_members_or_everything_with_consent() {
+    let room = Room::new(1);
+    room.import("news", &subscribers_csv(3));
+    room.run(&["subscribers", "remove", "user1@example.org"]);
+    let o = room.run(&["subscribers", "export", "--list", "news"]);
+    assert_eq!(
+        stdout(&o),
+        "email,name,lang,list\nuser0@example.org,User 0,fi,news\nuser2@example.org,User 2,en,news\n"
+    );
+    let o = room.run(&["subscribers", "export", "--all"]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("email,name,lang,list,status,consent_at,consent_source,updated_at\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("user1@example.org,User 1,sv,news,unsubscribed,"),
+        "{out}"
+    );
+    assert!(
+        out.contains(",import import-news.csv,"),
+        "the consent record names its source: {out}"
+    );
+}
+
+#[test]
+fn an_import_reports_what_it_did_with_each_row() {
+    let room = Room::new(1);
+    let csv = "Sähköposti;Nimi;Kieli\nmatti@example.org;Matti;fi\nmatti@EXAMPLE.org;Matti;fi\nfoo@bar;X;fi\nåsa@exämple.org;Åsa;sv\n";
+    let o = room.import("news", csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("import-news.csv:4: skipped: 'bar' is not a full domain name"),
+        "{out}"
+    );
+    let count = |label: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or("?")
+            .to_string()
+    };
+    assert_eq!(count("rows read"), "4");
+    assert_eq!(count("added"), "2");
+    assert_eq!(count("already on the list"), "1");
+    assert_eq!(count("skipped: invalid rows"), "1");
+    assert_eq!(
+        room.query("SELECT email FROM subscribers ORDER BY email"),
+        vec!["matti@example.org", "åsa@xn--exmple-cua.org"]
+    );
+}
+
+#[test]
+fn importing_into_an_unknown_or_file_list_is_refused() {
+    let room = Room::new(1);
+    let o = room.import("journalists", "email\na@example.org\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("kept in the file subscribers/journalists.csv"),
+        "{}",
+        stderr(&o)
+    );
+    let o = room.import("newz", "email\na@example.org\n");
+    assert!(
+        stderr(&o).contains("unknown list 'newz' (did you mean 'news'?)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_missing_csv_header_is_a_clear_error() {
+    let room = Room::new(1);
+    let o = room.import("news", "address;name\na@example.org;A\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(":1: no 'email' column in the header row (found: address, name)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(room.query("SELECT COUNT(*) FROM subscribers"), vec!["0"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_signing_secret_is_created_once_with_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new(1);
+    room.import("news", &subscribers_csv(1));
+    let run = || {
+        room.command(&["send", "bridge", "--yes"])
+            .env_remove("PRESSROOM_SECRET")
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let key = room.root().join("subscribers/.secret");
+    let meta = std::fs::metadata(&key).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let before = std::fs::read(&key).unwrap();
+    room.run(&["subscribers", "add", "late@example.org", "--list", "news"]);
+    run();
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        before,
+        "the key is reused, not replaced"
+    );
+    assert!(!stdout(&o).contains(&String::from_utf8_lossy(&before).to_string()));
+}
