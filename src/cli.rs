@@ -150,6 +150,16 @@ pub enum Command {
     /// Manage subscribers and lists.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Serve the built site and the subscription pages (subscribe, confirm,
+    /// unsubscribe, preferences) until SIGTERM or Ctrl-C.
+    ///
+    /// Run `pressroom build` first. Put it behind the HTTPS server of
+    /// site.base_url; it can run while `publish` sends.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
 }
 
 /// `pressroom subscribers …`
@@ -317,6 +327,10 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Deliveries { release } => {
             let content = Content::load(root)?;
             crate::delivery::commands::deliveries(&content, &release, &mut out)?;
+        }
+        Command::Serve { addr } => {
+            let config = crate::config::Config::load(root)?;
+            crate::http::run(config, &addr, &mut out)?;
         }
         Command::Subscribers(cmd) => {
             use crate::subscribers::commands as sc;

@@ -60,6 +60,8 @@ struct RawConfig {
     delivery: DeliveryConfig,
     #[serde(default)]
     subscribers: SubscribersConfig,
+    #[serde(default)]
+    serve: ServeConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,6 +186,31 @@ pub struct DkimConfig {
     pub ed25519_selector: Option<String>,
 }
 
+/// `[serve]`: the subscription web service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Sign-ups accepted per client IP address per hour (0: no limit).
+    #[serde(default = "default_signups_per_hour")]
+    pub signups_per_ip_per_hour: u32,
+    /// The built site to serve (default `public`).
+    #[serde(default = "default_public")]
+    pub public_dir: String,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults deserialise")
+    }
+}
+
+fn default_signups_per_hour() -> u32 {
+    10
+}
+fn default_public() -> String {
+    "public".into()
+}
+
 /// `[subscribers]`: where subscriber state lives.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,6 +254,7 @@ pub struct Config {
     pub lists: BTreeMap<String, ListConfig>,
     pub delivery: DeliveryConfig,
     pub subscribers: SubscribersConfig,
+    pub serve: ServeConfig,
 }
 
 impl Config {
@@ -370,6 +398,7 @@ impl Config {
             lists: raw.lists,
             delivery: raw.delivery,
             subscribers: raw.subscribers,
+            serve: raw.serve,
         })
     }
 

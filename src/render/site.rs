@@ -419,6 +419,48 @@ impl<'a> Site<'a> {
     }
 }
 
+/// A layout for pages outside the built site (the subscription pages):
+/// `lang_href` gives each language's version of the page.
+pub fn standalone_layout<'a>(
+    config: &'a crate::config::Config,
+    lang: &'a Lang,
+    org: &'a OrgView,
+    title: String,
+    rel: &str,
+    lang_href: impl Fn(&Lang) -> String,
+) -> Layout<'a> {
+    let urls = Urls::new(config);
+    let site = &config.site;
+    Layout {
+        lang: lang.as_str(),
+        t: i18n::strings(lang),
+        title: format!("{title} – {}", site.title(lang)),
+        site_title: site.title(lang),
+        description: String::new(),
+        canonical: urls.abs(rel),
+        alternates: vec![],
+        feed: Some(FeedLink {
+            title: format!("{} – {}", site.title(lang), i18n::strings(lang).feed),
+            href: urls.path(&format!("{lang}/feed.xml")),
+        }),
+        base: urls.base().path().to_string(),
+        home: urls.path(&Urls::lang_index(lang)),
+        lang_links: site
+            .languages
+            .iter()
+            .map(|l| LangLink {
+                lang: l.to_string(),
+                name: i18n::strings(l).language_name.to_string(),
+                href: lang_href(l),
+                title: site.title(l).to_string(),
+                current: l == lang,
+            })
+            .collect(),
+        org,
+        subscribe: urls.path(&Urls::subscribe(lang)),
+    }
+}
+
 impl LangCtx<'_> {
     fn t(&self) -> &'static Strings {
         i18n::strings(self.lang)

@@ -9,7 +9,7 @@ mod token;
 
 pub use address::{EmailAddress, hex};
 pub use store::{AddOutcome, Status, Store, Suppression, now_text};
-pub use token::{Secret, UnsubscribeToken};
+pub use token::{CONFIRM_VALID_SECONDS, ConfirmToken, Secret, TokenError, UnsubscribeToken};
 
 use std::path::PathBuf;
 

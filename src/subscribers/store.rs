@@ -269,6 +269,146 @@ impl Store {
             .optional()?)
     }
 
+    /// A sign-up from the web form: the subscriber and a `pending` membership
+    /// with a consent record for each list. Memberships already confirmed stay
+    /// confirmed. Nothing about the address is revealed to the caller.
+    pub fn web_signup(
+        &self,
+        email: &EmailAddress,
+        lang: &str,
+        lists: &[String],
+    ) -> anyhow::Result<()> {
+        let hash = email.hash();
+        let now = now_text();
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, NULL, ?3, ?4)
+             ON CONFLICT (email_hash) DO NOTHING",
+            params![hash, email.as_str(), lang, now],
+        )?;
+        for list in lists {
+            tx.execute(
+                "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                 VALUES (?1, ?2, 'pending', ?3, 'web form', ?3)
+                 ON CONFLICT (email_hash, list) DO UPDATE SET status = 'pending', consent_at = excluded.consent_at,
+                     consent_source = 'web form', updated_at = excluded.updated_at
+                 WHERE memberships.status != 'confirmed'",
+                params![hash, list, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Confirms pending memberships from a confirmation link (idempotent).
+    /// The address proved it receives our mail, so an earlier unsubscribe,
+    /// erasure or bounce suppression is lifted; a manual or complaint
+    /// suppression is not. Returns false when nothing could be confirmed.
+    pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &str) -> anyhow::Result<bool> {
+        let now = now_text();
+        let tx = self.conn.unchecked_transaction()?;
+        let blocked: Option<String> = tx
+            .query_row(
+                "SELECT reason FROM suppressions WHERE email_hash = ?1 AND reason IN ('manual', 'complaint')",
+                [email_hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if blocked.is_some() {
+            return Ok(false);
+        }
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM subscribers WHERE email_hash = ?1)",
+            [email_hash],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM suppressions WHERE email_hash = ?1",
+            [email_hash],
+        )?;
+        tx.execute(
+            "UPDATE subscribers SET lang = ?2 WHERE email_hash = ?1",
+            params![email_hash, lang],
+        )?;
+        for list in lists {
+            tx.execute(
+                "UPDATE memberships SET status = 'confirmed', consent_at = CASE WHEN status = 'confirmed' THEN consent_at ELSE ?3 END,
+                     consent_source = CASE WHEN status = 'confirmed' THEN consent_source ELSE 'web form, confirmed by email' END,
+                     updated_at = ?3
+                 WHERE email_hash = ?1 AND list = ?2 AND status IN ('pending', 'confirmed')",
+                params![email_hash, list, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Sets the lists and language chosen on the preferences page.
+    pub fn set_preferences(
+        &self,
+        email_hash: &str,
+        chosen: &[String],
+        offered: &[String],
+        lang: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let now = now_text();
+        let tx = self.conn.unchecked_transaction()?;
+        for list in offered {
+            if chosen.contains(list) {
+                tx.execute(
+                    "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                     VALUES (?1, ?2, 'confirmed', ?3, 'preferences page', ?3)
+                     ON CONFLICT (email_hash, list) DO UPDATE SET status = 'confirmed',
+                         consent_at = CASE WHEN memberships.status = 'confirmed' THEN memberships.consent_at ELSE excluded.consent_at END,
+                         consent_source = CASE WHEN memberships.status = 'confirmed' THEN memberships.consent_source ELSE 'preferences page' END,
+                         updated_at = excluded.updated_at",
+                    params![email_hash, list, now],
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                     VALUES (?1, ?2, 'unsubscribed', ?3, 'preferences page', ?3)
+                     ON CONFLICT (email_hash, list) DO UPDATE SET status = 'unsubscribed', updated_at = excluded.updated_at
+                     WHERE memberships.status != 'unsubscribed'",
+                    params![email_hash, list, now],
+                )?;
+            }
+        }
+        if let Some(lang) = lang {
+            tx.execute(
+                "UPDATE subscribers SET lang = ?2 WHERE email_hash = ?1",
+                params![email_hash, lang],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Memberships of an address hash: list → status.
+    pub fn memberships(&self, email_hash: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let mut q = self
+            .conn
+            .prepare("SELECT list, status FROM memberships WHERE email_hash = ?1 ORDER BY list")?;
+        let rows = q.query_map([email_hash], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The preferred language of an address hash, if known.
+    pub fn lang_of(&self, email_hash: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT lang FROM subscribers WHERE email_hash = ?1",
+                [email_hash],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// Erases all personal data of an address, keeping only a hashed suppression.
     pub fn forget(&self, email: &EmailAddress) -> anyhow::Result<usize> {
         let hash = email.hash();

@@ -138,6 +138,77 @@ impl UnsubscribeToken {
     }
 }
 
+/// What a confirmation token says: which address (by hash), which lists,
+/// which language, and when it was issued. It expires after 7 days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmToken {
+    pub email_hash: String,
+    pub lists: Vec<String>,
+    pub lang: String,
+    pub issued: i64,
+}
+
+const CONFIRM: &[u8] = b"pressroom-confirm-v1";
+
+/// How long a confirmation link works.
+pub const CONFIRM_VALID_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Why a token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Invalid,
+    Expired,
+}
+
+impl ConfirmToken {
+    pub fn sign(&self, secret: &Secret) -> String {
+        let payload = format!(
+            "{}|{}|{}|{}",
+            self.email_hash,
+            self.lists.join(","),
+            self.lang,
+            self.issued
+        );
+        let mac = secret
+            .mac(&[CONFIRM, payload.as_bytes()])
+            .finalize()
+            .into_bytes();
+        format!("{}.{}", B64.encode(payload), B64.encode(&mac[..16]))
+    }
+
+    /// Checks the signature (constant time) and the age at `now` (Unix seconds).
+    pub fn verify(secret: &Secret, token: &str, now: i64) -> Result<Self, TokenError> {
+        let (payload, mac) = token.split_once('.').ok_or(TokenError::Invalid)?;
+        let payload = B64.decode(payload).map_err(|_| TokenError::Invalid)?;
+        let mac = B64.decode(mac).map_err(|_| TokenError::Invalid)?;
+        secret
+            .mac(&[CONFIRM, &payload])
+            .verify_truncated_left(&mac)
+            .map_err(|_| TokenError::Invalid)?;
+        let payload = String::from_utf8(payload).map_err(|_| TokenError::Invalid)?;
+        let mut it = payload.split('|');
+        let (hash, lists, lang, issued) = (it.next(), it.next(), it.next(), it.next());
+        let (Some(hash), Some(lists), Some(lang), Some(issued)) = (hash, lists, lang, issued)
+        else {
+            return Err(TokenError::Invalid);
+        };
+        let issued: i64 = issued.parse().map_err(|_| TokenError::Invalid)?;
+        if now - issued > CONFIRM_VALID_SECONDS || issued - now > 300 {
+            return Err(TokenError::Expired);
+        }
+        Ok(Self {
+            email_hash: hash.to_string(),
+            lists: lists
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+            lang: lang.to_string(),
+            issued,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +226,30 @@ mod tests {
         let forged = t.replacen("bWVkaWE", "Y2l0aXplbnM", 1);
         assert!(UnsubscribeToken::verify(&s, &forged).is_none());
         assert!(UnsubscribeToken::verify(&s, "garbage").is_none());
+    }
+
+    #[test]
+    fn confirm_tokens_expire_after_seven_days() {
+        let s = Secret::from_bytes(b"0123456789abcdef0123456789abcdef");
+        let t = ConfirmToken {
+            email_hash: "ab".repeat(32),
+            lists: vec!["news".into()],
+            lang: "fi".into(),
+            issued: 1_000_000,
+        };
+        let signed = t.sign(&s);
+        assert_eq!(
+            ConfirmToken::verify(&s, &signed, 1_000_000 + 3600),
+            Ok(t.clone())
+        );
+        assert_eq!(
+            ConfirmToken::verify(&s, &signed, 1_000_000 + CONFIRM_VALID_SECONDS + 1),
+            Err(TokenError::Expired)
+        );
+        let forged = format!("{}x", signed);
+        assert_eq!(
+            ConfirmToken::verify(&s, &forged, 1_000_000),
+            Err(TokenError::Invalid)
+        );
     }
 }

@@ -1,0 +1,220 @@
+//! The public's side: `pressroom serve` serves the built site and the
+//! subscription pages (subscribe, confirm, one-click unsubscribe,
+//! preferences) on one origin, in every site language. Built on axum/tokio;
+//! database work runs on blocking threads against SQLite in WAL mode.
+
+mod limiter;
+mod mail;
+mod pages;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::timeout::TimeoutLayer;
+
+pub use limiter::RateLimiter;
+
+use crate::config::Config;
+use crate::delivery::Transport;
+use crate::lang::Lang;
+use crate::render::{OrgView, Urls};
+use crate::subscribers::{Secret, Store};
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub config: Config,
+    pub secret: Secret,
+    pub db: PathBuf,
+    pub transport: Transport,
+    pub limiter: RateLimiter,
+    orgs: HashMap<Lang, OrgView>,
+    pool: Mutex<Vec<Store>>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        secret: Secret,
+        db: PathBuf,
+        transport: Transport,
+    ) -> anyhow::Result<Self> {
+        let urls = Urls::new(&config);
+        let orgs = config
+            .site
+            .languages
+            .iter()
+            .map(|l| (l.clone(), OrgView::new(&config, l, &urls)))
+            .collect();
+        // Create and migrate the database before the first request.
+        let store = Store::open(&db)?;
+        Ok(Self {
+            limiter: RateLimiter::new(config.serve.signups_per_ip_per_hour),
+            config,
+            secret,
+            db,
+            transport,
+            orgs,
+            pool: Mutex::new(vec![store]),
+        })
+    }
+
+    /// Runs `f` with a database connection from the pool.
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let store = self.pool.lock().expect("lock").pop();
+        let store = match store {
+            Some(s) => s,
+            None => Store::open(&self.db)?,
+        };
+        let result = f(&store);
+        let mut pool = self.pool.lock().expect("lock");
+        if pool.len() < 16 {
+            pool.push(store);
+        }
+        result
+    }
+
+    fn org(&self, lang: &Lang) -> &OrgView {
+        self.orgs
+            .get(lang)
+            .or_else(|| self.orgs.get(&self.config.site.default_lang))
+            .expect("an org view per language")
+    }
+}
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Security and caching headers on every response.
+async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let html = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        let value = if html || path.ends_with(".xml") {
+            "no-cache"
+        } else {
+            "public, max-age=3600"
+        };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    if path.ends_with("/feed.xml") && res.status().is_success() {
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+        );
+    }
+    res
+}
+
+/// The application: subscription routes, then the static site.
+pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
+    let not_found = ServeFile::new(public.join("404.html"));
+    let site = ServeDir::new(&public).not_found_service(not_found);
+    Router::new()
+        .route(
+            "/{lang}/subscribe",
+            get(pages::subscribe_form).post(pages::subscribe),
+        )
+        .route("/confirm/{token}", get(pages::confirm))
+        .route(
+            "/unsubscribe/{token}",
+            get(pages::unsubscribe_page).post(pages::unsubscribe),
+        )
+        .route(
+            "/preferences/{token}",
+            get(pages::preferences).post(pages::save_preferences),
+        )
+        .fallback_service(site)
+        .layer(middleware::from_fn(headers))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(15),
+        ))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("Shutting down: finishing requests in flight…");
+}
+
+/// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM or Ctrl-C.
+pub fn run(config: Config, addr: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let db = crate::subscribers::database_path(&config);
+    let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
+    let transport = crate::delivery::transport(&config)?;
+    let public = config.root.join(&config.serve.public_dir);
+    if !public.join("index.html").is_file() {
+        anyhow::bail!(
+            "{} has no built site: run `pressroom build` first",
+            public.display()
+        );
+    }
+    let state = Arc::new(AppState::new(config, secret, db, transport)?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        writeln!(
+            out,
+            "Listening on http://{local}/ (serving {} and the subscription pages)",
+            public.display()
+        )?;
+        out.flush()?;
+        let app = router(state, public);
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")
+    })
+}

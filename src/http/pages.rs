@@ -1,0 +1,589 @@
+//! Handlers and askama templates of the subscription pages. Every page uses
+//! the site's layout; bad tokens and malformed forms get a localised 400 page.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{AppState, mail};
+use crate::i18n::{self, WebStrings};
+use crate::lang::Lang;
+use crate::render::LinkView;
+use crate::render::site::{LangLink, Layout, standalone_layout};
+use crate::subscribers::{ConfirmToken, EmailAddress, TokenError, UnsubscribeToken};
+
+pub struct ListChoice {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/subscribe.html")]
+struct SubscribePage<'a> {
+    page: Layout<'a>,
+    w: &'static WebStrings,
+    action: String,
+    email: String,
+    error: Option<&'static str>,
+    lists: Vec<ListChoice>,
+    languages: Vec<LangLink>,
+}
+
+#[derive(Template)]
+#[template(path = "web/message.html")]
+struct MessagePage<'a> {
+    page: Layout<'a>,
+    heading: &'a str,
+    paragraphs: Vec<&'a str>,
+    link: Option<LinkView>,
+}
+
+#[derive(Template)]
+#[template(path = "web/unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    page: Layout<'a>,
+    w: &'static WebStrings,
+    action: String,
+    preferences: String,
+    list_title: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/preferences.html")]
+struct PreferencesPage<'a> {
+    page: Layout<'a>,
+    w: &'static WebStrings,
+    action: String,
+    saved: bool,
+    lists: Vec<ListChoice>,
+    languages: Vec<LangLink>,
+}
+
+fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(body) => {
+            let mut res = (status, body).into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => {
+            eprintln!("template error: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
+        }
+    }
+}
+
+impl AppState {
+    fn lang(&self, s: &str) -> Option<Lang> {
+        self.config
+            .site
+            .languages
+            .iter()
+            .find(|l| l.as_str() == s)
+            .cloned()
+    }
+
+    /// The first site language the browser accepts, else the default.
+    fn lang_from(&self, headers: &HeaderMap) -> Lang {
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        accept
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .map(|tag| tag.trim().split('-').next().unwrap_or("").to_lowercase())
+            .find_map(|code| self.lang(&code))
+            .unwrap_or_else(|| self.config.site.default_lang.clone())
+    }
+
+    fn layout<'a>(
+        &'a self,
+        lang: &'a Lang,
+        title: &str,
+        rel: &str,
+        lang_href: impl Fn(&Lang) -> String,
+    ) -> Layout<'a> {
+        standalone_layout(
+            &self.config,
+            lang,
+            self.org(lang),
+            title.to_string(),
+            rel,
+            lang_href,
+        )
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.config.site.base_path())
+    }
+
+    fn list_title(&self, name: &str, lang: &Lang) -> String {
+        self.config.lists.get(name).map_or_else(
+            || name.to_string(),
+            |l| {
+                l.title
+                    .get(lang, &self.config.site.default_lang)
+                    .to_string()
+            },
+        )
+    }
+
+    fn choice(&self, name: &str, lang: &Lang, checked: bool) -> ListChoice {
+        let d = &self.config.site.default_lang;
+        let l = self.config.lists.get(name);
+        ListChoice {
+            name: name.to_string(),
+            title: self.list_title(name, lang),
+            description: l
+                .and_then(|l| l.description.as_ref())
+                .map_or(String::new(), |x| x.get(lang, d).to_string()),
+            checked,
+        }
+    }
+
+    fn public_lists(&self) -> Vec<String> {
+        self.config
+            .lists
+            .iter()
+            .filter(|(_, l)| l.public)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    fn language_choices(&self, current: &Lang) -> Vec<LangLink> {
+        self.config
+            .site
+            .languages
+            .iter()
+            .map(|l| LangLink {
+                lang: l.to_string(),
+                name: i18n::strings(l).language_name.to_string(),
+                href: String::new(),
+                title: String::new(),
+                current: l == current,
+            })
+            .collect()
+    }
+
+    /// A page with a heading, text and a link back to the releases.
+    fn message(
+        &self,
+        status: StatusCode,
+        lang: &Lang,
+        heading: &str,
+        paragraphs: Vec<&str>,
+        rel: &str,
+    ) -> Response {
+        let w = i18n::web_strings(lang);
+        let page = MessagePage {
+            page: self.layout(lang, heading, rel, |l| self.path(&format!("{l}/"))),
+            heading,
+            paragraphs,
+            link: Some(LinkView {
+                name: w.back_to_releases.to_string(),
+                href: self.path(&format!("{lang}/")),
+            }),
+        };
+        html(status, page.render())
+    }
+
+    fn bad_link(&self, lang: &Lang, text: &str) -> Response {
+        let w = i18n::web_strings(lang);
+        let form = self.path(&format!("{lang}/subscribe"));
+        let page = MessagePage {
+            page: self.layout(lang, w.bad_link_title, "", |l| {
+                self.path(&format!("{l}/subscribe"))
+            }),
+            heading: w.bad_link_title,
+            paragraphs: vec![text],
+            link: Some(LinkView {
+                name: w.subscribe_title.to_string(),
+                href: form,
+            }),
+        };
+        html(StatusCode::BAD_REQUEST, page.render())
+    }
+
+    fn unavailable(&self, lang: &Lang, e: &anyhow::Error) -> Response {
+        eprintln!("error: {e:#}");
+        let w = i18n::web_strings(lang);
+        self.message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang,
+            w.error_title,
+            vec![w.unavailable],
+            "",
+        )
+    }
+
+    fn subscribe_page(
+        &self,
+        lang: &Lang,
+        email: &str,
+        error: Option<&'static str>,
+        chosen: &[String],
+        status: StatusCode,
+    ) -> Response {
+        let w = i18n::web_strings(lang);
+        let public = self.public_lists();
+        let only_one = public.len() == 1;
+        let page = SubscribePage {
+            page: self.layout(lang, w.subscribe_title, &format!("{lang}/subscribe"), |l| {
+                self.path(&format!("{l}/subscribe"))
+            }),
+            w,
+            action: self.path(&format!("{lang}/subscribe")),
+            email: email.to_string(),
+            error,
+            lists: public
+                .iter()
+                .map(|n| self.choice(n, lang, only_one || chosen.contains(n)))
+                .collect(),
+            languages: self.language_choices(lang),
+        };
+        html(status, page.render())
+    }
+}
+
+/// Parses an `application/x-www-form-urlencoded` body.
+fn form(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn fields(f: &[(String, String)], name: &str) -> Vec<String> {
+    f.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+pub async fn subscribe_form(State(st): State<Arc<AppState>>, Path(lang): Path<String>) -> Response {
+    match st.lang(&lang) {
+        Some(lang) => st.subscribe_page(&lang, "", None, &[], StatusCode::OK),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub async fn subscribe(
+    State(st): State<Arc<AppState>>,
+    Path(lang): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    let Some(lang) = st.lang(&lang) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let w = i18n::web_strings(&lang);
+    let f = form(&body);
+    let raw_email = field(&f, "email").unwrap_or("").trim().to_string();
+    let public = st.public_lists();
+    let chosen: Vec<String> = fields(&f, "lists")
+        .into_iter()
+        .filter(|l| public.contains(l))
+        .collect();
+    let chosen = if chosen.is_empty() && public.len() == 1 {
+        public.clone()
+    } else {
+        chosen
+    };
+    // A filled honeypot is a bot: answer as if all went well, do nothing.
+    if field(&f, "website").is_some_and(|v| !v.is_empty()) {
+        return st.message(
+            StatusCode::OK,
+            &lang,
+            w.check_inbox_title,
+            vec![w.check_inbox_text],
+            "",
+        );
+    }
+    if !st.limiter.allow(peer.ip()) {
+        return st.message(
+            StatusCode::TOO_MANY_REQUESTS,
+            &lang,
+            w.error_title,
+            vec![w.too_many],
+            "",
+        );
+    }
+    let email = match EmailAddress::parse(&raw_email) {
+        Ok(e) => e,
+        Err(_) => {
+            return st.subscribe_page(
+                &lang,
+                &raw_email,
+                Some(w.invalid_email),
+                &chosen,
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    if chosen.is_empty() {
+        return st.subscribe_page(
+            &lang,
+            &raw_email,
+            Some(w.choose_list),
+            &chosen,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let pref = field(&f, "lang")
+        .and_then(|l| st.lang(l))
+        .unwrap_or_else(|| lang.clone());
+    let st2 = Arc::clone(&st);
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        st2.with_store(|s| s.web_signup(&email, pref.as_str(), &chosen))?;
+        let token = ConfirmToken {
+            email_hash: email.hash(),
+            lists: chosen,
+            lang: pref.to_string(),
+            issued: chrono::Utc::now().timestamp(),
+        }
+        .sign(&st2.secret);
+        let link = format!("{}confirm/{token}", st2.config.site.base_url);
+        let msg = mail::confirmation(&st2.config, &email, &pref, &link)?;
+        mail::deliver(&st2.transport, &email, &msg)
+    })
+    .await;
+    match result {
+        // The same answer whether or not the address was known.
+        Ok(Ok(())) => st.message(
+            StatusCode::OK,
+            &lang,
+            w.check_inbox_title,
+            vec![w.check_inbox_text],
+            "",
+        ),
+        Ok(Err(e)) => st.unavailable(&lang, &e),
+        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+    }
+}
+
+pub async fn confirm(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let fallback = st.lang_from(&headers);
+    let now = chrono::Utc::now().timestamp();
+    let t = match ConfirmToken::verify(&st.secret, &token, now) {
+        Ok(t) => t,
+        Err(TokenError::Expired) => {
+            return st.bad_link(&fallback, i18n::web_strings(&fallback).expired_text);
+        }
+        Err(TokenError::Invalid) => {
+            return st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text);
+        }
+    };
+    let lang = st.lang(&t.lang).unwrap_or(fallback);
+    let w = i18n::web_strings(&lang);
+    let lists: Vec<String> = t
+        .lists
+        .iter()
+        .filter(|l| st.config.lists.contains_key(*l))
+        .cloned()
+        .collect();
+    let st2 = Arc::clone(&st);
+    let (hash, lang_code) = (t.email_hash.clone(), lang.to_string());
+    let result = tokio::task::spawn_blocking(move || {
+        st2.with_store(|s| s.confirm(&hash, &lists, &lang_code))
+    })
+    .await;
+    match result {
+        Ok(Ok(true)) => st.message(
+            StatusCode::OK,
+            &lang,
+            w.confirmed_title,
+            vec![w.confirmed_text],
+            "",
+        ),
+        Ok(Ok(false)) => st.bad_link(&lang, w.bad_link_text),
+        Ok(Err(e)) => st.unavailable(&lang, &e),
+        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+    }
+}
+
+/// Verifies an unsubscribe token and finds the reader's language.
+async fn unsubscribe_context(
+    st: &Arc<AppState>,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<(UnsubscribeToken, Lang), Response> {
+    let fallback = st.lang_from(headers);
+    let Some(t) = UnsubscribeToken::verify(&st.secret, token)
+        .filter(|t| st.config.lists.contains_key(&t.list))
+    else {
+        return Err(st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text));
+    };
+    let st2 = Arc::clone(st);
+    let hash = t.email_hash.clone();
+    let known = tokio::task::spawn_blocking(move || st2.with_store(|s| s.lang_of(&hash))).await;
+    let lang = match known {
+        Ok(Ok(Some(l))) => st.lang(&l).unwrap_or(fallback),
+        _ => fallback,
+    };
+    Ok((t, lang))
+}
+
+pub async fn unsubscribe_page(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let w = i18n::web_strings(&lang);
+    let page = UnsubscribePage {
+        page: st.layout(&lang, w.unsubscribe_title, "", |l| {
+            st.path(&format!("{l}/"))
+        }),
+        w,
+        action: st.path(&format!("unsubscribe/{token}")),
+        preferences: st.path(&format!("preferences/{token}")),
+        list_title: st.list_title(&t.list, &lang),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+/// The form's button and RFC 8058 one-click (`List-Unsubscribe=One-Click`) alike.
+pub async fn unsubscribe(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let w = i18n::web_strings(&lang);
+    let st2 = Arc::clone(&st);
+    let (hash, list) = (t.email_hash.clone(), t.list.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        st2.with_store(|s| s.unsubscribe(&hash, Some(&list), "unsubscribe link"))
+    })
+    .await;
+    match result {
+        Ok(Ok(_)) => {
+            let title = st.list_title(&t.list, &lang);
+            let text = format!("{} ({title})", w.unsubscribed_text);
+            st.message(StatusCode::OK, &lang, w.unsubscribed_title, vec![&text], "")
+        }
+        Ok(Err(e)) => st.unavailable(&lang, &e),
+        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+    }
+}
+
+async fn preferences_page(
+    st: Arc<AppState>,
+    token: String,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+) -> Response {
+    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let st2 = Arc::clone(&st);
+    let hash = t.email_hash.clone();
+    let token_list = t.list.clone();
+    let saved = body.is_some();
+    let submitted = body.map(|b| form(&b));
+    let outcome = tokio::task::spawn_blocking(move || {
+        st2.with_store(|s| {
+            let current = s.memberships(&hash)?;
+            let mut offered = st2.public_lists();
+            for (l, _) in &current {
+                if st2.config.lists.contains_key(l) && !offered.contains(l) {
+                    offered.push(l.clone());
+                }
+            }
+            if !offered.contains(&token_list) {
+                offered.push(token_list.clone());
+            }
+            offered.sort();
+            if let Some(f) = &submitted {
+                let chosen: Vec<String> = fields(f, "lists")
+                    .into_iter()
+                    .filter(|l| offered.contains(l))
+                    .collect();
+                let lang = field(f, "lang").and_then(|l| st2.lang(l));
+                s.set_preferences(&hash, &chosen, &offered, lang.as_ref().map(Lang::as_str))?;
+            }
+            let current = s.memberships(&hash)?;
+            let lang = s.lang_of(&hash)?;
+            Ok((offered, current, lang))
+        })
+    })
+    .await;
+    let (offered, current, stored_lang) = match outcome {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return st.unavailable(&lang, &e),
+        Err(e) => return st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+    };
+    let lang = stored_lang.and_then(|l| st.lang(&l)).unwrap_or(lang);
+    let w = i18n::web_strings(&lang);
+    let status_of = |l: &str| {
+        current
+            .iter()
+            .find(|(n, _)| n == l)
+            .map(|(_, s)| s.as_str())
+    };
+    let lists = offered
+        .iter()
+        .map(|l| {
+            let from_file = st.config.lists.get(l).is_some_and(|c| c.source.is_some());
+            let checked = match status_of(l) {
+                Some("confirmed" | "pending") => true,
+                Some(_) => false,
+                None => from_file && *l == t.list,
+            };
+            st.choice(l, &lang, checked)
+        })
+        .collect();
+    let page = PreferencesPage {
+        page: st.layout(&lang, w.preferences_title, "", |l| {
+            st.path(&format!("{l}/"))
+        }),
+        w,
+        action: st.path(&format!("preferences/{token}")),
+        saved,
+        lists,
+        languages: st.language_choices(&lang),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+pub async fn preferences(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    preferences_page(st, token, headers, None).await
+}
+
+pub async fn save_preferences(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    preferences_page(st, token, headers, Some(body)).await
+}
