@@ -1,0 +1,476 @@
+//! The subscription web service, started for real on port 0 with a temporary
+//! database and the outbox transport: subscribe → confirm (link read from the
+//! written .eml) → one-click unsubscribe → preferences, with the database
+//! checked at each step; forged, expired and reused tokens; enumeration;
+//! malformed input; headers; graceful shutdown.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::room::{Room, SECRET, subscribers_csv};
+use pressroom::subscribers::{ConfirmToken, EmailAddress, Secret, UnsubscribeToken};
+
+struct Server {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut r = r.expect("the request reaches the server");
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    Reply {
+        status: r.status().as_u16(),
+        headers,
+        body: r.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+impl Server {
+    fn start(room: &Room) -> Self {
+        let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
+        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+        let mut child = room
+            .command(&["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .expect("the server prints its address")
+            .to_string();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        Self {
+            child,
+            base: format!("http://{addr}"),
+            agent,
+        }
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        reply(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    fn post(&self, path: &str, body: &str) -> Reply {
+        reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .content_type("application/x-www-form-urlencoded")
+                .send(body.to_string()),
+        )
+    }
+}
+
+fn secret() -> Secret {
+    Secret::from_bytes(SECRET.as_bytes())
+}
+
+fn hash(email: &str) -> String {
+    EmailAddress::parse(email).unwrap().hash()
+}
+
+/// The confirmation links written to the outbox, oldest first.
+fn confirmation_links(room: &Room) -> Vec<String> {
+    let dir = room.root().join("outbox/confirmations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let raw = std::fs::read(f).unwrap();
+            let decoded =
+                quoted_printable::decode(&raw, quoted_printable::ParseMode::Robust).unwrap();
+            let text = String::from_utf8_lossy(&decoded).into_owned();
+            let start = text
+                .find("https://press.example.org/confirm/")
+                .expect("a confirmation link");
+            let link: String = text[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+                .collect();
+            link.replace("https://press.example.org", "")
+        })
+        .collect()
+}
+
+#[test]
+fn subscribe_confirm_unsubscribe_and_preferences_update_the_database() {
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    let form = server.get("/fi/subscribe");
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<form method=\"post\" action=\"/fi/subscribe\"")
+            && form.body.contains("name=\"lists\" value=\"news\"")
+    );
+
+    let r = server.post(
+        "/fi/subscribe",
+        "email=Reader%40Example.org&lists=news&lang=sv&website=",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Tarkista sähköpostisi"));
+    let h = hash("reader@example.org");
+    assert_eq!(
+        room.query(&format!(
+            "SELECT list, status, consent_source FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["news|pending|web form"]
+    );
+
+    let links = confirmation_links(&room);
+    assert_eq!(links.len(), 1);
+    let r = server.get(&links[0]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("<html lang=\"sv\">") && r.body.contains("Välkommen"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT list, status, consent_source FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["news|confirmed|web form, confirmed by email"]
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT lang FROM subscribers WHERE email_hash = '{h}'"
+        )),
+        vec!["sv"]
+    );
+    // Reusing the link is harmless.
+    assert_eq!(server.get(&links[0]).status, 200);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["confirmed"]
+    );
+
+    // The token delivery puts in List-Unsubscribe. A GET only shows a button.
+    let token = UnsubscribeToken::sign_hash(&secret(), "news", &h);
+    let r = server.get(&format!("/unsubscribe/{token}"));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains(&format!(
+            "<form method=\"post\" action=\"/unsubscribe/{token}\">"
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("/preferences/{token}")));
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["confirmed"]
+    );
+    // RFC 8058 one-click: a POST with this body, no cookies, answers 200.
+    let r = server.post(
+        &format!("/unsubscribe/{token}"),
+        "List-Unsubscribe=One-Click",
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.header("set-cookie").is_empty());
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["unsubscribed"]
+    );
+
+    // Preferences: the list shows unchecked; choosing it again and English saves both.
+    let r = server.get(&format!("/preferences/{token}"));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("value=\"news\">") && !r.body.contains("value=\"news\" checked"),
+        "{}",
+        r.body
+    );
+    let r = server.post(&format!("/preferences/{token}"), "lists=news&lang=en");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("<html lang=\"en\">") && r.body.contains("Your settings are saved"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["confirmed"]
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT lang FROM subscribers WHERE email_hash = '{h}'"
+        )),
+        vec!["en"]
+    );
+}
+
+#[test]
+fn forged_and_expired_tokens_get_a_localised_400_page() {
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    let h = hash("someone@example.org");
+    let old = ConfirmToken {
+        email_hash: h.clone(),
+        lists: vec!["news".into()],
+        lang: "sv".into(),
+        issued: chrono::Utc::now().timestamp() - 8 * 24 * 3600,
+    };
+    let expired = old.sign(&secret());
+    let r = server.get(&format!("/confirm/{expired}"));
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("<html lang=\"fi\">") && r.body.contains("vanhentunut"),
+        "{}",
+        r.body
+    );
+
+    let good = ConfirmToken {
+        issued: chrono::Utc::now().timestamp(),
+        ..old
+    }
+    .sign(&secret());
+    let mut forged = good.clone();
+    forged.insert(
+        2,
+        if forged.as_bytes()[2] == b'A' {
+            'B'
+        } else {
+            'A'
+        },
+    );
+    for path in [
+        format!("/confirm/{forged}"),
+        "/confirm/garbage".into(),
+        "/unsubscribe/garbage".into(),
+        "/preferences/x.y.z".into(),
+    ] {
+        let r = server.get(&path);
+        assert_eq!(r.status, 400, "{path}");
+        assert!(r.body.contains("Linkki ei toimi"), "{path}: {}", r.body);
+    }
+    let other = Secret::from_bytes(b"some other secret, long enough to use");
+    let t = UnsubscribeToken::sign_hash(&other, "news", &h);
+    assert_eq!(
+        server
+            .post(&format!("/unsubscribe/{t}"), "List-Unsubscribe=One-Click")
+            .status,
+        400
+    );
+    // Swedish browsers get the page in Swedish.
+    let r = reply(
+        server
+            .agent
+            .get(format!("{}/confirm/garbage", server.base))
+            .header("Accept-Language", "sv-FI,sv;q=0.9")
+            .call(),
+    );
+    assert!(
+        r.body.contains("<html lang=\"sv\">") && r.body.contains("Länken fungerar inte"),
+        "{}",
+        r.body
+    );
+}
+
+#[test]
+fn the_answer_does_not_reveal_whether_an_address_is_known() {
+    let room = Room::new(1);
+    room.import("news", &subscribers_csv(2));
+    let server = Server::start(&room);
+    let known = server.post(
+        "/en/subscribe",
+        "email=user0%40example.org&lists=news&lang=en",
+    );
+    let unknown = server.post(
+        "/en/subscribe",
+        "email=stranger%40example.org&lists=news&lang=en",
+    );
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.body, unknown.body);
+    // The confirmed member stays confirmed; the stranger is pending.
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{}'",
+            hash("user0@example.org")
+        )),
+        vec!["confirmed"]
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{}'",
+            hash("stranger@example.org")
+        )),
+        vec!["pending"]
+    );
+}
+
+#[test]
+fn malformed_forms_get_a_400_with_the_reason_never_a_500() {
+    let room = Room::new(1);
+    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
+    std::fs::write(
+        room.root().join("pressroom.toml"),
+        format!("{config}\n[lists.events]\ntitle = \"Events\"\npublic = true\n"),
+    )
+    .unwrap();
+    let server = Server::start(&room);
+    let r = server.post("/sv/subscribe", "email=not-an-address&lists=news");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("E-postadressen är inte giltig")
+            && r.body.contains("value=\"not-an-address\""),
+        "{}",
+        r.body
+    );
+    let r = server.post("/sv/subscribe", "email=a%40example.org&lists=unknown-list");
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Välj minst en prenumeration"));
+    let r = server.post("/sv/subscribe", "email=b%40example.org");
+    assert_eq!(r.status, 400, "with two public lists, one must be chosen");
+    let r = server.post("/sv/subscribe", "%%%&&&==\u{1}");
+    assert_eq!(r.status, 400);
+    let big = format!("email={}", "a".repeat(40_000));
+    assert_eq!(server.post("/sv/subscribe", &big).status, 413);
+    assert_eq!(server.get("/de/subscribe").status, 404);
+    assert_eq!(room.query("SELECT COUNT(*) FROM subscribers"), vec!["0"]);
+}
+
+#[test]
+fn a_honeypot_and_a_per_ip_limit_stop_bots() {
+    let room = Room::new(1);
+    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
+    std::fs::write(
+        room.root().join("pressroom.toml"),
+        format!("{config}\n[serve]\nsignups_per_ip_per_hour = 3\n"),
+    )
+    .unwrap();
+    let server = Server::start(&room);
+    let r = server.post(
+        "/en/subscribe",
+        "email=bot%40example.org&lists=news&website=http%3A%2F%2Fspam.example",
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Check your inbox"));
+    assert_eq!(room.query("SELECT COUNT(*) FROM subscribers"), vec!["0"]);
+    assert!(confirmation_links(&room).is_empty());
+    for i in 0..3 {
+        assert_eq!(
+            server
+                .post(
+                    "/en/subscribe",
+                    &format!("email=p{i}%40example.org&lists=news")
+                )
+                .status,
+            200
+        );
+    }
+    let r = server.post("/en/subscribe", "email=p9%40example.org&lists=news");
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("Too many attempts"));
+}
+
+#[test]
+fn the_site_is_served_with_content_types_caching_and_security_headers() {
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    let r = server.get("/fi/bridge/");
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").starts_with("text/html"));
+    assert_eq!(r.header("cache-control"), "no-cache");
+    assert!(
+        r.header("content-security-policy")
+            .contains("default-src 'none'")
+    );
+    assert_eq!(r.header("x-content-type-options"), "nosniff");
+    assert_eq!(r.header("referrer-policy"), "no-referrer");
+    assert!(
+        r.body.contains("href=\"/fi/subscribe\""),
+        "the release links to the form"
+    );
+    let css = server.get("/style.css");
+    assert_eq!(css.header("content-type"), "text/css");
+    assert!(css.header("cache-control").starts_with("public"));
+    assert_eq!(
+        server.get("/fi/feed.xml").header("content-type"),
+        "application/rss+xml; charset=utf-8"
+    );
+    let missing = server.get("/no/such/page");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Sivua ei löytynyt"));
+    let redirect = server.get("//evil.example/");
+    assert!(
+        redirect.header("location").is_empty(),
+        "no redirects at all"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let room = Room::new(1);
+    let mut server = Server::start(&room);
+    assert_eq!(server.get("/").status, 200);
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
