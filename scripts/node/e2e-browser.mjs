@@ -1,0 +1,103 @@
+// Walks the subscription pages in headless Chromium like a reader would and
+// runs axe-core (WCAG 2.1 A/AA) on every page. Exits 1 on any failure.
+// Usage: node e2e-browser.mjs BASE_URL ROOM_DIR PRESSROOM_BIN ARTEFACT_DIR
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, room, bin, artefacts] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SITE = 'https://tiedotteet.kaislamaa.example.org';
+let failures = 0;
+
+const qpDecode = (s) => Buffer.from(
+  s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))),
+  'latin1',
+).toString('utf8');
+
+async function newestEml(dir) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort();
+  if (!files.length) throw new Error(`no .eml in ${dir}`);
+  return readFile(path.join(dir, files[files.length - 1]), 'utf8');
+}
+
+async function check(page, name) {
+  await page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  if (r.violations.length) {
+    failures++;
+    console.log(`  FAIL ${name}: ${page.url()}`);
+    for (const v of r.violations) {
+      console.log(`       ${v.id} (${v.impact}): ${v.help}`);
+      for (const n of v.nodes.slice(0, 5)) console.log(`         ${n.target.join(' ')}`);
+    }
+  } else {
+    console.log(`  ok   ${name}: 0 violations (${r.passes.length} rules pass)`);
+  }
+}
+
+function expect(cond, what) {
+  if (!cond) {
+    failures++;
+    console.log(`  FAIL ${what}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+});
+try {
+  const page = await (await browser.newContext({ locale: 'fi-FI', bypassCSP: true })).newPage();
+
+  await page.goto(`${base}/fi/regional-strategy-2040/`);
+  await page.click('a.button');
+  expect(page.url().endsWith('/fi/subscribe'), 'the release page links to the form');
+  await check(page, '01-subscribe-form');
+
+  await page.fill('#email', 'not an address');
+  await page.click('button[type=submit]');
+  expect((await page.textContent('#form-error')).includes('ei kelpaa'), 'an invalid address is explained');
+  await check(page, '02-subscribe-error');
+
+  await page.fill('#email', 'reader@example.org');
+  await page.selectOption('#lang', 'sv');
+  await page.click('button[type=submit]');
+  expect((await page.textContent('h1')).includes('Tarkista sähköpostisi'), 'check your inbox');
+  await check(page, '03-check-inbox');
+
+  const confirmation = qpDecode(await newestEml(path.join(room, 'outbox', 'confirmations')));
+  const link = confirmation.match(/https:\/\/tiedotteet\.kaislamaa\.example\.org\/confirm\/[\w.-]+/)[0];
+  await page.goto(link.replace(SITE, base));
+  expect((await page.textContent('h1')).includes('Välkommen'), 'the welcome page is in the chosen language');
+  await check(page, '04-confirmed');
+
+  // A release goes out; its List-Unsubscribe link leads to the unsubscribe page.
+  execFileSync(bin, ['--root', room, 'send', 'regional-strategy-2040', '--list', 'citizens', '--yes', '--now', '2026-11-22T08:00:00+02:00']);
+  const message = await newestEml(path.join(room, 'outbox', 'regional-strategy-2040'));
+  const unsub = message.match(/List-Unsubscribe: <([^>]+)>/)[1];
+  await page.goto(unsub.replace(SITE, base));
+  await check(page, '05-unsubscribe');
+  const prefsHref = await page.getAttribute('a[href*="/preferences/"]', 'href');
+  await page.click('form button[type=submit]');
+  expect((await page.textContent('h1')).includes('avslutad'), 'unsubscribed (in Swedish)');
+  await check(page, '06-unsubscribed');
+
+  await page.goto(`${base}${prefsHref}`);
+  await check(page, '07-preferences');
+  await page.goto(`${base}/confirm/forged-token`);
+  await check(page, '08-bad-link');
+} finally {
+  await browser.close();
+}
+if (failures) {
+  console.log(`e2e-browser: ${failures} failures`);
+  process.exit(1);
+}
