@@ -163,6 +163,12 @@ impl Tally {
     }
 }
 
+/// A write transaction taken at once (no upgrade from a read later, which
+/// WAL refuses when another connection wrote in between).
+fn immediate(store: &Store) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(&store.conn, rusqlite::TransactionBehavior::Immediate)
+}
+
 fn open_store(config: &Config) -> anyhow::Result<Store> {
     subscribers::open(config)
 }
@@ -269,7 +275,7 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
         );
     }
     let store = open_store(config)?;
-    let tx = store.conn.unchecked_transaction()?;
+    let tx = immediate(&store)?;
     let plan = plan::plan(&store, config, &group, &lists)?;
     for p in &plan.csv_problems {
         writeln!(ui.out, "{p}")?;
@@ -303,12 +309,19 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
         lists.join(", "),
         describe(&transport(config)?)
     );
-    if !ui.confirm(&question, args.yes)? {
+    if args.yes {
+        tx.commit()?;
+    } else {
+        // Never hold the database's write lock while a person decides.
         drop(tx);
-        writeln!(ui.out, "Nothing sent.")?;
-        return Ok(tally);
+        if !ui.confirm(&question, false)? {
+            writeln!(ui.out, "Nothing sent.")?;
+            return Ok(tally);
+        }
+        let tx = immediate(&store)?;
+        plan::plan(&store, config, &group, &lists)?;
+        tx.commit()?;
     }
-    tx.commit()?;
     let secret = load_secret(config)?;
     run_group(config, &store, &group, &secret, ui, &mut tally)?;
     tally.print(ui.out, &format!("pressroom send {}", args.release))?;
@@ -456,7 +469,7 @@ pub fn publish(
         .filter(|g| !g.versions.is_empty() && !g.lists().is_empty())
         .collect();
     let store = open_store(config)?;
-    let tx = store.conn.unchecked_transaction()?;
+    let tx = immediate(&store)?;
     let mut work = vec![];
     let mut tally = Tally::default();
     for g in &groups {
@@ -494,12 +507,21 @@ pub fn publish(
         work.len(),
         describe(&transport(config)?)
     );
-    if !ui.confirm(&question, yes)? {
+    if yes {
+        tx.commit()?;
+    } else {
+        // Never hold the database's write lock while a person decides.
         drop(tx);
-        writeln!(ui.out, "Nothing sent.")?;
-        return Ok(tally);
+        if !ui.confirm(&question, false)? {
+            writeln!(ui.out, "Nothing sent.")?;
+            return Ok(tally);
+        }
+        let tx = immediate(&store)?;
+        for (g, _) in &work {
+            plan::plan(&store, config, g, &g.lists())?;
+        }
+        tx.commit()?;
     }
-    tx.commit()?;
     let secret = load_secret(config)?;
     for (g, _) in &work {
         if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {

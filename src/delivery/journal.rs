@@ -42,7 +42,7 @@ pub fn claim(
     release: &str,
     limit: usize,
 ) -> rusqlite::Result<(Vec<Job>, usize)> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let mut jobs = vec![];
     let mut blocked = vec![];
     {

@@ -71,7 +71,10 @@ pub fn import(
             |n| n.to_string_lossy().into_owned()
         )
     );
-    let tx = store.conn.unchecked_transaction()?;
+    let tx = rusqlite::Transaction::new_unchecked(
+        &store.conn,
+        rusqlite::TransactionBehavior::Immediate,
+    )?;
     let encoding = csv_file::read(
         file,
         &langs,

@@ -280,7 +280,10 @@ impl Store {
     ) -> anyhow::Result<()> {
         let hash = email.hash();
         let now = now_text();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         tx.execute(
             "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, NULL, ?3, ?4)
              ON CONFLICT (email_hash) DO NOTHING",
@@ -306,7 +309,10 @@ impl Store {
     /// suppression is not. Returns false when nothing could be confirmed.
     pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &str) -> anyhow::Result<bool> {
         let now = now_text();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let blocked: Option<String> = tx
             .query_row(
                 "SELECT reason FROM suppressions WHERE email_hash = ?1 AND reason IN ('manual', 'complaint')",
@@ -355,7 +361,10 @@ impl Store {
         lang: Option<&str>,
     ) -> anyhow::Result<()> {
         let now = now_text();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         for list in offered {
             if chosen.contains(list) {
                 tx.execute(
@@ -412,7 +421,10 @@ impl Store {
     /// Erases all personal data of an address, keeping only a hashed suppression.
     pub fn forget(&self, email: &EmailAddress) -> anyhow::Result<usize> {
         let hash = email.hash();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let mut n = tx.execute("DELETE FROM subscribers WHERE email_hash = ?1", [&hash])?;
         n += tx.execute("DELETE FROM memberships WHERE email_hash = ?1", [&hash])?;
         n += tx.execute(
