@@ -543,3 +543,32 @@ fn max_per_hour_stops_the_run_and_leaves_the_rest_queued() {
         vec!["queued|3", "sent|5"]
     );
 }
+
+#[test]
+fn a_test_copy_goes_to_one_address_only_and_is_not_recorded() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(3));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--to",
+        "editor@example.org",
+        "--lang",
+        "sv",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "Test copy of releases/2026-11-01-bridge.sv.md (sv) sent to editor@example.org"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let accepted = server.accepted();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].rcpt, "editor@example.org");
+    assert!(accepted[0].data.contains("Body in sv"));
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
+}
