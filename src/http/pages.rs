@@ -258,6 +258,20 @@ impl AppState {
     }
 }
 
+/// Runs database work on a blocking thread; a failure becomes a 503 page.
+async fn blocking<T: Send + 'static>(
+    st: &Arc<AppState>,
+    lang: &Lang,
+    f: impl FnOnce(&AppState) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, Response> {
+    let st2 = Arc::clone(st);
+    match tokio::task::spawn_blocking(move || f(&st2)).await {
+        Ok(Ok(t)) => Ok(t),
+        Ok(Err(e)) => Err(st.unavailable(lang, &e)),
+        Err(e) => Err(st.unavailable(lang, &anyhow::anyhow!("{e}"))),
+    }
+}
+
 /// Parses an `application/x-www-form-urlencoded` body.
 fn form(body: &Bytes) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
@@ -346,32 +360,30 @@ pub async fn subscribe(
     let pref = field(&f, "lang")
         .and_then(|l| st.lang(l))
         .unwrap_or_else(|| lang.clone());
-    let st2 = Arc::clone(&st);
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        st2.with_store(|s| s.web_signup(&email, pref.as_str(), &chosen))?;
+    let sent = blocking(&st, &lang, move |st| {
+        st.with_store(|s| s.web_signup(&email, pref.as_str(), &chosen))?;
         let token = ConfirmToken {
             email_hash: email.hash(),
             lists: chosen,
             lang: pref.to_string(),
             issued: chrono::Utc::now().timestamp(),
         }
-        .sign(&st2.secret);
-        let link = format!("{}confirm/{token}", st2.config.site.base_url);
-        let msg = mail::confirmation(&st2.config, &email, &pref, &link)?;
-        mail::deliver(&st2.transport, &email, &msg)
+        .sign(&st.secret);
+        let link = format!("{}confirm/{token}", st.config.site.base_url);
+        let msg = mail::confirmation(&st.config, &email, &pref, &link)?;
+        mail::deliver(&st.transport, &email, &msg)
     })
     .await;
-    match result {
+    match sent {
         // The same answer whether or not the address was known.
-        Ok(Ok(())) => st.message(
+        Ok(()) => st.message(
             StatusCode::OK,
             &lang,
             w.check_inbox_title,
             vec![w.check_inbox_text],
             "",
         ),
-        Ok(Err(e)) => st.unavailable(&lang, &e),
-        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+        Err(r) => r,
     }
 }
 
@@ -399,23 +411,21 @@ pub async fn confirm(
         .filter(|l| st.config.lists.contains_key(*l))
         .cloned()
         .collect();
-    let st2 = Arc::clone(&st);
     let (hash, lang_code) = (t.email_hash.clone(), lang.to_string());
-    let result = tokio::task::spawn_blocking(move || {
-        st2.with_store(|s| s.confirm(&hash, &lists, &lang_code))
+    match blocking(&st, &lang, move |st| {
+        st.with_store(|s| s.confirm(&hash, &lists, &lang_code))
     })
-    .await;
-    match result {
-        Ok(Ok(true)) => st.message(
+    .await
+    {
+        Ok(true) => st.message(
             StatusCode::OK,
             &lang,
             w.confirmed_title,
             vec![w.confirmed_text],
             "",
         ),
-        Ok(Ok(false)) => st.bad_link(&lang, w.bad_link_text),
-        Ok(Err(e)) => st.unavailable(&lang, &e),
-        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+        Ok(false) => st.bad_link(&lang, w.bad_link_text),
+        Err(r) => r,
     }
 }
 
@@ -431,11 +441,10 @@ async fn unsubscribe_context(
     else {
         return Err(st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text));
     };
-    let st2 = Arc::clone(st);
     let hash = t.email_hash.clone();
-    let known = tokio::task::spawn_blocking(move || st2.with_store(|s| s.lang_of(&hash))).await;
+    let known = blocking(st, &fallback, move |st| st.with_store(|s| s.lang_of(&hash))).await;
     let lang = match known {
-        Ok(Ok(Some(l))) => st.lang(&l).unwrap_or(fallback),
+        Ok(Some(l)) => st.lang(&l).unwrap_or(fallback),
         _ => fallback,
     };
     Ok((t, lang))
@@ -474,20 +483,18 @@ pub async fn unsubscribe(
         Err(r) => return r,
     };
     let w = i18n::web_strings(&lang);
-    let st2 = Arc::clone(&st);
     let (hash, list) = (t.email_hash.clone(), t.list.clone());
-    let result = tokio::task::spawn_blocking(move || {
-        st2.with_store(|s| s.unsubscribe(&hash, Some(&list), "unsubscribe link"))
+    let done = blocking(&st, &lang, move |st| {
+        st.with_store(|s| s.unsubscribe(&hash, Some(&list), "unsubscribe link"))
     })
     .await;
-    match result {
-        Ok(Ok(_)) => {
+    match done {
+        Ok(_) => {
             let title = st.list_title(&t.list, &lang);
             let text = format!("{} ({title})", w.unsubscribed_text);
             st.message(StatusCode::OK, &lang, w.unsubscribed_title, vec![&text], "")
         }
-        Ok(Err(e)) => st.unavailable(&lang, &e),
-        Err(e) => st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+        Err(r) => r,
     }
 }
 
@@ -501,12 +508,11 @@ async fn preferences_page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let st2 = Arc::clone(&st);
     let hash = t.email_hash.clone();
     let token_list = t.list.clone();
     let saved = body.is_some();
     let submitted = body.map(|b| form(&b));
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = blocking(&st, &lang, move |st2| {
         st2.with_store(|s| {
             let current = s.memberships(&hash)?;
             let mut offered = st2.public_lists();
@@ -534,9 +540,8 @@ async fn preferences_page(
     })
     .await;
     let (offered, current, stored_lang) = match outcome {
-        Ok(Ok(x)) => x,
-        Ok(Err(e)) => return st.unavailable(&lang, &e),
-        Err(e) => return st.unavailable(&lang, &anyhow::anyhow!("{e}")),
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let lang = stored_lang.and_then(|l| st.lang(&l)).unwrap_or(lang);
     let w = i18n::web_strings(&lang);
