@@ -114,7 +114,9 @@ impl Pacer {
 }
 
 struct Shared<'a> {
-    db: &'a Path,
+    /// One connection for every journal write of this run: workers take
+    /// turns in-process instead of meeting SQLite's busy handler.
+    journal: Mutex<Store>,
     release: &'a str,
     prepared: &'a HashMap<String, Prepared>,
     fallback: &'a Prepared,
@@ -135,6 +137,10 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
+    fn db(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.journal.lock().expect("lock")
+    }
+
     fn halt(&self, reason: String) {
         let mut r = self.stop_reason.lock().expect("lock");
         if r.is_none() {
@@ -171,18 +177,16 @@ fn write_eml(dir: &Path, release: &str, job: &Job, bytes: &[u8]) -> std::io::Res
 }
 
 fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
-    let store = Store::open(sh.db)?;
-    let conn = &store.conn;
     let mut smtp: Option<(usize, SmtpConnection)> = None;
     loop {
         let job = match rx.lock().expect("lock").recv() {
             Ok(j) => j,
             Err(_) => break,
         };
-        let result = deliver(sh, &store, &mut smtp, &job);
+        let result = deliver(sh, &mut smtp, &job);
         sh.in_flight.fetch_sub(1, Ordering::SeqCst);
         if let Err(e) = result {
-            journal::unclaim(conn, &job)?;
+            journal::unclaim(&sh.db().conn, &job)?;
             sh.halt(format!("{e:#}"));
         }
     }
@@ -194,13 +198,11 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
 
 fn deliver(
     sh: &Shared<'_>,
-    store: &Store,
     smtp: &mut Option<(usize, SmtpConnection)>,
     job: &Job,
 ) -> anyhow::Result<()> {
-    let conn = &store.conn;
     if sh.stop.load(Ordering::SeqCst) {
-        journal::unclaim(conn, job)?;
+        journal::unclaim(&sh.db().conn, job)?;
         return Ok(());
     }
     if let Some(budget) = &sh.hour_budget {
@@ -208,7 +210,7 @@ fn deliver(
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
             .is_err()
         {
-            journal::unclaim(conn, job)?;
+            journal::unclaim(&sh.db().conn, job)?;
             sh.halt("max_per_hour reached; the rest stays queued for the next run".into());
             return Ok(());
         }
@@ -224,7 +226,7 @@ fn deliver(
         Ok(m) => m,
         Err(e) => {
             let why = format!("cannot build the message: {e:#}");
-            journal::mark_failed(conn, job, "", &why)?;
+            journal::mark_failed(&sh.db().conn, job, "", &why)?;
             sh.failed
                 .lock()
                 .expect("lock")
@@ -240,7 +242,7 @@ fn deliver(
             let path = write_eml(dir, sh.release, job, &bytes)
                 .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
             journal::mark_sent(
-                conn,
+                &sh.db().conn,
                 job,
                 "outbox",
                 &path.display().to_string(),
@@ -262,7 +264,7 @@ fn deliver(
             let to: lettre::Address = job.email.as_str().parse().context("recipient address")?;
             match relay::send(c, &prepared.envelope_from, &to, &bytes) {
                 Ok(reply) => {
-                    journal::mark_sent(conn, job, &relay_name, &reply, &message_id)?;
+                    journal::mark_sent(&sh.db().conn, job, &relay_name, &reply, &message_id)?;
                     sh.sent.fetch_add(1, Ordering::Relaxed);
                     sh.progress.inc(1);
                 }
@@ -276,7 +278,7 @@ fn deliver(
                     }
                     if job.attempts + 1 >= sh.limits.max_attempts {
                         let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
-                        journal::mark_failed(conn, job, &relay_name, &why)?;
+                        journal::mark_failed(&sh.db().conn, job, &relay_name, &why)?;
                         sh.failed
                             .lock()
                             .expect("lock")
@@ -285,14 +287,18 @@ fn deliver(
                     } else {
                         let at =
                             journal::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
-                        journal::mark_retry(conn, job, at, &relay_name, &reply)?;
+                        journal::mark_retry(&sh.db().conn, job, at, &relay_name, &reply)?;
                         sh.retries.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 Err(SendError::Permanent { code, reply }) => {
-                    journal::mark_failed(conn, job, &relay_name, &reply)?;
+                    journal::mark_failed(&sh.db().conn, job, &relay_name, &reply)?;
                     if matches!(code, 550 | 551 | 553) {
-                        store.suppress(&job.email.hash(), Suppression::HardBounce, Some(&reply))?;
+                        sh.db().suppress(
+                            &job.email.hash(),
+                            Suppression::HardBounce,
+                            Some(&reply),
+                        )?;
                         sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
                     }
                     sh.failed
@@ -338,7 +344,7 @@ pub fn run(
         .or_else(|| prepared.values().next())
         .context("no language version to send")?;
     let sh = Shared {
-        db,
+        journal: Mutex::new(Store::open(db)?),
         release,
         prepared,
         fallback,
@@ -383,11 +389,11 @@ pub fn run(
             .collect();
         let result = (|| -> anyhow::Result<()> {
             while !stop.load(Ordering::SeqCst) {
-                let (jobs, blocked) = journal::claim(&store.conn, release, batch)?;
+                let (jobs, blocked) = journal::claim(&sh.db().conn, release, batch)?;
                 suppressed += blocked as u64;
                 progress.inc(blocked as u64);
                 if jobs.is_empty() {
-                    let due = journal::next_due(&store.conn, release)?;
+                    let due = journal::next_due(&sh.db().conn, release)?;
                     let in_flight = sh.in_flight.load(Ordering::SeqCst);
                     match due {
                         None if in_flight == 0 => break,
@@ -403,7 +409,7 @@ pub fn run(
                     sh.in_flight.fetch_add(1, Ordering::SeqCst);
                     if let Err(e) = tx.send(job) {
                         sh.in_flight.fetch_sub(1, Ordering::SeqCst);
-                        journal::unclaim(&store.conn, &e.0)?;
+                        journal::unclaim(&sh.db().conn, &e.0)?;
                     }
                 }
             }

@@ -163,6 +163,31 @@ impl Connector {
     }
 }
 
+/// The DATA payload, dot-stuffed (RFC 5321 4.5.2) and terminated.
+struct DataPayload(String);
+
+impl DataPayload {
+    fn new(message: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(message);
+        let mut out = String::with_capacity(text.len() + 64);
+        if text.starts_with('.') {
+            out.push('.');
+        }
+        out.push_str(&text.replace("\r\n.", "\r\n.."));
+        if !out.ends_with("\r\n") {
+            out.push_str("\r\n");
+        }
+        out.push_str(".\r\n");
+        Self(out)
+    }
+}
+
+impl std::fmt::Display for DataPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Sends one message in one transaction. After a refused command the
 /// transaction is reset with RSET; after a network error the caller must drop
 /// the connection (`connection_lost`).
@@ -205,7 +230,10 @@ pub fn send(
     step(conn, rcpt)?;
     let data = conn.command(Data);
     step(conn, data)?;
-    let done = conn.message(message);
+    // One write for the whole payload and its terminator: lettre's `message()`
+    // writes the final "." separately, which Nagle's algorithm and delayed
+    // ACKs hold back for 40 ms on every message.
+    let done = conn.command(DataPayload::new(message));
     let resp = step(conn, done)?;
     Ok(resp.message().collect::<Vec<_>>().join(" "))
 }
@@ -213,6 +241,15 @@ pub fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_payload_is_dot_stuffed_and_terminated_once() {
+        assert_eq!(
+            DataPayload::new(b".a\r\nb\r\n.c\r\n").0,
+            "..a\r\nb\r\n..c\r\n.\r\n"
+        );
+        assert_eq!(DataPayload::new(b"x").0, "x\r\n.\r\n");
+    }
 
     #[test]
     fn relay_urls_are_parsed_with_default_ports() {

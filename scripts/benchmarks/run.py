@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Driver of scripts/bench: runs each comparison side by side and reports
+medians and ratios. See scripts/bench for what is compared.
+
+Usage: run.py PRESSROOM_BIN [--quick]
+"""
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = sys.argv[1]
+QUICK = "--quick" in sys.argv
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WORK = pathlib.Path(tempfile.mkdtemp(prefix="pressroom-bench-"))
+SIZES = [60, 300] if QUICK else [1000, 10000]
+RUNS = 1 if QUICK else 3
+RECIPIENTS = 300 if QUICK else 20000
+SCALE = [2000, 8000] if QUICK else [250_000, 1_000_000]
+CONCURRENCY = 4
+NOW = "2030-01-01T00:00:00Z"
+ENV = dict(os.environ, PRESSROOM_SECRET="benchmark-secret-0123456789abcdefghijkl")
+ENV.pop("PRESSROOM_RELAYS", None)
+ENV.pop("PRESSROOM_DB", None)
+results = {"build": [], "send": {}, "scale": [], "commands": []}
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=ENV, **kw)
+
+
+def timed(cmd, cwd=None, record=True):
+    """Runs cmd under /usr/bin/time -v: (wall seconds, peak RSS MB)."""
+    if record:
+        results["commands"].append(" ".join(map(str, cmd)))
+    p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], cwd=cwd, capture_output=True, text=True, env=ENV)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    h, m, s = (int(wall.group(1) or 0), int(wall.group(2)), float(wall.group(3)))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    return h * 3600 + m * 60 + s, rss / 1024
+
+
+def count_pages(out):
+    n = 0
+    for p in pathlib.Path(out).rglob("*"):
+        if p.suffix in (".html", ".xml") and p.name != "404.html" and not str(p).endswith("/page/1/index.html"):
+            n += 1
+    return n
+
+
+def bench_build():
+    for n in SIZES:
+        corpus = WORK / f"corpus-{n}"
+        sh([sys.executable, ROOT / "scripts/benchmarks/gen_corpus.py", str(n), str(corpus)])
+        pr, hu = [], []
+        for _ in range(RUNS):
+            out_p, out_h = corpus / "out-pressroom", corpus / "out-hugo"
+            shutil.rmtree(out_p, ignore_errors=True)
+            shutil.rmtree(out_h, ignore_errors=True)
+            pr.append(timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW], record=not pr))
+            hu.append(timed(["hugo", "--quiet", "--source", corpus / "hugo", "--destination", out_h], record=not hu))
+        pages_p, pages_h = count_pages(out_p), count_pages(out_h)
+        if pages_p != pages_h:
+            sys.exit(f"page counts differ at N={n}: pressroom {pages_p}, hugo {pages_h}")
+        row = dict(n=n, pages=pages_p,
+                   pr_wall=statistics.median(w for w, _ in pr), pr_rss=statistics.median(r for _, r in pr),
+                   hu_wall=statistics.median(w for w, _ in hu), hu_rss=statistics.median(r for _, r in hu))
+        results["build"].append(row)
+        print(f"build N={n:>6}: {pages_p} pages each; pressroom {row['pr_wall']:.2f} s {row['pr_rss']:.0f} MB; "
+              f"hugo {row['hu_wall']:.2f} s {row['hu_rss']:.0f} MB; time ratio {row['pr_wall'] / row['hu_wall']:.2f}, "
+              f"memory ratio {row['pr_rss'] / row['hu_rss']:.2f}")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def smtp_sink():
+    port = free_port()
+    sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    p = subprocess.Popen([sink, *user, "-c", f"127.0.0.1:{port}", "1024"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return p, port
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("smtp-sink did not start")
+
+
+def room(n, dkim=None):
+    r = WORK / f"room-{n}{'-dkim' if dkim else ''}"
+    shutil.rmtree(r, ignore_errors=True)
+    r.mkdir()
+    for name in ("pressroom.toml", "releases", "subscribers"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, r / name)
+    for f in (r / "subscribers").glob("pressroom.db*"):
+        f.unlink()
+    (r / "subscribers" / ".secret").unlink(missing_ok=True)
+    csv = r / "readers.csv"
+    with csv.open("w") as f:
+        f.write("email,name,lang\n")
+        for i in range(n):
+            f.write(f"reader{i}@example.org,Reader {i},{['fi', 'sv', 'en'][i % 3]}\n")
+    return r, csv
+
+
+def bench_send():
+    r, csv = room(RECIPIENTS)
+    sh([BIN, "--root", r, "subscribers", "import", csv, "--list", "citizens"])
+    # The sample message size: one message to the outbox.
+    sh([BIN, "--root", r, "send", "regional-strategy-2040", "--to", "size@example.org"])
+    size = max(p.stat().st_size for p in (r / "outbox" / "test").glob("*.eml"))
+    sink, port = smtp_sink()
+    try:
+        src = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+        cmd = [src, "-d", "-c", "-s", str(CONCURRENCY), "-l", str(size), "-m", str(RECIPIENTS), f"127.0.0.1:{port}"]
+        results["commands"].append(" ".join(cmd))
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        limit = RECIPIENTS / (time.perf_counter() - t0)
+
+        with (r / "pressroom.toml").open("a") as f:
+            f.write(f'relays = ["smtp://127.0.0.1:{port}"]\nconcurrency = {CONCURRENCY}\n')
+        wall, rss = timed([BIN, "--root", r, "send", "regional-strategy-2040", "--list", "citizens", "--yes", "--now", NOW])
+        pressroom = RECIPIENTS / wall
+
+        # mailmerge: the same number of messages of the same size.
+        mm = WORK / "mailmerge"
+        mm.mkdir(exist_ok=True)
+        (mm / "server.conf").write_text(f"[smtp_server]\nhost = 127.0.0.1\nport = {port}\nsecurity = Never\nusername = bench\n")
+        body = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * ((size // 58) + 1))[:size]
+        (mm / "template.txt").write_text("TO: {{email}}\nSUBJECT: Bench\nFROM: tiedotteet@kaislamaa.example.org\n\n" + body + "\n")
+        n_mm = min(RECIPIENTS, 2000 if not QUICK else RECIPIENTS)
+        with (mm / "db.csv").open("w") as f:
+            f.write("email\n")
+            for i in range(n_mm):
+                f.write(f"reader{i}@example.org\n")
+        cmd = ["mailmerge", "--no-dry-run", "--no-limit", "--output-format", "raw", "--template", mm / "template.txt",
+               "--database", mm / "db.csv", "--config", mm / "server.conf"]
+        t0 = time.perf_counter()
+        p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, input="bench\n" * 3)
+        mm_rate = n_mm / (time.perf_counter() - t0)
+        results["commands"].append(" ".join(map(str, cmd)) + f"   ({n_mm} messages)")
+        if p.returncode != 0:
+            print(f"mailmerge failed: {p.stderr[-500:]}")
+            mm_rate = float("nan")
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        sink.wait()
+    results["send"] = dict(size=size, limit=limit, pressroom=pressroom, pr_rss=rss, mailmerge=mm_rate, recipients=RECIPIENTS)
+    print(f"send {RECIPIENTS} x {size} B, {CONCURRENCY} connections: smtp-source {limit:.0f}/s, pressroom {pressroom:.0f}/s "
+          f"({pressroom / limit:.2f} of the limit, {rss:.0f} MB), mailmerge {mm_rate:.0f}/s (pressroom {pressroom / mm_rate:.1f}x)")
+
+
+def bench_scale():
+    for n in SCALE:
+        r, csv = room(n)
+        wall_i, rss_i = timed([BIN, "--root", r, "subscribers", "import", csv, "--list", "citizens"])
+        wall_d, rss_d = timed([BIN, "--root", r, "send", "regional-strategy-2040", "--list", "citizens", "--dry-run", "--now", NOW])
+        results["scale"].append(dict(n=n, import_s=wall_i, import_mb=rss_i, dry_s=wall_d, dry_mb=rss_d))
+        print(f"scale N={n:>8}: import {wall_i:.1f} s {rss_i:.0f} MB; send --dry-run {wall_d:.1f} s {rss_d:.0f} MB")
+        shutil.rmtree(r, ignore_errors=True)
+
+
+def chart():
+    """An SVG of build time against size (both tools) and send rates."""
+    b = results["build"]
+    w, h, pad = 640, 300, 50
+    maxy = max(max(r["pr_wall"], r["hu_wall"]) for r in b) * 1.15
+    xs = lambda i: pad + i * (w - 2 * pad) / max(1, len(b) - 1)
+    ys = lambda v: h - pad - v / maxy * (h - 2 * pad)
+    line = lambda key: " ".join(f"{xs(i):.0f},{ys(r[key]):.0f}" for i, r in enumerate(b))
+    labels = "".join(f'<text x="{xs(i):.0f}" y="{h - pad + 18}" text-anchor="middle">{r["n"]:,} releases</text>' for i, r in enumerate(b))
+    s = results["send"]
+    bars = [("smtp-source (limit)", s["limit"]), ("pressroom send", s["pressroom"]), ("mailmerge", s["mailmerge"])]
+    maxb = max(v for _, v in bars if v == v) * 1.1
+    bar_svg = "".join(
+        f'<rect x="{pad}" y="{h + 40 + i * 34}" width="{(v if v == v else 0) / maxb * (w - 3 * pad):.0f}" height="24" fill="{c}"/>'
+        f'<text x="{pad + 6}" y="{h + 57 + i * 34}" fill="#fff">{name}: {v:.0f} msg/s</text>'
+        for i, ((name, v), c) in enumerate(zip(bars, ["#4a4a4a", "#0b4f8a", "#8a4b0b"])))
+    svg = f'''<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h + 160}" font-family="sans-serif" font-size="13">
+<title>pressroom benchmarks: build time against size, send rate</title>
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="{pad}" y="24" font-size="15" font-weight="bold">Build wall time (s, median of {RUNS})</text>
+<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#888"/>
+<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="#888"/>
+<text x="{pad - 6}" y="{pad}" text-anchor="end">{maxy:.1f}</text><text x="{pad - 6}" y="{h - pad}" text-anchor="end">0</text>
+<polyline points="{line('hu_wall')}" fill="none" stroke="#8a4b0b" stroke-width="3"/>
+<polyline points="{line('pr_wall')}" fill="none" stroke="#0b4f8a" stroke-width="3"/>
+<text x="{w - pad}" y="{ys(b[-1]['hu_wall']) - 8:.0f}" text-anchor="end" fill="#8a4b0b">Hugo</text>
+<text x="{w - pad}" y="{ys(b[-1]['pr_wall']) - 8:.0f}" text-anchor="end" fill="#0b4f8a">pressroom</text>
+{labels}
+<text x="{pad}" y="{h + 28}" font-size="15" font-weight="bold">Send rate to {s["recipients"]:,} recipients, {CONCURRENCY} connections, {s["size"]:,}-byte messages</text>
+{bar_svg}
+</svg>'''
+    (ROOT / "benchmarks").mkdir(exist_ok=True)
+    (ROOT / "benchmarks" / "chart.svg").write_text(svg)
+
+
+def report():
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    lines = [f"Measured by `scripts/bench` on {time.strftime('%Y-%m-%d')}, {cpu} cores, release build. "
+             "Each comparison ran side by side in one run; ratios are pressroom/other.", "",
+             "![build time and send rate](benchmarks/chart.svg)", "",
+             "## Build: pressroom against Hugo", "",
+             f"Same generated releases (fi/sv/en, front matter and bodies of a few KB), same pages on both sides (counted: release pages, language indexes and keyword pages paginated by 20, the keyword index, RSS per language and per keyword). Median of {RUNS} runs.", "",
+             "| releases | pages | pressroom | Hugo | time ratio | pressroom RSS | Hugo RSS | memory ratio |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["build"]:
+        lines.append(f"| {r['n']:,} | {r['pages']:,} | {r['pr_wall']:.2f} s | {r['hu_wall']:.2f} s | {r['pr_wall'] / r['hu_wall']:.2f} | {r['pr_rss']:.0f} MB | {r['hu_rss']:.0f} MB | {r['pr_rss'] / r['hu_rss']:.2f} |")
+    s = results["send"]
+    lines += ["", "## Send: pressroom against the loopback limit and mailmerge", "",
+              f"Postfix `smtp-sink` on loopback receives. {s['recipients']:,} messages of {s['size']:,} bytes (the sample release), {CONCURRENCY} connections, journal on, no DKIM.", "",
+              "| sender | messages/s | ratio |", "|---|---:|---:|",
+              f"| `smtp-source` (the limit) | {s['limit']:.0f} | 1.00 |",
+              f"| pressroom `send` | {s['pressroom']:.0f} | {s['pressroom'] / s['limit']:.2f} of the limit |",
+              f"| mailmerge | {s['mailmerge']:.0f} | pressroom is {s['pressroom'] / s['mailmerge']:.1f}x |", "",
+              f"pressroom's peak RSS during the send: {s['pr_rss']:.0f} MB.", "",
+              "## Scale", "", "| subscribers | import | import RSS | send --dry-run | dry-run RSS |", "|---:|---:|---:|---:|---:|"]
+    for r in results["scale"]:
+        lines.append(f"| {r['n']:,} | {r['import_s']:.1f} s | {r['import_mb']:.0f} MB | {r['dry_s']:.1f} s | {r['dry_mb']:.0f} MB |")
+    lines += ["", "## Commands", "", "```"] + results["commands"] + ["```", ""]
+    return "\n".join(lines)
+
+
+bench_build()
+bench_send()
+bench_scale()
+if QUICK:
+    print("bench smoke: ok (quick sizes; nothing written)")
+else:
+    chart()
+    text = report()
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else ""
+    keep = old.split("<!-- scripts/bench -->")[0] if "<!-- scripts/bench -->" in old else "# Benchmarks\n\n"
+    path.write_text(keep + "<!-- scripts/bench -->\n" + text)
+    print(f"wrote {path} and benchmarks/chart.svg")
+shutil.rmtree(WORK, ignore_errors=True)
