@@ -44,6 +44,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         &secret,
         &Recipient {
             email,
+            email_hash: None,
             name: from.name.clone(),
             list,
         },

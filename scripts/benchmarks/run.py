@@ -140,6 +140,19 @@ def bench_send():
         wall, rss = timed([BIN, "--root", r, "send", "regional-strategy-2040", "--list", "citizens", "--yes", "--now", NOW])
         pressroom = RECIPIENTS / wall
 
+        # The same send with RSA-2048 DKIM signing on.
+        dkim_rate = float("nan")
+        n_dkim = max(100, RECIPIENTS // 4)
+        if shutil.which("openssl"):
+            rd, csv_d = room(n_dkim, dkim=True)
+            sh([BIN, "--root", rd, "subscribers", "import", csv_d, "--list", "citizens"])
+            sh(["openssl", "genrsa", "-traditional", "-out", str(rd / "dkim.pem"), "2048"])
+            with (rd / "pressroom.toml").open("a") as f:
+                f.write(f'relays = ["smtp://127.0.0.1:{port}"]\nconcurrency = {CONCURRENCY}\n\n'
+                        '[delivery.dkim]\nselector = "bench"\ndomain = "kaislamaa.example.org"\nkey_file = "dkim.pem"\n')
+            wall_d, _ = timed([BIN, "--root", rd, "send", "regional-strategy-2040", "--list", "citizens", "--yes", "--now", NOW])
+            dkim_rate = n_dkim / wall_d
+
         # mailmerge: the same number of messages of the same size.
         mm = WORK / "mailmerge"
         mm.mkdir(exist_ok=True)
@@ -163,9 +176,11 @@ def bench_send():
     finally:
         sink.send_signal(signal.SIGTERM)
         sink.wait()
-    results["send"] = dict(size=size, limit=limit, pressroom=pressroom, pr_rss=rss, mailmerge=mm_rate, recipients=RECIPIENTS)
+    results["send"] = dict(size=size, limit=limit, pressroom=pressroom, pr_rss=rss, mailmerge=mm_rate, recipients=RECIPIENTS,
+                           dkim=dkim_rate, n_dkim=n_dkim)
     print(f"send {RECIPIENTS} x {size} B, {CONCURRENCY} connections: smtp-source {limit:.0f}/s, pressroom {pressroom:.0f}/s "
-          f"({pressroom / limit:.2f} of the limit, {rss:.0f} MB), mailmerge {mm_rate:.0f}/s (pressroom {pressroom / mm_rate:.1f}x)")
+          f"({pressroom / limit:.2f} of the limit, {rss:.0f} MB), mailmerge {mm_rate:.0f}/s (pressroom {pressroom / mm_rate:.1f}x); "
+          f"with RSA DKIM {dkim_rate:.0f}/s")
 
 
 def bench_scale():
@@ -190,10 +205,12 @@ def chart():
     s = results["send"]
     bars = [("smtp-source (limit)", s["limit"]), ("pressroom send", s["pressroom"]), ("mailmerge", s["mailmerge"])]
     maxb = max(v for _, v in bars if v == v) * 1.1
-    bar_svg = "".join(
-        f'<rect x="{pad}" y="{h + 40 + i * 34}" width="{(v if v == v else 0) / maxb * (w - 3 * pad):.0f}" height="24" fill="{c}"/>'
-        f'<text x="{pad + 6}" y="{h + 57 + i * 34}" fill="#fff">{name}: {v:.0f} msg/s</text>'
-        for i, ((name, v), c) in enumerate(zip(bars, ["#4a4a4a", "#0b4f8a", "#8a4b0b"])))
+    def bar(i, name, v, colour):
+        width = (v if v == v else 0) / maxb * (w - 3 * pad)
+        inside = width > 240
+        return (f'<rect x="{pad}" y="{h + 40 + i * 34}" width="{width:.0f}" height="24" fill="{colour}"/>'
+                f'<text x="{pad + 6 if inside else pad + width + 6:.0f}" y="{h + 57 + i * 34}" fill="{"#fff" if inside else "#1a1a1a"}">{name}: {v:.0f} msg/s</text>')
+    bar_svg = "".join(bar(i, name, v, c) for i, ((name, v), c) in enumerate(zip(bars, ["#4a4a4a", "#0b4f8a", "#8a4b0b"])))
     svg = f'''<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h + 160}" font-family="sans-serif" font-size="13">
 <title>pressroom benchmarks: build time against size, send rate</title>
 <rect width="100%" height="100%" fill="#fff"/>
@@ -231,6 +248,10 @@ def report():
               f"| pressroom `send` | {s['pressroom']:.0f} | {s['pressroom'] / s['limit']:.2f} of the limit |",
               f"| mailmerge | {s['mailmerge']:.0f} | pressroom is {s['pressroom'] / s['mailmerge']:.1f}x |", "",
               f"pressroom's peak RSS during the send: {s['pr_rss']:.0f} MB.", "",
+              f"With RSA-2048 DKIM signing on ({s['n_dkim']:,} messages, same sink): {s['dkim']:.0f} messages/s. "
+              "Where the time goes: the per-recipient step (token, headers, assembling the pre-encoded bodies) takes "
+              "about 14 µs, and an RSA-2048 signature about 2.3 ms (`cargo bench --bench per_recipient`), so with DKIM "
+              "the send is bound by signing on the available cores, not by SMTP.", "",
               "## Scale", "", "| subscribers | import | import RSS | send --dry-run | dry-run RSS |", "|---:|---:|---:|---:|---:|"]
     for r in results["scale"]:
         lines.append(f"| {r['n']:,} | {r['import_s']:.1f} s | {r['import_mb']:.0f} MB | {r['dry_s']:.1f} s | {r['dry_mb']:.0f} MB |")

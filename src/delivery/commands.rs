@@ -392,6 +392,7 @@ fn send_test(
         &secret,
         &Recipient {
             email: email.clone(),
+            email_hash: None,
             name: None,
             list,
         },

@@ -219,6 +219,7 @@ fn deliver(
     let prepared = sh.prepared.get(&job.lang).unwrap_or(sh.fallback);
     let recipient = Recipient {
         email: job.email.clone(),
+        email_hash: Some(job.email_hash.clone()),
         name: job.name.clone(),
         list: job.list.clone(),
     };

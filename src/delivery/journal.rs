@@ -15,6 +15,8 @@ use crate::subscribers::{EmailAddress, now_text};
 #[derive(Debug, Clone)]
 pub struct Job {
     pub rowid: i64,
+    /// SHA-256 of the address, as stored (saves hashing it again per message).
+    pub email_hash: String,
     pub email: EmailAddress,
     pub name: Option<String>,
     pub lang: String,
@@ -47,7 +49,7 @@ pub fn claim(
     let mut blocked = vec![];
     {
         let mut q = tx.prepare_cached(
-            "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts,
+            "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts, d.email_hash,
                     EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
                  OR EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = d.email_hash
                                 AND m.list = d.list AND m.status = 'unsubscribed')
@@ -64,14 +66,16 @@ pub fn claim(
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, u32>(5)?,
-                r.get::<_, bool>(6)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
             ))
         })?;
         for row in rows {
-            let (rowid, email, name, lang, list, attempts, is_blocked) = row?;
+            let (rowid, email, name, lang, list, attempts, email_hash, is_blocked) = row?;
             match email.as_deref().map(EmailAddress::parse) {
                 Some(Ok(email)) if !is_blocked => jobs.push(Job {
                     rowid,
+                    email_hash,
                     email,
                     name,
                     lang,
@@ -83,17 +87,16 @@ pub fn claim(
         }
     }
     let now = now_text();
-    for job in &jobs {
-        tx.execute(
-            "UPDATE deliveries SET status = 'sending', updated_at = ?2 WHERE rowid = ?1",
-            params![job.rowid, now],
+    {
+        let mut set = tx.prepare_cached(
+            "UPDATE deliveries SET status = ?3, updated_at = ?2 WHERE rowid = ?1",
         )?;
-    }
-    for rowid in &blocked {
-        tx.execute(
-            "UPDATE deliveries SET status = 'suppressed', updated_at = ?2 WHERE rowid = ?1",
-            params![rowid, now],
-        )?;
+        for job in &jobs {
+            set.execute(params![job.rowid, now, "sending"])?;
+        }
+        for rowid in &blocked {
+            set.execute(params![rowid, now, "suppressed"])?;
+        }
     }
     tx.commit()?;
     Ok((jobs, blocked.len()))
@@ -106,10 +109,10 @@ pub fn mark_sent(
     reply: &str,
     message_id: &str,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE deliveries SET status = 'sent', attempts = ?2, relay = ?3, reply = ?4, message_id = ?5, updated_at = ?6 WHERE rowid = ?1",
-        params![job.rowid, job.attempts + 1, relay, reply, message_id, now_text()],
-    )?;
+    )?
+    .execute(params![job.rowid, job.attempts + 1, relay, reply, message_id, now_text()])?;
     Ok(())
 }
 

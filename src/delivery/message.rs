@@ -154,6 +154,8 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
 #[derive(Debug, Clone)]
 pub struct Recipient {
     pub email: EmailAddress,
+    /// The address's hash when the caller has it already (the journal does).
+    pub email_hash: Option<String>,
     pub name: Option<String>,
     pub list: String,
 }
@@ -201,16 +203,23 @@ impl Prepared {
     }
 
     pub fn unsubscribe_url(&self, secret: &Secret, list: &str, email: &EmailAddress) -> String {
+        self.unsubscribe_url_for_hash(secret, list, &email.hash())
+    }
+
+    fn unsubscribe_url_for_hash(&self, secret: &Secret, list: &str, email_hash: &str) -> String {
         format!(
             "{}unsubscribe/{}",
             self.base_url,
-            UnsubscribeToken::sign(secret, list, email)
+            UnsubscribeToken::sign_hash(secret, list, email_hash)
         )
     }
 
     /// Builds the message for one recipient.
     pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Message> {
-        let url = self.unsubscribe_url(secret, &r.list, &r.email);
+        let url = match &r.email_hash {
+            Some(h) => self.unsubscribe_url_for_hash(secret, &r.list, h),
+            None => self.unsubscribe_url(secret, &r.list, &r.email),
+        };
         let address: Address = r.email.as_str().parse().context("recipient address")?;
         let to = Mailbox::new(r.name.clone(), address);
         let mut b = Message::builder()

@@ -168,17 +168,27 @@ struct DataPayload(String);
 
 impl DataPayload {
     fn new(message: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(message);
-        let mut out = String::with_capacity(text.len() + 64);
-        if text.starts_with('.') {
-            out.push('.');
+        let mut out = Vec::with_capacity(message.len() + 8);
+        if message.first() == Some(&b'.') {
+            out.push(b'.');
         }
-        out.push_str(&text.replace("\r\n.", "\r\n.."));
-        if !out.ends_with("\r\n") {
-            out.push_str("\r\n");
+        // Lines that start with "." get one more (SIMD search; rare in QP text).
+        let mut rest = message;
+        while let Some(i) = memchr::memmem::find(rest, b"\n.") {
+            out.extend_from_slice(&rest[..=i]);
+            out.push(b'.');
+            rest = &rest[i + 1..];
         }
-        out.push_str(".\r\n");
-        Self(out)
+        out.extend_from_slice(rest);
+        if !out.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        // Messages are 7-bit or UTF-8 (SMTPUTF8 headers); anything else is replaced.
+        Self(
+            String::from_utf8(out)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
     }
 }
 
