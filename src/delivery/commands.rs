@@ -422,7 +422,7 @@ fn send_test(
                 match connector.connect(relay) {
                     Ok(mut c) => {
                         let r = super::relay::send(&mut c, &p.envelope_from, &to_addr, &bytes);
-                        let _ = c.quit();
+                        c.quit();
                         match r {
                             Ok(reply) => {
                                 writeln!(

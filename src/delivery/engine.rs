@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::ProgressBar;
-use lettre::transport::smtp::client::SmtpConnection;
 
 use super::journal::{self, Job};
 use super::message::{Prepared, Recipient};
-use super::relay::{self, Connector, Relay, SendError};
+use super::relay::{self, Connector, Relay, SendError, Session};
 use crate::subscribers::{Secret, Store, Suppression};
 
 /// Where messages go.
@@ -62,7 +61,7 @@ struct RelayPool {
 impl RelayPool {
     /// Connects to a relay, taking turns, trying relays that failed recently
     /// last; `Err` only when a connection to every relay failed just now.
-    fn connect(&self, connector: &Connector) -> Result<(usize, SmtpConnection), String> {
+    fn connect(&self, connector: &Connector) -> Result<(usize, Session), String> {
         let n = self.relays.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let mut order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
@@ -177,7 +176,7 @@ fn write_eml(dir: &Path, release: &str, job: &Job, bytes: &[u8]) -> std::io::Res
 }
 
 fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
-    let mut smtp: Option<(usize, SmtpConnection)> = None;
+    let mut smtp: Option<(usize, Session)> = None;
     loop {
         let job = match rx.lock().expect("lock").recv() {
             Ok(j) => j,
@@ -191,16 +190,12 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
         }
     }
     if let Some((_, mut c)) = smtp {
-        let _ = c.quit();
+        c.quit();
     }
     Ok(())
 }
 
-fn deliver(
-    sh: &Shared<'_>,
-    smtp: &mut Option<(usize, SmtpConnection)>,
-    job: &Job,
-) -> anyhow::Result<()> {
+fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
         journal::unclaim(&sh.db().conn, job)?;
         return Ok(());

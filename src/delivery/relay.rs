@@ -9,7 +9,7 @@ use std::time::Duration;
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::ClientId;
 
 /// A configured relay.
@@ -137,7 +137,7 @@ impl Connector {
     }
 
     /// Connects, secures and authenticates.
-    pub fn connect(&self, relay: &Relay) -> Result<SmtpConnection, String> {
+    pub fn connect(&self, relay: &Relay) -> Result<Session, String> {
         let tls = self.tls(relay)?;
         let addr = (relay.host.as_str(), relay.port);
         let implicit = relay.implicit_tls.then_some(&tls);
@@ -155,11 +155,40 @@ impl Connector {
                 ));
             }
         }
+        // lettre does not track PIPELINING (RFC 2920); ask once more, before AUTH.
+        let ehlo = conn
+            .command(Ehlo::new(self.hello.clone()))
+            .map_err(|e| format!("{relay} refused EHLO: {e}"))?;
+        let pipelining = ehlo
+            .message()
+            .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
         if let Some(c) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
                 .map_err(|e| format!("{relay} refused the login (PRESSROOM_SMTP_USER): {e}"))?;
         }
-        Ok(conn)
+        Ok(Session { conn, pipelining })
+    }
+}
+
+/// An open SMTP connection and what the relay offers.
+pub struct Session {
+    pub conn: SmtpConnection,
+    /// MAIL, RCPT and DATA may go in one write (RFC 2920).
+    pub pipelining: bool,
+}
+
+impl Session {
+    pub fn quit(&mut self) {
+        let _ = self.conn.quit();
+    }
+}
+
+/// Several commands written at once.
+struct Pipelined(String);
+
+impl std::fmt::Display for Pipelined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -198,54 +227,87 @@ impl std::fmt::Display for DataPayload {
     }
 }
 
+type SmtpResult =
+    Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>;
+
+/// Turns a failed step into a `SendError`, resetting the transaction (RSET)
+/// or marking the connection lost.
+fn fail(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error) -> SendError {
+    let reply = e.to_string();
+    if e.is_permanent() {
+        let _ = conn.command(Rset);
+        SendError::Permanent {
+            code: code_of(&e).unwrap_or(550),
+            reply,
+        }
+    } else if e.is_transient() {
+        let lost = conn.command(Rset).is_err();
+        SendError::Transient {
+            reply,
+            connection_lost: lost,
+        }
+    } else {
+        SendError::Transient {
+            reply,
+            connection_lost: true,
+        }
+    }
+}
+
 /// Sends one message in one transaction. After a refused command the
 /// transaction is reset with RSET; after a network error the caller must drop
 /// the connection (`connection_lost`).
 pub fn send(
-    conn: &mut SmtpConnection,
+    session: &mut Session,
     from: &Address,
     to: &Address,
     message: &[u8],
 ) -> Result<String, SendError> {
-    let step = |conn: &mut SmtpConnection,
-                r: Result<
-        lettre::transport::smtp::response::Response,
-        lettre::transport::smtp::Error,
-    >| {
-        r.map_err(|e| {
-            let reply = e.to_string();
-            if e.is_permanent() {
-                let _ = conn.command(Rset);
-                SendError::Permanent {
-                    code: code_of(&e).unwrap_or(550),
-                    reply,
+    let conn = &mut session.conn;
+    let envelope = [
+        Mail::new(Some(from.clone()), vec![]).to_string(),
+        Rcpt::new(to.clone(), vec![]).to_string(),
+        Data.to_string(),
+    ];
+    if session.pipelining {
+        // One write, three replies, all read before deciding.
+        let replies: [SmtpResult; 3] = [
+            conn.command(Pipelined(envelope.concat())),
+            conn.read_response(),
+            conn.read_response(),
+        ];
+        let [mail, rcpt, data] = replies;
+        match (mail, rcpt, data) {
+            (Ok(_), Ok(_), Ok(_)) => {}
+            (m, r, d) => {
+                let accepted_data = d.is_ok();
+                let first_error = [m, r, d]
+                    .into_iter()
+                    .find_map(Result::err)
+                    .expect("one step failed");
+                if accepted_data {
+                    // A server that took DATA after refusing the sender or
+                    // recipient: end the empty message before resetting.
+                    let _ = conn.command(Pipelined(".\r\n".into()));
                 }
-            } else if e.is_transient() {
-                let lost = conn.command(Rset).is_err();
-                SendError::Transient {
-                    reply,
-                    connection_lost: lost,
-                }
-            } else {
-                SendError::Transient {
-                    reply,
-                    connection_lost: true,
-                }
+                return Err(fail(conn, first_error));
             }
-        })
-    };
-    let mail = conn.command(Mail::new(Some(from.clone()), vec![]));
-    step(conn, mail)?;
-    let rcpt = conn.command(Rcpt::new(to.clone(), vec![]));
-    step(conn, rcpt)?;
-    let data = conn.command(Data);
-    step(conn, data)?;
+        }
+    } else {
+        for cmd in envelope {
+            let r = conn.command(Pipelined(cmd));
+            if let Err(e) = r {
+                return Err(fail(conn, e));
+            }
+        }
+    }
     // One write for the whole payload and its terminator: lettre's `message()`
     // writes the final "." separately, which Nagle's algorithm and delayed
     // ACKs hold back for 40 ms on every message.
-    let done = conn.command(DataPayload::new(message));
-    let resp = step(conn, done)?;
-    Ok(resp.message().collect::<Vec<_>>().join(" "))
+    match conn.command(DataPayload::new(message)) {
+        Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
+        Err(e) => Err(fail(conn, e)),
+    }
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ pub fn deliver(transport: &Transport, to: &EmailAddress, message: &Message) -> a
                 match connector.connect(relay) {
                     Ok(mut c) => {
                         let r = crate::delivery::relay::send(&mut c, &from, &rcpt, &bytes);
-                        let _ = c.quit();
+                        c.quit();
                         match r {
                             Ok(_) => return Ok(()),
                             Err(e) => errors.push(format!("{relay}: {e:?}")),
