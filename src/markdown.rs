@@ -14,6 +14,8 @@ pub enum Links<'a> {
     Site(&'a str),
     /// Absolute, under the base URL (feeds and email).
     Absolute(&'a Url),
+    /// Marked for `to_html_pair`, which fills in both forms.
+    Marked,
 }
 
 impl Links<'_> {
@@ -27,14 +29,14 @@ impl Links<'_> {
                 Some(_) => dest.to_string(),
                 None => format!("{base_path}{dest}"),
             },
-            Links::Absolute(base) => {
-                let rel = dest.strip_prefix('/').map_or(dest.to_string(), |_| {
-                    // Root-relative: resolve against the origin, not the base path.
-                    dest.to_string()
-                });
-                base.join(&rel)
-                    .map_or_else(|_| dest.to_string(), |u| u.to_string())
-            }
+            // `join` resolves a root-relative link against the origin.
+            Links::Absolute(base) => base
+                .join(dest)
+                .map_or_else(|_| dest.to_string(), |u| u.to_string()),
+            Links::Marked => match dest.strip_prefix('/') {
+                Some(_) => format!("{ORIGIN_MARK}{dest}"),
+                None => format!("{BASE_MARK}{dest}"),
+            },
         }
     }
 }
@@ -109,6 +111,42 @@ pub fn to_html(md: &str, links: Links<'_>) -> String {
     let mut html = String::with_capacity(md.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     sanitize(&html)
+}
+
+/// Stands for the base of a relative link while the HTML is sanitised once;
+/// a private-use character, so no text or URL scheme can contain it.
+const BASE_MARK: char = '\u{E000}';
+/// Stands for the origin of a root-relative link (`/fi/…`).
+const ORIGIN_MARK: char = '\u{E001}';
+const BASE_MARK_HREF: &str = "%EE%80%80";
+const ORIGIN_MARK_HREF: &str = "%EE%80%81";
+
+/// Renders and sanitises once, then returns the HTML twice: with
+/// root-relative links (web pages) and with absolute links (feeds, email).
+pub fn to_html_pair(md: &str, base: &Url) -> (String, String) {
+    let clean;
+    let md = if md.contains([BASE_MARK, ORIGIN_MARK])
+        || md.contains(BASE_MARK_HREF)
+        || md.contains(ORIGIN_MARK_HREF)
+    {
+        clean = md
+            .replace([BASE_MARK, ORIGIN_MARK], "")
+            .replace(BASE_MARK_HREF, "")
+            .replace(ORIGIN_MARK_HREF, "");
+        clean.as_str()
+    } else {
+        md
+    };
+    let marked = to_html(md, Links::Marked);
+    let origin = base.origin().ascii_serialization();
+    // pulldown-cmark percent-encodes link destinations.
+    let site = marked
+        .replace(BASE_MARK_HREF, base.path())
+        .replace(ORIGIN_MARK_HREF, "");
+    let abs = marked
+        .replace(BASE_MARK_HREF, base.as_str())
+        .replace(ORIGIN_MARK_HREF, &origin);
+    (site, abs)
 }
 
 /// The plain text of the first paragraph (a lead when the release has no `summary`).
@@ -402,6 +440,19 @@ mod tests {
         assert_eq!(
             text,
             "Heading\n=======\n\nRead the plan (https://press.example.org/assets/plan.pdf) or https://example.org/.\n\n- one\n- two\n\n> quoted\n"
+        );
+    }
+
+    #[test]
+    fn one_rendering_gives_both_link_forms() {
+        let base = Url::parse("https://press.example.org/news/").unwrap();
+        let md = "[a](assets/a.pdf) [b](/fi/) [c](https://x.example/) <a href=\"assets/raw.pdf\">raw</a>";
+        let (site, abs) = to_html_pair(md, &base);
+        assert_eq!(site, to_html(md, Links::Site("/news/")));
+        assert_eq!(abs, to_html(md, Links::Absolute(&base)));
+        assert!(
+            abs.contains("href=\"https://press.example.org/fi/\""),
+            "{abs}"
         );
     }
 

@@ -18,14 +18,13 @@ fn is_content(line: &str) -> bool {
 
 /// `key:` at the start of `text` (bare or quoted), returning true on a match.
 fn starts_with_key(text: &str, key: &str) -> bool {
-    for quoted in [key.to_string(), format!("\"{key}\""), format!("'{key}'")] {
-        if let Some(rest) = text.strip_prefix(&quoted) {
-            if rest.trim_start().starts_with(':') {
-                return true;
-            }
-        }
-    }
-    false
+    let after = match text.as_bytes().first() {
+        Some(q @ (b'"' | b'\'')) => text[1..]
+            .strip_prefix(key)
+            .and_then(|r| r.strip_prefix(*q as char)),
+        _ => text.strip_prefix(key),
+    };
+    after.is_some_and(|rest| rest.trim_start().starts_with(':'))
 }
 
 impl<'a> Locator<'a> {

@@ -197,6 +197,7 @@ impl ReleaseView {
                 .collect()
         };
         let rel_path = Urls::release(&lang, r.slug.as_str());
+        let (body, body_abs) = markdown::to_html_pair(&r.body, urls.base());
         Self {
             t,
             translation_key: r.translation_key.clone(),
@@ -210,8 +211,8 @@ impl ReleaseView {
             }),
             lead: r.lead(),
             has_summary: r.summary.is_some(),
-            body: Html(markdown::to_html(&r.body, site_links)),
-            body_abs: Html(markdown::to_html(&r.body, abs_links)),
+            body: Html(body),
+            body_abs: Html(body_abs),
             image: image_in(site_links),
             image_abs: image_in(abs_links),
             image_bytes: r
