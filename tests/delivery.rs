@@ -572,3 +572,29 @@ fn a_test_copy_goes_to_one_address_only_and_is_not_recorded() {
     assert!(accepted[0].data.contains("Body in sv"));
     assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
 }
+
+#[test]
+fn a_second_sender_on_the_same_database_waits_its_turn() {
+    let server = SmtpServer::start();
+    server.set_delay(Duration::from_millis(20));
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(60));
+    let first = room.spawn(&["send", "bridge", "--yes"]);
+    let start = Instant::now();
+    while server.accepted().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("another `pressroom send` or `publish` is sending"),
+        "{}",
+        stderr(&o)
+    );
+    let o = first.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(delivered(&server), expected(60));
+    assert!(server.counts().values().all(|&n| n == 1));
+}

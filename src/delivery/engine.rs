@@ -323,6 +323,21 @@ pub fn run(
     stop: &AtomicBool,
     progress: &ProgressBar,
 ) -> anyhow::Result<RunSummary> {
+    // One sender per database: a second `publish` from cron while the first
+    // still runs must not re-queue the first one's messages in flight.
+    let lock_path = db.with_extension("send-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
+        anyhow::bail!(
+            "another `pressroom send` or `publish` is sending from {} right now; nothing was sent. Try again when it has finished",
+            db.display()
+        );
+    }
     let store = Store::open(db)?;
     journal::requeue_in_flight(&store.conn, release)?;
     let hour_budget = if limits.max_per_hour > 0 {
