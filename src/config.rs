@@ -356,13 +356,13 @@ impl Config {
                     format!("list name '{name}' may only contain letters, digits, '-' and '_'"),
                 );
             }
-            if let Some(src) = &list.source {
-                if !root.join(src).is_file() {
-                    err(
-                        "source",
-                        format!("lists.{name}.source: file '{src}' does not exist"),
-                    );
-                }
+            if let Some(src) = &list.source
+                && !root.join(src).is_file()
+            {
+                err(
+                    "source",
+                    format!("lists.{name}.source: file '{src}' does not exist"),
+                );
             }
         }
         if raw.delivery.concurrency == 0 || raw.delivery.max_attempts == 0 {
@@ -432,11 +432,11 @@ pub enum ConfigError {
 /// Rewrites toml's "unknown field `x`, expected one of `a`, `b`" into a suggestion.
 fn toml_message(e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_string();
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some((field, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            return suggest::unknown_field_message("key", field, &candidates);
-        }
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return suggest::unknown_field_message("key", field, &candidates);
     }
     msg
 }
@@ -450,10 +450,10 @@ fn key_position(text: &str, key: &str) -> (usize, usize) {
         if trimmed.starts_with(&format!("[{key}]")) {
             return (i + 1, indent + 1);
         }
-        if let Some(rest) = trimmed.strip_prefix(last) {
-            if rest.trim_start().starts_with('=') || rest.starts_with('.') {
-                return (i + 1, indent + 1);
-            }
+        if let Some(rest) = trimmed.strip_prefix(last)
+            && (rest.trim_start().starts_with('=') || rest.starts_with('.'))
+        {
+            return (i + 1, indent + 1);
         }
     }
     (1, 1)

@@ -213,19 +213,19 @@ fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
                 ),
             ));
         }
-        if let Some(key) = &r.translation_key {
-            if let Some(first) = by_key.insert((&r.lang, key.as_str()), r) {
-                diags.push(Diagnostic::new(
-                    &r.path,
-                    r.line_of("translation_key"),
-                    1,
-                    format!(
-                        "translation_key '{key}' already has a '{}' version: {}",
-                        r.lang,
-                        first.path.display()
-                    ),
-                ));
-            }
+        if let Some(key) = &r.translation_key
+            && let Some(first) = by_key.insert((&r.lang, key.as_str()), r)
+        {
+            diags.push(Diagnostic::new(
+                &r.path,
+                r.line_of("translation_key"),
+                1,
+                format!(
+                    "translation_key '{key}' already has a '{}' version: {}",
+                    r.lang,
+                    first.path.display()
+                ),
+            ));
         }
     }
 }

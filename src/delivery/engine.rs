@@ -200,15 +200,14 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
         journal::unclaim(&sh.db().conn, job)?;
         return Ok(());
     }
-    if let Some(budget) = &sh.hour_budget {
-        if budget
+    if let Some(budget) = &sh.hour_budget
+        && budget
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
             .is_err()
-        {
-            journal::unclaim(&sh.db().conn, job)?;
-            sh.halt("max_per_hour reached; the rest stays queued for the next run".into());
-            return Ok(());
-        }
+    {
+        journal::unclaim(&sh.db().conn, job)?;
+        sh.halt("max_per_hour reached; the rest stays queued for the next run".into());
+        return Ok(());
     }
     sh.pacer.wait();
     let prepared = sh.prepared.get(&job.lang).unwrap_or(sh.fallback);

@@ -290,23 +290,23 @@ pub fn parse(
             .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
             .ok()
     });
-    if let (Some(d), Some(u)) = (date, updated) {
-        if u < d {
-            cx.key("updated", "'updated' is earlier than 'date'");
-        }
+    if let (Some(d), Some(u)) = (date, updated)
+        && u < d
+    {
+        cx.key("updated", "'updated' is earlier than 'date'");
     }
 
     let names = names.expect("file name parsed above");
     let lang = match cx.field::<String>(&map, "lang", "a language code") {
         Some(s) => match Lang::parse(&s) {
             Ok(l) => {
-                if let Some(fl) = &names.lang {
-                    if *fl != l {
-                        cx.key(
-                            "lang",
-                            format!("'lang: {l}' contradicts the file name, which says '{fl}'"),
-                        );
-                    }
+                if let Some(fl) = &names.lang
+                    && *fl != l
+                {
+                    cx.key(
+                        "lang",
+                        format!("'lang: {l}' contradicts the file name, which says '{fl}'"),
+                    );
                 }
                 Some(l)
             }
@@ -325,18 +325,18 @@ pub fn parse(
             names.lang.clone()
         }
     };
-    if let Some(l) = &lang {
-        if !site.languages.contains(l) {
-            let langs: Vec<&str> = site.languages.iter().map(Lang::as_str).collect();
-            let msg = format!(
-                "language '{l}' is not one of the site's languages ({}) in pressroom.toml",
-                langs.join(", ")
-            );
-            if map.contains_key("lang") {
-                cx.key("lang", msg);
-            } else {
-                cx.diags.push(Diagnostic::new(display_path, 1, 1, msg));
-            }
+    if let Some(l) = &lang
+        && !site.languages.contains(l)
+    {
+        let langs: Vec<&str> = site.languages.iter().map(Lang::as_str).collect();
+        let msg = format!(
+            "language '{l}' is not one of the site's languages ({}) in pressroom.toml",
+            langs.join(", ")
+        );
+        if map.contains_key("lang") {
+            cx.key("lang", msg);
+        } else {
+            cx.diags.push(Diagnostic::new(display_path, 1, 1, msg));
         }
     }
 
@@ -389,11 +389,11 @@ pub fn parse(
         .get("image")
         .and_then(|v| v.get("src"))
         .and_then(Value::as_str)
+        && crate::markdown::is_local(src)
+        && !exists(src)
     {
-        if crate::markdown::is_local(src) && !exists(src) {
-            let pos = cx.loc.nested("image", None, Some("src"));
-            cx.at(pos, format!("image file 'releases/{src}' does not exist"));
-        }
+        let pos = cx.loc.nested("image", None, Some("src"));
+        cx.at(pos, format!("image file 'releases/{src}' does not exist"));
     }
     for (i, a) in attachments.iter().enumerate() {
         if !crate::markdown::is_local(&a.src) {

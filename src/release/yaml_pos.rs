@@ -93,10 +93,10 @@ impl<'a> Locator<'a> {
                 return (i + 1, line.len() - t2.len() + 1);
             }
             // Flow style: `image: {src: x, alt: y}`.
-            if let Some(col) = line.find(&format!("{key}:")) {
-                if line.contains('{') {
-                    return (i + 1, col + 1);
-                }
+            if let Some(col) = line.find(&format!("{key}:"))
+                && line.contains('{')
+            {
+                return (i + 1, col + 1);
             }
         }
         fallback

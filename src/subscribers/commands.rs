@@ -185,10 +185,10 @@ pub fn remove(
     email: &str,
     list: Option<&str>,
 ) -> anyhow::Result<String> {
-    if let Some(l) = list {
-        if !config.lists.contains_key(l) {
-            bail!("unknown list '{l}'");
-        }
+    if let Some(l) = list
+        && !config.lists.contains_key(l)
+    {
+        bail!("unknown list '{l}'");
     }
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
     let n = store.unsubscribe(&email.hash(), list, "removed by staff")?;
@@ -318,10 +318,10 @@ pub fn export(
     all: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u64> {
-    if let Some(l) = list {
-        if !config.lists.contains_key(l) {
-            bail!("unknown list '{l}'");
-        }
+    if let Some(l) = list
+        && !config.lists.contains_key(l)
+    {
+        bail!("unknown list '{l}'");
     }
     let mut w = csv::Writer::from_writer(out);
     if all {

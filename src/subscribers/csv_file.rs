@@ -123,17 +123,17 @@ pub fn read(
                 .map(String::from)
         };
         let mut lang = get(lang_col).map(|l| l.to_lowercase());
-        if let Some(l) = &lang {
-            if !languages.contains(&l.as_str()) {
-                on_problem(Problem {
-                    line,
-                    message: format!(
-                        "language '{l}' is not one of {}; the default language will be used",
-                        languages.join(", ")
-                    ),
-                });
-                lang = None;
-            }
+        if let Some(l) = &lang
+            && !languages.contains(&l.as_str())
+        {
+            on_problem(Problem {
+                line,
+                message: format!(
+                    "language '{l}' is not one of {}; the default language will be used",
+                    languages.join(", ")
+                ),
+            });
+            lang = None;
         }
         on_row(Row {
             line,
