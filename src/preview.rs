@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::delivery::{Group, Recipient, message};
+use crate::delivery::{Prepared, Recipient, message};
 use crate::release::Release;
 use crate::subscribers::{EmailAddress, Secret};
 
@@ -23,13 +23,16 @@ pub struct PreviewFiles {
 
 /// Writes the preview of `release` into `out`.
 pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<PreviewFiles> {
-    let group = Group {
-        key: release.group_key(),
-        versions: vec![release],
-    };
+    // Rendered once; the message is built exactly as delivery builds it.
     let rendered = crate::render::email::render(release, config)?;
-    let prepared = crate::delivery::prepare(config, &group)?;
-    let p = prepared.values().next().context("nothing to preview")?;
+    let dkim = std::sync::Arc::new(message::dkim_configs(config)?);
+    let p = &Prepared::new(
+        config,
+        &release.group_key(),
+        release.lang.as_str(),
+        &rendered,
+        dkim,
+    )?;
     // A throwaway key: preview links are not meant to work.
     let secret = Secret::from_bytes(b"pressroom preview key, not a secret");
     let from = message::from_mailbox(config)?;

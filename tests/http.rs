@@ -77,6 +77,9 @@ impl Server {
             .to_string();
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A fresh connection per request: a response that closes its
+            // connection (413) must not fail the next request.
+            .max_idle_connections(0)
             .build()
             .new_agent();
         Self {

@@ -473,10 +473,12 @@ pub async fn unsubscribe_page(
 }
 
 /// The form's button and RFC 8058 one-click (`List-Unsubscribe=One-Click`) alike.
+/// The body is read (and ignored) so that a kept-alive connection stays usable.
 pub async fn unsubscribe(
     State(st): State<Arc<AppState>>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    _body: Bytes,
 ) -> Response {
     let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
         Ok(x) => x,
