@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
     let secret = Secret::from_bytes(b"benchmark secret, thirty-two bytes long");
     let recipient = Recipient {
         email: EmailAddress::parse("lukija.virtanen@example.org").unwrap(),
-        email_hash: None,
+        link_id: None,
         name: Some("Lukija Virtanen".into()),
         list: "citizens".into(),
     };

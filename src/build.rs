@@ -31,26 +31,6 @@ impl Output for DirOutput {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) -> io::Result<u64> {
-    let mut n = 0;
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if entry.file_type()?.is_dir() {
-            n += copy_dir(&src, &dst)?;
-        } else {
-            fs::copy(&src, &dst)?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
-
 /// What a build did.
 #[derive(Debug)]
 pub struct BuildReport {
@@ -89,7 +69,8 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
         let summary = site::render(content, now, &output).context("cannot write the site")?;
         let assets_dir = content.config.releases_dir().join("assets");
         let assets = if assets_dir.is_dir() {
-            copy_dir(&assets_dir, &staging.join("assets")).context("cannot copy releases/assets")?
+            crate::files::copy_regular_tree(&assets_dir, &staging.join("assets"))
+                .context("cannot copy releases/assets")?
         } else {
             0
         };

@@ -2,7 +2,7 @@
 //! that span files (duplicate slugs, duplicate language versions).
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -34,19 +34,13 @@ pub enum LoadError {
     },
 }
 
-/// True for a relative path that stays inside its directory.
-fn is_inside(rel: &str) -> bool {
-    Path::new(rel)
-        .components()
-        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
 impl Content {
     /// Loads `pressroom.toml` and every `releases/*.md` under `root`.
     pub fn load(root: &Path) -> Result<Self, LoadError> {
         let config = Config::load(root)?;
         let dir = config.releases_dir();
         let mut files = vec![];
+        let mut diags = Diagnostics::default();
         let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io {
             path: dir.clone(),
             source: e,
@@ -57,7 +51,12 @@ impl Content {
                 source: e,
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            let file_type = entry.file_type().ok();
+            if file_type.is_some_and(|t| t.is_symlink()) && name.ends_with(".md") {
+                let bad = crate::files::Unsafe::Symlink(config.display_path(&entry.path()).into());
+                diags.push(Diagnostic::new(bad.path(), 1, 1, bad.to_string()));
+            }
+            let is_file = file_type.is_some_and(|t| t.is_file());
             if is_file
                 && name.ends_with(".md")
                 && !name.starts_with(['_', '.'])
@@ -67,7 +66,7 @@ impl Content {
             }
         }
         files.sort();
-        let exists = |rel: &str| is_inside(rel) && dir.join(rel).is_file();
+        let exists = |rel: &str| crate::files::is_regular_file_inside(&dir, Path::new(rel));
         let results: Vec<Result<Release, Vec<Diagnostic>>> = files
             .par_iter()
             .map(|path| {
@@ -98,7 +97,14 @@ impl Content {
                 release::parse(display, &name, &text, &config, &exists)
             })
             .collect();
-        let mut diags = Diagnostics::default();
+        let assets = dir.join("assets");
+        for bad in crate::files::unsafe_entries(&assets).map_err(|e| LoadError::Io {
+            path: assets.clone(),
+            source: e,
+        })? {
+            let bad = bad.map_path(|p| config.display_path(p).to_path_buf());
+            diags.push(Diagnostic::new(bad.path(), 1, 1, bad.to_string()));
+        }
         let mut releases = vec![];
         for r in results {
             match r {

@@ -200,6 +200,7 @@ pub struct WebStrings {
     pub confirm_subject: &'static str,
     pub confirm_intro: &'static str,
     pub confirm_button: &'static str,
+    pub confirm_page_text: &'static str,
     pub confirm_ignore: &'static str,
     pub back_to_releases: &'static str,
 }
@@ -238,6 +239,7 @@ const WEB_FI: WebStrings = WebStrings {
     confirm_subject: "Vahvista tiedotteiden tilaus",
     confirm_intro: "Vahvista tilauksesi avaamalla alla oleva linkki. Linkki on voimassa seitsemän päivää.",
     confirm_button: "Vahvista tilaus",
+    confirm_page_text: "Vahvista tiedotteiden tilaus painamalla alla olevaa painiketta.",
     confirm_ignore: "Jos et tilannut tiedotteita, voit jättää tämän viestin huomiotta. Ilman vahvistusta emme lähetä sinulle mitään.",
     back_to_releases: "Takaisin tiedotteisiin",
 };
@@ -276,6 +278,7 @@ const WEB_SV: WebStrings = WebStrings {
     confirm_subject: "Bekräfta din prenumeration",
     confirm_intro: "Bekräfta din prenumeration genom att öppna länken nedan. Länken gäller i sju dagar.",
     confirm_button: "Bekräfta prenumerationen",
+    confirm_page_text: "Bekräfta prenumerationen genom att trycka på knappen nedan.",
     confirm_ignore: "Om du inte har beställt våra pressmeddelanden kan du bortse från det här meddelandet. Utan bekräftelse skickar vi ingenting.",
     back_to_releases: "Tillbaka till pressmeddelandena",
 };
@@ -314,6 +317,7 @@ const WEB_EN: WebStrings = WebStrings {
     confirm_subject: "Confirm your subscription",
     confirm_intro: "Confirm your subscription by opening the link below. The link works for seven days.",
     confirm_button: "Confirm subscription",
+    confirm_page_text: "Press the button below to confirm your subscription.",
     confirm_ignore: "If you did not ask for our press releases, you can ignore this message. Without confirmation we will send you nothing.",
     back_to_releases: "Back to the press releases",
 };

@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod delivery;
 pub mod diagnostic;
+pub mod files;
 pub mod http;
 pub mod i18n;
 pub mod lang;

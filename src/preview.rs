@@ -47,7 +47,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         &secret,
         &Recipient {
             email,
-            email_hash: None,
+            link_id: None,
             name: from.name.clone(),
             list,
         },

@@ -598,3 +598,109 @@ fn a_second_sender_on_the_same_database_waits_its_turn() {
     assert_eq!(delivered(&server), expected(60));
     assert!(server.counts().values().all(|&n| n == 1));
 }
+
+/// Runs `args` with a deadline: a hung run fails the test instead of hanging it.
+fn run_with_deadline(room: &Room, args: &[&str], limit: Duration) -> std::process::Output {
+    let mut child = room.spawn(args);
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!(
+                "`pressroom {}` still running after {limit:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn line_breaks_and_control_characters_in_names_never_hang_a_send() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    // A multi-line quoted cell on the CSV list; NUL and CR in an import.
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email;name;lang\ncsv@example.org;\"Anna\nVirtanen\";fi\n",
+    )
+    .unwrap();
+    let o = room.import("news", "email,name\nimp@example.org,\"Bo\rBerg\0\"\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("line breaks or control characters"),
+        "{}",
+        stdout(&o)
+    );
+    let o = room.run(&[
+        "subscribers",
+        "add",
+        "add@example.org",
+        "--list",
+        "news",
+        "--name",
+        "Cecilia\nEk",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        room.query("SELECT name FROM subscribers ORDER BY email"),
+        vec!["Cecilia Ek", "Bo Berg"]
+    );
+    // A row written before names were cleaned, straight into the database.
+    room.query(
+        "INSERT INTO subscribers (email_hash, email, name, lang, created_at)
+         VALUES ('00legacy', 'legacy@example.org', 'Dan' || char(10) || 'Dahl' || char(13) || char(0), 'fi', '2026-01-01')",
+    );
+    room.query(
+        "INSERT INTO memberships VALUES ('00legacy', 'news', 'confirmed', '2026-01-01', 'test', '2026-01-01')",
+    );
+    let o = run_with_deadline(
+        &room,
+        &[
+            "send",
+            "bridge",
+            "--list",
+            "news",
+            "--list",
+            "journalists",
+            "--yes",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        delivered(&server),
+        vec![
+            "add@example.org",
+            "csv@example.org",
+            "imp@example.org",
+            "legacy@example.org"
+        ]
+    );
+    let to_of = |rcpt: &str| {
+        let a = server
+            .accepted()
+            .into_iter()
+            .find(|a| a.rcpt == rcpt)
+            .unwrap();
+        a.data
+            .lines()
+            .find(|l| l.starts_with("To:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        to_of("csv@example.org"),
+        "To: \"Anna Virtanen\" <csv@example.org>"
+    );
+    assert_eq!(
+        to_of("legacy@example.org"),
+        "To: \"Dan Dahl\" <legacy@example.org>"
+    );
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM deliveries WHERE status != 'sent'"),
+        vec!["0"]
+    );
+}

@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::room::{Room, SECRET, subscribers_csv};
-use pressroom::subscribers::{ConfirmToken, EmailAddress, Secret, UnsubscribeToken};
+use pressroom::subscribers::{ConfirmToken, EmailAddress, Secret, Subject, UnsubscribeToken};
 
 struct Server {
     child: Child,
@@ -165,7 +165,24 @@ fn subscribe_confirm_unsubscribe_and_preferences_update_the_database() {
 
     let links = confirmation_links(&room);
     assert_eq!(links.len(), 1);
+    // Opening the link (as a mail scanner does) only shows a button.
     let r = server.get(&links[0]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<form method=\"post\" action=\"{}\">", links[0]))
+            && r.body.contains("Bekräfta prenumerationen"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        )),
+        vec!["pending"],
+        "a GET confirms nothing"
+    );
+    let r = server.post(&links[0], "");
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
         r.body.contains("<html lang=\"sv\">") && r.body.contains("Välkommen"),
@@ -185,7 +202,7 @@ fn subscribe_confirm_unsubscribe_and_preferences_update_the_database() {
         vec!["sv"]
     );
     // Reusing the link is harmless.
-    assert_eq!(server.get(&links[0]).status, 200);
+    assert_eq!(server.post(&links[0], "").status, 200);
     assert_eq!(
         room.query(&format!(
             "SELECT status FROM memberships WHERE email_hash = '{h}'"
@@ -260,7 +277,7 @@ fn forged_and_expired_tokens_get_a_localised_400_page() {
     let server = Server::start(&room);
     let h = hash("someone@example.org");
     let old = ConfirmToken {
-        email_hash: h.clone(),
+        subject: Subject::LinkId(secret().link_id(&h)),
         lists: vec!["news".into()],
         lang: "sv".into(),
         issued: chrono::Utc::now().timestamp() - 8 * 24 * 3600,
@@ -319,6 +336,78 @@ fn forged_and_expired_tokens_get_a_localised_400_page() {
         "{}",
         r.body
     );
+}
+
+/// Cuts a token's MAC (its last dot-separated part) to `n` bytes.
+fn cut_mac(token: &str, n: usize) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let (head, mac) = token.rsplit_once('.').unwrap();
+    format!("{head}.{}", B64.encode(&B64.decode(mac).unwrap()[..n]))
+}
+
+#[test]
+fn tokens_with_a_cut_mac_are_refused_everywhere_and_old_links_still_work() {
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    let h = hash("victim@example.org");
+    let status = || {
+        room.query(&format!(
+            "SELECT status FROM memberships WHERE email_hash = '{h}'"
+        ))
+    };
+    assert_eq!(
+        server
+            .post("/en/subscribe", "email=victim%40example.org&lists=news")
+            .status,
+        200
+    );
+    let link = confirmation_links(&room).remove(0);
+    let token = link.trim_start_matches("/confirm/").to_string();
+    assert!(token.starts_with("c2."), "{token}");
+    assert!(!token.contains(&h) && !link.contains(&h));
+    for n in [1, 8, 15] {
+        let cut = cut_mac(&token, n);
+        assert_eq!(server.get(&format!("/confirm/{cut}")).status, 400, "{n}");
+        assert_eq!(
+            server.post(&format!("/confirm/{cut}"), "").status,
+            400,
+            "{n}"
+        );
+    }
+    assert_eq!(status(), vec!["pending"], "no forged confirmation");
+    assert_eq!(server.post(&link, "").status, 200);
+    assert_eq!(status(), vec!["confirmed"]);
+
+    let v2 = UnsubscribeToken::sign_hash(&secret(), "news", &h);
+    let v1 = UnsubscribeToken::sign_v1(&secret(), "news", &h);
+    for (token, lens) in [(&v2, vec![1, 8, 15, 16, 31]), (&v1, vec![1, 8, 15])] {
+        for n in lens {
+            let cut = cut_mac(token, n);
+            for r in [
+                server.get(&format!("/unsubscribe/{cut}")),
+                server.post(&format!("/unsubscribe/{cut}"), "List-Unsubscribe=One-Click"),
+                server.post(&format!("/preferences/{cut}"), "lang=en"),
+            ] {
+                assert_eq!(r.status, 400, "{cut}");
+            }
+            let prefs = server.get(&format!("/preferences/{cut}"));
+            assert_eq!(prefs.status, 400);
+            assert!(
+                !prefs.body.contains("name=\"lists\""),
+                "a stranger's lists are not shown: {}",
+                prefs.body
+            );
+        }
+    }
+    assert_eq!(status(), vec!["confirmed"], "no forged unsubscribe");
+    // A correctly signed token for an identifier never sent is a bad link.
+    let unknown = UnsubscribeToken::sign_id(&secret(), "news", "AAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(server.get(&format!("/unsubscribe/{unknown}")).status, 400);
+    // A link sent before version 2 keeps working, with its full MAC.
+    let r = server.post(&format!("/unsubscribe/{v1}"), "List-Unsubscribe=One-Click");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(status(), vec!["unsubscribed"]);
 }
 
 #[test]

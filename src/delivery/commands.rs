@@ -392,7 +392,7 @@ fn send_test(
         &secret,
         &Recipient {
             email: email.clone(),
-            email_hash: None,
+            link_id: None,
             name: None,
             list,
         },

@@ -140,6 +140,17 @@ impl Shared<'_> {
         self.journal.lock().expect("lock")
     }
 
+    /// Marks a recipient failed for good, with the reason.
+    fn fail(&self, job: &Job, relay: &str, why: String) -> anyhow::Result<()> {
+        journal::mark_failed(&self.db().conn, job, relay, &why)?;
+        self.failed
+            .lock()
+            .expect("lock")
+            .push((job.email.to_string(), why));
+        self.progress.inc(1);
+        Ok(())
+    }
+
     fn halt(&self, reason: String) {
         let mut r = self.stop_reason.lock().expect("lock");
         if r.is_none() {
@@ -182,7 +193,20 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
             Ok(j) => j,
             Err(_) => break,
         };
-        let result = deliver(sh, &mut smtp, &job);
+        // A panic while handling one recipient fails that recipient, not the
+        // run: the row is marked failed with the reason, the connection
+        // (perhaps mid-transaction) is dropped, and the worker goes on.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            deliver(sh, &mut smtp, &job)
+        }))
+        .unwrap_or_else(|panic| {
+            smtp = None;
+            sh.fail(
+                &job,
+                "",
+                format!("internal error: {}", panic_message(&panic)),
+            )
+        });
         sh.in_flight.fetch_sub(1, Ordering::SeqCst);
         if let Err(e) = result {
             journal::unclaim(&sh.db().conn, &job)?;
@@ -193,6 +217,27 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
         c.quit();
     }
     Ok(())
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// Builds one recipient's message; a panic in the builder is an error.
+fn build_bytes(
+    prepared: &Prepared,
+    secret: &Secret,
+    recipient: &Recipient,
+) -> anyhow::Result<Vec<u8>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepared.build(secret, recipient).map(|m| m.formatted())
+    }))
+    .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
 }
 
 fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> anyhow::Result<()> {
@@ -213,25 +258,15 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
     let prepared = sh.prepared.get(&job.lang).unwrap_or(sh.fallback);
     let recipient = Recipient {
         email: job.email.clone(),
-        email_hash: Some(job.email_hash.clone()),
+        link_id: Some(job.link_id.clone()),
         name: job.name.clone(),
         list: job.list.clone(),
     };
-    let message = match prepared.build(sh.secret, &recipient) {
-        Ok(m) => m,
-        Err(e) => {
-            let why = format!("cannot build the message: {e:#}");
-            journal::mark_failed(&sh.db().conn, job, "", &why)?;
-            sh.failed
-                .lock()
-                .expect("lock")
-                .push((job.email.to_string(), why));
-            sh.progress.inc(1);
-            return Ok(());
-        }
+    let bytes = match build_bytes(prepared, sh.secret, &recipient) {
+        Ok(b) => b,
+        Err(e) => return sh.fail(job, "", format!("cannot build the message: {e:#}")),
     };
     let message_id = prepared.message_id(&job.email);
-    let bytes = message.formatted();
     match sh.transport {
         Transport::Outbox(dir) => {
             let path = write_eml(dir, sh.release, job, &bytes)
@@ -273,12 +308,7 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
                     }
                     if job.attempts + 1 >= sh.limits.max_attempts {
                         let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
-                        journal::mark_failed(&sh.db().conn, job, &relay_name, &why)?;
-                        sh.failed
-                            .lock()
-                            .expect("lock")
-                            .push((job.email.to_string(), why));
-                        sh.progress.inc(1);
+                        sh.fail(job, &relay_name, why)?;
                     } else {
                         let at =
                             journal::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
@@ -399,7 +429,7 @@ pub fn run(
             .collect();
         let result = (|| -> anyhow::Result<()> {
             while !stop.load(Ordering::SeqCst) {
-                let (jobs, blocked) = journal::claim(&sh.db().conn, release, batch)?;
+                let (jobs, blocked) = journal::claim(&sh.db().conn, secret, release, batch)?;
                 suppressed += blocked as u64;
                 progress.inc(blocked as u64);
                 if jobs.is_empty() {

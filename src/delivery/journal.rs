@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 
-use crate::subscribers::{EmailAddress, now_text};
+use crate::subscribers::{EmailAddress, Secret, now_text};
 
 /// One claimed recipient.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct Job {
     /// SHA-256 of the address, as stored (saves hashing it again per message).
     pub email_hash: String,
     pub email: EmailAddress,
+    /// The keyed identifier its links carry (registered when claimed).
+    pub link_id: String,
     pub name: Option<String>,
     pub lang: String,
     pub list: String,
@@ -38,9 +40,11 @@ pub fn requeue_in_flight(conn: &Connection, release: &str) -> rusqlite::Result<u
 
 /// Claims up to `limit` due rows (marking them `sending`); rows whose address
 /// was suppressed or unsubscribed since planning become `suppressed`.
-/// Returns the jobs and the number newly suppressed.
+/// Each claimed address's link identifier is registered, so that its
+/// unsubscribe link resolves. Returns the jobs and the number newly suppressed.
 pub fn claim(
     conn: &Connection,
+    secret: &Secret,
     release: &str,
     limit: usize,
 ) -> rusqlite::Result<(Vec<Job>, usize)> {
@@ -75,6 +79,7 @@ pub fn claim(
             match email.as_deref().map(EmailAddress::parse) {
                 Some(Ok(email)) if !is_blocked => jobs.push(Job {
                     rowid,
+                    link_id: secret.link_id(&email_hash),
                     email_hash,
                     email,
                     name,
@@ -91,8 +96,11 @@ pub fn claim(
         let mut set = tx.prepare_cached(
             "UPDATE deliveries SET status = ?3, updated_at = ?2 WHERE rowid = ?1",
         )?;
+        let mut link =
+            tx.prepare_cached("INSERT OR IGNORE INTO link_ids (id, email_hash) VALUES (?1, ?2)")?;
         for job in &jobs {
             set.execute(params![job.rowid, now, "sending"])?;
+            link.execute(params![job.link_id, job.email_hash])?;
         }
         for rowid in &blocked {
             set.execute(params![rowid, now, "suppressed"])?;

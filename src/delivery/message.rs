@@ -154,8 +154,9 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
 #[derive(Debug, Clone)]
 pub struct Recipient {
     pub email: EmailAddress,
-    /// The address's hash when the caller has it already (the journal does).
-    pub email_hash: Option<String>,
+    /// The keyed link identifier when the caller has it already (the
+    /// journal does); else it is computed from the address.
+    pub link_id: Option<String>,
     pub name: Option<String>,
     pub list: String,
 }
@@ -203,25 +204,28 @@ impl Prepared {
     }
 
     pub fn unsubscribe_url(&self, secret: &Secret, list: &str, email: &EmailAddress) -> String {
-        self.unsubscribe_url_for_hash(secret, list, &email.hash())
+        self.unsubscribe_url_for_id(secret, list, &secret.link_id(&email.hash()))
     }
 
-    fn unsubscribe_url_for_hash(&self, secret: &Secret, list: &str, email_hash: &str) -> String {
+    fn unsubscribe_url_for_id(&self, secret: &Secret, list: &str, link_id: &str) -> String {
         format!(
             "{}unsubscribe/{}",
             self.base_url,
-            UnsubscribeToken::sign_hash(secret, list, email_hash)
+            UnsubscribeToken::sign_id(secret, list, link_id)
         )
     }
 
     /// Builds the message for one recipient.
     pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Message> {
-        let url = match &r.email_hash {
-            Some(h) => self.unsubscribe_url_for_hash(secret, &r.list, h),
+        let url = match &r.link_id {
+            Some(id) => self.unsubscribe_url_for_id(secret, &r.list, id),
             None => self.unsubscribe_url(secret, &r.list, &r.email),
         };
         let address: Address = r.email.as_str().parse().context("recipient address")?;
-        let to = Mailbox::new(r.name.clone(), address);
+        let to = Mailbox::new(
+            r.name.as_deref().and_then(crate::subscribers::clean_name),
+            address,
+        );
         let mut b = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -142,7 +142,10 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
             "/{lang}/subscribe",
             get(pages::subscribe_form).post(pages::subscribe),
         )
-        .route("/confirm/{token}", get(pages::confirm))
+        .route(
+            "/confirm/{token}",
+            get(pages::confirm_page).post(pages::confirm),
+        )
         .route(
             "/unsubscribe/{token}",
             get(pages::unsubscribe_page).post(pages::unsubscribe),

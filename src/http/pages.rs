@@ -15,7 +15,7 @@ use crate::i18n::{self, WebStrings};
 use crate::lang::Lang;
 use crate::render::LinkView;
 use crate::render::site::{LangLink, Layout, standalone_layout};
-use crate::subscribers::{ConfirmToken, EmailAddress, TokenError, UnsubscribeToken};
+use crate::subscribers::{ConfirmToken, EmailAddress, Subject, TokenError, UnsubscribeToken};
 
 pub struct ListChoice {
     pub name: String,
@@ -53,6 +53,14 @@ struct UnsubscribePage<'a> {
     action: String,
     preferences: String,
     list_title: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/confirm.html")]
+struct ConfirmPage<'a> {
+    page: Layout<'a>,
+    w: &'static WebStrings,
+    action: String,
 }
 
 #[derive(Template)]
@@ -361,9 +369,10 @@ pub async fn subscribe(
         .and_then(|l| st.lang(l))
         .unwrap_or_else(|| lang.clone());
     let sent = blocking(&st, &lang, move |st| {
-        st.with_store(|s| s.web_signup(&email, pref.as_str(), &chosen))?;
+        let link_id = st.secret.link_id(&email.hash());
+        st.with_store(|s| s.web_signup(&email, &link_id, pref.as_str(), &chosen))?;
         let token = ConfirmToken {
-            email_hash: email.hash(),
+            subject: Subject::LinkId(link_id),
             lists: chosen,
             lang: pref.to_string(),
             issued: chrono::Utc::now().timestamp(),
@@ -387,23 +396,61 @@ pub async fn subscribe(
     }
 }
 
-pub async fn confirm(
+/// Verifies a confirmation token; a bad or expired one gets its 400 page
+/// (a whole response as the error: built once per bad request, not a hot path).
+#[allow(clippy::result_large_err)]
+fn confirm_context(
+    st: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<(ConfirmToken, Lang), Response> {
+    let fallback = st.lang_from(headers);
+    let now = chrono::Utc::now().timestamp();
+    match ConfirmToken::verify(&st.secret, token, now) {
+        Ok(t) => {
+            let lang = st.lang(&t.lang).unwrap_or(fallback);
+            Ok((t, lang))
+        }
+        Err(TokenError::Expired) => {
+            Err(st.bad_link(&fallback, i18n::web_strings(&fallback).expired_text))
+        }
+        Err(TokenError::Invalid) => {
+            Err(st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text))
+        }
+    }
+}
+
+/// A confirmation link opened: a page with a button. Mail scanners (Safe
+/// Links, Proofpoint) open every link, so only the button's POST confirms.
+pub async fn confirm_page(
     State(st): State<Arc<AppState>>,
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let fallback = st.lang_from(&headers);
-    let now = chrono::Utc::now().timestamp();
-    let t = match ConfirmToken::verify(&st.secret, &token, now) {
-        Ok(t) => t,
-        Err(TokenError::Expired) => {
-            return st.bad_link(&fallback, i18n::web_strings(&fallback).expired_text);
-        }
-        Err(TokenError::Invalid) => {
-            return st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text);
-        }
+    let (_, lang) = match confirm_context(&st, &token, &headers) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let lang = st.lang(&t.lang).unwrap_or(fallback);
+    let w = i18n::web_strings(&lang);
+    let page = ConfirmPage {
+        page: st.layout(&lang, w.confirm_subject, "", |l| st.path(&format!("{l}/"))),
+        w,
+        action: st.path(&format!("confirm/{token}")),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+/// The confirmation page's button: confirms the pending memberships.
+pub async fn confirm(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> Response {
+    let (t, lang) = match confirm_context(&st, &token, &headers) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let w = i18n::web_strings(&lang);
     let lists: Vec<String> = t
         .lists
@@ -411,9 +458,12 @@ pub async fn confirm(
         .filter(|l| st.config.lists.contains_key(*l))
         .cloned()
         .collect();
-    let (hash, lang_code) = (t.email_hash.clone(), lang.to_string());
+    let lang_code = lang.to_string();
     match blocking(&st, &lang, move |st| {
-        st.with_store(|s| s.confirm(&hash, &lists, &lang_code))
+        st.with_store(|s| match s.resolve(&t.subject)? {
+            Some(hash) => s.confirm(&hash, &lists, &lang_code),
+            None => Ok(false),
+        })
     })
     .await
     {
@@ -429,25 +479,34 @@ pub async fn confirm(
     }
 }
 
-/// Verifies an unsubscribe token and finds the reader's language.
+/// Verifies an unsubscribe token, finds the address hash it stands for and
+/// the reader's language. A token whose identifier is unknown (never sent,
+/// or erased) is a bad link, like a forged one.
 async fn unsubscribe_context(
     st: &Arc<AppState>,
     token: &str,
     headers: &HeaderMap,
-) -> Result<(UnsubscribeToken, Lang), Response> {
+) -> Result<(UnsubscribeToken, String, Lang), Response> {
     let fallback = st.lang_from(headers);
+    let bad = || st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text);
     let Some(t) = UnsubscribeToken::verify(&st.secret, token)
         .filter(|t| st.config.lists.contains_key(&t.list))
     else {
-        return Err(st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text));
+        return Err(bad());
     };
-    let hash = t.email_hash.clone();
-    let known = blocking(st, &fallback, move |st| st.with_store(|s| s.lang_of(&hash))).await;
-    let lang = match known {
-        Ok(Some(l)) => st.lang(&l).unwrap_or(fallback),
-        _ => fallback,
+    let subject = t.subject.clone();
+    let found = blocking(st, &fallback, move |st| {
+        st.with_store(|s| match s.resolve(&subject)? {
+            Some(hash) => Ok(Some((s.lang_of(&hash)?, hash))),
+            None => Ok(None),
+        })
+    })
+    .await?;
+    let Some((known, hash)) = found else {
+        return Err(bad());
     };
-    Ok((t, lang))
+    let lang = known.and_then(|l| st.lang(&l)).unwrap_or(fallback);
+    Ok((t, hash, lang))
 }
 
 pub async fn unsubscribe_page(
@@ -455,7 +514,7 @@ pub async fn unsubscribe_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+    let (t, _, lang) = match unsubscribe_context(&st, &token, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -480,12 +539,12 @@ pub async fn unsubscribe(
     headers: HeaderMap,
     _body: Bytes,
 ) -> Response {
-    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+    let (t, hash, lang) = match unsubscribe_context(&st, &token, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let w = i18n::web_strings(&lang);
-    let (hash, list) = (t.email_hash.clone(), t.list.clone());
+    let list = t.list.clone();
     let done = blocking(&st, &lang, move |st| {
         st.with_store(|s| s.unsubscribe(&hash, Some(&list), "unsubscribe link"))
     })
@@ -506,11 +565,10 @@ async fn preferences_page(
     headers: HeaderMap,
     body: Option<Bytes>,
 ) -> Response {
-    let (t, lang) = match unsubscribe_context(&st, &token, &headers).await {
+    let (t, hash, lang) = match unsubscribe_context(&st, &token, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let hash = t.email_hash.clone();
     let token_list = t.list.clone();
     let saved = body.is_some();
     let submitted = body.map(|b| form(&b));

@@ -135,10 +135,19 @@ pub fn read(
             });
             lang = None;
         }
+        let raw_name = get(name_col);
+        if raw_name.as_deref().is_some_and(super::needs_cleaning) {
+            on_problem(Problem {
+                line,
+                message:
+                    "the name had line breaks or control characters; they were replaced by spaces"
+                        .into(),
+            });
+        }
         on_row(Row {
             line,
             email,
-            name: get(name_col),
+            name: raw_name.as_deref().and_then(super::clean_name),
             lang,
         })?;
     }
@@ -189,6 +198,21 @@ mod tests {
         let (rows, _, enc) = read_str("\u{feff}email\tname\nåsa@example.org\tÅsa\n".as_bytes());
         assert_eq!(enc, "UTF-8 with BOM");
         assert_eq!(rows[0].name.as_deref(), Some("Åsa"));
+    }
+
+    #[test]
+    fn a_multi_line_quoted_name_is_one_line_and_reported() {
+        let (rows, problems, _) =
+            read_str(b"email,name\na@example.org,\"Anna\nVirtanen\"\nb@example.org,B\0\r\n");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].name.as_deref(), Some("Anna Virtanen"));
+        assert_eq!(rows[1].name.as_deref(), Some("B"));
+        assert_eq!(
+            rows[1].line, 4,
+            "line numbers count the line inside the quotes"
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].message.contains("line breaks"));
     }
 
     #[test]

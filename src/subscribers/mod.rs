@@ -4,12 +4,16 @@
 mod address;
 pub mod commands;
 pub mod csv_file;
+mod name;
 mod store;
 mod token;
 
 pub use address::{EmailAddress, hex};
+pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning};
 pub use store::{AddOutcome, Status, Store, Suppression, now_text};
-pub use token::{CONFIRM_VALID_SECONDS, ConfirmToken, Secret, TokenError, UnsubscribeToken};
+pub use token::{
+    CONFIRM_VALID_SECONDS, ConfirmToken, Secret, Subject, TokenError, UnsubscribeToken,
+};
 
 use std::path::PathBuf;
 

@@ -12,10 +12,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::address::EmailAddress;
+use super::token::Subject;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
 CREATE TABLE subscribers (
     email_hash TEXT PRIMARY KEY,
     email      TEXT NOT NULL UNIQUE,
@@ -57,7 +59,25 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_work ON deliveries (release, status, not_before);
 "#,
-    )])
+        ),
+        // Links carry a keyed identifier, not the address hash; this maps it
+        // back. Confirmation emails sent, for per-address and global caps.
+        M::up(
+            r#"
+CREATE TABLE link_ids (
+    id         TEXT PRIMARY KEY,
+    email_hash TEXT NOT NULL
+);
+CREATE INDEX link_ids_by_hash ON link_ids (email_hash);
+CREATE TABLE confirmation_sends (
+    email_hash TEXT NOT NULL,
+    sent_at    INTEGER NOT NULL
+);
+CREATE INDEX confirmation_sends_by_hash ON confirmation_sends (email_hash, sent_at);
+CREATE INDEX confirmation_sends_by_time ON confirmation_sends (sent_at);
+"#,
+        ),
+    ])
 });
 
 /// Membership status on one list.
@@ -121,17 +141,23 @@ pub fn now_text() -> String {
 
 impl Store {
     /// Opens (creating and migrating if needed) the database at `path`.
+    /// The database and its WAL are readable by the owner only (0600, in a
+    /// 0700 directory when pressroom creates it), and deleted content is
+    /// overwritten (`secure_delete`), so erasure leaves no copy behind.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            crate::files::create_private_dir(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        crate::files::make_private_file(path)
+            .with_context(|| format!("cannot create the database {}", path.display()))?;
         let mut conn = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
         MIGRATIONS
             .to_latest(&mut conn)
             .with_context(|| format!("cannot migrate the database {}", path.display()))?;
@@ -139,6 +165,28 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Records which address hash a link identifier stands for (idempotent).
+    pub fn register_link_id(&self, link_id: &str, email_hash: &str) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO link_ids (id, email_hash) VALUES (?1, ?2)")?
+            .execute([link_id, email_hash])?;
+        Ok(())
+    }
+
+    /// The address hash a link is about: a version 2 identifier is looked up
+    /// (unknown or erased: `None`); a version 1 link carries the hash itself.
+    pub fn resolve(&self, subject: &Subject) -> anyhow::Result<Option<String>> {
+        match subject {
+            Subject::LegacyHash(h) => Ok(Some(h.clone())),
+            Subject::LinkId(id) => Ok(self
+                .conn
+                .query_row("SELECT email_hash FROM link_ids WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?),
+        }
     }
 
     /// The suppression of an address hash, if any.
@@ -180,6 +228,7 @@ impl Store {
         source: &str,
     ) -> anyhow::Result<AddOutcome> {
         let hash = email.hash();
+        let name = name.and_then(super::clean_name);
         if let Some(reason) = self.suppression(&hash)? {
             return Ok(AddOutcome::Refused(match reason.as_str() {
                 "hard_bounce" => "suppressed after a hard bounce",
@@ -275,6 +324,7 @@ impl Store {
     pub fn web_signup(
         &self,
         email: &EmailAddress,
+        link_id: &str,
         lang: &str,
         lists: &[String],
     ) -> anyhow::Result<()> {
@@ -288,6 +338,10 @@ impl Store {
             "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, NULL, ?3, ?4)
              ON CONFLICT (email_hash) DO NOTHING",
             params![hash, email.as_str(), lang, now],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO link_ids (id, email_hash) VALUES (?1, ?2)",
+            [link_id, &hash],
         )?;
         for list in lists {
             tx.execute(
@@ -418,7 +472,9 @@ impl Store {
             .flatten())
     }
 
-    /// Erases all personal data of an address, keeping only a hashed suppression.
+    /// Erases all personal data of an address, keeping only a hashed
+    /// suppression. Deleted content is overwritten (`secure_delete`) and the
+    /// WAL is checkpointed and truncated, so no copy stays in either file.
     pub fn forget(&self, email: &EmailAddress) -> anyhow::Result<usize> {
         let hash = email.hash();
         let tx = rusqlite::Transaction::new_unchecked(
@@ -431,12 +487,32 @@ impl Store {
             "UPDATE deliveries SET email = NULL, name = NULL, reply = NULL WHERE email_hash = ?1",
             [&hash],
         )?;
+        tx.execute("DELETE FROM link_ids WHERE email_hash = ?1", [&hash])?;
         tx.execute(
             "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, 'forgotten', NULL, ?2)
              ON CONFLICT (email_hash) DO UPDATE SET reason = 'forgotten', detail = NULL",
             params![hash, now_text()],
         )?;
         tx.commit()?;
+        self.checkpoint()?;
         Ok(n)
+    }
+
+    /// Copies the WAL into the database and truncates it to zero bytes.
+    /// Fails when another process holds a read transaction open throughout
+    /// the busy timeout, so erasure never claims more than it did.
+    pub fn checkpoint(&self) -> anyhow::Result<()> {
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            anyhow::bail!(
+                "the database {} is busy (another pressroom process is reading it): its write-ahead log still holds erased data; run the command again when it is idle",
+                self.path.display()
+            );
+        }
+        Ok(())
     }
 }

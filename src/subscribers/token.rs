@@ -90,65 +90,146 @@ fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
     fs::File::open("/dev/urandom")?.read_exact(buf)
 }
 
-/// What an unsubscribe token says: which list, which address (by hash).
+/// Who a token is about.
+///
+/// Version 2 tokens carry a keyed identifier (an HMAC of the address hash
+/// under the secret, see [`Secret::link_id`]), which says nothing to whoever
+/// sees the link; the database maps it back to the address hash. Version 1
+/// tokens, issued before, carried the plain SHA-256 of the address; they keep
+/// working until they expire or their address is erased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A keyed identifier (version 2).
+    LinkId(String),
+    /// The SHA-256 of the address in hex (version 1 links already sent).
+    LegacyHash(String),
+}
+
+/// What an unsubscribe token says: which list, which address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsubscribeToken {
     pub list: String,
-    pub email_hash: String,
+    pub subject: Subject,
 }
 
-const PURPOSE: &[u8] = b"pressroom-unsubscribe-v1";
+const PURPOSE_V1: &[u8] = b"pressroom-unsubscribe-v1";
+const PURPOSE: &[u8] = b"pressroom-unsubscribe-v2";
+const LINK_ID: &[u8] = b"pressroom-link-id-v2";
+
+/// Length of a version 1 MAC (HMAC-SHA256 cut to 128 bits, as issued).
+const V1_MAC_LEN: usize = 16;
+
+/// Checks `mac` against the full expected tag, in constant time. A tag of
+/// any other length is refused: a cut tag is a forgery, however short.
+fn verify_full(m: HmacSha256, mac: &[u8], len: usize) -> Option<()> {
+    if mac.len() != len {
+        return None;
+    }
+    m.verify_truncated_left(mac).ok()
+}
+
+impl Secret {
+    /// The keyed identifier of an address hash that links carry: 128 bits of
+    /// HMAC-SHA256, URL-safe base64 (22 characters).
+    pub fn link_id(&self, email_hash: &str) -> String {
+        let tag = self
+            .mac(&[LINK_ID, email_hash.as_bytes()])
+            .finalize()
+            .into_bytes();
+        B64.encode(&tag[..16])
+    }
+}
+
+fn is_link_id(s: &str) -> bool {
+    s.len() == 22
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_hex_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 impl UnsubscribeToken {
-    /// `LIST.HASH.MAC`, URL-safe.
+    /// `u2.LIST.ID.MAC`, URL-safe, with the full 256-bit MAC.
     pub fn sign(secret: &Secret, list: &str, email: &EmailAddress) -> String {
         Self::sign_hash(secret, list, &email.hash())
     }
 
     pub fn sign_hash(secret: &Secret, list: &str, email_hash: &str) -> String {
+        Self::sign_id(secret, list, &secret.link_id(email_hash))
+    }
+
+    /// Signs a token for a link identifier (see [`Secret::link_id`]).
+    pub fn sign_id(secret: &Secret, list: &str, link_id: &str) -> String {
         let mac = secret
-            .mac(&[PURPOSE, list.as_bytes(), email_hash.as_bytes()])
+            .mac(&[PURPOSE, list.as_bytes(), link_id.as_bytes()])
+            .finalize()
+            .into_bytes();
+        format!("u2.{}.{link_id}.{}", B64.encode(list), B64.encode(mac))
+    }
+
+    /// A version 1 token, as links sent before version 2 carry (tests).
+    pub fn sign_v1(secret: &Secret, list: &str, email_hash: &str) -> String {
+        let mac = secret
+            .mac(&[PURPOSE_V1, list.as_bytes(), email_hash.as_bytes()])
             .finalize()
             .into_bytes();
         format!(
             "{}.{}.{}",
             B64.encode(list),
             email_hash,
-            B64.encode(&mac[..16])
+            B64.encode(&mac[..V1_MAC_LEN])
         )
     }
 
-    /// Checks a token (constant-time comparison of the MAC).
+    /// Checks a token: its version, its shape and its full MAC (constant time).
     pub fn verify(secret: &Secret, token: &str) -> Option<Self> {
-        let mut it = token.split('.');
-        let (list, hash, mac) = (it.next()?, it.next()?, it.next()?);
-        if it.next().is_some() || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
+        let parts: Vec<&str> = token.split('.').collect();
+        match parts.as_slice() {
+            ["u2", list, id, mac] if is_link_id(id) => {
+                let list = String::from_utf8(B64.decode(list).ok()?).ok()?;
+                let mac = B64.decode(mac).ok()?;
+                verify_full(
+                    secret.mac(&[PURPOSE, list.as_bytes(), id.as_bytes()]),
+                    &mac,
+                    32,
+                )?;
+                Some(Self {
+                    list,
+                    subject: Subject::LinkId((*id).to_string()),
+                })
+            }
+            [list, hash, mac] if is_hex_hash(hash) => {
+                let list = String::from_utf8(B64.decode(list).ok()?).ok()?;
+                let mac = B64.decode(mac).ok()?;
+                verify_full(
+                    secret.mac(&[PURPOSE_V1, list.as_bytes(), hash.as_bytes()]),
+                    &mac,
+                    V1_MAC_LEN,
+                )?;
+                Some(Self {
+                    list,
+                    subject: Subject::LegacyHash((*hash).to_string()),
+                })
+            }
+            _ => None,
         }
-        let list = String::from_utf8(B64.decode(list).ok()?).ok()?;
-        let mac = B64.decode(mac).ok()?;
-        secret
-            .mac(&[PURPOSE, list.as_bytes(), hash.as_bytes()])
-            .verify_truncated_left(&mac)
-            .ok()?;
-        Some(Self {
-            list,
-            email_hash: hash.to_string(),
-        })
     }
 }
 
-/// What a confirmation token says: which address (by hash), which lists,
-/// which language, and when it was issued. It expires after 7 days.
+/// What a confirmation token says: which address, which lists, which
+/// language, and when it was issued. It expires after 7 days.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmToken {
-    pub email_hash: String,
+    pub subject: Subject,
     pub lists: Vec<String>,
     pub lang: String,
     pub issued: i64,
 }
 
-const CONFIRM: &[u8] = b"pressroom-confirm-v1";
+const CONFIRM_V1: &[u8] = b"pressroom-confirm-v1";
+const CONFIRM: &[u8] = b"pressroom-confirm-v2";
 
 /// How long a confirmation link works.
 pub const CONFIRM_VALID_SECONDS: i64 = 7 * 24 * 3600;
@@ -161,35 +242,55 @@ pub enum TokenError {
 }
 
 impl ConfirmToken {
+    /// `c2.PAYLOAD.MAC` with the full 256-bit MAC. A `LegacyHash` subject
+    /// signs a version 1 token (`PAYLOAD.MAC`, 128-bit MAC), as sent before.
     pub fn sign(&self, secret: &Secret) -> String {
+        let (id, purpose, mac_len, prefix) = match &self.subject {
+            Subject::LinkId(id) => (id, CONFIRM, 32, "c2."),
+            Subject::LegacyHash(h) => (h, CONFIRM_V1, V1_MAC_LEN, ""),
+        };
         let payload = format!(
-            "{}|{}|{}|{}",
-            self.email_hash,
+            "{id}|{}|{}|{}",
             self.lists.join(","),
             self.lang,
             self.issued
         );
         let mac = secret
-            .mac(&[CONFIRM, payload.as_bytes()])
+            .mac(&[purpose, payload.as_bytes()])
             .finalize()
             .into_bytes();
-        format!("{}.{}", B64.encode(payload), B64.encode(&mac[..16]))
+        format!(
+            "{prefix}{}.{}",
+            B64.encode(payload),
+            B64.encode(&mac[..mac_len])
+        )
     }
 
-    /// Checks the signature (constant time) and the age at `now` (Unix seconds).
+    /// Checks the version, the full signature (constant time) and the age
+    /// at `now` (Unix seconds).
     pub fn verify(secret: &Secret, token: &str, now: i64) -> Result<Self, TokenError> {
-        let (payload, mac) = token.split_once('.').ok_or(TokenError::Invalid)?;
+        let parts: Vec<&str> = token.split('.').collect();
+        let (purpose, mac_len, payload, mac) = match parts.as_slice() {
+            ["c2", payload, mac] => (CONFIRM, 32, *payload, *mac),
+            [payload, mac] => (CONFIRM_V1, V1_MAC_LEN, *payload, *mac),
+            _ => return Err(TokenError::Invalid),
+        };
         let payload = B64.decode(payload).map_err(|_| TokenError::Invalid)?;
         let mac = B64.decode(mac).map_err(|_| TokenError::Invalid)?;
-        secret
-            .mac(&[CONFIRM, &payload])
-            .verify_truncated_left(&mac)
-            .map_err(|_| TokenError::Invalid)?;
+        verify_full(secret.mac(&[purpose, &payload]), &mac, mac_len).ok_or(TokenError::Invalid)?;
         let payload = String::from_utf8(payload).map_err(|_| TokenError::Invalid)?;
         let mut it = payload.split('|');
-        let (hash, lists, lang, issued) = (it.next(), it.next(), it.next(), it.next());
-        let (Some(hash), Some(lists), Some(lang), Some(issued)) = (hash, lists, lang, issued)
+        let (id, lists, lang, issued) = (it.next(), it.next(), it.next(), it.next());
+        let (Some(id), Some(lists), Some(lang), Some(issued), None) =
+            (id, lists, lang, issued, it.next())
         else {
+            return Err(TokenError::Invalid);
+        };
+        let subject = if purpose == CONFIRM && is_link_id(id) {
+            Subject::LinkId(id.to_string())
+        } else if purpose == CONFIRM_V1 && is_hex_hash(id) {
+            Subject::LegacyHash(id.to_string())
+        } else {
             return Err(TokenError::Invalid);
         };
         let issued: i64 = issued.parse().map_err(|_| TokenError::Invalid)?;
@@ -197,7 +298,7 @@ impl ConfirmToken {
             return Err(TokenError::Expired);
         }
         Ok(Self {
-            email_hash: hash.to_string(),
+            subject,
             lists: lists
                 .split(',')
                 .filter(|l| !l.is_empty())
@@ -213,43 +314,99 @@ impl ConfirmToken {
 mod tests {
     use super::*;
 
+    fn secret() -> Secret {
+        Secret::from_bytes(b"0123456789abcdef0123456789abcdef")
+    }
+
     #[test]
     fn a_signed_token_verifies_and_a_forged_one_does_not() {
-        let s = Secret::from_bytes(b"0123456789abcdef0123456789abcdef");
+        let s = secret();
         let e = EmailAddress::parse("anna@example.org").unwrap();
         let t = UnsubscribeToken::sign(&s, "media", &e);
+        assert!(t.starts_with("u2."), "{t}");
+        assert!(!t.contains(&e.hash()), "no plain address hash in the link");
         let v = UnsubscribeToken::verify(&s, &t).unwrap();
         assert_eq!(v.list, "media");
-        assert_eq!(v.email_hash, e.hash());
+        assert_eq!(v.subject, Subject::LinkId(s.link_id(&e.hash())));
         let other = Secret::from_bytes(b"another secret of thirty-two byt");
         assert!(UnsubscribeToken::verify(&other, &t).is_none());
+        assert_ne!(other.link_id(&e.hash()), s.link_id(&e.hash()));
         let forged = t.replacen("bWVkaWE", "Y2l0aXplbnM", 1);
         assert!(UnsubscribeToken::verify(&s, &forged).is_none());
         assert!(UnsubscribeToken::verify(&s, "garbage").is_none());
     }
 
+    /// Cuts the MAC (the last dot-separated part) to `n` bytes.
+    fn cut(token: &str, n: usize) -> String {
+        let (head, mac) = token.rsplit_once('.').unwrap();
+        let mac = B64.decode(mac).unwrap();
+        format!("{head}.{}", B64.encode(&mac[..n]))
+    }
+
     #[test]
-    fn confirm_tokens_expire_after_seven_days() {
-        let s = Secret::from_bytes(b"0123456789abcdef0123456789abcdef");
-        let t = ConfirmToken {
-            email_hash: "ab".repeat(32),
-            lists: vec!["news".into()],
+    fn a_cut_mac_is_refused_however_it_was_cut() {
+        let s = secret();
+        let h = EmailAddress::parse("anna@example.org").unwrap().hash();
+        let unsub = UnsubscribeToken::sign_hash(&s, "media", &h);
+        let v1 = UnsubscribeToken::sign_v1(&s, "media", &h);
+        let confirm = ConfirmToken {
+            subject: Subject::LinkId(s.link_id(&h)),
+            lists: vec!["media".into()],
             lang: "fi".into(),
             issued: 1_000_000,
-        };
-        let signed = t.sign(&s);
-        assert_eq!(
-            ConfirmToken::verify(&s, &signed, 1_000_000 + 3600),
-            Ok(t.clone())
+        }
+        .sign(&s);
+        assert!(
+            UnsubscribeToken::verify(&s, &v1).is_some(),
+            "old links work"
         );
-        assert_eq!(
-            ConfirmToken::verify(&s, &signed, 1_000_000 + CONFIRM_VALID_SECONDS + 1),
-            Err(TokenError::Expired)
-        );
-        let forged = format!("{}x", signed);
-        assert_eq!(
-            ConfirmToken::verify(&s, &forged, 1_000_000),
-            Err(TokenError::Invalid)
-        );
+        for n in [0, 1, 8, 15, 16, 31] {
+            assert!(
+                UnsubscribeToken::verify(&s, &cut(&unsub, n)).is_none(),
+                "{n}"
+            );
+            assert_eq!(
+                ConfirmToken::verify(&s, &cut(&confirm, n), 1_000_000),
+                Err(TokenError::Invalid),
+                "{n}"
+            );
+        }
+        for n in [0, 1, 8, 15] {
+            assert!(UnsubscribeToken::verify(&s, &cut(&v1, n)).is_none(), "{n}");
+        }
+        // A version 2 token with a version 1 tag length, and the reverse.
+        let (head, _) = v1.rsplit_once('.').unwrap();
+        let (_, long) = unsub.rsplit_once('.').unwrap();
+        assert!(UnsubscribeToken::verify(&s, &format!("{head}.{long}")).is_none());
+    }
+
+    #[test]
+    fn confirm_tokens_expire_after_seven_days() {
+        let s = secret();
+        for subject in [
+            Subject::LinkId(s.link_id(&"ab".repeat(32))),
+            Subject::LegacyHash("ab".repeat(32)),
+        ] {
+            let t = ConfirmToken {
+                subject,
+                lists: vec!["news".into()],
+                lang: "fi".into(),
+                issued: 1_000_000,
+            };
+            let signed = t.sign(&s);
+            assert_eq!(
+                ConfirmToken::verify(&s, &signed, 1_000_000 + 3600),
+                Ok(t.clone())
+            );
+            assert_eq!(
+                ConfirmToken::verify(&s, &signed, 1_000_000 + CONFIRM_VALID_SECONDS + 1),
+                Err(TokenError::Expired)
+            );
+            let forged = format!("{}x", signed);
+            assert_eq!(
+                ConfirmToken::verify(&s, &forged, 1_000_000),
+                Err(TokenError::Invalid)
+            );
+        }
     }
 }

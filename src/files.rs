@@ -1,0 +1,254 @@
+//! Files that pressroom reads and writes with care: private files for
+//! personal data (the database, the outbox), and the rule that what is
+//! published is a regular file inside the pressroom, never what a symbolic
+//! link points to.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Creates `dir` and its missing parents, readable by the owner only (0700).
+/// An existing directory keeps its mode.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Makes sure `path` exists and is readable by the owner only (0600):
+/// created empty if missing, its mode narrowed if it exists.
+pub fn make_private_file(path: &Path) -> io::Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = f.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            f.set_permissions(fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename, mode 0600: readers never see half a file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Why a path may not be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsafe {
+    /// A component of the path is a symbolic link.
+    Symlink(PathBuf),
+    /// Neither a regular file nor a directory (a device, a FIFO, a socket).
+    Special(PathBuf),
+}
+
+impl Unsafe {
+    /// The offending path.
+    pub fn path(&self) -> &Path {
+        match self {
+            Unsafe::Symlink(p) | Unsafe::Special(p) => p,
+        }
+    }
+
+    /// The same finding with the path shown differently (relative to the root).
+    pub fn map_path(self, f: impl FnOnce(&Path) -> PathBuf) -> Self {
+        match self {
+            Unsafe::Symlink(p) => Unsafe::Symlink(f(&p)),
+            Unsafe::Special(p) => Unsafe::Special(f(&p)),
+        }
+    }
+}
+
+impl std::fmt::Display for Unsafe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unsafe::Symlink(p) => write!(
+                f,
+                "{} is a symbolic link; pressroom publishes only regular files inside the pressroom: put the file itself there",
+                p.display()
+            ),
+            Unsafe::Special(p) => write!(
+                f,
+                "{} is not a regular file; pressroom publishes only regular files",
+                p.display()
+            ),
+        }
+    }
+}
+
+/// True when `rel`, under `root`, is a regular file reached without
+/// following a symbolic link (`rel` is relative and stays inside `root`).
+pub fn is_regular_file_inside(root: &Path, rel: &Path) -> bool {
+    use std::path::Component;
+    if !rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return false;
+    }
+    let mut p = root.to_path_buf();
+    let mut last = None;
+    for c in rel.components() {
+        p.push(c);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => return false,
+            Ok(m) => last = Some(m),
+            Err(_) => return false,
+        }
+    }
+    last.is_some_and(|m| m.is_file())
+}
+
+/// Every symbolic link and special file under `dir` (not followed), in
+/// path order. A missing directory has none.
+pub fn unsafe_entries(dir: &Path) -> io::Result<Vec<Unsafe>> {
+    let mut out = vec![];
+    if !dir.exists() {
+        return Ok(out);
+    }
+    walk(dir, &mut |path, ft| {
+        if ft.is_symlink() {
+            out.push(Unsafe::Symlink(path.to_path_buf()));
+        } else if !ft.is_file() && !ft.is_dir() {
+            out.push(Unsafe::Special(path.to_path_buf()));
+        }
+        Ok(())
+    })?;
+    out.sort_by(|a, b| format!("{a}").cmp(&format!("{b}")));
+    Ok(out)
+}
+
+/// Calls `f` for every entry under `dir`, recursing into real directories
+/// only (a symbolic link to a directory is reported, not entered). Names
+/// starting with `.` are skipped.
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path, fs::FileType) -> io::Result<()>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let (path, ft) = (entry.path(), entry.file_type()?);
+        f(&path, ft)?;
+        if ft.is_dir() {
+            walk(&path, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the regular files under `from` to `to`, keeping the tree. A
+/// symbolic link or special file anywhere fails the copy, naming it.
+pub fn copy_regular_tree(from: &Path, to: &Path) -> io::Result<u64> {
+    if fs::symlink_metadata(from)?.file_type().is_symlink() {
+        return Err(io::Error::other(
+            Unsafe::Symlink(from.to_path_buf()).to_string(),
+        ));
+    }
+    let mut n = 0;
+    fs::create_dir_all(to)?;
+    walk(from, &mut |src, ft| {
+        let rel = src.strip_prefix(from).map_err(io::Error::other)?;
+        let dst = to.join(rel);
+        if ft.is_dir() {
+            fs::create_dir_all(&dst)
+        } else if ft.is_file() {
+            fs::copy(src, &dst)?;
+            n += 1;
+            Ok(())
+        } else if ft.is_symlink() {
+            Err(io::Error::other(
+                Unsafe::Symlink(src.to_path_buf()).to_string(),
+            ))
+        } else {
+            Err(io::Error::other(
+                Unsafe::Special(src.to_path_buf()).to_string(),
+            ))
+        }
+    })?;
+    Ok(n)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_refused_and_regular_files_copied() {
+        let d = tempfile::tempdir().unwrap();
+        let assets = d.path().join("assets");
+        fs::create_dir_all(assets.join("sub")).unwrap();
+        fs::write(assets.join("sub/a.pdf"), b"pdf").unwrap();
+        assert!(is_regular_file_inside(&assets, Path::new("sub/a.pdf")));
+        assert!(!is_regular_file_inside(
+            &assets,
+            Path::new("../assets/sub/a.pdf")
+        ));
+        assert_eq!(
+            copy_regular_tree(&assets, &d.path().join("out")).unwrap(),
+            1
+        );
+        std::os::unix::fs::symlink("/etc/hostname", assets.join("sub/leak.txt")).unwrap();
+        std::os::unix::fs::symlink(d.path(), assets.join("dir-link")).unwrap();
+        assert!(!is_regular_file_inside(&assets, Path::new("sub/leak.txt")));
+        assert!(!is_regular_file_inside(
+            &assets,
+            Path::new("dir-link/assets/sub/a.pdf")
+        ));
+        let found = unsafe_entries(&assets).unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        let err = copy_regular_tree(&assets, &d.path().join("out2")).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn private_files_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x/y/db");
+        create_private_dir(p.parent().unwrap()).unwrap();
+        make_private_file(&p).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(p.parent().unwrap()), 0o700);
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        make_private_file(&p).unwrap();
+        assert_eq!(mode(&p), 0o600, "an existing file is narrowed");
+        write_private(&d.path().join("m.eml"), b"x").unwrap();
+        assert_eq!(mode(&d.path().join("m.eml")), 0o600);
+    }
+}

@@ -1,0 +1,64 @@
+//! Display names of subscribers, as people paste them: from Word, from a
+//! spreadsheet cell with a line break, with stray control characters.
+
+/// The longest name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// A name fit for a `To:` header and a terminal: control characters (line
+/// breaks, tabs, NUL, escape sequences), Unicode line separators and
+/// direction overrides become spaces, runs of white space become one, and
+/// the result is trimmed and cut to [`MAX_NAME_CHARS`]. `None` when nothing
+/// is left.
+pub fn clean_name(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    for c in raw.chars() {
+        let blank = c.is_control()
+            || c.is_whitespace()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if blank {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    let out: String = out.chars().take(MAX_NAME_CHARS).collect();
+    let out = out.trim_end().to_string();
+    (!out.is_empty()).then_some(out)
+}
+
+/// True when [`clean_name`] would change `raw` beyond trimming.
+pub fn needs_cleaning(raw: &str) -> bool {
+    clean_name(raw).as_deref() != Some(raw.trim()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_single_spaces() {
+        assert_eq!(
+            clean_name("Anna\nVirtanen").as_deref(),
+            Some("Anna Virtanen")
+        );
+        assert_eq!(
+            clean_name("Anna\r\n Virtanen").as_deref(),
+            Some("Anna Virtanen")
+        );
+        assert_eq!(clean_name("An\0na").as_deref(), Some("An na"));
+        assert_eq!(
+            clean_name("\u{1b}[31mRed\u{1b}[0m").as_deref(),
+            Some("[31mRed [0m")
+        );
+        assert_eq!(clean_name("Ab\u{202E}cd").as_deref(), Some("Ab cd"));
+        assert_eq!(clean_name(" \n\t "), None);
+        assert_eq!(clean_name("Åsa Öberg").as_deref(), Some("Åsa Öberg"));
+        assert_eq!(clean_name(&"x".repeat(500)).unwrap().len(), MAX_NAME_CHARS);
+        assert!(needs_cleaning("a\nb") && !needs_cleaning(" Åsa ") && !needs_cleaning(""));
+    }
+}
