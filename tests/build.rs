@@ -330,3 +330,71 @@ fn a_rebuild_replaces_the_previous_site_whole() {
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
+
+/// A release in a temporary pressroom, with `releases/assets` holding a
+/// regular file and two symbolic links: to a secret outside the pressroom
+/// and to the subscriber list inside it.
+#[cfg(unix)]
+#[test]
+fn symlinks_in_assets_are_never_published_and_check_names_them() {
+    let dir = common::temp_pressroom(&[(
+        "2026-11-01-bridge.fi.md",
+        "---\ntitle: Silta\ndate: 2026-11-01 09:00\nsummary: Silta avataan.\n---\nTeksti.\n",
+    )]);
+    let root = dir.path();
+    fs::write(root.join("releases/assets/map.pdf"), b"%PDF-1.4 map").unwrap();
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    fs::write(secret.path(), b"SMTP_PASSWORD=hunter2").unwrap();
+    std::os::unix::fs::symlink(secret.path(), root.join("releases/assets/env.txt")).unwrap();
+    fs::create_dir_all(root.join("subscribers")).unwrap();
+    fs::write(
+        root.join("subscribers/media.csv"),
+        "email\njournalist@example.org\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        root.join("subscribers/media.csv"),
+        root.join("releases/assets/media.csv"),
+    )
+    .unwrap();
+    let r = root.to_str().unwrap();
+    let o = pressroom(&["--root", r, "check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for name in ["releases/assets/env.txt", "releases/assets/media.csv"] {
+        assert!(
+            err.contains(name) && err.contains("symbolic link"),
+            "{name}: {err}"
+        );
+    }
+    let out = root.join("public");
+    let o = pressroom(&[
+        "--root",
+        r,
+        "build",
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_ne!(o.status.code(), Some(0), "the build refuses");
+    assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing half-published");
+    // Without the links, the regular file is published.
+    fs::remove_file(root.join("releases/assets/env.txt")).unwrap();
+    fs::remove_file(root.join("releases/assets/media.csv")).unwrap();
+    let o = pressroom(&[
+        "--root",
+        r,
+        "build",
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        fs::read(out.join("assets/map.pdf")).unwrap(),
+        b"%PDF-1.4 map"
+    );
+}
