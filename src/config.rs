@@ -196,6 +196,46 @@ pub struct ServeConfig {
     /// The built site to serve (default `public`).
     #[serde(default = "default_public")]
     pub public_dir: String,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are
+    /// believed (addresses or networks, such as `127.0.0.1/32`). Empty: the
+    /// connection's own address is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ProxyNet>,
+    /// Confirmation emails to one address per day (0: no limit).
+    #[serde(default = "default_confirmations_per_day")]
+    pub confirmations_per_address_per_day: u32,
+    /// Minutes before one address can get another confirmation email.
+    #[serde(default = "default_confirmation_interval")]
+    pub confirmation_interval_minutes: u32,
+    /// Confirmation emails per hour in all (0: no limit): a ceiling on what
+    /// a distributed sign-up flood can make pressroom send.
+    #[serde(default = "default_confirmations_per_hour")]
+    pub confirmations_per_hour: u32,
+}
+
+/// A trusted proxy: an IP network, or one address (a /32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet(pub ipnet::IpNet);
+
+impl ProxyNet {
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.contains(ip)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProxyNet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(ProxyNet)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "'{s}' is not an IP address or network (such as \"127.0.0.1/32\" or \"::1\")"
+                ))
+            })
+    }
 }
 
 impl Default for ServeConfig {
@@ -206,6 +246,15 @@ impl Default for ServeConfig {
 
 fn default_signups_per_hour() -> u32 {
     10
+}
+fn default_confirmations_per_day() -> u32 {
+    3
+}
+fn default_confirmation_interval() -> u32 {
+    15
+}
+fn default_confirmations_per_hour() -> u32 {
+    200
 }
 fn default_public() -> String {
     "public".into()

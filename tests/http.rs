@@ -566,3 +566,192 @@ fn sigterm_stops_the_server_gracefully() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Appends `extra` to the room's pressroom.toml.
+fn configure(room: &Room, extra: &str) {
+    let p = room.root().join("pressroom.toml");
+    let config = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(p, format!("{config}\n{extra}\n")).unwrap();
+}
+
+impl Server {
+    fn post_from(&self, path: &str, forwarded_for: &str, body: &str) -> Reply {
+        reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("X-Forwarded-For", forwarded_for)
+                .content_type("application/x-www-form-urlencoded")
+                .send(body.to_string()),
+        )
+    }
+}
+
+#[test]
+fn one_address_gets_few_confirmations_however_many_sources_ask() {
+    let room = Room::new(1);
+    configure(
+        &room,
+        "[serve]\ntrusted_proxies = [\"127.0.0.1/32\"]\nsignups_per_ip_per_hour = 100\nconfirmations_per_hour = 6",
+    );
+    let mut server = Server::start(&room);
+    // Sixty sources, one victim: one email (one per 15 minutes).
+    let first = server.post_from(
+        "/en/subscribe",
+        "198.51.100.1",
+        "email=victim%40example.org&lists=news",
+    );
+    for i in 2..=60 {
+        let r = server.post_from(
+            "/en/subscribe",
+            &format!("198.51.100.{i}"),
+            "email=Victim%40Example.org&lists=news",
+        );
+        assert_eq!(
+            (r.status, &r.body),
+            (first.status, &first.body),
+            "same answer"
+        );
+    }
+    assert_eq!(confirmation_links(&room).len(), 1);
+    // A restart does not reset the count (it is in the database).
+    drop(server);
+    server = Server::start(&room);
+    server.post_from(
+        "/en/subscribe",
+        "198.51.100.99",
+        "email=victim%40example.org&lists=news",
+    );
+    assert_eq!(confirmation_links(&room).len(), 1);
+    room.query("UPDATE confirmation_sends SET sent_at = sent_at - 3 * 3600");
+    // Later the same day: a second email, and after three no more that day.
+    server.post_from(
+        "/en/subscribe",
+        "198.51.100.98",
+        "email=victim%40example.org&lists=news",
+    );
+    assert_eq!(confirmation_links(&room).len(), 2);
+    room.query("UPDATE confirmation_sends SET sent_at = sent_at - 3600");
+    server.post_from(
+        "/en/subscribe",
+        "198.51.100.97",
+        "email=victim%40example.org&lists=news",
+    );
+    room.query("UPDATE confirmation_sends SET sent_at = sent_at - 3600");
+    server.post_from(
+        "/en/subscribe",
+        "198.51.100.96",
+        "email=victim%40example.org&lists=news",
+    );
+    assert_eq!(confirmation_links(&room).len(), 3, "three per day");
+
+    // A suppressed or erased address is never mailed; the page is the same.
+    room.run(&["subscribers", "add", "gone@example.org", "--list", "news"]);
+    let o = room.run(&["subscribers", "forget", "gone@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let r = server.post_from(
+        "/en/subscribe",
+        "198.51.100.50",
+        "email=gone%40example.org&lists=news",
+    );
+    assert_eq!((r.status, &r.body), (first.status, &first.body));
+    assert_eq!(confirmation_links(&room).len(), 3);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT COUNT(*) FROM subscribers WHERE email_hash = '{}'",
+            hash("gone@example.org")
+        )),
+        vec!["0"],
+        "an erased address is not stored again"
+    );
+
+    // The hourly ceiling on all confirmation emails (6; 2 used this hour).
+    room.query("DELETE FROM confirmation_sends");
+    for i in 0..6 {
+        let r = server.post_from(
+            "/en/subscribe",
+            &format!("203.0.113.{i}"),
+            &format!("email=p{i}%40example.org&lists=news"),
+        );
+        assert_eq!(r.status, 200, "{i}");
+    }
+    let r = server.post_from(
+        "/en/subscribe",
+        "203.0.113.77",
+        "email=late%40example.org&lists=news",
+    );
+    assert_eq!(r.status, 429);
+    assert_eq!(confirmation_links(&room).len(), 9);
+}
+
+#[test]
+fn forwarded_headers_count_only_from_a_trusted_proxy() {
+    // Untrusted peer: forged headers change nothing, the limit is per peer.
+    let room = Room::new(1);
+    configure(&room, "[serve]\nsignups_per_ip_per_hour = 2");
+    let server = Server::start(&room);
+    for (i, xff) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].iter().enumerate() {
+        let r = server.post_from(
+            "/en/subscribe",
+            xff,
+            &format!("email=u{i}%40example.org&lists=news"),
+        );
+        assert_eq!(r.status, if i < 2 { 200 } else { 429 }, "{xff}");
+    }
+    drop(server);
+    // Behind a trusted proxy: the limit is per client.
+    let room = Room::new(1);
+    configure(
+        &room,
+        "[serve]\nsignups_per_ip_per_hour = 2\ntrusted_proxies = [\"127.0.0.1\"]",
+    );
+    let server = Server::start(&room);
+    let mut statuses = vec![];
+    for (i, xff) in ["192.0.2.1", "10.9.9.9, 192.0.2.1", "192.0.2.1", "192.0.2.2"]
+        .iter()
+        .enumerate()
+    {
+        statuses.push(
+            server
+                .post_from(
+                    "/en/subscribe",
+                    xff,
+                    &format!("email=v{i}%40example.org&lists=news"),
+                )
+                .status,
+        );
+    }
+    assert_eq!(statuses, vec![200, 200, 429, 200]);
+}
+
+#[test]
+fn addresses_that_cannot_be_mailed_or_look_like_formulas_are_refused() {
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    for email in [
+        "%3Dcmd%7C%27%2FC+calc%27%21A0%40example.org",
+        "%2Bx%40example.org",
+        "-x%40example.org",
+        "%40x%40example.org",
+        "%22a+b%22%40example.org",
+        "a%40%5B127.0.0.1%5D",
+    ] {
+        let r = server.post("/en/subscribe", &format!("email={email}&lists=news"));
+        assert_eq!(r.status, 400, "{email}: {}", r.body);
+    }
+    assert_eq!(room.query("SELECT COUNT(*) FROM subscribers"), vec!["0"]);
+    assert!(confirmation_links(&room).is_empty());
+    let o = room.run(&[
+        "subscribers",
+        "add",
+        "\"a b\"@example.org",
+        "--list",
+        "news",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    // A thousand repeated list fields make one membership and a short token.
+    let body = format!("email=many%40example.org{}", "&lists=news".repeat(1000));
+    assert_eq!(server.post("/en/subscribe", &body).status, 200);
+    let link = confirmation_links(&room).remove(0);
+    assert!(link.len() < 200, "{} characters", link.len());
+    assert_eq!(room.query("SELECT list FROM memberships"), vec!["news"]);
+}

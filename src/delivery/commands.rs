@@ -416,7 +416,7 @@ fn send_test(
             tally.sent = 1;
         }
         Transport::Smtp { relays, connector } => {
-            let to_addr: lettre::Address = email.as_str().parse()?;
+            let to_addr = email.to_lettre();
             let mut errors = vec![];
             for relay in &relays {
                 match connector.connect(relay) {

@@ -291,7 +291,7 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
             }
             let (relay_i, c) = smtp.as_mut().expect("connected");
             let relay_name = pool.relays[*relay_i].to_string();
-            let to: lettre::Address = job.email.as_str().parse().context("recipient address")?;
+            let to = job.email.to_lettre();
             match relay::send(c, &prepared.envelope_from, &to, &bytes) {
                 Ok(reply) => {
                     journal::mark_sent(&sh.db().conn, job, &relay_name, &reply, &message_id)?;

@@ -221,7 +221,7 @@ impl Prepared {
             Some(id) => self.unsubscribe_url_for_id(secret, &r.list, id),
             None => self.unsubscribe_url(secret, &r.list, &r.email),
         };
-        let address: Address = r.email.as_str().parse().context("recipient address")?;
+        let address = r.email.to_lettre();
         let to = Mailbox::new(
             r.name.as_deref().and_then(crate::subscribers::clean_name),
             address,

@@ -50,7 +50,7 @@ pub fn confirmation(
     }
     .render()?;
     let text = ConfirmText { w, link, org_name }.render()?;
-    let to: Mailbox = Mailbox::new(None, to.as_str().parse().context("recipient address")?);
+    let to = Mailbox::new(None, to.to_lettre());
     Message::builder()
         .from(from_mailbox(config)?)
         .to(to)
@@ -96,7 +96,7 @@ pub fn deliver(transport: &Transport, to: &EmailAddress, message: &Message) -> a
         }
         Transport::Smtp { relays, connector } => {
             let from = message.envelope().from().cloned().context("no sender")?;
-            let rcpt: lettre::Address = to.as_str().parse()?;
+            let rcpt = to.to_lettre();
             let mut errors = vec![];
             for relay in relays {
                 match connector.connect(relay) {

@@ -3,6 +3,7 @@
 //! preferences) on one origin, in every site language. Built on axum/tokio;
 //! database work runs on blocking threads against SQLite in WAL mode.
 
+mod client;
 mod limiter;
 mod mail;
 mod pages;

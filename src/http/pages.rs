@@ -10,12 +10,15 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, mail};
+use super::{AppState, client, mail};
 use crate::i18n::{self, WebStrings};
 use crate::lang::Lang;
 use crate::render::LinkView;
 use crate::render::site::{LangLink, Layout, standalone_layout};
-use crate::subscribers::{ConfirmToken, EmailAddress, Subject, TokenError, UnsubscribeToken};
+use crate::subscribers::{
+    ConfirmToken, ConfirmationLimits, EmailAddress, Reservation, Subject, TokenError,
+    UnsubscribeToken,
+};
 
 pub struct ListChoice {
     pub name: String,
@@ -303,10 +306,15 @@ pub async fn subscribe_form(State(st): State<Arc<AppState>>, Path(lang): Path<St
     }
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's
+/// CSV injection list): refused at the start of an address from the web.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
 pub async fn subscribe(
     State(st): State<Arc<AppState>>,
     Path(lang): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some(lang) = st.lang(&lang) else {
@@ -316,37 +324,46 @@ pub async fn subscribe(
     let f = form(&body);
     let raw_email = field(&f, "email").unwrap_or("").trim().to_string();
     let public = st.public_lists();
-    let chosen: Vec<String> = fields(&f, "lists")
-        .into_iter()
-        .filter(|l| public.contains(l))
+    // Each declared public list at most once, however often the form names it.
+    let chosen: Vec<String> = public
+        .iter()
+        .filter(|l| f.iter().any(|(k, v)| k == "lists" && v == *l))
+        .cloned()
         .collect();
     let chosen = if chosen.is_empty() && public.len() == 1 {
         public.clone()
     } else {
         chosen
     };
-    // A filled honeypot is a bot: answer as if all went well, do nothing.
-    if field(&f, "website").is_some_and(|v| !v.is_empty()) {
-        return st.message(
+    let check_inbox = || {
+        st.message(
             StatusCode::OK,
             &lang,
             w.check_inbox_title,
             vec![w.check_inbox_text],
             "",
-        );
-    }
-    if !st.limiter.allow(peer.ip()) {
-        return st.message(
+        )
+    };
+    let too_many = || {
+        st.message(
             StatusCode::TOO_MANY_REQUESTS,
             &lang,
             w.error_title,
             vec![w.too_many],
             "",
-        );
+        )
+    };
+    // A filled honeypot is a bot: answer as if all went well, do nothing.
+    if field(&f, "website").is_some_and(|v| !v.is_empty()) {
+        return check_inbox();
+    }
+    let client = client::client_ip(peer.ip(), &headers, &st.config.serve.trusted_proxies);
+    if !st.limiter.allow(client::limit_key(client)) {
+        return too_many();
     }
     let email = match EmailAddress::parse(&raw_email) {
-        Ok(e) => e,
-        Err(_) => {
+        Ok(e) if !raw_email.starts_with(FORMULA_STARTS) => e,
+        _ => {
             return st.subscribe_page(
                 &lang,
                 &raw_email,
@@ -369,29 +386,43 @@ pub async fn subscribe(
         .and_then(|l| st.lang(l))
         .unwrap_or_else(|| lang.clone());
     let sent = blocking(&st, &lang, move |st| {
-        let link_id = st.secret.link_id(&email.hash());
-        st.with_store(|s| s.web_signup(&email, &link_id, pref.as_str(), &chosen))?;
-        let token = ConfirmToken {
-            subject: Subject::LinkId(link_id),
-            lists: chosen,
-            lang: pref.to_string(),
-            issued: chrono::Utc::now().timestamp(),
+        let hash = email.hash();
+        let now = chrono::Utc::now().timestamp();
+        let serve = &st.config.serve;
+        let limits = ConfirmationLimits {
+            interval: i64::from(serve.confirmation_interval_minutes) * 60,
+            per_day: serve.confirmations_per_address_per_day,
+            per_hour: serve.confirmations_per_hour,
+        };
+        let id = match st.with_store(|s| s.reserve_confirmation(&hash, now, limits))? {
+            Reservation::Mail(id) => id,
+            other => return Ok(other),
+        };
+        let result = (|| {
+            let link_id = st.secret.link_id(&hash);
+            st.with_store(|s| s.web_signup(&email, &link_id, pref.as_str(), &chosen))?;
+            let token = ConfirmToken {
+                subject: Subject::LinkId(link_id),
+                lists: chosen,
+                lang: pref.to_string(),
+                issued: now,
+            }
+            .sign(&st.secret);
+            let link = format!("{}confirm/{token}", st.config.site.base_url);
+            let msg = mail::confirmation(&st.config, &email, &pref, &link)?;
+            mail::deliver(&st.transport, &email, &msg)
+        })();
+        if result.is_err() {
+            st.with_store(|s| s.release_confirmation(id))?;
         }
-        .sign(&st.secret);
-        let link = format!("{}confirm/{token}", st.config.site.base_url);
-        let msg = mail::confirmation(&st.config, &email, &pref, &link)?;
-        mail::deliver(&st.transport, &email, &msg)
+        result.map(|()| Reservation::Mail(id))
     })
     .await;
     match sent {
-        // The same answer whether or not the address was known.
-        Ok(()) => st.message(
-            StatusCode::OK,
-            &lang,
-            w.check_inbox_title,
-            vec![w.check_inbox_text],
-            "",
-        ),
+        // The same answer whether the address was known, suppressed, or
+        // already had its confirmation email.
+        Ok(Reservation::Mail(_) | Reservation::Quiet) => check_inbox(),
+        Ok(Reservation::Busy) => too_many(),
         Err(r) => r,
     }
 }

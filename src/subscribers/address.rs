@@ -30,10 +30,27 @@ impl EmailAddress {
             ));
         }
         let candidate = format!("{}@{ascii}", local.to_lowercase());
-        if !email_address::EmailAddress::is_valid(&candidate) {
+        // One rule everywhere: what is accepted here can be sent by lettre
+        // and written into an SMTP envelope. Quoted local parts and address
+        // literals (`"a b"@x`, `a@[192.0.2.1]`) are refused.
+        if local.starts_with('"') || domain.starts_with('[') {
+            return Err(format!(
+                "'{s}' uses a quoted name or an IP address literal, which pressroom does not send to"
+            ));
+        }
+        if !email_address::EmailAddress::is_valid(&candidate)
+            || candidate.parse::<lettre::Address>().is_err()
+        {
             return Err(format!("'{s}' is not a valid email address"));
         }
         Ok(Self(candidate))
+    }
+
+    /// The address as lettre takes it (always possible: `parse` checked).
+    pub fn to_lettre(&self) -> lettre::Address {
+        self.0
+            .parse()
+            .expect("EmailAddress::parse accepts only addresses lettre accepts")
     }
 
     pub fn as_str(&self) -> &str {
@@ -100,6 +117,17 @@ mod tests {
                 .contains("full domain")
         );
         assert!(EmailAddress::parse("an na@example.org").is_err());
+        for bad in ["\"a b\"@example.org", "a@[127.0.0.1]", "\"x\"@example.org"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+        // Every accepted address converts for sending.
+        for ok in [
+            "a.b+c@example.org",
+            "o'neil@example.org",
+            "x@hämeenlinna.example",
+        ] {
+            let _ = EmailAddress::parse(ok).unwrap().to_lettre();
+        }
         assert!(EmailAddress::parse("@example.org").is_err());
     }
 }

@@ -10,7 +10,9 @@ mod token;
 
 pub use address::{EmailAddress, hex};
 pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning};
-pub use store::{AddOutcome, Status, Store, Suppression, now_text};
+pub use store::{
+    AddOutcome, ConfirmationLimits, Reservation, Status, Store, Suppression, now_text,
+};
 pub use token::{
     CONFIRM_VALID_SECONDS, ConfirmToken, Secret, Subject, TokenError, UnsubscribeToken,
 };

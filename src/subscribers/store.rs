@@ -129,6 +129,30 @@ pub enum AddOutcome {
     Refused(&'static str),
 }
 
+/// Whether a confirmation email may go to an address now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Yes: the send is recorded under this row id (release it if the
+    /// email could not be sent).
+    Mail(i64),
+    /// No, and the visitor is not told: the address is suppressed or
+    /// erased, or had its share of confirmation emails.
+    Quiet,
+    /// No: the hourly ceiling on all confirmation emails is reached.
+    Busy,
+}
+
+/// Limits on confirmation emails (`[serve]`).
+#[derive(Debug, Clone, Copy)]
+pub struct ConfirmationLimits {
+    /// Seconds between two emails to one address.
+    pub interval: i64,
+    /// Emails to one address per 24 hours (0: no limit).
+    pub per_day: u32,
+    /// Emails to anyone per hour (0: no limit).
+    pub per_hour: u32,
+}
+
 /// A connection to the database.
 pub struct Store {
     pub conn: Connection,
@@ -357,6 +381,67 @@ impl Store {
         Ok(())
     }
 
+    /// Decides, and records in one transaction, whether a confirmation email
+    /// may go to `email_hash` at `now` (Unix seconds). Counts live in the
+    /// database, so a restart does not reset them; rows older than a day are
+    /// pruned.
+    pub fn reserve_confirmation(
+        &self,
+        email_hash: &str,
+        now: i64,
+        limits: ConfirmationLimits,
+    ) -> anyhow::Result<Reservation> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        tx.execute(
+            "DELETE FROM confirmation_sends WHERE sent_at <= ?1",
+            [now - 24 * 3600],
+        )?;
+        let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<i64> {
+            tx.query_row(sql, p, |r| r.get(0))
+        };
+        if limits.per_hour > 0
+            && count(
+                "SELECT COUNT(*) FROM confirmation_sends WHERE sent_at > ?1",
+                &[&(now - 3600)],
+            )? >= i64::from(limits.per_hour)
+        {
+            return Ok(Reservation::Busy);
+        }
+        let suppressed: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ?1)",
+            [email_hash],
+            |r| r.get(0),
+        )?;
+        let recent = count(
+            "SELECT COUNT(*) FROM confirmation_sends WHERE email_hash = ?1 AND sent_at > ?2",
+            &[&email_hash, &(now - limits.interval)],
+        )?;
+        let today = count(
+            "SELECT COUNT(*) FROM confirmation_sends WHERE email_hash = ?1",
+            &[&email_hash],
+        )?;
+        if suppressed || recent > 0 || (limits.per_day > 0 && today >= i64::from(limits.per_day)) {
+            return Ok(Reservation::Quiet);
+        }
+        tx.execute(
+            "INSERT INTO confirmation_sends (email_hash, sent_at) VALUES (?1, ?2)",
+            params![email_hash, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(Reservation::Mail(id))
+    }
+
+    /// Gives back a reservation whose email could not be sent.
+    pub fn release_confirmation(&self, id: i64) -> anyhow::Result<()> {
+        self.conn
+            .execute("DELETE FROM confirmation_sends WHERE rowid = ?1", [id])?;
+        Ok(())
+    }
+
     /// Confirms pending memberships from a confirmation link (idempotent).
     /// The address proved it receives our mail, so an earlier unsubscribe,
     /// erasure or bounce suppression is lifted; a manual or complaint
@@ -488,6 +573,10 @@ impl Store {
             [&hash],
         )?;
         tx.execute("DELETE FROM link_ids WHERE email_hash = ?1", [&hash])?;
+        tx.execute(
+            "DELETE FROM confirmation_sends WHERE email_hash = ?1",
+            [&hash],
+        )?;
         tx.execute(
             "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, 'forgotten', NULL, ?2)
              ON CONFLICT (email_hash) DO UPDATE SET reason = 'forgotten', detail = NULL",
