@@ -376,7 +376,7 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
                     eprintln!("{n} rows exported");
                 }
                 SubscribersCommand::Forget { email } => {
-                    writeln!(out, "{}", sc::forget(&store, &email)?)?
+                    writeln!(out, "{}", sc::forget(&config, &store, &email)?)?
                 }
             }
         }

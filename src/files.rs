@@ -68,6 +68,49 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Writes one message into a folder of the outbox (created 0700), as a
+/// private file (0600): outbox messages hold addresses and names.
+pub fn write_outbox(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    create_private_dir(dir)?;
+    let path = dir.join(name);
+    write_private(&path, bytes)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// Removes every outbox file about one address: those named after its
+/// hash (`prefix`) and any other that mentions `needle` (the address, in
+/// any letter case). Returns how many were removed.
+pub fn scrub_outbox(outbox: &Path, prefix: &str, needle: &str) -> io::Result<usize> {
+    if !outbox.is_dir() {
+        return Ok(0);
+    }
+    let needle = needle.to_ascii_lowercase();
+    let mut doomed = vec![];
+    walk_all(outbox, &mut |path, ft| {
+        if !ft.is_file() {
+            return Ok(());
+        }
+        let named = path.file_name().is_some_and(|n| {
+            n.to_string_lossy()
+                .trim_start_matches('.')
+                .starts_with(prefix)
+        });
+        let mentions = || -> io::Result<bool> {
+            let bytes = fs::read(path)?.to_ascii_lowercase();
+            Ok(memchr::memmem::find(&bytes, needle.as_bytes()).is_some())
+        };
+        if named || mentions()? {
+            doomed.push(path.to_path_buf());
+        }
+        Ok(())
+    })?;
+    for p in &doomed {
+        fs::remove_file(p)?;
+    }
+    Ok(doomed.len())
+}
+
 /// Why a path may not be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsafe {
@@ -157,15 +200,31 @@ pub fn unsafe_entries(dir: &Path) -> io::Result<Vec<Unsafe>> {
 /// only (a symbolic link to a directory is reported, not entered). Names
 /// starting with `.` are skipped.
 fn walk(dir: &Path, f: &mut dyn FnMut(&Path, fs::FileType) -> io::Result<()>) -> io::Result<()> {
+    walk_entries(dir, false, f)
+}
+
+/// As [`walk`], hidden names included (temporary files of the outbox).
+fn walk_all(
+    dir: &Path,
+    f: &mut dyn FnMut(&Path, fs::FileType) -> io::Result<()>,
+) -> io::Result<()> {
+    walk_entries(dir, true, f)
+}
+
+fn walk_entries(
+    dir: &Path,
+    hidden: bool,
+    f: &mut dyn FnMut(&Path, fs::FileType) -> io::Result<()>,
+) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with('.') {
+        if !hidden && entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
         let (path, ft) = (entry.path(), entry.file_type()?);
         f(&path, ft)?;
         if ft.is_dir() {
-            walk(&path, f)?;
+            walk_entries(&path, hidden, f)?;
         }
     }
     Ok(())

@@ -704,3 +704,63 @@ fn line_breaks_and_control_characters_in_names_never_hang_a_send() {
         vec!["0"]
     );
 }
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = vec![];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return hits;
+    };
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else {
+            let bytes = std::fs::read(&p).unwrap().to_ascii_lowercase();
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                hits.push(p.display().to_string());
+            }
+        }
+    }
+    hits
+}
+
+#[cfg(unix)]
+#[test]
+fn forget_leaves_no_copy_in_the_database_its_wal_or_the_outbox() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new(2);
+    let o = room.import("news", &subscribers_csv(30));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = room.run(&["send", "bridge", "--list", "news", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = room.run(&["send", "bridge", "--to", "user7@example.org", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let needle = b"user7@example.org";
+    let outbox = room.root().join("outbox");
+    assert_eq!(files_containing(&outbox, needle).len(), 2, "a message and a test copy");
+    // Private files: the database, its WAL, the outbox and its messages.
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let wal = room.root().join("subscribers/pressroom.db-wal");
+    for p in [room.db(), files_containing(&outbox, needle)[0].clone().into()] {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    assert_eq!(mode(&outbox), 0o700);
+
+    let o = room.run(&["subscribers", "forget", "User7@Example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 outbox files"), "{}", stdout(&o));
+    let db_dir = room.root().join("subscribers");
+    assert_eq!(
+        files_containing(&db_dir, needle),
+        Vec::<String>::new(),
+        "the database and its WAL"
+    );
+    assert_eq!(files_containing(&outbox, needle), Vec::<String>::new());
+    // The others are untouched.
+    assert_eq!(files_containing(&outbox, b"user8@example.org").len(), 1);
+    assert!(!files_containing(&db_dir, b"user8@example.org").is_empty());
+}

@@ -156,3 +156,32 @@ fn the_signing_secret_is_created_once_with_mode_0600() {
     );
     assert!(!stdout(&o).contains(&String::from_utf8_lossy(&before).to_string()));
 }
+
+#[test]
+fn exports_cannot_run_as_formulas_and_lists_cannot_drive_the_terminal() {
+    let room = Room::new(1);
+    let o = room.import(
+        "news",
+        "email,name\n-minus@example.org,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"\nplus@example.org,@SUM(1)\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A name stored before names were cleaned.
+    room.query(
+        "UPDATE subscribers SET name = 'Red' || char(27) || '[31m' || char(10) || 'x' WHERE email = 'plus@example.org'",
+    );
+    let o = room.run(&["subscribers", "export", "--list", "news"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let cells: Vec<Vec<String>> = rows
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(cells[0][0], "'-minus@example.org", "{csv}");
+    assert_eq!(cells[0][1], "'=HYPERLINK(\"http://evil.example\",\"x\")");
+    assert_eq!(cells[1][0], "plus@example.org");
+    let o = room.run(&["subscribers", "list", "--list", "news"]);
+    let out = stdout(&o);
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    assert!(out.contains("Red\\u{1b}[31m\\nx"), "{out}");
+}

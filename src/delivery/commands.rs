@@ -401,11 +401,12 @@ fn send_test(
     let mut tally = Tally::default();
     match transport(config)? {
         Transport::Outbox(dir) => {
-            let dir = dir.join("test");
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join(format!("{}.eml", &email.hash()[..24]));
-            std::fs::write(&path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let path = crate::files::write_outbox(
+                &dir.join("test"),
+                &format!("{}.eml", &email.hash()[..24]),
+                &bytes,
+            )
+            .context("cannot write the test copy to the outbox")?;
             writeln!(
                 ui.out,
                 "Test copy of {} ({}) written to {}",
@@ -584,7 +585,12 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
     if !failures.is_empty() {
         writeln!(out, "Failed addresses:")?;
         for (email, list, attempts, reply) in failures {
-            writeln!(out, "  {email} ({list}, {attempts} attempts): {reply}")?;
+            writeln!(
+                out,
+                "  {} ({list}, {attempts} attempts): {}",
+                crate::subscribers::printable(&email),
+                crate::subscribers::printable(&reply)
+            )?;
         }
     }
     Ok(())

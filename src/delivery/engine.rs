@@ -176,14 +176,8 @@ fn write_eml(dir: &Path, release: &str, job: &Job, bytes: &[u8]) -> std::io::Res
             }
         })
         .collect();
-    let dir = dir.join(folder);
-    std::fs::create_dir_all(&dir)?;
-    let name = format!("{}.eml", &job.email.hash()[..24]);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    let path = dir.join(name);
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
+    let name = format!("{}.eml", &job.email_hash[..24]);
+    crate::files::write_outbox(&dir.join(folder), &name, bytes)
 }
 
 fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {

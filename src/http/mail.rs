@@ -81,17 +81,13 @@ pub fn deliver(transport: &Transport, to: &EmailAddress, message: &Message) -> a
     let bytes = message.formatted();
     match transport {
         Transport::Outbox(dir) => {
-            let dir = dir.join("confirmations");
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
             let name = format!(
                 "{}-{}.eml",
                 &to.hash()[..24],
                 chrono::Utc::now().timestamp_micros()
             );
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, &bytes)?;
-            std::fs::rename(&tmp, dir.join(name))?;
+            crate::files::write_outbox(&dir.join("confirmations"), &name, &bytes)
+                .context("cannot write the confirmation email to the outbox")?;
             Ok(())
         }
         Transport::Smtp { relays, connector } => {

@@ -203,12 +203,21 @@ pub fn remove(
     })
 }
 
-/// `subscribers forget EMAIL`.
-pub fn forget(store: &Store, email: &str) -> anyhow::Result<String> {
+/// `subscribers forget EMAIL`: erases the address from the database (its
+/// deleted pages overwritten, the WAL truncated) and every outbox file about it.
+pub fn forget(config: &Config, store: &Store, email: &str) -> anyhow::Result<String> {
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
     let n = store.forget(&email)?;
+    let outbox = crate::delivery::outbox_dir(config);
+    let files = crate::files::scrub_outbox(&outbox, &email.hash()[..24], email.as_str())
+        .with_context(|| {
+            format!(
+                "cannot remove the address's messages from {}",
+                outbox.display()
+            )
+        })?;
     Ok(format!(
-        "erased the personal data of {email} ({n} records); a hashed suppression entry keeps it from being imported again"
+        "erased the personal data of {email} ({n} records, {files} outbox files); a hashed suppression entry keeps it from being imported again"
     ))
 }
 
@@ -296,8 +305,8 @@ pub fn list(
                 writeln!(
                     out,
                     "{:<40} {:<24} {:<4} {:<12} {}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    super::printable(&r.get::<_, String>(0)?),
+                    super::printable(&r.get::<_, String>(1)?),
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     since.get(..10).unwrap_or(&since)
@@ -310,7 +319,8 @@ pub fn list(
     Ok(())
 }
 
-/// `subscribers export [--list NAME] [--all]`: CSV on `out`.
+/// `subscribers export [--list NAME] [--all]`: CSV on `out`, every cell
+/// safe to open in a spreadsheet.
 pub fn export(
     config: &Config,
     store: &Store,
@@ -349,7 +359,7 @@ pub fn export(
     let mut n = 0;
     while let Some(r) = rows.next()? {
         let cols: Vec<String> = (0..8)
-            .map(|i| r.get::<_, String>(i))
+            .map(|i| r.get::<_, String>(i).map(|c| super::spreadsheet_safe(&c).into_owned()))
             .collect::<Result<_, _>>()?;
         if all {
             w.write_record(&cols)?;

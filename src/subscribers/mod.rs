@@ -9,7 +9,7 @@ mod store;
 mod token;
 
 pub use address::{EmailAddress, hex};
-pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning};
+pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning, printable, spreadsheet_safe};
 pub use store::{
     AddOutcome, ConfirmationLimits, Reservation, Status, Store, Suppression, now_text,
 };

@@ -36,6 +36,35 @@ pub fn needs_cleaning(raw: &str) -> bool {
     clean_name(raw).as_deref() != Some(raw.trim()).filter(|s| !s.is_empty())
 }
 
+/// Text for a terminal: control characters (escape sequences, line breaks)
+/// shown as Rust escapes (`\u{1b}`) instead of acting on the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula: a cell starting
+/// with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`
+/// (OWASP's advice for CSV injection).
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +89,15 @@ mod tests {
         assert_eq!(clean_name("Åsa Öberg").as_deref(), Some("Åsa Öberg"));
         assert_eq!(clean_name(&"x".repeat(500)).unwrap().len(), MAX_NAME_CHARS);
         assert!(needs_cleaning("a\nb") && !needs_cleaning(" Åsa ") && !needs_cleaning(""));
+    }
+
+    #[test]
+    fn terminal_and_spreadsheet_output_is_defused() {
+        assert_eq!(printable("Red\u{1b}[31m\n"), "Red\\u{1b}[31m\\n");
+        assert_eq!(printable("Åsa"), "Åsa");
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(bad), format!("'{bad}"));
+        }
+        assert_eq!(spreadsheet_safe("anna@example.org"), "anna@example.org");
     }
 }
