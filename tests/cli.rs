@@ -216,3 +216,35 @@ fn preview_of_an_unknown_release_says_what_to_give() {
         stderr(&o)
     );
 }
+
+#[test]
+fn deep_nesting_is_refused_with_its_line_before_any_parser_sees_it() {
+    let head = "---\ntitle: Syvä\ndate: 2026-11-01 09:00\nsummary: Lyhyt.\n";
+    let cases = [
+        (
+            format!("{head}keywords: {}\n---\nTeksti.\n", "[".repeat(100_000)),
+            ":5:",
+            "brackets",
+        ),
+        (
+            format!("{head}---\nTeksti.\n\n{}\n", ">".repeat(100_000)),
+            ":8:",
+            "quotes or lists",
+        ),
+        (
+            format!("{head}---\n{}\n", "<div>".repeat(100_000)),
+            ":6:",
+            "raw HTML",
+        ),
+    ];
+    for (text, line, what) in cases {
+        let dir = temp_pressroom(&[("2026-11-01-deep.fi.md", &text)]);
+        let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("2026-11-01-deep.fi.md{line}")) && err.contains(what),
+            "{what}: {err}"
+        );
+    }
+}

@@ -738,11 +738,18 @@ fn forget_leaves_no_copy_in_the_database_its_wal_or_the_outbox() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let needle = b"user7@example.org";
     let outbox = room.root().join("outbox");
-    assert_eq!(files_containing(&outbox, needle).len(), 2, "a message and a test copy");
+    assert_eq!(
+        files_containing(&outbox, needle).len(),
+        2,
+        "a message and a test copy"
+    );
     // Private files: the database, its WAL, the outbox and its messages.
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let wal = room.root().join("subscribers/pressroom.db-wal");
-    for p in [room.db(), files_containing(&outbox, needle)[0].clone().into()] {
+    for p in [
+        room.db(),
+        files_containing(&outbox, needle)[0].clone().into(),
+    ] {
         assert_eq!(mode(&p), 0o600, "{}", p.display());
     }
     if wal.exists() {

@@ -227,6 +227,13 @@ pub fn parse(
             "no front matter: a release starts with a line '---', YAML fields (title, date, …), and another '---'".into(),
         );
     };
+    // Before any parser sees it: deep nesting would cost minutes.
+    if let Err(e) = super::nesting::check_yaml(yaml) {
+        return fail(e.line + 1, e.col, e.message);
+    }
+    if let Err(e) = super::nesting::check_markdown(body) {
+        return fail(body_line + e.line - 1, e.col, e.message);
+    }
     let value: Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {

@@ -5,6 +5,7 @@
 
 mod file_name;
 mod front_matter;
+mod nesting;
 mod slug;
 mod yaml_pos;
 

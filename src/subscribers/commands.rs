@@ -359,7 +359,10 @@ pub fn export(
     let mut n = 0;
     while let Some(r) = rows.next()? {
         let cols: Vec<String> = (0..8)
-            .map(|i| r.get::<_, String>(i).map(|c| super::spreadsheet_safe(&c).into_owned()))
+            .map(|i| {
+                r.get::<_, String>(i)
+                    .map(|c| super::spreadsheet_safe(&c).into_owned())
+            })
             .collect::<Result<_, _>>()?;
         if all {
             w.write_record(&cols)?;
