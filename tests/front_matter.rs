@@ -251,3 +251,46 @@ fn no_input_makes_the_parser_panic() {
         }
     }
 }
+
+#[test]
+fn line_breaks_in_one_line_fields_are_errors_with_their_line() {
+    let cases = [
+        (
+            "title: Uusi bussilinja",
+            "title: \"Uusi\\r\\nBcc: x@example.org\"",
+            ":2:",
+            "title",
+        ),
+        (
+            "    role: tiedottaja",
+            "    role: \"tiedot-\\ntaja\"",
+            ":7:",
+            "contacts",
+        ),
+        (
+            "  alt: Bussi pysäkillä.",
+            "  alt: \"Bussi\\u0000pysäkillä.\"",
+            ":12:",
+            "image",
+        ),
+    ];
+    for (from, to, line, key) in cases {
+        let text = GOOD.replacen(from, to, 1);
+        assert_ne!(text, GOOD);
+        let errs = parse("2026-11-20-bus.fi.md", &text).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(line) && e.contains(&format!("field '{key}' must be one line"))),
+            "{key}: {errs:?}"
+        );
+    }
+    // The lead may run over several lines; a block scalar's last break is fine.
+    let text = GOOD.replacen(
+        "summary: Lyhyt johdanto.",
+        "summary: |\n  Rivi yksi.\n  Rivi kaksi.",
+        1,
+    );
+    assert!(parse("2026-11-20-bus.fi.md", &text).is_ok());
+    let text = GOOD.replacen("title: Uusi bussilinja", "title: >\n  Uusi bussilinja", 1);
+    assert!(parse("2026-11-20-bus.fi.md", &text).is_ok());
+}

@@ -185,6 +185,60 @@ async fn shutdown_signal() {
     eprintln!("Shutting down: finishing requests in flight…");
 }
 
+/// How long a client may take to send a request's headers, and how long a
+/// kept-alive connection may sit idle before its next request.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Accepts connections until `shutdown`, serving each over HTTP/1.1 with a
+/// header read timeout that also closes idle kept-alive connections (a
+/// trickling client cannot hold a socket), then drains requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(svc) = make.call(peer).await;
+        let svc = hyper_util::service::TowerToHyperService::new(svc);
+        let conn = http.serve_connection(TokioIo::new(stream), svc);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {DRAIN_TIMEOUT:?}; stopping anyway");
+    }
+}
+
 /// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM or Ctrl-C.
 pub fn run(config: Config, addr: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let db = crate::subscribers::database_path(&config);
@@ -213,12 +267,7 @@ pub fn run(config: Config, addr: &str, out: &mut dyn std::io::Write) -> anyhow::
         )?;
         out.flush()?;
         let app = router(state, public);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")
+        serve(listener, app, shutdown_signal()).await;
+        Ok(())
     })
 }

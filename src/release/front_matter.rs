@@ -205,6 +205,25 @@ impl Ctx<'_> {
     }
 }
 
+/// The first control character in any text of `v` ("a line break", …);
+/// a block scalar's final line break does not count.
+fn control_in(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::String(s) => {
+            let s = s.strip_suffix('\n').unwrap_or(s);
+            s.chars().find(|c| c.is_control()).map(|c| match c {
+                '\n' | '\r' => "a line break",
+                '\t' => "a tab",
+                _ => "a control character",
+            })
+        }
+        Value::Sequence(items) => items.iter().find_map(control_in),
+        Value::Mapping(m) => m.values().find_map(control_in),
+        Value::Tagged(t) => control_in(&t.value),
+        _ => None,
+    }
+}
+
 /// Parses the text of a release file. `display_path` is used in messages;
 /// `file_name` is the bare name (`2026-11-20-x.fi.md`); `exists` tells whether
 /// a path relative to `releases/` names a file (links, images, attachments).
@@ -268,6 +287,22 @@ pub fn parse(
         loc: Locator::new(yaml),
         diags: vec![],
     };
+
+    // One-line fields stay one line: a line break in a title would end up
+    // in an email header and a feed item. Only the lead may run on.
+    for (k, v) in &map {
+        let Some(key) = k.as_str().filter(|k| *k != "summary") else {
+            continue;
+        };
+        if let Some(what) = control_in(v) {
+            cx.key(
+                key,
+                format!(
+                    "field '{key}' must be one line of text, but it contains {what}; join the lines"
+                ),
+            );
+        }
+    }
 
     for k in map.keys() {
         match k.as_str() {
