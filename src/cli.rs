@@ -159,6 +159,10 @@ pub enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
         addr: String,
+        /// How request and error logs on stderr look (RUST_LOG chooses what
+        /// is logged; default info). Logs never hold an email address or a token.
+        #[arg(long, value_enum, default_value_t = crate::http::LogFormat::Text)]
+        log_format: crate::http::LogFormat,
     },
 }
 
@@ -328,9 +332,9 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
             let content = Content::load(root)?;
             crate::delivery::commands::deliveries(&content, &release, &mut out)?;
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, log_format } => {
             let config = crate::config::Config::load(root)?;
-            crate::http::run(config, &addr, &mut out)?;
+            crate::http::run(config, &addr, log_format, &mut out)?;
         }
         Command::Subscribers(cmd) => {
             use crate::subscribers::commands as sc;

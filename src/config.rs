@@ -211,6 +211,10 @@ pub struct ServeConfig {
     /// a distributed sign-up flood can make pressroom send.
     #[serde(default = "default_confirmations_per_hour")]
     pub confirmations_per_hour: u32,
+    /// Seconds a client may take to send a request's headers, and a
+    /// kept-alive connection may stay idle.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_seconds: u32,
 }
 
 /// A trusted proxy: an IP network, or one address (a /32 or /128).
@@ -255,6 +259,9 @@ fn default_confirmation_interval() -> u32 {
 }
 fn default_confirmations_per_hour() -> u32 {
     200
+}
+fn default_header_timeout() -> u32 {
+    10
 }
 fn default_public() -> String {
     "public".into()

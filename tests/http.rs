@@ -57,12 +57,17 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
 
 impl Server {
     fn start(room: &Room) -> Self {
+        Self::start_with(room, &[], Stdio::null())
+    }
+
+    /// Builds the site and starts `serve` with `args`, stderr to `stderr`.
+    fn start_with(room: &Room, args: &[&str], stderr: Stdio) -> Self {
         let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
         assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
         let mut child = room
-            .command(&["serve", "--addr", "127.0.0.1:0"])
+            .command(&[&["serve", "--addr", "127.0.0.1:0"], args].concat())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -77,6 +82,7 @@ impl Server {
             .to_string();
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             // A fresh connection per request: a response that closes its
             // connection (413) must not fail the next request.
             .max_idle_connections(0)
@@ -535,11 +541,57 @@ fn the_site_is_served_with_content_types_caching_and_security_headers() {
     let missing = server.get("/no/such/page");
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Sivua ei löytynyt"));
-    let redirect = server.get("//evil.example/");
-    assert!(
-        redirect.header("location").is_empty(),
-        "no redirects at all"
+    // No redirects: the agent does not follow them, so a 3xx would show.
+    for path in [
+        "//evil.example/",
+        "//en",
+        "/fi",
+        "/fi/bridge",
+        "/%2Fevil.example",
+    ] {
+        let r = server.get(path);
+        assert!(
+            r.header("location").is_empty(),
+            "{path}: {}",
+            r.header("location")
+        );
+        assert!(!(300..400).contains(&r.status), "{path}: {}", r.status);
+    }
+    assert_eq!(
+        server.get("/fi").status,
+        200,
+        "a directory without its slash is served"
     );
+    assert!(server.get("/fi/bridge").body.contains("<html lang=\"fi\">"));
+    assert_eq!(server.get("//en").status, 404);
+    // Errors are never cached and carry the security headers.
+    let errors = [
+        server.get("/no/such/page"),
+        reply(
+            server
+                .agent
+                .delete(format!("{}/fi/subscribe", server.base))
+                .call(),
+        ),
+        server.post("/fi/subscribe", &format!("email={}", "a".repeat(40_000))),
+        server.get("/confirm/%ZZ%C3"),
+    ];
+    for (r, status) in errors.iter().zip([404, 405, 413, 400]) {
+        assert_eq!(r.status, status);
+        assert_eq!(r.header("cache-control"), "no-store", "{status}");
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{status}");
+        assert!(
+            r.header("content-security-policy")
+                .contains("default-src 'none'")
+        );
+    }
+    assert!(
+        errors[3].body.contains("Linkki ei toimi"),
+        "bad percent-encoding gets the localised page: {}",
+        errors[3].body
+    );
+    let health = server.get("/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
 }
 
 #[cfg(unix)]
@@ -754,4 +806,68 @@ fn addresses_that_cannot_be_mailed_or_look_like_formulas_are_refused() {
     let link = confirmation_links(&room).remove(0);
     assert!(link.len() < 200, "{} characters", link.len());
     assert_eq!(room.query("SELECT list FROM memberships"), vec!["news"]);
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed_and_requests_are_logged_without_addresses() {
+    use std::io::{Read, Write};
+    let room = Room::new(1);
+    configure(&room, "[serve]\nheader_timeout_seconds = 1");
+    let log = room.root().join("serve.log");
+    let server = Server::start_with(
+        &room,
+        &["--log-format", "json"],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // A client that trickles its headers, and one idle after a response.
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut idle = std::net::TcpStream::connect(&addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    for (name, mut s) in [("slow", slow), ("idle", idle)] {
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let start = Instant::now();
+        let mut buf = vec![];
+        // Read until the server closes; a timeout error means it never did.
+        let r = s.read_to_end(&mut buf);
+        assert!(r.is_ok(), "{name}: the server kept the connection: {r:?}");
+        assert!(start.elapsed() < Duration::from_secs(10), "{name}");
+        if name == "idle" {
+            assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+        }
+    }
+    server.post("/fi/subscribe", "email=logged%40example.org&lists=news");
+    let link = confirmation_links(&room).remove(0);
+    server.get(&link);
+    server.post(
+        "/fi/subscribe",
+        "email=x%40example.org&lists=news&website=spam",
+    );
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let responses: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "response")
+        .collect();
+    assert!(
+        responses.iter().any(|l| l["span"]["path"] == "/confirm/…"
+            && l["span"]["method"] == "GET"
+            && l["fields"]["status"] == 200
+            && l["fields"]["latency_ms"].is_number()),
+        "{text}"
+    );
+    assert!(
+        !text.contains("example.org"),
+        "no address in the log: {text}"
+    );
+    assert!(
+        !text.contains(link.trim_start_matches("/confirm/")),
+        "no token"
+    );
 }

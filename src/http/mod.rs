@@ -5,6 +5,7 @@
 
 mod client;
 mod limiter;
+pub mod log;
 mod mail;
 mod pages;
 
@@ -25,6 +26,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 
 pub use limiter::RateLimiter;
+pub use log::LogFormat;
 
 use crate::config::Config;
 use crate::delivery::Transport;
@@ -99,6 +101,7 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
+    let status = res.status();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -113,7 +116,10 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !h.contains_key(header::CACHE_CONTROL) {
+    if !status.is_success() && status != axum::http::StatusCode::NOT_MODIFIED {
+        // Errors (400, 404, 405, 408, 413, 429, 503) are never cached.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if !h.contains_key(header::CACHE_CONTROL) {
         let html = h
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -134,11 +140,60 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
     res
 }
 
-/// The application: subscription routes, then the static site.
+/// The site's own 404 page.
+async fn not_found(public: &std::path::Path) -> Response {
+    use axum::response::IntoResponse;
+    let body = tokio::fs::read(public.join("404.html"))
+        .await
+        .unwrap_or_else(|_| b"Not found".to_vec());
+    let mut res = (axum::http::StatusCode::NOT_FOUND, body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+/// No redirects, ever: a directory asked for without its final slash
+/// (`/en`) is served as if it had one, a path with an empty segment
+/// (`//evil.example`) is not found, and any redirect the static file
+/// service would still make becomes a 404.
+async fn site_paths(
+    axum::extract::State(public): axum::extract::State<Arc<PathBuf>>,
+    mut req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if path.contains("//") {
+        return not_found(&public).await;
+    }
+    let plain = path
+        .split('/')
+        .all(|seg| !seg.starts_with('.') && !seg.contains(['%', '\\']));
+    if plain && !path.ends_with('/') && public.join(&path[1..]).is_dir() {
+        let with_slash = match req.uri().query() {
+            Some(q) => format!("{path}/?{q}"),
+            None => format!("{path}/"),
+        };
+        if let Ok(uri) = with_slash.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    let res = next.run(req).await;
+    if res.status().is_redirection() {
+        return not_found(&public).await;
+    }
+    res
+}
+
+/// The application: subscription routes, then the static site; every
+/// response with security headers, every request logged.
 pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
+    use tower_http::trace::TraceLayer;
     let not_found = ServeFile::new(public.join("404.html"));
     let site = ServeDir::new(&public).not_found_service(not_found);
     Router::new()
+        .route("/healthz", get(pages::healthz))
         .route(
             "/{lang}/subscribe",
             get(pages::subscribe_form).post(pages::subscribe),
@@ -156,12 +211,19 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
             get(pages::preferences).post(pages::save_preferences),
         )
         .fallback_service(site)
-        .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn_with_state(Arc::new(public), site_paths))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
+        .layer(middleware::from_fn(headers))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(log::make_span)
+                .on_request(())
+                .on_response(log::on_response),
+        )
         .with_state(state)
 }
 
@@ -182,22 +244,20 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    eprintln!("Shutting down: finishing requests in flight…");
+    tracing::info!("shutting down: finishing requests in flight");
 }
-
-/// How long a client may take to send a request's headers, and how long a
-/// kept-alive connection may sit idle before its next request.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long shutdown waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Accepts connections until `shutdown`, serving each over HTTP/1.1 with a
-/// header read timeout that also closes idle kept-alive connections (a
-/// trickling client cannot hold a socket), then drains requests in flight.
+/// header read timeout (`header_timeout`) that also closes idle kept-alive
+/// connections, so a trickling client cannot hold a socket; then drains
+/// requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
+    header_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -206,7 +266,7 @@ pub async fn serve(
     let mut make = app.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -240,7 +300,13 @@ pub async fn serve(
 }
 
 /// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM or Ctrl-C.
-pub fn run(config: Config, addr: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub fn run(
+    config: Config,
+    addr: &str,
+    log_format: LogFormat,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    log::init(log_format);
     let db = crate::subscribers::database_path(&config);
     let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
     let transport = crate::delivery::transport(&config)?;
@@ -266,8 +332,10 @@ pub fn run(config: Config, addr: &str, out: &mut dyn std::io::Write) -> anyhow::
             public.display()
         )?;
         out.flush()?;
+        let header_timeout =
+            Duration::from_secs(u64::from(state.config.serve.header_timeout_seconds.max(1)));
         let app = router(state, public);
-        serve(listener, app, shutdown_signal()).await;
+        serve(listener, app, header_timeout, shutdown_signal()).await;
         Ok(())
     })
 }

@@ -90,7 +90,7 @@ fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
             res
         }
         Err(e) => {
-            eprintln!("template error: {e}");
+            tracing::error!(error = %e, "template error");
             (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response()
         }
     }
@@ -229,7 +229,7 @@ impl AppState {
     }
 
     fn unavailable(&self, lang: &Lang, e: &anyhow::Error) -> Response {
-        eprintln!("error: {e:#}");
+        tracing::error!(error = %super::log::redact_addresses(&format!("{e:#}")), "request failed");
         let w = i18n::web_strings(lang);
         self.message(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -269,6 +269,48 @@ impl AppState {
     }
 }
 
+/// One path segment (a language or a token). A segment that is not valid
+/// percent-encoded UTF-8 gets the localised "bad link" page, not axum's
+/// plain-text 400.
+pub struct Seg(pub String);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Seg {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, Response> {
+        match Path::<String>::from_request_parts(parts, st).await {
+            Ok(Path(s)) => Ok(Seg(s)),
+            Err(_) => {
+                let lang = st.lang_from(&parts.headers);
+                Err(st.bad_link(&lang, i18n::web_strings(&lang).bad_link_text))
+            }
+        }
+    }
+}
+
+/// `GET /healthz`: 200 when the database answers, else 503.
+pub async fn healthz(State(st): State<Arc<AppState>>) -> Response {
+    let st2 = Arc::clone(&st);
+    let ok = tokio::task::spawn_blocking(move || st2.with_store(|s| s.health()))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .and_then(|r| r);
+    let (status, body) = match ok {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %super::log::redact_addresses(&format!("{e:#}")), "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    };
+    let mut res = (status, body).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 /// Runs database work on a blocking thread; a failure becomes a 503 page.
 async fn blocking<T: Send + 'static>(
     st: &Arc<AppState>,
@@ -299,7 +341,7 @@ fn fields(f: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn subscribe_form(State(st): State<Arc<AppState>>, Path(lang): Path<String>) -> Response {
+pub async fn subscribe_form(State(st): State<Arc<AppState>>, Seg(lang): Seg) -> Response {
     match st.lang(&lang) {
         Some(lang) => st.subscribe_page(&lang, "", None, &[], StatusCode::OK),
         None => StatusCode::NOT_FOUND.into_response(),
@@ -312,7 +354,7 @@ const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
 pub async fn subscribe(
     State(st): State<Arc<AppState>>,
-    Path(lang): Path<String>,
+    Seg(lang): Seg,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
@@ -455,7 +497,7 @@ fn confirm_context(
 /// Links, Proofpoint) open every link, so only the button's POST confirms.
 pub async fn confirm_page(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
 ) -> Response {
     let (_, lang) = match confirm_context(&st, &token, &headers) {
@@ -474,7 +516,7 @@ pub async fn confirm_page(
 /// The confirmation page's button: confirms the pending memberships.
 pub async fn confirm(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
     _body: Bytes,
 ) -> Response {
@@ -542,7 +584,7 @@ async fn unsubscribe_context(
 
 pub async fn unsubscribe_page(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
 ) -> Response {
     let (t, _, lang) = match unsubscribe_context(&st, &token, &headers).await {
@@ -566,7 +608,7 @@ pub async fn unsubscribe_page(
 /// The body is read (and ignored) so that a kept-alive connection stays usable.
 pub async fn unsubscribe(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
     _body: Bytes,
 ) -> Response {
@@ -669,7 +711,7 @@ async fn preferences_page(
 
 pub async fn preferences(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
 ) -> Response {
     preferences_page(st, token, headers, None).await
@@ -677,7 +719,7 @@ pub async fn preferences(
 
 pub async fn save_preferences(
     State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
+    Seg(token): Seg,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -191,6 +191,19 @@ impl Store {
         })
     }
 
+    /// Whether the database answers a read of every table's schema.
+    pub fn health(&self) -> anyhow::Result<()> {
+        let _: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
+        let _: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM suppressions LIMIT 1", [], |r| {
+                r.get(0)
+            })?;
+        Ok(())
+    }
+
     /// Records which address hash a link identifier stands for (idempotent).
     pub fn register_link_id(&self, link_id: &str, email_hash: &str) -> anyhow::Result<()> {
         self.conn
