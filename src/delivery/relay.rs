@@ -22,8 +22,12 @@ pub struct Relay {
 
 impl Relay {
     /// Parses `smtp://host[:port]` or `smtps://host[:port]`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let url = url::Url::parse(s.trim()).map_err(|e| {
+    /// Errors never repeat a password: the URL is shown with its user
+    /// information replaced by `***`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let shown = redact_userinfo(raw);
+        let s = shown.as_str();
+        let url = url::Url::parse(raw.trim()).map_err(|e| {
             format!("'{s}' is not a relay URL ({e}); use smtp://host:port or smtps://host:port")
         })?;
         if !url.username().is_empty() || url.password().is_some() {
@@ -59,6 +63,19 @@ impl Relay {
     /// On this machine: plain SMTP is allowed only here.
     pub fn is_loopback(&self) -> bool {
         self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+/// `s` with anything between `scheme://` (or the start) and the last `@`
+/// replaced by `***`: a relay URL fit for an error message or a log.
+pub fn redact_userinfo(s: &str) -> String {
+    let (scheme, rest) = match s.find("://") {
+        Some(i) => s.split_at(i + 3),
+        None => ("", s),
+    };
+    match rest.rfind('@') {
+        Some(j) => format!("{scheme}***@{}", &rest[j + 1..]),
+        None => s.to_string(),
     }
 }
 
@@ -321,6 +338,24 @@ mod tests {
             "..a\r\nb\r\n..c\r\n.\r\n"
         );
         assert_eq!(DataPayload::new(b"x").0, "x\r\n.\r\n");
+    }
+
+    #[test]
+    fn a_relay_url_that_fails_to_parse_never_shows_its_password() {
+        for bad in [
+            "smtp://user:hunter2@exa mple.org:25",
+            "smtp://user:hunter2@mail.example.org:99999",
+            "user:hunter2@mail.example.org:25",
+            "ftp://user:hunter2@mail.example.org",
+            "smtp://user:hunter2@mail.example.org",
+        ] {
+            let e = Relay::parse(bad).unwrap_err();
+            assert!(!e.contains("hunter2"), "{bad}: {e}");
+        }
+        assert_eq!(
+            redact_userinfo("smtp://u:p@w@host:25"),
+            "smtp://***@host:25"
+        );
     }
 
     #[test]
