@@ -181,8 +181,11 @@ pub fn is_regular_file_inside(root: &Path, rel: &Path) -> bool {
 /// path order. A missing directory has none.
 pub fn unsafe_entries(dir: &Path) -> io::Result<Vec<Unsafe>> {
     let mut out = vec![];
-    if !dir.exists() {
-        return Ok(out);
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
+        Ok(m) if m.file_type().is_symlink() => return Ok(vec![Unsafe::Symlink(dir.into())]),
+        Ok(_) => {}
     }
     walk(dir, &mut |path, ft| {
         if ft.is_symlink() {
@@ -292,6 +295,13 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         let err = copy_regular_tree(&assets, &d.path().join("out2")).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
+        // The folder itself a link.
+        let linked = d.path().join("linked-assets");
+        std::os::unix::fs::symlink(&assets, &linked).unwrap();
+        assert_eq!(
+            unsafe_entries(&linked).unwrap(),
+            vec![Unsafe::Symlink(linked)]
+        );
     }
 
     #[test]

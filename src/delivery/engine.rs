@@ -311,20 +311,12 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
                     }
                 }
                 Err(SendError::Permanent { code, reply }) => {
-                    journal::mark_failed(&sh.db().conn, job, &relay_name, &reply)?;
                     if matches!(code, 550 | 551 | 553) {
-                        sh.db().suppress(
-                            &job.email.hash(),
-                            Suppression::HardBounce,
-                            Some(&reply),
-                        )?;
+                        sh.db()
+                            .suppress(&job.email_hash, Suppression::HardBounce, Some(&reply))?;
                         sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
                     }
-                    sh.failed
-                        .lock()
-                        .expect("lock")
-                        .push((job.email.to_string(), reply));
-                    sh.progress.inc(1);
+                    sh.fail(job, &relay_name, reply)?;
                 }
             }
         }

@@ -48,7 +48,7 @@ pub fn redact_path(path: &str) -> String {
 /// `text` with anything shaped like an email address replaced by `<address>`
 /// (SMTP replies and errors quote the recipient).
 pub fn redact_addresses(text: &str) -> String {
-    let is_local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c);
+    let is_local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*=?^`{|}~".contains(c);
     let is_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
