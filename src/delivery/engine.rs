@@ -228,10 +228,13 @@ fn build_bytes(
     secret: &Secret,
     recipient: &Recipient,
 ) -> anyhow::Result<Vec<u8>> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        prepared.build(secret, recipient).map(|m| m.formatted())
-    }))
-    .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
+    no_panic(|| prepared.build(secret, recipient).map(|m| m.formatted()))
+}
+
+/// Runs `f`, turning a panic into an error with the panic's message.
+fn no_panic<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
 }
 
 fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> anyhow::Result<()> {
@@ -466,4 +469,23 @@ pub fn run(
         hard_bounces: sh.hard_bounces.load(Ordering::Relaxed),
         stopped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_building_is_an_error_with_its_message() {
+        let r: anyhow::Result<()> =
+            no_panic(|| panic!("a Display implementation returned an error unexpectedly"));
+        assert!(
+            r.unwrap_err()
+                .to_string()
+                .contains("Display implementation")
+        );
+        let r: anyhow::Result<()> = no_panic(|| std::panic::panic_any(7u8));
+        assert_eq!(r.unwrap_err().to_string(), "a panic");
+        assert_eq!(no_panic(|| Ok(3)).unwrap(), 3);
+    }
 }
