@@ -175,6 +175,16 @@ impl Store {
         }
         crate::files::make_private_file(path)
             .with_context(|| format!("cannot create the database {}", path.display()))?;
+        // A WAL left by an older pressroom may be world-readable: narrow it.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                crate::files::make_private_file(&side)
+                    .with_context(|| format!("cannot make {} private", side.display()))?;
+            }
+        }
         let mut conn = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
