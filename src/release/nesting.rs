@@ -8,6 +8,9 @@
 pub const MAX_YAML_DEPTH: usize = 32;
 /// Deepest block nesting (block quotes and list items) on one Markdown line.
 pub const MAX_BLOCK_DEPTH: usize = 16;
+/// Widest indentation of a Markdown line, in columns (a tab counts 4):
+/// nested lists need two columns a level, so this bounds their depth too.
+pub const MAX_INDENT: usize = 100;
 /// Deepest nesting of raw HTML elements in a body.
 pub const MAX_HTML_DEPTH: usize = 64;
 
@@ -71,6 +74,20 @@ pub fn check_yaml(yaml: &str) -> Result<(), TooDeep> {
 /// [`MAX_BLOCK_DEPTH`]; raw HTML elements nested deeper than [`MAX_HTML_DEPTH`].
 pub fn check_markdown(body: &str) -> Result<(), TooDeep> {
     for (i, line) in body.lines().enumerate() {
+        let indent: usize = line
+            .bytes()
+            .take_while(|b| *b == b' ' || *b == b'\t')
+            .map(|b| if b == b'\t' { 4 } else { 1 })
+            .sum();
+        if indent > MAX_INDENT && !line.trim().is_empty() {
+            return Err(TooDeep {
+                line: i + 1,
+                col: 1,
+                message: format!(
+                    "this line is indented {indent} columns (at most {MAX_INDENT}); deeply nested lists cannot be published, flatten them"
+                ),
+            });
+        }
         let depth = block_depth(line);
         if depth > MAX_BLOCK_DEPTH {
             return Err(TooDeep {
@@ -184,6 +201,12 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(check_markdown(&"> ".repeat(MAX_BLOCK_DEPTH)).is_ok());
         assert!(check_markdown(&"- ".repeat(MAX_BLOCK_DEPTH + 1)).is_err());
+
+        let nested: String = (0..60)
+            .map(|i| format!("{}- x\n", "  ".repeat(i)))
+            .collect();
+        let e = check_markdown(&nested).unwrap_err();
+        assert_eq!(e.line, 52, "{e:?}");
 
         let divs = "<div>".repeat(100_000);
         assert!(check_markdown(&divs).is_err());
