@@ -358,6 +358,7 @@ pub fn run(
     }
     let store = Store::open(db)?;
     journal::requeue_in_flight(&store.conn, release)?;
+    journal::register_link_ids(&store.conn, secret, release)?;
     let hour_budget = if limits.max_per_hour > 0 {
         let since = (chrono::Utc::now() - chrono::Duration::hours(1))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

@@ -67,8 +67,7 @@ CREATE INDEX deliveries_work ON deliveries (release, status, not_before);
 CREATE TABLE link_ids (
     id         TEXT PRIMARY KEY,
     email_hash TEXT NOT NULL
-);
-CREATE INDEX link_ids_by_hash ON link_ids (email_hash);
+) WITHOUT ROWID;
 CREATE TABLE confirmation_sends (
     email_hash TEXT NOT NULL,
     sent_at    INTEGER NOT NULL
