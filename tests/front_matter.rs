@@ -167,6 +167,12 @@ fn each_invalid_release_is_reported_at_its_line_and_column() {
             "2026-11-20-a.fi.md:6:5: error: attachment file 'releases/assets/gone.pdf' does not exist",
         ),
         (
+            "an attachment outside the pressroom",
+            f,
+            "---\ntitle: A\ndate: 2026-11-20\nattachments:\n  - title: R\n    src: ../subscribers/media.csv\n---\n",
+            "2026-11-20-a.fi.md:6:5: error: attachment file 'releases/../subscribers/media.csv' points outside releases/",
+        ),
+        (
             "typo in a contact",
             f,
             "---\ntitle: A\ndate: 2026-11-20\ncontacts:\n  - name: A\n    phnoe: 1\n---\n",

@@ -205,6 +205,20 @@ impl Ctx<'_> {
     }
 }
 
+/// Why a local path is not a publishable file.
+fn why_missing(rel: &str) -> &'static str {
+    use std::path::Component;
+    let leaves = std::path::Path::new(rel)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if leaves {
+        "points outside releases/: pressroom publishes only files inside the pressroom"
+    } else {
+        // A symbolic link here is reported by the scan of releases/assets.
+        "does not exist"
+    }
+}
+
 /// The first control character in any text of `v` ("a line break", …);
 /// a block scalar's final line break does not count.
 fn control_in(v: &Value) -> Option<&'static str> {
@@ -435,7 +449,10 @@ pub fn parse(
         && !exists(src)
     {
         let pos = cx.loc.nested("image", None, Some("src"));
-        cx.at(pos, format!("image file 'releases/{src}' does not exist"));
+        cx.at(
+            pos,
+            format!("image file 'releases/{src}' {}", why_missing(src)),
+        );
     }
     for (i, a) in attachments.iter().enumerate() {
         if !crate::markdown::is_local(&a.src) {
@@ -451,7 +468,11 @@ pub fn parse(
             let pos = cx.loc.nested("attachments", Some(i), Some("src"));
             cx.at(
                 pos,
-                format!("attachment file 'releases/{}' does not exist", a.src),
+                format!(
+                    "attachment file 'releases/{}' {}",
+                    a.src,
+                    why_missing(&a.src)
+                ),
             );
         }
     }
@@ -465,7 +486,7 @@ pub fn parse(
             display_path,
             body_line + line - 1,
             col,
-            format!("link to 'releases/{target}', which does not exist"),
+            format!("link to 'releases/{target}', which {}", why_missing(target)),
         ));
     }
     if !web && !email && !draft {
