@@ -414,6 +414,14 @@ fn tokens_with_a_cut_mac_are_refused_everywhere_and_old_links_still_work() {
     let r = server.post(&format!("/unsubscribe/{v1}"), "List-Unsubscribe=One-Click");
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(status(), vec!["unsubscribed"]);
+    // After erasure, neither version's links work.
+    let o = room.run(&["subscribers", "forget", "victim@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    for t in [&v1, &v2] {
+        assert_eq!(server.get(&format!("/unsubscribe/{t}")).status, 400);
+        assert_eq!(server.get(&format!("/preferences/{t}")).status, 400);
+    }
+    assert_eq!(status(), Vec::<String>::new());
 }
 
 #[test]

@@ -222,10 +222,14 @@ impl Store {
     }
 
     /// The address hash a link is about: a version 2 identifier is looked up
-    /// (unknown or erased: `None`); a version 1 link carries the hash itself.
+    /// (unknown or erased: `None`); a version 1 link carries the hash itself
+    /// (erased: `None`).
     pub fn resolve(&self, subject: &Subject) -> anyhow::Result<Option<String>> {
         match subject {
-            Subject::LegacyHash(h) => Ok(Some(h.clone())),
+            Subject::LegacyHash(h) => {
+                let erased = self.suppression(h)?.as_deref() == Some("forgotten");
+                Ok((!erased).then(|| h.clone()))
+            }
             Subject::LinkId(id) => Ok(self
                 .conn
                 .query_row("SELECT email_hash FROM link_ids WHERE id = ?1", [id], |r| {
