@@ -21,24 +21,47 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Makes sure `path` exists and is readable by the owner only (0600):
-/// created empty if missing, its mode narrowed if it exists.
+/// created empty if missing, its mode narrowed (by path) if it exists.
+///
+/// An existing file is never opened: closing any descriptor of a file drops
+/// every POSIX lock this process holds on it, and SQLite's locks on its
+/// database, WAL and shared-memory files are such locks.
 pub fn make_private_file(path: &Path) -> io::Result<()> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+    match fs::metadata(path) {
+        Ok(m) => narrow(path, &m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut opts = fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            match opts.open(path) {
+                Ok(_) => Ok(()),
+                // Created by someone else meanwhile: narrow it by path.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    narrow(path, &fs::metadata(path)?)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
-    let f = opts.open(path)?;
+}
+
+/// Takes group and other permissions away from `path`, by path.
+fn narrow(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = f.metadata()?.permissions().mode();
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
-            f.set_permissions(fs::Permissions::from_mode(mode & 0o700))?;
+            fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o700))?;
         }
     }
+    #[cfg(not(unix))]
+    let _ = (path, meta);
     Ok(())
 }
 

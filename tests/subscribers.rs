@@ -185,3 +185,38 @@ fn exports_cannot_run_as_formulas_and_lists_cannot_drive_the_terminal() {
     assert!(!out.contains('\u{1b}'), "{out:?}");
     assert!(out.contains("Red\\u{1b}[31m\\nx"), "{out}");
 }
+
+/// Closing any descriptor of a file drops every POSIX lock the process holds
+/// on it, SQLite's included: opening the database again in the same process
+/// (as `serve` and `send` do) must not let another process write meanwhile.
+#[cfg(unix)]
+#[test]
+fn opening_the_database_again_keeps_another_connections_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("subscribers/pressroom.db");
+    let a = pressroom::subscribers::Store::open(&db).unwrap();
+    let _b = pressroom::subscribers::Store::open(&db).unwrap();
+    a.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        pressroom::files::make_private_file(std::path::Path::new(&p)).unwrap();
+    }
+    let other_writer = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n\
+             try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError as e:\n    print(e); sys.exit(3)\n",
+        )
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        other_writer.status.code(),
+        Some(3),
+        "another process got the write lock: {}",
+        String::from_utf8_lossy(&other_writer.stdout)
+    );
+    a.conn.execute_batch("COMMIT").unwrap();
+}
