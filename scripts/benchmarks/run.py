@@ -256,7 +256,9 @@ def report():
               "## Scale", "", "| subscribers | import | import RSS | send --dry-run | dry-run RSS |", "|---:|---:|---:|---:|---:|"]
     for r in results["scale"]:
         lines.append(f"| {r['n']:,} | {r['import_s']:.1f} s | {r['import_mb']:.0f} MB | {r['dry_s']:.1f} s | {r['dry_mb']:.0f} MB |")
-    lines += ["", "## Commands", "", "```"] + results["commands"] + ["```", ""]
+    # Relative to the repository; $WORK is the run's temporary directory.
+    shown = [c.replace(str(BIN), "target/release/pressroom").replace(str(WORK), "$WORK") for c in results["commands"]]
+    lines += ["", "## Commands", "", "Run from the repository; `$WORK` stands for the run's temporary directory.", "", "```"] + shown + ["```", ""]
     return "\n".join(lines)
 
 
