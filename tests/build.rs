@@ -368,30 +368,25 @@ fn symlinks_in_assets_are_never_published_and_check_names_them() {
         );
     }
     let out = root.join("public");
-    let o = pressroom(&[
-        "--root",
-        r,
-        "build",
-        "--out",
-        out.to_str().unwrap(),
-        "--now",
-        NOW,
-    ]);
+    let build = || {
+        pressroom(&[
+            "--root",
+            r,
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+            "--now",
+            NOW,
+        ])
+    };
+    let o = build();
     assert_ne!(o.status.code(), Some(0), "the build refuses");
     assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
     assert!(!out.exists(), "nothing half-published");
     // Without the links, the regular file is published.
     fs::remove_file(root.join("releases/assets/env.txt")).unwrap();
     fs::remove_file(root.join("releases/assets/media.csv")).unwrap();
-    let o = pressroom(&[
-        "--root",
-        r,
-        "build",
-        "--out",
-        out.to_str().unwrap(),
-        "--now",
-        NOW,
-    ]);
+    let o = build();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         fs::read(out.join("assets/map.pdf")).unwrap(),
