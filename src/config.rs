@@ -148,6 +148,9 @@ pub struct DeliveryConfig {
     /// SMTP read/write timeout.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
+    /// Permanent refusals in a row that stop a run (0: never stop).
+    #[serde(default = "default_max_consecutive_failures")]
+    pub max_consecutive_failures: u32,
     pub dkim: Option<DkimConfig>,
 }
 
@@ -168,6 +171,9 @@ fn default_max_attempts() -> u32 {
 }
 fn default_retry_delay() -> f64 {
     30.0
+}
+fn default_max_consecutive_failures() -> u32 {
+    20
 }
 fn default_timeout() -> f64 {
     60.0

@@ -220,6 +220,88 @@ fn faults_are_retried_failed_or_suppressed_as_smtp_says() {
 }
 
 #[test]
+fn only_a_refused_recipient_is_suppressed_and_policy_refusals_fail_without_suppressing() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(6));
+    server.fault(
+        "user1@example.org",
+        &[Fault::RcptReply(
+            "550 5.1.1 <user1@example.org>: Recipient address rejected: User unknown",
+        )],
+    );
+    server.fault(
+        "user2@example.org",
+        &[Fault::RcptReply(
+            "550 5.7.1 <user2@example.org>: Relay access denied",
+        )],
+    );
+    server.fault("user3@example.org", &[Fault::DataReply("554 5.7.26 Unauthenticated email from example.org is not accepted due to domain's DMARC policy")]);
+    server.fault(
+        "user4@example.org",
+        &[Fault::RcptReply(
+            "553 5.7.1 <press@example.org>: Sender address rejected: not owned by user",
+        )],
+    );
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        room.query("SELECT email, status FROM deliveries WHERE status != 'sent' ORDER BY email"),
+        vec![
+            "user1@example.org|failed",
+            "user2@example.org|failed",
+            "user3@example.org|failed",
+            "user4@example.org|failed"
+        ]
+    );
+    let hash1 = pressroom::subscribers::EmailAddress::parse("user1@example.org")
+        .unwrap()
+        .hash();
+    assert_eq!(
+        room.query("SELECT email_hash, reason FROM suppressions"),
+        vec![format!("{hash1}|hard_bounce")],
+        "only the unknown user is suppressed"
+    );
+    assert!(stdout(&o).contains("5.7.26"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_relay_refusing_the_sender_trips_the_breaker_suppresses_nobody_and_keeps_everyone_queued() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(30));
+    server.refuse_sender(Some(
+        "553 5.7.1 <press@example.org>: Sender address rejected: not owned by user relay",
+    ));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("20 permanent failures in a row")
+            && out.contains("Sender address rejected: not owned by user relay"),
+        "{out}"
+    );
+    assert!(room.query("SELECT * FROM suppressions").is_empty());
+    // The breaker stopped the run after 20 refusals: the rest was never
+    // tried, and the refused ones went back to the queue.
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["queued|30"]
+    );
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM deliveries WHERE attempts > 0"),
+        vec!["20"]
+    );
+    // Once the relay is fixed, the next run reaches everyone.
+    server.refuse_sender(None);
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(30));
+}
+
+#[test]
 fn a_relay_that_is_down_is_avoided_while_another_works() {
     let server = SmtpServer::start();
     let mut room = Room::new(3);

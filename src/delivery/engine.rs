@@ -36,6 +36,8 @@ pub struct Limits {
     pub max_per_hour: u32,
     pub max_attempts: u32,
     pub retry_delay: Duration,
+    /// Permanent failures in a row that stop the run (0: never).
+    pub max_consecutive_failures: u32,
 }
 
 /// What a run did.
@@ -112,6 +114,54 @@ impl Pacer {
     }
 }
 
+/// Stops a run that only meets refusals: a relay that refuses the sender,
+/// a blocklisted address or a broken configuration must not burn through
+/// the list. The refusals of a tripping streak that did not name the
+/// recipient (no hard bounce) go back to the queue, for the run after the
+/// fix.
+struct Breaker {
+    limit: u32,
+    streak: Mutex<Vec<(Job, bool)>>,
+}
+
+impl Breaker {
+    fn succeeded(&self) {
+        self.streak.lock().expect("lock").clear();
+    }
+
+    fn failed(&self, sh: &Shared<'_>, job: &Job, hard: bool, reply: &str) -> anyhow::Result<()> {
+        let mut streak = self.streak.lock().expect("lock");
+        streak.push((job.clone(), hard));
+        if self.limit == 0 || streak.len() < self.limit as usize {
+            return Ok(());
+        }
+        let mut requeued = 0;
+        {
+            let db = sh.db();
+            let mut failed = sh.failed.lock().expect("lock");
+            for (job, hard) in streak.drain(..) {
+                if hard {
+                    continue;
+                }
+                journal::requeue_failed(&db.conn, &job)?;
+                let email = job.email.to_string();
+                if let Some(i) = failed.iter().position(|(e, _)| *e == email) {
+                    failed.remove(i);
+                }
+                requeued += 1;
+            }
+        }
+        sh.halt(format!(
+            "circuit breaker: {} permanent failures in a row (delivery.max_consecutive_failures); the relay's last reply: {}. \
+             The relay is refusing mail, not these recipients: check the relay, the sender address and DKIM/SPF before running again. \
+             {requeued} of the refused messages went back to the queue",
+            self.limit,
+            crate::subscribers::printable(reply)
+        ));
+        Ok(())
+    }
+}
+
 struct Shared<'a> {
     /// One connection for every journal write of this run: workers take
     /// turns in-process instead of meeting SQLite's busy handler.
@@ -133,6 +183,7 @@ struct Shared<'a> {
     retries: AtomicU64,
     hard_bounces: AtomicU64,
     failed: Mutex<Vec<(String, String)>>,
+    breaker: Breaker,
 }
 
 impl Shared<'_> {
@@ -291,6 +342,7 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
             let to = job.email.to_lettre();
             match relay::send(c, &prepared.envelope_from, &to, &bytes) {
                 Ok(reply) => {
+                    sh.breaker.succeeded();
                     journal::mark_sent(&sh.db().conn, job, &relay_name, &reply, &message_id)?;
                     sh.sent.fetch_add(1, Ordering::Relaxed);
                     sh.progress.inc(1);
@@ -313,13 +365,18 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
                         sh.retries.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                Err(SendError::Permanent { code, reply }) => {
-                    if matches!(code, 550 | 551 | 553) {
+                Err(e @ SendError::Permanent { .. }) => {
+                    let hard = e.is_hard_bounce();
+                    let SendError::Permanent { reply, .. } = e else {
+                        unreachable!("matched above")
+                    };
+                    if hard {
                         sh.db()
                             .suppress(&job.email_hash, Suppression::HardBounce, Some(&reply))?;
                         sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
                     }
-                    sh.fail(job, &relay_name, reply)?;
+                    sh.fail(job, &relay_name, reply.clone())?;
+                    sh.breaker.failed(sh, job, hard, &reply)?;
                 }
             }
         }
@@ -404,6 +461,10 @@ pub fn run(
         retries: AtomicU64::new(0),
         hard_bounces: AtomicU64::new(0),
         failed: Mutex::new(vec![]),
+        breaker: Breaker {
+            limit: limits.max_consecutive_failures,
+            streak: Mutex::new(vec![]),
+        },
     };
     let mut suppressed = 0u64;
     let (tx, rx) = sync_channel::<Job>(limits.concurrency * 4);

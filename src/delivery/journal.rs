@@ -185,6 +185,16 @@ pub fn mark_failed(conn: &Connection, job: &Job, relay: &str, reply: &str) -> ru
     Ok(())
 }
 
+/// Queues a failed row again (the circuit breaker's refusals that did not
+/// name the recipient), keeping its attempts and the relay's reply.
+pub fn requeue_failed(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE rowid = ?1 AND status = 'failed'",
+        params![job.rowid, now_text()],
+    )?;
+    Ok(())
+}
+
 /// Gives a claimed row back without counting an attempt.
 pub fn unclaim(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
     conn.execute(

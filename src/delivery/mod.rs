@@ -72,6 +72,7 @@ pub fn limits(config: &Config) -> Limits {
         max_per_hour: d.max_per_hour,
         max_attempts: d.max_attempts.max(1),
         retry_delay: Duration::from_secs_f64(d.retry_delay_seconds.max(0.0)),
+        max_consecutive_failures: d.max_consecutive_failures,
     }
 }
 

@@ -116,8 +116,62 @@ pub enum SendError {
         reply: String,
         connection_lost: bool,
     },
-    /// 5xx: this recipient will not get it. `code` is e.g. 550.
-    Permanent { code: u16, reply: String },
+    /// 5xx: this message will not be accepted. `code` is e.g. 550.
+    Permanent {
+        code: u16,
+        /// The step the relay refused.
+        stage: Stage,
+        reply: String,
+    },
+}
+
+/// The step of an SMTP transaction that a reply answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    MailFrom,
+    RcptTo,
+    Data,
+}
+
+impl SendError {
+    /// True when the refusal says that this recipient's address is dead (a
+    /// hard bounce, to be suppressed): a 5xx reply to RCPT TO with an
+    /// address status (5.1.x), or 550/551/553 without a policy code
+    /// (5.7.x: policy, authentication, DMARC, reputation). A refusal of the
+    /// sender (MAIL FROM) or of the content (DATA) says nothing about the
+    /// recipient.
+    pub fn is_hard_bounce(&self) -> bool {
+        let SendError::Permanent { code, stage, reply } = self else {
+            return false;
+        };
+        if *stage != Stage::RcptTo {
+            return false;
+        }
+        match enhanced_status(reply) {
+            Some((5, 1, _)) => true,
+            Some((_, 7, _)) => false,
+            _ => matches!(code, 550 | 551 | 553),
+        }
+    }
+}
+
+/// The enhanced status code (RFC 3463, `class.subject.detail`) in a reply,
+/// if it carries one.
+pub fn enhanced_status(reply: &str) -> Option<(u8, u16, u16)> {
+    reply
+        .split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+        .find_map(|word| {
+            let mut parts = word.split('.');
+            let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || a.len() != 1 || b.is_empty() || b.len() > 3 {
+                return None;
+            }
+            let class: u8 = a.parse().ok()?;
+            if !matches!(class, 2 | 4 | 5) || c.is_empty() || c.len() > 3 {
+                return None;
+            }
+            Some((class, b.parse().ok()?, c.parse().ok()?))
+        })
 }
 
 fn code_of(e: &lettre::transport::smtp::Error) -> Option<u16> {
@@ -249,12 +303,13 @@ type SmtpResult =
 
 /// Turns a failed step into a `SendError`, resetting the transaction (RSET)
 /// or marking the connection lost.
-fn fail(conn: &mut SmtpConnection, e: lettre::transport::smtp::Error) -> SendError {
+fn fail(conn: &mut SmtpConnection, stage: Stage, e: lettre::transport::smtp::Error) -> SendError {
     let reply = e.to_string();
     if e.is_permanent() {
         let _ = conn.command(Rset);
         SendError::Permanent {
             code: code_of(&e).unwrap_or(550),
+            stage,
             reply,
         }
     } else if e.is_transient() {
@@ -298,23 +353,27 @@ pub fn send(
             (Ok(_), Ok(_), Ok(_)) => {}
             (m, r, d) => {
                 let accepted_data = d.is_ok();
-                let first_error = [m, r, d]
+                let (stage, first_error) = [Stage::MailFrom, Stage::RcptTo, Stage::Data]
                     .into_iter()
-                    .find_map(Result::err)
+                    .zip([m, r, d])
+                    .find_map(|(stage, r)| r.err().map(|e| (stage, e)))
                     .expect("one step failed");
                 if accepted_data {
                     // A server that took DATA after refusing the sender or
                     // recipient: end the empty message before resetting.
                     let _ = conn.command(Pipelined(".\r\n".into()));
                 }
-                return Err(fail(conn, first_error));
+                return Err(fail(conn, stage, first_error));
             }
         }
     } else {
-        for cmd in envelope {
+        for (stage, cmd) in [Stage::MailFrom, Stage::RcptTo, Stage::Data]
+            .into_iter()
+            .zip(envelope)
+        {
             let r = conn.command(Pipelined(cmd));
             if let Err(e) = r {
-                return Err(fail(conn, e));
+                return Err(fail(conn, stage, e));
             }
         }
     }
@@ -323,13 +382,55 @@ pub fn send(
     // ACKs hold back for 40 ms on every message.
     match conn.command(DataPayload::new(message)) {
         Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
-        Err(e) => Err(fail(conn, e)),
+        Err(e) => Err(fail(conn, Stage::Data, e)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refusal(code: u16, stage: Stage, reply: &str) -> SendError {
+        SendError::Permanent {
+            code,
+            stage,
+            reply: format!("permanent error ({code}): {reply}"),
+        }
+    }
+
+    #[test]
+    fn only_a_refused_recipient_address_is_a_hard_bounce() {
+        use Stage::*;
+        for (code, stage, reply, hard) in [
+            (550, RcptTo, "5.1.1 <a@example.org>: user unknown", true),
+            (554, RcptTo, "5.1.1 no such mailbox", true),
+            (550, RcptTo, "mailbox unavailable", true),
+            (553, RcptTo, "5.1.3 bad address syntax", true),
+            (551, RcptTo, "user not local", true),
+            (550, RcptTo, "5.7.1 relaying denied", false),
+            (553, RcptTo, "5.7.1 sender address rejected", false),
+            (554, RcptTo, "5.7.26 DMARC policy", false),
+            (552, RcptTo, "5.2.2 mailbox full", false),
+            (554, RcptTo, "transaction failed", false),
+            (553, MailFrom, "5.7.1 sender rejected", false),
+            (550, MailFrom, "5.1.0 sender unknown", false),
+            (
+                554,
+                Data,
+                "5.7.26 unauthenticated mail is prohibited",
+                false,
+            ),
+            (550, Data, "5.1.1 user unknown", false),
+        ] {
+            assert_eq!(
+                refusal(code, stage, reply).is_hard_bounce(),
+                hard,
+                "{code} {stage:?} {reply}"
+            );
+        }
+        assert_eq!(enhanced_status("x (550): 5.1.1 <a>"), Some((5, 1, 1)));
+        assert_eq!(enhanced_status("550 mailbox 1.2.3.4 down"), None);
+    }
 
     #[test]
     fn the_data_payload_is_dot_stuffed_and_terminated_once() {

@@ -16,8 +16,12 @@ use std::time::Duration;
 pub enum Fault {
     /// Reply to RCPT TO with this code (e.g. 451, 421, 550).
     Rcpt(u16),
+    /// Reply to RCPT TO with this whole line (e.g. "550 5.7.1 relaying denied").
+    RcptReply(&'static str),
     /// Read the message, then close the connection without a reply.
     DropInData,
+    /// Read the message, then refuse it with this line (e.g. "554 5.7.26 …").
+    DataReply(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ struct State {
     data_seen: Vec<Accepted>,
     rsets: usize,
     connections: usize,
+    /// A reply to every MAIL FROM instead of 250 (a relay refusing the sender).
+    mail_reply: Option<String>,
 }
 
 /// A running server; it stops when dropped.
@@ -92,6 +98,11 @@ impl SmtpServer {
             .unwrap()
             .faults
             .insert(rcpt.to_string(), faults.to_vec());
+    }
+
+    /// Answers every MAIL FROM with `line` (None: accept).
+    pub fn refuse_sender(&self, line: Option<&str>) {
+        self.state.lock().unwrap().mail_reply = line.map(str::to_string);
     }
 
     pub fn set_delay(&self, d: Duration) {
@@ -160,7 +171,11 @@ fn session(
             w.write_all(b"250 test.example\r\n")?;
         } else if upper.starts_with("MAIL FROM") {
             rcpt = None;
-            w.write_all(b"250 2.1.0 Ok\r\n")?;
+            let refuse = state.lock().unwrap().mail_reply.clone();
+            match refuse {
+                Some(line) => w.write_all(format!("{line}\r\n").as_bytes())?,
+                None => w.write_all(b"250 2.1.0 Ok\r\n")?,
+            }
         } else if upper.starts_with("RCPT TO") {
             let a = addr_of(&line);
             let f = {
@@ -174,11 +189,18 @@ fn session(
                 })
             };
             match f {
+                Some(Fault::RcptReply(line)) => {
+                    w.write_all(format!("{line}\r\n").as_bytes())?;
+                }
                 Some(Fault::Rcpt(code)) => {
                     w.write_all(
                         format!(
                             "{code} {} injected fault for {a}\r\n",
-                            if code >= 500 { "5.1.1" } else { "4.2.0" }
+                            match code {
+                                552 => "5.2.2",
+                                500.. => "5.1.1",
+                                _ => "4.2.0",
+                            }
                         )
                         .as_bytes(),
                     )?;
@@ -217,6 +239,10 @@ fn session(
             });
             if fault == Some(Fault::DropInData) {
                 return Ok(()); // close without a reply
+            }
+            if let Some(Fault::DataReply(line)) = fault {
+                w.write_all(format!("{line}\r\n").as_bytes())?;
+                continue;
             }
             let d = *delay.lock().unwrap();
             if !d.is_zero() {
