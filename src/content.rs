@@ -94,7 +94,24 @@ impl Content {
                     .file_name()
                     .map(|n| n.to_string_lossy())
                     .unwrap_or_default();
-                release::parse(display, &name, &text, &config, &exists)
+                let release = release::parse(display, &name, &text, &config, &exists)?;
+                let left = crate::new_release::placeholders_in(&text);
+                if release.draft || left.is_empty() {
+                    return Ok(release);
+                }
+                Err(left
+                    .into_iter()
+                    .map(|(line, col, what, sample)| {
+                        Diagnostic::new(
+                            display,
+                            line,
+                            col,
+                            format!(
+                                "still holds {what} that `pressroom new` wrote (“{sample}”): replace it before publishing, or put back `draft: true`"
+                            ),
+                        )
+                    })
+                    .collect())
             })
             .collect();
         let assets = dir.join("assets");

@@ -11,6 +11,40 @@ use crate::config::Config;
 use crate::lang::Lang;
 use crate::release::slugify;
 
+/// The sample text that [`template`] writes, with what it is: a release
+/// that still holds one of them is not ready (`check` says where).
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    (
+        "One or two sentences that tell the news.",
+        "the sample lead",
+    ),
+    ("Firstname Lastname", "the sample contact name"),
+    ("Title, department", "the sample contact role"),
+    ("+358 40 000 0000", "the example phone number"),
+    (
+        "firstname.lastname@example.org",
+        "the example email address",
+    ),
+    ("Write the body in Markdown.", "the sample body"),
+];
+
+/// Every placeholder left in `text`: 1-based line and column, what it is,
+/// and its text.
+pub fn placeholders_in(text: &str) -> Vec<(usize, usize, &'static str, &'static str)> {
+    let mut found = vec![];
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for (needle, what) in PLACEHOLDERS {
+            if let Some(at) = line.find(needle) {
+                found.push((i + 1, line[..at].chars().count() + 1, *what, *needle));
+            }
+        }
+    }
+    found
+}
+
 /// Quotes a YAML scalar (double-quoted style).
 fn yaml_str(s: &str) -> String {
     serde_yaml::to_string(s).map_or_else(|_| format!("{s:?}"), |y| y.trim_end().to_string())
@@ -54,8 +88,10 @@ summary: >-
 tags: {tags}
 # Subscriber lists that receive this release by email.
 {lists_line}
-# Language versions of one release share a translation_key.
-# translation_key: {slug}
+# The release's identity: the delivery journal knows it by this key, so
+# renaming the file or editing the slug never emails it again. Language
+# versions of one release share it.
+translation_key: {key}
 contacts:
   - name: Firstname Lastname
     role: Title, department
@@ -74,7 +110,11 @@ contacts:
 Write the body in Markdown. The first heading level is `##`.
 "#,
         title = yaml_str(title),
-        slug = slugify(title),
+        key = yaml_str(&format!(
+            "{}-{}",
+            &local_now[..local_now.len().min(10)],
+            slugify(title)
+        )),
     )
 }
 
@@ -114,4 +154,26 @@ pub fn create(
     f.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_in_the_template_and_found_on_its_line() {
+        let text = template(
+            "Uusi silta",
+            &Lang::parse("fi").unwrap(),
+            &[],
+            "2026-11-29 10:00",
+            &[],
+        );
+        let found = placeholders_in(&text);
+        assert_eq!(found.len(), PLACEHOLDERS.len(), "{found:?}");
+        let (line, col, what, _) = found[0];
+        assert_eq!(what, "the sample lead");
+        assert!(text.lines().nth(line - 1).unwrap()[col - 1..].starts_with("One or two"));
+        assert!(placeholders_in("title: Silta\n# Firstname Lastname\n").is_empty());
+    }
 }

@@ -162,6 +162,38 @@ fn new_writes_a_draft_that_passes_check() {
     );
     let o = pressroom(&["--root", root, "check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // It carries a stable identity for the delivery journal.
+    assert!(
+        text.lines().any(|l| l.starts_with("translation_key: ")
+            && l.ends_with("-uusi-pyoratie-kaislalahti-ranta")),
+        "{text}"
+    );
+    // Ready to publish, but with the template's sample text left in: check
+    // fails and names each line.
+    std::fs::write(&path, text.replace("draft: true\n", "")).unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    let line_of = |needle: &str| {
+        text.replace("draft: true\n", "")
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap()
+            + 1
+    };
+    for (needle, what) in [
+        ("One or two sentences", "the sample lead"),
+        ("Firstname Lastname", "the sample contact name"),
+        ("+358 40 000 0000", "the example phone number"),
+        ("Write the body", "the sample body"),
+    ] {
+        let file = path.rsplit('/').next().unwrap();
+        assert!(
+            err.contains(&format!("{file}:{}:", line_of(needle))) && err.contains(what),
+            "{needle}: {err}"
+        );
+    }
+    std::fs::write(&path, &text).unwrap();
     // A second `new` with the same title must not overwrite the first.
     let o = pressroom(&[
         "--root",

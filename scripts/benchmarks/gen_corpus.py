@@ -68,7 +68,7 @@ lists: [citizens]
 contacts:
   - name: Anna Example
     role: Communications
-    phone: "+358 40 000 0000"
+    phone: "+358 40 765 4321"
     email: anna@example.org
 ---
 {r['body']}
@@ -166,7 +166,7 @@ tags: [{tags}]
 contacts:
   - name: Anna Example
     role: Communications
-    phone: "+358 40 000 0000"
+    phone: "+358 40 765 4321"
     email: anna@example.org
 ---
 {r['body']}
