@@ -13,6 +13,8 @@ use crate::render::email::{self, GMAIL_CLIP_BYTES};
 #[derive(Debug)]
 pub struct Report {
     pub releases: usize,
+    /// Problems that do not stop a build, as `path:line:col: warning: …`.
+    pub warnings: Vec<String>,
 }
 
 /// Checks the configuration and every release; all problems or a report.
@@ -43,5 +45,37 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
     }
     Ok(Report {
         releases: content.releases.len(),
+        warnings: identity_warnings(&content),
     })
+}
+
+/// Releases emailed under an identity they no longer have (renamed file,
+/// edited slug or `translation_key`), from the delivery journal if there is
+/// one. A journal that cannot be read is a warning too.
+fn identity_warnings(content: &Content) -> Vec<String> {
+    let db = crate::subscribers::database_path(&content.config);
+    if !db.is_file() {
+        return vec![];
+    }
+    let renamed = crate::subscribers::Store::open(&db)
+        .and_then(|store| crate::delivery::plan::renamed(&store, content));
+    match renamed {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| {
+                format!(
+                    "{}:{}:1: warning: this release was emailed as '{}' and is now '{}' (file renamed, or slug or translation_key edited): publish will not send it again, and `send` would reach everyone a second time. Put back `translation_key: {}`",
+                    r.path.display(),
+                    r.line,
+                    r.was,
+                    r.now,
+                    r.was
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!(
+            "{}: warning: cannot read the delivery journal to check release identities: {e:#}",
+            db.display()
+        )],
+    }
 }

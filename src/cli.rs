@@ -140,6 +140,17 @@ pub enum Command {
         /// Output directory of the site.
         #[arg(long, value_name = "DIR", default_value = "public")]
         out: PathBuf,
+        /// Print what would be built and sent, to whom; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show every release with its languages and state (draft, scheduled,
+    /// published, web only, email only), what was sent, and what the next
+    /// `publish` would do.
+    Status {
+        /// Decide embargoes and ages as if it were this time (RFC 3339).
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<DateTime<Utc>>,
     },
     /// Show a release's deliveries: counts per list, language and status, and
     /// the failed addresses with the relay's reply.
@@ -246,6 +257,9 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Check => {
             let report = crate::check::run(root)?;
+            for w in &report.warnings {
+                eprintln!("{w}");
+            }
             writeln!(
                 out,
                 "ok: pressroom.toml and {} releases have no problems",
@@ -319,14 +333,24 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
             let tally = crate::delivery::commands::send(&content, &args, &mut ui)?;
             return Ok(!tally.is_failure());
         }
-        Command::Publish { now, yes, out: dir } => {
+        Command::Publish {
+            now,
+            yes,
+            out: dir,
+            dry_run,
+        } => {
             install_ctrl_c();
             let content = Content::load(root)?;
             let dir = under_root(root, &dir);
-            let now = now.unwrap_or_else(Utc::now);
+            let args = crate::delivery::commands::PublishArgs { now, yes, dry_run };
             let mut ui = crate::delivery::commands::Ui::detect(&mut out, &STOP);
-            let tally = crate::delivery::commands::publish(&content, now, yes, &dir, &mut ui)?;
+            let tally = crate::delivery::commands::publish(&content, args, &dir, &mut ui)?;
             return Ok(!tally.is_failure());
+        }
+        Command::Status { now } => {
+            let content = Content::load(root)?;
+            let now = now.unwrap_or_else(Utc::now);
+            crate::delivery::commands::status(&content, now, &mut out)?;
         }
         Command::Deliveries { release } => {
             let content = Content::load(root)?;

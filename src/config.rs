@@ -148,6 +148,10 @@ pub struct DeliveryConfig {
     /// SMTP read/write timeout.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
+    /// `publish` emails no release published longer ago than this
+    /// (humane syntax: "48h", "3days"); `send` still can, on purpose.
+    #[serde(default = "default_max_age")]
+    pub max_age: MaxAge,
     /// Permanent refusals in a row that stop a run (0: never stop).
     #[serde(default = "default_max_consecutive_failures")]
     pub max_consecutive_failures: u32,
@@ -221,6 +225,39 @@ pub struct ServeConfig {
     /// kept-alive connection may stay idle.
     #[serde(default = "default_header_timeout")]
     pub header_timeout_seconds: u32,
+}
+
+/// `[delivery] max_age`: a duration in humane syntax ("48h", "2days 12h").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxAge(pub std::time::Duration);
+
+impl MaxAge {
+    pub fn as_chrono(self) -> chrono::Duration {
+        chrono::Duration::from_std(self.0).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+impl std::fmt::Display for MaxAge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for MaxAge {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(s.trim())
+            .map(MaxAge)
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "'{s}' is not a duration ({e}); write it like \"48h\", \"3days\" or \"1week\""
+                ))
+            })
+    }
+}
+
+fn default_max_age() -> MaxAge {
+    MaxAge(std::time::Duration::from_secs(48 * 3600))
 }
 
 /// A trusted proxy: an IP network, or one address (a /32 or /128).

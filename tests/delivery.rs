@@ -553,30 +553,215 @@ fn clear_messages_for_unknown_lists_no_recipients_and_a_bad_secret() {
 fn without_relays_messages_go_to_the_outbox_and_publish_is_idempotent() {
     let room = Room::new(2);
     room.import("news", &subscribers_csv(5));
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-01T12:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let outbox = || {
+        std::fs::read_dir(room.root().join("outbox/bridge"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(outbox(), 5);
+    assert!(room.root().join("public/fi/bridge/index.html").is_file());
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-01T12:00:00+02:00"]);
+    assert!(stdout(&o).contains("Nothing new to send"), "{}", stdout(&o));
+    assert_eq!(outbox(), 5);
+    // Someone who joins after the release went out gets the next releases,
+    // not this one: on the next run and on an explicit `send`.
+    room.run(&["subscribers", "add", "late@example.org", "--list", "news"]);
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email;name;lang\nlate-csv@example.org;Late;sv\n",
+    )
+    .unwrap();
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-01T12:05:00+02:00"]);
+    assert!(stdout(&o).contains("Nothing new to send"), "{}", stdout(&o));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-11-01T12:05:00+02:00",
+    ]);
+    assert!(
+        stdout(&o).contains("people who joined since get the releases published after that"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(outbox(), 5);
+    assert!(
+        room.query("SELECT 1 FROM deliveries WHERE email LIKE 'late%'")
+            .is_empty()
+    );
+}
+
+#[test]
+fn publish_on_a_fresh_database_emails_no_back_catalogue_but_send_can_on_purpose() {
+    let room = Room::new(2);
+    room.import("news", &subscribers_csv(3));
+    // Three weeks after the release: it is on the site, but not emailed.
     let o = room.run(&["publish", "--yes", "--now", "2026-11-22T08:00:00+02:00"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
-    let files: Vec<_> = std::fs::read_dir(room.root().join("outbox/bridge"))
-        .unwrap()
-        .collect();
-    assert_eq!(files.len(), 5);
+    let out = stdout(&o);
+    assert!(
+        out.contains("Too old to email (published more than 2days ago")
+            && out.contains("Silta avataan  [bridge]"),
+        "{out}"
+    );
+    assert!(out.contains("Nothing new to send"), "{out}");
+    assert!(!room.root().join("outbox").exists());
     assert!(room.root().join("public/fi/bridge/index.html").is_file());
-    let o = room.run(&["publish", "--yes", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
+    // max_age is a setting.
+    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
+    std::fs::write(
+        room.root().join("pressroom.toml"),
+        config.replace(
+            "max_attempts = 4",
+            "max_attempts = 4\nmax_age = \"4 weeks\"",
+        ),
+    )
+    .unwrap();
+    let o = room.run(&["publish", "--dry-run", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert!(
+        stdout(&o).contains("Would send 3 messages"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(room.root().join("pressroom.toml"), &config).unwrap();
+    // On purpose, with `send`.
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-11-22T08:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["sent|3"]
+    );
+}
+
+#[test]
+fn a_renamed_release_is_not_emailed_again_and_check_warns() {
+    let room = Room::new(2);
+    room.import("news", &subscribers_csv(4));
+    let now = "2026-11-01T12:00:00+02:00";
+    let o = room.run(&["publish", "--yes", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"),
+        vec!["4"]
+    );
+    // Renaming the files and changing the key: a new identity.
+    for lang in ["fi", "sv", "en"] {
+        let old = room
+            .root()
+            .join(format!("releases/2026-11-01-bridge.{lang}.md"));
+        let text = std::fs::read_to_string(&old).unwrap();
+        std::fs::remove_file(&old).unwrap();
+        std::fs::write(
+            room.root()
+                .join(format!("releases/2026-11-01-new-bridge.{lang}.md")),
+            text.replace("translation_key: bridge", "translation_key: new-bridge"),
+        )
+        .unwrap();
+    }
+    let o = room.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2026-11-01-new-bridge.fi.md:4:1: warning: this release was emailed as 'bridge' and is now 'new-bridge'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = room.run(&["publish", "--yes", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("emailed before as 'bridge', now 'new-bridge': not sent again"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["4"]);
+    // Renaming only the files keeps the identity: nothing to warn about.
+    for lang in ["fi", "sv", "en"] {
+        let p = room
+            .root()
+            .join(format!("releases/2026-11-01-new-bridge.{lang}.md"));
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            text.replace("translation_key: new-bridge", "translation_key: bridge"),
+        )
+        .unwrap();
+    }
+    let o = room.run(&["check"]);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let o = room.run(&["publish", "--yes", "--now", now]);
     assert!(stdout(&o).contains("Nothing new to send"), "{}", stdout(&o));
-    assert_eq!(
-        std::fs::read_dir(room.root().join("outbox/bridge"))
-            .unwrap()
-            .count(),
-        5
+}
+
+#[test]
+fn status_shows_every_release_and_publish_dry_run_changes_nothing() {
+    let room = Room::new(2);
+    std::fs::write(
+        room.root().join("releases/2026-12-01-later.fi.md"),
+        "---\ntitle: Myöhemmin\ndate: 2026-12-01 10:00\nlists: [news]\n---\nTeksti.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        room.root().join("releases/2026-10-30-draft.fi.md"),
+        "---\ntitle: Luonnos\ndate: 2026-10-30 10:00\ndraft: true\n---\nTeksti.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        room.root().join("releases/2026-10-29-site.sv.md"),
+        "---\ntitle: Bara på webben\ndate: 2026-10-29 10:00\nemail: false\n---\nText.\n",
+    )
+    .unwrap();
+    room.import("news", &subscribers_csv(6));
+    let now = "2026-11-01T12:00:00+02:00";
+    let o = room.run(&["publish", "--dry-run", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Would build"), "{out}");
+    assert!(out.contains("       6  Silta avataan"), "{out}");
+    assert!(out.contains("Would send 6 messages"), "{out}");
+    assert!(
+        out.contains("Dry run: nothing was built, sent or recorded."),
+        "{out}"
     );
-    // A new subscriber gets it on the next run, nobody else again.
+    assert!(!room.root().join("public").exists());
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
+    assert_eq!(room.query("SELECT COUNT(*) FROM planned_lists"), vec!["0"]);
+
+    room.run(&["send", "bridge", "--yes", "--now", now]);
     room.run(&["subscribers", "add", "late@example.org", "--list", "news"]);
-    room.run(&["publish", "--yes", "--now", "2026-11-22T08:05:00+02:00"]);
+    let o = room.run(&["status", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    let line = |needle: &str| {
+        out.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle}: {out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert_eq!(
-        std::fs::read_dir(room.root().join("outbox/bridge"))
-            .unwrap()
-            .count(),
-        6
+        line("Silta avataan"),
+        "2026-11-01 Silta avataan fi sv en published 6 0 0"
     );
+    assert_eq!(
+        line("Myöhemmin"),
+        "2026-12-01 Myöhemmin fi scheduled 2026-12-01 10:00 0 0 0"
+    );
+    assert_eq!(line("Luonnos"), "2026-10-30 Luonnos fi draft - - -");
+    assert_eq!(
+        line("Bara på webben"),
+        "2026-10-29 Bara på webben sv web only - - -"
+    );
+    assert!(out.contains("Nothing new to send"), "{out}");
 }
 
 #[test]

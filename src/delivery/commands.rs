@@ -302,10 +302,27 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
             "Nothing to send: every recipient of {} already has “{title}”.",
             lists.join(", ")
         )?;
+        if !plan.already_planned.is_empty() {
+            writeln!(
+                ui.out,
+                "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
+                plan.already_planned.join(", ")
+            )?;
+        }
         return Ok(tally);
     }
+    let published = group.versions.iter().map(|r| r.date).min().unwrap_or(now);
+    let age = if now - published > config.delivery.max_age.as_chrono() {
+        format!(
+            " It was published {} days ago, longer than max_age ({}).",
+            (now - published).num_days(),
+            config.delivery.max_age
+        )
+    } else {
+        String::new()
+    };
     let question = format!(
-        "Send “{title}” to {pending} recipients on {} through {}?",
+        "Send “{title}” to {pending} recipients on {} through {}?{age}",
         lists.join(", "),
         describe(&transport(config)?)
     );
@@ -447,70 +464,202 @@ fn send_test(
     Ok(tally)
 }
 
-/// `pressroom publish`: build the site, then send every due release to
-/// everyone on its lists who has not had it.
+/// What the next `publish` does, worked out inside a write transaction
+/// (commit it to keep the plan, drop it to change nothing).
+pub struct PublishPlan<'a> {
+    /// Releases to email now, with the messages queued for each.
+    pub work: Vec<(Group<'a>, u64)>,
+    /// Due releases published longer ago than `max_age`, with the messages
+    /// still queued (from an earlier, unfinished run).
+    pub too_old: Vec<(Group<'a>, u64)>,
+    /// Releases emailed before under another identity: not sent again.
+    pub renamed: Vec<plan::Renamed>,
+    pub csv_problems: Vec<String>,
+    pub already: u64,
+}
+
+impl PublishPlan<'_> {
+    pub fn messages(&self) -> u64 {
+        self.work.iter().map(|(_, n)| n).sum()
+    }
+
+    fn print(&self, config: &Config, out: &mut dyn Write) -> std::io::Result<()> {
+        let lang = &config.site.default_lang;
+        for p in &self.csv_problems {
+            writeln!(out, "{p}")?;
+        }
+        if self.work.is_empty() {
+            writeln!(
+                out,
+                "Nothing new to send: every due release has reached everyone on its lists."
+            )?;
+        } else {
+            writeln!(out, "To send:")?;
+            writeln!(out, "  {:>8}  {:<44}  LISTS", "MESSAGES", "RELEASE")?;
+            for (g, n) in &self.work {
+                writeln!(
+                    out,
+                    "  {n:>8}  {:<44}  {}",
+                    g.title(lang),
+                    g.lists().join(", ")
+                )?;
+            }
+        }
+        if !self.too_old.is_empty() {
+            writeln!(
+                out,
+                "Too old to email (published more than {} ago; `pressroom send RELEASE` sends one on purpose):",
+                config.delivery.max_age
+            )?;
+            for (g, queued) in &self.too_old {
+                let date = g
+                    .versions
+                    .iter()
+                    .map(|r| r.date)
+                    .min()
+                    .map(|d| {
+                        d.with_timezone(&config.site.timezone)
+                            .format("%Y-%m-%d")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                let left = if *queued > 0 {
+                    format!("  ({queued} still queued from an unfinished run)")
+                } else {
+                    String::new()
+                };
+                writeln!(out, "  {date}  {}  [{}]{left}", g.title(lang), g.key)?;
+            }
+        }
+        for r in &self.renamed {
+            writeln!(
+                out,
+                "{}:{}: warning: emailed before as '{}', now '{}': not sent again. Put back `translation_key: {}` to keep its identity",
+                r.path.display(),
+                r.line,
+                r.was,
+                r.now,
+                r.was
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Plans every due release for `publish`: queues its recipients, unless it
+/// is older than `max_age` or was emailed under another identity.
+pub fn plan_publish<'a>(
+    content: &'a Content,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<PublishPlan<'a>> {
+    let config = &content.config;
+    let renamed = plan::renamed(store, content)?;
+    let mut p = PublishPlan {
+        work: vec![],
+        too_old: vec![],
+        renamed: vec![],
+        csv_problems: vec![],
+        already: 0,
+    };
+    for g in Group::all(content)
+        .iter()
+        .map(|g| sendable(g, now))
+        .filter(|g| !g.versions.is_empty() && !g.lists().is_empty())
+    {
+        let moved: Vec<_> = renamed.iter().filter(|r| r.now == g.key).cloned().collect();
+        if !moved.is_empty() {
+            p.renamed.extend(moved);
+            continue;
+        }
+        let published = g.versions.iter().map(|r| r.date).min().unwrap_or(now);
+        if now - published > config.delivery.max_age.as_chrono() {
+            let left = queued(store, &g.key)?;
+            p.too_old.push((g, left));
+            continue;
+        }
+        let report = plan::plan(store, config, &g, &g.lists())?;
+        p.csv_problems.extend(report.csv_problems);
+        p.already += count_status(store, &g.key, "sent")?;
+        let n = queued(store, &g.key)?;
+        if n > 0 {
+            p.work.push((g, n));
+        }
+    }
+    Ok(p)
+}
+
+/// How `publish` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublishArgs {
+    pub now: Option<DateTime<Utc>>,
+    pub yes: bool,
+    /// Print the plan; build nothing, send nothing, record nothing.
+    pub dry_run: bool,
+}
+
+/// `pressroom publish`: build the site, then send every due release (not
+/// older than `max_age`) to the members its lists had when it was first sent.
 pub fn publish(
     content: &Content,
-    now: DateTime<Utc>,
-    yes: bool,
+    args: PublishArgs,
     out_dir: &std::path::Path,
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<Tally> {
     let config = &content.config;
-    let report = crate::build::build(content, out_dir, now)?;
-    writeln!(
-        ui.out,
-        "Built {} ({} releases on the web, {} pages)",
-        report.out.display(),
-        report.summary.releases,
-        report.summary.pages
-    )?;
-    let groups: Vec<Group<'_>> = Group::all(content)
-        .iter()
-        .map(|g| sendable(g, now))
-        .filter(|g| !g.versions.is_empty() && !g.lists().is_empty())
-        .collect();
+    let now = args.now.unwrap_or_else(Utc::now);
+    if args.dry_run {
+        let on_web = content.on_web(now).count();
+        writeln!(
+            ui.out,
+            "Would build {} ({on_web} releases on the web)",
+            out_dir.display()
+        )?;
+    } else {
+        let report = crate::build::build(content, out_dir, now)?;
+        writeln!(
+            ui.out,
+            "Built {} ({} releases on the web, {} pages)",
+            report.out.display(),
+            report.summary.releases,
+            report.summary.pages
+        )?;
+    }
     let store = open_store(config)?;
     let tx = immediate(&store)?;
-    let mut work = vec![];
-    let mut tally = Tally::default();
-    for g in &groups {
-        let plan = plan::plan(&store, config, g, &g.lists())?;
-        for p in &plan.csv_problems {
-            writeln!(ui.out, "{p}")?;
-        }
-        tally.already += plan_already(&store, &g.key)?;
-        let n = queued(&store, &g.key)?;
-        if n > 0 {
-            work.push((g, n));
-        }
-    }
-    if work.is_empty() {
+    let plan = plan_publish(content, &store, now)?;
+    plan.print(config, ui.out)?;
+    let mut tally = Tally {
+        already: plan.already,
+        ..Default::default()
+    };
+    if args.dry_run {
         drop(tx);
-        writeln!(
-            ui.out,
-            "Nothing new to send: every due release has reached everyone on its lists."
-        )?;
+        if !plan.work.is_empty() {
+            writeln!(
+                ui.out,
+                "Would send {} messages through {}.",
+                plan.messages(),
+                describe(&transport(config)?)
+            )?;
+        }
+        writeln!(ui.out, "Dry run: nothing was built, sent or recorded.")?;
         return Ok(tally);
     }
-    writeln!(ui.out, "To send:")?;
-    for (g, n) in &work {
-        writeln!(
-            ui.out,
-            "  {:>8}  {}  ({})",
-            n,
-            g.title(&config.site.default_lang),
-            g.lists().join(", ")
-        )?;
+    if plan.work.is_empty() {
+        drop(tx);
+        return Ok(tally);
     }
-    let total: u64 = work.iter().map(|(_, n)| n).sum();
     let question = format!(
-        "Send {total} messages for {} releases through {}?",
-        work.len(),
+        "Send {} messages for {} releases through {}?",
+        plan.messages(),
+        plan.work.len(),
         describe(&transport(config)?)
     );
-    if yes {
+    let keys: Vec<String> = plan.work.iter().map(|(g, _)| g.key.clone()).collect();
+    let work = if args.yes {
         tx.commit()?;
+        plan.work
     } else {
         // Never hold the database's write lock while a person decides.
         drop(tx);
@@ -519,11 +668,14 @@ pub fn publish(
             return Ok(tally);
         }
         let tx = immediate(&store)?;
-        for (g, _) in &work {
-            plan::plan(&store, config, g, &g.lists())?;
-        }
+        let again = plan_publish(content, &store, now)?;
         tx.commit()?;
-    }
+        again
+            .work
+            .into_iter()
+            .filter(|(g, _)| keys.contains(&g.key))
+            .collect()
+    };
     let secret = load_secret(config)?;
     for (g, _) in &work {
         if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
@@ -537,10 +689,6 @@ pub fn publish(
     }
     tally.print(ui.out, "pressroom publish")?;
     Ok(tally)
-}
-
-fn plan_already(store: &Store, key: &str) -> anyhow::Result<u64> {
-    count_status(store, key, "sent")
 }
 
 /// `pressroom deliveries RELEASE`.
@@ -592,6 +740,103 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
                 crate::subscribers::printable(&reply)
             )?;
         }
+    }
+    Ok(())
+}
+
+/// What a release group is at `now`, for `status`.
+fn state_of(group: &Group<'_>, now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let live: Vec<_> = group.versions.iter().filter(|r| !r.draft).collect();
+    if live.is_empty() {
+        return "draft".into();
+    }
+    if live.iter().all(|r| r.date > now) {
+        let at = live.iter().map(|r| r.date).min().unwrap_or(now);
+        return format!(
+            "scheduled {}",
+            at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+        );
+    }
+    let web = live.iter().any(|r| r.web);
+    let email = live.iter().any(|r| r.email);
+    match (web, email) {
+        (true, true) => "published".into(),
+        (true, false) => "web only".into(),
+        (false, true) => "email only".into(),
+        (false, false) => "published nowhere".into(),
+    }
+}
+
+/// Cuts `s` to `n` characters, with an ellipsis.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// `pressroom status`: every release with its languages, state and delivery
+/// counts, then what the next `publish` would do. Changes nothing.
+pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let config = &content.config;
+    let tz = config.site.timezone;
+    let store = open_store(config)?;
+    let counts = journal::counts_by_release(&store.conn)?;
+    writeln!(
+        out,
+        "{:<10}  {:<40}  {:<9}  {:<27}  {:>7}  {:>7}  {:>7}",
+        "DATE", "RELEASE", "LANGS", "STATE", "SENT", "QUEUED", "FAILED"
+    )?;
+    let mut groups = Group::all(content);
+    groups.sort_by_key(|g| std::cmp::Reverse(g.versions.iter().map(|r| r.date).min()));
+    for g in &groups {
+        let date = g
+            .versions
+            .iter()
+            .map(|r| r.date)
+            .min()
+            .map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let langs: Vec<&str> = g.versions.iter().map(|r| r.lang.as_str()).collect();
+        let c = counts.get(&g.key);
+        let n = |s: &str| c.and_then(|m| m.get(s)).copied().unwrap_or(0);
+        let emailed = c.is_some() || g.versions.iter().any(|r| r.email && !r.draft);
+        let (sent, queued, failed) = if emailed {
+            (
+                n("sent").to_string(),
+                (n("queued") + n("sending")).to_string(),
+                n("failed").to_string(),
+            )
+        } else {
+            ("-".into(), "-".into(), "-".into())
+        };
+        writeln!(
+            out,
+            "{date:<10}  {:<40}  {:<9}  {:<27}  {sent:>7}  {queued:>7}  {failed:>7}",
+            cut(g.title(&config.site.default_lang), 40),
+            langs.join(" "),
+            state_of(g, now, tz),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Next `pressroom publish`:")?;
+    writeln!(
+        out,
+        "Would build public ({} releases on the web)",
+        content.on_web(now).count()
+    )?;
+    let tx = immediate(&store)?;
+    let plan = plan_publish(content, &store, now)?;
+    plan.print(config, out)?;
+    drop(tx);
+    if !plan.work.is_empty() {
+        writeln!(
+            out,
+            "Would send {} messages through {}.",
+            plan.messages(),
+            describe(&transport(config)?)
+        )?;
     }
     Ok(())
 }

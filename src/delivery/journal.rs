@@ -81,7 +81,8 @@ pub fn register_link_ids(
 }
 
 /// Claims up to `limit` due rows (marking them `sending`); rows whose address
-/// was suppressed or unsubscribed since planning become `suppressed`.
+/// was suppressed, or unsubscribed from every list of the row, since
+/// planning become `suppressed`.
 /// Each job carries its address's link identifier (registered beforehand by
 /// [`register_link_ids`]). Returns the jobs and the number newly suppressed.
 pub fn claim(
@@ -97,8 +98,10 @@ pub fn claim(
         let mut q = tx.prepare_cached(
             "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts, d.email_hash,
                     EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
-                 OR EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = d.email_hash
-                                AND m.list = d.list AND m.status = 'unsubscribed')
+                 OR (SELECT COUNT(*) FROM memberships m WHERE m.email_hash = d.email_hash
+                        AND m.status = 'unsubscribed'
+                        AND instr(',' || d.list || ',', ',' || m.list || ',') > 0)
+                    = length(d.list) - length(replace(d.list, ',', '')) + 1
                  OR d.email IS NULL
              FROM deliveries d
              WHERE d.release = ?1 AND d.status = 'queued' AND d.not_before <= ?2
@@ -213,14 +216,24 @@ pub fn next_due(conn: &Connection, release: &str) -> rusqlite::Result<Option<i64
     )
 }
 
-/// Row counts of a release by status.
-pub fn status_counts(conn: &Connection, release: &str) -> rusqlite::Result<BTreeMap<String, i64>> {
+/// Row counts by release and status.
+pub fn counts_by_release(
+    conn: &Connection,
+) -> rusqlite::Result<BTreeMap<String, BTreeMap<String, i64>>> {
     let mut q =
-        conn.prepare("SELECT status, COUNT(*) FROM deliveries WHERE release = ?1 GROUP BY status")?;
-    let rows = q.query_map([release], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    rows.collect()
+        conn.prepare("SELECT release, status, COUNT(*) FROM deliveries GROUP BY release, status")?;
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (release, status, n) = row?;
+        out.entry(release).or_default().insert(status, n);
+    }
+    Ok(out)
 }
 
 /// Per list and language: counts by status.

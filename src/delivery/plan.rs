@@ -73,10 +73,26 @@ pub struct PlanReport {
     pub new: u64,
     /// CSV rows skipped (invalid), with file, line and reason.
     pub csv_problems: Vec<String>,
+    /// Lists this release was sent to before: their members of that moment
+    /// are in the journal, and nobody who joined since is added.
+    pub already_planned: Vec<String>,
 }
 
-/// Adds every current recipient of `lists` who is not yet in the journal for
-/// this release as `queued`. Idempotent.
+fn rows_of(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM deliveries WHERE release = ?1",
+        [key],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
+}
+
+/// Adds the current recipients of each of `lists` that this release was
+/// never sent to before, as `queued` journal rows (one per address; a person
+/// on several lists gets one message, whose unsubscribe link names every
+/// list). A list is planned once: its members at that moment get the release,
+/// and people who join it later get the releases published after that, not
+/// this one. Idempotent.
 pub fn plan(
     store: &Store,
     config: &Config,
@@ -89,6 +105,7 @@ pub fn plan(
     let mut report = PlanReport::default();
     let conn = &store.conn;
     let now = now_text();
+    let before = rows_of(conn, &group.key)?;
     for list in lists {
         let Some(list_config) = config.lists.get(list) else {
             let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
@@ -97,7 +114,20 @@ pub fn plan(
                 known.join(", ")
             );
         };
-        match &list_config.source {
+        let planned: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM planned_lists WHERE release = ?1 AND list = ?2)",
+            params![group.key, list],
+            |r| r.get(0),
+        )?;
+        if planned {
+            report.already_planned.push(list.clone());
+            continue;
+        }
+        // A second list of someone already queued joins their one message.
+        const JOIN: &str = "ON CONFLICT (release, email_hash) DO UPDATE SET list = deliveries.list || ',' || excluded.list
+             WHERE deliveries.status = 'queued'
+               AND instr(',' || deliveries.list || ',', ',' || excluded.list || ',') = 0";
+        let changed = match &list_config.source {
             None => {
                 // Language codes are validated `[a-z]{2,3}`, safe to inline.
                 let langs = have
@@ -106,26 +136,29 @@ pub fn plan(
                     .collect::<Vec<_>>()
                     .join(",");
                 let sql = format!(
-                    "INSERT OR IGNORE INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
+                    "INSERT INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
                      SELECT ?1, s.email_hash, s.email, s.name,
                             CASE WHEN s.lang IN ({langs}) THEN s.lang ELSE ?3 END, m.list, 'queued', ?4
                      FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
                      WHERE m.list = ?2 AND m.status = 'confirmed'
                        AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
-                     ORDER BY s.email"
+                     ORDER BY s.email
+                     {JOIN}"
                 );
-                report.new += conn.execute(&sql, params![group.key, list, fallback, now])? as u64;
+                conn.execute(&sql, params![group.key, list, fallback, now])?
             }
             Some(src) => {
                 let path = config.root.join(src);
                 let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
-                let mut insert = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
+                let mut insert = conn.prepare_cached(&format!(
+                    "INSERT INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
                      SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7
                      WHERE NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = ?2)
-                       AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = ?2 AND m.list = ?6 AND m.status = 'unsubscribed')",
-                )?;
+                       AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = ?2 AND m.list = ?6 AND m.status = 'unsubscribed')
+                     {JOIN}"
+                ))?;
                 let mut problems = vec![];
+                let mut changed = 0;
                 csv_file::read(
                     &path,
                     &langs,
@@ -134,7 +167,7 @@ pub fn plan(
                             .version_for(row.lang.as_deref(), default)
                             .lang
                             .as_str();
-                        report.new += insert.execute(params![
+                        changed += insert.execute(params![
                             group.key,
                             row.email.hash(),
                             row.email.as_str(),
@@ -142,15 +175,78 @@ pub fn plan(
                             lang,
                             list,
                             now
-                        ])? as u64;
+                        ])?;
                         Ok(())
                     },
                     |p| problems.push(format!("{}:{}: {}", src, p.line, p.message)),
                 )
                 .with_context(|| format!("cannot read the list '{list}'"))?;
                 report.csv_problems.extend(problems);
+                changed
+            }
+        };
+        // A list with nobody on it is not sent to yet: whoever joins before
+        // the first message goes out gets it.
+        if changed > 0 {
+            conn.execute(
+                "INSERT OR IGNORE INTO planned_lists (release, list, planned_at) VALUES (?1, ?2, ?3)",
+                params![group.key, list, now],
+            )?;
+        }
+    }
+    let mut files = conn.prepare_cached(
+        "INSERT OR REPLACE INTO release_files (release, path, lang, title) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for r in &group.versions {
+        files.execute(params![
+            group.key,
+            r.path.to_string_lossy(),
+            r.lang.as_str(),
+            r.title
+        ])?;
+    }
+    report.new = rows_of(conn, &group.key)? - before;
+    Ok(report)
+}
+
+/// A release whose journal identity changed after it was emailed (its file
+/// renamed, its slug or `translation_key` edited): sending it again would
+/// reach everyone a second time.
+#[derive(Debug, Clone)]
+pub struct Renamed {
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    /// The identity it was emailed under.
+    pub was: String,
+    pub now: String,
+}
+
+/// Every release of `content` whose file, or whose language and title, was
+/// emailed under an identity that no release has any more.
+pub fn renamed(store: &Store, content: &Content) -> anyhow::Result<Vec<Renamed>> {
+    let keys: BTreeSet<String> = content.releases.iter().map(Release::group_key).collect();
+    let mut q = store.conn.prepare_cached(
+        "SELECT DISTINCT f.release FROM release_files f
+         WHERE (f.path = ?1 OR (f.lang = ?2 AND f.title = ?3))
+           AND EXISTS (SELECT 1 FROM deliveries d WHERE d.release = f.release AND d.status = 'sent')",
+    )?;
+    let mut out = vec![];
+    for r in &content.releases {
+        let rows = q.query_map(
+            params![r.path.to_string_lossy(), r.lang.as_str(), r.title],
+            |row| row.get::<_, String>(0),
+        )?;
+        for was in rows {
+            let was = was?;
+            if !keys.contains(&was) {
+                out.push(Renamed {
+                    path: r.path.clone(),
+                    line: r.line_of("translation_key"),
+                    was,
+                    now: r.group_key(),
+                });
             }
         }
     }
-    Ok(report)
+    Ok(out)
 }

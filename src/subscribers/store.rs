@@ -76,6 +76,29 @@ CREATE INDEX confirmation_sends_by_hash ON confirmation_sends (email_hash, sent_
 CREATE INDEX confirmation_sends_by_time ON confirmation_sends (sent_at);
 "#,
         ),
+        // What a release was first sent to, so that it goes to the members of
+        // that moment only (nobody who joins later gets the back catalogue),
+        // and which files it was sent from (to notice a changed identity).
+        M::up(
+            r#"
+CREATE TABLE planned_lists (
+    release    TEXT NOT NULL,
+    list       TEXT NOT NULL,
+    planned_at TEXT NOT NULL,
+    PRIMARY KEY (release, list)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO planned_lists (release, list, planned_at)
+    SELECT release, list, MIN(updated_at) FROM deliveries GROUP BY release, list;
+CREATE TABLE release_files (
+    release TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    lang    TEXT NOT NULL,
+    title   TEXT NOT NULL,
+    PRIMARY KEY (release, path)
+) WITHOUT ROWID;
+CREATE INDEX release_files_by_path ON release_files (path);
+"#,
+        ),
     ])
 });
 
