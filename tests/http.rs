@@ -879,3 +879,115 @@ fn slow_and_idle_connections_are_closed_and_requests_are_logged_without_addresse
         "no token"
     );
 }
+
+/// A header of a written message, unfolded.
+fn header(eml: &str, name: &str) -> String {
+    let unfolded = eml.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} in {eml}"))
+        .to_string()
+}
+
+fn outbox_message(room: &Room, folder: &str, email: &str) -> String {
+    let name = format!("{}.eml", &hash(email)[..24]);
+    std::fs::read_to_string(room.root().join("outbox").join(folder).join(name)).unwrap()
+}
+
+#[test]
+fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
+    let room = Room::new(1);
+    room.import("news", &subscribers_csv(3));
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email;name;lang\nuser0@example.org;Ulla Uutinen;fi\nuser9@example.org;;sv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        room.root().join("releases/2026-11-01-bridge.fi.md"),
+        "---\ntitle: Silta avataan\ndate: 2026-11-01 09:00\ntranslation_key: bridge\nsummary: Lead fi.\nlists: [news, journalists]\n---\nBody in fi.\n",
+    )
+    .unwrap();
+    let now = "2026-11-01T12:00:00+02:00";
+    let o = room.run(&["send", "bridge", "--yes", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    // Four people, one message each: user0 is on both lists.
+    assert_eq!(
+        std::fs::read_dir(room.root().join("outbox/bridge"))
+            .unwrap()
+            .count(),
+        4
+    );
+    let real = outbox_message(&room, "bridge", "user0@example.org");
+    let link = header(&real, "List-Unsubscribe");
+    let path = link
+        .trim_matches(['<', '>'])
+        .strip_prefix("https://press.example.org")
+        .unwrap()
+        .to_string();
+
+    // A test copy to a subscriber: its own Message-ID, [TEST], an inert link.
+    let o = room.run(&["send", "bridge", "--to", "user1@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let test = outbox_message(&room, "test", "user1@example.org");
+    let real1 = outbox_message(&room, "bridge", "user1@example.org");
+    assert!(header(&test, "Subject").starts_with("[TEST] "), "{test}");
+    assert_ne!(header(&test, "Message-ID"), header(&real1, "Message-ID"));
+    assert!(header(&test, "Message-ID").ends_with("@example.org>"));
+    assert_eq!(
+        header(&test, "List-Unsubscribe"),
+        "<https://press.example.org/unsubscribe/test-copy>"
+    );
+
+    let server = Server::start(&room);
+    let memberships = |email: &str| {
+        room.query(&format!(
+            "SELECT list, status FROM memberships WHERE email_hash = '{}' ORDER BY list",
+            hash(email)
+        ))
+    };
+    let before = memberships("user1@example.org");
+    let r = server.post("/unsubscribe/test-copy", "List-Unsubscribe=One-Click");
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("testikopio"), "{}", r.body);
+    assert_eq!(memberships("user1@example.org"), before);
+    assert!(room.query("SELECT * FROM suppressions").is_empty());
+
+    // One click on the real message: off both lists, and the page says so
+    // and offers the preferences.
+    let r = server.post(&path, "List-Unsubscribe=One-Click");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("News") && r.body.contains("Journalists"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("/preferences/u2."), "{}", r.body);
+    assert_eq!(
+        memberships("user0@example.org"),
+        vec!["journalists|unsubscribed", "news|unsubscribed"]
+    );
+    // The next release to both lists does not reach user0.
+    std::fs::write(
+        room.root().join("releases/2026-11-02-next.fi.md"),
+        "---\ntitle: Seuraava\ndate: 2026-11-02 09:00\nlists: [news, journalists]\n---\nTeksti.\n",
+    )
+    .unwrap();
+    let o = room.run(&[
+        "send",
+        "next",
+        "--yes",
+        "--now",
+        "2026-11-02T12:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(
+        room.query("SELECT email FROM deliveries WHERE release = '2026-11-02/next' ORDER BY email"),
+        vec![
+            "user1@example.org",
+            "user2@example.org",
+            "user9@example.org"
+        ]
+    );
+}

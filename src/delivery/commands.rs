@@ -258,7 +258,7 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
         .find(&args.release, args.lang.as_ref())
         .map_err(anyhow::Error::msg)?;
     if let Some(to) = &args.to {
-        return send_test(config, content, release, to, ui);
+        return send_test(config, release, to, ui);
     }
     let group = Group::of(content, release);
     super::ensure_sendable(&group, now, config.site.timezone)?;
@@ -386,7 +386,6 @@ fn dry_run_report(
 /// `send --to ADDR`: one test copy, not recorded in the journal.
 fn send_test(
     config: &Config,
-    content: &Content,
     release: &crate::release::Release,
     to: &str,
     ui: &mut Ui<'_>,
@@ -396,24 +395,19 @@ fn send_test(
         key: release.group_key(),
         versions: vec![release],
     };
-    let _ = content;
     let prepared = prepare(config, &group)?;
     let p = prepared.values().next().context("nothing to send")?;
-    let secret = load_secret(config)?;
     let list = release
         .lists
         .first()
         .cloned()
         .unwrap_or_else(|| "test".into());
-    let msg = p.build(
-        &secret,
-        &Recipient {
-            email: email.clone(),
-            link_id: None,
-            name: None,
-            list,
-        },
-    )?;
+    let msg = p.build_test(&Recipient {
+        email: email.clone(),
+        link_id: None,
+        name: None,
+        list,
+    })?;
     let bytes = msg.formatted();
     let mut tally = Tally::default();
     match transport(config)? {

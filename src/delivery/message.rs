@@ -221,20 +221,41 @@ impl Prepared {
             Some(id) => self.unsubscribe_url_for_id(secret, &r.list, id),
             None => self.unsubscribe_url(secret, &r.list, &r.email),
         };
+        self.build_with(r, &url, self.subject.clone(), self.message_id(&r.email))
+    }
+
+    /// Builds a test copy (`send --to`): `[TEST]` before the subject, a
+    /// Message-ID of its own (never the one the real message to the same
+    /// address carries, which a receiver would drop as a duplicate), and an
+    /// unsubscribe link that only says it is a test.
+    pub fn build_test(&self, r: &Recipient) -> anyhow::Result<Message> {
+        let url = format!("{}unsubscribe/{}", self.base_url, super::TEST_COPY_TOKEN);
+        let id = format!("<test.{:032x}@{}>", fastrand::u128(..), self.id_domain);
+        self.build_with(r, &url, format!("[TEST] {}", self.subject), id)
+    }
+
+    fn build_with(
+        &self,
+        r: &Recipient,
+        url: &str,
+        subject: String,
+        message_id: String,
+    ) -> anyhow::Result<Message> {
         let address = r.email.to_lettre();
         let to = Mailbox::new(
             r.name.as_deref().and_then(crate::subscribers::clean_name),
             address,
         );
+        let list_id = r.list.split(',').next().unwrap_or_default();
         let mut b = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(self.subject.clone())
+            .subject(subject)
             .date_now()
-            .message_id(Some(self.message_id(&r.email)))
+            .message_id(Some(message_id))
             .raw_header(raw_header(
                 "List-Id",
-                format!("{} <{}.{}>", r.list, r.list, self.id_domain),
+                format!("{list_id} <{list_id}.{}>", self.id_domain),
             ))
             .raw_header(raw_header("List-Unsubscribe", format!("<{url}>")))
             .raw_header(raw_header(
@@ -249,7 +270,7 @@ impl Prepared {
                 .header(ct)
                 .header(ContentTransferEncoding::QuotedPrintable)
                 .body(Body::dangerous_pre_encoded(
-                    seg.join(&url),
+                    seg.join(url),
                     ContentTransferEncoding::QuotedPrintable,
                 ))
         };

@@ -15,6 +15,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+/// The token in a test copy's unsubscribe link: the subscription service
+/// answers it with a page saying so, and changes nothing.
+pub const TEST_COPY_TOKEN: &str = "test-copy";
+
 pub use engine::{Limits, RunSummary, Transport};
 pub use message::{Prepared, Recipient};
 pub use plan::{Group, PlanReport};

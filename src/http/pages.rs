@@ -552,6 +552,10 @@ pub async fn confirm(
     }
 }
 
+/// The token in a test copy's unsubscribe link (`send --to`): a page that
+/// says so, and changes nothing.
+pub const TEST_COPY_TOKEN: &str = crate::delivery::TEST_COPY_TOKEN;
+
 /// Verifies an unsubscribe token, finds the address hash it stands for and
 /// the reader's language. A token whose identifier is unknown (never sent,
 /// or erased) is a bad link, like a forged one.
@@ -561,9 +565,19 @@ async fn unsubscribe_context(
     headers: &HeaderMap,
 ) -> Result<(UnsubscribeToken, String, Lang), Response> {
     let fallback = st.lang_from(headers);
+    if token == TEST_COPY_TOKEN {
+        let w = i18n::web_strings(&fallback);
+        return Err(st.message(
+            StatusCode::OK,
+            &fallback,
+            w.test_copy_title,
+            vec![w.test_copy_text],
+            "",
+        ));
+    }
     let bad = || st.bad_link(&fallback, i18n::web_strings(&fallback).bad_link_text);
     let Some(t) = UnsubscribeToken::verify(&st.secret, token)
-        .filter(|t| st.config.lists.contains_key(&t.list))
+        .filter(|t| t.lists().all(|l| st.config.lists.contains_key(l)))
     else {
         return Err(bad());
     };
@@ -599,7 +613,11 @@ pub async fn unsubscribe_page(
         w,
         action: st.path(&format!("unsubscribe/{token}")),
         preferences: st.path(&format!("preferences/{token}")),
-        list_title: st.list_title(&t.list, &lang),
+        list_title: t
+            .lists()
+            .map(|l| st.list_title(l, &lang))
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     html(StatusCode::OK, page.render())
 }
@@ -617,16 +635,34 @@ pub async fn unsubscribe(
         Err(r) => return r,
     };
     let w = i18n::web_strings(&lang);
-    let list = t.list.clone();
+    // One message went out for every list the person is on: one click
+    // stops all of them.
+    let lists: Vec<String> = t.lists().map(str::to_string).collect();
     let done = blocking(&st, &lang, move |st| {
-        st.with_store(|s| s.unsubscribe(&hash, Some(&list), "unsubscribe link"))
+        st.with_store(|s| {
+            for list in &lists {
+                s.unsubscribe(&hash, Some(list), "unsubscribe link")?;
+            }
+            Ok(())
+        })
     })
     .await;
     match done {
-        Ok(_) => {
-            let title = st.list_title(&t.list, &lang);
-            let text = format!("{} ({title})", w.unsubscribed_text);
-            st.message(StatusCode::OK, &lang, w.unsubscribed_title, vec![&text], "")
+        Ok(()) => {
+            let titles: Vec<String> = t.lists().map(|l| st.list_title(l, &lang)).collect();
+            let text = format!("{} {}.", w.unsubscribed_from, titles.join(", "));
+            let page = MessagePage {
+                page: st.layout(&lang, w.unsubscribed_title, "", |l| {
+                    st.path(&format!("{l}/"))
+                }),
+                heading: w.unsubscribed_title,
+                paragraphs: vec![&text],
+                link: Some(LinkView {
+                    name: w.preferences_link.to_string(),
+                    href: st.path(&format!("preferences/{token}")),
+                }),
+            };
+            html(StatusCode::OK, page.render())
         }
         Err(r) => r,
     }
@@ -642,7 +678,7 @@ async fn preferences_page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let token_list = t.list.clone();
+    let token_lists: Vec<String> = t.lists().map(str::to_string).collect();
     let saved = body.is_some();
     let submitted = body.map(|b| form(&b));
     let outcome = blocking(&st, &lang, move |st2| {
@@ -654,8 +690,10 @@ async fn preferences_page(
                     offered.push(l.clone());
                 }
             }
-            if !offered.contains(&token_list) {
-                offered.push(token_list.clone());
+            for l in &token_lists {
+                if !offered.contains(l) {
+                    offered.push(l.clone());
+                }
             }
             offered.sort();
             if let Some(f) = &submitted {

@@ -151,6 +151,15 @@ fn is_hex_hash(s: &str) -> bool {
 }
 
 impl UnsubscribeToken {
+    /// The lists the link unsubscribes from: one message goes to a person
+    /// once for all the lists they are on, and its link names every one
+    /// (comma-separated; list names have no commas).
+    pub fn lists(&self) -> impl Iterator<Item = &str> {
+        self.list.split(',').filter(|l| !l.is_empty())
+    }
+}
+
+impl UnsubscribeToken {
     /// `u2.LIST.ID.MAC`, URL-safe, with the full 256-bit MAC.
     pub fn sign(secret: &Secret, list: &str, email: &EmailAddress) -> String {
         Self::sign_hash(secret, list, &email.hash())
