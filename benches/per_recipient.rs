@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     let plain = delivery::prepare(&content.config, &group).unwrap();
     let fi = &plain["fi"];
     g.bench_function("token_headers_bodies", |b| {
-        b.iter(|| fi.build(&secret, &recipient).unwrap().formatted())
+        b.iter(|| fi.build(&secret, &recipient).unwrap())
     });
 
     let dir = tempfile::tempdir().unwrap();
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
         let signed = delivery::prepare(&config, &group).unwrap();
         let fi = &signed["fi"];
         g.bench_function("with_rsa2048_dkim", |b| {
-            b.iter(|| fi.build(&secret, &recipient).unwrap().formatted())
+            b.iter(|| fi.build(&secret, &recipient).unwrap())
         });
     } else {
         eprintln!("openssl not found: skipping the DKIM benchmark");

@@ -25,7 +25,7 @@ pub struct PreviewFiles {
 pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<PreviewFiles> {
     // Rendered once; the message is built exactly as delivery builds it.
     let rendered = crate::render::email::render(release, config)?;
-    let dkim = std::sync::Arc::new(message::dkim_configs(config)?);
+    let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
     let p = &Prepared::new(
         config,
         &release.group_key(),
@@ -64,7 +64,6 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         .with_context(|| format!("cannot write {}", files.html.display()))?;
     fs::write(&files.text, text)
         .with_context(|| format!("cannot write {}", files.text.display()))?;
-    fs::write(&files.eml, msg.formatted())
-        .with_context(|| format!("cannot write {}", files.eml.display()))?;
+    fs::write(&files.eml, msg).with_context(|| format!("cannot write {}", files.eml.display()))?;
     Ok(files)
 }

@@ -1038,3 +1038,128 @@ fn forget_leaves_no_copy_in_the_database_its_wal_or_the_outbox() {
     assert_eq!(files_containing(&outbox, b"user8@example.org").len(), 1);
     assert!(!files_containing(&db_dir, b"user8@example.org").is_empty());
 }
+
+/// Verifies every DKIM signature of `eml` with dkimpy, the reference
+/// implementation; prints one line per signature: `a=ALGORITHM ok|FAIL h=…`.
+const VERIFY_DKIM: &str = r#"
+import sys, dkim, re
+raw = open(sys.argv[1], 'rb').read()
+keys = {b'e2e._domainkey.example.org.': sys.argv[2].encode(), b'e2e-ed25519._domainkey.example.org.': sys.argv[3].encode()}
+def dns(name, timeout=5):
+    return keys.get(name if name.endswith(b'.') else name + b'.')
+d = dkim.DKIM(raw)
+sigs = [h for h in d.headers if h[0].lower() == b'dkim-signature']
+for i, (_, v) in enumerate(sigs):
+    v = re.sub(rb'\s+', b'', v)
+    a = re.search(rb'a=([^;]+)', v).group(1).decode()
+    h = re.search(rb'h=([^;]+)', v).group(1).decode()
+    try:
+        ok = dkim.DKIM(raw).verify(idx=i, dnsfunc=dns)
+    except dkim.ValidationError:
+        ok = False
+    print(f"a={a} {'ok' if ok else 'FAIL'} h={h}")
+"#;
+
+#[test]
+fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_verifies_both() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let room = Room::new(1);
+    let key = room.root().join("dkim.pem");
+    let o = std::process::Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .expect("openssl is installed");
+    assert!(o.status.success());
+    let der = std::process::Command::new("openssl")
+        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap()
+        .stdout;
+    let rsa_txt = format!("v=DKIM1; k=rsa; p={}", b64.encode(&der));
+    // RFC 8463 A.2's test key: the seed, and the public key for DNS.
+    let seed = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+    let ed_txt = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    std::fs::write(room.root().join("dkim-ed25519.key"), seed).unwrap();
+    configure_delivery(
+        &room,
+        "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
+    );
+    room.import("news", &subscribers_csv(2));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-11-01T12:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let eml = room
+        .root()
+        .join("outbox/bridge")
+        .read_dir()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&eml).unwrap();
+    assert!(text.contains("\r\nPrecedence: bulk\r\n"), "{text}");
+    let o = std::process::Command::new("python3")
+        .args(["-c", VERIFY_DKIM])
+        .arg(&eml)
+        .args([&rsa_txt, ed_txt])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "dkimpy is needed (pip install dkimpy pynacl; scripts/test-deps installs them): {}",
+        stderr(&o)
+    );
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("a=rsa-sha256 ok "), "{lines:?}");
+    assert!(lines[1].starts_with("a=ed25519-sha256 ok "), "{lines:?}");
+    for l in &lines {
+        for h in [
+            "from",
+            "subject",
+            "content-type",
+            "list-unsubscribe",
+            "list-unsubscribe-post",
+            "message-id",
+        ] {
+            assert!(
+                l.split(':').any(|x| x.ends_with(h) || x == h),
+                "{h} not signed: {l}"
+            );
+        }
+    }
+    // A changed body breaks both.
+    std::fs::write(&eml, text.replace("Body in", "Body altered in")).unwrap();
+    let o = std::process::Command::new("python3")
+        .args(["-c", VERIFY_DKIM])
+        .arg(&eml)
+        .args([&rsa_txt, ed_txt])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&o).matches(" FAIL ").count(),
+        2,
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}
+
+/// Appends `toml` to the room's configuration.
+fn configure_delivery(room: &Room, toml: &str) {
+    let path = room.root().join("pressroom.toml");
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    config.push('\n');
+    config.push_str(toml);
+    std::fs::write(path, config).unwrap();
+}

@@ -402,13 +402,12 @@ fn send_test(
         .first()
         .cloned()
         .unwrap_or_else(|| "test".into());
-    let msg = p.build_test(&Recipient {
+    let bytes = p.build_test(&Recipient {
         email: email.clone(),
         link_id: None,
         name: None,
         list,
     })?;
-    let bytes = msg.formatted();
     let mut tally = Tally::default();
     match transport(config)? {
         Transport::Outbox(dir) => {

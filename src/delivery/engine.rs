@@ -279,7 +279,7 @@ fn build_bytes(
     secret: &Secret,
     recipient: &Recipient,
 ) -> anyhow::Result<Vec<u8>> {
-    no_panic(|| prepared.build(secret, recipient).map(|m| m.formatted()))
+    no_panic(|| prepared.build(secret, recipient))
 }
 
 /// Runs `f`, turning a panic into an error with the panic's message.

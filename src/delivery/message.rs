@@ -9,6 +9,7 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use sha2::{Digest, Sha256};
 
+use super::dkim::{self, Signer};
 use crate::config::Config;
 use crate::render::email::{RenderedEmail, UNSUBSCRIBE_PLACEHOLDER};
 use crate::subscribers::{EmailAddress, Secret, UnsubscribeToken, hex};
@@ -58,7 +59,7 @@ pub struct Prepared {
     html: Segments,
     base_url: String,
     id_domain: String,
-    dkim: std::sync::Arc<Vec<lettre::message::dkim::DkimConfig>>,
+    dkim: std::sync::Arc<Vec<Signer>>,
 }
 
 /// The `From:` mailbox: `[delivery] from`, else the organisation's name and email.
@@ -77,36 +78,8 @@ pub fn from_mailbox(config: &Config) -> anyhow::Result<Mailbox> {
         .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))
 }
 
-/// Loads the DKIM keys of `[delivery.dkim]`, if configured.
-pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim::DkimConfig>> {
-    use lettre::message::dkim::{
-        DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-        DkimSigningKey,
-    };
-    // RFC 8058: List-Unsubscribe and List-Unsubscribe-Post must be signed.
-    // relaxed/relaxed survives relays that refold headers. Content-Type is
-    // left out: lettre canonicalises its folded boundary parameter wrongly.
-    let signed = || {
-        [
-            "From",
-            "To",
-            "Subject",
-            "Date",
-            "Message-ID",
-            "Reply-To",
-            "List-Id",
-            "List-Unsubscribe",
-            "List-Unsubscribe-Post",
-            "MIME-Version",
-        ]
-        .into_iter()
-        .map(HeaderName::new_from_ascii_str)
-        .collect::<Vec<_>>()
-    };
-    let relaxed = || DkimCanonicalization {
-        header: DkimCanonicalizationType::Relaxed,
-        body: DkimCanonicalizationType::Relaxed,
-    };
+/// The DKIM signers of `[delivery.dkim]`: RSA, then Ed25519 if configured.
+pub fn dkim_signers(config: &Config) -> anyhow::Result<Vec<Signer>> {
     let Some(d) = &config.delivery.dkim else {
         return Ok(vec![]);
     };
@@ -115,33 +88,18 @@ pub fn dkim_configs(config: &Config) -> anyhow::Result<Vec<lettre::message::dkim
         std::fs::read_to_string(&p)
             .with_context(|| format!("cannot read the DKIM key {}", p.display()))
     };
-    let mut out = vec![];
-    let rsa = DkimSigningKey::new(&read(&d.key_file)?, DkimSigningAlgorithm::Rsa).map_err(|e| {
-        anyhow::anyhow!("{} is not an RSA private key in PKCS#1 PEM form (BEGIN RSA PRIVATE KEY; `openssl genrsa -traditional 2048` makes one): {e}", d.key_file)
-    })?;
-    out.push(DkimConfig::new(
-        d.selector.clone(),
-        d.domain.clone(),
-        rsa,
-        signed(),
-        relaxed(),
-    ));
+    let mut out = vec![Signer::rsa(
+        &d.domain,
+        &d.selector,
+        &read(&d.key_file)?,
+        &d.key_file,
+    )?];
     if let Some(f) = &d.ed25519_key_file {
-        let key =
-            DkimSigningKey::new(read(f)?.trim(), DkimSigningAlgorithm::Ed25519).map_err(|e| {
-                anyhow::anyhow!("{f} is not an Ed25519 key (base64 of the 32-byte seed): {e}")
-            })?;
         let selector = d
             .ed25519_selector
             .clone()
             .unwrap_or_else(|| format!("{}-ed25519", d.selector));
-        out.push(DkimConfig::new(
-            selector,
-            d.domain.clone(),
-            key,
-            signed(),
-            relaxed(),
-        ));
+        out.push(Signer::ed25519(&d.domain, &selector, &read(f)?, f)?);
     }
     Ok(out)
 }
@@ -167,7 +125,7 @@ impl Prepared {
         release_key: &str,
         lang: &str,
         rendered: &RenderedEmail,
-        dkim: std::sync::Arc<Vec<lettre::message::dkim::DkimConfig>>,
+        dkim: std::sync::Arc<Vec<Signer>>,
     ) -> anyhow::Result<Self> {
         let from = from_mailbox(config)?;
         let reply_to = match &config.delivery.reply_to {
@@ -215,8 +173,8 @@ impl Prepared {
         )
     }
 
-    /// Builds the message for one recipient.
-    pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Message> {
+    /// Builds the message for one recipient: its bytes, DKIM-signed.
+    pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Vec<u8>> {
         let url = match &r.link_id {
             Some(id) => self.unsubscribe_url_for_id(secret, &r.list, id),
             None => self.unsubscribe_url(secret, &r.list, &r.email),
@@ -228,7 +186,7 @@ impl Prepared {
     /// Message-ID of its own (never the one the real message to the same
     /// address carries, which a receiver would drop as a duplicate), and an
     /// unsubscribe link that only says it is a test.
-    pub fn build_test(&self, r: &Recipient) -> anyhow::Result<Message> {
+    pub fn build_test(&self, r: &Recipient) -> anyhow::Result<Vec<u8>> {
         let url = format!("{}unsubscribe/{}", self.base_url, super::TEST_COPY_TOKEN);
         let id = format!("<test.{:032x}@{}>", fastrand::u128(..), self.id_domain);
         self.build_with(r, &url, format!("[TEST] {}", self.subject), id)
@@ -240,7 +198,7 @@ impl Prepared {
         url: &str,
         subject: String,
         message_id: String,
-    ) -> anyhow::Result<Message> {
+    ) -> anyhow::Result<Vec<u8>> {
         let address = r.email.to_lettre();
         let to = Mailbox::new(
             r.name.as_deref().and_then(crate::subscribers::clean_name),
@@ -261,7 +219,9 @@ impl Prepared {
             .raw_header(raw_header(
                 "List-Unsubscribe-Post",
                 "List-Unsubscribe=One-Click".into(),
-            ));
+            ))
+            // A bulk message: receivers do not answer it with auto-replies.
+            .raw_header(raw_header("Precedence", "bulk".into()));
         if let Some(rt) = &self.reply_to {
             b = b.reply_to(rt.clone());
         }
@@ -274,17 +234,14 @@ impl Prepared {
                     ContentTransferEncoding::QuotedPrintable,
                 ))
         };
-        let mut msg = b
+        let msg: Message = b
             .multipart(
                 MultiPart::alternative()
                     .singlepart(part(ContentType::TEXT_PLAIN, &self.text))
                     .singlepart(part(ContentType::TEXT_HTML, &self.html)),
             )
             .context("cannot build the message")?;
-        for d in self.dkim.iter() {
-            msg.sign(d);
-        }
-        Ok(msg)
+        Ok(dkim::sign(&self.dkim, msg.formatted()))
     }
 }
 

@@ -3,6 +3,7 @@
 //! each recipient exactly once.
 
 pub mod commands;
+pub mod dkim;
 pub mod engine;
 pub mod journal;
 pub mod message;
@@ -82,7 +83,7 @@ pub fn limits(config: &Config) -> Limits {
 
 /// Renders each language version of a group once and prepares it for sending.
 pub fn prepare(config: &Config, group: &Group<'_>) -> anyhow::Result<HashMap<String, Prepared>> {
-    let dkim = std::sync::Arc::new(message::dkim_configs(config)?);
+    let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
     let mut out = HashMap::new();
     for r in &group.versions {
         let rendered = email::render(r, config)
