@@ -68,3 +68,24 @@ fn the_stylesheet_is_inlined_and_no_style_block_remains() {
         e.html
     );
 }
+
+#[test]
+fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_colour() {
+    let content = Content::load(&common::sample_root()).unwrap();
+    let only_email = content.find("november-newsletter", None).unwrap();
+    assert!(!only_email.web);
+    let e = email::render(only_email, &content.config).unwrap();
+    assert_eq!(e.web_url, None);
+    for part in [&e.html, &e.text] {
+        assert!(!part.contains("Avaa selaimessa"), "{part}");
+        assert!(!part.contains("november-newsletter/"), "{part}");
+    }
+    let on_web = content.find("rail-connection-study", None).unwrap();
+    let e = email::render(on_web, &content.config).unwrap();
+    assert!(e.html.contains("Avaa selaimessa") && e.text.contains("Avaa selaimessa"));
+    // SpamAssassin's HTML_FONT_LOW_CONTRAST: hidden text in the
+    // background's colour.
+    let preheader = e.html.split("class=\"preheader\"").nth(1).unwrap();
+    let style = preheader.split('>').next().unwrap();
+    assert!(!style.contains("color"), "{style}");
+}

@@ -33,7 +33,8 @@ pub struct EmailData<'a> {
     pub attachments: &'a [AttachmentView],
     pub contacts: &'a [ContactView],
     pub tags: &'a [LinkView],
-    pub web_url: &'a str,
+    /// The release on the website; none for an email-only release.
+    pub web_url: Option<&'a str>,
     pub unsubscribe: &'a str,
     pub org_name: &'a str,
     pub org_address: &'a str,
@@ -62,7 +63,8 @@ pub struct RenderedEmail {
     pub preheader: String,
     pub html: String,
     pub text: String,
-    pub web_url: String,
+    /// The release on the website; none for an email-only release.
+    pub web_url: Option<String>,
 }
 
 impl RenderedEmail {
@@ -117,7 +119,7 @@ pub fn render_view(
         attachments: &v.attachments,
         contacts: &v.contacts,
         tags: &v.tags_abs,
-        web_url: &v.url,
+        web_url: v.web.then_some(v.url.as_str()),
         unsubscribe: UNSUBSCRIBE_PLACEHOLDER,
         org_name: &org.name,
         org_address: &org.address,
@@ -143,6 +145,6 @@ pub fn render_view(
         preheader: v.lead.clone(),
         html,
         text,
-        web_url: v.url.clone(),
+        web_url: v.web.then(|| v.url.clone()),
     })
 }

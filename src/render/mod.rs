@@ -147,6 +147,8 @@ pub struct ReleaseView {
     /// Site path `fi/slug/`.
     pub rel_path: String,
     pub url: String,
+    /// On the website (`web` not false): the email may link to it.
+    pub web: bool,
 }
 
 impl ReleaseView {
@@ -239,6 +241,7 @@ impl ReleaseView {
             tags: tag_links(false),
             tags_abs: tag_links(true),
             url: urls.abs(&rel_path),
+            web: r.web,
             rel_path,
             lang,
         }
