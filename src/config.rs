@@ -121,8 +121,12 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryConfig {
-    /// `From:`; defaults to the organisation's name and email.
+    /// `From:`; defaults to the organisation's email. Its display name is
+    /// `from_name` in the message's language, else the name written here,
+    /// else the organisation's name in the message's language.
     pub from: Option<String>,
+    /// The sender's display name per language (`{ fi = "…", sv = "…" }`).
+    pub from_name: Option<Localized>,
     pub reply_to: Option<String>,
     /// `smtp://host:port` or `smtps://host:port`; empty: write `.eml` files to `outbox`.
     #[serde(default)]

@@ -35,6 +35,15 @@ fn every_recipient_gets_exactly_one_message_in_their_language() {
     let server = SmtpServer::start();
     let mut room = Room::new(4);
     room.relays = server.url();
+    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
+    std::fs::write(
+        room.root().join("pressroom.toml"),
+        config.replace(
+            "from = \"Testikunta <press@example.org>\"",
+            "from = \"press@example.org\"\nfrom_name = { fi = \"Testikunta\", sv = \"Testkommunen\", en = \"Test Municipality\" }",
+        ),
+    )
+    .unwrap();
     let o = room.import("news", &subscribers_csv(40));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // One subscriber is also on the CSV list: still one message.
@@ -85,6 +94,24 @@ fn every_recipient_gets_exactly_one_message_in_their_language() {
     assert_eq!(lang_of("user2@example.org"), "en");
     assert_eq!(lang_of("user3@example.org"), "fi");
     assert_eq!(lang_of("reporter@example.org"), "en");
+    // The sender's name is in the reader's language too.
+    for (rcpt, from) in [
+        ("user0@example.org", "From: Testikunta <press@example.org>"),
+        (
+            "user1@example.org",
+            "From: Testkommunen <press@example.org>",
+        ),
+        (
+            "user2@example.org",
+            "From: \"Test Municipality\" <press@example.org>",
+        ),
+    ] {
+        assert!(
+            by_rcpt[rcpt].lines().any(|l| l == from),
+            "{rcpt}: {}",
+            &by_rcpt[rcpt][..600]
+        );
+    }
 
     // Headers a mail client and Gmail look for.
     let msg = &by_rcpt["user2@example.org"];

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::dkim::{self, Signer};
 use crate::config::Config;
+use crate::lang::Lang;
 use crate::render::email::{RenderedEmail, UNSUBSCRIBE_PLACEHOLDER};
 use crate::subscribers::{EmailAddress, Secret, UnsubscribeToken, hex};
 
@@ -62,20 +63,30 @@ pub struct Prepared {
     dkim: std::sync::Arc<Vec<Signer>>,
 }
 
-/// The `From:` mailbox: `[delivery] from`, else the organisation's name and email.
-pub fn from_mailbox(config: &Config) -> anyhow::Result<Mailbox> {
+/// The `From:` mailbox of a message in `lang`: the address of `[delivery]
+/// from` (else the organisation's email), named by `[delivery] from_name` in
+/// `lang`, else by the name written in `from`, else by the organisation's
+/// name in `lang` (so a Swedish reader sees the Swedish name).
+pub fn from_mailbox(config: &Config, lang: &Lang) -> anyhow::Result<Mailbox> {
     let org = &config.organization;
-    let text = match &config.delivery.from {
-        Some(f) => f.clone(),
-        None => format!(
-            "{} <{}>",
-            org.name
-                .get(&config.site.default_lang, &config.site.default_lang),
-            org.email
-        ),
+    let default = &config.site.default_lang;
+    let text = config
+        .delivery
+        .from
+        .clone()
+        .unwrap_or_else(|| org.email.clone());
+    let written: Mailbox = text
+        .parse()
+        .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))?;
+    let name = match (&config.delivery.from_name, &written.name) {
+        (Some(n), _) => n.get(lang, default).to_string(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => org.name.get(lang, default).to_string(),
     };
-    text.parse()
-        .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))
+    Ok(Mailbox::new(
+        crate::subscribers::clean_name(&name),
+        written.email,
+    ))
 }
 
 /// The DKIM signers of `[delivery.dkim]`: RSA, then Ed25519 if configured.
@@ -127,7 +138,10 @@ impl Prepared {
         rendered: &RenderedEmail,
         dkim: std::sync::Arc<Vec<Signer>>,
     ) -> anyhow::Result<Self> {
-        let from = from_mailbox(config)?;
+        let from = from_mailbox(
+            config,
+            &Lang::parse(lang).unwrap_or_else(|_| config.site.default_lang.clone()),
+        )?;
         let reply_to = match &config.delivery.reply_to {
             Some(r) => Some(
                 r.parse()

@@ -60,7 +60,7 @@ pub fn transport(config: &Config) -> anyhow::Result<Transport> {
         }
         None => None,
     };
-    let from = message::from_mailbox(config)?;
+    let from = message::from_mailbox(config, &config.site.default_lang)?;
     let connector = Connector::from_env(
         Duration::from_secs_f64(config.delivery.timeout_seconds.max(1.0)),
         ca_pem,

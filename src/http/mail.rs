@@ -52,7 +52,7 @@ pub fn confirmation(
     let text = ConfirmText { w, link, org_name }.render()?;
     let to = Mailbox::new(None, to.to_lettre());
     Message::builder()
-        .from(from_mailbox(config)?)
+        .from(from_mailbox(config, lang)?)
         .to(to)
         .subject(w.confirm_subject)
         .date_now()
