@@ -41,6 +41,9 @@ pub struct Strings {
     pub view_in_browser: &'static str,
     pub unsubscribe: &'static str,
     pub email_reason: &'static str,
+    /// The footer's reason on a staff-curated list (a CSV `source`): the
+    /// reader did not subscribe.
+    pub email_reason_curated: &'static str,
     pub choose_language: &'static str,
     pub phone: &'static str,
     pub email: &'static str,
@@ -79,6 +82,7 @@ const FI: Strings = Strings {
     view_in_browser: "Avaa selaimessa",
     unsubscribe: "Peru tilaus",
     email_reason: "Saat tämän viestin, koska olet tilannut tiedotteemme.",
+    email_reason_curated: "Saat tämän viestin, koska olet tiedotteidemme jakelulistalla.",
     choose_language: "Valitse kieli",
     phone: "puh.",
     email: "sähköposti",
@@ -117,6 +121,7 @@ const SV: Strings = Strings {
     view_in_browser: "Visa i webbläsaren",
     unsubscribe: "Avsluta prenumerationen",
     email_reason: "Du får detta meddelande eftersom du prenumererar på våra pressmeddelanden.",
+    email_reason_curated: "Du får detta meddelande eftersom du finns på sändlistan för våra pressmeddelanden.",
     choose_language: "Välj språk",
     phone: "tfn",
     email: "e-post",
@@ -155,6 +160,7 @@ const EN: Strings = Strings {
     view_in_browser: "View in your browser",
     unsubscribe: "Unsubscribe",
     email_reason: "You receive this message because you subscribed to our press releases.",
+    email_reason_curated: "You receive this message because you are on our media list.",
     choose_language: "Choose a language",
     phone: "tel.",
     email: "email",

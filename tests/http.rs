@@ -919,6 +919,13 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
             .count(),
         4
     );
+    // A person only on the staff-kept CSV list did not subscribe: the
+    // footer says why they get it instead.
+    let body = |email: &str| outbox_message(&room, "bridge", email).replace("=\r\n", "");
+    assert!(body("user9@example.org").contains("eftersom du finns p"));
+    assert!(!body("user9@example.org").contains("eftersom du prenumererar"));
+    assert!(body("user1@example.org").contains("eftersom du prenumererar"));
+    assert!(body("user0@example.org").contains("koska olet tilannut"));
     let real = outbox_message(&room, "bridge", "user0@example.org");
     let link = header(&real, "List-Unsubscribe");
     let path = link

@@ -58,6 +58,11 @@ pub struct Prepared {
     reply_to: Option<Mailbox>,
     text: Segments,
     html: Segments,
+    /// The parts for readers on staff-curated lists only.
+    curated_text: Segments,
+    curated_html: Segments,
+    /// The lists kept by staff (a CSV `source`), not subscribed to.
+    curated_lists: std::collections::BTreeSet<String>,
     base_url: String,
     id_domain: String,
     dkim: std::sync::Arc<Vec<Signer>>,
@@ -159,6 +164,14 @@ impl Prepared {
             reply_to,
             text: Segments::new(&rendered.text),
             html: Segments::new(&rendered.html),
+            curated_text: Segments::new(&rendered.text_curated),
+            curated_html: Segments::new(&rendered.html_curated),
+            curated_lists: config
+                .lists
+                .iter()
+                .filter(|(_, l)| l.source.is_some())
+                .map(|(name, _)| name.clone())
+                .collect(),
             base_url: config.site.base_url.to_string(),
             dkim,
         })
@@ -248,11 +261,19 @@ impl Prepared {
                     ContentTransferEncoding::QuotedPrintable,
                 ))
         };
+        // Someone only on staff-kept lists did not subscribe: the footer
+        // must not say they did.
+        let curated = r.list.split(',').all(|l| self.curated_lists.contains(l));
+        let (text, html) = if curated {
+            (&self.curated_text, &self.curated_html)
+        } else {
+            (&self.text, &self.html)
+        };
         let msg: Message = b
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(part(ContentType::TEXT_PLAIN, &self.text))
-                    .singlepart(part(ContentType::TEXT_HTML, &self.html)),
+                    .singlepart(part(ContentType::TEXT_PLAIN, text))
+                    .singlepart(part(ContentType::TEXT_HTML, html)),
             )
             .context("cannot build the message")?;
         Ok(dkim::sign(&self.dkim, msg.formatted()))

@@ -36,6 +36,8 @@ pub struct EmailData<'a> {
     /// The release on the website; none for an email-only release.
     pub web_url: Option<&'a str>,
     pub unsubscribe: &'a str,
+    /// Why the reader gets this message (the footer).
+    pub reason: &'a str,
     pub org_name: &'a str,
     pub org_address: &'a str,
     pub org_website: &'a str,
@@ -63,6 +65,10 @@ pub struct RenderedEmail {
     pub preheader: String,
     pub html: String,
     pub text: String,
+    /// Both parts with the footer for a staff-curated list (a CSV `source`),
+    /// which does not claim that the reader subscribed.
+    pub html_curated: String,
+    pub text_curated: String,
     /// The release on the website; none for an email-only release.
     pub web_url: Option<String>,
 }
@@ -121,6 +127,7 @@ pub fn render_view(
         tags: &v.tags_abs,
         web_url: v.web.then_some(v.url.as_str()),
         unsubscribe: UNSUBSCRIBE_PLACEHOLDER,
+        reason: v.t.email_reason,
         org_name: &org.name,
         org_address: &org.address,
         org_website: &org.website,
@@ -128,23 +135,33 @@ pub fn render_view(
         about: &org.about,
         about_text: &org.about_text,
     };
-    let raw = HtmlEmail { e: &data }
-        .render()
-        .expect("email template renders");
-    let html = INLINER
-        .inline(&raw)
-        .map_err(|e| InlineError(e.to_string()))?;
-    let mut text = TextEmail { e: &data }
-        .render()
-        .expect("text template renders");
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let parts = |data: &EmailData<'_>| -> Result<(String, String), InlineError> {
+        let raw = HtmlEmail { e: data }
+            .render()
+            .expect("email template renders");
+        let html = INLINER
+            .inline(&raw)
+            .map_err(|e| InlineError(e.to_string()))?;
+        let mut text = TextEmail { e: data }
+            .render()
+            .expect("text template renders");
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok((html, text))
+    };
+    let (html, text) = parts(&data)?;
+    let (html_curated, text_curated) = parts(&EmailData {
+        reason: v.t.email_reason_curated,
+        ..data
+    })?;
     Ok(RenderedEmail {
         subject: v.title.clone(),
         preheader: v.lead.clone(),
         html,
         text,
+        html_curated,
+        text_curated,
         web_url: v.web.then(|| v.url.clone()),
     })
 }
