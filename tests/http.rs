@@ -998,3 +998,53 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
         ]
     );
 }
+
+#[test]
+fn the_confirmation_email_is_signed_like_a_release_and_marked_auto_generated() {
+    let room = Room::new(1);
+    let key = room.root().join("dkim.pem");
+    common::dkim::make_rsa_key(&key);
+    std::fs::write(
+        room.root().join("dkim-ed25519.key"),
+        common::dkim::ED25519_SEED,
+    )
+    .unwrap();
+    configure(
+        &room,
+        "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
+    );
+    let server = Server::start(&room);
+    let r = server.post(
+        "/sv/subscribe",
+        "email=new%40example.org&lists=news&lang=sv",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let dir = room.root().join("outbox/confirmations");
+    let eml = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&eml).unwrap();
+    assert!(
+        text.lines().any(|l| l == "Auto-Submitted: auto-generated"),
+        "{text}"
+    );
+    let id = header(&text, "Message-ID");
+    assert!(id.starts_with('<') && id.ends_with("@example.org>"), "{id}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("From: ") && l.ends_with("<press@example.org>")),
+        "{text}"
+    );
+    let lines = common::dkim::verify(
+        &eml,
+        &common::dkim::rsa_txt(&key),
+        common::dkim::ED25519_TXT,
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("a=rsa-sha256 ok "), "{lines:?}");
+    assert!(lines[1].starts_with("a=ed25519-sha256 ok "), "{lines:?}");
+    assert!(lines[0].contains("auto-submitted"), "{lines:?}");
+}

@@ -408,53 +408,31 @@ fn send_test(
         name: None,
         list,
     })?;
-    let mut tally = Tally::default();
-    match transport(config)? {
-        Transport::Outbox(dir) => {
-            let path = crate::files::write_outbox(
-                &dir.join("test"),
-                &format!("{}.eml", &email.hash()[..24]),
-                &bytes,
-            )
-            .context("cannot write the test copy to the outbox")?;
-            writeln!(
-                ui.out,
-                "Test copy of {} ({}) written to {}",
-                release.path.display(),
-                release.lang,
-                path.display()
-            )?;
-            tally.sent = 1;
-        }
-        Transport::Smtp { relays, connector } => {
-            let to_addr = email.to_lettre();
-            let mut errors = vec![];
-            for relay in &relays {
-                match connector.connect(relay) {
-                    Ok(mut c) => {
-                        let r = super::relay::send(&mut c, &p.envelope_from, &to_addr, &bytes);
-                        c.quit();
-                        match r {
-                            Ok(reply) => {
-                                writeln!(
-                                    ui.out,
-                                    "Test copy of {} ({}) sent to {email} via {relay}: {reply}",
-                                    release.path.display(),
-                                    release.lang
-                                )?;
-                                tally.sent = 1;
-                                return Ok(tally);
-                            }
-                            Err(e) => bail!("{relay} did not accept the test copy: {e:?}"),
-                        }
-                    }
-                    Err(e) => errors.push(e),
-                }
-            }
-            bail!("every relay is unreachable: {}", errors.join("; "));
-        }
+    let name = format!("{}.eml", &email.hash()[..24]);
+    let done = super::deliver_one(
+        &transport(config)?,
+        &p.envelope_from,
+        &email,
+        &bytes,
+        ("test", &name),
+    )
+    .context("the test copy was not sent")?;
+    let (path, lang) = (release.path.display(), &release.lang);
+    match done {
+        super::Delivered::Outbox(file) => writeln!(
+            ui.out,
+            "Test copy of {path} ({lang}) written to {}",
+            file.display()
+        )?,
+        super::Delivered::Relay { relay, reply } => writeln!(
+            ui.out,
+            "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
+        )?,
     }
-    Ok(tally)
+    Ok(Tally {
+        sent: 1,
+        ..Default::default()
+    })
 }
 
 /// What the next `publish` does, worked out inside a write transaction

@@ -120,6 +120,46 @@ pub fn dkim_signers(config: &Config) -> anyhow::Result<Vec<Signer>> {
     Ok(out)
 }
 
+/// A message sent by itself rather than to a list (the subscription
+/// confirmation): built like a release message (the same From in `lang`, a
+/// Message-ID on the From domain, a text and an HTML part, DKIM-signed by
+/// `signers`) and marked `Auto-Submitted: auto-generated` (RFC 3834), so
+/// that no auto-reply answers it. Returns the envelope sender and the bytes.
+pub fn one_off(
+    config: &Config,
+    lang: &Lang,
+    to: &EmailAddress,
+    subject: &str,
+    text: String,
+    html: String,
+    signers: &[Signer],
+) -> anyhow::Result<(Address, Vec<u8>)> {
+    let from = from_mailbox(config, lang)?;
+    let id = format!("<{:032x}@{}>", fastrand::u128(..), from.email.domain());
+    let msg = Message::builder()
+        .from(from.clone())
+        .to(Mailbox::new(None, to.to_lettre()))
+        .subject(subject)
+        .date_now()
+        .message_id(Some(id))
+        .raw_header(raw_header("Auto-Submitted", "auto-generated".into()))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .context("cannot build the message")?;
+    Ok((from.email, dkim::sign(signers, msg.formatted())))
+}
+
 fn raw_header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }

@@ -27,6 +27,7 @@ pub use relay::{Connector, Relay};
 
 use crate::config::Config;
 use crate::render::email;
+use crate::subscribers;
 
 /// The relays: `PRESSROOM_RELAYS` (comma-separated), else `[delivery] relays`.
 pub fn relays(config: &Config) -> anyhow::Result<Vec<Relay>> {
@@ -128,4 +129,61 @@ pub fn ensure_sendable(
         );
     }
     Ok(())
+}
+
+/// Where one message went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Written to the outbox at this path.
+    Outbox(PathBuf),
+    /// Accepted by this relay with this reply.
+    Relay { relay: String, reply: String },
+}
+
+/// Delivers one message that is not in the journal (a test copy, a
+/// confirmation email): to the first relay that accepts it, trying each in
+/// turn, or into `outbox/FOLDER/NAME` without relays.
+pub fn deliver_one(
+    transport: &Transport,
+    from: &lettre::Address,
+    to: &subscribers::EmailAddress,
+    bytes: &[u8],
+    outbox: (&str, &str),
+) -> anyhow::Result<Delivered> {
+    match transport {
+        Transport::Outbox(dir) => {
+            let (folder, name) = outbox;
+            let path = crate::files::write_outbox(&dir.join(folder), name, bytes)
+                .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
+            Ok(Delivered::Outbox(path))
+        }
+        Transport::Smtp { relays, connector } => {
+            let rcpt = to.to_lettre();
+            let mut errors = vec![];
+            for relay in relays {
+                match connector.connect(relay) {
+                    Ok(mut c) => {
+                        let r = relay::send(&mut c, from, &rcpt, bytes);
+                        c.quit();
+                        match r {
+                            Ok(reply) => {
+                                return Ok(Delivered::Relay {
+                                    relay: relay.to_string(),
+                                    reply,
+                                });
+                            }
+                            // A refusal is the relay's answer: another relay
+                            // would give the same.
+                            Err(e @ relay::SendError::Permanent { .. }) => {
+                                bail!("{relay} refused the message: {e:?}")
+                            }
+                            Err(e) => errors.push(format!("{relay}: {e:?}")),
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            bail!("no relay accepted the message: {}", errors.join("; "))
+        }
+    }
 }

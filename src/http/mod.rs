@@ -40,6 +40,8 @@ pub struct AppState {
     pub secret: Secret,
     pub db: PathBuf,
     pub transport: Transport,
+    /// DKIM signers for the confirmation email, loaded once.
+    pub dkim: Vec<crate::delivery::dkim::Signer>,
     pub limiter: RateLimiter,
     orgs: HashMap<Lang, OrgView>,
     pool: Mutex<Vec<Store>>,
@@ -61,7 +63,9 @@ impl AppState {
             .collect();
         // Create and migrate the database before the first request.
         let store = Store::open(&db)?;
+        let dkim = crate::delivery::message::dkim_signers(&config)?;
         Ok(Self {
+            dkim,
             limiter: RateLimiter::new(config.serve.signups_per_ip_per_hour),
             config,
             secret,

@@ -451,8 +451,8 @@ pub async fn subscribe(
             }
             .sign(&st.secret);
             let link = format!("{}confirm/{token}", st.config.site.base_url);
-            let msg = mail::confirmation(&st.config, &email, &pref, &link)?;
-            mail::deliver(&st.transport, &email, &msg)
+            let (from, bytes) = mail::confirmation(&st.config, &st.dkim, &email, &pref, &link)?;
+            mail::deliver(&st.transport, &from, &email, &bytes)
         })();
         if result.is_err() {
             st.with_store(|s| s.release_confirmation(id))?;

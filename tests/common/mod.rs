@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use pressroom::config::Config;
 
 /// The sample pressroom at the top of the repository.
+pub mod dkim;
 pub mod room;
 pub mod smtp;
 
