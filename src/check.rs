@@ -45,8 +45,46 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
     }
     Ok(Report {
         releases: content.releases.len(),
-        warnings: identity_warnings(&content),
+        warnings: identity_warnings(&content)
+            .into_iter()
+            .chain(dkim_alignment(&content.config))
+            .collect(),
     })
+}
+
+/// True when DKIM's `d=` domain aligns with the From domain in DMARC's
+/// relaxed mode: the same domain, or one a subdomain of the other.
+pub fn aligned(dkim_domain: &str, from_domain: &str) -> bool {
+    let (d, f) = (
+        dkim_domain.trim_end_matches('.').to_ascii_lowercase(),
+        from_domain.trim_end_matches('.').to_ascii_lowercase(),
+    );
+    d == f || f.ends_with(&format!(".{d}")) || d.ends_with(&format!(".{f}"))
+}
+
+/// A warning when the DKIM signature would not align with From: receivers
+/// applying DMARC (Gmail, Microsoft) then treat the mail as unauthenticated.
+fn dkim_alignment(config: &crate::config::Config) -> Option<String> {
+    let dkim = config.delivery.dkim.as_ref()?;
+    let from = crate::delivery::message::from_mailbox(config, &config.site.default_lang).ok()?;
+    let from_domain = from.email.domain();
+    if aligned(&dkim.domain, from_domain) {
+        return None;
+    }
+    let path = config.root.join("pressroom.toml");
+    let line = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| {
+            let start = text.find("[delivery.dkim]")?;
+            let offset = text[start..].find("domain")? + start;
+            Some(text[..offset].matches('\n').count() + 1)
+        })
+        .unwrap_or(1);
+    Some(format!(
+        "{}:{line}:1: warning: DKIM signs for '{}' but the mail is From '{from_domain}': DMARC needs them aligned, or Gmail and Microsoft treat the mail as unauthenticated. Sign with a key of '{from_domain}' (or of a parent domain)",
+        config.display_path(&path).display(),
+        dkim.domain
+    ))
 }
 
 /// Releases emailed under an identity they no longer have (renamed file,
@@ -77,5 +115,17 @@ fn identity_warnings(content: &Content) -> Vec<String> {
             "{}: warning: cannot read the delivery journal to check release identities: {e:#}",
             db.display()
         )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dkim_alignment_is_relaxed_by_subdomain() {
+        assert!(super::aligned("example.org", "example.org"));
+        assert!(super::aligned("example.org", "news.example.org"));
+        assert!(super::aligned("Mail.Example.org.", "example.org"));
+        assert!(!super::aligned("example.org", "example.com"));
+        assert!(!super::aligned("ample.org", "example.org"));
     }
 }

@@ -280,3 +280,30 @@ fn deep_nesting_is_refused_with_its_line_before_any_parser_sees_it() {
         );
     }
 }
+
+#[test]
+fn check_warns_when_dkim_does_not_align_with_from() {
+    let good = "---\ntitle: A\ndate: 2026-11-20\n---\nBody\n";
+    let dir = temp_pressroom(&[("2026-11-20-a.fi.md", good)]);
+    let root = dir.path().to_str().unwrap();
+    let config = dir.path().join("pressroom.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    for (domain, warns) in [("mail.example.org", false), ("example.com", true)] {
+        std::fs::write(
+            &config,
+            format!("{base}\n[delivery.dkim]\nselector = \"s\"\ndomain = \"{domain}\"\nkey_file = \"k.pem\"\n"),
+        )
+        .unwrap();
+        let o = pressroom(&["--root", root, "check"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let line = base.lines().count() + 4;
+        assert_eq!(
+            stderr(&o).contains(&format!(
+                "pressroom.toml:{line}:1: warning: DKIM signs for 'example.com' but the mail is From 'example.org'"
+            )),
+            warns,
+            "{domain}: {}",
+            stderr(&o)
+        );
+    }
+}
