@@ -156,6 +156,10 @@ pub struct DeliveryConfig {
     /// (humane syntax: "48h", "3days"); `send` still can, on purpose.
     #[serde(default = "default_max_age")]
     pub max_age: MaxAge,
+    /// The relay offers SMTPUTF8 (RFC 6531): addresses with letters outside
+    /// ASCII before the '@' may be imported and are sent with it.
+    #[serde(default)]
+    pub smtputf8: bool,
     /// Permanent refusals in a row that stop a run (0: never stop).
     #[serde(default = "default_max_consecutive_failures")]
     pub max_consecutive_failures: u32,

@@ -1139,3 +1139,54 @@ fn configure_delivery(room: &Room, toml: &str) {
     config.push_str(toml);
     std::fs::write(path, config).unwrap();
 }
+
+#[test]
+fn an_address_with_letters_outside_ascii_needs_a_relay_with_smtputf8() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    let csv = "email;name;lang\nanna@example.org;Anna;fi\npäivi@example.org;Päivi;fi\n";
+    let o = room.import("news", csv);
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        out.contains("line 3") || out.contains(":3:"),
+        "the line is named: {out}"
+    );
+    assert!(out.contains("SMTPUTF8"), "{out}");
+    assert_eq!(
+        room.query("SELECT email FROM subscribers"),
+        vec!["anna@example.org"]
+    );
+    let o = room.run(&["subscribers", "add", "päivi@example.org", "--list", "news"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("smtputf8 = true"), "{}", stderr(&o));
+
+    configure_delivery(&room, "");
+    let path = room.root().join("pressroom.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        config.replace("max_attempts = 4", "max_attempts = 4\nsmtputf8 = true"),
+    )
+    .unwrap();
+    let o = room.import("news", csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-11-01T12:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        delivered(&server),
+        vec!["anna@example.org", "päivi@example.org"]
+    );
+    let mails = server.mail_commands();
+    assert_eq!(
+        mails.iter().filter(|m| m.ends_with(" SMTPUTF8")).count(),
+        1,
+        "{mails:?}"
+    );
+}

@@ -73,12 +73,18 @@ fn export_writes_active_members_or_everything_with_consent() {
 #[test]
 fn an_import_reports_what_it_did_with_each_row() {
     let room = Room::new(1);
-    let csv = "Sähköposti;Nimi;Kieli\nmatti@example.org;Matti;fi\nmatti@EXAMPLE.org;Matti;fi\nfoo@bar;X;fi\nåsa@exämple.org;Åsa;sv\n";
+    let csv = "Sähköposti;Nimi;Kieli\nmatti@example.org;Matti;fi\nmatti@EXAMPLE.org;Matti;fi\nfoo@bar;X;fi\nasa@exämple.org;Åsa;sv\nåsa@example.org;Åsa;sv\n";
     let o = room.import("news", csv);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
         out.contains("import-news.csv:4: skipped: 'bar' is not a full domain name"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "import-news.csv:6: skipped: 'åsa@example.org' has letters outside ASCII before the '@'"
+        ),
         "{out}"
     );
     let count = |label: &str| {
@@ -88,13 +94,13 @@ fn an_import_reports_what_it_did_with_each_row() {
             .unwrap_or("?")
             .to_string()
     };
-    assert_eq!(count("rows read"), "4");
+    assert_eq!(count("rows read"), "5");
     assert_eq!(count("added"), "2");
     assert_eq!(count("already on the list"), "1");
-    assert_eq!(count("skipped: invalid rows"), "1");
+    assert_eq!(count("skipped: invalid rows"), "2");
     assert_eq!(
         room.query("SELECT email FROM subscribers ORDER BY email"),
-        vec!["matti@example.org", "åsa@xn--exmple-cua.org"]
+        vec!["asa@xn--exmple-cua.org", "matti@example.org"]
     );
 }
 

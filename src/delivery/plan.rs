@@ -162,6 +162,7 @@ pub fn plan(
                 csv_file::read(
                     &path,
                     &langs,
+                    config.delivery.smtputf8,
                     |row| {
                         let lang = group
                             .version_for(row.lang.as_deref(), default)

@@ -10,7 +10,7 @@ use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::extension::{ClientId, MailParameter};
 
 /// A configured relay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,14 +230,18 @@ impl Connector {
         let ehlo = conn
             .command(Ehlo::new(self.hello.clone()))
             .map_err(|e| format!("{relay} refused EHLO: {e}"))?;
-        let pipelining = ehlo
-            .message()
-            .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
+        let offers = |ext: &str| ehlo.message().any(|l| l.trim().eq_ignore_ascii_case(ext));
+        let pipelining = offers("PIPELINING");
+        let smtputf8 = offers("SMTPUTF8");
         if let Some(c) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
                 .map_err(|e| format!("{relay} refused the login (PRESSROOM_SMTP_USER): {e}"))?;
         }
-        Ok(Session { conn, pipelining })
+        Ok(Session {
+            conn,
+            pipelining,
+            smtputf8,
+        })
     }
 }
 
@@ -246,6 +250,8 @@ pub struct Session {
     pub conn: SmtpConnection,
     /// MAIL, RCPT and DATA may go in one write (RFC 2920).
     pub pipelining: bool,
+    /// Addresses with letters outside ASCII may be used (RFC 6531).
+    pub smtputf8: bool,
 }
 
 impl Session {
@@ -335,9 +341,25 @@ pub fn send(
     to: &Address,
     message: &[u8],
 ) -> Result<String, SendError> {
+    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+    let utf8 = !ascii(from) || !ascii(to);
+    if utf8 && !session.smtputf8 {
+        return Err(SendError::Permanent {
+            code: 553,
+            stage: Stage::MailFrom,
+            reply: format!(
+                "the relay does not offer SMTPUTF8, which {to} needs (letters outside ASCII before the '@')"
+            ),
+        });
+    }
+    let params = if utf8 {
+        vec![MailParameter::SmtpUtfEight]
+    } else {
+        vec![]
+    };
     let conn = &mut session.conn;
     let envelope = [
-        Mail::new(Some(from.clone()), vec![]).to_string(),
+        Mail::new(Some(from.clone()), params).to_string(),
         Rcpt::new(to.clone(), vec![]).to_string(),
         Data.to_string(),
     ];

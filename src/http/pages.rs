@@ -404,7 +404,12 @@ pub async fn subscribe(
         return too_many();
     }
     let email = match EmailAddress::parse(&raw_email) {
-        Ok(e) if !raw_email.starts_with(FORMULA_STARTS) => e,
+        Ok(e)
+            if !raw_email.starts_with(FORMULA_STARTS)
+                && e.check_mailable(st.config.delivery.smtputf8).is_ok() =>
+        {
+            e
+        }
         _ => {
             return st.subscribe_page(
                 &lang,

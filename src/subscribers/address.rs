@@ -46,6 +46,24 @@ impl EmailAddress {
         Ok(Self(candidate))
     }
 
+    /// True when the part before the '@' has letters outside ASCII
+    /// (`päivi@…`): only a relay that offers SMTPUTF8 (RFC 6531) can carry it.
+    pub fn needs_smtputf8(&self) -> bool {
+        !self.0.is_ascii()
+    }
+
+    /// Refuses an address that needs SMTPUTF8 unless the relay offers it
+    /// (`[delivery] smtputf8 = true`); the error says what to do.
+    pub fn check_mailable(&self, smtputf8: bool) -> Result<(), String> {
+        if self.needs_smtputf8() && !smtputf8 {
+            return Err(format!(
+                "'{}' has letters outside ASCII before the '@'; only a relay that offers SMTPUTF8 can deliver it. If yours does, set [delivery] smtputf8 = true",
+                self.0
+            ));
+        }
+        Ok(())
+    }
+
     /// The address as lettre takes it (always possible: `parse` checked).
     pub fn to_lettre(&self) -> lettre::Address {
         self.0
@@ -129,5 +147,15 @@ mod tests {
             let _ = EmailAddress::parse(ok).unwrap().to_lettre();
         }
         assert!(EmailAddress::parse("@example.org").is_err());
+        let utf8 = EmailAddress::parse("Päivi.Ääninen@example.org").unwrap();
+        assert!(utf8.needs_smtputf8());
+        assert!(utf8.check_mailable(false).unwrap_err().contains("SMTPUTF8"));
+        assert!(utf8.check_mailable(true).is_ok());
+        let _ = utf8.to_lettre();
+        assert!(
+            !EmailAddress::parse("a@hämeenlinna.example")
+                .unwrap()
+                .needs_smtputf8()
+        );
     }
 }

@@ -78,6 +78,7 @@ pub fn import(
     let encoding = csv_file::read(
         file,
         &langs,
+        config.delivery.smtputf8,
         |row| {
             report.rows += 1;
             match store.add(
@@ -160,6 +161,9 @@ pub fn add(
     db_list(config, list)?;
     check_lang(config, lang)?;
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
+    email
+        .check_mailable(config.delivery.smtputf8)
+        .map_err(anyhow::Error::msg)?;
     Ok(
         match store.add(
             &email,
@@ -254,6 +258,7 @@ pub fn list(
                         csv_file::read(
                             &config.root.join(src),
                             &langs,
+                            config.delivery.smtputf8,
                             |_| {
                                 n += 1;
                                 Ok(())

@@ -41,6 +41,8 @@ struct State {
     connections: usize,
     /// A reply to every MAIL FROM instead of 250 (a relay refusing the sender).
     mail_reply: Option<String>,
+    /// Every MAIL FROM command, as sent.
+    mail_commands: Vec<String>,
 }
 
 /// A running server; it stops when dropped.
@@ -103,6 +105,10 @@ impl SmtpServer {
     /// Answers every MAIL FROM with `line` (None: accept).
     pub fn refuse_sender(&self, line: Option<&str>) {
         self.state.lock().unwrap().mail_reply = line.map(str::to_string);
+    }
+
+    pub fn mail_commands(&self) -> Vec<String> {
+        self.state.lock().unwrap().mail_commands.clone()
     }
 
     pub fn set_delay(&self, d: Duration) {
@@ -171,7 +177,11 @@ fn session(
             w.write_all(b"250 test.example\r\n")?;
         } else if upper.starts_with("MAIL FROM") {
             rcpt = None;
-            let refuse = state.lock().unwrap().mail_reply.clone();
+            let refuse = {
+                let mut s = state.lock().unwrap();
+                s.mail_commands.push(line.trim_end().to_string());
+                s.mail_reply.clone()
+            };
             match refuse {
                 Some(line) => w.write_all(format!("{line}\r\n").as_bytes())?,
                 None => w.write_all(b"250 2.1.0 Ok\r\n")?,
