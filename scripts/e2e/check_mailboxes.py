@@ -3,10 +3,11 @@
 
 Each of COUNT mailboxes (reader{i}) must hold exactly one message that parses,
 has the expected headers, a text part before an HTML part, the language of
-reader i (fi, sv, en in turn), a DKIM signature that verifies against the test
-key, and a SpamAssassin score (local tests only) below 2.0 for one message of
+reader i (fi, sv, en in turn), two DKIM signatures (RSA-SHA256 first, then
+Ed25519-SHA256) that both verify against the test keys, and a SpamAssassin
+score (local tests only, ALL_TRUSTED not counted) below 1.0 for one message of
 each language.
-Usage: check_mailboxes.py MAILDIR_ROOT COUNT DKIM_PUBKEY_B64
+Usage: check_mailboxes.py MAILDIR_ROOT COUNT RSA_PUBKEY_B64 ED25519_PUBKEY_B64
 """
 import email
 import email.policy
@@ -17,12 +18,32 @@ import sys
 
 import dkim
 
-root, count, pub = pathlib.Path(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3]).read_text().strip()
-txt = f"v=DKIM1; k=rsa; p={pub}".encode()
+root, count = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+rsa_pub = pathlib.Path(sys.argv[3]).read_text().strip()
+ed_pub = pathlib.Path(sys.argv[4]).read_text().strip()
+records = {
+    b"e2e._domainkey.kaislamaa.example.org": f"v=DKIM1; k=rsa; p={rsa_pub}".encode(),
+    b"e2e-ed25519._domainkey.kaislamaa.example.org": f"v=DKIM1; k=ed25519; p={ed_pub}".encode(),
+}
 
 
 def dns(name, timeout=5):
-    return txt if name.startswith(b"e2e._domainkey.kaislamaa.example.org") else None
+    return records.get(name.rstrip(b"."))
+
+
+def signatures(raw):
+    """(algorithm, verified) for each DKIM-Signature, top first."""
+    d = dkim.DKIM(raw)
+    out = []
+    sigs = [v for n, v in d.headers if n.lower() == b"dkim-signature"]
+    for i, v in enumerate(sigs):
+        a = re.search(rb"a=([^;]+)", re.sub(rb"\s+", b"", v)).group(1).decode()
+        try:
+            ok = dkim.DKIM(raw).verify(idx=i, dnsfunc=dns)
+        except dkim.ValidationError:
+            ok = False
+        out.append((a, ok))
+    return out
 
 
 LANGS = ["fi", "sv", "en"]
@@ -70,21 +91,24 @@ for i in range(count):
         link = re.search(r"https://tiedotteet\.kaislamaa\.example\.org/unsubscribe/[\w.-]+", text)
         if not link or link.group(0) not in str(msg.get("List-Unsubscribe")):
             problems.append(f"reader{i}: the footer's unsubscribe link differs from List-Unsubscribe")
-    if not dkim.verify(raw, dnsfunc=dns):
-        problems.append(f"reader{i}: DKIM signature does not verify")
+    sigs = signatures(raw)
+    if sigs != [("rsa-sha256", True), ("ed25519-sha256", True)]:
+        problems.append(f"reader{i}: DKIM signatures {sigs}, expected RSA then Ed25519, both verifying")
     if lang not in spam_checked:
-        out = subprocess.run(["spamassassin", "-L", "-t"], input=raw, capture_output=True, timeout=120).stdout.decode("utf-8", "replace")
+        # ALL_TRUSTED (a bonus for mail that only crossed trusted hosts, as
+        # here) is not counted: the score must hold on the open Internet.
+        out = subprocess.run(["spamassassin", "-L", "-t", "--cf=score ALL_TRUSTED 0"], input=raw, capture_output=True, timeout=120).stdout.decode("utf-8", "replace")
         m = re.search(r"X-Spam-Status: \w+, score=(-?[\d.]+)[^\n]*(?:\n\t[^\n]*)*", out)
         score = float(m.group(1)) if m else 99.0
         spam_checked[lang] = score
         print(f"  SpamAssassin ({lang}): {m.group(0) if m else 'no result'}")
-        if score >= 2.0:
-            problems.append(f"reader{i}: SpamAssassin score {score} >= 2.0")
+        if score >= 1.0:
+            problems.append(f"reader{i}: SpamAssassin score {score} >= 1.0")
 
 for p in problems[:30]:
     print("  FAIL", p)
 if problems:
     print(f"{len(problems)} problems in {count} mailboxes")
     sys.exit(1)
-print(f"  {count} mailboxes hold exactly one message each; headers, parts, language and DKIM check out")
+print(f"  {count} mailboxes hold exactly one message each; headers, parts, language and both DKIM signatures check out")
 print(f"  SpamAssassin scores: {spam_checked}")
