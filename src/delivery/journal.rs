@@ -98,10 +98,14 @@ pub fn claim(
         let mut q = tx.prepare_cached(
             "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts, d.email_hash,
                     EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
-                 OR (SELECT COUNT(*) FROM memberships m WHERE m.email_hash = d.email_hash
-                        AND m.status = 'unsubscribed'
-                        AND instr(',' || d.list || ',', ',' || m.list || ',') > 0)
-                    = length(d.list) - length(replace(d.list, ',', '')) + 1
+                 OR CASE WHEN instr(d.list, ',') = 0
+                    THEN EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = d.email_hash
+                                    AND m.list = d.list AND m.status = 'unsubscribed')
+                    ELSE (SELECT COUNT(*) FROM memberships m WHERE m.email_hash = d.email_hash
+                            AND m.status = 'unsubscribed'
+                            AND instr(',' || d.list || ',', ',' || m.list || ',') > 0)
+                        = length(d.list) - length(replace(d.list, ',', '')) + 1
+                    END
                  OR d.email IS NULL
              FROM deliveries d
              WHERE d.release = ?1 AND d.status = 'queued' AND d.not_before <= ?2
