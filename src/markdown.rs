@@ -203,7 +203,6 @@ struct TextWriter {
     links: Vec<String>,
     link_text_start: Vec<usize>,
     in_code_block: bool,
-    in_image: usize,
 }
 
 impl TextWriter {
@@ -298,7 +297,6 @@ impl TextWriter {
                 self.link_text_start.push(len);
             }
             Tag::Image { dest_url, .. } => {
-                self.in_image += 1;
                 self.links.push(links.rewrite(&dest_url));
                 let len = self.out().len();
                 self.link_text_start.push(len);
@@ -369,9 +367,6 @@ impl TextWriter {
                 }
             }
             TagEnd::Link | TagEnd::Image => {
-                if matches!(tag, TagEnd::Image) {
-                    self.in_image = self.in_image.saturating_sub(1);
-                }
                 let url = self.links.pop().unwrap_or_default();
                 let start = self.link_text_start.pop().unwrap_or(0);
                 let out = self.out();

@@ -85,9 +85,12 @@ impl Secret {
     }
 }
 
+/// Fills `buf` from the operating system's generator (getrandom(2)).
 fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
-    use std::io::Read;
-    fs::File::open("/dev/urandom")?.read_exact(buf)
+    use ring::rand::SecureRandom as _;
+    ring::rand::SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| std::io::Error::other("the system's random generator failed"))
 }
 
 /// Who a token is about.
