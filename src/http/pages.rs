@@ -663,7 +663,7 @@ pub async fn unsubscribe(
                 heading: w.unsubscribed_title,
                 paragraphs: vec![&text],
                 link: Some(LinkView {
-                    name: w.preferences_link.to_string(),
+                    name: w.preferences_after.to_string(),
                     href: st.path(&format!("preferences/{token}")),
                 }),
             };
