@@ -235,6 +235,15 @@ pub struct ServeConfig {
     pub header_timeout_seconds: u32,
 }
 
+/// A list name that `pressroom.toml` does not declare; the message
+/// suggests the closest declared name, or lists them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown list '{name}'{hint}")]
+pub struct UnknownList {
+    pub name: String,
+    hint: String,
+}
+
 /// `[delivery] max_age`: a duration in humane syntax ("48h", "2days 12h").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxAge(pub std::time::Duration);
@@ -514,6 +523,24 @@ impl Config {
     }
 
     /// Path relative to the root, for messages.
+    /// The declared list `name`, or an error that suggests the right one.
+    pub fn list(&self, name: &str) -> Result<&ListConfig, UnknownList> {
+        self.lists.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
+            let hint = match crate::suggest::closest(name, &known) {
+                Some(s) => format!(" (did you mean '{s}'?)"),
+                None if known.is_empty() => {
+                    " (declare it as [lists.NAME] in pressroom.toml)".into()
+                }
+                None => format!(" (declared lists: {})", known.join(", ")),
+            };
+            UnknownList {
+                name: name.to_string(),
+                hint,
+            }
+        })
+    }
+
     pub fn display_path<'a>(&self, p: &'a Path) -> &'a Path {
         p.strip_prefix(&self.root).unwrap_or(p)
     }

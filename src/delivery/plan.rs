@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use rusqlite::params;
 
 use crate::config::Config;
@@ -107,13 +107,7 @@ pub fn plan(
     let now = now_text();
     let before = rows_of(conn, &group.key)?;
     for list in lists {
-        let Some(list_config) = config.lists.get(list) else {
-            let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
-            bail!(
-                "unknown list '{list}' (declared lists: {})",
-                known.join(", ")
-            );
-        };
+        let list_config = config.list(list)?;
         let planned: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM planned_lists WHERE release = ?1 AND list = ?2)",
             params![group.key, list],

@@ -412,16 +412,8 @@ pub fn parse(
         .collect();
     let lists = cx.strings(&map, "lists");
     for l in &lists {
-        if !config.lists.contains_key(l) {
-            let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
-            let hint = match suggest::closest(l, &known) {
-                Some(s) => format!(" (did you mean '{s}'?)"),
-                None if known.is_empty() => {
-                    " (declare it as [lists.NAME] in pressroom.toml)".into()
-                }
-                None => format!(" (declared lists: {})", known.join(", ")),
-            };
-            cx.key("lists", format!("unknown list '{l}'{hint}"));
+        if let Err(e) = config.list(l) {
+            cx.key("lists", e.to_string());
         }
     }
     let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);

@@ -12,15 +12,7 @@ use crate::lang::Lang;
 
 /// Lists that live in the database (not a CSV `source`).
 fn db_list<'a>(config: &'a Config, list: &str) -> anyhow::Result<&'a crate::config::ListConfig> {
-    let Some(l) = config.lists.get(list) else {
-        let known: Vec<&str> = config.lists.keys().map(String::as_str).collect();
-        let hint = crate::suggest::closest(list, &known)
-            .map(|s| format!("did you mean '{s}'?"))
-            .unwrap_or_else(|| format!("declared lists: {}", known.join(", ")));
-        bail!(
-            "unknown list '{list}' ({hint}); lists are declared as [lists.NAME] in pressroom.toml"
-        );
-    };
+    let l = config.list(list)?;
     if let Some(src) = &l.source {
         bail!("list '{list}' is kept in the file {src}: edit that file instead");
     }
@@ -189,10 +181,8 @@ pub fn remove(
     email: &str,
     list: Option<&str>,
 ) -> anyhow::Result<String> {
-    if let Some(l) = list
-        && !config.lists.contains_key(l)
-    {
-        bail!("unknown list '{l}'");
+    if let Some(l) = list {
+        config.list(l)?;
     }
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
     let n = store.unsubscribe(&email.hash(), list, "removed by staff")?;
@@ -290,9 +280,7 @@ pub fn list(
             )?;
         }
         Some(name) => {
-            if !config.lists.contains_key(name) {
-                bail!("unknown list '{name}'");
-            }
+            config.list(name)?;
             writeln!(
                 out,
                 "{:<40} {:<24} {:<4} {:<12} SINCE",
@@ -333,10 +321,8 @@ pub fn export(
     all: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u64> {
-    if let Some(l) = list
-        && !config.lists.contains_key(l)
-    {
-        bail!("unknown list '{l}'");
+    if let Some(l) = list {
+        config.list(l)?;
     }
     let mut w = csv::Writer::from_writer(out);
     if all {
