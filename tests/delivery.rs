@@ -1190,3 +1190,67 @@ fn an_address_with_letters_outside_ascii_needs_a_relay_with_smtputf8() {
         "{mails:?}"
     );
 }
+
+#[test]
+fn a_relay_that_wants_a_login_gets_the_credentials_from_the_environment() {
+    let server = SmtpServer::start();
+    server.require_login("press", "s3cret pass");
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(3));
+    let now = "2026-11-01T12:00:00+02:00";
+    // A wrong password stops the run with the relay's answer; all stay queued.
+    let o = room
+        .command(&["send", "bridge", "--yes", "--now", now])
+        .env("PRESSROOM_SMTP_USER", "press")
+        .env("PRESSROOM_SMTP_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("refused the login"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(server.logins().1 >= 1);
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["queued|3"]
+    );
+    // The right credentials, from the environment, are sent and accepted.
+    let o = room
+        .command(&["send", "bridge", "--yes", "--now", now])
+        .env("PRESSROOM_SMTP_USER", "press")
+        .env("PRESSROOM_SMTP_PASSWORD", "s3cret pass")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(3));
+    assert!(server.logins().0 >= 1);
+}
+
+#[test]
+fn a_relay_without_pipelining_gets_one_command_at_a_time_and_every_message() {
+    let server = SmtpServer::start();
+    server.without_pipelining();
+    server.require_login("press", "pw");
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(6));
+    let o = room
+        .command(&[
+            "send",
+            "bridge",
+            "--yes",
+            "--now",
+            "2026-11-01T12:00:00+02:00",
+        ])
+        .env("PRESSROOM_SMTP_USER", "press")
+        .env("PRESSROOM_SMTP_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(6));
+    assert!(server.logins().0 >= 1 && server.logins().1 == 0);
+}

@@ -43,6 +43,12 @@ struct State {
     mail_reply: Option<String>,
     /// Every MAIL FROM command, as sent.
     mail_commands: Vec<String>,
+    /// Do not offer PIPELINING.
+    no_pipelining: bool,
+    /// Require AUTH PLAIN with this user and password before MAIL FROM.
+    login: Option<(String, String)>,
+    /// Logins accepted and refused.
+    logins: (usize, usize),
 }
 
 /// A running server; it stops when dropped.
@@ -107,6 +113,21 @@ impl SmtpServer {
         self.state.lock().unwrap().mail_reply = line.map(str::to_string);
     }
 
+    /// Stops offering PIPELINING (for sessions that start after this).
+    pub fn without_pipelining(&self) {
+        self.state.lock().unwrap().no_pipelining = true;
+    }
+
+    /// Requires AUTH PLAIN with these credentials before MAIL FROM.
+    pub fn require_login(&self, user: &str, password: &str) {
+        self.state.lock().unwrap().login = Some((user.into(), password.into()));
+    }
+
+    /// Logins accepted and refused so far.
+    pub fn logins(&self) -> (usize, usize) {
+        self.state.lock().unwrap().logins
+    }
+
     pub fn mail_commands(&self) -> Vec<String> {
         self.state.lock().unwrap().mail_commands.clone()
     }
@@ -165,6 +186,7 @@ fn session(
     w.write_all(b"220 test.example ESMTP\r\n")?;
     let mut rcpt: Option<String> = None;
     let mut fault: Option<Fault> = None;
+    let mut authenticated = false;
     loop {
         let mut line = String::new();
         if r.read_line(&mut line)? == 0 {
@@ -172,11 +194,48 @@ fn session(
         }
         let upper = line.to_uppercase();
         if upper.starts_with("EHLO") {
-            w.write_all(b"250-test.example\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n")?;
+            let (pipelining, login) = {
+                let s = state.lock().unwrap();
+                (!s.no_pipelining, s.login.is_some())
+            };
+            let mut lines = vec!["test.example", "8BITMIME", "SMTPUTF8"];
+            if login {
+                lines.push("AUTH PLAIN LOGIN");
+            }
+            if pipelining {
+                lines.push("PIPELINING");
+            }
+            let last = lines.len() - 1;
+            for (i, l) in lines.iter().enumerate() {
+                let sep = if i == last { ' ' } else { '-' };
+                w.write_all(format!("250{sep}{l}\r\n").as_bytes())?;
+            }
+        } else if upper.starts_with("AUTH PLAIN ") {
+            use base64::Engine as _;
+            let given = base64::engine::general_purpose::STANDARD
+                .decode(line[11..].trim())
+                .unwrap_or_default();
+            let mut s = state.lock().unwrap();
+            let ok = s
+                .login
+                .as_ref()
+                .is_some_and(|(u, p)| given == format!("\0{u}\0{p}").into_bytes());
+            if ok {
+                s.logins.0 += 1;
+                authenticated = true;
+                w.write_all(b"235 2.7.0 Authentication successful\r\n")?;
+            } else {
+                s.logins.1 += 1;
+                w.write_all(b"535 5.7.8 Authentication credentials invalid\r\n")?;
+            }
         } else if upper.starts_with("HELO") {
             w.write_all(b"250 test.example\r\n")?;
         } else if upper.starts_with("MAIL FROM") {
             rcpt = None;
+            if state.lock().unwrap().login.is_some() && !authenticated {
+                w.write_all(b"530 5.7.0 Authentication required\r\n")?;
+                continue;
+            }
             let refuse = {
                 let mut s = state.lock().unwrap();
                 s.mail_commands.push(line.trim_end().to_string());
