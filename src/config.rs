@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use serde::Deserialize;
+use toml::Spanned;
 use url::Url;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
@@ -49,15 +50,17 @@ impl Localized {
     }
 }
 
+/// `pressroom.toml` as written, with the positions of the values that later
+/// checks may complain about (`toml::Spanned`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    site: RawSite,
-    organization: Organization,
+    site: Spanned<RawSite>,
+    organization: RawOrganization,
     #[serde(default)]
-    lists: BTreeMap<String, ListConfig>,
+    lists: BTreeMap<String, Spanned<ListConfig>>,
     #[serde(default)]
-    delivery: DeliveryConfig,
+    delivery: Option<Spanned<DeliveryConfig>>,
     #[serde(default)]
     subscribers: SubscribersConfig,
     #[serde(default)]
@@ -67,11 +70,11 @@ struct RawConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSite {
-    base_url: String,
-    default_lang: Lang,
-    languages: Vec<Lang>,
-    timezone: String,
-    title: Localized,
+    base_url: Spanned<String>,
+    default_lang: Spanned<Lang>,
+    languages: Spanned<Vec<Lang>>,
+    timezone: Spanned<String>,
+    title: Spanned<Localized>,
     description: Option<Localized>,
     #[serde(default = "default_page_size")]
     page_size: usize,
@@ -84,6 +87,18 @@ fn default_page_size() -> usize {
 }
 fn default_feed_items() -> usize {
     50
+}
+
+/// `[organization]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrganization {
+    name: Localized,
+    website: String,
+    phone: String,
+    email: String,
+    address: Localized,
+    about: Spanned<Localized>,
 }
 
 /// The `[organization]` table: who publishes, and the "About" boilerplate.
@@ -394,13 +409,12 @@ impl Config {
             Diagnostics(vec![Diagnostic::new(path, line, col, toml_message(&e))])
         })?;
         let mut diags = Diagnostics::default();
-        let at = |key: &str| key_position(text, key);
-        let mut err = |key: &str, msg: String| {
-            let (line, col) = at(key);
+        let mut err = |span: std::ops::Range<usize>, msg: String| {
+            let (line, col) = line_col(text, span.start);
             diags.push(Diagnostic::new(path, line, col, msg));
         };
-
-        let mut base = raw.site.base_url.clone();
+        let site = raw.site.get_ref();
+        let mut base = site.base_url.get_ref().clone();
         if !base.ends_with('/') {
             base.push('/');
         }
@@ -408,58 +422,64 @@ impl Config {
             Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Some(u),
             Ok(_) => {
                 err(
-                    "base_url",
+                    site.base_url.span(),
                     "site.base_url must be an http:// or https:// address".into(),
                 );
                 None
             }
             Err(e) => {
-                err("base_url", format!("site.base_url is not a URL: {e}"));
-                None
-            }
-        };
-        let timezone: Option<Tz> = match raw.site.timezone.parse() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
-                let hint = suggest::closest(&raw.site.timezone, &names)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
                 err(
-                    "timezone",
-                    format!("unknown time zone '{}'{hint}", raw.site.timezone),
+                    site.base_url.span(),
+                    format!("site.base_url is not a URL: {e}"),
                 );
                 None
             }
         };
-        if raw.site.languages.is_empty() {
+        let timezone: Option<Tz> = match site.timezone.get_ref().parse() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
+                let hint = suggest::closest(site.timezone.get_ref(), &names)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
+                err(
+                    site.timezone.span(),
+                    format!("unknown time zone '{}'{hint}", site.timezone.get_ref()),
+                );
+                None
+            }
+        };
+        let langs = site.languages.get_ref();
+        if langs.is_empty() {
             err(
-                "languages",
+                site.languages.span(),
                 "site.languages must name at least one language".into(),
             );
         }
-        if !raw.site.languages.contains(&raw.site.default_lang) {
+        if !langs.contains(site.default_lang.get_ref()) {
             err(
-                "default_lang",
+                site.default_lang.span(),
                 format!(
                     "site.default_lang '{}' is not one of site.languages",
-                    raw.site.default_lang
+                    site.default_lang.get_ref()
                 ),
             );
         }
-        if raw.site.page_size == 0 || raw.site.feed_items == 0 {
+        if site.page_size == 0 || site.feed_items == 0 {
             err(
-                "page_size",
+                raw.site.span(),
                 "site.page_size and site.feed_items must be at least 1".into(),
             );
         }
-        let langs = &raw.site.languages;
         for (key, value) in [
-            ("title", &raw.site.title),
-            ("about", &raw.organization.about),
+            ("site.title", &site.title),
+            ("organization.about", &raw.organization.about),
         ] {
-            for l in value.missing_langs(langs) {
-                err(key, format!("'{key}' has no text for language '{l}'"));
+            for l in value.get_ref().missing_langs(langs) {
+                err(
+                    value.span(),
+                    format!("'{key}' has no text for language '{l}'"),
+                );
             }
         }
         for (name, list) in &raw.lists {
@@ -468,28 +488,30 @@ impl Config {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
                 err(
-                    &format!("lists.{name}"),
+                    list.span(),
                     format!("list name '{name}' may only contain letters, digits, '-' and '_'"),
                 );
             }
-            if let Some(src) = &list.source
+            if let Some(src) = &list.get_ref().source
                 && !root.join(src).is_file()
             {
                 err(
-                    "source",
+                    list.span(),
                     format!("lists.{name}.source: file '{src}' does not exist"),
                 );
             }
         }
-        if raw.delivery.concurrency == 0 || raw.delivery.max_attempts == 0 {
-            err(
-                "concurrency",
-                "delivery.concurrency and delivery.max_attempts must be at least 1".into(),
-            );
-        }
-        for r in &raw.delivery.relays {
-            if let Err(e) = crate::delivery::Relay::parse(r) {
-                err("relays", format!("delivery.relays: {e}"));
+        if let Some(d) = &raw.delivery {
+            if d.get_ref().concurrency == 0 || d.get_ref().max_attempts == 0 {
+                err(
+                    d.span(),
+                    "delivery.concurrency and delivery.max_attempts must be at least 1".into(),
+                );
+            }
+            for r in &d.get_ref().relays {
+                if let Err(e) = crate::delivery::Relay::parse(r) {
+                    err(d.span(), format!("delivery.relays: {e}"));
+                }
             }
         }
         if !diags.is_empty() {
@@ -498,21 +520,34 @@ impl Config {
         let (Some(base_url), Some(timezone)) = (base_url, timezone) else {
             unreachable!("errors above were reported")
         };
+        let site = raw.site.into_inner();
+        let org = raw.organization;
         Ok(Config {
             root: root.to_path_buf(),
             site: Site {
                 base_url,
-                default_lang: raw.site.default_lang,
-                languages: raw.site.languages,
+                default_lang: site.default_lang.into_inner(),
+                languages: site.languages.into_inner(),
                 timezone,
-                title: raw.site.title,
-                description: raw.site.description,
-                page_size: raw.site.page_size,
-                feed_items: raw.site.feed_items,
+                title: site.title.into_inner(),
+                description: site.description,
+                page_size: site.page_size,
+                feed_items: site.feed_items,
             },
-            organization: raw.organization,
-            lists: raw.lists,
-            delivery: raw.delivery,
+            organization: Organization {
+                name: org.name,
+                website: org.website,
+                phone: org.phone,
+                email: org.email,
+                address: org.address,
+                about: org.about.into_inner(),
+            },
+            lists: raw
+                .lists
+                .into_iter()
+                .map(|(name, list)| (name, list.into_inner()))
+                .collect(),
+            delivery: raw.delivery.map(Spanned::into_inner).unwrap_or_default(),
             subscribers: raw.subscribers,
             serve: raw.serve,
         })
@@ -522,7 +557,6 @@ impl Config {
         self.root.join("releases")
     }
 
-    /// Path relative to the root, for messages.
     /// The declared list `name`, or an error that suggests the right one.
     pub fn list(&self, name: &str) -> Result<&ListConfig, UnknownList> {
         self.lists.get(name).ok_or_else(|| {
@@ -541,6 +575,7 @@ impl Config {
         })
     }
 
+    /// Path relative to the root, for messages.
     pub fn display_path<'a>(&self, p: &'a Path) -> &'a Path {
         p.strip_prefix(&self.root).unwrap_or(p)
     }
@@ -573,22 +608,4 @@ fn toml_message(e: &toml::de::Error) -> String {
         return suggest::unknown_field_message("key", field, &candidates);
     }
     msg
-}
-
-/// Line and column of `key = …` (the last dotted part) or of a `[table]` header.
-fn key_position(text: &str, key: &str) -> (usize, usize) {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        if trimmed.starts_with(&format!("[{key}]")) {
-            return (i + 1, indent + 1);
-        }
-        if let Some(rest) = trimmed.strip_prefix(last)
-            && (rest.trim_start().starts_with('=') || rest.starts_with('.'))
-        {
-            return (i + 1, indent + 1);
-        }
-    }
-    (1, 1)
 }

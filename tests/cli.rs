@@ -307,3 +307,29 @@ fn check_warns_when_dkim_does_not_align_with_from() {
         );
     }
 }
+
+#[test]
+fn a_missing_language_is_reported_where_its_table_is() {
+    // The lists come first, so the file's first `title =` belongs to a list.
+    let config = common::CONFIG.replace("en = \"Press releases\"\n", "");
+    let (head, lists) = config.split_at(config.find("[lists.media]").unwrap());
+    let text = format!("{lists}\n{head}");
+    let err = pressroom::config::Config::parse(
+        std::path::Path::new("/nowhere"),
+        std::path::Path::new("pressroom.toml"),
+        &text,
+    )
+    .unwrap_err()
+    .to_string();
+    let table = text.lines().position(|l| l == "[site.title]").unwrap() + 1;
+    let first = text
+        .lines()
+        .position(|l| l.starts_with("fi = \"Tiedotteet\""))
+        .unwrap()
+        + 1;
+    assert!(
+        (table..=first).any(|line| err.contains(&format!("pressroom.toml:{line}:")))
+            && err.contains("'site.title' has no text for language 'en'"),
+        "lines {table}-{first}: {err}"
+    );
+}
