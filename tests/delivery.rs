@@ -414,14 +414,19 @@ fn after_kill_9_the_next_run_reaches_everyone_and_repeats_at_most_the_messages_i
 #[test]
 fn ctrl_c_finishes_in_flight_messages_and_says_how_to_resume() {
     let server = SmtpServer::start();
-    server.set_delay(Duration::from_millis(20));
     let mut room = Room::new(2);
     room.relays = server.url();
     room.import("news", &subscribers_csv(100));
-    let child = room.spawn(&["send", "bridge", "--yes"]);
+    // The relay holds every message: the send is certainly mid-way when
+    // Ctrl-C comes, whatever the machine's speed.
+    server.hold(true);
+    let mut child = room.spawn(&["send", "bridge", "--yes"]);
     let start = Instant::now();
-    while server.accepted().len() < 10 {
-        assert!(start.elapsed() < Duration::from_secs(60));
+    while server.data_seen().len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no message in flight"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let ok = std::process::Command::new("kill")
@@ -429,11 +434,23 @@ fn ctrl_c_finishes_in_flight_messages_and_says_how_to_resume() {
         .status()
         .unwrap();
     assert!(ok.success());
+    // Release the relay only once pressroom says it is stopping.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("Stopping after the messages in flight") {
+        line.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0,
+            "pressroom ended without saying it stops"
+        );
+    }
+    server.hold(false);
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("again to resume"), "{}", stdout(&o));
+    // The two messages in flight were finished; nothing else was started.
     let sent = server.accepted().len();
-    assert!(sent < 100);
+    assert_eq!(sent, 2, "{}", stdout(&o));
     // Nothing is left half-done: every row is sent or queued, and sent rows match the server.
     let rows =
         room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status");
@@ -870,14 +887,19 @@ fn a_test_copy_goes_to_one_address_only_and_is_not_recorded() {
 #[test]
 fn a_second_sender_on_the_same_database_waits_its_turn() {
     let server = SmtpServer::start();
-    server.set_delay(Duration::from_millis(20));
     let mut room = Room::new(1);
     room.relays = server.url();
     room.import("news", &subscribers_csv(60));
+    // The relay holds the first message, so the first sender is certainly
+    // still sending when the second starts.
+    server.hold(true);
     let first = room.spawn(&["send", "bridge", "--yes"]);
     let start = Instant::now();
-    while server.accepted().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60));
+    while server.data_seen().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no message in flight"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let o = room.run(&["send", "bridge", "--yes"]);
@@ -887,6 +909,7 @@ fn a_second_sender_on_the_same_database_waits_its_turn() {
         "{}",
         stderr(&o)
     );
+    server.hold(false);
     let o = first.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(delivered(&server), expected(60));

@@ -56,6 +56,8 @@ pub struct SmtpServer {
     pub port: u16,
     state: Arc<Mutex<State>>,
     delay: Arc<Mutex<Duration>>,
+    /// While true, messages are read but not answered (a relay that holds).
+    hold: Arc<(Mutex<bool>, std::sync::Condvar)>,
     stop: Arc<AtomicBool>,
     active: Arc<AtomicUsize>,
 }
@@ -67,19 +69,21 @@ impl SmtpServer {
         listener.set_nonblocking(true).unwrap();
         let state = Arc::new(Mutex::new(State::default()));
         let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let hold = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let active = Arc::new(AtomicUsize::new(0));
         let (s, d, st, a) = (state.clone(), delay.clone(), stop.clone(), active.clone());
+        let h = hold.clone();
         std::thread::spawn(move || {
             while !st.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         stream.set_nonblocking(false).unwrap();
-                        let (s, d, a) = (s.clone(), d.clone(), a.clone());
+                        let (s, d, a, h) = (s.clone(), d.clone(), a.clone(), h.clone());
                         s.lock().unwrap().connections += 1;
                         std::thread::spawn(move || {
                             a.fetch_add(1, Ordering::SeqCst);
-                            let _ = session(stream, &s, &d);
+                            let _ = session(stream, &s, &d, &h);
                             a.fetch_sub(1, Ordering::SeqCst);
                         });
                     }
@@ -91,6 +95,7 @@ impl SmtpServer {
             port,
             state,
             delay,
+            hold,
             stop,
             active,
         }
@@ -130,6 +135,13 @@ impl SmtpServer {
 
     pub fn mail_commands(&self) -> Vec<String> {
         self.state.lock().unwrap().mail_commands.clone()
+    }
+
+    /// Holds every message after its data (no reply) until released.
+    pub fn hold(&self, on: bool) {
+        let (lock, cv) = &*self.hold;
+        *lock.lock().unwrap() = on;
+        cv.notify_all();
     }
 
     pub fn set_delay(&self, d: Duration) {
@@ -179,6 +191,7 @@ fn session(
     stream: TcpStream,
     state: &Mutex<State>,
     delay: &Mutex<Duration>,
+    hold: &(Mutex<bool>, std::sync::Condvar),
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut w = stream.try_clone()?;
@@ -312,6 +325,13 @@ fn session(
             if let Some(Fault::DataReply(line)) = fault {
                 w.write_all(format!("{line}\r\n").as_bytes())?;
                 continue;
+            }
+            {
+                let (lock, cv) = hold;
+                let mut held = lock.lock().unwrap();
+                while *held {
+                    held = cv.wait(held).unwrap();
+                }
             }
             let d = *delay.lock().unwrap();
             if !d.is_zero() {
