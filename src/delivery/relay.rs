@@ -3,7 +3,6 @@
 //! environment. A transaction that fails is reset (RSET) or its connection
 //! dropped, never reused dirty.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use lettre::Address;
@@ -12,84 +11,7 @@ use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, MailParameter};
 
-/// A configured relay.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relay {
-    pub host: String,
-    pub port: u16,
-    pub implicit_tls: bool,
-}
-
-impl Relay {
-    /// Parses `smtp://host[:port]` or `smtps://host[:port]`.
-    /// Errors never repeat a password: the URL is shown with its user
-    /// information replaced by `***`.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let shown = redact_userinfo(raw);
-        let s = shown.as_str();
-        let url = url::Url::parse(raw.trim()).map_err(|e| {
-            format!("'{s}' is not a relay URL ({e}); use smtp://host:port or smtps://host:port")
-        })?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(format!(
-                "'{}://{}…' has credentials in it; put them in PRESSROOM_SMTP_USER and PRESSROOM_SMTP_PASSWORD instead",
-                url.scheme(),
-                url.host_str().unwrap_or("")
-            ));
-        }
-        let implicit_tls = match url.scheme() {
-            "smtp" => false,
-            "smtps" => true,
-            other => {
-                return Err(format!(
-                    "relay scheme '{other}' is not supported; use smtp:// or smtps://"
-                ));
-            }
-        };
-        let host = url
-            .host_str()
-            .ok_or_else(|| format!("'{s}' has no host"))?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = url.port().unwrap_or(if implicit_tls { 465 } else { 25 });
-        Ok(Self {
-            host,
-            port,
-            implicit_tls,
-        })
-    }
-
-    /// On this machine: plain SMTP is allowed only here.
-    pub fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-    }
-}
-
-/// `s` with anything between `scheme://` (or the start) and the last `@`
-/// replaced by `***`: a relay URL fit for an error message or a log.
-pub fn redact_userinfo(s: &str) -> String {
-    let (scheme, rest) = match s.find("://") {
-        Some(i) => s.split_at(i + 3),
-        None => ("", s),
-    };
-    match rest.rfind('@') {
-        Some(j) => format!("{scheme}***@{}", &rest[j + 1..]),
-        None => s.to_string(),
-    }
-}
-
-impl std::fmt::Display for Relay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}://{}:{}",
-            if self.implicit_tls { "smtps" } else { "smtp" },
-            self.host,
-            self.port
-        )
-    }
-}
+pub use crate::config::relay::{Relay, redact_userinfo};
 
 /// How to open connections: TLS roots, timeout, credentials, our name.
 #[derive(Clone)]
@@ -461,49 +383,5 @@ mod tests {
             "..a\r\nb\r\n..c\r\n.\r\n"
         );
         assert_eq!(DataPayload::new(b"x").0, "x\r\n.\r\n");
-    }
-
-    #[test]
-    fn a_relay_url_that_fails_to_parse_never_shows_its_password() {
-        for bad in [
-            "smtp://user:hunter2@exa mple.org:25",
-            "smtp://user:hunter2@mail.example.org:99999",
-            "user:hunter2@mail.example.org:25",
-            "ftp://user:hunter2@mail.example.org",
-            "smtp://user:hunter2@mail.example.org",
-        ] {
-            let e = Relay::parse(bad).unwrap_err();
-            assert!(!e.contains("hunter2"), "{bad}: {e}");
-        }
-        assert_eq!(
-            redact_userinfo("smtp://u:p@w@host:25"),
-            "smtp://***@host:25"
-        );
-    }
-
-    #[test]
-    fn relay_urls_are_parsed_with_default_ports() {
-        let r = Relay::parse("smtps://mail.example.org").unwrap();
-        assert_eq!((r.port, r.implicit_tls), (465, true));
-        let r = Relay::parse("smtp://127.0.0.1:2525").unwrap();
-        assert_eq!(
-            (r.port, r.implicit_tls, r.is_loopback()),
-            (2525, false, true)
-        );
-        assert!(
-            !Relay::parse("smtp://mail.example.org")
-                .unwrap()
-                .is_loopback()
-        );
-        assert!(
-            Relay::parse("http://x")
-                .unwrap_err()
-                .contains("not supported")
-        );
-        assert!(
-            Relay::parse("smtp://u:p@x")
-                .unwrap_err()
-                .contains("PRESSROOM_SMTP_USER")
-        );
     }
 }

@@ -3,6 +3,8 @@
 //! Unknown keys are errors with a "did you mean" suggestion; every error names
 //! the file, line and column.
 
+pub mod relay;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -509,7 +511,7 @@ impl Config {
                 );
             }
             for r in &d.get_ref().relays {
-                if let Err(e) = crate::delivery::Relay::parse(r) {
+                if let Err(e) = relay::Relay::parse(r) {
                     err(d.span(), format!("delivery.relays: {e}"));
                 }
             }
