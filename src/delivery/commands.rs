@@ -233,17 +233,17 @@ fn run_group(
     let prepared = prepare(config, group)?;
     let total = queued(store, &group.key)?;
     let pb = ui.progress(total);
-    let summary = engine::run(
-        &store.path,
-        &group.key,
-        &prepared,
-        config.site.default_lang.as_str(),
+    let summary = engine::run(&engine::Run {
+        db: &store.path,
+        release: &group.key,
+        prepared: &prepared,
+        fallback_lang: config.site.default_lang.as_str(),
         secret,
-        &transport,
-        &limits(config),
-        ui.stop,
-        &pb,
-    )?;
+        transport: &transport,
+        limits: &limits(config),
+        stop: ui.stop,
+        progress: &pb,
+    })?;
     pb.finish_and_clear();
     tally.add(summary);
     tally.queued_left += queued(store, &group.key)?;

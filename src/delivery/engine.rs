@@ -384,20 +384,38 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
     Ok(())
 }
 
-/// Sends every queued journal row of `release` until none is left (waiting
-/// out retry delays), or until `stop` is set.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    db: &Path,
-    release: &str,
-    prepared: &HashMap<String, Prepared>,
-    fallback_lang: &str,
-    secret: &Secret,
-    transport: &Transport,
-    limits: &Limits,
-    stop: &AtomicBool,
-    progress: &ProgressBar,
-) -> anyhow::Result<RunSummary> {
+/// One run of the engine: what to send, how, and where to report.
+pub struct Run<'a> {
+    /// The database file (each worker opens its own connection).
+    pub db: &'a Path,
+    /// The journal key of the release.
+    pub release: &'a str,
+    /// The prepared message per language.
+    pub prepared: &'a HashMap<String, Prepared>,
+    /// The language whose version goes to readers of other languages.
+    pub fallback_lang: &'a str,
+    pub secret: &'a Secret,
+    pub transport: &'a Transport,
+    pub limits: &'a Limits,
+    /// Set by Ctrl-C (or by the run itself when it halts).
+    pub stop: &'a AtomicBool,
+    pub progress: &'a ProgressBar,
+}
+
+/// Sends every queued journal row of `run.release` until none is left
+/// (waiting out retry delays), or until `run.stop` is set.
+pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
+    let Run {
+        db,
+        release,
+        prepared,
+        fallback_lang,
+        secret,
+        transport,
+        limits,
+        stop,
+        progress,
+    } = *run;
     // One sender per database: a second `publish` from cron while the first
     // still runs must not re-queue the first one's messages in flight.
     let lock_path = db.with_extension("send-lock");
