@@ -1277,3 +1277,40 @@ fn a_relay_without_pipelining_gets_one_command_at_a_time_and_every_message() {
     assert_eq!(delivered(&server), expected(6));
     assert!(server.logins().0 >= 1 && server.logins().1 == 0);
 }
+
+#[test]
+fn a_body_that_is_not_utf8_is_refused_before_any_command_never_altered() {
+    use pressroom::delivery::relay::{self, Connector, Relay, SendError, Stage};
+    let server = SmtpServer::start();
+    let connector = Connector::from_env(Duration::from_secs(5), None, "example.org");
+    let mut session = connector
+        .connect(&Relay::parse(&server.url()).unwrap())
+        .unwrap();
+    let from: lettre::Address = "press@example.org".parse().unwrap();
+    let to: lettre::Address = "user1@example.org".parse().unwrap();
+    let r = relay::send(
+        &mut session,
+        &from,
+        &to,
+        b"Subject: x\r\n\r\nLatin-1 \xe4\r\n",
+    );
+    match r {
+        Err(SendError::Permanent { stage, reply, .. }) => {
+            assert_eq!(stage, Stage::Data);
+            assert!(reply.contains("not 7-bit or UTF-8"), "{reply}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(server.mail_commands().is_empty());
+    // The same session still sends a proper message.
+    relay::send(
+        &mut session,
+        &from,
+        &to,
+        "Subject: x\r\n\r\nUTF-8 ä\r\n".as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(server.accepted().len(), 1);
+    assert!(server.accepted()[0].data.contains("UTF-8 ä"));
+    session.quit();
+}

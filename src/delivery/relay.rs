@@ -212,11 +212,9 @@ impl DataPayload {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b".\r\n");
-        // Messages are 7-bit or UTF-8 (SMTPUTF8 headers); anything else is replaced.
-        Self(
-            String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
+        // `send` refuses a message that is not UTF-8 before any command, and
+        // dot-stuffing adds only ASCII.
+        Self(String::from_utf8(out).expect("send checked that the message is UTF-8"))
     }
 }
 
@@ -263,6 +261,16 @@ pub fn send(
     to: &Address,
     message: &[u8],
 ) -> Result<String, SendError> {
+    // lettre writes commands as text: a body that is not 7-bit or UTF-8
+    // could only be altered on the way, so it is refused, never "repaired".
+    if std::str::from_utf8(message).is_err() {
+        return Err(SendError::Permanent {
+            code: 554,
+            stage: Stage::Data,
+            reply: "the message is not 7-bit or UTF-8 text; pressroom sends no raw 8-bit bodies"
+                .into(),
+        });
+    }
     let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
     let utf8 = !ascii(from) || !ascii(to);
     if utf8 && !session.smtputf8 {
