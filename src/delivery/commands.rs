@@ -250,6 +250,41 @@ fn run_group(
     Ok(())
 }
 
+/// The plan → confirm → re-plan → commit sequence of `send` and `publish`.
+/// `plan` runs in a write transaction; `decide` looks at its result (prints
+/// it, answers a dry run) and returns the question to ask, or `None` to stop
+/// with nothing kept. With `yes` the plan is committed at once. Otherwise the
+/// transaction is dropped while the person decides (the database's write
+/// lock is never held over a prompt), and after a yes the plan is made again
+/// and committed, so whatever changed meanwhile is in it.
+fn plan_and_confirm<T>(
+    store: &Store,
+    ui: &mut Ui<'_>,
+    yes: bool,
+    mut plan: impl FnMut(&Store) -> anyhow::Result<T>,
+    decide: impl FnOnce(&T, &mut Ui<'_>) -> anyhow::Result<Option<String>>,
+) -> anyhow::Result<Option<T>> {
+    let tx = immediate(store)?;
+    let first = plan(store)?;
+    let Some(question) = decide(&first, ui)? else {
+        drop(tx);
+        return Ok(None);
+    };
+    if yes {
+        tx.commit()?;
+        return Ok(Some(first));
+    }
+    drop(tx);
+    if !ui.confirm(&question, false)? {
+        writeln!(ui.out, "Nothing sent.")?;
+        return Ok(None);
+    }
+    let tx = immediate(store)?;
+    let again = plan(store)?;
+    tx.commit()?;
+    Ok(Some(again))
+}
+
 /// `pressroom send`.
 pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Result<Tally> {
     let config = &content.config;
@@ -275,69 +310,57 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
         );
     }
     let store = open_store(config)?;
-    let tx = immediate(&store)?;
-    let plan = plan::plan(&store, config, &group, &lists)?;
-    for p in &plan.csv_problems {
-        writeln!(ui.out, "{p}")?;
-    }
-    let pending = queued(&store, &group.key)?;
-    let already = count_status(&store, &group.key, "sent")?;
     let title = group.title(&config.site.default_lang).to_string();
-    if args.dry_run {
-        dry_run_report(&store, &group.key, &title, &lists, ui.out)?;
-        drop(tx);
-        return Ok(Tally {
-            already,
-            ..Default::default()
-        });
-    }
-    let mut tally = Tally {
-        already,
-        ..Default::default()
-    };
-    if pending == 0 {
-        drop(tx);
-        writeln!(
-            ui.out,
-            "Nothing to send: every recipient of {} already has “{title}”.",
-            lists.join(", ")
-        )?;
-        if !plan.already_planned.is_empty() {
-            writeln!(
-                ui.out,
-                "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
-                plan.already_planned.join(", ")
-            )?;
-        }
+    let mut tally = Tally::default();
+    let planned = plan_and_confirm(
+        &store,
+        ui,
+        args.yes,
+        |store| plan::plan(store, config, &group, &lists),
+        |plan, ui| {
+            for p in &plan.csv_problems {
+                writeln!(ui.out, "{p}")?;
+            }
+            let pending = queued(&store, &group.key)?;
+            tally.already = count_status(&store, &group.key, "sent")?;
+            if args.dry_run {
+                dry_run_report(&store, &group.key, &title, &lists, ui.out)?;
+                return Ok(None);
+            }
+            if pending == 0 {
+                writeln!(
+                    ui.out,
+                    "Nothing to send: every recipient of {} already has “{title}”.",
+                    lists.join(", ")
+                )?;
+                if !plan.already_planned.is_empty() {
+                    writeln!(
+                        ui.out,
+                        "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
+                        plan.already_planned.join(", ")
+                    )?;
+                }
+                return Ok(None);
+            }
+            let published = group.versions.iter().map(|r| r.date).min().unwrap_or(now);
+            let age = if now - published > config.delivery.max_age.as_chrono() {
+                format!(
+                    " It was published {} days ago, longer than max_age ({}).",
+                    (now - published).num_days(),
+                    config.delivery.max_age
+                )
+            } else {
+                String::new()
+            };
+            Ok(Some(format!(
+                "Send “{title}” to {pending} recipients on {} through {}?{age}",
+                lists.join(", "),
+                describe(&transport(config)?)
+            )))
+        },
+    )?;
+    if planned.is_none() {
         return Ok(tally);
-    }
-    let published = group.versions.iter().map(|r| r.date).min().unwrap_or(now);
-    let age = if now - published > config.delivery.max_age.as_chrono() {
-        format!(
-            " It was published {} days ago, longer than max_age ({}).",
-            (now - published).num_days(),
-            config.delivery.max_age
-        )
-    } else {
-        String::new()
-    };
-    let question = format!(
-        "Send “{title}” to {pending} recipients on {} through {}?{age}",
-        lists.join(", "),
-        describe(&transport(config)?)
-    );
-    if args.yes {
-        tx.commit()?;
-    } else {
-        // Never hold the database's write lock while a person decides.
-        drop(tx);
-        if !ui.confirm(&question, false)? {
-            writeln!(ui.out, "Nothing sent.")?;
-            return Ok(tally);
-        }
-        let tx = immediate(&store)?;
-        plan::plan(&store, config, &group, &lists)?;
-        tx.commit()?;
     }
     let secret = load_secret(config)?;
     run_group(config, &store, &group, &secret, ui, &mut tally)?;
@@ -597,56 +620,49 @@ pub fn publish(
         )?;
     }
     let store = open_store(config)?;
-    let tx = immediate(&store)?;
-    let plan = plan_publish(content, &store, now)?;
-    plan.print(config, ui.out)?;
-    let mut tally = Tally {
-        already: plan.already,
-        ..Default::default()
-    };
-    if args.dry_run {
-        drop(tx);
-        if !plan.work.is_empty() {
-            writeln!(
-                ui.out,
-                "Would send {} messages through {}.",
+    let mut tally = Tally::default();
+    let mut keys: Vec<String> = vec![];
+    let planned = plan_and_confirm(
+        &store,
+        ui,
+        args.yes,
+        |store| plan_publish(content, store, now),
+        |plan, ui| {
+            plan.print(config, ui.out)?;
+            tally.already = plan.already;
+            keys = plan.work.iter().map(|(g, _)| g.key.clone()).collect();
+            if args.dry_run {
+                if !plan.work.is_empty() {
+                    writeln!(
+                        ui.out,
+                        "Would send {} messages through {}.",
+                        plan.messages(),
+                        describe(&transport(config)?)
+                    )?;
+                }
+                writeln!(ui.out, "Dry run: nothing was built, sent or recorded.")?;
+                return Ok(None);
+            }
+            if plan.work.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(format!(
+                "Send {} messages for {} releases through {}?",
                 plan.messages(),
+                plan.work.len(),
                 describe(&transport(config)?)
-            )?;
-        }
-        writeln!(ui.out, "Dry run: nothing was built, sent or recorded.")?;
+            )))
+        },
+    )?;
+    let Some(plan) = planned else {
         return Ok(tally);
-    }
-    if plan.work.is_empty() {
-        drop(tx);
-        return Ok(tally);
-    }
-    let question = format!(
-        "Send {} messages for {} releases through {}?",
-        plan.messages(),
-        plan.work.len(),
-        describe(&transport(config)?)
-    );
-    let keys: Vec<String> = plan.work.iter().map(|(g, _)| g.key.clone()).collect();
-    let work = if args.yes {
-        tx.commit()?;
-        plan.work
-    } else {
-        // Never hold the database's write lock while a person decides.
-        drop(tx);
-        if !ui.confirm(&question, false)? {
-            writeln!(ui.out, "Nothing sent.")?;
-            return Ok(tally);
-        }
-        let tx = immediate(&store)?;
-        let again = plan_publish(content, &store, now)?;
-        tx.commit()?;
-        again
-            .work
-            .into_iter()
-            .filter(|(g, _)| keys.contains(&g.key))
-            .collect()
     };
+    // After a confirmation, only what the person said yes to.
+    let work: Vec<_> = plan
+        .work
+        .into_iter()
+        .filter(|(g, _)| keys.contains(&g.key))
+        .collect();
     let secret = load_secret(config)?;
     for (g, _) in &work {
         if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
