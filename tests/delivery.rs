@@ -35,15 +35,10 @@ fn every_recipient_gets_exactly_one_message_in_their_language() {
     let server = SmtpServer::start();
     let mut room = Room::new(4);
     room.relays = server.url();
-    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
-    std::fs::write(
-        room.root().join("pressroom.toml"),
-        config.replace(
-            "from = \"Testikunta <press@example.org>\"",
-            "from = \"press@example.org\"\nfrom_name = { fi = \"Testikunta\", sv = \"Testkommunen\", en = \"Test Municipality\" }",
-        ),
-    )
-    .unwrap();
+    room.edit_config(
+        "from = \"Testikunta <press@example.org>\"",
+        "from = \"press@example.org\"\nfrom_name = { fi = \"Testikunta\", sv = \"Testkommunen\", en = \"Test Municipality\" }",
+    );
     let o = room.import("news", &subscribers_csv(40));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // One subscriber is also on the CSV list: still one message.
@@ -656,22 +651,15 @@ fn publish_on_a_fresh_database_emails_no_back_catalogue_but_send_can_on_purpose(
     assert!(room.root().join("public/fi/bridge/index.html").is_file());
     assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
     // max_age is a setting.
-    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
-    std::fs::write(
-        room.root().join("pressroom.toml"),
-        config.replace(
-            "max_attempts = 4",
-            "max_attempts = 4\nmax_age = \"4 weeks\"",
-        ),
-    )
-    .unwrap();
+    let with_age = "max_attempts = 4\nmax_age = \"4 weeks\"";
+    room.edit_config("max_attempts = 4", with_age);
     let o = room.run(&["publish", "--dry-run", "--now", "2026-11-22T08:00:00+02:00"]);
     assert!(
         stdout(&o).contains("Would send 3 messages"),
         "{}",
         stdout(&o)
     );
-    std::fs::write(room.root().join("pressroom.toml"), &config).unwrap();
+    room.edit_config(with_age, "max_attempts = 4");
     // On purpose, with `send`.
     let o = room.run(&[
         "send",
@@ -834,12 +822,7 @@ fn max_per_hour_stops_the_run_and_leaves_the_rest_queued() {
     let server = SmtpServer::start();
     let mut room = Room::new(1);
     room.relays = server.url();
-    let config = std::fs::read_to_string(room.root().join("pressroom.toml")).unwrap();
-    std::fs::write(
-        room.root().join("pressroom.toml"),
-        config.replace("max_attempts = 4", "max_attempts = 4\nmax_per_hour = 5"),
-    )
-    .unwrap();
+    room.edit_config("max_attempts = 4", "max_attempts = 4\nmax_per_hour = 5");
     room.import("news", &subscribers_csv(8));
     let o = room.run(&["send", "bridge", "--yes"]);
     assert_eq!(o.status.code(), Some(1));
@@ -1101,8 +1084,7 @@ fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_
         common::dkim::ED25519_SEED,
     )
     .unwrap();
-    configure_delivery(
-        &room,
+    room.append_config(
         "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
     );
     room.import("news", &subscribers_csv(2));
@@ -1154,15 +1136,6 @@ fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_
     );
 }
 
-/// Appends `toml` to the room's configuration.
-fn configure_delivery(room: &Room, toml: &str) {
-    let path = room.root().join("pressroom.toml");
-    let mut config = std::fs::read_to_string(&path).unwrap();
-    config.push('\n');
-    config.push_str(toml);
-    std::fs::write(path, config).unwrap();
-}
-
 #[test]
 fn an_address_with_letters_outside_ascii_needs_a_relay_with_smtputf8() {
     let server = SmtpServer::start();
@@ -1184,14 +1157,7 @@ fn an_address_with_letters_outside_ascii_needs_a_relay_with_smtputf8() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("smtputf8 = true"), "{}", stderr(&o));
 
-    configure_delivery(&room, "");
-    let path = room.root().join("pressroom.toml");
-    let config = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        config.replace("max_attempts = 4", "max_attempts = 4\nsmtputf8 = true"),
-    )
-    .unwrap();
+    room.edit_config("max_attempts = 4", "max_attempts = 4\nsmtputf8 = true");
     let o = room.import("news", csv);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = room.run(&[

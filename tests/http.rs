@@ -627,13 +627,6 @@ fn sigterm_stops_the_server_gracefully() {
     }
 }
 
-/// Appends `extra` to the room's pressroom.toml.
-fn configure(room: &Room, extra: &str) {
-    let p = room.root().join("pressroom.toml");
-    let config = std::fs::read_to_string(&p).unwrap();
-    std::fs::write(p, format!("{config}\n{extra}\n")).unwrap();
-}
-
 impl Server {
     fn post_from(&self, path: &str, forwarded_for: &str, body: &str) -> Reply {
         reply(
@@ -649,9 +642,7 @@ impl Server {
 #[test]
 fn one_address_gets_few_confirmations_however_many_sources_ask() {
     let room = Room::new(1);
-    configure(
-        &room,
-        "[serve]\ntrusted_proxies = [\"127.0.0.1/32\"]\nsignups_per_ip_per_hour = 100\nconfirmations_per_hour = 6",
+    room.append_config("[serve]\ntrusted_proxies = [\"127.0.0.1/32\"]\nsignups_per_ip_per_hour = 100\nconfirmations_per_hour = 6",
     );
     let mut server = Server::start(&room);
     // Sixty sources, one victim: one email (one per 15 minutes).
@@ -747,7 +738,7 @@ fn one_address_gets_few_confirmations_however_many_sources_ask() {
 fn forwarded_headers_count_only_from_a_trusted_proxy() {
     // Untrusted peer: forged headers change nothing, the limit is per peer.
     let room = Room::new(1);
-    configure(&room, "[serve]\nsignups_per_ip_per_hour = 2");
+    room.append_config("[serve]\nsignups_per_ip_per_hour = 2");
     let server = Server::start(&room);
     for (i, xff) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].iter().enumerate() {
         let r = server.post_from(
@@ -760,10 +751,7 @@ fn forwarded_headers_count_only_from_a_trusted_proxy() {
     drop(server);
     // Behind a trusted proxy: the limit is per client.
     let room = Room::new(1);
-    configure(
-        &room,
-        "[serve]\nsignups_per_ip_per_hour = 2\ntrusted_proxies = [\"127.0.0.1\"]",
-    );
+    room.append_config("[serve]\nsignups_per_ip_per_hour = 2\ntrusted_proxies = [\"127.0.0.1\"]");
     let server = Server::start(&room);
     let mut statuses = vec![];
     for (i, xff) in ["192.0.2.1", "10.9.9.9, 192.0.2.1", "192.0.2.1", "192.0.2.2"]
@@ -820,7 +808,7 @@ fn addresses_that_cannot_be_mailed_or_look_like_formulas_are_refused() {
 fn slow_and_idle_connections_are_closed_and_requests_are_logged_without_addresses() {
     use std::io::{Read, Write};
     let room = Room::new(1);
-    configure(&room, "[serve]\nheader_timeout_seconds = 1");
+    room.append_config("[serve]\nheader_timeout_seconds = 1");
     let log = room.root().join("serve.log");
     let server = Server::start_with(
         &room,
@@ -1009,9 +997,7 @@ fn the_confirmation_email_is_signed_like_a_release_and_marked_auto_generated() {
         common::dkim::ED25519_SEED,
     )
     .unwrap();
-    configure(
-        &room,
-        "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
+    room.append_config("[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
     );
     let server = Server::start(&room);
     let r = server.post(

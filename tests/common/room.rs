@@ -93,6 +93,21 @@ impl Room {
         self.root().join("subscribers/pressroom.db")
     }
 
+    /// Replaces `from` (which must be there) by `to` in `pressroom.toml`.
+    pub fn edit_config(&self, from: &str, to: &str) {
+        let path = self.root().join("pressroom.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        assert!(config.contains(from), "no {from:?} in the configuration");
+        std::fs::write(path, config.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Appends `toml` (tables such as `[serve]`) to `pressroom.toml`.
+    pub fn append_config(&self, toml: &str) {
+        let path = self.root().join("pressroom.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, format!("{config}\n{toml}\n")).unwrap();
+    }
+
     /// Writes `lines` as a CSV file and imports it into `list`.
     pub fn import(&self, list: &str, csv: &str) -> Output {
         let f = self.root().join(format!("import-{list}.csv"));
