@@ -95,8 +95,9 @@ fn identity_warnings(content: &Content) -> Vec<String> {
     if !db.is_file() {
         return vec![];
     }
-    let renamed = crate::subscribers::Store::open(&db)
-        .and_then(|store| crate::delivery::plan::renamed(&store, content));
+    let renamed = crate::db::Db::open(&db)
+        .map_err(anyhow::Error::from)
+        .and_then(|db| crate::delivery::plan::renamed(&db, content));
     match renamed {
         Ok(list) => list
             .into_iter()

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod db;
 pub mod delivery;
 pub mod diagnostic;
 pub mod files;

@@ -200,9 +200,9 @@ fn exports_cannot_run_as_formulas_and_lists_cannot_drive_the_terminal() {
 fn opening_the_database_again_keeps_another_connections_write_lock() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("subscribers/pressroom.db");
-    let a = pressroom::subscribers::Store::open(&db).unwrap();
-    let _b = pressroom::subscribers::Store::open(&db).unwrap();
-    a.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let a = pressroom::db::Db::open(&db).unwrap();
+    let _b = pressroom::db::Db::open(&db).unwrap();
+    let tx = a.write().unwrap();
     for suffix in ["", "-wal", "-shm"] {
         let mut p = db.as_os_str().to_owned();
         p.push(suffix);
@@ -224,5 +224,5 @@ fn opening_the_database_again_keeps_another_connections_write_lock() {
         "another process got the write lock: {}",
         String::from_utf8_lossy(&other_writer.stdout)
     );
-    a.conn.execute_batch("COMMIT").unwrap();
+    tx.commit().unwrap();
 }

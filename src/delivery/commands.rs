@@ -1,23 +1,22 @@
 //! The `send`, `publish` and `deliveries` commands: plan, confirm, run the
 //! engine, and report in tables a person can read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rusqlite::params;
 
 use super::engine::{self, RunSummary, Transport};
-use super::journal;
 use super::plan::{self, Group};
 use super::{Recipient, limits, prepare, transport};
 use crate::config::Config;
 use crate::content::Content;
+use crate::db::{Db, DeliveryStatus};
 use crate::lang::Lang;
-use crate::subscribers::{self, EmailAddress, Secret, Store};
+use crate::subscribers::{self, EmailAddress, Secret};
 
 /// A mistake in how the command was called (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -163,14 +162,8 @@ impl Tally {
     }
 }
 
-/// A write transaction taken at once (no upgrade from a read later, which
-/// WAL refuses when another connection wrote in between).
-fn immediate(store: &Store) -> rusqlite::Result<rusqlite::Transaction<'_>> {
-    rusqlite::Transaction::new_unchecked(&store.conn, rusqlite::TransactionBehavior::Immediate)
-}
-
-fn open_store(config: &Config) -> anyhow::Result<Store> {
-    subscribers::open(config)
+fn open_store(config: &Config) -> anyhow::Result<Db> {
+    Ok(subscribers::open(config)?)
 }
 
 fn load_secret(config: &Config) -> anyhow::Result<Secret> {
@@ -192,22 +185,12 @@ fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
     }
 }
 
-fn queued(store: &Store, key: &str) -> anyhow::Result<u64> {
-    let n: i64 = store.conn.query_row(
-        "SELECT COUNT(*) FROM deliveries WHERE release = ?1 AND status IN ('queued', 'sending')",
-        [key],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+fn queued(db: &Db, key: &str) -> anyhow::Result<u64> {
+    Ok(db.journal().pending(key)?)
 }
 
-fn count_status(store: &Store, key: &str, status: &str) -> anyhow::Result<u64> {
-    let n: i64 = store.conn.query_row(
-        "SELECT COUNT(*) FROM deliveries WHERE release = ?1 AND status = ?2",
-        params![key, status],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+fn count_sent(db: &Db, key: &str) -> anyhow::Result<u64> {
+    Ok(db.journal().count(key, &[DeliveryStatus::Sent])?)
 }
 
 fn describe(t: &Transport) -> String {
@@ -223,7 +206,7 @@ fn describe(t: &Transport) -> String {
 
 fn run_group(
     config: &Config,
-    store: &Store,
+    store: &Db,
     group: &Group<'_>,
     secret: &Secret,
     ui: &mut Ui<'_>,
@@ -234,7 +217,7 @@ fn run_group(
     let total = queued(store, &group.key)?;
     let pb = ui.progress(total);
     let summary = engine::run(&engine::Run {
-        db: &store.path,
+        db: store.path(),
         release: &group.key,
         prepared: &prepared,
         fallback_lang: config.site.default_lang.as_str(),
@@ -258,13 +241,13 @@ fn run_group(
 /// lock is never held over a prompt), and after a yes the plan is made again
 /// and committed, so whatever changed meanwhile is in it.
 fn plan_and_confirm<T>(
-    store: &Store,
+    store: &Db,
     ui: &mut Ui<'_>,
     yes: bool,
-    mut plan: impl FnMut(&Store) -> anyhow::Result<T>,
+    mut plan: impl FnMut(&Db) -> anyhow::Result<T>,
     decide: impl FnOnce(&T, &mut Ui<'_>) -> anyhow::Result<Option<String>>,
 ) -> anyhow::Result<Option<T>> {
-    let tx = immediate(store)?;
+    let tx = store.write()?;
     let first = plan(store)?;
     let Some(question) = decide(&first, ui)? else {
         drop(tx);
@@ -279,7 +262,7 @@ fn plan_and_confirm<T>(
         writeln!(ui.out, "Nothing sent.")?;
         return Ok(None);
     }
-    let tx = immediate(store)?;
+    let tx = store.write()?;
     let again = plan(store)?;
     tx.commit()?;
     Ok(Some(again))
@@ -322,7 +305,7 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
                 writeln!(ui.out, "{p}")?;
             }
             let pending = queued(&store, &group.key)?;
-            tally.already = count_status(&store, &group.key, "sent")?;
+            tally.already = count_sent(&store, &group.key)?;
             if args.dry_run {
                 dry_run_report(&store, &group.key, &title, &lists, ui.out)?;
                 return Ok(None);
@@ -369,7 +352,7 @@ pub fn send(content: &Content, args: &SendArgs, ui: &mut Ui<'_>) -> anyhow::Resu
 }
 
 fn dry_run_report(
-    store: &Store,
+    store: &Db,
     key: &str,
     title: &str,
     lists: &[String],
@@ -381,16 +364,10 @@ fn dry_run_report(
         lists.join(", ")
     )?;
     let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut q = store
-        .conn
-        .prepare("SELECT email, lang, list FROM deliveries WHERE release = ?1 AND status IN ('queued', 'sending') ORDER BY list, lang, email")?;
-    let mut rows = q.query([key])?;
     let mut lines = vec![];
-    while let Some(r) = rows.next()? {
-        let (email, lang, list): (Option<String>, String, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?);
-        *by.entry((list.clone(), lang.clone())).or_default() += 1;
-        lines.push(format!("{}\t{lang}\t{list}", email.unwrap_or_default()));
+    for r in store.journal().queued_recipients(key)? {
+        *by.entry((r.list.clone(), r.lang.clone())).or_default() += 1;
+        lines.push(format!("{}\t{}\t{}", r.email, r.lang, r.list));
     }
     writeln!(out, "  {:<16}{:<6}{:>10}", "LIST", "LANG", "MESSAGES")?;
     let mut total = 0;
@@ -544,7 +521,7 @@ impl PublishPlan<'_> {
 /// is older than `max_age` or was emailed under another identity.
 pub fn plan_publish<'a>(
     content: &'a Content,
-    store: &Store,
+    store: &Db,
     now: DateTime<Utc>,
 ) -> anyhow::Result<PublishPlan<'a>> {
     let config = &content.config;
@@ -574,7 +551,7 @@ pub fn plan_publish<'a>(
         }
         let report = plan::plan(store, config, &g, &g.lists())?;
         p.csv_problems.extend(report.csv_problems);
-        p.already += count_status(store, &g.key, "sent")?;
+        p.already += count_sent(store, &g.key)?;
         let n = queued(store, &g.key)?;
         if n > 0 {
             p.work.push((g, n));
@@ -684,7 +661,7 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
     let r = content.find(release, None).map_err(anyhow::Error::msg)?;
     let group = Group::of(content, r);
     let store = open_store(config)?;
-    let rows = journal::breakdown(&store.conn, &group.key)?;
+    let rows = store.journal().breakdown(&group.key)?;
     writeln!(
         out,
         "Deliveries of “{}” ({})",
@@ -695,36 +672,29 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
         writeln!(out, "  not sent to anyone yet")?;
         return Ok(());
     }
-    let statuses = ["sent", "failed", "queued", "sending", "suppressed"];
-    let mut table: BTreeMap<(String, String), HashMap<String, i64>> = BTreeMap::new();
-    for (list, lang, status, n) in rows {
-        *table
-            .entry((list, lang))
-            .or_default()
-            .entry(status)
-            .or_default() += n;
-    }
     write!(out, "  {:<16}{:<6}", "LIST", "LANG")?;
-    for s in statuses {
-        write!(out, "{:>11}", s.to_uppercase())?;
+    for s in DeliveryStatus::ALL {
+        write!(out, "{:>11}", s.as_str().to_uppercase())?;
     }
     writeln!(out)?;
-    for ((list, lang), counts) in &table {
-        write!(out, "  {list:<16}{lang:<6}")?;
-        for s in statuses {
-            write!(out, "{:>11}", counts.get(s).copied().unwrap_or(0))?;
+    for row in &rows {
+        write!(out, "  {:<16}{:<6}", row.list, row.lang)?;
+        for s in DeliveryStatus::ALL {
+            write!(out, "{:>11}", row.counts.get(s))?;
         }
         writeln!(out)?;
     }
-    let failures = journal::failures(&store.conn, &group.key)?;
+    let failures = store.journal().failures(&group.key)?;
     if !failures.is_empty() {
         writeln!(out, "Failed addresses:")?;
-        for (email, list, attempts, reply) in failures {
+        for f in failures {
             writeln!(
                 out,
-                "  {} ({list}, {attempts} attempts): {}",
-                crate::subscribers::printable(&email),
-                crate::subscribers::printable(&reply)
+                "  {} ({}, {} attempts): {}",
+                crate::subscribers::printable(&f.email),
+                f.list,
+                f.attempts,
+                crate::subscribers::printable(&f.reply)
             )?;
         }
     }
@@ -769,7 +739,7 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
     let config = &content.config;
     let tz = config.site.timezone;
     let store = open_store(config)?;
-    let counts = journal::counts_by_release(&store.conn)?;
+    let counts = store.journal().counts_by_release()?;
     writeln!(
         out,
         "{:<10}  {:<40}  {:<9}  {:<27}  {:>7}  {:>7}  {:>7}",
@@ -787,13 +757,13 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
             .unwrap_or_default();
         let langs: Vec<&str> = g.versions.iter().map(|r| r.lang.as_str()).collect();
         let c = counts.get(&g.key);
-        let n = |s: &str| c.and_then(|m| m.get(s)).copied().unwrap_or(0);
+        let n = |s: DeliveryStatus| c.map_or(0, |m| m.get(s));
         let emailed = c.is_some() || g.versions.iter().any(|r| r.email && !r.draft);
         let (sent, queued, failed) = if emailed {
             (
-                n("sent").to_string(),
-                (n("queued") + n("sending")).to_string(),
-                n("failed").to_string(),
+                n(DeliveryStatus::Sent).to_string(),
+                (n(DeliveryStatus::Queued) + n(DeliveryStatus::Sending)).to_string(),
+                n(DeliveryStatus::Failed).to_string(),
             )
         } else {
             ("-".into(), "-".into(), "-".into())
@@ -813,7 +783,7 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
         "Would build public ({} releases on the web)",
         content.on_web(now).count()
     )?;
-    let tx = immediate(&store)?;
+    let tx = store.write()?;
     let plan = plan_publish(content, &store, now)?;
     plan.print(config, out)?;
     drop(tx);

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::ProgressBar;
 
-use super::journal::{self, Job};
 use super::message::{Prepared, Recipient};
 use super::relay::{self, Connector, Relay, SendError, Session};
-use crate::subscribers::{Secret, Store, Suppression};
+use crate::db::{self, Db, Job, Suppression};
+use crate::subscribers::Secret;
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -143,7 +143,7 @@ impl Breaker {
                 if hard {
                     continue;
                 }
-                journal::requeue_failed(&db.conn, &job)?;
+                db.journal().requeue_failed(&job)?;
                 let email = job.email.to_string();
                 if let Some(i) = failed.iter().position(|(e, _)| *e == email) {
                     failed.remove(i);
@@ -165,7 +165,7 @@ impl Breaker {
 struct Shared<'a> {
     /// One connection for every journal write of this run: workers take
     /// turns in-process instead of meeting SQLite's busy handler.
-    journal: Mutex<Store>,
+    journal: Mutex<Db>,
     release: &'a str,
     prepared: &'a HashMap<String, Prepared>,
     fallback: &'a Prepared,
@@ -187,13 +187,13 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    fn db(&self) -> std::sync::MutexGuard<'_, Store> {
+    fn db(&self) -> std::sync::MutexGuard<'_, Db> {
         self.journal.lock().expect("lock")
     }
 
     /// Marks a recipient failed for good, with the reason.
     fn fail(&self, job: &Job, relay: &str, why: String) -> anyhow::Result<()> {
-        journal::mark_failed(&self.db().conn, job, relay, &why)?;
+        self.db().journal().mark_failed(job, relay, &why)?;
         self.failed
             .lock()
             .expect("lock")
@@ -254,7 +254,7 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
         });
         sh.in_flight.fetch_sub(1, Ordering::SeqCst);
         if let Err(e) = result {
-            journal::unclaim(&sh.db().conn, &job)?;
+            sh.db().journal().unclaim(&job)?;
             sh.halt(format!("{e:#}"));
         }
     }
@@ -290,7 +290,7 @@ fn no_panic<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
 
 fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
-        journal::unclaim(&sh.db().conn, job)?;
+        sh.db().journal().unclaim(job)?;
         return Ok(());
     }
     if let Some(budget) = &sh.hour_budget
@@ -298,7 +298,7 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
             .is_err()
     {
-        journal::unclaim(&sh.db().conn, job)?;
+        sh.db().journal().unclaim(job)?;
         sh.halt("max_per_hour reached; the rest stays queued for the next run".into());
         return Ok(());
     }
@@ -319,13 +319,9 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
         Transport::Outbox(dir) => {
             let path = write_eml(dir, sh.release, job, &bytes)
                 .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
-            journal::mark_sent(
-                &sh.db().conn,
-                job,
-                "outbox",
-                &path.display().to_string(),
-                &message_id,
-            )?;
+            sh.db()
+                .journal()
+                .mark_sent(job, "outbox", &path.display().to_string(), &message_id)?;
             sh.sent.fetch_add(1, Ordering::Relaxed);
             sh.progress.inc(1);
         }
@@ -343,7 +339,9 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
             match relay::send(c, &prepared.envelope_from, &to, &bytes) {
                 Ok(reply) => {
                     sh.breaker.succeeded();
-                    journal::mark_sent(&sh.db().conn, job, &relay_name, &reply, &message_id)?;
+                    sh.db()
+                        .journal()
+                        .mark_sent(job, &relay_name, &reply, &message_id)?;
                     sh.sent.fetch_add(1, Ordering::Relaxed);
                     sh.progress.inc(1);
                 }
@@ -359,9 +357,8 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
                         let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
                         sh.fail(job, &relay_name, why)?;
                     } else {
-                        let at =
-                            journal::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
-                        journal::mark_retry(&sh.db().conn, job, at, &relay_name, &reply)?;
+                        let at = db::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
+                        sh.db().journal().mark_retry(job, at, &relay_name, &reply)?;
                         sh.retries.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -371,8 +368,11 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
                         unreachable!("matched above")
                     };
                     if hard {
-                        sh.db()
-                            .suppress(&job.email_hash, Suppression::HardBounce, Some(&reply))?;
+                        sh.db().subscribers().suppress(
+                            &job.email_hash,
+                            Suppression::HardBounce,
+                            Some(&reply),
+                        )?;
                         sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
                     }
                     sh.fail(job, &relay_name, reply.clone())?;
@@ -431,13 +431,13 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
             db.display()
         );
     }
-    let store = Store::open(db)?;
-    journal::requeue_in_flight(&store.conn, release)?;
-    journal::register_link_ids(&store.conn, secret, release)?;
+    let store = Db::open(db)?;
+    store.journal().requeue_in_flight(release)?;
+    store.journal().register_link_ids(secret, release)?;
     let hour_budget = if limits.max_per_hour > 0 {
         let since = (chrono::Utc::now() - chrono::Duration::hours(1))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let used = journal::sent_since(&store.conn, &since)?;
+        let used = store.journal().sent_since(&since)?;
         Some(AtomicU64::new(
             u64::from(limits.max_per_hour).saturating_sub(used),
         ))
@@ -449,7 +449,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         .or_else(|| prepared.values().next())
         .context("no language version to send")?;
     let sh = Shared {
-        journal: Mutex::new(Store::open(db)?),
+        journal: Mutex::new(Db::open(db)?),
         release,
         prepared,
         fallback,
@@ -498,17 +498,17 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
             .collect();
         let result = (|| -> anyhow::Result<()> {
             while !stop.load(Ordering::SeqCst) {
-                let (jobs, blocked) = journal::claim(&sh.db().conn, secret, release, batch)?;
+                let (jobs, blocked) = sh.db().journal().claim(secret, release, batch)?;
                 suppressed += blocked as u64;
                 progress.inc(blocked as u64);
                 if jobs.is_empty() {
-                    let due = journal::next_due(&sh.db().conn, release)?;
+                    let due = sh.db().journal().next_due(release)?;
                     let in_flight = sh.in_flight.load(Ordering::SeqCst);
                     match due {
                         None if in_flight == 0 => break,
                         None => std::thread::sleep(Duration::from_millis(5)),
                         Some(t) => {
-                            let wait = (t - journal::now_ms()).clamp(1, 200);
+                            let wait = (t - db::now_ms()).clamp(1, 200);
                             std::thread::sleep(Duration::from_millis(wait as u64));
                         }
                     }
@@ -518,7 +518,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
                     sh.in_flight.fetch_add(1, Ordering::SeqCst);
                     if let Err(e) = tx.send(job) {
                         sh.in_flight.fetch_sub(1, Ordering::SeqCst);
-                        journal::unclaim(&sh.db().conn, &e.0)?;
+                        sh.db().journal().unclaim(&e.0)?;
                     }
                 }
             }
@@ -535,7 +535,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         result
     });
     // Anything claimed but not sent (a stop) goes back to the queue.
-    journal::requeue_in_flight(&store.conn, release)?;
+    store.journal().requeue_in_flight(release)?;
     dispatch?;
     let stopped = sh.stop_reason.lock().expect("lock").take().or_else(|| {
         stop.load(Ordering::SeqCst)

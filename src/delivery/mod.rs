@@ -5,7 +5,6 @@
 pub mod commands;
 pub mod dkim;
 pub mod engine;
-pub mod journal;
 pub mod message;
 pub mod plan;
 pub mod relay;

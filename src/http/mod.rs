@@ -29,10 +29,11 @@ pub use limiter::RateLimiter;
 pub use log::LogFormat;
 
 use crate::config::Config;
+use crate::db::{Db, SubscriberStore};
 use crate::delivery::Transport;
 use crate::lang::Lang;
 use crate::render::{OrgView, Urls};
-use crate::subscribers::{Secret, Store};
+use crate::subscribers::Secret;
 
 /// Everything the handlers share.
 pub struct AppState {
@@ -44,7 +45,7 @@ pub struct AppState {
     pub dkim: Vec<crate::delivery::dkim::Signer>,
     pub limiter: RateLimiter,
     orgs: HashMap<Lang, OrgView>,
-    pool: Mutex<Vec<Store>>,
+    pool: Mutex<Vec<Db>>,
 }
 
 impl AppState {
@@ -62,7 +63,7 @@ impl AppState {
             .map(|l| (l.clone(), OrgView::new(&config, l, &urls)))
             .collect();
         // Create and migrate the database before the first request.
-        let store = Store::open(&db)?;
+        let store = Db::open(&db)?;
         let dkim = crate::delivery::message::dkim_signers(&config)?;
         Ok(Self {
             dkim,
@@ -76,14 +77,25 @@ impl AppState {
         })
     }
 
+    /// Runs `f` with the subscriber records, on a pooled connection.
+    pub fn with_store<T, E: Into<anyhow::Error>>(
+        &self,
+        f: impl FnOnce(&SubscriberStore<'_>) -> Result<T, E>,
+    ) -> anyhow::Result<T> {
+        self.with_db(|db| f(&db.subscribers()))
+    }
+
     /// Runs `f` with a database connection from the pool.
-    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    pub fn with_db<T, E: Into<anyhow::Error>>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> anyhow::Result<T> {
         let store = self.pool.lock().expect("lock").pop();
         let store = match store {
             Some(s) => s,
-            None => Store::open(&self.db)?,
+            None => Db::open(&self.db)?,
         };
-        let result = f(&store);
+        let result = f(&store).map_err(Into::into);
         let mut pool = self.pool.lock().expect("lock");
         if pool.len() < 16 {
             pool.push(store);

@@ -11,14 +11,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, client, mail};
+use crate::db::{ConfirmationLimits, Reservation};
 use crate::i18n::{self, WebStrings};
 use crate::lang::Lang;
 use crate::render::LinkView;
 use crate::render::site::{LangLink, Layout, standalone_layout};
-use crate::subscribers::{
-    ConfirmToken, ConfirmationLimits, EmailAddress, Reservation, Subject, TokenError,
-    UnsubscribeToken,
-};
+use crate::subscribers::{ConfirmToken, EmailAddress, Subject, TokenError, UnsubscribeToken};
 
 pub struct ListChoice {
     pub name: String,
@@ -294,7 +292,7 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for Seg {
 /// `GET /healthz`: 200 when the database answers, else 503.
 pub async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     let st2 = Arc::clone(&st);
-    let ok = tokio::task::spawn_blocking(move || st2.with_store(|s| s.health()))
+    let ok = tokio::task::spawn_blocking(move || st2.with_db(|d| d.health()))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .and_then(|r| r);
@@ -589,7 +587,7 @@ async fn unsubscribe_context(
     let subject = t.subject.clone();
     let found = blocking(st, &fallback, move |st| {
         st.with_store(|s| match s.resolve(&subject)? {
-            Some(hash) => Ok(Some((s.lang_of(&hash)?, hash))),
+            Some(hash) => Ok::<_, anyhow::Error>(Some((s.lang_of(&hash)?, hash))),
             None => Ok(None),
         })
     })
@@ -648,7 +646,7 @@ pub async fn unsubscribe(
             for list in &lists {
                 s.unsubscribe(&hash, Some(list), "unsubscribe link")?;
             }
-            Ok(())
+            Ok::<_, anyhow::Error>(())
         })
     })
     .await;
@@ -711,7 +709,7 @@ async fn preferences_page(
             }
             let current = s.memberships(&hash)?;
             let lang = s.lang_of(&hash)?;
-            Ok((offered, current, lang))
+            Ok::<_, anyhow::Error>((offered, current, lang))
         })
     })
     .await;

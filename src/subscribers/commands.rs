@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use rusqlite::params;
 
-use super::{AddOutcome, EmailAddress, Status, Store, csv_file};
+use super::{EmailAddress, csv_file};
 use crate::config::Config;
+use crate::db::{AddOutcome, Db, Status};
 use crate::lang::Lang;
 
 /// Lists that live in the database (not a CSV `source`).
@@ -46,7 +46,7 @@ pub struct ImportReport {
 /// `subscribers import FILE --list NAME`: all rows in one transaction.
 pub fn import(
     config: &Config,
-    store: &Store,
+    db: &Db,
     file: &Path,
     list: &str,
     out: &mut dyn Write,
@@ -63,17 +63,14 @@ pub fn import(
             |n| n.to_string_lossy().into_owned()
         )
     );
-    let tx = rusqlite::Transaction::new_unchecked(
-        &store.conn,
-        rusqlite::TransactionBehavior::Immediate,
-    )?;
+    let tx = db.write()?;
     let encoding = csv_file::read(
         file,
         &langs,
         config.delivery.smtputf8,
         |row| {
             report.rows += 1;
-            match store.add(
+            match db.subscribers().add(
                 &row.email,
                 row.name.as_deref(),
                 row.lang.as_deref(),
@@ -144,7 +141,7 @@ pub fn import(
 /// `subscribers add EMAIL --list NAME`.
 pub fn add(
     config: &Config,
-    store: &Store,
+    db: &Db,
     email: &str,
     list: &str,
     name: Option<&str>,
@@ -157,7 +154,7 @@ pub fn add(
         .check_mailable(config.delivery.smtputf8)
         .map_err(anyhow::Error::msg)?;
     Ok(
-        match store.add(
+        match db.subscribers().add(
             &email,
             name,
             lang,
@@ -175,17 +172,14 @@ pub fn add(
 }
 
 /// `subscribers remove EMAIL [--list NAME]`.
-pub fn remove(
-    config: &Config,
-    store: &Store,
-    email: &str,
-    list: Option<&str>,
-) -> anyhow::Result<String> {
+pub fn remove(config: &Config, db: &Db, email: &str, list: Option<&str>) -> anyhow::Result<String> {
     if let Some(l) = list {
         config.list(l)?;
     }
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
-    let n = store.unsubscribe(&email.hash(), list, "removed by staff")?;
+    let n = db
+        .subscribers()
+        .unsubscribe(&email.hash(), list, "removed by staff")?;
     Ok(match list {
         Some(l) => format!(
             "{email} is unsubscribed from '{l}'{}",
@@ -199,9 +193,9 @@ pub fn remove(
 
 /// `subscribers forget EMAIL`: erases the address from the database (its
 /// deleted pages overwritten, the WAL truncated) and every outbox file about it.
-pub fn forget(config: &Config, store: &Store, email: &str) -> anyhow::Result<String> {
+pub fn forget(config: &Config, db: &Db, email: &str) -> anyhow::Result<String> {
     let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
-    let n = store.forget(&email)?;
+    let n = db.subscribers().forget(&email)?;
     let outbox = crate::delivery::outbox_dir(config);
     let files = crate::files::scrub_outbox(&outbox, &email.hash()[..24], email.as_str())
         .with_context(|| {
@@ -218,7 +212,7 @@ pub fn forget(config: &Config, store: &Store, email: &str) -> anyhow::Result<Str
 /// `subscribers list [--list NAME]`.
 pub fn list(
     config: &Config,
-    store: &Store,
+    db: &Db,
     list: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -233,16 +227,10 @@ pub fn list(
                 let title = l
                     .title
                     .get(&config.site.default_lang, &config.site.default_lang);
-                let count = |status: &str| -> anyhow::Result<i64> {
-                    Ok(store.conn.query_row(
-                        "SELECT COUNT(*) FROM memberships WHERE list = ?1 AND status = ?2",
-                        params![name, status],
-                        |r| r.get(0),
-                    )?)
-                };
+                let counts = db.subscribers().counts(name)?;
                 let (confirmed, kind) = match &l.source {
                     Some(src) => {
-                        let mut n = 0i64;
+                        let mut n = 0u64;
                         let langs: Vec<&str> =
                             config.site.languages.iter().map(Lang::as_str).collect();
                         csv_file::read(
@@ -257,23 +245,15 @@ pub fn list(
                         )?;
                         (n, "csv")
                     }
-                    None => (count("confirmed")?, "database"),
+                    None => (counts.confirmed, "database"),
                 };
                 writeln!(
                     out,
                     "{:<16} {:<8} {:>10} {:>10} {:>13}  {}",
-                    name,
-                    kind,
-                    confirmed,
-                    count("pending")?,
-                    count("unsubscribed")?,
-                    title
+                    name, kind, confirmed, counts.pending, counts.unsubscribed, title
                 )?;
             }
-            let suppressed: i64 =
-                store
-                    .conn
-                    .query_row("SELECT COUNT(*) FROM suppressions", [], |r| r.get(0))?;
+            let suppressed = db.subscribers().suppressed_count()?;
             writeln!(
                 out,
                 "\n{suppressed} addresses are suppressed (never mailed)."
@@ -286,26 +266,21 @@ pub fn list(
                 "{:<40} {:<24} {:<4} {:<12} SINCE",
                 "EMAIL", "NAME", "LANG", "STATUS"
             )?;
-            let mut q = store.conn.prepare(
-                "SELECT s.email, COALESCE(s.name, ''), COALESCE(s.lang, ''), m.status, m.updated_at
-                 FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
-                 WHERE m.list = ?1 ORDER BY s.email",
-            )?;
-            let mut rows = q.query([name])?;
             let mut n = 0;
-            while let Some(r) = rows.next()? {
-                let since: String = r.get(4)?;
-                writeln!(
-                    out,
-                    "{:<40} {:<24} {:<4} {:<12} {}",
-                    super::printable(&r.get::<_, String>(0)?),
-                    super::printable(&r.get::<_, String>(1)?),
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    since.get(..10).unwrap_or(&since)
-                )?;
-                n += 1;
-            }
+            db.subscribers()
+                .each_member(Some(name), false, |m| -> anyhow::Result<()> {
+                    writeln!(
+                        out,
+                        "{:<40} {:<24} {:<4} {:<12} {}",
+                        super::printable(&m.email),
+                        super::printable(&m.name),
+                        m.lang,
+                        m.status,
+                        m.updated_at.get(..10).unwrap_or(&m.updated_at)
+                    )?;
+                    n += 1;
+                    Ok(())
+                })?;
             writeln!(out, "{n} members")?;
         }
     }
@@ -316,7 +291,7 @@ pub fn list(
 /// safe to open in a spreadsheet.
 pub fn export(
     config: &Config,
-    store: &Store,
+    db: &Db,
     list: Option<&str>,
     all: bool,
     out: &mut dyn Write,
@@ -339,29 +314,28 @@ pub fn export(
     } else {
         w.write_record(["email", "name", "lang", "list"])?;
     }
-    let mut q = store.conn.prepare(
-        "SELECT s.email, COALESCE(s.name, ''), COALESCE(s.lang, ''), m.list, m.status, m.consent_at, m.consent_source, m.updated_at
-         FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
-         WHERE (?1 IS NULL OR m.list = ?1)
-           AND (?2 OR (m.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)))
-         ORDER BY m.list, s.email",
-    )?;
-    let mut rows = q.query(params![list, all])?;
     let mut n = 0;
-    while let Some(r) = rows.next()? {
-        let cols: Vec<String> = (0..8)
-            .map(|i| {
-                r.get::<_, String>(i)
-                    .map(|c| super::spreadsheet_safe(&c).into_owned())
-            })
-            .collect::<Result<_, _>>()?;
-        if all {
-            w.write_record(&cols)?;
-        } else {
-            w.write_record(&cols[..4])?;
-        }
-        n += 1;
-    }
+    db.subscribers()
+        .each_member(list, !all, |m| -> anyhow::Result<()> {
+            let cols = [
+                m.email,
+                m.name,
+                m.lang,
+                m.list,
+                m.status,
+                m.consent_at,
+                m.consent_source,
+                m.updated_at,
+            ]
+            .map(|c| super::spreadsheet_safe(&c).into_owned());
+            if all {
+                w.write_record(&cols)?;
+            } else {
+                w.write_record(&cols[..4])?;
+            }
+            n += 1;
+            Ok(())
+        })?;
     w.flush().context("cannot write the export")?;
     Ok(n)
 }

@@ -1,18 +1,15 @@
-//! Subscribers: addresses, lists kept in SQLite or in CSV files, consent
-//! records, suppressions and unsubscribe tokens.
+//! Subscribers: addresses, names, lists kept in CSV files, and the signed
+//! tokens of confirmation, unsubscribe and preference links. Their records
+//! live in the database (`crate::db`).
 
 mod address;
 pub mod commands;
 pub mod csv_file;
 mod name;
-mod store;
 mod token;
 
 pub use address::{EmailAddress, hex};
 pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning, printable, spreadsheet_safe};
-pub use store::{
-    AddOutcome, ConfirmationLimits, Reservation, Status, Store, Suppression, now_text,
-};
 pub use token::{
     CONFIRM_VALID_SECONDS, ConfirmToken, Secret, Subject, TokenError, UnsubscribeToken,
 };
@@ -20,6 +17,7 @@ pub use token::{
 use std::path::PathBuf;
 
 use crate::config::Config;
+use crate::db::Db;
 
 /// The database path: `PRESSROOM_DB`, else `[subscribers] database`, else
 /// `subscribers/pressroom.db` under the root.
@@ -48,6 +46,6 @@ pub fn secret_path(config: &Config) -> PathBuf {
 }
 
 /// Opens the database of a pressroom.
-pub fn open(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&database_path(config))
+pub fn open(config: &Config) -> crate::db::Result<Db> {
+    Db::open(&database_path(config))
 }

@@ -1,106 +1,10 @@
-//! The SQLite database: subscribers, list memberships with consent records,
-//! suppressions and the delivery journal. WAL mode with a busy timeout, so
-//! that `send` and `serve` can share it; migrations are built into the binary.
+//! Subscribers in the database: addresses, list memberships with consent
+//! records, suppressions, link identifiers and confirmation sends.
 
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
-use std::time::Duration;
-
-use anyhow::Context;
-use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
-use rusqlite_migration::{M, Migrations};
 
-use super::address::EmailAddress;
-use super::token::Subject;
-
-static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![
-        M::up(
-            r#"
-CREATE TABLE subscribers (
-    email_hash TEXT PRIMARY KEY,
-    email      TEXT NOT NULL UNIQUE,
-    name       TEXT,
-    lang       TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE memberships (
-    email_hash     TEXT NOT NULL,
-    list           TEXT NOT NULL,
-    status         TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed')),
-    consent_at     TEXT NOT NULL,
-    consent_source TEXT NOT NULL,
-    updated_at     TEXT NOT NULL,
-    PRIMARY KEY (email_hash, list)
-);
-CREATE INDEX memberships_by_list ON memberships (list, status);
-CREATE TABLE suppressions (
-    email_hash TEXT PRIMARY KEY,
-    reason     TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'complaint', 'manual', 'forgotten')),
-    detail     TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE deliveries (
-    release     TEXT NOT NULL,
-    email_hash  TEXT NOT NULL,
-    email       TEXT,
-    name        TEXT,
-    lang        TEXT NOT NULL,
-    list        TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'suppressed')),
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    not_before  INTEGER NOT NULL DEFAULT 0,
-    message_id  TEXT,
-    relay       TEXT,
-    reply       TEXT,
-    updated_at  TEXT NOT NULL,
-    PRIMARY KEY (release, email_hash)
-);
-CREATE INDEX deliveries_work ON deliveries (release, status, not_before);
-"#,
-        ),
-        // Links carry a keyed identifier, not the address hash; this maps it
-        // back. Confirmation emails sent, for per-address and global caps.
-        M::up(
-            r#"
-CREATE TABLE link_ids (
-    id         TEXT PRIMARY KEY,
-    email_hash TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE confirmation_sends (
-    email_hash TEXT NOT NULL,
-    sent_at    INTEGER NOT NULL
-);
-CREATE INDEX confirmation_sends_by_hash ON confirmation_sends (email_hash, sent_at);
-CREATE INDEX confirmation_sends_by_time ON confirmation_sends (sent_at);
-"#,
-        ),
-        // What a release was first sent to, so that it goes to the members of
-        // that moment only (nobody who joins later gets the back catalogue),
-        // and which files it was sent from (to notice a changed identity).
-        M::up(
-            r#"
-CREATE TABLE planned_lists (
-    release    TEXT NOT NULL,
-    list       TEXT NOT NULL,
-    planned_at TEXT NOT NULL,
-    PRIMARY KEY (release, list)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO planned_lists (release, list, planned_at)
-    SELECT release, list, MIN(updated_at) FROM deliveries GROUP BY release, list;
-CREATE TABLE release_files (
-    release TEXT NOT NULL,
-    path    TEXT NOT NULL,
-    lang    TEXT NOT NULL,
-    title   TEXT NOT NULL,
-    PRIMARY KEY (release, path)
-) WITHOUT ROWID;
-CREATE INDEX release_files_by_path ON release_files (path);
-"#,
-        ),
-    ])
-});
+use super::{Db, Result, immediate, now_text};
+use crate::subscribers::{EmailAddress, Subject};
 
 /// Membership status on one list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,69 +79,37 @@ pub struct ConfirmationLimits {
     pub per_hour: u32,
 }
 
-/// A connection to the database.
-pub struct Store {
-    pub conn: Connection,
-    pub path: PathBuf,
+/// Members of one list by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListCounts {
+    pub confirmed: u64,
+    pub pending: u64,
+    pub unsubscribed: u64,
 }
 
-pub fn now_text() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// One membership with its consent record, for listings and exports.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub email: String,
+    pub name: String,
+    pub lang: String,
+    pub list: String,
+    pub status: String,
+    pub consent_at: String,
+    pub consent_source: String,
+    pub updated_at: String,
 }
 
-impl Store {
-    /// Opens (creating and migrating if needed) the database at `path`.
-    /// The database and its WAL are readable by the owner only (0600, in a
-    /// 0700 directory when pressroom creates it), and deleted content is
-    /// overwritten (`secure_delete`), so erasure leaves no copy behind.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::files::create_private_dir(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        crate::files::make_private_file(path)
-            .with_context(|| format!("cannot create the database {}", path.display()))?;
-        // A WAL left by an older pressroom may be world-readable: narrow it.
-        for suffix in ["-wal", "-shm"] {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            let side = PathBuf::from(side);
-            if side.exists() {
-                crate::files::make_private_file(&side)
-                    .with_context(|| format!("cannot make {} private", side.display()))?;
-            }
-        }
-        let mut conn = Connection::open(path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        MIGRATIONS
-            .to_latest(&mut conn)
-            .with_context(|| format!("cannot migrate the database {}", path.display()))?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
+/// The subscriber side of the database: addresses, memberships with their
+/// consent records, suppressions, link identifiers and confirmation sends.
+pub struct SubscriberStore<'a> {
+    pub(super) db: &'a Db,
+    pub(super) conn: &'a Connection,
+}
 
-    /// Whether the database answers a read of every table's schema.
-    pub fn health(&self) -> anyhow::Result<()> {
-        let _: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
-        let _: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM suppressions LIMIT 1", [], |r| {
-                r.get(0)
-            })?;
-        Ok(())
-    }
-
+impl SubscriberStore<'_> {
     /// Records which address hash a link identifier stands for (idempotent).
-    pub fn register_link_id(&self, link_id: &str, email_hash: &str) -> anyhow::Result<()> {
+    pub fn register_link_id(&self, link_id: &str, email_hash: &str) -> Result<()> {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO link_ids (id, email_hash) VALUES (?1, ?2)")?
             .execute([link_id, email_hash])?;
@@ -247,7 +119,7 @@ impl Store {
     /// The address hash a link is about: a version 2 identifier is looked up
     /// (unknown or erased: `None`); a version 1 link carries the hash itself
     /// (erased: `None`).
-    pub fn resolve(&self, subject: &Subject) -> anyhow::Result<Option<String>> {
+    pub fn resolve(&self, subject: &Subject) -> Result<Option<String>> {
         match subject {
             Subject::LegacyHash(h) => {
                 let erased = self.suppression(h)?.as_deref() == Some("forgotten");
@@ -263,8 +135,9 @@ impl Store {
     }
 
     /// The suppression of an address hash, if any.
-    pub fn suppression(&self, email_hash: &str) -> anyhow::Result<Option<String>> {
+    pub fn suppression(&self, email_hash: &str) -> Result<Option<String>> {
         Ok(self
+            .db
             .conn
             .query_row(
                 "SELECT reason FROM suppressions WHERE email_hash = ?1",
@@ -279,7 +152,7 @@ impl Store {
         email_hash: &str,
         reason: Suppression,
         detail: Option<&str>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (email_hash) DO UPDATE SET reason = CASE WHEN suppressions.reason = 'forgotten' THEN 'forgotten' ELSE excluded.reason END,
@@ -299,9 +172,9 @@ impl Store {
         list: &str,
         status: Status,
         source: &str,
-    ) -> anyhow::Result<AddOutcome> {
+    ) -> Result<AddOutcome> {
         let hash = email.hash();
-        let name = name.and_then(super::clean_name);
+        let name = name.and_then(crate::subscribers::clean_name);
         if let Some(reason) = self.suppression(&hash)? {
             return Ok(AddOutcome::Refused(match reason.as_str() {
                 "hard_bounce" => "suppressed after a hard bounce",
@@ -350,12 +223,7 @@ impl Store {
 
     /// Unsubscribes an address hash from one list, or from everything (`list: None`,
     /// which also records a suppression). Returns how many memberships changed.
-    pub fn unsubscribe(
-        &self,
-        email_hash: &str,
-        list: Option<&str>,
-        source: &str,
-    ) -> anyhow::Result<usize> {
+    pub fn unsubscribe(&self, email_hash: &str, list: Option<&str>, source: &str) -> Result<usize> {
         let now = now_text();
         match list {
             Some(list) => {
@@ -380,8 +248,9 @@ impl Store {
     }
 
     /// Status of an address hash on a list.
-    pub fn membership(&self, email_hash: &str, list: &str) -> anyhow::Result<Option<String>> {
+    pub fn membership(&self, email_hash: &str, list: &str) -> Result<Option<String>> {
         Ok(self
+            .db
             .conn
             .query_row(
                 "SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2",
@@ -400,13 +269,10 @@ impl Store {
         link_id: &str,
         lang: &str,
         lists: &[String],
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let hash = email.hash();
         let now = now_text();
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
+        let tx = immediate(self.conn)?;
         tx.execute(
             "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, NULL, ?3, ?4)
              ON CONFLICT (email_hash) DO NOTHING",
@@ -439,11 +305,8 @@ impl Store {
         email_hash: &str,
         now: i64,
         limits: ConfirmationLimits,
-    ) -> anyhow::Result<Reservation> {
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
+    ) -> Result<Reservation> {
+        let tx = immediate(self.conn)?;
         tx.execute(
             "DELETE FROM confirmation_sends WHERE sent_at <= ?1",
             [now - 24 * 3600],
@@ -485,7 +348,7 @@ impl Store {
     }
 
     /// Gives back a reservation whose email could not be sent.
-    pub fn release_confirmation(&self, id: i64) -> anyhow::Result<()> {
+    pub fn release_confirmation(&self, id: i64) -> Result<()> {
         self.conn
             .execute("DELETE FROM confirmation_sends WHERE rowid = ?1", [id])?;
         Ok(())
@@ -495,12 +358,9 @@ impl Store {
     /// The address proved it receives our mail, so an earlier unsubscribe,
     /// erasure or bounce suppression is lifted; a manual or complaint
     /// suppression is not. Returns false when nothing could be confirmed.
-    pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &str) -> anyhow::Result<bool> {
+    pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &str) -> Result<bool> {
         let now = now_text();
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
+        let tx = immediate(self.conn)?;
         let blocked: Option<String> = tx
             .query_row(
                 "SELECT reason FROM suppressions WHERE email_hash = ?1 AND reason IN ('manual', 'complaint')",
@@ -547,12 +407,9 @@ impl Store {
         chosen: &[String],
         offered: &[String],
         lang: Option<&str>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let now = now_text();
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
+        let tx = immediate(self.conn)?;
         for list in offered {
             if chosen.contains(list) {
                 tx.execute(
@@ -585,17 +442,18 @@ impl Store {
     }
 
     /// Memberships of an address hash: list → status.
-    pub fn memberships(&self, email_hash: &str) -> anyhow::Result<Vec<(String, String)>> {
+    pub fn memberships(&self, email_hash: &str) -> Result<Vec<(String, String)>> {
         let mut q = self
             .conn
             .prepare("SELECT list, status FROM memberships WHERE email_hash = ?1 ORDER BY list")?;
         let rows = q.query_map([email_hash], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The preferred language of an address hash, if known.
-    pub fn lang_of(&self, email_hash: &str) -> anyhow::Result<Option<String>> {
+    pub fn lang_of(&self, email_hash: &str) -> Result<Option<String>> {
         Ok(self
+            .db
             .conn
             .query_row(
                 "SELECT lang FROM subscribers WHERE email_hash = ?1",
@@ -609,12 +467,9 @@ impl Store {
     /// Erases all personal data of an address, keeping only a hashed
     /// suppression. Deleted content is overwritten (`secure_delete`) and the
     /// WAL is checkpointed and truncated, so no copy stays in either file.
-    pub fn forget(&self, email: &EmailAddress) -> anyhow::Result<usize> {
+    pub fn forget(&self, email: &EmailAddress) -> Result<usize> {
         let hash = email.hash();
-        let tx = rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            rusqlite::TransactionBehavior::Immediate,
-        )?;
+        let tx = immediate(self.conn)?;
         let mut n = tx.execute("DELETE FROM subscribers WHERE email_hash = ?1", [&hash])?;
         n += tx.execute("DELETE FROM memberships WHERE email_hash = ?1", [&hash])?;
         n += tx.execute(
@@ -632,24 +487,75 @@ impl Store {
             params![hash, now_text()],
         )?;
         tx.commit()?;
-        self.checkpoint()?;
+        self.db.checkpoint()?;
         Ok(n)
     }
 
-    /// Copies the WAL into the database and truncates it to zero bytes.
-    /// Fails when another process holds a read transaction open throughout
-    /// the busy timeout, so erasure never claims more than it did.
-    pub fn checkpoint(&self) -> anyhow::Result<()> {
-        let (busy, _, _): (i64, i64, i64) =
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-        if busy != 0 {
-            anyhow::bail!(
-                "the database {} is busy (another pressroom process is reading it): its write-ahead log still holds erased data; run the command again when it is idle",
-                self.path.display()
-            );
+    /// Members of `list` by status.
+    pub fn counts(&self, list: &str) -> Result<ListCounts> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT status, COUNT(*) FROM memberships WHERE list = ?1 GROUP BY status",
+        )?;
+        let mut out = ListCounts::default();
+        for row in q.query_map([list], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (status, n) = row?;
+            let n = n.max(0) as u64;
+            match status.as_str() {
+                "confirmed" => out.confirmed = n,
+                "pending" => out.pending = n,
+                _ => out.unsubscribed = n,
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many addresses are suppressed (never mailed).
+    pub fn suppressed_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM suppressions", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Calls `each` for every membership of `list` (of every list: `None`),
+    /// ordered by list and address; with `mailable_only`, only confirmed
+    /// memberships of addresses that are not suppressed.
+    pub fn each_member<E: From<super::Error>>(
+        &self,
+        list: Option<&str>,
+        mailable_only: bool,
+        mut each: impl FnMut(Member) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT s.email, COALESCE(s.name, ''), COALESCE(s.lang, ''), m.list, m.status, m.consent_at, m.consent_source, m.updated_at
+                 FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
+                 WHERE (?1 IS NULL OR m.list = ?1)
+                   AND (NOT ?2 OR (m.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)))
+                 ORDER BY m.list, s.email",
+            )
+            .map_err(super::Error::from)?;
+        let mut rows = q
+            .query(params![list, mailable_only])
+            .map_err(super::Error::from)?;
+        while let Some(r) = rows.next().map_err(super::Error::from)? {
+            let member = (|| -> rusqlite::Result<Member> {
+                Ok(Member {
+                    email: r.get(0)?,
+                    name: r.get(1)?,
+                    lang: r.get(2)?,
+                    list: r.get(3)?,
+                    status: r.get(4)?,
+                    consent_at: r.get(5)?,
+                    consent_source: r.get(6)?,
+                    updated_at: r.get(7)?,
+                })
+            })()
+            .map_err(super::Error::from)?;
+            each(member)?;
         }
         Ok(())
     }

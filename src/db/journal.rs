@@ -1,0 +1,541 @@
+//! The delivery journal: one row per (release, recipient). A row is written
+//! as `queued` when a send is planned, `sending` before its SMTP transaction
+//! starts, and `sent`, `failed` or `queued` again (retry) right after it ends,
+//! each in its own commit. After a crash, `sending` rows are the only
+//! uncertain ones; they are queued again, so at most the messages that were
+//! in flight can arrive twice, and nobody is skipped.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+
+use super::{Result, immediate, now_text};
+use crate::lang::Lang;
+use crate::subscribers::{EmailAddress, Secret};
+
+/// One claimed recipient.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub rowid: i64,
+    /// SHA-256 of the address, as stored (saves hashing it again per message).
+    pub email_hash: String,
+    pub email: EmailAddress,
+    /// The keyed identifier its links carry (registered when claimed).
+    pub link_id: String,
+    pub name: Option<String>,
+    pub lang: String,
+    pub list: String,
+    pub attempts: u32,
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The delivery journal: typed access to the `deliveries`,
+/// `planned_lists` and `release_files` tables.
+pub struct Journal<'a> {
+    pub(super) conn: &'a Connection,
+}
+
+impl Journal<'_> {
+    /// Queues rows left `sending` by an interrupted run.
+    pub fn requeue_in_flight(&self, release: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE release = ?1 AND status = 'sending'",
+            params![release, now_text()],
+        )?)
+    }
+
+    /// Registers the link identifier of every address still to be sent
+    /// `release`, so that the unsubscribe links in its messages resolve. One
+    /// transaction, inserted in key order (in chunks of 50,000 rows, to bound
+    /// memory): random keys inserted batch by batch during the send dirtied
+    /// most of the table's pages at every commit (11% of the send rate).
+    pub fn register_link_ids(&self, secret: &Secret, release: &str) -> Result<()> {
+        const CHUNK: i64 = 50_000;
+        let tx = immediate(self.conn)?;
+        {
+            let mut q = tx.prepare(
+                "SELECT rowid, email_hash FROM deliveries
+                 WHERE release = ?1 AND status IN ('queued', 'sending') AND rowid > ?2
+                 ORDER BY rowid LIMIT ?3",
+            )?;
+            let mut insert =
+                tx.prepare("INSERT OR IGNORE INTO link_ids (id, email_hash) VALUES (?1, ?2)")?;
+            let mut after = 0i64;
+            loop {
+                let mut pairs: Vec<(String, String)> = vec![];
+                for row in q.query_map(params![release, after, CHUNK], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })? {
+                    let (rowid, hash) = row?;
+                    after = rowid;
+                    pairs.push((secret.link_id(&hash), hash));
+                }
+                if pairs.is_empty() {
+                    break;
+                }
+                pairs.sort_unstable();
+                for (id, hash) in &pairs {
+                    insert.execute([id, hash])?;
+                }
+            }
+        }
+        Ok(tx.commit()?)
+    }
+
+    /// Claims up to `limit` due rows (marking them `sending`); rows whose address
+    /// was suppressed, or unsubscribed from every list of the row, since
+    /// planning become `suppressed`.
+    /// Each job carries its address's link identifier (registered beforehand by
+    /// [`register_link_ids`]). Returns the jobs and the number newly suppressed.
+    pub fn claim(&self, secret: &Secret, release: &str, limit: usize) -> Result<(Vec<Job>, usize)> {
+        let tx = immediate(self.conn)?;
+        let mut jobs = vec![];
+        let mut blocked = vec![];
+        {
+            let mut q = tx.prepare_cached(
+                "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts, d.email_hash,
+                        EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
+                     OR CASE WHEN instr(d.list, ',') = 0
+                        THEN EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = d.email_hash
+                                        AND m.list = d.list AND m.status = 'unsubscribed')
+                        ELSE (SELECT COUNT(*) FROM memberships m WHERE m.email_hash = d.email_hash
+                                AND m.status = 'unsubscribed'
+                                AND instr(',' || d.list || ',', ',' || m.list || ',') > 0)
+                            = length(d.list) - length(replace(d.list, ',', '')) + 1
+                        END
+                     OR d.email IS NULL
+                 FROM deliveries d
+                 WHERE d.release = ?1 AND d.status = 'queued' AND d.not_before <= ?2
+                 ORDER BY d.rowid LIMIT ?3",
+            )?;
+            let rows = q.query_map(params![release, now_ms(), limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, u32>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, bool>(7)?,
+                ))
+            })?;
+            for row in rows {
+                let (rowid, email, name, lang, list, attempts, email_hash, is_blocked) = row?;
+                match email.as_deref().map(EmailAddress::parse) {
+                    Some(Ok(email)) if !is_blocked => jobs.push(Job {
+                        rowid,
+                        link_id: secret.link_id(&email_hash),
+                        email_hash,
+                        email,
+                        name,
+                        lang,
+                        list,
+                        attempts,
+                    }),
+                    _ => blocked.push(rowid),
+                }
+            }
+        }
+        let now = now_text();
+        {
+            let mut set = tx.prepare_cached(
+                "UPDATE deliveries SET status = ?3, updated_at = ?2 WHERE rowid = ?1",
+            )?;
+            for job in &jobs {
+                set.execute(params![job.rowid, now, "sending"])?;
+            }
+            for rowid in &blocked {
+                set.execute(params![rowid, now, "suppressed"])?;
+            }
+        }
+        tx.commit()?;
+        Ok((jobs, blocked.len()))
+    }
+
+    pub fn mark_sent(&self, job: &Job, relay: &str, reply: &str, message_id: &str) -> Result<()> {
+        self.conn.prepare_cached(
+            "UPDATE deliveries SET status = 'sent', attempts = ?2, relay = ?3, reply = ?4, message_id = ?5, updated_at = ?6 WHERE rowid = ?1",
+        )?
+        .execute(params![job.rowid, job.attempts + 1, relay, reply, message_id, now_text()])?;
+        Ok(())
+    }
+
+    pub fn mark_retry(
+        &self,
+        job: &Job,
+        not_before_ms: i64,
+        relay: &str,
+        reply: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'queued', attempts = ?2, not_before = ?3, relay = ?4, reply = ?5, updated_at = ?6 WHERE rowid = ?1",
+            params![job.rowid, job.attempts + 1, not_before_ms, relay, reply, now_text()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_failed(&self, job: &Job, relay: &str, reply: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'failed', attempts = ?2, relay = ?3, reply = ?4, updated_at = ?5 WHERE rowid = ?1",
+            params![job.rowid, job.attempts + 1, relay, reply, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Queues a failed row again (the circuit breaker's refusals that did not
+    /// name the recipient), keeping its attempts and the relay's reply.
+    pub fn requeue_failed(&self, job: &Job) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE rowid = ?1 AND status = 'failed'",
+            params![job.rowid, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Gives a claimed row back without counting an attempt.
+    pub fn unclaim(&self, job: &Job) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE rowid = ?1 AND status = 'sending'",
+            params![job.rowid, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// When the next queued row of `release` becomes due, if any is queued.
+    pub fn next_due(&self, release: &str) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(not_before) FROM deliveries WHERE release = ?1 AND status = 'queued'",
+            [release],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Row counts by release and status.
+    pub fn counts_by_release(&self) -> Result<BTreeMap<String, StatusCounts>> {
+        let mut q = self
+            .conn
+            .prepare("SELECT release, status, COUNT(*) FROM deliveries GROUP BY release, status")?;
+        let mut out: BTreeMap<String, StatusCounts> = BTreeMap::new();
+        for row in q.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (release, status, n) = row?;
+            out.entry(release).or_default().add(&status, n);
+        }
+        Ok(out)
+    }
+
+    /// Rows of `release` in any of `statuses`.
+    pub fn count(&self, release: &str, statuses: &[DeliveryStatus]) -> Result<u64> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT status, COUNT(*) FROM deliveries WHERE release = ?1 GROUP BY status",
+        )?;
+        let mut counts = StatusCounts::default();
+        for row in q.query_map([release], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (status, n) = row?;
+            counts.add(&status, n);
+        }
+        Ok(statuses.iter().map(|s| counts.get(*s)).sum())
+    }
+
+    /// Rows of `release` still to be sent (`queued` or `sending`).
+    pub fn pending(&self, release: &str) -> Result<u64> {
+        self.count(release, &[DeliveryStatus::Queued, DeliveryStatus::Sending])
+    }
+
+    /// Per list and language: counts by status.
+    pub fn breakdown(&self, release: &str) -> Result<Vec<Breakdown>> {
+        let mut q = self.conn.prepare(
+            "SELECT list, lang, status, COUNT(*) FROM deliveries WHERE release = ?1 GROUP BY list, lang, status ORDER BY list, lang, status",
+        )?;
+        let mut out: Vec<Breakdown> = vec![];
+        for row in q.query_map([release], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (list, lang, status, n) = row?;
+            match out.last_mut() {
+                Some(b) if b.list == list && b.lang == lang => b.counts.add(&status, n),
+                _ => {
+                    let mut counts = StatusCounts::default();
+                    counts.add(&status, n);
+                    out.push(Breakdown { list, lang, counts });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Failed addresses with the relay's reply (an erased address shows as
+    /// the start of its hash).
+    pub fn failures(&self, release: &str) -> Result<Vec<Failure>> {
+        let mut q = self.conn.prepare(
+            "SELECT COALESCE(email, '(erased) ' || substr(email_hash, 1, 12)), list, attempts, COALESCE(reply, '')
+             FROM deliveries WHERE release = ?1 AND status = 'failed' ORDER BY email",
+        )?;
+        let rows = q.query_map([release], |r| {
+            Ok(Failure {
+                email: r.get(0)?,
+                list: r.get(1)?,
+                attempts: r.get(2)?,
+                reply: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The recipients of `release` still to be sent, by list, language and
+    /// address (for a dry run).
+    pub fn queued_recipients(&self, release: &str) -> Result<Vec<QueuedRecipient>> {
+        let mut q = self.conn.prepare(
+            "SELECT COALESCE(email, ''), lang, list FROM deliveries
+             WHERE release = ?1 AND status IN ('queued', 'sending') ORDER BY list, lang, email",
+        )?;
+        let rows = q.query_map([release], |r| {
+            Ok(QueuedRecipient {
+                email: r.get(0)?,
+                lang: r.get(1)?,
+                list: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// All rows of `release`, whatever their status.
+    pub fn rows(&self, release: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM deliveries WHERE release = ?1",
+            [release],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Whether `release` was already planned for `list`.
+    pub fn is_planned(&self, release: &str, list: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM planned_lists WHERE release = ?1 AND list = ?2)",
+            params![release, list],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records that `release` was planned for `list` at `at`: its members
+    /// of that moment are in the journal, and nobody is added later.
+    pub fn mark_planned(&self, release: &str, list: &str, at: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO planned_lists (release, list, planned_at) VALUES (?1, ?2, ?3)",
+            params![release, list, at],
+        )?;
+        Ok(())
+    }
+
+    /// Queues the confirmed, unsuppressed members of the database list
+    /// `list` for `release`, each in their language when it is one of
+    /// `langs`, else in `fallback`. A person already queued through another
+    /// list joins this one to their one message. Returns the rows changed.
+    pub fn queue_members(
+        &self,
+        release: &str,
+        list: &str,
+        langs: &[Lang],
+        fallback: &Lang,
+        at: &str,
+    ) -> Result<usize> {
+        // The languages are bound as a JSON array, never spliced into SQL.
+        let langs = format!(
+            "[{}]",
+            langs
+                .iter()
+                .map(|l| format!("\"{}\"", l.as_str()))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        Ok(self.conn.execute(
+            &format!(
+                "INSERT INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
+                 SELECT ?1, s.email_hash, s.email, s.name,
+                        CASE WHEN s.lang IN (SELECT value FROM json_each(?3)) THEN s.lang ELSE ?4 END,
+                        m.list, 'queued', ?5
+                 FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
+                 WHERE m.list = ?2 AND m.status = 'confirmed'
+                   AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)
+                 ORDER BY s.email
+                 {JOIN}"
+            ),
+            params![release, list, langs, fallback.as_str(), at],
+        )?)
+    }
+
+    /// A prepared insert of recipients read from a CSV list.
+    pub fn csv_inserter(&self) -> Result<CsvInserter<'_>> {
+        Ok(CsvInserter(self.conn.prepare_cached(&format!(
+            "INSERT INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7
+             WHERE NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = ?2)
+               AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.email_hash = ?2 AND m.list = ?6 AND m.status = 'unsubscribed')
+             {JOIN}"
+        ))?))
+    }
+
+    /// Records which file, language and title `release` was sent from.
+    pub fn record_file(&self, release: &str, path: &str, lang: &Lang, title: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO release_files (release, path, lang, title) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![release, path, lang.as_str(), title])?;
+        Ok(())
+    }
+
+    /// The releases that were sent to someone from the file `path`, or
+    /// with this language and title.
+    pub fn sent_from(&self, path: &str, lang: &Lang, title: &str) -> Result<Vec<String>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT DISTINCT f.release FROM release_files f
+             WHERE (f.path = ?1 OR (f.lang = ?2 AND f.title = ?3))
+               AND EXISTS (SELECT 1 FROM deliveries d WHERE d.release = f.release AND d.status = 'sent')",
+        )?;
+        let rows = q.query_map(params![path, lang.as_str(), title], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Messages sent (any release) since `since` (RFC 3339): for `max_per_hour`.
+    pub fn sent_since(&self, since: &str) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND updated_at >= ?1",
+                [since],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(Into::into)
+    }
+}
+
+/// A second list of someone already queued joins their one message.
+const JOIN: &str =
+    "ON CONFLICT (release, email_hash) DO UPDATE SET list = deliveries.list || ',' || excluded.list
+     WHERE deliveries.status = 'queued'
+       AND instr(',' || deliveries.list || ',', ',' || excluded.list || ',') = 0";
+
+/// A prepared insert of CSV-list recipients ([`Journal::csv_inserter`]).
+pub struct CsvInserter<'a>(rusqlite::CachedStatement<'a>);
+
+impl CsvInserter<'_> {
+    /// Queues one address for `release` unless it is suppressed or
+    /// unsubscribed from `list`. Returns the rows changed (0 or 1).
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &mut self,
+        release: &str,
+        email: &EmailAddress,
+        name: Option<&str>,
+        lang: &Lang,
+        list: &str,
+        at: &str,
+    ) -> Result<usize> {
+        Ok(self.0.execute(params![
+            release,
+            email.hash(),
+            email.as_str(),
+            name,
+            lang.as_str(),
+            list,
+            at
+        ])?)
+    }
+}
+
+/// Where one journal row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeliveryStatus {
+    /// Planned, not yet handed to a relay (or to be retried).
+    Queued,
+    /// Handed to a relay; the outcome is not recorded yet.
+    Sending,
+    Sent,
+    Failed,
+    /// Not sent: the address was suppressed or unsubscribed after planning.
+    Suppressed,
+}
+
+impl DeliveryStatus {
+    /// In the order reports show them.
+    pub const ALL: [DeliveryStatus; 5] = [
+        DeliveryStatus::Sent,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sending,
+        DeliveryStatus::Suppressed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Row counts by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts([u64; 5]);
+
+impl StatusCounts {
+    fn add(&mut self, status: &str, n: i64) {
+        if let Some(s) = DeliveryStatus::parse(status) {
+            self.0[s as usize] += n.max(0) as u64;
+        }
+    }
+
+    pub fn get(&self, status: DeliveryStatus) -> u64 {
+        self.0[status as usize]
+    }
+}
+
+/// One list and language of a release, for `deliveries`.
+#[derive(Debug, Clone)]
+pub struct Breakdown {
+    pub list: String,
+    pub lang: String,
+    pub counts: StatusCounts,
+}
+
+/// One failed address, for `deliveries`.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub email: String,
+    pub list: String,
+    pub attempts: u32,
+    pub reply: String,
+}
+
+/// One recipient still to be sent, for a dry run.
+#[derive(Debug, Clone)]
+pub struct QueuedRecipient {
+    pub email: String,
+    pub lang: String,
+    pub list: String,
+}

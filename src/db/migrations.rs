@@ -1,0 +1,94 @@
+//! The schema, as numbered migrations built into the binary: a database of
+//! any earlier pressroom is brought up to date when it is opened.
+
+use std::sync::LazyLock;
+
+use rusqlite_migration::{M, Migrations};
+
+pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(
+            r#"
+CREATE TABLE subscribers (
+    email_hash TEXT PRIMARY KEY,
+    email      TEXT NOT NULL UNIQUE,
+    name       TEXT,
+    lang       TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE memberships (
+    email_hash     TEXT NOT NULL,
+    list           TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed')),
+    consent_at     TEXT NOT NULL,
+    consent_source TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (email_hash, list)
+);
+CREATE INDEX memberships_by_list ON memberships (list, status);
+CREATE TABLE suppressions (
+    email_hash TEXT PRIMARY KEY,
+    reason     TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'complaint', 'manual', 'forgotten')),
+    detail     TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+    release     TEXT NOT NULL,
+    email_hash  TEXT NOT NULL,
+    email       TEXT,
+    name        TEXT,
+    lang        TEXT NOT NULL,
+    list        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'suppressed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  INTEGER NOT NULL DEFAULT 0,
+    message_id  TEXT,
+    relay       TEXT,
+    reply       TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (release, email_hash)
+);
+CREATE INDEX deliveries_work ON deliveries (release, status, not_before);
+"#,
+        ),
+        // Links carry a keyed identifier, not the address hash; this maps it
+        // back. Confirmation emails sent, for per-address and global caps.
+        M::up(
+            r#"
+CREATE TABLE link_ids (
+    id         TEXT PRIMARY KEY,
+    email_hash TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE confirmation_sends (
+    email_hash TEXT NOT NULL,
+    sent_at    INTEGER NOT NULL
+);
+CREATE INDEX confirmation_sends_by_hash ON confirmation_sends (email_hash, sent_at);
+CREATE INDEX confirmation_sends_by_time ON confirmation_sends (sent_at);
+"#,
+        ),
+        // What a release was first sent to, so that it goes to the members of
+        // that moment only (nobody who joins later gets the back catalogue),
+        // and which files it was sent from (to notice a changed identity).
+        M::up(
+            r#"
+CREATE TABLE planned_lists (
+    release    TEXT NOT NULL,
+    list       TEXT NOT NULL,
+    planned_at TEXT NOT NULL,
+    PRIMARY KEY (release, list)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO planned_lists (release, list, planned_at)
+    SELECT release, list, MIN(updated_at) FROM deliveries GROUP BY release, list;
+CREATE TABLE release_files (
+    release TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    lang    TEXT NOT NULL,
+    title   TEXT NOT NULL,
+    PRIMARY KEY (release, path)
+) WITHOUT ROWID;
+CREATE INDEX release_files_by_path ON release_files (path);
+"#,
+        ),
+    ])
+});
