@@ -7,11 +7,13 @@
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod content;
 pub mod db;
 pub mod delivery;
 pub mod diagnostic;
+pub mod error;
 pub mod files;
 pub mod http;
 pub mod i18n;

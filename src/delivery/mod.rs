@@ -2,7 +2,6 @@
 //! files), the durable journal and the engine that sends each release to
 //! each recipient exactly once.
 
-pub mod commands;
 pub mod dkim;
 pub mod engine;
 pub mod message;

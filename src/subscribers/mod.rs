@@ -3,7 +3,6 @@
 //! live in the database (`crate::db`).
 
 mod address;
-pub mod commands;
 pub mod csv_file;
 mod name;
 mod token;

@@ -1,14 +1,104 @@
-//! The `pressroom subscribers …` commands.
+//! `pressroom subscribers …`: import, add, remove, list, export and forget
+//! subscribers, with a table or a summary for each.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use super::{EmailAddress, csv_file};
+use super::{Outcome, Ui, parse_lang, under_root};
 use crate::config::Config;
 use crate::db::{AddOutcome, Db, Status};
 use crate::lang::Lang;
+use crate::subscribers::{self as subs, EmailAddress, csv_file};
+
+/// `pressroom subscribers …`
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Import a CSV file (columns email, name, lang; `,` `;` or tab; UTF-8 or
+    /// Windows-1252) into a list. Invalid rows are reported and skipped;
+    /// unsubscribed and suppressed addresses are never resubscribed.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+    },
+    /// Add one address to a list.
+    Add {
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        list: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+    },
+    /// Unsubscribe an address from a list, or (without --list) from everything.
+    Remove {
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+    },
+    /// Show the lists with their counts, or the members of one list.
+    List {
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+    },
+    /// Write the confirmed members as CSV to stdout (--all: every status and
+    /// the consent record).
+    Export {
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Erase an address's personal data, keeping only a hashed suppression so
+    /// that a later import cannot resubscribe it.
+    Forget { email: String },
+}
+
+/// Runs one `subscribers` command in the pressroom at `root`.
+pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
+    let config = Config::load(root)?;
+    let db = subs::open(&config)?;
+    let out = &mut *ui.out;
+    match cmd {
+        Command::Import { file, list } => {
+            let file = if file.exists() {
+                file.clone()
+            } else {
+                under_root(root, file)
+            };
+            import(&config, &db, &file, list, out)?;
+        }
+        Command::Add {
+            email,
+            list,
+            name,
+            lang,
+        } => {
+            let msg = add(
+                &config,
+                &db,
+                email,
+                list,
+                name.as_deref(),
+                lang.as_ref().map(Lang::as_str),
+            )?;
+            writeln!(out, "{msg}")?;
+        }
+        Command::Remove { email, list } => {
+            writeln!(out, "{}", remove(&config, &db, email, list.as_deref())?)?;
+        }
+        Command::List { list: name } => list(&config, &db, name.as_deref(), out)?,
+        Command::Export { list, all } => {
+            let n = export(&config, &db, list.as_deref(), *all, out)?;
+            eprintln!("{n} rows exported");
+        }
+        Command::Forget { email } => writeln!(out, "{}", forget(&config, &db, email)?)?,
+    }
+    Ok(Outcome::Done)
+}
 
 /// Lists that live in the database (not a CSV `source`).
 fn db_list<'a>(config: &'a Config, list: &str) -> anyhow::Result<&'a crate::config::ListConfig> {
@@ -272,8 +362,8 @@ pub fn list(
                     writeln!(
                         out,
                         "{:<40} {:<24} {:<4} {:<12} {}",
-                        super::printable(&m.email),
-                        super::printable(&m.name),
+                        subs::printable(&m.email),
+                        subs::printable(&m.name),
                         m.lang,
                         m.status,
                         m.updated_at.get(..10).unwrap_or(&m.updated_at)
@@ -327,7 +417,7 @@ pub fn export(
                 m.consent_source,
                 m.updated_at,
             ]
-            .map(|c| super::spreadsheet_safe(&c).into_owned());
+            .map(|c| subs::spreadsheet_safe(&c).into_owned());
             if all {
                 w.write_record(&cols)?;
             } else {

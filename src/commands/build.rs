@@ -1,0 +1,44 @@
+//! `pressroom build`: the website and feeds, with a summary table.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{Outcome, Ui, parse_now, under_root};
+use crate::content::Content;
+
+/// Arguments of `build`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Output directory.
+    #[arg(long, value_name = "DIR", default_value = "public")]
+    pub out: PathBuf,
+    /// Build as if it were this time (RFC 3339), for embargo decisions.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// Builds the site and prints what it holds.
+pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
+    let now = args.now.unwrap_or_else(Utc::now);
+    let content = Content::load(root)?;
+    let dir = under_root(root, &args.out);
+    let report = crate::build::build(&content, &dir, now)?;
+    let s = &report.summary;
+    let total = content.releases.len();
+    let out = &mut *ui.out;
+    writeln!(out, "Built {}", report.out.display())?;
+    writeln!(out, "  {:<40}{:>6}", "releases on the web", s.releases)?;
+    writeln!(
+        out,
+        "  {:<40}{:>6}",
+        "left out (draft, embargo, email only)",
+        total - s.releases
+    )?;
+    writeln!(out, "  {:<40}{:>6}", "languages", s.languages)?;
+    writeln!(out, "  {:<40}{:>6}", "pages", s.pages)?;
+    writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;
+    writeln!(out, "  {:<40}{:>6}", "keyword pages", s.tags)?;
+    writeln!(out, "  {:<40}{:>6}", "assets copied", report.assets)?;
+    Ok(Outcome::Done)
+}

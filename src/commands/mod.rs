@@ -1,0 +1,125 @@
+//! The subcommands, one file each: every `run` takes its parsed arguments
+//! and a [`Ui`], calls into the library, and reports to a person (tables,
+//! summaries, progress bars, confirmation questions).
+
+pub mod build;
+pub mod check;
+pub mod deliveries;
+pub mod new;
+pub mod preview;
+pub mod publish;
+pub mod send;
+mod sending;
+pub mod serve;
+pub mod status;
+pub mod subscribers;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub use crate::error::UsageError;
+use crate::lang::Lang;
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything it was asked to do is done (exit code 0).
+    Done,
+    /// It finished, but something needs attention: a message failed, a run
+    /// was stopped early (exit code 1).
+    NeedsAttention,
+}
+
+impl Outcome {
+    fn from_failure(failed: bool) -> Self {
+        if failed {
+            Outcome::NeedsAttention
+        } else {
+            Outcome::Done
+        }
+    }
+}
+
+/// How the command may talk to the person running it.
+pub struct Ui<'a> {
+    pub out: &'a mut dyn Write,
+    /// stdin and stderr are terminals: ask for confirmation, show progress.
+    pub interactive: bool,
+    pub stop: &'a AtomicBool,
+}
+
+impl Ui<'_> {
+    pub fn detect<'a>(out: &'a mut dyn Write, stop: &'a AtomicBool) -> Ui<'a> {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Ui {
+            out,
+            interactive,
+            stop,
+        }
+    }
+
+    pub fn confirm(&mut self, question: &str, yes: bool) -> anyhow::Result<bool> {
+        if yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(UsageError(format!("{question} Not on a terminal: pass --yes to confirm, or --dry-run to see the recipients.")).into());
+        }
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_lowercase().as_str(),
+            "y" | "yes" | "k" | "kyllä" | "j" | "ja"
+        ))
+    }
+
+    pub fn progress(&self, total: u64) -> ProgressBar {
+        if !self.interactive {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} messages  {per_sec}  eta {eta}")
+                .expect("valid template"),
+        );
+        pb
+    }
+}
+
+/// Resolves a path given on the command line against `--root`.
+pub fn under_root(root: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// Parses `--now`.
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    crate::time::parse_now(s)
+}
+
+/// Parses `--lang`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s)
+}
+
+/// Set by Ctrl-C: stop taking new work, finish what is in flight.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C set [`STOP`] (a second Ctrl-C quits at once).
+pub fn install_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nStopping after the messages in flight… (Ctrl-C again to quit at once)");
+    });
+}

@@ -1,0 +1,44 @@
+//! `pressroom preview RELEASE`: a release's email as files to open.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::{Outcome, Ui, parse_lang, under_root};
+use crate::content::Content;
+use crate::lang::Lang;
+
+/// Arguments of `preview`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// A file path, slug or translation key.
+    pub release: String,
+    /// Which language version (default: the site's default language).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Directory for the files.
+    #[arg(long, value_name = "DIR", default_value = "preview")]
+    pub out: PathBuf,
+}
+
+/// Writes email.html, email.txt and message.eml and says where.
+pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
+    let content = Content::load(root)?;
+    let r = content
+        .find(&args.release, args.lang.as_ref())
+        .map_err(anyhow::Error::msg)?;
+    let dir = under_root(root, &args.out);
+    let files = crate::preview::write(&content.config, r, &dir)
+        .with_context(|| format!("cannot preview {}", r.path.display()))?;
+    let out = &mut *ui.out;
+    writeln!(out, "Preview of {} ({})", r.path.display(), r.lang)?;
+    writeln!(
+        out,
+        "  {}  ({} KB of HTML)",
+        files.html.display(),
+        files.html_bytes.div_ceil(1024)
+    )?;
+    writeln!(out, "  {}", files.text.display())?;
+    writeln!(out, "  {}", files.eml.display())?;
+    Ok(Outcome::Done)
+}
