@@ -1246,20 +1246,25 @@ fn a_relay_without_pipelining_gets_one_command_at_a_time_and_every_message() {
 
 #[test]
 fn a_body_that_is_not_utf8_is_refused_before_any_command_never_altered() {
-    use pressroom::delivery::relay::{self, Connector, Relay, SendError, Stage};
+    use pressroom::config::relay::Relay;
+    use pressroom::delivery::transport::{Connector, Envelope, SendError, Smtp, Stage, Transport};
     let server = SmtpServer::start();
     let connector = Connector::from_env(Duration::from_secs(5), None, "example.org");
-    let mut session = connector
-        .connect(&Relay::parse(&server.url()).unwrap())
-        .unwrap();
+    let transport = Transport::Smtp(Smtp::new(
+        vec![Relay::parse(&server.url()).unwrap()],
+        connector,
+        Duration::from_secs(1),
+    ));
     let from: lettre::Address = "press@example.org".parse().unwrap();
-    let to: lettre::Address = "user1@example.org".parse().unwrap();
-    let r = relay::send(
-        &mut session,
-        &from,
-        &to,
-        b"Subject: x\r\n\r\nLatin-1 \xe4\r\n",
-    );
+    let to = pressroom::subscribers::EmailAddress::parse("user1@example.org").unwrap();
+    let envelope = Envelope {
+        from: &from,
+        to: &to,
+        folder: "test",
+        name: "x.eml",
+    };
+    let mut sender = transport.sender();
+    let r = sender.send(&envelope, b"Subject: x\r\n\r\nLatin-1 \xe4\r\n");
     match r {
         Err(SendError::Permanent { stage, reply, .. }) => {
             assert_eq!(stage, Stage::Data);
@@ -1268,15 +1273,11 @@ fn a_body_that_is_not_utf8_is_refused_before_any_command_never_altered() {
         other => panic!("{other:?}"),
     }
     assert!(server.mail_commands().is_empty());
-    // The same session still sends a proper message.
-    relay::send(
-        &mut session,
-        &from,
-        &to,
-        "Subject: x\r\n\r\nUTF-8 ä\r\n".as_bytes(),
-    )
-    .unwrap();
+    // The same connection still sends a proper message.
+    sender
+        .send(&envelope, "Subject: x\r\n\r\nUTF-8 ä\r\n".as_bytes())
+        .unwrap();
     assert_eq!(server.accepted().len(), 1);
     assert!(server.accepted()[0].data.contains("UTF-8 ä"));
-    session.quit();
+    drop(sender);
 }

@@ -7,15 +7,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::sending::{
-    Tally, count_sent, describe, load_secret, open_store, plan_and_confirm, queued, run_group,
-    sendable,
+    Tally, count_sent, load_secret, open_store, plan_and_confirm, queued, run_group, sendable,
 };
 use super::{Outcome, Ui, parse_now, under_root};
 use crate::config::Config;
 use crate::content::Content;
 use crate::db::Db;
+use crate::delivery::Transport;
 use crate::delivery::plan::{self, Group};
-use crate::delivery::transport;
 
 /// Arguments of `publish`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -213,7 +212,7 @@ pub fn publish(
                         ui.out,
                         "Would send {} messages through {}.",
                         plan.messages(),
-                        describe(&transport(config)?)
+                        Transport::from_config(config)?.describe()
                     )?;
                 }
                 writeln!(ui.out, "Dry run: nothing was built, sent or recorded.")?;
@@ -226,7 +225,7 @@ pub fn publish(
                 "Send {} messages for {} releases through {}?",
                 plan.messages(),
                 plan.work.len(),
-                describe(&transport(config)?)
+                Transport::from_config(config)?.describe()
             )))
         },
     )?;

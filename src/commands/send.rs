@@ -9,15 +9,14 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
 use super::sending::{
-    Tally, count_sent, describe, load_secret, open_store, plan_and_confirm, queued, run_group,
-    sendable,
+    Tally, count_sent, load_secret, open_store, plan_and_confirm, queued, run_group, sendable,
 };
 use super::{Outcome, Ui, UsageError, parse_lang, parse_now};
 use crate::config::Config;
 use crate::content::Content;
 use crate::db::Db;
 use crate::delivery::plan::{self, Group};
-use crate::delivery::{self, Recipient, prepare, transport};
+use crate::delivery::{self, Delivered, Envelope, Recipient, Transport, prepare};
 use crate::lang::Lang;
 use crate::subscribers::EmailAddress;
 
@@ -124,7 +123,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
             Ok(Some(format!(
                 "Send “{title}” to {pending} recipients on {} through {}?{age}",
                 lists.join(", "),
-                describe(&transport(config)?)
+                Transport::from_config(config)?.describe()
             )))
         },
     )?;
@@ -195,22 +194,23 @@ fn send_test(
         list,
     })?;
     let name = format!("{}.eml", &email.hash()[..24]);
-    let done = delivery::deliver_one(
-        &transport(config)?,
-        &p.envelope_from,
-        &email,
-        &bytes,
-        ("test", &name),
-    )
-    .context("the test copy was not sent")?;
+    let envelope = Envelope {
+        from: &p.envelope_from,
+        to: &email,
+        folder: "test",
+        name: &name,
+    };
+    let done = Transport::from_config(config)?
+        .send(&envelope, &bytes)
+        .context("the test copy was not sent")?;
     let (path, lang) = (release.path.display(), &release.lang);
     match done {
-        delivery::Delivered::Outbox(file) => writeln!(
+        Delivered::Outbox(file) => writeln!(
             ui.out,
             "Test copy of {path} ({lang}) written to {}",
             file.display()
         )?,
-        delivery::Delivered::Relay { relay, reply } => writeln!(
+        Delivered::Relay { relay, reply } => writeln!(
             ui.out,
             "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
         )?,

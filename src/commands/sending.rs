@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use super::Ui;
 use crate::config::Config;
 use crate::db::{Db, DeliveryStatus};
-use crate::delivery::engine::{self, RunSummary, Transport};
+use crate::delivery::engine::{self, RunSummary};
 use crate::delivery::plan::Group;
-use crate::delivery::{limits, prepare, transport};
+use crate::delivery::{Transport, limits, prepare};
 use crate::subscribers::{self, Secret};
 
 /// The final tally of `send` or `publish`.
@@ -125,17 +125,6 @@ pub(super) fn count_sent(db: &Db, key: &str) -> anyhow::Result<u64> {
     Ok(db.journal().count(key, &[DeliveryStatus::Sent])?)
 }
 
-pub(super) fn describe(t: &Transport) -> String {
-    match t {
-        Transport::Outbox(dir) => format!("the outbox {} (no relay configured)", dir.display()),
-        Transport::Smtp { relays, .. } => relays
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
 pub(super) fn run_group(
     config: &Config,
     store: &Db,
@@ -144,7 +133,7 @@ pub(super) fn run_group(
     ui: &mut Ui<'_>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let transport = transport(config)?;
+    let transport = Transport::from_config(config)?;
     let prepared = prepare(config, group)?;
     let total = queued(store, &group.key)?;
     let pb = ui.progress(total);

@@ -7,12 +7,12 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::publish::plan_publish;
-use super::sending::{describe, open_store};
+use super::sending::open_store;
 use super::{Outcome, Ui, parse_now};
 use crate::content::Content;
 use crate::db::DeliveryStatus;
+use crate::delivery::Transport;
 use crate::delivery::plan::Group;
-use crate::delivery::transport;
 
 /// Arguments of `status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -120,7 +120,7 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
             out,
             "Would send {} messages through {}.",
             plan.messages(),
-            describe(&transport(config)?)
+            Transport::from_config(config)?.describe()
         )?;
     }
     Ok(())

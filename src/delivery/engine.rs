@@ -3,7 +3,7 @@
 //! database connection. Outcomes are committed one by one as they happen.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -13,20 +13,9 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 
 use super::message::{Prepared, Recipient};
-use super::relay::{self, Connector, Relay, SendError, Session};
+use super::transport::{Envelope, SendError, Sender, Transport};
 use crate::db::{self, Db, Job, Suppression};
 use crate::subscribers::Secret;
-
-/// Where messages go.
-#[derive(Debug, Clone)]
-pub enum Transport {
-    Smtp {
-        relays: Vec<Relay>,
-        connector: Connector,
-    },
-    /// No relay configured: `.eml` files in this directory.
-    Outbox(PathBuf),
-}
 
 /// Limits from `[delivery]`.
 #[derive(Debug, Clone)]
@@ -50,44 +39,6 @@ pub struct RunSummary {
     pub hard_bounces: u64,
     /// Why the run stopped early, if it did (all relays down, hourly limit, Ctrl-C).
     pub stopped: Option<String>,
-}
-
-/// Relays shared by the workers; one that fails is avoided for a while.
-struct RelayPool {
-    relays: Vec<Relay>,
-    down_until: Mutex<Vec<Option<Instant>>>,
-    next: AtomicUsize,
-    cooldown: Duration,
-}
-
-impl RelayPool {
-    /// Connects to a relay, taking turns, trying relays that failed recently
-    /// last; `Err` only when a connection to every relay failed just now.
-    fn connect(&self, connector: &Connector) -> Result<(usize, Session), String> {
-        let n = self.relays.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
-        {
-            let now = Instant::now();
-            let down = self.down_until.lock().expect("lock");
-            order.sort_by_key(|&i| down[i].is_some_and(|t| t > now));
-        }
-        let mut errors = vec![];
-        for i in order {
-            match connector.connect(&self.relays[i]) {
-                Ok(c) => return Ok((i, c)),
-                Err(e) => {
-                    self.mark_down(i);
-                    errors.push(e);
-                }
-            }
-        }
-        Err(errors.join("; "))
-    }
-
-    fn mark_down(&self, i: usize) {
-        self.down_until.lock().expect("lock")[i] = Some(Instant::now() + self.cooldown);
-    }
 }
 
 /// Spaces messages out to `rate_per_second`.
@@ -176,7 +127,6 @@ struct Shared<'a> {
     stop_reason: Mutex<Option<String>>,
     in_flight: AtomicUsize,
     hour_budget: Option<AtomicU64>,
-    pool: Option<RelayPool>,
     pacer: Pacer,
     progress: &'a ProgressBar,
     sent: AtomicU64,
@@ -216,23 +166,8 @@ fn backoff(limits: &Limits, attempts: u32) -> Duration {
     Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
 }
 
-fn write_eml(dir: &Path, release: &str, job: &Job, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let folder: String = release
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let name = format!("{}.eml", &job.email_hash[..24]);
-    crate::files::write_outbox(&dir.join(folder), &name, bytes)
-}
-
 fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
-    let mut smtp: Option<(usize, Session)> = None;
+    let mut sender = sh.transport.sender();
     loop {
         let job = match rx.lock().expect("lock").recv() {
             Ok(j) => j,
@@ -242,10 +177,10 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
         // run: the row is marked failed with the reason, the connection
         // (perhaps mid-transaction) is dropped, and the worker goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            deliver(sh, &mut smtp, &job)
+            deliver(sh, &mut sender, &job)
         }))
         .unwrap_or_else(|panic| {
-            smtp = None;
+            sender = sh.transport.sender();
             sh.fail(
                 &job,
                 "",
@@ -257,9 +192,6 @@ fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
             sh.db().journal().unclaim(&job)?;
             sh.halt(format!("{e:#}"));
         }
-    }
-    if let Some((_, mut c)) = smtp {
-        c.quit();
     }
     Ok(())
 }
@@ -288,7 +220,7 @@ fn no_panic<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
         .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
 }
 
-fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> anyhow::Result<()> {
+fn deliver(sh: &Shared<'_>, sender: &mut Sender<'_>, job: &Job) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
         sh.db().journal().unclaim(job)?;
         return Ok(());
@@ -315,70 +247,52 @@ fn deliver(sh: &Shared<'_>, smtp: &mut Option<(usize, Session)>, job: &Job) -> a
         Err(e) => return sh.fail(job, "", format!("cannot build the message: {e:#}")),
     };
     let message_id = prepared.message_id(&job.email);
-    match sh.transport {
-        Transport::Outbox(dir) => {
-            let path = write_eml(dir, sh.release, job, &bytes)
-                .with_context(|| format!("cannot write to the outbox {}", dir.display()))?;
+    // The hash comes from the database: never trust its length.
+    let hash = &job.email_hash;
+    let name = format!("{}.eml", hash.get(..24).unwrap_or(hash));
+    let envelope = Envelope {
+        from: &prepared.envelope_from,
+        to: &job.email,
+        folder: sh.release,
+        name: &name,
+    };
+    match sender.send(&envelope, &bytes) {
+        Ok(done) => {
+            sh.breaker.succeeded();
             sh.db()
                 .journal()
-                .mark_sent(job, "outbox", &path.display().to_string(), &message_id)?;
+                .mark_sent(job, &done.via(), &done.reply(), &message_id)?;
             sh.sent.fetch_add(1, Ordering::Relaxed);
             sh.progress.inc(1);
         }
-        Transport::Smtp { connector, .. } => {
-            let pool = sh.pool.as_ref().expect("SMTP transport has a pool");
-            if smtp.is_none() {
-                match pool.connect(connector) {
-                    Ok(c) => *smtp = Some(c),
-                    Err(e) => anyhow::bail!("every relay is unreachable: {e}"),
-                }
+        Err(SendError::Unavailable(why)) => anyhow::bail!(why),
+        Err(SendError::Transient { reply, .. }) => {
+            let relay_name = sender.relay_name();
+            if job.attempts + 1 >= sh.limits.max_attempts {
+                let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
+                sh.fail(job, &relay_name, why)?;
+            } else {
+                let at = db::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
+                sh.db().journal().mark_retry(job, at, &relay_name, &reply)?;
+                sh.retries.fetch_add(1, Ordering::Relaxed);
             }
-            let (relay_i, c) = smtp.as_mut().expect("connected");
-            let relay_name = pool.relays[*relay_i].to_string();
-            let to = job.email.to_lettre();
-            match relay::send(c, &prepared.envelope_from, &to, &bytes) {
-                Ok(reply) => {
-                    sh.breaker.succeeded();
-                    sh.db()
-                        .journal()
-                        .mark_sent(job, &relay_name, &reply, &message_id)?;
-                    sh.sent.fetch_add(1, Ordering::Relaxed);
-                    sh.progress.inc(1);
-                }
-                Err(SendError::Transient {
-                    reply,
-                    connection_lost,
-                }) => {
-                    if connection_lost {
-                        pool.mark_down(*relay_i);
-                        *smtp = None;
-                    }
-                    if job.attempts + 1 >= sh.limits.max_attempts {
-                        let why = format!("gave up after {} attempts: {reply}", job.attempts + 1);
-                        sh.fail(job, &relay_name, why)?;
-                    } else {
-                        let at = db::now_ms() + backoff(sh.limits, job.attempts).as_millis() as i64;
-                        sh.db().journal().mark_retry(job, at, &relay_name, &reply)?;
-                        sh.retries.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                Err(e @ SendError::Permanent { .. }) => {
-                    let hard = e.is_hard_bounce();
-                    let SendError::Permanent { reply, .. } = e else {
-                        unreachable!("matched above")
-                    };
-                    if hard {
-                        sh.db().subscribers().suppress(
-                            &job.email_hash,
-                            Suppression::HardBounce,
-                            Some(&reply),
-                        )?;
-                        sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
-                    }
-                    sh.fail(job, &relay_name, reply.clone())?;
-                    sh.breaker.failed(sh, job, hard, &reply)?;
-                }
+        }
+        Err(e @ SendError::Permanent { .. }) => {
+            let relay_name = sender.relay_name();
+            let hard = e.is_hard_bounce();
+            let SendError::Permanent { reply, .. } = e else {
+                unreachable!("matched above")
+            };
+            if hard {
+                sh.db().subscribers().suppress(
+                    &job.email_hash,
+                    Suppression::HardBounce,
+                    Some(&reply),
+                )?;
+                sh.hard_bounces.fetch_add(1, Ordering::Relaxed);
             }
+            sh.fail(job, &relay_name, reply.clone())?;
+            sh.breaker.failed(sh, job, hard, &reply)?;
         }
     }
     Ok(())
@@ -460,15 +374,6 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         stop_reason: Mutex::new(None),
         in_flight: AtomicUsize::new(0),
         hour_budget,
-        pool: match transport {
-            Transport::Smtp { relays, .. } => Some(RelayPool {
-                relays: relays.clone(),
-                down_until: Mutex::new(vec![None; relays.len()]),
-                next: AtomicUsize::new(0),
-                cooldown: limits.retry_delay.max(Duration::from_millis(100)),
-            }),
-            Transport::Outbox(_) => None,
-        },
         pacer: Pacer {
             interval: (limits.rate_per_second > 0)
                 .then(|| Duration::from_secs_f64(1.0 / f64::from(limits.rate_per_second))),

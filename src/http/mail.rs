@@ -66,7 +66,14 @@ pub fn deliver(
         &to.hash()[..24],
         chrono::Utc::now().timestamp_micros()
     );
-    crate::delivery::deliver_one(transport, from, to, bytes, ("confirmations", &name))
+    let envelope = crate::delivery::Envelope {
+        from,
+        to,
+        folder: "confirmations",
+        name: &name,
+    };
+    transport
+        .send(&envelope, bytes)
         .context("the confirmation email could not be sent")?;
     Ok(())
 }

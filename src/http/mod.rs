@@ -325,7 +325,7 @@ pub fn run(
     log::init(log_format);
     let db = crate::subscribers::database_path(&config);
     let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
-    let transport = crate::delivery::transport(&config)?;
+    let transport = crate::delivery::Transport::from_config(&config)?;
     let public = config.root.join(&config.serve.public_dir);
     if !public.join("index.html").is_file() {
         anyhow::bail!(

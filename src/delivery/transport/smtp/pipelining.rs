@@ -1,0 +1,186 @@
+//! One SMTP transaction on an open session: MAIL, RCPT and DATA in one
+//! write when the relay offers PIPELINING (RFC 2920), the dot-stuffed body
+//! and its terminator in one more. A refused step resets the transaction
+//! (RSET); a lost connection is reported so that it is never reused dirty.
+
+use lettre::Address;
+use lettre::transport::smtp::client::SmtpConnection;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::MailParameter;
+
+use super::Session;
+use crate::delivery::transport::{SendError, Stage};
+
+fn code_of(e: &lettre::transport::smtp::Error) -> Option<u16> {
+    e.status().and_then(|c| c.to_string().parse().ok())
+}
+
+/// Several commands written at once.
+struct Pipelined(String);
+
+impl std::fmt::Display for Pipelined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The DATA payload, dot-stuffed (RFC 5321 4.5.2) and terminated.
+struct DataPayload(String);
+
+impl DataPayload {
+    fn new(message: &[u8]) -> Self {
+        let mut out = Vec::with_capacity(message.len() + 8);
+        if message.first() == Some(&b'.') {
+            out.push(b'.');
+        }
+        // Lines that start with "." get one more (SIMD search; rare in QP text).
+        let mut rest = message;
+        while let Some(i) = memchr::memmem::find(rest, b"\n.") {
+            out.extend_from_slice(&rest[..=i]);
+            out.push(b'.');
+            rest = &rest[i + 1..];
+        }
+        out.extend_from_slice(rest);
+        if !out.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        // `send` refuses a message that is not UTF-8 before any command, and
+        // dot-stuffing adds only ASCII.
+        Self(String::from_utf8(out).expect("send checked that the message is UTF-8"))
+    }
+}
+
+impl std::fmt::Display for DataPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type SmtpResult =
+    Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>;
+
+/// Turns a failed step into a `SendError`, resetting the transaction (RSET)
+/// or marking the connection lost.
+fn fail(conn: &mut SmtpConnection, stage: Stage, e: lettre::transport::smtp::Error) -> SendError {
+    let reply = e.to_string();
+    if e.is_permanent() {
+        let _ = conn.command(Rset);
+        SendError::Permanent {
+            code: code_of(&e).unwrap_or(550),
+            stage,
+            reply,
+        }
+    } else if e.is_transient() {
+        let lost = conn.command(Rset).is_err();
+        SendError::Transient {
+            reply,
+            connection_lost: lost,
+        }
+    } else {
+        SendError::Transient {
+            reply,
+            connection_lost: true,
+        }
+    }
+}
+
+/// Sends one message in one transaction. After a refused command the
+/// transaction is reset with RSET; after a network error the caller must drop
+/// the connection (`connection_lost`).
+pub fn send(
+    session: &mut Session,
+    from: &Address,
+    to: &Address,
+    message: &[u8],
+) -> Result<String, SendError> {
+    // lettre writes commands as text: a body that is not 7-bit or UTF-8
+    // could only be altered on the way, so it is refused, never "repaired".
+    if std::str::from_utf8(message).is_err() {
+        return Err(SendError::Permanent {
+            code: 554,
+            stage: Stage::Data,
+            reply: "the message is not 7-bit or UTF-8 text; pressroom sends no raw 8-bit bodies"
+                .into(),
+        });
+    }
+    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+    let utf8 = !ascii(from) || !ascii(to);
+    if utf8 && !session.smtputf8 {
+        return Err(SendError::Permanent {
+            code: 553,
+            stage: Stage::MailFrom,
+            reply: format!(
+                "the relay does not offer SMTPUTF8, which {to} needs (letters outside ASCII before the '@')"
+            ),
+        });
+    }
+    let params = if utf8 {
+        vec![MailParameter::SmtpUtfEight]
+    } else {
+        vec![]
+    };
+    let conn = &mut session.conn;
+    let envelope = [
+        Mail::new(Some(from.clone()), params).to_string(),
+        Rcpt::new(to.clone(), vec![]).to_string(),
+        Data.to_string(),
+    ];
+    if session.pipelining {
+        // One write, three replies, all read before deciding.
+        let replies: [SmtpResult; 3] = [
+            conn.command(Pipelined(envelope.concat())),
+            conn.read_response(),
+            conn.read_response(),
+        ];
+        let [mail, rcpt, data] = replies;
+        match (mail, rcpt, data) {
+            (Ok(_), Ok(_), Ok(_)) => {}
+            (m, r, d) => {
+                let accepted_data = d.is_ok();
+                let (stage, first_error) = [Stage::MailFrom, Stage::RcptTo, Stage::Data]
+                    .into_iter()
+                    .zip([m, r, d])
+                    .find_map(|(stage, r)| r.err().map(|e| (stage, e)))
+                    .expect("one step failed");
+                if accepted_data {
+                    // A server that took DATA after refusing the sender or
+                    // recipient: end the empty message before resetting.
+                    let _ = conn.command(Pipelined(".\r\n".into()));
+                }
+                return Err(fail(conn, stage, first_error));
+            }
+        }
+    } else {
+        for (stage, cmd) in [Stage::MailFrom, Stage::RcptTo, Stage::Data]
+            .into_iter()
+            .zip(envelope)
+        {
+            let r = conn.command(Pipelined(cmd));
+            if let Err(e) = r {
+                return Err(fail(conn, stage, e));
+            }
+        }
+    }
+    // One write for the whole payload and its terminator: lettre's `message()`
+    // writes the final "." separately, which Nagle's algorithm and delayed
+    // ACKs hold back for 40 ms on every message.
+    match conn.command(DataPayload::new(message)) {
+        Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
+        Err(e) => Err(fail(conn, Stage::Data, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_payload_is_dot_stuffed_and_terminated_once() {
+        assert_eq!(
+            DataPayload::new(b".a\r\nb\r\n.c\r\n").0,
+            "..a\r\nb\r\n..c\r\n.\r\n"
+        );
+        assert_eq!(DataPayload::new(b"x").0, "x\r\n.\r\n");
+    }
+}

@@ -1,0 +1,111 @@
+//! Opening an SMTP session: connect, STARTTLS (required unless the relay
+//! is on loopback) or implicit TLS, EHLO (what the relay offers), AUTH with
+//! the credentials from the environment.
+
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::Ehlo;
+use lettre::transport::smtp::extension::ClientId;
+
+use crate::config::relay::Relay;
+
+/// How to open connections: TLS roots, timeout, credentials, our name.
+#[derive(Clone)]
+pub struct Connector {
+    pub timeout: Duration,
+    pub ca_pem: Option<Vec<u8>>,
+    pub credentials: Option<Credentials>,
+    pub hello: ClientId,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connector {
+    /// From the environment: `PRESSROOM_SMTP_USER` / `PRESSROOM_SMTP_PASSWORD`.
+    pub fn from_env(timeout: Duration, ca_pem: Option<Vec<u8>>, hello_domain: &str) -> Self {
+        let credentials = match (
+            std::env::var("PRESSROOM_SMTP_USER"),
+            std::env::var("PRESSROOM_SMTP_PASSWORD"),
+        ) {
+            (Ok(u), Ok(p)) => Some(Credentials::new(u, p)),
+            _ => None,
+        };
+        Self {
+            timeout,
+            ca_pem,
+            credentials,
+            hello: ClientId::Domain(hello_domain.to_string()),
+        }
+    }
+
+    fn tls(&self, relay: &Relay) -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(relay.host.clone());
+        if let Some(pem) = &self.ca_pem {
+            let cert = Certificate::from_pem(pem)
+                .map_err(|e| format!("the CA file is not a PEM certificate: {e}"))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build_rustls()
+            .map_err(|e| format!("TLS setup failed: {e}"))
+    }
+
+    /// Connects, secures and authenticates.
+    pub fn connect(&self, relay: &Relay) -> Result<Session, String> {
+        let tls = self.tls(relay)?;
+        let addr = (relay.host.as_str(), relay.port);
+        let implicit = relay.implicit_tls.then_some(&tls);
+        let mut conn =
+            SmtpConnection::connect(addr, Some(self.timeout), &self.hello, implicit, None)
+                .map_err(|e| format!("cannot connect to {relay}: {e}"))?;
+        if !relay.implicit_tls {
+            if conn.can_starttls() {
+                conn.starttls(&tls, &self.hello)
+                    .map_err(|e| format!("STARTTLS with {relay} failed: {e}"))?;
+            } else if !relay.is_loopback() {
+                conn.abort();
+                return Err(format!(
+                    "{relay} does not offer STARTTLS; pressroom sends in the clear only to a relay on this machine (use smtps:// or a relay with STARTTLS)"
+                ));
+            }
+        }
+        // lettre does not track PIPELINING (RFC 2920); ask once more, before AUTH.
+        let ehlo = conn
+            .command(Ehlo::new(self.hello.clone()))
+            .map_err(|e| format!("{relay} refused EHLO: {e}"))?;
+        let offers = |ext: &str| ehlo.message().any(|l| l.trim().eq_ignore_ascii_case(ext));
+        let pipelining = offers("PIPELINING");
+        let smtputf8 = offers("SMTPUTF8");
+        if let Some(c) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
+                .map_err(|e| format!("{relay} refused the login (PRESSROOM_SMTP_USER): {e}"))?;
+        }
+        Ok(Session {
+            conn,
+            pipelining,
+            smtputf8,
+        })
+    }
+}
+
+/// An open SMTP connection and what the relay offers.
+pub struct Session {
+    pub conn: SmtpConnection,
+    /// MAIL, RCPT and DATA may go in one write (RFC 2920).
+    pub pipelining: bool,
+    /// Addresses with letters outside ASCII may be used (RFC 6531).
+    pub smtputf8: bool,
+}
+
+impl Session {
+    pub fn quit(&mut self) {
+        let _ = self.conn.quit();
+    }
+}
