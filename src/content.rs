@@ -170,7 +170,7 @@ impl Content {
 
     /// Finds a release by file path, slug or translation key; `lang` picks the
     /// language version (default: the site's default language, else any).
-    pub fn find(&self, key: &str, lang: Option<&Lang>) -> Result<&Release, String> {
+    pub fn find(&self, key: &str, lang: Option<&Lang>) -> Result<&Release, FindError> {
         let as_path = Path::new(key);
         let by_path: Vec<&Release> = self
             .releases
@@ -184,11 +184,11 @@ impl Content {
             .collect();
         if let Some(r) = by_path.first() {
             return match lang {
-                Some(l) if *l != r.lang => Err(format!(
-                    "{} is the '{}' version; drop --lang or name the '{l}' file",
-                    r.path.display(),
-                    r.lang
-                )),
+                Some(l) if *l != r.lang => Err(FindError::OtherLang {
+                    path: r.path.clone(),
+                    has: r.lang.clone(),
+                    want: l.clone(),
+                }),
                 _ => Ok(r),
             };
         }
@@ -198,23 +198,46 @@ impl Content {
             .filter(|r| r.slug.as_str() == key || r.translation_key.as_deref() == Some(key))
             .collect();
         if matches.is_empty() {
-            return Err(format!(
-                "no release '{key}': give a file path, a slug or a translation_key (see `pressroom check`)"
-            ));
+            return Err(FindError::NotFound(key.to_string()));
         }
         let want = lang.unwrap_or(&self.config.site.default_lang);
         if let Some(r) = matches.iter().find(|r| &r.lang == want) {
             return Ok(r);
         }
         if let Some(l) = lang {
-            let have: Vec<&str> = matches.iter().map(|r| r.lang.as_str()).collect();
-            return Err(format!(
-                "release '{key}' has no '{l}' version (it has: {})",
-                have.join(", ")
-            ));
+            return Err(FindError::NoVersion {
+                key: key.to_string(),
+                want: l.clone(),
+                has: matches
+                    .iter()
+                    .map(|r| r.lang.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         Ok(matches[0])
     }
+}
+
+/// Why `pressroom send|preview|deliveries RELEASE` found no release.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FindError {
+    #[error(
+        "no release '{0}': give a file path, a slug or a translation_key (see `pressroom check`)"
+    )]
+    NotFound(String),
+    #[error("{} is the '{has}' version; drop --lang or name the '{want}' file", path.display())]
+    OtherLang {
+        path: std::path::PathBuf,
+        has: Lang,
+        want: Lang,
+    },
+    #[error("release '{key}' has no '{want}' version (it has: {has})")]
+    NoVersion {
+        key: String,
+        want: Lang,
+        has: String,
+    },
 }
 
 fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {

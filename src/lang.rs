@@ -4,20 +4,23 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Text that is not a language code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a language code (use a two-letter code such as fi, sv or en)")]
+pub struct InvalidLang(pub String);
+
 /// A lower-case ISO 639 language code (two or three letters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Lang(String);
 
 impl Lang {
     /// Parses a language code; only `[a-z]{2,3}` is accepted.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, InvalidLang> {
         let ok = (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase());
         if ok {
             Ok(Self(s.to_string()))
         } else {
-            Err(format!(
-                "'{s}' is not a language code (use a two-letter code such as fi, sv or en)"
-            ))
+            Err(InvalidLang(s.to_string()))
         }
     }
 

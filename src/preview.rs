@@ -36,7 +36,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
     // A throwaway key: preview links are not meant to work.
     let secret = Secret::from_bytes(b"pressroom preview key, not a secret");
     let from = message::from_mailbox(config, &release.lang)?;
-    let email = EmailAddress::parse(from.email.as_ref()).map_err(anyhow::Error::msg)?;
+    let email = EmailAddress::parse(from.email.as_ref())?;
     let list = release
         .lists
         .first()

@@ -1281,3 +1281,63 @@ fn a_body_that_is_not_utf8_is_refused_before_any_command_never_altered() {
     assert!(server.accepted()[0].data.contains("UTF-8 ä"));
     drop(sender);
 }
+
+/// This machine's address on its outbound interface (not loopback). A UDP
+/// "connect" only picks a route; nothing is sent.
+fn non_loopback_ip() -> std::net::IpAddr {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    s.connect("192.0.2.1:9")
+        .expect("this test needs a non-loopback IPv4 interface with a route");
+    let ip = s.local_addr().unwrap().ip();
+    assert!(!ip.is_loopback(), "no non-loopback address: {ip}");
+    ip
+}
+
+#[test]
+fn a_relay_elsewhere_that_does_not_offer_starttls_gets_no_message_in_the_clear() {
+    let ip = non_loopback_ip();
+    let server = SmtpServer::start_on(ip);
+    let mut room = Room::new(2);
+    room.relays = format!("smtp://{ip}:{}", server.port);
+    room.import("news", &subscribers_csv(3));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("does not offer STARTTLS"),
+        "{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(server.connections() >= 1, "pressroom never connected");
+    assert!(server.mail_commands().is_empty());
+    assert!(server.data_seen().is_empty());
+    // Nothing is lost: every row waits for a relay that can take it.
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["queued|3"]
+    );
+}
+
+#[test]
+fn rate_per_second_spaces_messages_out_across_workers() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(4);
+    room.relays = server.url();
+    room.edit_config("max_attempts = 4", "max_attempts = 4\nrate_per_second = 2");
+    room.import("news", &subscribers_csv(6));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut at: Vec<_> = server.accepted().iter().map(|a| a.at).collect();
+    assert_eq!(at.len(), 6);
+    at.sort();
+    // A slow machine can only spread messages further apart; in any one
+    // second there are at most rate + 1 (a message that left late next to
+    // the one after it). Unpaced, four workers send all six at once.
+    for (i, start) in at.iter().enumerate() {
+        let in_window = at[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*start) < Duration::from_secs(1))
+            .count();
+        assert!(in_window <= 3, "{in_window} messages within one second");
+    }
+}

@@ -27,7 +27,7 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
 /// `pressroom deliveries RELEASE`.
 pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     let config = &content.config;
-    let r = content.find(release, None).map_err(anyhow::Error::msg)?;
+    let r = content.find(release, None)?;
     let group = Group::of(content, r);
     let store = open_store(config)?;
     let rows = store.journal().breakdown(&group.key)?;

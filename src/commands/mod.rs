@@ -107,7 +107,7 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Parses `--lang`.
-pub fn parse_lang(s: &str) -> Result<Lang, String> {
+pub fn parse_lang(s: &str) -> Result<Lang, crate::lang::InvalidLang> {
     Lang::parse(s)
 }
 

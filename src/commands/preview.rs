@@ -24,9 +24,7 @@ pub struct Args {
 /// Writes email.html, email.txt and message.eml and says where.
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     let content = Content::load(root)?;
-    let r = content
-        .find(&args.release, args.lang.as_ref())
-        .map_err(anyhow::Error::msg)?;
+    let r = content.find(&args.release, args.lang.as_ref())?;
     let dir = under_root(root, &args.out);
     let files = crate::preview::write(&content.config, r, &dir)
         .with_context(|| format!("cannot preview {}", r.path.display()))?;

@@ -57,9 +57,7 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
 pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Tally> {
     let config = &content.config;
     let now = args.now.unwrap_or_else(Utc::now);
-    let release = content
-        .find(&args.release, args.lang.as_ref())
-        .map_err(anyhow::Error::msg)?;
+    let release = content.find(&args.release, args.lang.as_ref())?;
     if let Some(to) = &args.to {
         return send_test(config, release, to, ui);
     }

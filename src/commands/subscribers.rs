@@ -239,10 +239,8 @@ pub fn add(
 ) -> anyhow::Result<String> {
     db_list(config, list)?;
     check_lang(config, lang)?;
-    let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
-    email
-        .check_mailable(config.delivery.smtputf8)
-        .map_err(anyhow::Error::msg)?;
+    let email = EmailAddress::parse(email)?;
+    email.check_mailable(config.delivery.smtputf8)?;
     Ok(
         match db.subscribers().add(
             &email,
@@ -266,7 +264,7 @@ pub fn remove(config: &Config, db: &Db, email: &str, list: Option<&str>) -> anyh
     if let Some(l) = list {
         config.list(l)?;
     }
-    let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
+    let email = EmailAddress::parse(email)?;
     let n = db
         .subscribers()
         .unsubscribe(&email.hash(), list, "removed by staff")?;
@@ -284,7 +282,7 @@ pub fn remove(config: &Config, db: &Db, email: &str, list: Option<&str>) -> anyh
 /// `subscribers forget EMAIL`: erases the address from the database (its
 /// deleted pages overwritten, the WAL truncated) and every outbox file about it.
 pub fn forget(config: &Config, db: &Db, email: &str) -> anyhow::Result<String> {
-    let email = EmailAddress::parse(email).map_err(anyhow::Error::msg)?;
+    let email = EmailAddress::parse(email)?;
     let n = db.subscribers().forget(&email)?;
     let outbox = crate::delivery::outbox_dir(config);
     let files = crate::files::scrub_outbox(&outbox, &email.hash()[..24], email.as_str())

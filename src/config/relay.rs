@@ -4,6 +4,22 @@
 
 use std::net::IpAddr;
 
+/// Why a relay URL was refused. No variant holds a password: the URL is
+/// shown with its user information replaced by `***`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RelayError {
+    #[error("'{shown}' is not a relay URL ({why}); use smtp://host:port or smtps://host:port")]
+    NotAUrl { shown: String, why: String },
+    #[error(
+        "'{scheme}://{host}…' has credentials in it; put them in PRESSROOM_SMTP_USER and PRESSROOM_SMTP_PASSWORD instead"
+    )]
+    Credentials { scheme: String, host: String },
+    #[error("relay scheme '{0}' is not supported; use smtp:// or smtps://")]
+    Scheme(String),
+    #[error("'{0}' has no host")]
+    NoHost(String),
+}
+
 /// A configured relay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relay {
@@ -16,31 +32,26 @@ impl Relay {
     /// Parses `smtp://host[:port]` or `smtps://host[:port]`.
     /// Errors never repeat a password: the URL is shown with its user
     /// information replaced by `***`.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, RelayError> {
         let shown = redact_userinfo(raw);
-        let s = shown.as_str();
-        let url = url::Url::parse(raw.trim()).map_err(|e| {
-            format!("'{s}' is not a relay URL ({e}); use smtp://host:port or smtps://host:port")
+        let url = url::Url::parse(raw.trim()).map_err(|e| RelayError::NotAUrl {
+            shown: shown.clone(),
+            why: e.to_string(),
         })?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(format!(
-                "'{}://{}…' has credentials in it; put them in PRESSROOM_SMTP_USER and PRESSROOM_SMTP_PASSWORD instead",
-                url.scheme(),
-                url.host_str().unwrap_or("")
-            ));
+            return Err(RelayError::Credentials {
+                scheme: url.scheme().to_string(),
+                host: url.host_str().unwrap_or("").to_string(),
+            });
         }
         let implicit_tls = match url.scheme() {
             "smtp" => false,
             "smtps" => true,
-            other => {
-                return Err(format!(
-                    "relay scheme '{other}' is not supported; use smtp:// or smtps://"
-                ));
-            }
+            other => return Err(RelayError::Scheme(other.to_string())),
         };
         let host = url
             .host_str()
-            .ok_or_else(|| format!("'{s}' has no host"))?
+            .ok_or(RelayError::NoHost(shown))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
@@ -96,7 +107,7 @@ mod tests {
             "ftp://user:hunter2@mail.example.org",
             "smtp://user:hunter2@mail.example.org",
         ] {
-            let e = Relay::parse(bad).unwrap_err();
+            let e = Relay::parse(bad).unwrap_err().to_string();
             assert!(!e.contains("hunter2"), "{bad}: {e}");
         }
         assert_eq!(
@@ -122,11 +133,13 @@ mod tests {
         assert!(
             Relay::parse("http://x")
                 .unwrap_err()
+                .to_string()
                 .contains("not supported")
         );
         assert!(
             Relay::parse("smtp://u:p@x")
                 .unwrap_err()
+                .to_string()
                 .contains("PRESSROOM_SMTP_USER")
         );
     }

@@ -251,7 +251,7 @@ pub fn parse(
     let fail = |line, col, msg: String| Err(vec![Diagnostic::new(display_path, line, col, msg)]);
     let names = match FileName::parse(file_name) {
         Ok(n) => Some(n),
-        Err(e) => return fail(1, 1, e),
+        Err(e) => return fail(1, 1, e.to_string()),
     };
     let Some((yaml, body, body_line)) = split(text) else {
         return fail(
@@ -367,7 +367,7 @@ pub fn parse(
                 Some(l)
             }
             Err(e) => {
-                cx.key("lang", e);
+                cx.key("lang", e.to_string());
                 None
             }
         },
@@ -397,7 +397,9 @@ pub fn parse(
     }
 
     let slug = match cx.field::<String>(&map, "slug", "text") {
-        Some(s) => Slug::parse(&s).map_err(|e| cx.key("slug", e)).ok(),
+        Some(s) => Slug::parse(&s)
+            .map_err(|e| cx.key("slug", e.to_string()))
+            .ok(),
         None => Some(names.slug.clone()),
     };
     let translation_key = cx.field::<String>(&map, "translation_key", "text");

@@ -2,13 +2,23 @@
 
 use std::fmt;
 
+/// Text that is not a slug, with the slug it could be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{given}' is not a valid slug: use lower-case letters a-z, digits and single hyphens (for example '{suggestion}')"
+)]
+pub struct InvalidSlug {
+    pub given: String,
+    pub suggestion: String,
+}
+
 /// Lower-case ASCII letters, digits and single hyphens, e.g. `regional-plan-2030`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slug(String);
 
 impl Slug {
     /// Accepts only a slug that is already in canonical form.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, InvalidSlug> {
         let ok = !s.is_empty()
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -18,10 +28,10 @@ impl Slug {
         if ok {
             Ok(Self(s.to_string()))
         } else {
-            Err(format!(
-                "'{s}' is not a valid slug: use lower-case letters a-z, digits and single hyphens (for example '{}')",
-                slugify(s)
-            ))
+            Err(InvalidSlug {
+                given: s.to_string(),
+                suggestion: slugify(s).0,
+            })
         }
     }
 

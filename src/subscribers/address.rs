@@ -4,6 +4,29 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+/// Why text is not an address pressroom sends to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("the address is empty")]
+    Empty,
+    #[error("'{0}' has no '@'")]
+    NoAt(String),
+    #[error("'{0}' has no valid part before the '@'")]
+    NoLocalPart(String),
+    #[error("'{0}' is not a valid domain name")]
+    BadDomain(String),
+    #[error("'{0}' is not a full domain name (such as example.org)")]
+    PartialDomain(String),
+    #[error("'{0}' uses a quoted name or an IP address literal, which pressroom does not send to")]
+    QuotedOrLiteral(String),
+    #[error("'{0}' is not a valid email address")]
+    Invalid(String),
+    #[error(
+        "'{0}' has letters outside ASCII before the '@'; only a relay that offers SMTPUTF8 can deliver it. If yours does, set [delivery] smtputf8 = true"
+    )]
+    NeedsSmtputf8(String),
+}
+
 /// A syntactically valid address, lower-cased, with an IDN domain in its
 /// ASCII (punycode) form. Two spellings of one address compare equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -11,37 +34,31 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     /// Parses and normalises an address; the error says what is wrong.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, AddressError> {
+        use AddressError as E;
         let s = raw.trim().trim_start_matches("mailto:");
         if s.is_empty() {
-            return Err("the address is empty".into());
+            return Err(E::Empty);
         }
-        let (local, domain) = s
-            .rsplit_once('@')
-            .ok_or_else(|| format!("'{s}' has no '@'"))?;
+        let (local, domain) = s.rsplit_once('@').ok_or_else(|| E::NoAt(s.into()))?;
         if local.is_empty() || local.len() > 64 {
-            return Err(format!("'{s}' has no valid part before the '@'"));
+            return Err(E::NoLocalPart(s.into()));
         }
-        let ascii = idna::domain_to_ascii(domain)
-            .map_err(|_| format!("'{domain}' is not a valid domain name"))?;
+        let ascii = idna::domain_to_ascii(domain).map_err(|_| E::BadDomain(domain.into()))?;
         if !ascii.contains('.') || ascii.starts_with('.') || ascii.ends_with('.') {
-            return Err(format!(
-                "'{domain}' is not a full domain name (such as example.org)"
-            ));
+            return Err(E::PartialDomain(domain.into()));
         }
         let candidate = format!("{}@{ascii}", local.to_lowercase());
         // One rule everywhere: what is accepted here can be sent by lettre
         // and written into an SMTP envelope. Quoted local parts and address
         // literals (`"a b"@x`, `a@[192.0.2.1]`) are refused.
         if local.starts_with('"') || domain.starts_with('[') {
-            return Err(format!(
-                "'{s}' uses a quoted name or an IP address literal, which pressroom does not send to"
-            ));
+            return Err(E::QuotedOrLiteral(s.into()));
         }
         if !email_address::EmailAddress::is_valid(&candidate)
             || candidate.parse::<lettre::Address>().is_err()
         {
-            return Err(format!("'{s}' is not a valid email address"));
+            return Err(E::Invalid(s.into()));
         }
         Ok(Self(candidate))
     }
@@ -54,12 +71,9 @@ impl EmailAddress {
 
     /// Refuses an address that needs SMTPUTF8 unless the relay offers it
     /// (`[delivery] smtputf8 = true`); the error says what to do.
-    pub fn check_mailable(&self, smtputf8: bool) -> Result<(), String> {
+    pub fn check_mailable(&self, smtputf8: bool) -> Result<(), AddressError> {
         if self.needs_smtputf8() && !smtputf8 {
-            return Err(format!(
-                "'{}' has letters outside ASCII before the '@'; only a relay that offers SMTPUTF8 can deliver it. If yours does, set [delivery] smtputf8 = true",
-                self.0
-            ));
+            return Err(AddressError::NeedsSmtputf8(self.0.clone()));
         }
         Ok(())
     }
@@ -123,15 +137,22 @@ mod tests {
 
     #[test]
     fn invalid_addresses_say_why() {
-        assert!(EmailAddress::parse("").unwrap_err().contains("empty"));
+        assert!(
+            EmailAddress::parse("")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
         assert!(
             EmailAddress::parse("anna.example.org")
                 .unwrap_err()
+                .to_string()
                 .contains("no '@'")
         );
         assert!(
             EmailAddress::parse("anna@localhost")
                 .unwrap_err()
+                .to_string()
                 .contains("full domain")
         );
         assert!(EmailAddress::parse("an na@example.org").is_err());
@@ -149,7 +170,12 @@ mod tests {
         assert!(EmailAddress::parse("@example.org").is_err());
         let utf8 = EmailAddress::parse("Päivi.Ääninen@example.org").unwrap();
         assert!(utf8.needs_smtputf8());
-        assert!(utf8.check_mailable(false).unwrap_err().contains("SMTPUTF8"));
+        assert!(
+            utf8.check_mailable(false)
+                .unwrap_err()
+                .to_string()
+                .contains("SMTPUTF8")
+        );
         assert!(utf8.check_mailable(true).is_ok());
         let _ = utf8.to_lettre();
         assert!(

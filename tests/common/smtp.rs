@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What to do with a recipient on its n-th attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum Fault {
 pub struct Accepted {
     pub rcpt: String,
     pub data: String,
+    /// When the server had read the whole message.
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -64,7 +66,12 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Self::start_on("127.0.0.1".parse().unwrap())
+    }
+
+    /// A server listening on `ip` (a port is picked).
+    pub fn start_on(ip: std::net::IpAddr) -> Self {
+        let listener = TcpListener::bind((ip, 0)).expect("bind");
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let state = Arc::new(Mutex::new(State::default()));
@@ -315,9 +322,11 @@ fn session(
                 );
             }
             let a = rcpt.take().unwrap();
+            let at = Instant::now();
             state.lock().unwrap().data_seen.push(Accepted {
                 rcpt: a.clone(),
                 data: data.clone(),
+                at,
             });
             if fault == Some(Fault::DropInData) {
                 return Ok(()); // close without a reply
@@ -341,7 +350,7 @@ fn session(
                 .lock()
                 .unwrap()
                 .accepted
-                .push(Accepted { rcpt: a, data });
+                .push(Accepted { rcpt: a, data, at });
             w.write_all(b"250 2.0.0 Ok: queued as TEST\r\n")?;
         } else if upper.starts_with("RSET") {
             state.lock().unwrap().rsets += 1;

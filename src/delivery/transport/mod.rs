@@ -79,7 +79,7 @@ pub fn relays(config: &Config) -> anyhow::Result<Vec<Relay>> {
         _ => config.delivery.relays.clone(),
     };
     list.iter()
-        .map(|r| Relay::parse(r).map_err(anyhow::Error::msg))
+        .map(|r| Relay::parse(r).map_err(anyhow::Error::from))
         .collect::<anyhow::Result<Vec<_>>>()
         .context("in PRESSROOM_RELAYS or [delivery] relays")
 }

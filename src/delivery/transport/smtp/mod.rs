@@ -9,8 +9,8 @@ mod session;
 
 use std::time::Duration;
 
-pub use pool::RelayPool;
-pub use session::{Connector, Session};
+pub use pool::{RelayPool, Unreachable};
+pub use session::{ConnectError, Connector, Session, Step};
 
 use super::{Envelope, SendError};
 use crate::config::relay::Relay;

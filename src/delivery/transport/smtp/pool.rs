@@ -6,7 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Connector, Session};
+use super::{ConnectError, Connector, Session};
+
+/// Every relay failed to open a session, each for its reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct Unreachable(pub Vec<ConnectError>);
 use crate::config::relay::Relay;
 
 /// Relays with the time each one is avoided until.
@@ -30,7 +35,7 @@ impl RelayPool {
 
     /// Connects to a relay, taking turns, trying relays that failed recently
     /// last; `Err` only when a connection to every relay failed just now.
-    pub fn connect(&self, connector: &Connector) -> Result<(usize, Session), String> {
+    pub fn connect(&self, connector: &Connector) -> Result<(usize, Session), Unreachable> {
         let n = self.relays.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let mut order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
@@ -49,7 +54,7 @@ impl RelayPool {
                 }
             }
         }
-        Err(errors.join("; "))
+        Err(Unreachable(errors))
     }
 
     /// Avoids relay `i` for the cooldown.

@@ -28,6 +28,45 @@ impl std::fmt::Debug for Connector {
     }
 }
 
+/// Why no session could be opened with a relay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the CA file is not a PEM certificate: {0}")]
+    CaFile(String),
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("{relay} {step}: {why}")]
+    Refused {
+        relay: String,
+        step: Step,
+        why: String,
+    },
+    #[error(
+        "{0} does not offer STARTTLS; pressroom sends in the clear only to a relay on this machine (use smtps:// or a relay with STARTTLS)"
+    )]
+    NoStartTls(String),
+}
+
+/// The step of opening a session that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Connect,
+    StartTls,
+    Ehlo,
+    Login,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::Connect => "cannot be reached",
+            Step::StartTls => "failed STARTTLS",
+            Step::Ehlo => "refused EHLO",
+            Step::Login => "refused the login (PRESSROOM_SMTP_USER)",
+        })
+    }
+}
+
 impl Connector {
     /// From the environment: `PRESSROOM_SMTP_USER` / `PRESSROOM_SMTP_PASSWORD`.
     pub fn from_env(timeout: Duration, ca_pem: Option<Vec<u8>>, hello_domain: &str) -> Self {
@@ -46,46 +85,51 @@ impl Connector {
         }
     }
 
-    fn tls(&self, relay: &Relay) -> Result<TlsParameters, String> {
+    fn tls(&self, relay: &Relay) -> Result<TlsParameters, ConnectError> {
         let mut b = TlsParameters::builder(relay.host.clone());
         if let Some(pem) = &self.ca_pem {
-            let cert = Certificate::from_pem(pem)
-                .map_err(|e| format!("the CA file is not a PEM certificate: {e}"))?;
+            let cert =
+                Certificate::from_pem(pem).map_err(|e| ConnectError::CaFile(e.to_string()))?;
             b = b.add_root_certificate(cert);
         }
         b.build_rustls()
-            .map_err(|e| format!("TLS setup failed: {e}"))
+            .map_err(|e| ConnectError::Tls(e.to_string()))
     }
 
     /// Connects, secures and authenticates.
-    pub fn connect(&self, relay: &Relay) -> Result<Session, String> {
+    pub fn connect(&self, relay: &Relay) -> Result<Session, ConnectError> {
+        let at = |step: Step| {
+            move |e: lettre::transport::smtp::Error| ConnectError::Refused {
+                relay: relay.to_string(),
+                step,
+                why: e.to_string(),
+            }
+        };
         let tls = self.tls(relay)?;
         let addr = (relay.host.as_str(), relay.port);
         let implicit = relay.implicit_tls.then_some(&tls);
         let mut conn =
             SmtpConnection::connect(addr, Some(self.timeout), &self.hello, implicit, None)
-                .map_err(|e| format!("cannot connect to {relay}: {e}"))?;
+                .map_err(at(Step::Connect))?;
         if !relay.implicit_tls {
             if conn.can_starttls() {
                 conn.starttls(&tls, &self.hello)
-                    .map_err(|e| format!("STARTTLS with {relay} failed: {e}"))?;
+                    .map_err(at(Step::StartTls))?;
             } else if !relay.is_loopback() {
                 conn.abort();
-                return Err(format!(
-                    "{relay} does not offer STARTTLS; pressroom sends in the clear only to a relay on this machine (use smtps:// or a relay with STARTTLS)"
-                ));
+                return Err(ConnectError::NoStartTls(relay.to_string()));
             }
         }
         // lettre does not track PIPELINING (RFC 2920); ask once more, before AUTH.
         let ehlo = conn
             .command(Ehlo::new(self.hello.clone()))
-            .map_err(|e| format!("{relay} refused EHLO: {e}"))?;
+            .map_err(at(Step::Ehlo))?;
         let offers = |ext: &str| ehlo.message().any(|l| l.trim().eq_ignore_ascii_case(ext));
         let pipelining = offers("PIPELINING");
         let smtputf8 = offers("SMTPUTF8");
         if let Some(c) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
-                .map_err(|e| format!("{relay} refused the login (PRESSROOM_SMTP_USER): {e}"))?;
+                .map_err(at(Step::Login))?;
         }
         Ok(Session {
             conn,
