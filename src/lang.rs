@@ -29,6 +29,14 @@ impl Lang {
     }
 }
 
+/// A `Lang` hashes and compares as its code, so maps keyed by `Lang` can
+/// be looked up with a `&str`.
+impl std::borrow::Borrow<str> for Lang {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -26,13 +26,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
     // Rendered once; the message is built exactly as delivery builds it.
     let rendered = crate::render::email::render(release, config)?;
     let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
-    let p = &Prepared::new(
-        config,
-        &release.group_key(),
-        release.lang.as_str(),
-        &rendered,
-        dkim,
-    )?;
+    let p = &Prepared::new(config, &release.group_key(), &release.lang, &rendered, dkim)?;
     // A throwaway key: preview links are not meant to work.
     let secret = Secret::from_bytes(b"pressroom preview key, not a secret");
     let from = message::from_mailbox(config, &release.lang)?;

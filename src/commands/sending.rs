@@ -141,7 +141,7 @@ pub(super) fn run_group(
         db: store.path(),
         release: &group.key,
         prepared: &prepared,
-        fallback_lang: config.site.default_lang.as_str(),
+        fallback_lang: &config.site.default_lang,
         secret,
         transport: &transport,
         limits: &limits(config),

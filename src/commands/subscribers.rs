@@ -77,14 +77,7 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
             name,
             lang,
         } => {
-            let msg = add(
-                &config,
-                &db,
-                email,
-                list,
-                name.as_deref(),
-                lang.as_ref().map(Lang::as_str),
-            )?;
+            let msg = add(&config, &db, email, list, name.as_deref(), lang.as_ref())?;
             writeln!(out, "{msg}")?;
         }
         Command::Remove { email, list } => {
@@ -109,16 +102,15 @@ fn db_list<'a>(config: &'a Config, list: &str) -> anyhow::Result<&'a crate::conf
     Ok(l)
 }
 
-fn check_lang(config: &Config, lang: Option<&str>) -> anyhow::Result<()> {
-    if let Some(l) = lang {
-        let ok = config.site.languages.iter().any(|x| x.as_str() == l);
-        if !ok {
-            let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
-            bail!(
-                "language '{l}' is not one of the site's languages ({})",
-                langs.join(", ")
-            );
-        }
+fn check_lang(config: &Config, lang: Option<&Lang>) -> anyhow::Result<()> {
+    if let Some(l) = lang
+        && !config.site.languages.contains(l)
+    {
+        let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
+        bail!(
+            "language '{l}' is not one of the site's languages ({})",
+            langs.join(", ")
+        );
     }
     Ok(())
 }
@@ -142,7 +134,6 @@ pub fn import(
     out: &mut dyn Write,
 ) -> anyhow::Result<ImportReport> {
     db_list(config, list)?;
-    let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
     let mut report = ImportReport::default();
     let mut refusals = vec![];
     let mut problems = vec![];
@@ -156,14 +147,14 @@ pub fn import(
     let tx = db.write()?;
     let encoding = csv_file::read(
         file,
-        &langs,
+        &config.site.languages,
         config.delivery.smtputf8,
         |row| {
             report.rows += 1;
             match db.subscribers().add(
                 &row.email,
                 row.name.as_deref(),
-                row.lang.as_deref(),
+                row.lang.as_ref(),
                 list,
                 Status::Confirmed,
                 &source,
@@ -235,7 +226,7 @@ pub fn add(
     email: &str,
     list: &str,
     name: Option<&str>,
-    lang: Option<&str>,
+    lang: Option<&Lang>,
 ) -> anyhow::Result<String> {
     db_list(config, list)?;
     check_lang(config, lang)?;
@@ -319,11 +310,9 @@ pub fn list(
                 let (confirmed, kind) = match &l.source {
                     Some(src) => {
                         let mut n = 0u64;
-                        let langs: Vec<&str> =
-                            config.site.languages.iter().map(Lang::as_str).collect();
                         csv_file::read(
                             &config.root.join(src),
-                            &langs,
+                            &config.site.languages,
                             config.delivery.smtputf8,
                             |_| {
                                 n += 1;

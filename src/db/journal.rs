@@ -23,7 +23,9 @@ pub struct Job {
     /// The keyed identifier its links carry (registered when claimed).
     pub link_id: String,
     pub name: Option<String>,
-    pub lang: String,
+    /// The version to send; `None` when the row's language is not a
+    /// language code (a damaged row): the default version.
+    pub lang: Option<Lang>,
     pub list: String,
     pub attempts: u32,
 }
@@ -132,7 +134,7 @@ impl Journal<'_> {
                         email_hash,
                         email,
                         name,
-                        lang,
+                        lang: super::lang_column(Some(lang)),
                         list,
                         attempts,
                     }),

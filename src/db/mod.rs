@@ -24,6 +24,19 @@ pub use subscribers::{
     Suppression,
 };
 
+/// Language codes are stored as their text.
+impl rusqlite::ToSql for crate::lang::Lang {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+/// A stored language code, or `None` when the column is empty or holds
+/// something that is not a language code (a damaged or hand-edited row).
+fn lang_column(text: Option<String>) -> Option<crate::lang::Lang> {
+    text.and_then(|t| crate::lang::Lang::parse(&t).ok())
+}
+
 /// What can go wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Db, Result, immediate, now_text};
+use crate::lang::Lang;
 use crate::subscribers::{EmailAddress, Subject};
 
 /// Membership status on one list.
@@ -168,7 +169,7 @@ impl SubscriberStore<'_> {
         &self,
         email: &EmailAddress,
         name: Option<&str>,
-        lang: Option<&str>,
+        lang: Option<&Lang>,
         list: &str,
         status: Status,
         source: &str,
@@ -267,7 +268,7 @@ impl SubscriberStore<'_> {
         &self,
         email: &EmailAddress,
         link_id: &str,
-        lang: &str,
+        lang: &Lang,
         lists: &[String],
     ) -> Result<()> {
         let hash = email.hash();
@@ -358,7 +359,7 @@ impl SubscriberStore<'_> {
     /// The address proved it receives our mail, so an earlier unsubscribe,
     /// erasure or bounce suppression is lifted; a manual or complaint
     /// suppression is not. Returns false when nothing could be confirmed.
-    pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &str) -> Result<bool> {
+    pub fn confirm(&self, email_hash: &str, lists: &[String], lang: &Lang) -> Result<bool> {
         let now = now_text();
         let tx = immediate(self.conn)?;
         let blocked: Option<String> = tx
@@ -406,7 +407,7 @@ impl SubscriberStore<'_> {
         email_hash: &str,
         chosen: &[String],
         offered: &[String],
-        lang: Option<&str>,
+        lang: Option<&Lang>,
     ) -> Result<()> {
         let now = now_text();
         let tx = immediate(self.conn)?;
@@ -451,17 +452,17 @@ impl SubscriberStore<'_> {
     }
 
     /// The preferred language of an address hash, if known.
-    pub fn lang_of(&self, email_hash: &str) -> Result<Option<String>> {
-        Ok(self
-            .db
-            .conn
-            .query_row(
-                "SELECT lang FROM subscribers WHERE email_hash = ?1",
-                [email_hash],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten())
+    pub fn lang_of(&self, email_hash: &str) -> Result<Option<Lang>> {
+        Ok(super::lang_column(
+            self.conn
+                .query_row(
+                    "SELECT lang FROM subscribers WHERE email_hash = ?1",
+                    [email_hash],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()?
+                .flatten(),
+        ))
     }
 
     /// Erases all personal data of an address, keeping only a hashed

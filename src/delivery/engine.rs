@@ -15,6 +15,7 @@ use indicatif::ProgressBar;
 use super::message::{Prepared, Recipient};
 use super::transport::{Envelope, SendError, Sender, Transport};
 use crate::db::{self, Db, Job, Suppression};
+use crate::lang::Lang;
 use crate::subscribers::Secret;
 
 /// Limits from `[delivery]`.
@@ -118,7 +119,7 @@ struct Shared<'a> {
     /// turns in-process instead of meeting SQLite's busy handler.
     journal: Mutex<Db>,
     release: &'a str,
-    prepared: &'a HashMap<String, Prepared>,
+    prepared: &'a HashMap<Lang, Prepared>,
     fallback: &'a Prepared,
     secret: &'a Secret,
     transport: &'a Transport,
@@ -235,7 +236,11 @@ fn deliver(sh: &Shared<'_>, sender: &mut Sender<'_>, job: &Job) -> anyhow::Resul
         return Ok(());
     }
     sh.pacer.wait();
-    let prepared = sh.prepared.get(&job.lang).unwrap_or(sh.fallback);
+    let prepared = job
+        .lang
+        .as_ref()
+        .and_then(|l| sh.prepared.get(l))
+        .unwrap_or(sh.fallback);
     let recipient = Recipient {
         email: job.email.clone(),
         link_id: Some(job.link_id.clone()),
@@ -305,9 +310,9 @@ pub struct Run<'a> {
     /// The journal key of the release.
     pub release: &'a str,
     /// The prepared message per language.
-    pub prepared: &'a HashMap<String, Prepared>,
+    pub prepared: &'a HashMap<Lang, Prepared>,
     /// The language whose version goes to readers of other languages.
-    pub fallback_lang: &'a str,
+    pub fallback_lang: &'a Lang,
     pub secret: &'a Secret,
     pub transport: &'a Transport,
     pub limits: &'a Limits,

@@ -51,7 +51,7 @@ impl Segments {
 #[derive(Clone)]
 pub struct Prepared {
     pub release_key: String,
-    pub lang: String,
+    pub lang: Lang,
     pub subject: String,
     from: Mailbox,
     pub envelope_from: Address,
@@ -179,14 +179,11 @@ impl Prepared {
     pub fn new(
         config: &Config,
         release_key: &str,
-        lang: &str,
+        lang: &Lang,
         rendered: &RenderedEmail,
         dkim: std::sync::Arc<Vec<Signer>>,
     ) -> anyhow::Result<Self> {
-        let from = from_mailbox(
-            config,
-            &Lang::parse(lang).unwrap_or_else(|_| config.site.default_lang.clone()),
-        )?;
+        let from = from_mailbox(config, lang)?;
         let reply_to = match &config.delivery.reply_to {
             Some(r) => Some(
                 r.parse()
@@ -196,7 +193,7 @@ impl Prepared {
         };
         Ok(Self {
             release_key: release_key.to_string(),
-            lang: lang.to_string(),
+            lang: lang.clone(),
             subject: rendered.subject.clone(),
             envelope_from: from.email.clone(),
             id_domain: from.email.domain().to_string(),

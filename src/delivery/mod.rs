@@ -24,6 +24,7 @@ pub use plan::{Group, PlanReport};
 pub use transport::{Delivered, Envelope, SendError, Transport};
 
 use crate::config::Config;
+use crate::lang::Lang;
 use crate::render::email;
 
 pub fn limits(config: &Config) -> Limits {
@@ -39,15 +40,15 @@ pub fn limits(config: &Config) -> Limits {
 }
 
 /// Renders each language version of a group once and prepares it for sending.
-pub fn prepare(config: &Config, group: &Group<'_>) -> anyhow::Result<HashMap<String, Prepared>> {
+pub fn prepare(config: &Config, group: &Group<'_>) -> anyhow::Result<HashMap<Lang, Prepared>> {
     let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
     let mut out = HashMap::new();
     for r in &group.versions {
         let rendered = email::render(r, config)
             .with_context(|| format!("cannot render {}", r.path.display()))?;
         out.insert(
-            r.lang.to_string(),
-            Prepared::new(config, &group.key, r.lang.as_str(), &rendered, dkim.clone())?,
+            r.lang.clone(),
+            Prepared::new(config, &group.key, &r.lang, &rendered, dkim.clone())?,
         );
     }
     Ok(out)

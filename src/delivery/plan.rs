@@ -53,8 +53,8 @@ impl<'a> Group<'a> {
     }
 
     /// The version a reader of `lang` gets: theirs, else the default language's, else the first.
-    pub fn version_for(&self, lang: Option<&str>, default: &Lang) -> &'a Release {
-        lang.and_then(|l| self.versions.iter().find(|r| r.lang.as_str() == l))
+    pub fn version_for(&self, lang: Option<&Lang>, default: &Lang) -> &'a Release {
+        lang.and_then(|l| self.versions.iter().find(|r| &r.lang == l))
             .or_else(|| self.versions.iter().find(|r| &r.lang == default))
             .unwrap_or(&self.versions[0])
     }
@@ -106,16 +106,15 @@ pub fn plan(
             None => journal.queue_members(&group.key, list, &have, fallback, &now)?,
             Some(src) => {
                 let path = config.root.join(src);
-                let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
                 let mut insert = journal.csv_inserter()?;
                 let mut problems = vec![];
                 let mut changed = 0;
                 csv_file::read(
                     &path,
-                    &langs,
+                    &config.site.languages,
                     config.delivery.smtputf8,
                     |row| {
-                        let lang = &group.version_for(row.lang.as_deref(), default).lang;
+                        let lang = &group.version_for(row.lang.as_ref(), default).lang;
                         changed += insert.insert(
                             &group.key,
                             &row.email,

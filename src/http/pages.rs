@@ -445,7 +445,7 @@ pub async fn subscribe(
         };
         let result = (|| {
             let link_id = st.secret.link_id(&hash);
-            st.with_store(|s| s.web_signup(&email, &link_id, pref.as_str(), &chosen))?;
+            st.with_store(|s| s.web_signup(&email, &link_id, &pref, &chosen))?;
             let token = ConfirmToken {
                 subject: Subject::LinkId(link_id),
                 lists: chosen,
@@ -534,7 +534,7 @@ pub async fn confirm(
         .filter(|l| st.config.lists.contains_key(*l))
         .cloned()
         .collect();
-    let lang_code = lang.to_string();
+    let lang_code = lang.clone();
     match blocking(&st, &lang, move |st| {
         st.with_store(|s| match s.resolve(&t.subject)? {
             Some(hash) => s.confirm(&hash, &lists, &lang_code),
@@ -595,7 +595,7 @@ async fn unsubscribe_context(
     let Some((known, hash)) = found else {
         return Err(bad());
     };
-    let lang = known.and_then(|l| st.lang(&l)).unwrap_or(fallback);
+    let lang = known.and_then(|l| st.lang(l.as_str())).unwrap_or(fallback);
     Ok((t, hash, lang))
 }
 
@@ -705,7 +705,7 @@ async fn preferences_page(
                     .filter(|l| offered.contains(l))
                     .collect();
                 let lang = field(f, "lang").and_then(|l| st2.lang(l));
-                s.set_preferences(&hash, &chosen, &offered, lang.as_ref().map(Lang::as_str))?;
+                s.set_preferences(&hash, &chosen, &offered, lang.as_ref())?;
             }
             let current = s.memberships(&hash)?;
             let lang = s.lang_of(&hash)?;
@@ -717,7 +717,9 @@ async fn preferences_page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let lang = stored_lang.and_then(|l| st.lang(&l)).unwrap_or(lang);
+    let lang = stored_lang
+        .and_then(|l| st.lang(l.as_str()))
+        .unwrap_or(lang);
     let w = i18n::web_strings(&lang);
     let status_of = |l: &str| {
         current

@@ -3,6 +3,7 @@
 //! Windows-1252; `,`, `;` or tab as the delimiter. Bad rows are reported with
 //! their line number and skipped; nothing else is dropped.
 
+use crate::lang::Lang;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -15,7 +16,7 @@ pub struct Row {
     pub line: u64,
     pub email: EmailAddress,
     pub name: Option<String>,
-    pub lang: Option<String>,
+    pub lang: Option<Lang>,
 }
 
 /// A row that was skipped, or a value that was ignored.
@@ -55,7 +56,7 @@ const LANG_COLUMNS: &[&str] = &["lang", "language", "kieli", "språk"];
 /// skipped row or ignored value. `languages` are the accepted `lang` values.
 pub fn read(
     path: &Path,
-    languages: &[&str],
+    languages: &[Lang],
     smtputf8: bool,
     mut on_row: impl FnMut(Row) -> anyhow::Result<()>,
     mut on_problem: impl FnMut(Problem),
@@ -124,18 +125,19 @@ pub fn read(
                 .filter(|s| !s.is_empty())
                 .map(String::from)
         };
-        let mut lang = get(lang_col).map(|l| l.to_lowercase());
-        if let Some(l) = &lang
-            && !languages.contains(&l.as_str())
-        {
+        let raw_lang = get(lang_col).map(|l| l.to_lowercase());
+        let lang = raw_lang
+            .as_deref()
+            .and_then(|l| languages.iter().find(|x| x.as_str() == l).cloned());
+        if let (Some(l), None) = (&raw_lang, &lang) {
+            let known: Vec<&str> = languages.iter().map(Lang::as_str).collect();
             on_problem(Problem {
                 line,
                 message: format!(
                     "language '{l}' is not one of {}; the default language will be used",
-                    languages.join(", ")
+                    known.join(", ")
                 ),
             });
-            lang = None;
         }
         let raw_name = get(name_col);
         if raw_name.as_deref().is_some_and(super::needs_cleaning) {
@@ -167,7 +169,7 @@ mod tests {
         let (mut rows, mut problems) = (vec![], vec![]);
         let enc = read(
             &p,
-            &["fi", "sv", "en"],
+            &["fi", "sv", "en"].map(|l| Lang::parse(l).unwrap()),
             false,
             |r| {
                 rows.push(r);
