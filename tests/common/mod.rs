@@ -18,8 +18,12 @@ pub fn sample_root() -> PathBuf {
 /// The clock the sample is built at in tests.
 pub const NOW: &str = "2026-11-22T08:00:00+02:00";
 
-/// A small configuration for parsing tests.
-pub const CONFIG: &str = r#"
+/// The `[site]` and `[organization]` tables every test configuration shares
+/// (a macro, so that the configurations built on it stay constants).
+#[macro_export]
+macro_rules! site_tables {
+    () => {
+        r#"
 [site]
 base_url = "https://press.example.org/"
 default_lang = "fi"
@@ -30,20 +34,28 @@ fi = "Tiedotteet"
 sv = "Pressmeddelanden"
 en = "Press releases"
 [organization]
-name = "Example Council"
+name = "Testikunta"
 website = "https://example.org/"
 phone = "+358 20 000 0000"
 email = "info@example.org"
-address = "Street 1, 00100 Helsinki"
+address = "Katu 1, 00100 Helsinki"
 [organization.about]
-fi = "Tietoa."
-sv = "Om oss."
-en = "About."
-[lists.media]
+fi = "Tietoa kunnasta."
+sv = "Om kommunen."
+en = "About the municipality."
+"#
+    };
+}
+
+/// A small configuration for parsing tests.
+pub const CONFIG: &str = concat!(
+    site_tables!(),
+    r#"[lists.media]
 title = "Media"
 [lists.citizens]
 title = "Citizens"
-"#;
+"#
+);
 
 pub fn config() -> Config {
     Config::parse(Path::new("/nowhere"), Path::new("pressroom.toml"), CONFIG)

@@ -7,27 +7,11 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const SECRET: &str = "test-secret-0123456789abcdef0123456789";
 
-pub const CONFIG: &str = r#"
-[site]
-base_url = "https://press.example.org/"
-default_lang = "fi"
-languages = ["fi", "sv", "en"]
-timezone = "Europe/Helsinki"
-[site.title]
-fi = "Tiedotteet"
-sv = "Pressmeddelanden"
-en = "Press releases"
-[organization]
-name = "Testikunta"
-website = "https://example.org/"
-phone = "+358 20 000 0000"
-email = "info@example.org"
-address = "Katu 1, 00100 Helsinki"
-[organization.about]
-fi = "Tietoa kunnasta."
-sv = "Om kommunen."
-en = "About the municipality."
-[lists.news]
+/// The test configuration: the shared site tables, a database list and a
+/// CSV list, and fast retries.
+pub const CONFIG: &str = concat!(
+    crate::site_tables!(),
+    r#"[lists.news]
 title = "News"
 public = true
 [lists.journalists]
@@ -39,7 +23,8 @@ concurrency = CONCURRENCY
 retry_delay_seconds = 0.02
 timeout_seconds = 5
 max_attempts = 4
-"#;
+"#
+);
 
 fn release(lang: &str, title: &str) -> String {
     format!(
