@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
+use crate::config::{Config, ListName};
 use crate::lang::Lang;
 use crate::release::slugify;
 
@@ -138,7 +138,7 @@ pub fn create(
     let dir = config.releases_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(format!("{}-{slug}.{lang}.md", local.format("%Y-%m-%d")));
-    let lists: Vec<&str> = config.lists.keys().map(String::as_str).collect();
+    let lists: Vec<&str> = config.lists.keys().map(ListName::as_str).collect();
     let text = template(
         title,
         lang,

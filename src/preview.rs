@@ -34,8 +34,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
     let list = release
         .lists
         .first()
-        .cloned()
-        .unwrap_or_else(|| "preview".into());
+        .map_or_else(|| "preview".into(), ToString::to_string);
     let unsubscribe = p.unsubscribe_url(&secret, &list, &email);
     let msg = p.build(
         &secret,

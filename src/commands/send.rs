@@ -12,7 +12,7 @@ use super::sending::{
     Tally, count_sent, load_secret, open_store, plan_and_confirm, queued, run_group, sendable,
 };
 use super::{Outcome, Ui, UsageError, parse_lang, parse_now};
-use crate::config::Config;
+use crate::config::{Config, ListName};
 use crate::content::Content;
 use crate::db::Db;
 use crate::delivery::plan::{self, Group};
@@ -67,7 +67,10 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     let lists = if args.lists.is_empty() {
         group.lists()
     } else {
-        args.lists.clone()
+        args.lists
+            .iter()
+            .map(|l| config.list_name(l))
+            .collect::<Result<Vec<_>, _>>()?
     };
     if lists.is_empty() {
         bail!(
@@ -97,13 +100,13 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
                 writeln!(
                     ui.out,
                     "Nothing to send: every recipient of {} already has “{title}”.",
-                    lists.join(", ")
+                    ListName::join(&lists)
                 )?;
                 if !plan.already_planned.is_empty() {
                     writeln!(
                         ui.out,
                         "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
-                        plan.already_planned.join(", ")
+                        ListName::join(&plan.already_planned)
                     )?;
                 }
                 return Ok(None);
@@ -120,7 +123,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
             };
             Ok(Some(format!(
                 "Send “{title}” to {pending} recipients on {} through {}?{age}",
-                lists.join(", "),
+                ListName::join(&lists),
                 Transport::from_config(config)?.describe()
             )))
         },
@@ -138,13 +141,13 @@ fn dry_run_report(
     store: &Db,
     key: &str,
     title: &str,
-    lists: &[String],
+    lists: &[ListName],
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     writeln!(
         out,
         "Dry run: “{title}” to lists {} (nothing is sent or recorded)",
-        lists.join(", ")
+        ListName::join(lists)
     )?;
     let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut lines = vec![];
@@ -183,8 +186,7 @@ fn send_test(
     let list = release
         .lists
         .first()
-        .cloned()
-        .unwrap_or_else(|| "test".into());
+        .map_or_else(|| "test".into(), ListName::to_string);
     let bytes = p.build_test(&Recipient {
         email: email.clone(),
         link_id: None,

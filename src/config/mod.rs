@@ -3,7 +3,10 @@
 //! Unknown keys are errors with a "did you mean" suggestion; every error names
 //! the file, line and column.
 
+mod list_name;
 pub mod relay;
+
+pub use list_name::{InvalidListName, ListName};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -384,7 +387,7 @@ pub struct Config {
     pub root: PathBuf,
     pub site: Site,
     pub organization: Organization,
-    pub lists: BTreeMap<String, ListConfig>,
+    pub lists: BTreeMap<ListName, ListConfig>,
     pub delivery: DeliveryConfig,
     pub subscribers: SubscribersConfig,
     pub serve: ServeConfig,
@@ -485,14 +488,8 @@ impl Config {
             }
         }
         for (name, list) in &raw.lists {
-            if !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                err(
-                    list.span(),
-                    format!("list name '{name}' may only contain letters, digits, '-' and '_'"),
-                );
+            if let Err(e) = ListName::parse(name) {
+                err(list.span(), e.to_string());
             }
             if let Some(src) = &list.get_ref().source
                 && !root.join(src).is_file()
@@ -547,7 +544,7 @@ impl Config {
             lists: raw
                 .lists
                 .into_iter()
-                .map(|(name, list)| (name, list.into_inner()))
+                .filter_map(|(name, list)| Some((ListName::parse(&name).ok()?, list.into_inner())))
                 .collect(),
             delivery: raw.delivery.map(Spanned::into_inner).unwrap_or_default(),
             subscribers: raw.subscribers,
@@ -561,8 +558,17 @@ impl Config {
 
     /// The declared list `name`, or an error that suggests the right one.
     pub fn list(&self, name: &str) -> Result<&ListConfig, UnknownList> {
-        self.lists.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
+        self.list_entry(name).map(|(_, l)| l)
+    }
+
+    /// The declared name `name` stands for (the key of its table).
+    pub fn list_name(&self, name: &str) -> Result<ListName, UnknownList> {
+        self.list_entry(name).map(|(n, _)| n.clone())
+    }
+
+    fn list_entry(&self, name: &str) -> Result<(&ListName, &ListConfig), UnknownList> {
+        self.lists.get_key_value(name).ok_or_else(|| {
+            let known: Vec<&str> = self.lists.keys().map(ListName::as_str).collect();
             let hint = match crate::suggest::closest(name, &known) {
                 Some(s) => format!(" (did you mean '{s}'?)"),
                 None if known.is_empty() => {

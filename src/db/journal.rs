@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, params};
 
 use super::{Result, immediate, now_text};
+use crate::config::ListName;
 use crate::lang::Lang;
 use crate::subscribers::{EmailAddress, Secret};
 
@@ -328,7 +329,7 @@ impl Journal<'_> {
     }
 
     /// Whether `release` was already planned for `list`.
-    pub fn is_planned(&self, release: &str, list: &str) -> Result<bool> {
+    pub fn is_planned(&self, release: &str, list: &ListName) -> Result<bool> {
         Ok(self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM planned_lists WHERE release = ?1 AND list = ?2)",
             params![release, list],
@@ -338,7 +339,7 @@ impl Journal<'_> {
 
     /// Records that `release` was planned for `list` at `at`: its members
     /// of that moment are in the journal, and nobody is added later.
-    pub fn mark_planned(&self, release: &str, list: &str, at: &str) -> Result<()> {
+    pub fn mark_planned(&self, release: &str, list: &ListName, at: &str) -> Result<()> {
         self.conn.execute(
             "INSERT OR IGNORE INTO planned_lists (release, list, planned_at) VALUES (?1, ?2, ?3)",
             params![release, list, at],
@@ -353,7 +354,7 @@ impl Journal<'_> {
     pub fn queue_members(
         &self,
         release: &str,
-        list: &str,
+        list: &ListName,
         langs: &[Lang],
         fallback: &Lang,
         at: &str,
@@ -448,7 +449,7 @@ impl CsvInserter<'_> {
         email: &EmailAddress,
         name: Option<&str>,
         lang: &Lang,
-        list: &str,
+        list: &ListName,
         at: &str,
     ) -> Result<usize> {
         Ok(self.0.execute(params![

@@ -31,6 +31,13 @@ impl rusqlite::ToSql for crate::lang::Lang {
     }
 }
 
+/// List names are stored as their text.
+impl rusqlite::ToSql for crate::config::ListName {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
 /// A stored language code, or `None` when the column is empty or holds
 /// something that is not a language code (a damaged or hand-edited row).
 fn lang_column(text: Option<String>) -> Option<crate::lang::Lang> {

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Db, Result, immediate, now_text};
+use crate::config::ListName;
 use crate::lang::Lang;
 use crate::subscribers::{EmailAddress, Subject};
 
@@ -493,7 +494,7 @@ impl SubscriberStore<'_> {
     }
 
     /// Members of `list` by status.
-    pub fn counts(&self, list: &str) -> Result<ListCounts> {
+    pub fn counts(&self, list: &ListName) -> Result<ListCounts> {
         let mut q = self.conn.prepare_cached(
             "SELECT status, COUNT(*) FROM memberships WHERE list = ?1 GROUP BY status",
         )?;

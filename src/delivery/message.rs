@@ -207,7 +207,7 @@ impl Prepared {
                 .lists
                 .iter()
                 .filter(|(_, l)| l.source.is_some())
-                .map(|(name, _)| name.clone())
+                .map(|(name, _)| name.to_string())
                 .collect(),
             base_url: config.site.base_url.to_string(),
             dkim,

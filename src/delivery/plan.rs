@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::Config;
+use crate::config::{Config, ListName};
 use crate::content::Content;
 use crate::db::{Db, now_text};
 use crate::lang::Lang;
@@ -47,8 +47,8 @@ impl<'a> Group<'a> {
     }
 
     /// The union of the versions' `lists`.
-    pub fn lists(&self) -> Vec<String> {
-        let set: BTreeSet<&String> = self.versions.iter().flat_map(|r| r.lists.iter()).collect();
+    pub fn lists(&self) -> Vec<ListName> {
+        let set: BTreeSet<&ListName> = self.versions.iter().flat_map(|r| r.lists.iter()).collect();
         set.into_iter().cloned().collect()
     }
 
@@ -74,7 +74,7 @@ pub struct PlanReport {
     pub csv_problems: Vec<String>,
     /// Lists this release was sent to before: their members of that moment
     /// are in the journal, and nobody who joined since is added.
-    pub already_planned: Vec<String>,
+    pub already_planned: Vec<ListName>,
 }
 
 /// Adds the current recipients of each of `lists` that this release was
@@ -87,7 +87,7 @@ pub fn plan(
     db: &Db,
     config: &Config,
     group: &Group<'_>,
-    lists: &[String],
+    lists: &[ListName],
 ) -> anyhow::Result<PlanReport> {
     let default = &config.site.default_lang;
     let have: Vec<Lang> = group.versions.iter().map(|r| r.lang.clone()).collect();
@@ -97,7 +97,7 @@ pub fn plan(
     let now = now_text();
     let before = journal.rows(&group.key)?;
     for list in lists {
-        let list_config = config.list(list)?;
+        let list_config = config.list(list.as_str())?;
         if journal.is_planned(&group.key, list)? {
             report.already_planned.push(list.clone());
             continue;

@@ -168,7 +168,7 @@ impl AppState {
             .lists
             .iter()
             .filter(|(_, l)| l.public)
-            .map(|(n, _)| n.clone())
+            .map(|(n, _)| n.to_string())
             .collect()
     }
 
@@ -531,7 +531,7 @@ pub async fn confirm(
     let lists: Vec<String> = t
         .lists
         .iter()
-        .filter(|l| st.config.lists.contains_key(*l))
+        .filter(|l| st.config.lists.contains_key(l.as_str()))
         .cloned()
         .collect();
     let lang_code = lang.clone();
@@ -689,7 +689,7 @@ async fn preferences_page(
             let current = s.memberships(&hash)?;
             let mut offered = st2.public_lists();
             for (l, _) in &current {
-                if st2.config.lists.contains_key(l) && !offered.contains(l) {
+                if st2.config.lists.contains_key(l.as_str()) && !offered.contains(l) {
                     offered.push(l.clone());
                 }
             }
@@ -730,7 +730,11 @@ async fn preferences_page(
     let lists = offered
         .iter()
         .map(|l| {
-            let from_file = st.config.lists.get(l).is_some_and(|c| c.source.is_some());
+            let from_file = st
+                .config
+                .lists
+                .get(l.as_str())
+                .is_some_and(|c| c.source.is_some());
             let checked = match status_of(l) {
                 Some("confirmed" | "pending") => true,
                 Some(_) => false,

@@ -412,12 +412,16 @@ pub fn parse(
             name,
         })
         .collect();
-    let lists = cx.strings(&map, "lists");
-    for l in &lists {
-        if let Err(e) = config.list(l) {
-            cx.key("lists", e.to_string());
-        }
-    }
+    let lists: Vec<_> = cx
+        .strings(&map, "lists")
+        .iter()
+        .filter_map(|l| {
+            config
+                .list_name(l)
+                .map_err(|e| cx.key("lists", e.to_string()))
+                .ok()
+        })
+        .collect();
     let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
     let image: Option<Image> = match map.get("image") {
         None | Some(Value::Null) => None,

@@ -84,7 +84,7 @@ pub struct Release {
     pub translation_key: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<Tag>,
-    pub lists: Vec<String>,
+    pub lists: Vec<crate::config::ListName>,
     pub contacts: Vec<Contact>,
     pub image: Option<Image>,
     pub attachments: Vec<Attachment>,
