@@ -174,7 +174,7 @@ pub fn import(
                     ));
                 }
             }
-            Ok(())
+            Ok::<_, anyhow::Error>(())
         },
         |p| problems.push((p.line, p.message)),
     )?;
@@ -316,7 +316,7 @@ pub fn list(
                             config.delivery.smtputf8,
                             |_| {
                                 n += 1;
-                                Ok(())
+                                Ok::<_, anyhow::Error>(())
                             },
                             |_| {},
                         )?;

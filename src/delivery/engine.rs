@@ -212,7 +212,7 @@ fn build_bytes(
     secret: &Secret,
     recipient: &Recipient,
 ) -> anyhow::Result<Vec<u8>> {
-    no_panic(|| prepared.build(secret, recipient))
+    no_panic(|| Ok(prepared.build(secret, recipient)?))
 }
 
 /// Runs `f`, turning a panic into an error with the panic's message.

@@ -3,7 +3,6 @@
 //! unsubscribe placeholder; per recipient only the token and the headers
 //! change.
 
-use anyhow::Context;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
@@ -68,11 +67,32 @@ pub struct Prepared {
     dkim: std::sync::Arc<Vec<Signer>>,
 }
 
+/// Why a message could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error(
+        "'{text}' is not a valid From address ({why}): set [delivery] from = \"Name <address>\" in pressroom.toml"
+    )]
+    From { text: String, why: String },
+    #[error("[delivery] reply_to '{text}' is not a valid address ({why})")]
+    ReplyTo { text: String, why: String },
+    #[error("cannot read the DKIM key {}: {source}", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Key(#[from] dkim::KeyError),
+    #[error("lettre refused the message: {0}")]
+    Build(String),
+}
+
 /// The `From:` mailbox of a message in `lang`: the address of `[delivery]
 /// from` (else the organisation's email), named by `[delivery] from_name` in
 /// `lang`, else by the name written in `from`, else by the organisation's
 /// name in `lang` (so a Swedish reader sees the Swedish name).
-pub fn from_mailbox(config: &Config, lang: &Lang) -> anyhow::Result<Mailbox> {
+pub fn from_mailbox(config: &Config, lang: &Lang) -> Result<Mailbox, MessageError> {
     let org = &config.organization;
     let default = &config.site.default_lang;
     let text = config
@@ -80,9 +100,12 @@ pub fn from_mailbox(config: &Config, lang: &Lang) -> anyhow::Result<Mailbox> {
         .from
         .clone()
         .unwrap_or_else(|| org.email.clone());
-    let written: Mailbox = text
-        .parse()
-        .with_context(|| format!("'{text}' is not a valid From address: set [delivery] from = \"Name <address>\" in pressroom.toml"))?;
+    let written: Mailbox =
+        text.parse()
+            .map_err(|e: lettre::address::AddressError| MessageError::From {
+                text: text.clone(),
+                why: e.to_string(),
+            })?;
     let name = match (&config.delivery.from_name, &written.name) {
         (Some(n), _) => n.get(lang, default).to_string(),
         (None, Some(n)) => n.clone(),
@@ -95,14 +118,13 @@ pub fn from_mailbox(config: &Config, lang: &Lang) -> anyhow::Result<Mailbox> {
 }
 
 /// The DKIM signers of `[delivery.dkim]`: RSA, then Ed25519 if configured.
-pub fn dkim_signers(config: &Config) -> anyhow::Result<Vec<Signer>> {
+pub fn dkim_signers(config: &Config) -> Result<Vec<Signer>, MessageError> {
     let Some(d) = &config.delivery.dkim else {
         return Ok(vec![]);
     };
     let read = |f: &str| {
         let p = config.root.join(f);
-        std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read the DKIM key {}", p.display()))
+        std::fs::read_to_string(&p).map_err(|source| MessageError::KeyFile { path: p, source })
     };
     let mut out = vec![Signer::rsa(
         &d.domain,
@@ -133,7 +155,7 @@ pub fn one_off(
     text: String,
     html: String,
     signers: &[Signer],
-) -> anyhow::Result<(Address, Vec<u8>)> {
+) -> Result<(Address, Vec<u8>), MessageError> {
     let from = from_mailbox(config, lang)?;
     let id = format!("<{:032x}@{}>", fastrand::u128(..), from.email.domain());
     let msg = Message::builder()
@@ -156,7 +178,7 @@ pub fn one_off(
                         .body(html),
                 ),
         )
-        .context("cannot build the message")?;
+        .map_err(|e| MessageError::Build(e.to_string()))?;
     Ok((from.email, dkim::sign(signers, msg.formatted())))
 }
 
@@ -182,13 +204,15 @@ impl Prepared {
         lang: &Lang,
         rendered: &RenderedEmail,
         dkim: std::sync::Arc<Vec<Signer>>,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, MessageError> {
         let from = from_mailbox(config, lang)?;
         let reply_to = match &config.delivery.reply_to {
-            Some(r) => Some(
-                r.parse()
-                    .with_context(|| format!("[delivery] reply_to '{r}' is not a valid address"))?,
-            ),
+            Some(r) => Some(r.parse().map_err(|e: lettre::address::AddressError| {
+                MessageError::ReplyTo {
+                    text: r.clone(),
+                    why: e.to_string(),
+                }
+            })?),
             None => None,
         };
         Ok(Self {
@@ -238,7 +262,7 @@ impl Prepared {
     }
 
     /// Builds the message for one recipient: its bytes, DKIM-signed.
-    pub fn build(&self, secret: &Secret, r: &Recipient) -> anyhow::Result<Vec<u8>> {
+    pub fn build(&self, secret: &Secret, r: &Recipient) -> Result<Vec<u8>, MessageError> {
         let url = match &r.link_id {
             Some(id) => self.unsubscribe_url_for_id(secret, &r.list, id),
             None => self.unsubscribe_url(secret, &r.list, &r.email),
@@ -250,7 +274,7 @@ impl Prepared {
     /// Message-ID of its own (never the one the real message to the same
     /// address carries, which a receiver would drop as a duplicate), and an
     /// unsubscribe link that only says it is a test.
-    pub fn build_test(&self, r: &Recipient) -> anyhow::Result<Vec<u8>> {
+    pub fn build_test(&self, r: &Recipient) -> Result<Vec<u8>, MessageError> {
         let url = format!("{}unsubscribe/{}", self.base_url, super::TEST_COPY_TOKEN);
         let id = format!("<test.{:032x}@{}>", fastrand::u128(..), self.id_domain);
         self.build_with(r, &url, format!("[TEST] {}", self.subject), id)
@@ -262,7 +286,7 @@ impl Prepared {
         url: &str,
         subject: String,
         message_id: String,
-    ) -> anyhow::Result<Vec<u8>> {
+    ) -> Result<Vec<u8>, MessageError> {
         let address = r.email.to_lettre();
         let to = Mailbox::new(
             r.name.as_deref().and_then(crate::subscribers::clean_name),
@@ -312,7 +336,7 @@ impl Prepared {
                     .singlepart(part(ContentType::TEXT_PLAIN, text))
                     .singlepart(part(ContentType::TEXT_HTML, html)),
             )
-            .context("cannot build the message")?;
+            .map_err(|e| MessageError::Build(e.to_string()))?;
         Ok(dkim::sign(&self.dkim, msg.formatted()))
     }
 }

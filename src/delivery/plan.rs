@@ -123,7 +123,7 @@ pub fn plan(
                             list,
                             &now,
                         )?;
-                        Ok(())
+                        Ok::<_, anyhow::Error>(())
                     },
                     |p| problems.push(format!("{}:{}: {}", src, p.line, p.message)),
                 )

@@ -6,8 +6,6 @@
 use crate::lang::Lang;
 use std::path::Path;
 
-use anyhow::{Context, bail};
-
 use super::address::EmailAddress;
 
 /// One valid row.
@@ -52,16 +50,43 @@ const EMAIL_COLUMNS: &[&str] = &["email", "e-mail", "sähköposti", "e-post", "m
 const NAME_COLUMNS: &[&str] = &["name", "nimi", "namn"];
 const LANG_COLUMNS: &[&str] = &["lang", "language", "kieli", "språk"];
 
+/// Why a CSV file could not be read at all (a bad row is a [`Problem`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:1: cannot read the header row: {why}", path.display())]
+    Header {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    #[error(
+        "{}:1: no 'email' column in the header row (found: {found}). The first row must name the columns, e.g. email;name;lang",
+        path.display()
+    )]
+    NoEmailColumn {
+        path: std::path::PathBuf,
+        found: String,
+    },
+}
+
 /// Reads `path`, calling `on_row` for each valid row and `on_problem` for each
 /// skipped row or ignored value. `languages` are the accepted `lang` values.
-pub fn read(
+pub fn read<E: From<CsvError>>(
     path: &Path,
     languages: &[Lang],
     smtputf8: bool,
-    mut on_row: impl FnMut(Row) -> anyhow::Result<()>,
+    mut on_row: impl FnMut(Row) -> Result<(), E>,
     mut on_problem: impl FnMut(Problem),
-) -> anyhow::Result<&'static str> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+) -> Result<&'static str, E> {
+    let bytes = std::fs::read(path).map_err(|source| CsvError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (text, encoding) = decode(&bytes);
     // The csv crate counts lines one short after a CRLF header; LF keeps them right.
     let text = if text.contains('\r') {
@@ -77,7 +102,10 @@ pub fn read(
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .with_context(|| format!("{}:1: cannot read the header row", path.display()))?
+        .map_err(|e| CsvError::Header {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?
         .clone();
     let find = |names: &[&str]| {
         headers
@@ -85,11 +113,11 @@ pub fn read(
             .position(|h| names.contains(&h.to_lowercase().as_str()))
     };
     let Some(email_col) = find(EMAIL_COLUMNS) else {
-        bail!(
-            "{}:1: no 'email' column in the header row (found: {}). The first row must name the columns, e.g. email;name;lang",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        );
+        return Err(CsvError::NoEmailColumn {
+            path: path.to_path_buf(),
+            found: headers.iter().collect::<Vec<_>>().join(", "),
+        }
+        .into());
     };
     let (name_col, lang_col) = (find(NAME_COLUMNS), find(LANG_COLUMNS));
     for record in reader.records() {
@@ -173,7 +201,7 @@ mod tests {
             false,
             |r| {
                 rows.push(r);
-                Ok(())
+                Ok::<_, CsvError>(())
             },
             |p| problems.push(p),
         )

@@ -8,7 +8,6 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -28,6 +27,25 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Why the signing secret could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("PRESSROOM_SECRET is too short: use at least 32 random characters")]
+    EnvTooShort,
+    #[error(
+        "{} is too short to be a secret; delete it to have a new one made (existing unsubscribe links stop working)",
+        .0.display()
+    )]
+    FileTooShort(std::path::PathBuf),
+    #[error("cannot {what} {}: {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 impl Secret {
     /// From bytes (tests).
     pub fn from_bytes(b: &[u8]) -> Self {
@@ -35,30 +53,28 @@ impl Secret {
     }
 
     /// `PRESSROOM_SECRET`, else the key file (created with mode 0600 if missing).
-    pub fn load(key_file: &Path) -> anyhow::Result<Self> {
+    pub fn load(key_file: &Path) -> Result<Self, SecretError> {
         if let Ok(s) = std::env::var("PRESSROOM_SECRET") {
             if s.len() < 32 {
-                bail!("PRESSROOM_SECRET is too short: use at least 32 random characters");
+                return Err(SecretError::EnvTooShort);
             }
             return Ok(Self(s.into_bytes()));
         }
+        let io = |what: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SecretError::Io { what, path, source }
+        };
         match fs::read(key_file) {
             Ok(b) if b.len() >= 32 => return Ok(Self(b)),
-            Ok(_) => bail!(
-                "{} is too short to be a secret; delete it to have a new one made (existing unsubscribe links stop working)",
-                key_file.display()
-            ),
+            Ok(_) => return Err(SecretError::FileTooShort(key_file.to_path_buf())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read the secret {}", key_file.display()));
-            }
+            Err(e) => return Err(io("read the secret", key_file)(e)),
         }
         let mut bytes = [0u8; 48];
-        getrandom(&mut bytes).context("cannot get random bytes for a new secret")?;
+        getrandom(&mut bytes).map_err(io("get random bytes for a new secret", key_file))?;
         let text = B64.encode(bytes);
         if let Some(dir) = key_file.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            fs::create_dir_all(dir).map_err(io("create the folder of", key_file))?;
         }
         let mut opts = fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -69,9 +85,10 @@ impl Secret {
         }
         let mut f = opts
             .open(key_file)
-            .with_context(|| format!("cannot create the secret {}", key_file.display()))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
+            .map_err(io("create the secret", key_file))?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(io("write the secret", key_file))?;
         Ok(Self(text.into_bytes()))
     }
 

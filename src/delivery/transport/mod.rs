@@ -10,14 +10,13 @@ pub mod smtp;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
 use lettre::Address;
 
 pub use error::{SendError, Stage, enhanced_status};
 pub use smtp::{Connector, Smtp};
 
 use crate::config::Config;
-use crate::config::relay::Relay;
+use crate::config::relay::{Relay, RelayError};
 use crate::subscribers::EmailAddress;
 
 /// Who a message is from and to, and what its outbox file is called.
@@ -68,8 +67,23 @@ pub enum Transport {
     Outbox(PathBuf),
 }
 
+/// Why the configured transport cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("in PRESSROOM_RELAYS or [delivery] relays: {0}")]
+    Relay(#[from] RelayError),
+    #[error("cannot read the CA file {}: {source}", path.display())]
+    CaFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    From(#[from] super::message::MessageError),
+}
+
 /// The relays: `PRESSROOM_RELAYS` (comma-separated), else `[delivery] relays`.
-pub fn relays(config: &Config) -> anyhow::Result<Vec<Relay>> {
+pub fn relays(config: &Config) -> Result<Vec<Relay>, TransportError> {
     let list: Vec<String> = match std::env::var("PRESSROOM_RELAYS") {
         Ok(v) if !v.trim().is_empty() => v
             .split(',')
@@ -78,15 +92,15 @@ pub fn relays(config: &Config) -> anyhow::Result<Vec<Relay>> {
             .collect(),
         _ => config.delivery.relays.clone(),
     };
-    list.iter()
-        .map(|r| Relay::parse(r).map_err(anyhow::Error::from))
-        .collect::<anyhow::Result<Vec<_>>>()
-        .context("in PRESSROOM_RELAYS or [delivery] relays")
+    Ok(list
+        .iter()
+        .map(|r| Relay::parse(r))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 impl Transport {
     /// The transport the configuration asks for.
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+    pub fn from_config(config: &Config) -> Result<Self, TransportError> {
         let relays = relays(config)?;
         if relays.is_empty() {
             return Ok(Transport::Outbox(config.root.join(&config.delivery.outbox)));
@@ -96,7 +110,7 @@ impl Transport {
                 let p = config.root.join(f);
                 Some(
                     std::fs::read(&p)
-                        .with_context(|| format!("cannot read the CA file {}", p.display()))?,
+                        .map_err(|source| TransportError::CaFile { path: p, source })?,
                 )
             }
             None => None,
