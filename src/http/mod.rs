@@ -300,10 +300,10 @@ pub async fn serve(
         };
         let Ok(svc) = make.call(peer).await;
         let svc = hyper_util::service::TowerToHyperService::new(svc);
-        let conn = http.serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
+        let connection = http.serve_connection(TokioIo::new(stream), svc);
+        let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let _ = conn.await;
+            let _ = connection.await;
         });
     }
     drop(listener);

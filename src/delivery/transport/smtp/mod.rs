@@ -48,7 +48,7 @@ impl Open {
     }
 
     pub(super) fn quit(mut self) {
-        let _ = self.session.conn.quit();
+        let _ = self.session.smtp.quit();
     }
 }
 

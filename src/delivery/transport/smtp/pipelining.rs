@@ -62,17 +62,17 @@ type SmtpResult =
 
 /// Turns a failed step into a `SendError`, resetting the transaction (RSET)
 /// or marking the connection lost.
-fn fail(conn: &mut SmtpConnection, stage: Stage, e: lettre::transport::smtp::Error) -> SendError {
+fn fail(smtp: &mut SmtpConnection, stage: Stage, e: lettre::transport::smtp::Error) -> SendError {
     let reply = e.to_string();
     if e.is_permanent() {
-        let _ = conn.command(Rset);
+        let _ = smtp.command(Rset);
         SendError::Permanent {
             code: code_of(&e).unwrap_or(550),
             stage,
             reply,
         }
     } else if e.is_transient() {
-        let lost = conn.command(Rset).is_err();
+        let lost = smtp.command(Rset).is_err();
         SendError::Transient {
             reply,
             connection_lost: lost,
@@ -120,7 +120,7 @@ pub fn send(
     } else {
         vec![]
     };
-    let conn = &mut session.conn;
+    let smtp = &mut session.smtp;
     let envelope = [
         Mail::new(Some(from.clone()), params).to_string(),
         Rcpt::new(to.clone(), vec![]).to_string(),
@@ -129,9 +129,9 @@ pub fn send(
     if session.pipelining {
         // One write, three replies, all read before deciding.
         let replies: [SmtpResult; 3] = [
-            conn.command(Pipelined(envelope.concat())),
-            conn.read_response(),
-            conn.read_response(),
+            smtp.command(Pipelined(envelope.concat())),
+            smtp.read_response(),
+            smtp.read_response(),
         ];
         let [mail, rcpt, data] = replies;
         match (mail, rcpt, data) {
@@ -146,9 +146,9 @@ pub fn send(
                 if accepted_data {
                     // A server that took DATA after refusing the sender or
                     // recipient: end the empty message before resetting.
-                    let _ = conn.command(Pipelined(".\r\n".into()));
+                    let _ = smtp.command(Pipelined(".\r\n".into()));
                 }
-                return Err(fail(conn, stage, first_error));
+                return Err(fail(smtp, stage, first_error));
             }
         }
     } else {
@@ -156,18 +156,18 @@ pub fn send(
             .into_iter()
             .zip(envelope)
         {
-            let r = conn.command(Pipelined(cmd));
+            let r = smtp.command(Pipelined(cmd));
             if let Err(e) = r {
-                return Err(fail(conn, stage, e));
+                return Err(fail(smtp, stage, e));
             }
         }
     }
     // One write for the whole payload and its terminator: lettre's `message()`
     // writes the final "." separately, which Nagle's algorithm and delayed
     // ACKs hold back for 40 ms on every message.
-    match conn.command(DataPayload::new(message)) {
+    match smtp.command(DataPayload::new(message)) {
         Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
-        Err(e) => Err(fail(conn, Stage::Data, e)),
+        Err(e) => Err(fail(smtp, Stage::Data, e)),
     }
 }
 

@@ -108,31 +108,31 @@ impl Connector {
         let tls = self.tls(relay)?;
         let addr = (relay.host.as_str(), relay.port);
         let implicit = relay.implicit_tls.then_some(&tls);
-        let mut conn =
+        let mut smtp =
             SmtpConnection::connect(addr, Some(self.timeout), &self.hello, implicit, None)
                 .map_err(at(Step::Connect))?;
         if !relay.implicit_tls {
-            if conn.can_starttls() {
-                conn.starttls(&tls, &self.hello)
+            if smtp.can_starttls() {
+                smtp.starttls(&tls, &self.hello)
                     .map_err(at(Step::StartTls))?;
             } else if !relay.is_loopback() {
-                conn.abort();
+                smtp.abort();
                 return Err(ConnectError::NoStartTls(relay.to_string()));
             }
         }
         // lettre does not track PIPELINING (RFC 2920); ask once more, before AUTH.
-        let ehlo = conn
+        let ehlo = smtp
             .command(Ehlo::new(self.hello.clone()))
             .map_err(at(Step::Ehlo))?;
         let offers = |ext: &str| ehlo.message().any(|l| l.trim().eq_ignore_ascii_case(ext));
         let pipelining = offers("PIPELINING");
         let smtputf8 = offers("SMTPUTF8");
         if let Some(c) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
+            smtp.auth(&[Mechanism::Plain, Mechanism::Login], c)
                 .map_err(at(Step::Login))?;
         }
         Ok(Session {
-            conn,
+            smtp,
             pipelining,
             smtputf8,
         })
@@ -141,7 +141,7 @@ impl Connector {
 
 /// An open SMTP connection and what the relay offers.
 pub struct Session {
-    pub conn: SmtpConnection,
+    pub smtp: SmtpConnection,
     /// MAIL, RCPT and DATA may go in one write (RFC 2920).
     pub pipelining: bool,
     /// Addresses with letters outside ASCII may be used (RFC 6531).
@@ -150,6 +150,6 @@ pub struct Session {
 
 impl Session {
     pub fn quit(&mut self) {
-        let _ = self.conn.quit();
+        let _ = self.smtp.quit();
     }
 }
