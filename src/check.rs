@@ -91,7 +91,7 @@ fn dkim_alignment(config: &crate::config::Config) -> Option<String> {
 /// edited slug or `translation_key`), from the delivery journal if there is
 /// one. A journal that cannot be read is a warning too.
 fn identity_warnings(content: &Content) -> Vec<String> {
-    let db = crate::subscribers::database_path(&content.config);
+    let db = crate::db::database_path(&content.config);
     if !db.is_file() {
         return vec![];
     }

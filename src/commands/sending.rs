@@ -95,7 +95,7 @@ impl Tally {
 }
 
 pub(super) fn open_store(config: &Config) -> anyhow::Result<Db> {
-    Ok(subscribers::open(config)?)
+    Ok(crate::db::open(config)?)
 }
 
 pub(super) fn load_secret(config: &Config) -> anyhow::Result<Secret> {

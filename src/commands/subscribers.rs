@@ -60,7 +60,7 @@ pub enum Command {
 /// Runs one `subscribers` command in the pressroom at `root`.
 pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     let config = Config::load(root)?;
-    let db = subs::open(&config)?;
+    let db = crate::db::open(&config)?;
     let out = &mut *ui.out;
     match cmd {
         Command::Import { file, list } => {

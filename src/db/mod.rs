@@ -92,6 +92,26 @@ impl WriteTx<'_> {
     }
 }
 
+/// The database path: `PRESSROOM_DB`, else `[subscribers] database`, else
+/// `subscribers/pressroom.db` under the root.
+pub fn database_path(config: &crate::config::Config) -> PathBuf {
+    if let Ok(p) = std::env::var("PRESSROOM_DB") {
+        return PathBuf::from(p);
+    }
+    config.root.join(
+        config
+            .subscribers
+            .database
+            .as_deref()
+            .unwrap_or("subscribers/pressroom.db"),
+    )
+}
+
+/// Opens the database of a pressroom.
+pub fn open(config: &crate::config::Config) -> Result<Db> {
+    Db::open(&database_path(config))
+}
+
 /// A connection to the database.
 pub struct Db {
     conn: Connection,

@@ -323,7 +323,7 @@ pub fn run(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     log::init(log_format);
-    let db = crate::subscribers::database_path(&config);
+    let db = crate::db::database_path(&config);
     let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
     let transport = crate::delivery::Transport::from_config(&config)?;
     let public = config.root.join(&config.serve.public_dir);

@@ -16,22 +16,6 @@ pub use token::{
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::db::Db;
-
-/// The database path: `PRESSROOM_DB`, else `[subscribers] database`, else
-/// `subscribers/pressroom.db` under the root.
-pub fn database_path(config: &Config) -> PathBuf {
-    if let Ok(p) = std::env::var("PRESSROOM_DB") {
-        return PathBuf::from(p);
-    }
-    config.root.join(
-        config
-            .subscribers
-            .database
-            .as_deref()
-            .unwrap_or("subscribers/pressroom.db"),
-    )
-}
 
 /// The key file for the signing secret: `subscribers/.secret` under the root.
 pub fn secret_path(config: &Config) -> PathBuf {
@@ -42,9 +26,4 @@ pub fn secret_path(config: &Config) -> PathBuf {
             .as_deref()
             .unwrap_or("subscribers/.secret"),
     )
-}
-
-/// Opens the database of a pressroom.
-pub fn open(config: &Config) -> crate::db::Result<Db> {
-    Db::open(&database_path(config))
 }
