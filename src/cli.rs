@@ -83,6 +83,9 @@ pub enum Command {
     /// Manage subscribers and lists.
     #[command(subcommand)]
     Subscribers(commands::subscribers::Command),
+    /// Read bounces and complaints that came back to [delivery] return_path.
+    #[command(subcommand)]
+    Bounces(commands::bounces::Command),
     /// Serve the built site and the subscription pages (subscribe, confirm,
     /// unsubscribe, preferences) until SIGTERM or Ctrl-C.
     ///
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status(args) => commands::status::run(root, args, ui),
         Command::Deliveries(args) => commands::deliveries::run(root, args, ui),
         Command::Subscribers(cmd) => commands::subscribers::run(root, cmd, ui),
+        Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),
         Command::Serve(args) => commands::serve::run(root, args, ui),
     }
 }

@@ -4,6 +4,7 @@
 //! accessible, multilingual pressroom website, RSS feeds and ready-to-send
 //! email bodies. The binary in `main.rs` is a thin layer over this library.
 
+pub mod bounces;
 pub mod build;
 pub mod check;
 pub mod cli;

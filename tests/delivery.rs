@@ -1341,3 +1341,68 @@ fn rate_per_second_spaces_messages_out_across_workers() {
         assert!(in_window <= 3, "{in_window} messages within one second");
     }
 }
+
+#[test]
+fn with_a_return_path_each_message_has_its_own_signed_envelope_sender() {
+    use pressroom::delivery::verp::ReturnPath;
+    use pressroom::subscribers::{EmailAddress, Secret};
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.edit_config(
+        "max_attempts = 4",
+        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
+    );
+    room.import("news", &subscribers_csv(3));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rp = ReturnPath::parse("bounces@bounce.example.org").unwrap();
+    let secret = Secret::from_bytes(common::room::SECRET.as_bytes());
+    let release_id: i64 = room.query("SELECT id FROM release_ids WHERE release = 'bridge'")[0]
+        .parse()
+        .unwrap();
+    let mut tagged: Vec<String> = server
+        .mail_commands()
+        .iter()
+        .map(|line| {
+            let addr = line
+                .split_once(':')
+                .unwrap()
+                .1
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(addr.starts_with("<bounces+"), "{line}");
+            let tag = rp.tag_of(&secret, &addr).expect("a tag pressroom signed");
+            assert_eq!(tag.release_id, release_id);
+            tag.hash_prefix
+        })
+        .collect();
+    tagged.sort();
+    let mut expected: Vec<String> = [
+        "user0@example.org",
+        "user1@example.org",
+        "user2@example.org",
+    ]
+    .iter()
+    .map(|a| EmailAddress::parse(a).unwrap().hash()[..20].to_string())
+    .collect();
+    expected.sort();
+    assert_eq!(
+        tagged, expected,
+        "one tag per recipient, naming that recipient"
+    );
+    // The From header is not the return path.
+    for a in server.accepted() {
+        assert!(
+            a.data.contains("From: Testikunta <press@example.org>"),
+            "{}",
+            a.data
+        );
+        assert!(
+            !a.data.contains("bounces+"),
+            "the tag leaks into the message"
+        );
+    }
+}

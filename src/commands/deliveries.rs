@@ -53,6 +53,22 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
         }
         writeln!(out)?;
     }
+    let bounced = store.bounces().counts_for_release(&group.key)?;
+    if !bounced.is_empty() {
+        let n = |k: &str| {
+            bounced
+                .iter()
+                .find(|(kind, _)| kind == k)
+                .map_or(0, |(_, n)| *n)
+        };
+        writeln!(
+            out,
+            "Came back later: {} hard bounces, {} soft bounces, {} complaints (addresses)",
+            n("hard"),
+            n("soft"),
+            n("complaint")
+        )?;
+    }
     let failures = store.journal().failures(&group.key)?;
     if !failures.is_empty() {
         writeln!(out, "Failed addresses:")?;

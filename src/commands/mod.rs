@@ -2,6 +2,7 @@
 //! and a [`Ui`], calls into the library, and reports to a person (tables,
 //! summaries, progress bars, confirmation questions).
 
+pub mod bounces;
 pub mod build;
 pub mod check;
 pub mod deliveries;

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::{Db, DeliveryStatus};
 use crate::delivery::engine::{self, RunSummary};
 use crate::delivery::plan::Group;
+use crate::delivery::verp::ReturnPath;
 use crate::delivery::{Transport, limits, prepare};
 use crate::subscribers::{self, Secret};
 
@@ -137,6 +138,12 @@ pub(super) fn run_group(
     let prepared = prepare(config, group)?;
     let total = queued(store, &group.key)?;
     let pb = ui.progress(total);
+    let return_path = config
+        .delivery
+        .return_path
+        .as_deref()
+        .map(ReturnPath::parse)
+        .transpose()?;
     let summary = engine::run(&engine::Run {
         db: store.path(),
         release: &group.key,
@@ -145,6 +152,7 @@ pub(super) fn run_group(
         secret,
         transport: &transport,
         limits: &limits(config),
+        return_path: return_path.as_ref(),
         stop: ui.stop,
         progress: &pb,
     })?;

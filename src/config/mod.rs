@@ -70,6 +70,8 @@ struct RawConfig {
     subscribers: SubscribersConfig,
     #[serde(default)]
     serve: ServeConfig,
+    #[serde(default)]
+    bounces: BouncesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +150,10 @@ pub struct DeliveryConfig {
     /// The sender's display name per language (`{ fi = "…", sv = "…" }`).
     pub from_name: Option<Localized>,
     pub reply_to: Option<String>,
+    /// The base of VERP envelope senders (`bounces@bounce.example.org`):
+    /// each message's MAIL FROM becomes `bounces+TAG@…`, so that a bounce
+    /// names its journal row. Unset: the From address is the envelope sender.
+    pub return_path: Option<String>,
     /// `smtp://host:port` or `smtps://host:port`; empty: write `.eml` files to `outbox`.
     #[serde(default)]
     pub relays: Vec<String>,
@@ -255,6 +261,26 @@ pub struct ServeConfig {
     pub header_timeout_seconds: u32,
 }
 
+/// What is wrong with `[delivery] return_path`, if anything: it must be a
+/// plain address (`bounces@bounce.example.org`) with room for a VERP tag.
+fn return_path_problem(rp: &str) -> Option<&'static str> {
+    let Some((local, domain)) = rp.rsplit_once('@') else {
+        return Some("not an address (write it like bounces@bounce.example.org)");
+    };
+    if local.is_empty() || !domain.contains('.') {
+        return Some("not an address (write it like bounces@bounce.example.org)");
+    }
+    if local.contains('+') {
+        return Some("pressroom adds '+TAG' itself; give the plain address");
+    }
+    if local.len() > 16 {
+        return Some(
+            "the part before the '@' may have at most 16 characters, to leave room for the bounce tag",
+        );
+    }
+    None
+}
+
 /// A list name that `pressroom.toml` does not declare; the message
 /// suggests the closest declared name, or lists them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -347,6 +373,32 @@ fn default_public() -> String {
     "public".into()
 }
 
+/// `[bounces]`: what bounces and complaints do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BouncesConfig {
+    /// Soft bounces (4.x.x, mailbox full, policy refusals) within
+    /// `soft_window` that suppress an address (0: never).
+    #[serde(default = "default_soft_limit")]
+    pub soft_limit: u32,
+    /// How far back soft bounces count ("30days").
+    #[serde(default = "default_soft_window")]
+    pub soft_window: MaxAge,
+}
+
+impl Default for BouncesConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults deserialise")
+    }
+}
+
+fn default_soft_limit() -> u32 {
+    3
+}
+fn default_soft_window() -> MaxAge {
+    MaxAge(std::time::Duration::from_secs(30 * 24 * 3600))
+}
+
 /// `[subscribers]`: where subscriber state lives.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -391,6 +443,7 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub subscribers: SubscribersConfig,
     pub serve: ServeConfig,
+    pub bounces: BouncesConfig,
 }
 
 impl Config {
@@ -512,6 +565,11 @@ impl Config {
                     err(d.span(), format!("delivery.relays: {e}"));
                 }
             }
+            if let Some(rp) = &d.get_ref().return_path
+                && let Some(why) = return_path_problem(rp)
+            {
+                err(d.span(), format!("delivery.return_path '{rp}': {why}"));
+            }
         }
         if !diags.is_empty() {
             return Err(diags);
@@ -549,6 +607,7 @@ impl Config {
             delivery: raw.delivery.map(Spanned::into_inner).unwrap_or_default(),
             subscribers: raw.subscribers,
             serve: raw.serve,
+            bounces: raw.bounces,
         })
     }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, immediate, now_text};
 use crate::config::ListName;
@@ -316,6 +316,40 @@ impl Journal<'_> {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The short number of `release` that VERP tags carry (made on first use).
+    pub fn release_id(&self, release: &str) -> Result<i64> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO release_ids (release) VALUES (?1)")?
+            .execute([release])?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM release_ids WHERE release = ?1",
+            [release],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The journal row a VERP tag names: the release and the full address
+    /// hash of the row of release number `release_id` whose hash starts with
+    /// `hash_prefix` (hex: every hash with it sorts before `prefix || 'g'`,
+    /// so the primary key answers).
+    pub fn row_of_tag(
+        &self,
+        release_id: i64,
+        hash_prefix: &str,
+    ) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT d.release, d.email_hash FROM release_ids r
+                 JOIN deliveries d ON d.release = r.release
+                 WHERE r.id = ?1 AND d.email_hash >= ?2 AND d.email_hash < ?2 || 'g'
+                 LIMIT 1",
+                params![release_id, hash_prefix],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     /// All rows of `release`, whatever their status.

@@ -90,5 +90,29 @@ CREATE TABLE release_files (
 CREATE INDEX release_files_by_path ON release_files (path);
 "#,
         ),
+        // A short number per release for VERP return paths, and what comes
+        // back: bounces and complaints, each with its evidence.
+        M::up(
+            r#"
+CREATE TABLE release_ids (
+    id      INTEGER PRIMARY KEY,
+    release TEXT NOT NULL UNIQUE
+);
+CREATE TABLE bounce_events (
+    id          INTEGER PRIMARY KEY,
+    email_hash  TEXT NOT NULL,
+    release     TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint', 'delivered')),
+    status      TEXT,
+    diagnostic  TEXT,
+    evidence    BLOB,
+    message_id  TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX bounce_events_by_hash ON bounce_events (email_hash, received_at);
+CREATE UNIQUE INDEX bounce_events_once ON bounce_events (message_id, email_hash) WHERE message_id IS NOT NULL;
+CREATE INDEX bounce_events_by_release ON bounce_events (release, kind);
+"#,
+        ),
     ])
 });

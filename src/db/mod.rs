@@ -6,6 +6,7 @@
 //! private connection: [`SubscriberStore`] (addresses, lists, consent,
 //! suppressions) and [`Journal`] (one row per release and recipient).
 
+mod bounces;
 mod journal;
 mod migrations;
 mod subscribers;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdict};
 pub use journal::{
     Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, StatusCounts,
     now_ms,
@@ -172,6 +174,13 @@ impl Db {
         SubscriberStore {
             db: self,
             conn: &self.conn,
+        }
+    }
+
+    /// Bounces and complaints, and the rules that suppress.
+    pub fn bounces(&self) -> Bounces<'_> {
+        Bounces {
+            store: self.subscribers(),
         }
     }
 

@@ -479,6 +479,8 @@ impl SubscriberStore<'_> {
             [&hash],
         )?;
         tx.execute("DELETE FROM link_ids WHERE email_hash = ?1", [&hash])?;
+        // Bounces quote the message and the address: evidence goes too.
+        tx.execute("DELETE FROM bounce_events WHERE email_hash = ?1", [&hash])?;
         tx.execute(
             "DELETE FROM confirmation_sends WHERE email_hash = ?1",
             [&hash],

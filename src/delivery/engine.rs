@@ -14,6 +14,7 @@ use indicatif::ProgressBar;
 
 use super::message::{Prepared, Recipient};
 use super::transport::{Envelope, SendError, Sender, Transport};
+use super::verp::ReturnPath;
 use crate::db::{self, Db, Job, Suppression};
 use crate::lang::Lang;
 use crate::subscribers::Secret;
@@ -124,6 +125,8 @@ struct Shared<'a> {
     secret: &'a Secret,
     transport: &'a Transport,
     limits: &'a Limits,
+    /// With the release's number in the journal.
+    return_path: Option<(&'a ReturnPath, i64)>,
     stop: &'a AtomicBool,
     stop_reason: Mutex<Option<String>>,
     in_flight: AtomicUsize,
@@ -255,8 +258,11 @@ fn deliver(sh: &Shared<'_>, sender: &mut Sender<'_>, job: &Job) -> anyhow::Resul
     // The hash comes from the database: never trust its length.
     let hash = &job.email_hash;
     let name = format!("{}.eml", hash.get(..24).unwrap_or(hash));
+    let verp = sh
+        .return_path
+        .map(|(rp, id)| rp.address(sh.secret, id, &job.email_hash));
     let envelope = Envelope {
-        from: &prepared.envelope_from,
+        from: verp.as_ref().unwrap_or(&prepared.envelope_from),
         to: &job.email,
         folder: sh.release,
         name: &name,
@@ -316,6 +322,9 @@ pub struct Run<'a> {
     pub secret: &'a Secret,
     pub transport: &'a Transport,
     pub limits: &'a Limits,
+    /// VERP envelope senders (`[delivery] return_path`); `None`: the From
+    /// address is the envelope sender.
+    pub return_path: Option<&'a ReturnPath>,
     /// Set by Ctrl-C (or by the run itself when it halts).
     pub stop: &'a AtomicBool,
     pub progress: &'a ProgressBar,
@@ -332,6 +341,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         secret,
         transport,
         limits,
+        return_path,
         stop,
         progress,
     } = *run;
@@ -375,6 +385,10 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         secret,
         transport,
         limits,
+        return_path: match return_path {
+            Some(rp) => Some((rp, store.journal().release_id(release)?)),
+            None => None,
+        },
         stop,
         stop_reason: Mutex::new(None),
         in_flight: AtomicUsize::new(0),

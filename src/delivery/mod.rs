@@ -7,6 +7,7 @@ pub mod engine;
 pub mod message;
 pub mod plan;
 pub mod transport;
+pub mod verp;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

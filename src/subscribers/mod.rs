@@ -10,7 +10,8 @@ mod token;
 pub use address::{AddressError, EmailAddress, hex};
 pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning, printable, spreadsheet_safe};
 pub use token::{
-    CONFIRM_VALID_SECONDS, ConfirmToken, Secret, SecretError, Subject, TokenError, UnsubscribeToken,
+    CONFIRM_VALID_SECONDS, ConfirmToken, Secret, SecretError, Subject, TokenError,
+    UnsubscribeToken, VERP_MAC_LEN,
 };
 
 use std::path::PathBuf;

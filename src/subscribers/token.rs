@@ -102,6 +102,18 @@ impl Secret {
     }
 }
 
+/// Bytes from hex digits (either case); `None` for anything else.
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    // Digits only: `from_str_radix` alone would take a sign ("+f").
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// Fills `buf` from the operating system's generator (getrandom(2)).
 fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
     use ring::rand::SecureRandom as _;
@@ -135,6 +147,11 @@ pub struct UnsubscribeToken {
 const PURPOSE_V1: &[u8] = b"pressroom-unsubscribe-v1";
 const PURPOSE: &[u8] = b"pressroom-unsubscribe-v2";
 const LINK_ID: &[u8] = b"pressroom-link-id-v2";
+const VERP: &[u8] = b"pressroom-verp-v1";
+
+/// Bytes of MAC a VERP tag carries: 64 bits, so a forger must guess them
+/// for each address and release.
+pub const VERP_MAC_LEN: usize = 8;
 
 /// Length of a version 1 MAC (HMAC-SHA256 cut to 128 bits, as issued).
 const V1_MAC_LEN: usize = 16;
@@ -149,6 +166,24 @@ fn verify_full(m: HmacSha256, mac: &[u8], len: usize) -> Option<()> {
 }
 
 impl Secret {
+    /// The MAC of a VERP tag's payload: lower-case hex, 16 characters.
+    pub fn verp_mac(&self, payload: &str) -> String {
+        let tag = self
+            .mac(&[VERP, payload.as_bytes()])
+            .finalize()
+            .into_bytes();
+        super::hex(&tag[..VERP_MAC_LEN])
+    }
+
+    /// Whether `mac` (hex, any case) is the full MAC of `payload`, checked
+    /// in constant time.
+    pub fn verify_verp(&self, payload: &str, mac: &str) -> bool {
+        let Some(bytes) = unhex(mac) else {
+            return false;
+        };
+        verify_full(self.mac(&[VERP, payload.as_bytes()]), &bytes, VERP_MAC_LEN).is_some()
+    }
+
     /// The keyed identifier of an address hash that links carry: 128 bits of
     /// HMAC-SHA256, URL-safe base64 (22 characters).
     pub fn link_id(&self, email_hash: &str) -> String {

@@ -1,0 +1,190 @@
+//! Bounces and complaints that come back after a relay accepted the
+//! messages: VERP return paths tie each to its journal row, the rules
+//! suppress, and a Maildir is sorted into Processed and Unrecognised.
+
+mod common;
+
+use common::room::{Room, subscribers_csv};
+use common::smtp::SmtpServer;
+use common::{stderr, stdout};
+
+/// A Postfix-style delivery status notification for `rcpt`, sent back to
+/// the envelope sender `verp`.
+fn dsn(verp: &str, rcpt: &str, action: &str, status: &str, id: &str) -> String {
+    format!(
+        "Return-Path: <>\r\nDelivered-To: {verp}\r\nFrom: MAILER-DAEMON@relay.example.org (Mail Delivery System)\r\n\
+         To: {verp}\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-Id: <{id}@relay.example.org>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {rcpt}\r\nAction: {action}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {status} said no\r\n\r\n--b--\r\n"
+    )
+}
+
+fn arf(verp: &str, rcpt: &str) -> String {
+    format!(
+        "From: feedback@isp.example.net\r\nTo: abuse@example.org\r\nSubject: complaint\r\nMessage-Id: <arf1@isp.example.net>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=\"f\"\r\n\r\n\
+         --f\r\nContent-Type: text/plain\r\n\r\nA spam report.\r\n\r\n\
+         --f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nVersion: 1\r\n\
+         Original-Mail-From: <{verp}>\r\nOriginal-Rcpt-To: <{rcpt}>\r\n\r\n--f--\r\n"
+    )
+}
+
+/// The number on the summary line that starts with `label`.
+fn count_in(out: &str, label: &str) -> u64 {
+    out.lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line {label:?} in {out}"))
+}
+
+#[test]
+fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.edit_config(
+        "max_attempts = 4",
+        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
+    );
+    room.append_config("\n[bounces]\nsoft_limit = 2\n");
+    room.import("news", &subscribers_csv(4));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The VERP address each recipient's message was sent from.
+    let accepted = server.accepted();
+    let verp_of = |rcpt: &str| -> String {
+        assert!(
+            accepted.iter().any(|a| a.rcpt == rcpt),
+            "{rcpt} got no message"
+        );
+        server
+            .mail_commands()
+            .iter()
+            .map(|l| {
+                l.split_once('<')
+                    .unwrap()
+                    .1
+                    .split('>')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .find(|v| {
+                let tag = v.split('+').nth(1).unwrap();
+                let prefix = tag.split('-').nth(1).unwrap();
+                pressroom::subscribers::EmailAddress::parse(rcpt)
+                    .unwrap()
+                    .hash()
+                    .starts_with(prefix)
+            })
+            .unwrap()
+    };
+    let box_dir = room.root().join("bouncebox");
+    for d in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(box_dir.join(d)).unwrap();
+    }
+    let put =
+        |name: &str, text: &str| std::fs::write(box_dir.join("new").join(name), text).unwrap();
+    let (v0, v1, v2) = (
+        verp_of("user0@example.org"),
+        verp_of("user1@example.org"),
+        verp_of("user2@example.org"),
+    );
+    put(
+        "1.hard",
+        &dsn(&v0, "user0@example.org", "failed", "5.1.1", "h1"),
+    );
+    put(
+        "2.soft",
+        &dsn(&v1, "user1@example.org", "failed", "4.2.2", "s1"),
+    );
+    put("3.arf", &arf(&v2, "user2@example.org"));
+    put(
+        "4.ooo",
+        "From: user3@example.org\r\nTo: bounces@bounce.example.org\r\nSubject: Automatic reply: bridge\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n",
+    );
+    // A forged bounce for user3: the tag's MAC is not the pressroom's.
+    let v3 = verp_of("user3@example.org");
+    let (head, mac) = v3.split('@').next().unwrap().rsplit_once('-').unwrap();
+    let flipped: String = mac
+        .chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect();
+    let forged = format!("{head}-{flipped}@bounce.example.org");
+    put(
+        "5.forged",
+        &dsn(&forged, "user3@example.org", "failed", "5.1.1", "f1"),
+    );
+
+    let o = room.run(&["bounces", "ingest", "bouncebox"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Read 5 messages"), "{out}");
+    assert_eq!(count_in(&out, "hard bounces"), 1, "{out}");
+    assert_eq!(count_in(&out, "soft bounces (counted)"), 1, "{out}");
+    assert_eq!(count_in(&out, "complaints"), 1, "{out}");
+    assert_eq!(count_in(&out, "unrecognised"), 2, "{out}");
+    assert!(out.contains("without a valid return-path tag"), "{out}");
+    assert_eq!(
+        room.query(
+            "SELECT s.email, x.reason FROM suppressions x JOIN subscribers s USING (email_hash) ORDER BY s.email"
+        ),
+        vec!["user0@example.org|hard_bounce", "user2@example.org|complaint"]
+    );
+    assert_eq!(
+        room.query("SELECT status FROM memberships m JOIN subscribers s USING (email_hash) WHERE s.email = 'user2@example.org'"),
+        vec!["unsubscribed"]
+    );
+    let count =
+        |folder: &str| std::fs::read_dir(box_dir.join(folder).join("cur")).map_or(0, |d| d.count());
+    assert_eq!((count(".Processed"), count(".Unrecognised")), (3, 2));
+    assert_eq!(std::fs::read_dir(box_dir.join("new")).unwrap().count(), 0);
+
+    // Reading the same messages again changes nothing.
+    let again = room.root().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    for f in std::fs::read_dir(box_dir.join(".Processed/cur")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, again.join(f.file_name().unwrap())).unwrap();
+    }
+    let o = room.run(&["bounces", "ingest", "again"]);
+    assert_eq!(count_in(&stdout(&o), "read before"), 3, "{}", stdout(&o));
+
+    // A second soft bounce (another message) reaches soft_limit = 2.
+    let soft2 = room.root().join("soft2.eml");
+    std::fs::write(
+        &soft2,
+        dsn(&v1, "user1@example.org", "delayed", "4.4.1", "s2"),
+    )
+    .unwrap();
+    let o = room.run(&["bounces", "ingest", "soft2.eml"]);
+    assert_eq!(
+        count_in(&stdout(&o), "suppressed after repeated soft bounces"),
+        1,
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM suppressions WHERE detail LIKE '2 soft bounces%'"),
+        vec!["1"]
+    );
+
+    // The release's deliveries show what came back.
+    let o = room.run(&["deliveries", "bridge"]);
+    assert!(
+        stdout(&o).contains("Came back later: 1 hard bounces, 1 soft bounces, 1 complaints"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn bounces_need_a_return_path() {
+    let room = Room::new(1);
+    let o = room.run(&["bounces", "ingest", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("return_path"), "{}", stderr(&o));
+}
