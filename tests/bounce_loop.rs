@@ -172,6 +172,35 @@ fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
         vec!["1"]
     );
 
+    // Recent events, with the address and the server's words.
+    let o = room.run(&["subscribers", "bounces"]);
+    let table = stdout(&o);
+    let line = table
+        .lines()
+        .find(|l| l.contains("user0@example.org"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        line.contains("hard") && line.contains("5.1.1") && line.contains("hard_bounce"),
+        "{line}"
+    );
+    assert!(table.contains("4 events since"), "{table}");
+
+    // A wrong suppression is lifted, and the record keeps both steps.
+    let o = room.run(&["subscribers", "unsuppress", "user0@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("it was: hard_bounce"), "{}", stdout(&o));
+    assert_eq!(
+        room.query(
+            "SELECT l.action, l.reason FROM suppression_log l JOIN subscribers s USING (email_hash)
+             WHERE s.email = 'user0@example.org' ORDER BY l.id"
+        ),
+        vec!["suppressed|hard_bounce", "lifted|hard_bounce"]
+    );
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM suppressions x JOIN subscribers s USING (email_hash) WHERE s.email = 'user0@example.org'"),
+        vec!["0"]
+    );
+
     // The release's deliveries show what came back.
     let o = room.run(&["deliveries", "bridge"]);
     assert!(
@@ -179,6 +208,22 @@ fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
         "{}",
         stdout(&o)
     );
+
+    // Erasure takes the evidence and the history with it.
+    let hash = pressroom::subscribers::EmailAddress::parse("user1@example.org")
+        .unwrap()
+        .hash();
+    let o = room.run(&["subscribers", "forget", "user1@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for table in ["bounce_events", "suppression_log"] {
+        assert_eq!(
+            room.query(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE email_hash = '{hash}'"
+            )),
+            vec!["0"],
+            "{table}"
+        );
+    }
 }
 
 #[test]

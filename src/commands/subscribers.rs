@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use super::{Outcome, Ui, parse_lang, under_root};
+use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
-use crate::db::{AddOutcome, Db, Status};
+use crate::db::{AddOutcome, Db, Status, Unsuppressed};
 use crate::lang::Lang;
 use crate::subscribers::{self as subs, EmailAddress, csv_file};
 
@@ -55,6 +55,18 @@ pub enum Command {
     /// Erase an address's personal data, keeping only a hashed suppression so
     /// that a later import cannot resubscribe it.
     Forget { email: String },
+    /// Show recent bounces and complaints: when, which address, hard, soft
+    /// or complaint, the status and the receiving server's words.
+    Bounces {
+        /// How far back: a duration ("7days", the default "30days") or a
+        /// date (2026-11-01).
+        #[arg(long, value_name = "WHEN", default_value = "30days")]
+        since: String,
+    },
+    /// Lift a suppression set by mistake (a bounce that was not the
+    /// address's fault). The old suppression stays in the record; lists the
+    /// address left stay left.
+    Unsuppress { email: String },
 }
 
 /// Runs one `subscribers` command in the pressroom at `root`.
@@ -89,6 +101,20 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
             eprintln!("{n} rows exported");
         }
         Command::Forget { email } => writeln!(out, "{}", forget(&config, &db, email)?)?,
+        Command::Bounces { since } => bounces(&db, since, out)?,
+        Command::Unsuppress { email } => {
+            let email = EmailAddress::parse(email)?;
+            let msg = match db.subscribers().unsuppress(&email)? {
+                Unsuppressed::Lifted(reason) => format!(
+                    "{email} is no longer suppressed (it was: {reason}); the lifted suppression stays in the record"
+                ),
+                Unsuppressed::NotSuppressed => format!("{email} is not suppressed"),
+                Unsuppressed::Erased => bail!(
+                    "{email} was erased on request (forget): it stays suppressed; the person can subscribe again on the web form"
+                ),
+            };
+            writeln!(out, "{msg}")?;
+        }
     }
     Ok(Outcome::Done)
 }
@@ -415,4 +441,53 @@ pub fn export(
         })?;
     w.flush().context("cannot write the export")?;
     Ok(n)
+}
+
+/// `subscribers bounces [--since WHEN]`: recent events, newest first.
+fn bounces(db: &Db, since: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    let from = since_time(since)?;
+    let rows = db.subscribers().bounce_events(&from, 500)?;
+    writeln!(
+        out,
+        "{:<16}  {:<32}  {:<9}  {:<7}  {:<12}  DIAGNOSTIC",
+        "RECEIVED", "ADDRESS", "KIND", "STATUS", "SUPPRESSED"
+    )?;
+    for r in &rows {
+        let diagnostic: String = subs::printable(&r.diagnostic).chars().take(60).collect();
+        writeln!(
+            out,
+            "{:<16}  {:<32}  {:<9}  {:<7}  {:<12}  {diagnostic}",
+            r.at.get(..16).unwrap_or(&r.at).replace('T', " "),
+            subs::printable(&r.email),
+            r.kind,
+            r.status,
+            if r.suppressed.is_empty() {
+                "-"
+            } else {
+                r.suppressed.as_str()
+            },
+        )?;
+    }
+    writeln!(out, "{} events since {}", rows.len(), &from[..10])?;
+    Ok(())
+}
+
+/// `--since`: a duration back from now, or a date.
+fn since_time(since: &str) -> anyhow::Result<String> {
+    let t = if let Ok(d) = humantime::parse_duration(since.trim()) {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+    } else if let Ok(date) = chrono::NaiveDate::parse_from_str(since.trim(), "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    } else {
+        return Err(UsageError(format!(
+            "--since '{since}' is neither a duration (\"7days\") nor a date (2026-11-01)"
+        ))
+        .into());
+    };
+    Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

@@ -128,9 +128,13 @@ impl Bounces<'_> {
             }
             EventKind::Delivered => Verdict::Reset,
             EventKind::Soft => {
-                let since = (chrono::Utc::now()
-                    - chrono::Duration::from_std(soft.window).unwrap_or(chrono::Duration::MAX))
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                // A window longer than the calendar counts everything.
+                let since = chrono::Duration::from_std(soft.window)
+                    .ok()
+                    .and_then(|w| chrono::Utc::now().checked_sub_signed(w))
+                    .map_or_else(String::new, |t| {
+                        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    });
                 let count: i64 = tx.query_row(
                     "SELECT COUNT(*) FROM bounce_events
                      WHERE email_hash = ?1 AND kind = 'soft' AND received_at >= ?2

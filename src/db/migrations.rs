@@ -112,6 +112,15 @@ CREATE TABLE bounce_events (
 CREATE INDEX bounce_events_by_hash ON bounce_events (email_hash, received_at);
 CREATE UNIQUE INDEX bounce_events_once ON bounce_events (message_id, email_hash) WHERE message_id IS NOT NULL;
 CREATE INDEX bounce_events_by_release ON bounce_events (release, kind);
+CREATE TABLE suppression_log (
+    id         INTEGER PRIMARY KEY,
+    email_hash TEXT NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('suppressed', 'lifted')),
+    reason     TEXT NOT NULL,
+    detail     TEXT,
+    at         TEXT NOT NULL
+);
+CREATE INDEX suppression_log_by_hash ON suppression_log (email_hash, at);
 "#,
         ),
     ])

@@ -22,8 +22,8 @@ pub use journal::{
     now_ms,
 };
 pub use subscribers::{
-    AddOutcome, ConfirmationLimits, ListCounts, Member, Reservation, Status, SubscriberStore,
-    Suppression,
+    AddOutcome, BounceRow, ConfirmationLimits, ListCounts, Member, Reservation, Status,
+    SubscriberStore, Suppression, Unsuppressed,
 };
 
 /// Language codes are stored as their text.

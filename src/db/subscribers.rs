@@ -155,12 +155,18 @@ impl SubscriberStore<'_> {
         reason: Suppression,
         detail: Option<&str>,
     ) -> Result<()> {
+        let now = now_text();
         self.conn.execute(
             "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (email_hash) DO UPDATE SET reason = CASE WHEN suppressions.reason = 'forgotten' THEN 'forgotten' ELSE excluded.reason END,
                  detail = excluded.detail",
-            params![email_hash, reason.as_str(), detail, now_text()],
+            params![email_hash, reason.as_str(), detail, now],
         )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO suppression_log (email_hash, action, reason, detail, at) VALUES (?1, 'suppressed', ?2, ?3, ?4)",
+            )?
+            .execute(params![email_hash, reason.as_str(), detail, now])?;
         Ok(())
     }
 
@@ -381,10 +387,7 @@ impl SubscriberStore<'_> {
         if !exists {
             return Ok(false);
         }
-        tx.execute(
-            "DELETE FROM suppressions WHERE email_hash = ?1",
-            [email_hash],
-        )?;
+        self.lift(email_hash, "confirmed again on the web")?;
         tx.execute(
             "UPDATE subscribers SET lang = ?2 WHERE email_hash = ?1",
             params![email_hash, lang],
@@ -479,8 +482,10 @@ impl SubscriberStore<'_> {
             [&hash],
         )?;
         tx.execute("DELETE FROM link_ids WHERE email_hash = ?1", [&hash])?;
-        // Bounces quote the message and the address: evidence goes too.
+        // Bounces quote the message and the address: evidence goes too, and
+        // the suppression history (its details quote relay replies).
         tx.execute("DELETE FROM bounce_events WHERE email_hash = ?1", [&hash])?;
+        tx.execute("DELETE FROM suppression_log WHERE email_hash = ?1", [&hash])?;
         tx.execute(
             "DELETE FROM confirmation_sends WHERE email_hash = ?1",
             [&hash],
@@ -563,4 +568,100 @@ impl SubscriberStore<'_> {
         }
         Ok(())
     }
+
+    /// Removes the suppression of `email_hash`, keeping it in the record
+    /// (`suppression_log`) with `why`. Returns the reason it had, if any.
+    fn lift(&self, email_hash: &str, why: &str) -> Result<Option<String>> {
+        let old: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT reason, detail FROM suppressions WHERE email_hash = ?1",
+                [email_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((reason, detail)) = old else {
+            return Ok(None);
+        };
+        self.conn.execute(
+            "DELETE FROM suppressions WHERE email_hash = ?1",
+            [email_hash],
+        )?;
+        let detail = match detail {
+            Some(d) => format!("{why} (was: {d})"),
+            None => why.to_string(),
+        };
+        self.conn.execute(
+            "INSERT INTO suppression_log (email_hash, action, reason, detail, at) VALUES (?1, 'lifted', ?2, ?3, ?4)",
+            params![email_hash, reason, detail, now_text()],
+        )?;
+        Ok(Some(reason))
+    }
+
+    /// Lifts a suppression set by mistake (staff, `subscribers unsuppress`).
+    /// An erased address stays erased. The address's memberships are left as
+    /// they are: one that was unsubscribed must subscribe again.
+    pub fn unsuppress(&self, email: &EmailAddress) -> Result<Unsuppressed> {
+        let hash = email.hash();
+        let tx = immediate(self.conn)?;
+        if self.suppression(&hash)?.as_deref() == Some("forgotten") {
+            return Ok(Unsuppressed::Erased);
+        }
+        let out = match self.lift(&hash, "lifted by staff")? {
+            Some(reason) => Unsuppressed::Lifted(reason),
+            None => Unsuppressed::NotSuppressed,
+        };
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Bounce and complaint events received since `since` (RFC 3339),
+    /// newest first, at most `limit`.
+    pub fn bounce_events(&self, since: &str, limit: usize) -> Result<Vec<BounceRow>> {
+        let mut q = self.conn.prepare(
+            "SELECT e.received_at, COALESCE(s.email, '(erased) ' || substr(e.email_hash, 1, 12)),
+                    e.kind, COALESCE(e.status, ''), COALESCE(e.release, ''), COALESCE(e.diagnostic, ''),
+                    COALESCE(x.reason, '')
+             FROM bounce_events e
+             LEFT JOIN subscribers s ON s.email_hash = e.email_hash
+             LEFT JOIN suppressions x ON x.email_hash = e.email_hash
+             WHERE e.received_at >= ?1
+             ORDER BY e.received_at DESC, e.id DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![since, limit as i64], |r| {
+            Ok(BounceRow {
+                at: r.get(0)?,
+                email: r.get(1)?,
+                kind: r.get(2)?,
+                status: r.get(3)?,
+                release: r.get(4)?,
+                diagnostic: r.get(5)?,
+                suppressed: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// What `unsuppress` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsuppressed {
+    /// The suppression (with this reason) is lifted.
+    Lifted(String),
+    NotSuppressed,
+    /// Erased on request: it stays so.
+    Erased,
+}
+
+/// One bounce or complaint, for `subscribers bounces`.
+#[derive(Debug, Clone)]
+pub struct BounceRow {
+    pub at: String,
+    pub email: String,
+    pub kind: String,
+    pub status: String,
+    pub release: String,
+    pub diagnostic: String,
+    /// The address's suppression now (empty: none).
+    pub suppressed: String,
 }
