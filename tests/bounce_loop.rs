@@ -233,3 +233,19 @@ fn bounces_need_a_return_path() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("return_path"), "{}", stderr(&o));
 }
+
+#[test]
+fn fetch_needs_a_mailbox_and_its_credentials() {
+    let room = Room::new(1);
+    room.edit_config(
+        "max_attempts = 4",
+        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
+    );
+    let o = room.run(&["bounces", "fetch"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[bounces] imap"), "{}", stderr(&o));
+    room.append_config("\n[bounces]\nimap = \"imaps://127.0.0.1:1/INBOX\"\n");
+    let o = room.run(&["bounces", "fetch"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("PRESSROOM_IMAP_USER"), "{}", stderr(&o));
+}

@@ -4,6 +4,7 @@
 //! into a [`Report`]; the rules that turn reports into suppressions live
 //! with the subscriber records (`crate::db`).
 
+pub mod imap;
 pub mod ingest;
 pub mod parse;
 

@@ -14,10 +14,12 @@ use anyhow::Context;
 
 use super::sending::{load_secret, open_store};
 use super::{Outcome, Ui, UsageError, under_root};
+use crate::bounces::imap::{Mailbox, MailboxUrl};
 use crate::bounces::{Ingested, Reader};
 use crate::config::Config;
 use crate::db::{EventKind, SoftRule, Verdict};
 use crate::delivery::verp::ReturnPath;
+use crate::subscribers::Secret;
 
 /// `pressroom bounces …`
 #[derive(Debug, clap::Subcommand)]
@@ -33,6 +35,18 @@ pub enum Command {
     Ingest {
         /// A message file, a folder of `.eml` files, a Maildir, or `-`.
         path: Option<PathBuf>,
+    },
+    /// Read the IMAP mailbox of [bounces] imap: act on every message in its
+    /// folder and move it to processed_folder (a bounce or complaint of this
+    /// pressroom) or unrecognised_folder (anything else). Nothing is deleted.
+    ///
+    /// Credentials come from PRESSROOM_IMAP_USER and PRESSROOM_IMAP_PASSWORD.
+    /// Run it from cron beside `publish`, or with --watch.
+    Fetch {
+        /// Keep running: wait for new mail with IMAP IDLE and read it as it
+        /// comes (Ctrl-C or SIGTERM to stop).
+        #[arg(long)]
+        watch: bool,
     },
 }
 
@@ -99,26 +113,98 @@ impl Counts {
 
 /// Runs one `bounces` command in the pressroom at `root`.
 pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
-    let Command::Ingest { path } = cmd;
+    match cmd {
+        Command::Ingest { path } => ingest(root, path.as_deref(), ui),
+        Command::Fetch { watch } => fetch(root, *watch, ui),
+    }
+}
+
+/// `bounces fetch [--watch]`.
+fn fetch(root: &Path, watch: bool, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     let config = Config::load(root)?;
     let return_path = return_path(&config)?;
+    let Some(url) = &config.bounces.imap else {
+        return Err(UsageError(
+            "set [bounces] imap = \"imaps://mail.example.org/INBOX\" first (or read a Maildir or standard input with `bounces ingest`)".into(),
+        )
+        .into());
+    };
+    let url = MailboxUrl::parse(url)?;
+    let (user, password) = Mailbox::credentials_from_env(&url)?;
+    let ca_file = config
+        .bounces
+        .ca_file
+        .as_ref()
+        .or(config.delivery.ca_file.as_ref());
+    let ca_pem = match ca_file {
+        Some(f) => {
+            let p = config.root.join(f);
+            Some(
+                std::fs::read(&p)
+                    .with_context(|| format!("cannot read the CA file {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let mailbox = Mailbox {
+        url,
+        user,
+        password,
+        ca_pem,
+        timeout: std::time::Duration::from_secs_f64(config.delivery.timeout_seconds.max(1.0)),
+        processed: config.bounces.processed_folder.clone(),
+        unrecognised: config.bounces.unrecognised_folder.clone(),
+    };
     let secret = load_secret(&config)?;
     let db = open_store(&config)?;
-    let reader = Reader {
-        secret: &secret,
-        return_path: &return_path,
+    let reader = reader(&config, &secret, &return_path);
+    if watch {
+        super::install_ctrl_c();
+    }
+    loop {
+        let mut counts = Counts::default();
+        for (source, outcome) in mailbox.fetch(&reader, &db)? {
+            counts.add(&source, &outcome);
+        }
+        if !watch || counts.read > 0 {
+            counts.print(&mailbox.url.to_string(), ui.out)?;
+        }
+        if !watch || ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Outcome::Done);
+        }
+        // IDLE for a minute at a time, so that Ctrl-C is noticed.
+        mailbox.wait(std::time::Duration::from_secs(60))?;
+        if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Outcome::Done);
+        }
+    }
+}
+
+fn reader<'a>(config: &Config, secret: &'a Secret, return_path: &'a ReturnPath) -> Reader<'a> {
+    Reader {
+        secret,
+        return_path,
         soft: SoftRule {
             limit: config.bounces.soft_limit,
             window: config.bounces.soft_window.0,
         },
-    };
+    }
+}
+
+/// `bounces ingest [PATH|-]`.
+fn ingest(root: &Path, path: Option<&Path>, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
+    let config = Config::load(root)?;
+    let return_path = return_path(&config)?;
+    let secret = load_secret(&config)?;
+    let db = open_store(&config)?;
+    let reader = reader(&config, &secret, &return_path);
     let mut counts = Counts::default();
-    let from = match path.as_deref() {
+    let from = match path {
         None => "standard input".to_string(),
         Some(p) if p == Path::new("-") => "standard input".to_string(),
         Some(p) => under_root(root, p).display().to_string(),
     };
-    match path.as_deref().filter(|p| *p != Path::new("-")) {
+    match path.filter(|p| *p != Path::new("-")) {
         None => {
             let mut raw = vec![];
             std::io::stdin()

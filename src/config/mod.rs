@@ -384,6 +384,18 @@ pub struct BouncesConfig {
     /// How far back soft bounces count ("30days").
     #[serde(default = "default_soft_window")]
     pub soft_window: MaxAge,
+    /// The bounce mailbox for `bounces fetch`: `imaps://host[:port]/FOLDER`
+    /// (or `imap://` with STARTTLS). Credentials: `PRESSROOM_IMAP_USER`,
+    /// `PRESSROOM_IMAP_PASSWORD`.
+    pub imap: Option<String>,
+    /// Where bounces and complaints that were acted on are moved.
+    #[serde(default = "default_processed")]
+    pub processed_folder: String,
+    /// Where everything else is moved (for a person to read).
+    #[serde(default = "default_unrecognised")]
+    pub unrecognised_folder: String,
+    /// An extra trusted CA for the IMAP server (default: `[delivery] ca_file`).
+    pub ca_file: Option<String>,
 }
 
 impl Default for BouncesConfig {
@@ -392,6 +404,12 @@ impl Default for BouncesConfig {
     }
 }
 
+fn default_processed() -> String {
+    "Processed".into()
+}
+fn default_unrecognised() -> String {
+    "Unrecognised".into()
+}
 fn default_soft_limit() -> u32 {
     3
 }
