@@ -118,15 +118,26 @@ fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
         "5.forged",
         &dsn(&forged, "user3@example.org", "failed", "5.1.1", "f1"),
     );
+    // A bounce to the plain return path, without any tag.
+    put(
+        "6.untagged",
+        &dsn(
+            "bounces@bounce.example.org",
+            "user3@example.org",
+            "failed",
+            "5.1.1",
+            "u1",
+        ),
+    );
 
     let o = room.run(&["bounces", "ingest", "bouncebox"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("Read 5 messages"), "{out}");
+    assert!(out.contains("Read 6 messages"), "{out}");
     assert_eq!(count_in(&out, "hard bounces"), 1, "{out}");
     assert_eq!(count_in(&out, "soft bounces (counted)"), 1, "{out}");
     assert_eq!(count_in(&out, "complaints"), 1, "{out}");
-    assert_eq!(count_in(&out, "unrecognised"), 2, "{out}");
+    assert_eq!(count_in(&out, "unrecognised"), 3, "{out}");
     assert!(out.contains("without a valid return-path tag"), "{out}");
     assert_eq!(
         room.query(
@@ -140,7 +151,7 @@ fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
     );
     let count =
         |folder: &str| std::fs::read_dir(box_dir.join(folder).join("cur")).map_or(0, |d| d.count());
-    assert_eq!((count(".Processed"), count(".Unrecognised")), (3, 2));
+    assert_eq!((count(".Processed"), count(".Unrecognised")), (3, 3));
     assert_eq!(std::fs::read_dir(box_dir.join("new")).unwrap().count(), 0);
 
     // Reading the same messages again changes nothing.
