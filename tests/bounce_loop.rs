@@ -260,3 +260,70 @@ fn fetch_needs_a_mailbox_and_its_credentials() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("PRESSROOM_IMAP_USER"), "{}", stderr(&o));
 }
+
+/// `bounces ingest -` with `text` on standard input (a Postfix pipe).
+fn ingest_stdin(room: &Room, text: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = room
+        .command(&["bounces", "ingest", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_message_piped_in_is_acted_on_or_kept_never_lost() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.edit_config(
+        "max_attempts = 4",
+        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
+    );
+    room.import("news", &subscribers_csv(1));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let verp = server.mail_commands()[0]
+        .split_once('<')
+        .unwrap()
+        .1
+        .split('>')
+        .next()
+        .unwrap()
+        .to_string();
+    let o = ingest_stdin(
+        &room,
+        &dsn(&verp, "user0@example.org", "failed", "5.1.1", "p1"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(count_in(&stdout(&o), "hard bounces"), 1, "{}", stdout(&o));
+    assert_eq!(
+        room.query("SELECT reason FROM suppressions"),
+        vec!["hard_bounce"]
+    );
+    let letter = "From: someone@example.net\r\nSubject: Thanks\r\n\r\nGood release.\r\n";
+    let o = ingest_stdin(&room, letter);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kept as"), "{}", stdout(&o));
+    let kept: Vec<_> = std::fs::read_dir(room.root().join("bounces/unrecognised"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), letter);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "a kept message is private: {mode:o}");
+    }
+}

@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use sha2::Digest;
 
 use super::sending::{load_secret, open_store};
 use super::{Outcome, Ui, UsageError, under_root};
@@ -30,7 +31,8 @@ pub enum Command {
     ///
     /// PATH is a message file, a folder of them, or a Maildir (its messages
     /// are moved to .Processed or .Unrecognised); `-` or nothing reads one
-    /// message from standard input. Needs [delivery] return_path: only
+    /// message from standard input (one that is not acted on is kept in
+    /// bounces/unrecognised/). Needs [delivery] return_path: only
     /// bounces that carry a valid return-path tag are acted on.
     Ingest {
         /// A message file, a folder of `.eml` files, a Maildir, or `-`.
@@ -49,6 +51,10 @@ pub enum Command {
         watch: bool,
     },
 }
+
+/// Where a message read from standard input that pressroom did not act on
+/// is kept (under the pressroom root, readable by the owner only).
+pub const UNRECOGNISED_DIR: &str = "bounces/unrecognised";
 
 /// What a batch did, for the summary.
 #[derive(Debug, Default)]
@@ -212,7 +218,22 @@ fn ingest(root: &Path, path: Option<&Path>, ui: &mut Ui<'_>) -> anyhow::Result<O
                 .take(crate::bounces::parse::MAX_MESSAGE_BYTES as u64 + 1)
                 .read_to_end(&mut raw)
                 .context("cannot read the message from standard input")?;
-            counts.add("stdin", &reader.ingest(&db, &raw)?);
+            let outcome = reader.ingest(&db, &raw)?;
+            let mut source = "stdin".to_string();
+            if let Ingested::Unrecognised(_) = outcome {
+                // Nothing read from a pipe is lost: what pressroom did not
+                // act on is kept for a person to read.
+                let dir = config.root.join(UNRECOGNISED_DIR);
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                    &crate::subscribers::hex(&sha2::Sha256::digest(&raw))[..12]
+                );
+                let kept = crate::files::write_outbox(&dir, &name, &raw)
+                    .with_context(|| format!("cannot keep the message in {}", dir.display()))?;
+                source = format!("stdin (kept as {})", kept.display());
+            }
+            counts.add(&source, &outcome);
         }
         Some(p) => {
             let p = under_root(root, p);
