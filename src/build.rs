@@ -1,10 +1,14 @@
 //! `pressroom build`: render the site into a staging directory beside the
 //! output, then swap it into place, so a failed build never leaves a
-//! half-written site.
+//! half-written site. A file whose bytes are the same as in the site it
+//! replaces is not written again but hard-linked from it, so it keeps its
+//! inode and modification time: rsync, web servers and caches see only the
+//! files that really changed.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
@@ -15,9 +19,37 @@ use crate::render::site::{self, Output, Summary};
 /// Marks a directory as made by `pressroom build` (so it may be replaced).
 pub const MARKER: &str = ".pressroom-build";
 
-/// Writes files under a directory, creating parents as needed.
+/// Writes files under a directory, creating parents as needed; a file that
+/// `previous` already holds with the same bytes is linked from there.
 pub struct DirOutput {
     pub root: PathBuf,
+    /// The site being replaced, if any.
+    pub previous: Option<PathBuf>,
+    /// Files written with new bytes, and files kept from `previous`.
+    pub written: AtomicU64,
+    pub kept: AtomicU64,
+}
+
+impl DirOutput {
+    pub fn new(root: PathBuf, previous: Option<PathBuf>) -> Self {
+        Self {
+            root,
+            previous,
+            written: AtomicU64::new(0),
+            kept: AtomicU64::new(0),
+        }
+    }
+
+    /// Links `rel` from the previous site when it holds exactly `bytes`.
+    fn keep(&self, rel: &str, path: &Path, bytes: &[u8]) -> bool {
+        let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) else {
+            return false;
+        };
+        let same = fs::symlink_metadata(&old)
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&old).is_ok_and(|b| b == bytes);
+        same && fs::hard_link(&old, path).is_ok()
+    }
 }
 
 impl Output for DirOutput {
@@ -26,6 +58,11 @@ impl Output for DirOutput {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
+        if self.keep(rel, &path, bytes) {
+            self.kept.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.written.fetch_add(1, Ordering::Relaxed);
         fs::write(&path, bytes)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
     }
@@ -37,6 +74,10 @@ pub struct BuildReport {
     pub out: PathBuf,
     pub summary: Summary,
     pub assets: u64,
+    /// Pages and feeds written with new bytes.
+    pub written: u64,
+    /// Pages and feeds unchanged since the last build (kept, not rewritten).
+    pub unchanged: u64,
 }
 
 /// Builds the site of `content` as seen at `now` into `out`.
@@ -63,9 +104,8 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     let result = (|| -> anyhow::Result<BuildReport> {
-        let output = DirOutput {
-            root: staging.clone(),
-        };
+        let previous = out.join(MARKER).exists().then(|| out.to_path_buf());
+        let output = DirOutput::new(staging.clone(), previous);
         let summary = site::render(content, now, &output).context("cannot write the site")?;
         let assets_dir = content.config.releases_dir().join("assets");
         let assets = if assets_dir.is_dir() {
@@ -79,6 +119,8 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
             out: out.to_path_buf(),
             summary,
             assets,
+            written: output.written.load(Ordering::Relaxed),
+            unchanged: output.kept.load(Ordering::Relaxed),
         })
     })();
     let report = match result {

@@ -393,3 +393,62 @@ fn symlinks_in_assets_are_never_published_and_check_names_them() {
         b"%PDF-1.4 map"
     );
 }
+
+/// A rebuild writes only the files whose bytes changed: the others keep
+/// their inode and modification time (what rsync and caches look at).
+#[cfg(unix)]
+#[test]
+fn a_rebuild_writes_only_the_files_that_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let release = |title: &str, body: &str| {
+        format!("---\ntitle: {title}\ndate: 2026-01-02 12:00\n---\n{body}\n")
+    };
+    let dir = common::temp_pressroom(&[
+        ("2026-01-02-first.fi.md", &release("Ensimmäinen", "Teksti.")),
+        ("2026-01-02-second.fi.md", &release("Toinen", "Teksti.")),
+    ]);
+    let root = dir.path().to_str().unwrap();
+    let out = dir.path().join("public");
+    let build = || {
+        let o = pressroom(&["--root", root, "build", "--now", NOW]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        common::stdout(&o)
+    };
+    let count = |report: &str, label: &str| -> u64 {
+        report
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {label:?} in {report}"))
+    };
+    let first_report = build();
+    assert_eq!(count(&first_report, "files unchanged"), 0, "{first_report}");
+    let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
+    let (first, second, style) = (
+        inode("fi/first/index.html"),
+        inode("fi/second/index.html"),
+        inode("style.css"),
+    );
+    // Nothing changed: nothing is written.
+    let again = build();
+    assert_eq!(count(&again, "files written"), 0, "{again}");
+    assert_eq!(inode("fi/first/index.html"), first);
+    // One body changed: its page is new, the other page and the stylesheet
+    // are the very same files.
+    fs::write(
+        dir.path().join("releases/2026-01-02-second.fi.md"),
+        release("Toinen", "Uusi teksti."),
+    )
+    .unwrap();
+    let edited = build();
+    assert!(count(&edited, "files written") >= 1, "{edited}");
+    assert_ne!(inode("fi/second/index.html"), second);
+    assert!(
+        fs::read_to_string(out.join("fi/second/index.html"))
+            .unwrap()
+            .contains("Uusi teksti.")
+    );
+    assert_eq!(inode("fi/first/index.html"), first);
+    assert_eq!(inode("style.css"), style);
+}

@@ -40,5 +40,15 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;
     writeln!(out, "  {:<40}{:>6}", "keyword pages", s.tags)?;
     writeln!(out, "  {:<40}{:>6}", "assets copied", report.assets)?;
+    writeln!(
+        out,
+        "  {:<40}{:>6}",
+        "files written (new or changed)", report.written
+    )?;
+    writeln!(
+        out,
+        "  {:<40}{:>6}",
+        "files unchanged (kept as they were)", report.unchanged
+    )?;
     Ok(Outcome::Done)
 }
