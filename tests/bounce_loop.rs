@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::room::{Room, subscribers_csv};
-use common::smtp::SmtpServer;
+use common::room::Room;
 use common::{stderr, stdout};
 
 /// A Postfix-style delivery status notification for `rcpt`, sent back to
@@ -42,17 +41,8 @@ fn count_in(out: &str, label: &str) -> u64 {
 
 #[test]
 fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
-    let server = SmtpServer::start();
-    let mut room = Room::new(2);
-    room.relays = server.url();
-    room.edit_config(
-        "max_attempts = 4",
-        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
-    );
+    let (server, room) = common::room::sent_with_return_path(4, 2);
     room.append_config("\n[bounces]\nsoft_limit = 2\n");
-    room.import("news", &subscribers_csv(4));
-    let o = room.run(&["send", "bridge", "--yes"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // The VERP address each recipient's message was sent from.
     let accepted = server.accepted();
     let verp_of = |rcpt: &str| -> String {
@@ -61,17 +51,8 @@ fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
             "{rcpt} got no message"
         );
         server
-            .mail_commands()
-            .iter()
-            .map(|l| {
-                l.split_once('<')
-                    .unwrap()
-                    .1
-                    .split('>')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
+            .envelope_senders()
+            .into_iter()
             .find(|v| {
                 let tag = v.split('+').nth(1).unwrap();
                 let prefix = tag.split('-').nth(1).unwrap();
@@ -282,24 +263,8 @@ fn ingest_stdin(room: &Room, text: &str) -> std::process::Output {
 
 #[test]
 fn a_message_piped_in_is_acted_on_or_kept_never_lost() {
-    let server = SmtpServer::start();
-    let mut room = Room::new(1);
-    room.relays = server.url();
-    room.edit_config(
-        "max_attempts = 4",
-        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
-    );
-    room.import("news", &subscribers_csv(1));
-    let o = room.run(&["send", "bridge", "--yes"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let verp = server.mail_commands()[0]
-        .split_once('<')
-        .unwrap()
-        .1
-        .split('>')
-        .next()
-        .unwrap()
-        .to_string();
+    let (server, room) = common::room::sent_with_return_path(1, 1);
+    let verp = server.envelope_senders()[0].clone();
     let o = ingest_stdin(
         &room,
         &dsn(&verp, "user0@example.org", "failed", "5.1.1", "p1"),

@@ -1346,35 +1346,18 @@ fn rate_per_second_spaces_messages_out_across_workers() {
 fn with_a_return_path_each_message_has_its_own_signed_envelope_sender() {
     use pressroom::delivery::verp::ReturnPath;
     use pressroom::subscribers::{EmailAddress, Secret};
-    let server = SmtpServer::start();
-    let mut room = Room::new(2);
-    room.relays = server.url();
-    room.edit_config(
-        "max_attempts = 4",
-        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
-    );
-    room.import("news", &subscribers_csv(3));
-    let o = room.run(&["send", "bridge", "--yes"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (server, room) = common::room::sent_with_return_path(3, 2);
     let rp = ReturnPath::parse("bounces@bounce.example.org").unwrap();
     let secret = Secret::from_bytes(common::room::SECRET.as_bytes());
     let release_id: i64 = room.query("SELECT id FROM release_ids WHERE release = 'bridge'")[0]
         .parse()
         .unwrap();
     let mut tagged: Vec<String> = server
-        .mail_commands()
+        .envelope_senders()
         .iter()
-        .map(|line| {
-            let addr = line
-                .split_once(':')
-                .unwrap()
-                .1
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_string();
-            assert!(addr.starts_with("<bounces+"), "{line}");
-            let tag = rp.tag_of(&secret, &addr).expect("a tag pressroom signed");
+        .map(|addr| {
+            assert!(addr.starts_with("bounces+"), "{addr}");
+            let tag = rp.tag_of(&secret, addr).expect("a tag pressroom signed");
             assert_eq!(tag.release_id, release_id);
             tag.hash_prefix
         })

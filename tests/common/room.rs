@@ -156,3 +156,24 @@ pub fn subscribers_csv(n: usize) -> String {
     }
     s
 }
+
+/// A room with `[delivery] return_path = "bounces@bounce.example.org"` that
+/// has sent `bridge` to `n` subscribers of `news` through a test server.
+pub fn sent_with_return_path(n: usize, concurrency: usize) -> (super::smtp::SmtpServer, Room) {
+    let server = super::smtp::SmtpServer::start();
+    let mut room = Room::new(concurrency);
+    room.relays = server.url();
+    room.edit_config(
+        "max_attempts = 4",
+        "max_attempts = 4\nreturn_path = \"bounces@bounce.example.org\"",
+    );
+    room.import("news", &subscribers_csv(n));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (server, room)
+}

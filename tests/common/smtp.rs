@@ -144,6 +144,14 @@ impl SmtpServer {
         self.state.lock().unwrap().mail_commands.clone()
     }
 
+    /// The addresses of the MAIL FROM commands, without brackets.
+    pub fn envelope_senders(&self) -> Vec<String> {
+        self.mail_commands()
+            .iter()
+            .filter_map(|l| Some(l.split_once('<')?.1.split('>').next()?.to_string()))
+            .collect()
+    }
+
     /// Holds every message after its data (no reply) until released.
     pub fn hold(&self, on: bool) {
         let (lock, cv) = &*self.hold;
