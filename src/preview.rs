@@ -1,6 +1,9 @@
 //! `pressroom preview`: the email of one release as files a person can open:
 //! `email.html`, `email.txt` and a complete `message.eml`, built exactly as
 //! delivery builds it (addressed to the sender, with a dummy unsubscribe link).
+//! The images of `email.html` are copied beside it, so that the picture
+//! shows before the release is on the live site; `message.eml` keeps the
+//! live addresses, as it will be sent.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,6 +49,7 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         },
     )?;
     let (html, text) = rendered.personalise(&unsubscribe);
+    let html = local_assets(config, &html, out)?;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let files = PreviewFiles {
         html: out.join("email.html"),
@@ -59,4 +63,34 @@ pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<P
         .with_context(|| format!("cannot write {}", files.text.display()))?;
     fs::write(&files.eml, msg).with_context(|| format!("cannot write {}", files.eml.display()))?;
     Ok(files)
+}
+
+/// `html` with every `{base_url}assets/…` address pointing at a copy in
+/// `out/assets/`: only regular files inside `releases/assets` are copied.
+fn local_assets(config: &Config, html: &str, out: &Path) -> anyhow::Result<String> {
+    let live = format!("{}assets/", config.site.base_url);
+    let assets = config.releases_dir().join("assets");
+    let mut rest = html;
+    while let Some(at) = rest.find(&live) {
+        let tail = &rest[at + live.len()..];
+        let end = tail
+            .find(['"', '\'', ')', ' ', '<', '>'])
+            .unwrap_or(tail.len());
+        let rel = &tail[..end];
+        rest = &tail[end..];
+        let inside = !rel.is_empty()
+            && Path::new(rel)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let src = assets.join(rel);
+        if inside && fs::symlink_metadata(&src).is_ok_and(|m| m.is_file()) {
+            let dst = out.join("assets").join(rel);
+            if let Some(dir) = dst.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            fs::copy(&src, &dst).with_context(|| format!("cannot copy {}", src.display()))?;
+        }
+    }
+    Ok(html.replace(&live, "assets/"))
 }

@@ -235,6 +235,15 @@ fn preview_writes_html_text_and_a_complete_message() {
         eml.contains("Subject: =?utf-8?"),
         "a UTF-8 subject is encoded: {eml}"
     );
+    // The picture shows from the preview folder, before the release is on
+    // the live site; the message keeps the live address.
+    assert!(
+        html.contains("src=\"assets/kaislalahti-shore.png\""),
+        "{html}"
+    );
+    assert!(!html.contains("https://tiedotteet.kaislamaa.example.org/assets/"));
+    assert!(out.path().join("assets/kaislalahti-shore.png").is_file());
+    assert!(eml.contains("/assets/kaislalahti-shore.png"));
 }
 
 #[test]
