@@ -18,6 +18,9 @@ pub struct Content {
     pub config: Config,
     /// Sorted newest first, ties broken by slug and language.
     pub releases: Vec<Release>,
+    /// A writer's preview (`serve --drafts`): drafts and embargoed releases
+    /// are on the website too, each page with a banner saying so.
+    pub show_unpublished: bool,
 }
 
 /// Why content could not be loaded.
@@ -140,14 +143,20 @@ impl Content {
                 .then_with(|| a.slug.cmp(&b.slug))
                 .then_with(|| a.lang.cmp(&b.lang))
         });
-        Ok(Content { config, releases })
+        Ok(Content {
+            config,
+            releases,
+            show_unpublished: false,
+        })
     }
 
-    /// Releases on the website at `now` (published, `web` not false), newest first.
+    /// Releases on the website at `now` (published, `web` not false), newest
+    /// first; in a writer's preview, drafts and embargoed ones too.
     pub fn on_web(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Release> {
+        let all = self.show_unpublished;
         self.releases
             .iter()
-            .filter(move |r| r.web && r.is_published(now))
+            .filter(move |r| r.web && (all || r.is_published(now)))
     }
 
     /// The published web versions of `release` in other languages.

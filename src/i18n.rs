@@ -44,6 +44,10 @@ pub struct Strings {
     /// The footer's reason on a staff-curated list (a CSV `source`): the
     /// reader did not subscribe.
     pub email_reason_curated: &'static str,
+    /// The banner of a draft in a writer's preview.
+    pub draft_banner: &'static str,
+    /// The banner of an embargoed release in a writer's preview, before its time.
+    pub embargo_banner: &'static str,
     pub choose_language: &'static str,
     pub phone: &'static str,
     pub email: &'static str,
@@ -83,6 +87,8 @@ const FI: Strings = Strings {
     unsubscribe: "Peru tilaus",
     email_reason: "Saat tämän viestin, koska olet tilannut tiedotteemme.",
     email_reason_curated: "Saat tämän viestin, koska olet tiedotteidemme jakelulistalla.",
+    draft_banner: "Luonnos: ei julkaistu eikä lähetetty",
+    embargo_banner: "Embargo: julkaistaan vasta",
     choose_language: "Valitse kieli",
     phone: "puh.",
     email: "sähköposti",
@@ -122,6 +128,8 @@ const SV: Strings = Strings {
     unsubscribe: "Avsluta prenumerationen",
     email_reason: "Du får detta meddelande eftersom du prenumererar på våra pressmeddelanden.",
     email_reason_curated: "Du får detta meddelande eftersom du finns på sändlistan för våra pressmeddelanden.",
+    draft_banner: "Utkast: inte publicerat eller skickat",
+    embargo_banner: "Embargo: publiceras först",
     choose_language: "Välj språk",
     phone: "tfn",
     email: "e-post",
@@ -161,6 +169,8 @@ const EN: Strings = Strings {
     unsubscribe: "Unsubscribe",
     email_reason: "You receive this message because you subscribed to our press releases.",
     email_reason_curated: "You receive this message because you are on our media list.",
+    draft_banner: "Draft: not published or sent",
+    embargo_banner: "Embargoed until",
     choose_language: "Choose a language",
     phone: "tel.",
     email: "email",

@@ -1034,3 +1034,45 @@ fn the_confirmation_email_is_signed_like_a_release_and_marked_auto_generated() {
     assert!(lines[1].starts_with("a=ed25519-sha256 ok "), "{lines:?}");
     assert!(lines[0].contains("auto-submitted"), "{lines:?}");
 }
+
+#[test]
+fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does_not() {
+    let room = Room::new(1);
+    std::fs::write(
+        room.root().join("releases/2026-11-20-new-ferry.fi.md"),
+        "---\ntitle: Uusi lautta\ndate: 2026-11-20 09:00\ndraft: true\n---\nLuonnos.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        room.root().join("releases/2030-01-02-far-plan.sv.md"),
+        "---\ntitle: Långsiktig plan\ndate: 2030-01-02 10:00\n---\nSenare.\n",
+    )
+    .unwrap();
+    let public = Server::start(&room);
+    assert_eq!(public.get("/fi/new-ferry/").status, 404);
+    assert_eq!(public.get("/sv/far-plan/").status, 404);
+    drop(public);
+
+    let preview = Server::start_with(&room, &["--drafts"], Stdio::null());
+    let draft = preview.get("/fi/new-ferry/");
+    assert_eq!(draft.status, 200);
+    assert!(
+        draft.body.contains(
+            "class=\"preview-banner\" role=\"status\">Luonnos: ei julkaistu eikä lähetetty<"
+        ),
+        "{}",
+        draft.body
+    );
+    let embargoed = preview.get("/sv/far-plan/");
+    assert_eq!(embargoed.status, 200);
+    assert!(
+        embargoed.body.contains(">Embargo: publiceras först 2"),
+        "{}",
+        embargoed.body
+    );
+    // A published release carries no banner, and lists show the draft too.
+    let published = preview.get("/fi/bridge/");
+    assert_eq!(published.status, 200);
+    assert!(!published.body.contains("preview-banner"));
+    assert!(preview.get("/fi/").body.contains("Uusi lautta"));
+}

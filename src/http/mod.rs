@@ -315,17 +315,24 @@ pub async fn serve(
     }
 }
 
-/// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM or Ctrl-C.
+/// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM
+/// or Ctrl-C. A writer's `preview` never sends mail: confirmation emails go
+/// to the outbox whatever relays are configured.
 pub fn run(
     config: Config,
     addr: &str,
     log_format: LogFormat,
+    preview: bool,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     log::init(log_format);
     let db = crate::db::database_path(&config);
     let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
-    let transport = crate::delivery::Transport::from_config(&config)?;
+    let transport = if preview {
+        crate::delivery::Transport::Outbox(crate::delivery::outbox_dir(&config))
+    } else {
+        crate::delivery::Transport::from_config(&config)?
+    };
     let public = config.root.join(&config.serve.public_dir);
     if !public.join("index.html").is_file() {
         anyhow::bail!(
@@ -342,11 +349,18 @@ pub fn run(
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        writeln!(
-            out,
-            "Listening on http://{local}/ (serving {} and the subscription pages)",
-            public.display()
-        )?;
+        if preview {
+            writeln!(
+                out,
+                "Listening on http://{local}/ (a writer's preview: drafts and embargoed releases are shown with a banner; no mail is sent)"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Listening on http://{local}/ (serving {} and the subscription pages)",
+                public.display()
+            )?;
+        }
         out.flush()?;
         let header_timeout =
             Duration::from_secs(u64::from(state.config.serve.header_timeout_seconds.max(1)));

@@ -149,6 +149,9 @@ pub struct ReleaseView {
     pub url: String,
     /// On the website (`web` not false): the email may link to it.
     pub web: bool,
+    /// In a writer's preview, why the public cannot see this page yet
+    /// ("Draft", "Embargoed until …").
+    pub banner: Option<String>,
 }
 
 impl ReleaseView {
@@ -242,6 +245,7 @@ impl ReleaseView {
             tags_abs: tag_links(true),
             url: urls.abs(&rel_path),
             web: r.web,
+            banner: None,
             rel_path,
             lang,
         }

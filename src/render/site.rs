@@ -83,6 +83,7 @@ struct ReleaseTemplateData<'a> {
     contacts: &'a [super::ContactView],
     tags: &'a [LinkView],
     translations: Vec<LangLink>,
+    banner: &'a Option<String>,
 }
 
 pub struct ListItem<'a> {
@@ -262,6 +263,7 @@ impl<'a> Site<'a> {
             contacts: &v.contacts,
             tags: &v.tags,
             translations,
+            banner: &v.banner,
         };
         ReleasePage { page, r }
             .render()
@@ -467,7 +469,24 @@ impl LangCtx<'_> {
     }
 }
 
-/// Renders the whole site as seen at `now` (embargoed and draft releases left out).
+/// Why the public cannot see `r` at `now`, in its language, if it cannot.
+fn preview_banner(
+    r: &crate::release::Release,
+    v: &ReleaseView,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let t = v.t;
+    if r.draft {
+        Some(t.draft_banner.to_string())
+    } else if r.date > now {
+        Some(format!("{} {}", t.embargo_banner, v.date_text))
+    } else {
+        None
+    }
+}
+
+/// Renders the whole site as seen at `now` (embargoed and draft releases
+/// left out, unless the content is a writer's preview).
 pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Result<Summary> {
     let config = &content.config;
     let urls = Urls::new(config);
@@ -476,7 +495,13 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
         .on_web(now)
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|r| ReleaseView::new(r, config, &urls, &dir))
+        .map(|r| {
+            let mut v = ReleaseView::new(r, config, &urls, &dir);
+            if content.show_unpublished {
+                v.banner = preview_banner(r, &v, now);
+            }
+            v
+        })
         .collect();
     let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
     for v in &views {
