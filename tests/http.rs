@@ -1076,3 +1076,91 @@ fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does
     assert!(!published.body.contains("preview-banner"));
     assert!(preview.get("/fi/").body.contains("Uusi lautta"));
 }
+
+#[test]
+fn serve_drafts_rebuilds_after_an_edit_and_tells_open_pages_to_reload_or_shows_the_problem() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let room = Room::new(1);
+    let file = room.root().join("releases/2026-11-20-new-ferry.fi.md");
+    let write = |text: &str| std::fs::write(&file, text).unwrap();
+    write(
+        "---\ntitle: Uusi lautta\ndate: 2026-11-20 09:00\ndraft: true\n---\nEnsimmäinen versio.\n",
+    );
+    let preview = Server::start_with(&room, &["--drafts"], Stdio::null());
+    let page = preview.get("/fi/new-ferry/");
+    assert!(page.body.contains("Ensimmäinen versio."), "{}", page.body);
+    assert!(page.body.contains("/_pressroom/live.js"), "{}", page.body);
+    assert!(
+        preview
+            .get("/_pressroom/live.js")
+            .body
+            .contains("EventSource")
+    );
+
+    // An open page's event stream, read line by line on a thread.
+    let response = preview
+        .agent
+        .get(format!("{}/_pressroom/events", preview.base))
+        .call()
+        .unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Waits for the next `event:` line and the data lines after it.
+    let next_event = |rx: &mpsc::Receiver<String>| -> (String, String) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut kind = String::new();
+        let mut data = vec![];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).expect("an event within 20 s");
+            if let Some(k) = line.strip_prefix("event: ") {
+                kind = k.to_string();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                data.push(d.to_string());
+            } else if line.is_empty() && !kind.is_empty() {
+                return (kind, data.join("\n"));
+            }
+        }
+    };
+
+    write("---\ntitle: Uusi lautta\ndate: 2026-11-20 09:00\ndraft: true\n---\nToinen versio.\n");
+    assert_eq!(next_event(&rx).0, "reload");
+    assert!(
+        preview
+            .get("/fi/new-ferry/")
+            .body
+            .contains("Toinen versio.")
+    );
+
+    // Broken front matter: the problem, with file and line, comes to the page.
+    write("---\ntitle: Uusi lautta\ndate: someday\ndraft: true\n---\nRikki.\n");
+    let (kind, data) = next_event(&rx);
+    assert_eq!(kind, "problem");
+    assert!(data.contains("2026-11-20-new-ferry.fi.md:3:"), "{data}");
+    // The last good version is still served meanwhile.
+    assert!(
+        preview
+            .get("/fi/new-ferry/")
+            .body
+            .contains("Toinen versio.")
+    );
+
+    // Fixed: the pages reload and the problem is gone.
+    write("---\ntitle: Uusi lautta\ndate: 2026-11-20 09:00\ndraft: true\n---\nKolmas versio.\n");
+    assert_eq!(next_event(&rx).0, "reload");
+    assert!(
+        preview
+            .get("/fi/new-ferry/")
+            .body
+            .contains("Kolmas versio.")
+    );
+}

@@ -4,9 +4,12 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use anyhow::Context;
+
 use super::{Outcome, Ui};
 use crate::config::Config;
 use crate::content::Content;
+use crate::http::preview::{Change, Preview};
 
 /// Arguments of `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,7 +23,9 @@ pub struct Args {
     pub log_format: crate::http::LogFormat,
     /// A writer's preview: build the site with drafts and embargoed
     /// releases (each page with a banner saying so) into a temporary folder
-    /// and serve that. Never sends mail: confirmation emails go to the outbox.
+    /// and serve that; after each change to releases/ or pressroom.toml it is
+    /// built again and open pages reload themselves (or show the problem).
+    /// Never sends mail: confirmation emails go to the outbox.
     #[arg(long)]
     pub drafts: bool,
 }
@@ -29,17 +34,72 @@ pub struct Args {
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     if !args.drafts {
         let config = Config::load(root)?;
-        crate::http::run(config, &args.addr, args.log_format, false, ui.out)?;
+        crate::http::run(config, &args.addr, args.log_format, None, ui.out)?;
         return Ok(Outcome::Done);
     }
-    let mut content = Content::load(root)?;
-    content.show_unpublished = true;
     let dir = std::env::temp_dir().join(format!("pressroom-preview-{}", std::process::id()));
-    crate::build::build(&content, &dir, Utc::now())?;
-    let mut config = content.config;
+    let config = preview_build(root, &dir)?;
+    let preview = Preview::new();
+    let _watching = watch(root, &dir, preview.clone())?;
+    let mut config = config;
     config.serve.public_dir = dir.to_string_lossy().into_owned();
-    let served = crate::http::run(config, &args.addr, args.log_format, true, ui.out);
+    let served = crate::http::run(config, &args.addr, args.log_format, Some(preview), ui.out);
     let _ = std::fs::remove_dir_all(&dir);
     served?;
     Ok(Outcome::Done)
+}
+
+/// Builds the writer's preview of the pressroom at `root` into `dir`.
+fn preview_build(root: &Path, dir: &Path) -> anyhow::Result<Config> {
+    let mut content = Content::load(root)?;
+    content.show_unpublished = true;
+    crate::build::build(&content, dir, Utc::now())?;
+    Ok(content.config)
+}
+
+/// Watches `releases/` and `pressroom.toml`; after each burst of changes
+/// (debounced), builds the preview again and tells the open pages: reload,
+/// or here is the problem. The watcher stops when the returned value drops.
+fn watch(root: &Path, dir: &Path, preview: std::sync::Arc<Preview>) -> anyhow::Result<impl Drop> {
+    use notify_debouncer_full::notify::RecursiveMode;
+    let (root_c, dir_c) = (root.to_path_buf(), dir.to_path_buf());
+    let releases = root.join("releases");
+    let toml = root.join("pressroom.toml");
+    let (releases_c, toml_c) = (releases.clone(), toml.clone());
+    let mut debouncer = notify_debouncer_full::new_debouncer(
+        std::time::Duration::from_millis(100),
+        None,
+        move |result: notify_debouncer_full::DebounceEventResult| {
+            let Ok(events) = result else {
+                return;
+            };
+            let relevant = events.iter().any(|e| {
+                e.paths
+                    .iter()
+                    .any(|p| p.starts_with(&releases_c) || *p == toml_c)
+            });
+            if !relevant {
+                return;
+            }
+            match preview_build(&root_c, &dir_c) {
+                Ok(_) => preview.announce(Change::Reload),
+                Err(e) => preview.announce(Change::Problem(problem_text(&e))),
+            }
+        },
+    )
+    .context("cannot watch the pressroom for changes")?;
+    debouncer
+        .watch(&releases, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", releases.display()))?;
+    debouncer
+        .watch(root, RecursiveMode::NonRecursive)
+        .with_context(|| format!("cannot watch {}", root.display()))?;
+    Ok(debouncer)
+}
+
+/// An error as `check` would print it.
+fn problem_text(e: &anyhow::Error) -> String {
+    let mut out = vec![];
+    let _ = crate::error::report(e, &mut out);
+    String::from_utf8_lossy(&out).trim_end().to_string()
 }

@@ -8,6 +8,7 @@ mod limiter;
 pub mod log;
 mod mail;
 mod pages;
+pub mod preview;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     orgs: HashMap<Lang, OrgView>,
     pool: Mutex<Vec<Db>>,
+    /// A writer's preview: the live-reload channel.
+    pub preview: Option<Arc<preview::Preview>>,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             transport,
             orgs,
             pool: Mutex::new(vec![store]),
+            preview: None,
         })
     }
 
@@ -210,6 +214,8 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
     let site = ServeDir::new(&public).not_found_service(not_found);
     Router::new()
         .route("/healthz", get(pages::healthz))
+        .route("/_pressroom/live.js", get(preview::live_js))
+        .route("/_pressroom/events", get(preview::events))
         .route(
             "/{lang}/subscribe",
             get(pages::subscribe_form).post(pages::subscribe),
@@ -322,13 +328,13 @@ pub fn run(
     config: Config,
     addr: &str,
     log_format: LogFormat,
-    preview: bool,
+    preview: Option<Arc<preview::Preview>>,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     log::init(log_format);
     let db = crate::db::database_path(&config);
     let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
-    let transport = if preview {
+    let transport = if preview.is_some() {
         crate::delivery::Transport::Outbox(crate::delivery::outbox_dir(&config))
     } else {
         crate::delivery::Transport::from_config(&config)?
@@ -340,7 +346,9 @@ pub fn run(
             public.display()
         );
     }
-    let state = Arc::new(AppState::new(config, secret, db, transport)?);
+    let mut state = AppState::new(config, secret, db, transport)?;
+    state.preview = preview;
+    let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -349,7 +357,7 @@ pub fn run(
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        if preview {
+        if state.preview.is_some() {
             writeln!(
                 out,
                 "Listening on http://{local}/ (a writer's preview: drafts and embargoed releases are shown with a banner; no mail is sent)"

@@ -60,6 +60,8 @@ pub struct Layout<'a> {
     pub lang_links: Vec<LangLink>,
     pub org: &'a OrgView,
     pub subscribe: String,
+    /// A writer's preview: the page reloads itself when the site changes.
+    pub live_reload: bool,
 }
 
 #[derive(Template)]
@@ -170,6 +172,7 @@ impl<'a> Site<'a> {
             lang_links: self.lang_links(lang, &BTreeMap::new()),
             org: &cx.org,
             subscribe: self.urls.path(&Urls::subscribe(lang)),
+            live_reload: self.content.show_unpublished,
         }
     }
 
@@ -460,6 +463,7 @@ pub fn standalone_layout<'a>(
             .collect(),
         org,
         subscribe: urls.path(&Urls::subscribe(lang)),
+        live_reload: false,
     }
 }
 

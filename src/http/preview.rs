@@ -1,0 +1,116 @@
+//! The live side of a writer's preview (`serve --drafts`): a server-sent
+//! event stream (`/_pressroom/events`) that says "reload" when the site was
+//! rebuilt and "problem" (with `file:line:col: error: …`) when the content
+//! has errors, and the small script (`/_pressroom/live.js`) that every
+//! preview page loads to act on them: reload, or show the problem over the
+//! page until it is fixed.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast;
+
+use super::AppState;
+
+/// What the preview tells its pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The site was rebuilt: reload.
+    Reload,
+    /// The content has errors (the text `check` prints).
+    Problem(String),
+}
+
+/// The channel between the rebuilding watcher and the open pages.
+#[derive(Debug)]
+pub struct Preview {
+    tx: broadcast::Sender<Change>,
+    problem: Mutex<Option<String>>,
+}
+
+impl Preview {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            tx: broadcast::channel(16).0,
+            problem: Mutex::new(None),
+        })
+    }
+
+    /// Tells every open page what happened (a page that opens later hears
+    /// the problem, if there still is one, as soon as it connects).
+    pub fn announce(&self, change: Change) {
+        *self.problem.lock().expect("lock") = match &change {
+            Change::Reload => None,
+            Change::Problem(text) => Some(text.clone()),
+        };
+        let _ = self.tx.send(change);
+    }
+}
+
+const LIVE_JS: &str = r#"(function () {
+  var events = new EventSource("/_pressroom/events");
+  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("problem", function (e) {
+    var box = document.getElementById("pressroom-problem");
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "pressroom-problem";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;margin:0;padding:1rem;background:#5c0000;color:#fff;font:15px/1.5 monospace;white-space:pre-wrap;z-index:2147483647";
+      document.body.appendChild(box);
+    }
+    box.textContent = e.data;
+  });
+})();
+"#;
+
+/// `GET /_pressroom/live.js`
+pub async fn live_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        LIVE_JS,
+    )
+        .into_response()
+}
+
+/// `GET /_pressroom/events`: server-sent events, one per change.
+pub async fn events(State(st): State<Arc<AppState>>) -> Response {
+    let Some(preview) = st.preview.clone() else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let rx = preview.tx.subscribe();
+    let first = preview
+        .problem
+        .lock()
+        .expect("lock")
+        .clone()
+        .map(Change::Problem);
+    let stream = futures_util::stream::unfold((first, rx), |(pending, mut rx)| async move {
+        let change = match pending {
+            Some(c) => c,
+            None => match rx.recv().await {
+                Ok(c) => c,
+                // Missed some: the latest state is what matters.
+                Err(broadcast::error::RecvError::Lagged(_)) => Change::Reload,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            },
+        };
+        let event = match change {
+            Change::Reload => Event::default().event("reload").data("reload"),
+            Change::Problem(text) => Event::default()
+                .event("problem")
+                .data(text.replace('\r', "")),
+        };
+        Some((Ok::<_, Infallible>(event), (None, rx)))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
