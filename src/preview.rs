@@ -94,3 +94,152 @@ fn local_assets(config: &Config, html: &str, out: &Path) -> anyhow::Result<Strin
     }
     Ok(html.replace(&live, "assets/"))
 }
+
+/// One row of the email view's recipients table.
+#[derive(Debug, Clone)]
+pub struct RecipientRow {
+    pub list: String,
+    /// The language version these readers get.
+    pub lang: String,
+    pub count: u64,
+}
+
+#[derive(askama::Template)]
+#[template(path = "preview/email_view.html")]
+struct EmailView<'a> {
+    lang: &'a str,
+    lang_name: &'a str,
+    subject: &'a str,
+    preheader: &'a str,
+    size_text: String,
+    clipped: bool,
+    email: bool,
+    recipients: Vec<RecipientRow>,
+    page_href: String,
+    text: &'a str,
+}
+
+/// Gmail shows only the first 102 KB of a message's HTML.
+pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
+
+/// Where the email view of `release` is in a writer's preview site.
+pub fn email_view_path(release: &Release) -> String {
+    let key: String = release
+        .group_key()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("_email/{key}/{}/", release.lang)
+}
+
+/// Writes the writer's email view of `release` into the preview site at
+/// `site`: the HTML part at phone and desktop widths, the text part, the
+/// subject and preheader, the size against Gmail's clip, and who the next
+/// publish would send it to (from the database when there is one; the
+/// preview never creates or writes it).
+pub fn email_view(
+    content: &crate::content::Content,
+    release: &Release,
+    site: &Path,
+) -> anyhow::Result<()> {
+    use askama::Template;
+    let config = &content.config;
+    let rendered = crate::render::email::render(release, config)?;
+    let (html, text) =
+        rendered.personalise(&format!("{}unsubscribe/preview", config.site.base_url));
+    let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");
+    let dir = site.join(email_view_path(release));
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let recipients = recipients(content, release)?;
+    let kb = rendered.html.len().div_ceil(1024);
+    let page = EmailView {
+        lang: release.lang.as_str(),
+        lang_name: crate::i18n::strings(&release.lang).language_name,
+        subject: &rendered.subject,
+        preheader: &rendered.preheader,
+        size_text: format!("{kb} KB"),
+        clipped: rendered.html.len() > GMAIL_CLIP_BYTES,
+        email: release.email,
+        recipients,
+        page_href: format!("/{}/{}/", release.lang, release.slug),
+        text: &text,
+    }
+    .render()?;
+    fs::write(dir.join("index.html"), page)
+        .with_context(|| format!("cannot write {}", dir.display()))?;
+    fs::write(dir.join("email.html"), html)
+        .with_context(|| format!("cannot write {}", dir.display()))?;
+    Ok(())
+}
+
+/// Who the next publish would send `release`'s group to: per list, the
+/// language version each reader gets, counted.
+fn recipients(
+    content: &crate::content::Content,
+    release: &Release,
+) -> anyhow::Result<Vec<RecipientRow>> {
+    let config = &content.config;
+    if !release.email {
+        return Ok(vec![]);
+    }
+    let group = crate::delivery::Group::of(content, release);
+    let default = &config.site.default_lang;
+    let db_path = crate::db::database_path(config);
+    let db = if db_path.is_file() {
+        Some(crate::db::Db::open(&db_path)?)
+    } else {
+        None
+    };
+    let mut rows: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for list in group.lists() {
+        let Ok(list_config) = config.list(list.as_str()) else {
+            continue;
+        };
+        // A list with nobody on it is a row too.
+        rows.entry((list.to_string(), "-".into())).or_default();
+        let mut add = |lang: Option<&crate::lang::Lang>, n: u64| {
+            let version = &group.version_for(lang, default).lang;
+            *rows
+                .entry((list.to_string(), version.to_string()))
+                .or_default() += n;
+        };
+        match &list_config.source {
+            Some(src) => {
+                crate::subscribers::csv_file::read(
+                    &config.root.join(src),
+                    &config.site.languages,
+                    config.delivery.smtputf8,
+                    |row| {
+                        add(row.lang.as_ref(), 1);
+                        Ok::<_, anyhow::Error>(())
+                    },
+                    |_| {},
+                )?;
+            }
+            None => {
+                if let Some(db) = &db {
+                    for (lang, n) in db.subscribers().mailable_by_lang(&list)? {
+                        let lang = lang.and_then(|l| crate::lang::Lang::parse(&l).ok());
+                        add(lang.as_ref(), n);
+                    }
+                }
+            }
+        }
+    }
+    let listed: std::collections::BTreeSet<String> = rows
+        .iter()
+        .filter(|((_, lang), n)| lang != "-" && **n > 0)
+        .map(|((list, _), _)| list.clone())
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|((list, lang), _)| lang != "-" || !listed.contains(list))
+        .map(|((list, lang), count)| RecipientRow { list, lang, count })
+        .collect())
+}

@@ -1053,7 +1053,35 @@ fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does
     assert_eq!(public.get("/sv/far-plan/").status, 404);
     drop(public);
 
+    room.import(
+        "news",
+        "email,name,lang\nfi1@example.org,A,fi\nsv1@example.org,B,sv\nen1@example.org,C,en\n",
+    );
     let preview = Server::start_with(&room, &["--drafts"], Stdio::null());
+    // The email view of a published release: both widths, the text part,
+    // the subject, the size against Gmail's clip, and who gets which version.
+    let bridge = preview.get("/fi/bridge/");
+    let view_href = bridge
+        .body
+        .split("<p class=\"preview-tools\"><a href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no email view link: {}", bridge.body))
+        .to_string();
+    let view = preview.get(&view_href);
+    assert_eq!(view.status, 200, "{view_href}");
+    for want in [
+        "width=\"375\"",
+        "width=\"640\"",
+        "102 KB",
+        "The text part",
+        "<tr><td>news</td><td>fi</td><td>1</td></tr>",
+        "<tr><td>news</td><td>sv</td><td>1</td></tr>",
+        "<tr><td>news</td><td>en</td><td>1</td></tr>",
+    ] {
+        assert!(view.body.contains(want), "{want}: {}", view.body);
+    }
+    assert_eq!(preview.get(&format!("{view_href}email.html")).status, 200);
     let draft = preview.get("/fi/new-ferry/");
     assert_eq!(draft.status, 200);
     assert!(
@@ -1140,6 +1168,11 @@ fn serve_drafts_rebuilds_after_an_edit_and_tells_open_pages_to_reload_or_shows_t
             .body
             .contains("Toinen versio.")
     );
+    // One save, one reload: the build reads every release, and those reads
+    // must not start another build.
+    std::thread::sleep(Duration::from_millis(1500));
+    let spurious: Vec<String> = rx.try_iter().filter(|l| l.starts_with("event:")).collect();
+    assert!(spurious.is_empty(), "events without a change: {spurious:?}");
 
     // Broken front matter: the problem, with file and line, comes to the page.
     write("---\ntitle: Uusi lautta\ndate: someday\ndraft: true\n---\nRikki.\n");

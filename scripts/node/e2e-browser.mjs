@@ -1,13 +1,16 @@
 // Walks the subscription pages in headless Chromium like a reader would and
 // runs axe-core (WCAG 2.1 A/AA) on every page. Exits 1 on any failure.
-// Usage: node e2e-browser.mjs BASE_URL ROOM_DIR PRESSROOM_BIN ARTEFACT_DIR
+// With PREVIEW_URL (a `serve --drafts` of the same room) it also checks the
+// writer's preview: a draft page and an email view pass axe, and a page
+// reloads by itself after its release file is edited.
+// Usage: node e2e-browser.mjs BASE_URL ROOM_DIR PRESSROOM_BIN ARTEFACT_DIR [PREVIEW_URL]
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, room, bin, artefacts] = process.argv.slice(2);
+const [base, room, bin, artefacts, preview] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SITE = 'https://tiedotteet.kaislamaa.example.org';
@@ -24,8 +27,10 @@ async function newestEml(dir) {
   return readFile(path.join(dir, files[files.length - 1]), 'utf8');
 }
 
-async function check(page, name) {
-  await page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
+async function check(page, name, { screenshot = true } = {}) {
+  // A preview page keeps its event stream open, which a full-page
+  // screenshot waits on; those are checked without one.
+  if (screenshot) await page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
   await page.addScriptTag({ content: axeSource });
   const r = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
@@ -97,6 +102,36 @@ try {
   await check(page, '07-preferences');
   await page.goto(`${base}/confirm/forged-token`);
   await check(page, '08-bad-link');
+
+  if (preview) {
+    // A draft, with its banner, and the email view of a release.
+    await page.goto(`${preview}/fi/council-meeting-agenda/`);
+    expect(await page.isVisible('.preview-banner'), 'a draft in the preview has its banner');
+    await check(page, '09-preview-draft', { screenshot: false });
+    await page.goto(`${preview}/fi/regional-strategy-2040/`);
+    await page.click('.preview-tools a');
+    expect((await page.textContent('h1')).startsWith('Email view'), 'the email view opens');
+    expect(await page.locator('iframe').count() === 2, 'the email at two widths');
+    await check(page, '10-preview-email-view', { screenshot: false });
+
+    // Saving the release file reloads the open page by itself.
+    await page.goto(`${preview}/fi/regional-strategy-2040/`);
+    await page.evaluate(() => { window.pressroomMarker = true; });
+    const file = path.join(room, 'releases', '2026-10-26-regional-strategy-2040.fi.md');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/\n---\n/, '\n---\nTallennettu juuri nyt.\n\n'));
+    try {
+      await page.waitForFunction(() => !window.pressroomMarker, null, { timeout: 20000 });
+      await page.waitForLoadState('load');
+      expect((await page.content()).includes('Tallennettu juuri nyt.'), 'the reloaded page shows the edit');
+      console.log('  ok   11-preview-live-reload: the page reloaded itself after the edit');
+    } catch (e) {
+      failures++;
+      console.log(`  FAIL 11-preview-live-reload: no reload within 20 s (${e.message})`);
+    } finally {
+      await writeFile(file, text);
+    }
+  }
 } finally {
   await browser.close();
 }

@@ -54,6 +54,10 @@ fn preview_build(root: &Path, dir: &Path) -> anyhow::Result<Config> {
     let mut content = Content::load(root)?;
     content.show_unpublished = true;
     crate::build::build(&content, dir, Utc::now())?;
+    for r in content.releases.iter().filter(|r| r.email) {
+        crate::preview::email_view(&content, r, dir)
+            .with_context(|| format!("cannot write the email view of {}", r.path.display()))?;
+    }
     Ok(content.config)
 }
 
@@ -73,10 +77,23 @@ fn watch(root: &Path, dir: &Path, preview: std::sync::Arc<Preview>) -> anyhow::R
             let Ok(events) = result else {
                 return;
             };
+            // Only writes count: building reads every release, and reads
+            // (access events) must not start the next build.
             let relevant = events.iter().any(|e| {
-                e.paths
-                    .iter()
-                    .any(|p| p.starts_with(&releases_c) || *p == toml_c)
+                use notify_debouncer_full::notify::EventKind;
+                use notify_debouncer_full::notify::event::ModifyKind;
+                let write = matches!(
+                    e.kind,
+                    EventKind::Create(_)
+                        | EventKind::Remove(_)
+                        | EventKind::Modify(
+                            ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any
+                        )
+                );
+                write
+                    && e.paths
+                        .iter()
+                        .any(|p| p.starts_with(&releases_c) || *p == toml_c)
             });
             if !relevant {
                 return;

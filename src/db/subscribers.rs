@@ -500,6 +500,24 @@ impl SubscriberStore<'_> {
         Ok(n)
     }
 
+    /// Confirmed, unsuppressed members of `list` by their language (`None`:
+    /// none given), for the writer's email view.
+    pub fn mailable_by_lang(&self, list: &ListName) -> Result<Vec<(Option<String>, u64)>> {
+        let mut q = self.conn.prepare(
+            "SELECT s.lang, COUNT(*) FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
+             WHERE m.list = ?1 AND m.status = 'confirmed'
+               AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
+             GROUP BY s.lang ORDER BY s.lang",
+        )?;
+        let rows = q.query_map([list.as_str()], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, i64>(1)?.max(0) as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Members of `list` by status.
     pub fn counts(&self, list: &ListName) -> Result<ListCounts> {
         let mut q = self.conn.prepare_cached(

@@ -152,6 +152,8 @@ pub struct ReleaseView {
     /// In a writer's preview, why the public cannot see this page yet
     /// ("Draft", "Embargoed until …").
     pub banner: Option<String>,
+    /// In a writer's preview, the address of the release's email view.
+    pub email_view: Option<String>,
 }
 
 impl ReleaseView {
@@ -246,6 +248,7 @@ impl ReleaseView {
             url: urls.abs(&rel_path),
             web: r.web,
             banner: None,
+            email_view: None,
             rel_path,
             lang,
         }

@@ -86,6 +86,7 @@ struct ReleaseTemplateData<'a> {
     tags: &'a [LinkView],
     translations: Vec<LangLink>,
     banner: &'a Option<String>,
+    email_view: &'a Option<String>,
 }
 
 pub struct ListItem<'a> {
@@ -267,6 +268,7 @@ impl<'a> Site<'a> {
             tags: &v.tags,
             translations,
             banner: &v.banner,
+            email_view: &v.email_view,
         };
         ReleasePage { page, r }
             .render()
@@ -503,6 +505,9 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
             let mut v = ReleaseView::new(r, config, &urls, &dir);
             if content.show_unpublished {
                 v.banner = preview_banner(r, &v, now);
+                if r.email {
+                    v.email_view = Some(urls.path(&crate::preview::email_view_path(r)));
+                }
             }
             v
         })
