@@ -147,6 +147,7 @@ pub fn email_view(
     content: &crate::content::Content,
     release: &Release,
     site: &Path,
+    audience: &Audience,
 ) -> anyhow::Result<()> {
     use askama::Template;
     let config = &content.config;
@@ -156,7 +157,7 @@ pub fn email_view(
     let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");
     let dir = site.join(email_view_path(release));
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let recipients = recipients(content, release)?;
+    let recipients = recipients(content, release, audience);
     let kb = rendered.html.len().div_ceil(1024);
     let page = EmailView {
         lang: release.lang.as_str(),
@@ -178,58 +179,78 @@ pub fn email_view(
     Ok(())
 }
 
+/// The mailable members of every list by their language, read once per
+/// preview build (from the database if there is one, never creating it,
+/// and from the CSV lists).
+#[derive(Debug, Default)]
+pub struct Audience {
+    lists: std::collections::BTreeMap<String, Vec<(Option<crate::lang::Lang>, u64)>>,
+}
+
+impl Audience {
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        let db_path = crate::db::database_path(config);
+        let db = if db_path.is_file() {
+            Some(crate::db::Db::open(&db_path)?)
+        } else {
+            None
+        };
+        let mut lists = std::collections::BTreeMap::new();
+        for (name, list) in &config.lists {
+            let mut counts: std::collections::BTreeMap<Option<crate::lang::Lang>, u64> =
+                Default::default();
+            match &list.source {
+                Some(src) => {
+                    crate::subscribers::csv_file::read(
+                        &config.root.join(src),
+                        &config.site.languages,
+                        config.delivery.smtputf8,
+                        |row| {
+                            *counts.entry(row.lang).or_default() += 1;
+                            Ok::<_, anyhow::Error>(())
+                        },
+                        |_| {},
+                    )?;
+                }
+                None => {
+                    if let Some(db) = &db {
+                        for (lang, n) in db.subscribers().mailable_by_lang(name)? {
+                            let lang = lang.and_then(|l| crate::lang::Lang::parse(&l).ok());
+                            *counts.entry(lang).or_default() += n;
+                        }
+                    }
+                }
+            }
+            lists.insert(name.to_string(), counts.into_iter().collect());
+        }
+        Ok(Self { lists })
+    }
+}
+
 /// Who the next publish would send `release`'s group to: per list, the
 /// language version each reader gets, counted.
 fn recipients(
     content: &crate::content::Content,
     release: &Release,
-) -> anyhow::Result<Vec<RecipientRow>> {
-    let config = &content.config;
+    audience: &Audience,
+) -> Vec<RecipientRow> {
     if !release.email {
-        return Ok(vec![]);
+        return vec![];
     }
     let group = crate::delivery::Group::of(content, release);
-    let default = &config.site.default_lang;
-    let db_path = crate::db::database_path(config);
-    let db = if db_path.is_file() {
-        Some(crate::db::Db::open(&db_path)?)
-    } else {
-        None
-    };
+    let default = &content.config.site.default_lang;
     let mut rows: std::collections::BTreeMap<(String, String), u64> = Default::default();
     for list in group.lists() {
-        let Ok(list_config) = config.list(list.as_str()) else {
+        let Some(counts) = audience.lists.get(list.as_str()) else {
             continue;
         };
         // A list with nobody on it is a row too.
         rows.entry((list.to_string(), "-".into())).or_default();
-        let mut add = |lang: Option<&crate::lang::Lang>, n: u64| {
-            let version = &group.version_for(lang, default).lang;
+        for (lang, n) in counts {
+            let version = &group.version_for(lang.as_ref(), default).lang;
             *rows
                 .entry((list.to_string(), version.to_string()))
                 .or_default() += n;
-        };
-        match &list_config.source {
-            Some(src) => {
-                crate::subscribers::csv_file::read(
-                    &config.root.join(src),
-                    &config.site.languages,
-                    config.delivery.smtputf8,
-                    |row| {
-                        add(row.lang.as_ref(), 1);
-                        Ok::<_, anyhow::Error>(())
-                    },
-                    |_| {},
-                )?;
-            }
-            None => {
-                if let Some(db) = &db {
-                    for (lang, n) in db.subscribers().mailable_by_lang(&list)? {
-                        let lang = lang.and_then(|l| crate::lang::Lang::parse(&l).ok());
-                        add(lang.as_ref(), n);
-                    }
-                }
-            }
         }
     }
     let listed: std::collections::BTreeSet<String> = rows
@@ -237,9 +258,8 @@ fn recipients(
         .filter(|((_, lang), n)| lang != "-" && **n > 0)
         .map(|((list, _), _)| list.clone())
         .collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|((list, lang), _)| lang != "-" || !listed.contains(list))
         .map(|((list, lang), count)| RecipientRow { list, lang, count })
-        .collect())
+        .collect()
 }

@@ -54,10 +54,13 @@ fn preview_build(root: &Path, dir: &Path) -> anyhow::Result<Config> {
     let mut content = Content::load(root)?;
     content.show_unpublished = true;
     crate::build::build(&content, dir, Utc::now())?;
-    for r in content.releases.iter().filter(|r| r.email) {
-        crate::preview::email_view(&content, r, dir)
-            .with_context(|| format!("cannot write the email view of {}", r.path.display()))?;
-    }
+    use rayon::prelude::*;
+    let audience = crate::preview::Audience::load(&content.config)?;
+    let emailed: Vec<_> = content.releases.iter().filter(|r| r.email).collect();
+    emailed.par_iter().try_for_each(|r| {
+        crate::preview::email_view(&content, r, dir, &audience)
+            .with_context(|| format!("cannot write the email view of {}", r.path.display()))
+    })?;
     Ok(content.config)
 }
 
