@@ -91,6 +91,20 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// `text` as one path segment: letters, digits and `-` are kept, anything
+/// else (`/`, `.`, spaces) becomes `_`, so it can never leave its folder.
+pub fn segment(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Writes one message into a folder of the outbox (created 0700), as a
 /// private file (0600): outbox messages hold addresses and names.
 pub fn write_outbox(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {

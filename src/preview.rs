@@ -124,17 +124,7 @@ pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
 
 /// Where the email view of `release` is in a writer's preview site.
 pub fn email_view_path(release: &Release) -> String {
-    let key: String = release
-        .group_key()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let key = crate::files::segment(&release.group_key());
     format!("_email/{key}/{}/", release.lang)
 }
 

@@ -6,15 +6,5 @@ use std::path::{Path, PathBuf};
 /// Writes `bytes` as `dir/FOLDER/NAME`; the folder name keeps letters,
 /// digits and `-` of `folder` and turns anything else into `_`.
 pub fn write(dir: &Path, folder: &str, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let folder: String = folder
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    crate::files::write_outbox(&dir.join(folder), name, bytes)
+    crate::files::write_outbox(&dir.join(crate::files::segment(folder)), name, bytes)
 }
