@@ -31,7 +31,16 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
 /// Every placeholder left in `text`: 1-based line and column, what it is,
 /// and its text.
 pub fn placeholders_in(text: &str) -> Vec<(usize, usize, &'static str, &'static str)> {
+    static ANY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new(PLACEHOLDERS.iter().map(|(needle, _)| needle))
+            .expect("placeholder patterns compile")
+    });
     let mut found = vec![];
+    // One pass over the file; the line-by-line search only runs when a
+    // placeholder is there at all (a release being written, not one ready).
+    if !ANY.is_match(text) {
+        return found;
+    }
     for (i, line) in text.lines().enumerate() {
         if line.trim_start().starts_with('#') {
             continue;

@@ -20,7 +20,16 @@ struct Server {
 }
 
 impl Drop for Server {
+    /// SIGTERM first, so a preview removes its temporary folder.
     fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -1196,4 +1205,55 @@ fn serve_drafts_rebuilds_after_an_edit_and_tells_open_pages_to_reload_or_shows_t
             .body
             .contains("Kolmas versio.")
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_drafts_builds_into_a_private_folder_and_removes_it_on_sigterm() {
+    use std::os::unix::fs::PermissionsExt;
+    let room = Room::new(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = room
+        .command(&["serve", "--drafts", "--addr", "127.0.0.1:0"])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("http://"), "{line}");
+    let folders: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let name = folders[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("pressroom-preview-"), "{name}");
+    assert_ne!(
+        name,
+        format!("pressroom-preview-{}", child.id()),
+        "predictable"
+    );
+    let mode = std::fs::metadata(&folders[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "drafts readable by others: {mode:o}");
+    assert!(folders[0].join("site/index.html").is_file());
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

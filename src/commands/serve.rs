@@ -37,14 +37,23 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         crate::http::run(config, &args.addr, args.log_format, None, ui.out)?;
         return Ok(Outcome::Done);
     }
-    let dir = std::env::temp_dir().join(format!("pressroom-preview-{}", std::process::id()));
+    // A private folder (mode 0700, unpredictable name): drafts and
+    // embargoed releases are not for other users of the machine. It is
+    // removed when the preview stops.
+    let private = tempfile::Builder::new()
+        .prefix("pressroom-preview-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .context("cannot create a private temporary folder for the preview")?;
+    let dir = private.path().join("site");
     let config = preview_build(root, &dir)?;
     let preview = Preview::new();
     let _watching = watch(root, &dir, preview.clone())?;
     let mut config = config;
     config.serve.public_dir = dir.to_string_lossy().into_owned();
     let served = crate::http::run(config, &args.addr, args.log_format, Some(preview), ui.out);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(_watching);
+    drop(private);
     served?;
     Ok(Outcome::Done)
 }
