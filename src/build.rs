@@ -1,71 +1,187 @@
-//! `pressroom build`: render the site into a staging directory beside the
-//! output, then swap it into place, so a failed build never leaves a
-//! half-written site. A file whose bytes are the same as in the site it
-//! replaces is not written again but hard-linked from it, so it keeps its
-//! inode and modification time: rsync, web servers and caches see only the
-//! files that really changed.
+//! `pressroom build`: render the site and put it in place so that a failed
+//! build never leaves a half-written site.
+//!
+//! A first build renders into a staging directory beside the output and
+//! swaps it into place. A rebuild over a site that `pressroom build` made
+//! updates it in place: each page is compared with the file already there;
+//! only pages whose bytes changed are written (to a temporary file beside
+//! the page), and only when the whole render succeeded are they renamed
+//! over the old ones and the pages that no longer exist removed. An
+//! unchanged file keeps its inode and modification time, so rsync, web
+//! servers and caches see only the files that really changed, and a no-op
+//! rebuild creates no directory and writes no file.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
 use crate::content::Content;
-use crate::render::site::{self, Output, Summary};
+use crate::render::site::{self, Memo, Output, Summary};
 
 /// Marks a directory as made by `pressroom build` (so it may be replaced).
 pub const MARKER: &str = ".pressroom-build";
 
-/// Writes files under a directory, creating parents as needed; a file that
-/// `previous` already holds with the same bytes is linked from there.
-pub struct DirOutput {
-    pub root: PathBuf,
-    /// The site being replaced, if any.
-    pub previous: Option<PathBuf>,
-    /// Files written with new bytes, and files kept from `previous`.
-    pub written: AtomicU64,
-    pub kept: AtomicU64,
+/// Suffix of a page written beside the one it replaces, until the rename.
+const NEW_SUFFIX: &str = ".pressroom-new";
+
+/// Writes a site under a directory: straight into a fresh (staging)
+/// directory, or as an in-place update of a site already there.
+pub struct SiteWriter {
+    root: PathBuf,
+    in_place: bool,
+    /// Every page and feed of this build, written or kept.
+    produced: Mutex<HashSet<String>>,
+    /// Temporary files to rename over their pages when the build succeeds.
+    pending: Mutex<Vec<(PathBuf, PathBuf)>>,
+    written: AtomicU64,
+    kept: AtomicU64,
 }
 
-impl DirOutput {
-    pub fn new(root: PathBuf, previous: Option<PathBuf>) -> Self {
+/// What [`SiteWriter::finish`] changed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Changes {
+    /// Files written with new bytes.
+    pub written: u64,
+    /// Files left as they were.
+    pub unchanged: u64,
+    /// Files of the old site that this build no longer has, removed.
+    pub removed: u64,
+}
+
+impl SiteWriter {
+    /// A writer into `root`, an empty or new directory.
+    pub fn fresh(root: PathBuf) -> Self {
+        Self::new(root, false)
+    }
+
+    /// A writer that updates the site already at `root` in place.
+    pub fn in_place(root: PathBuf) -> Self {
+        Self::new(root, true)
+    }
+
+    fn new(root: PathBuf, in_place: bool) -> Self {
         Self {
             root,
-            previous,
+            in_place,
+            produced: Mutex::default(),
+            pending: Mutex::default(),
             written: AtomicU64::new(0),
             kept: AtomicU64::new(0),
         }
     }
 
-    /// Links `rel` from the previous site when it holds exactly `bytes`.
-    fn keep(&self, rel: &str, path: &Path, bytes: &[u8]) -> bool {
-        let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) else {
-            return false;
-        };
-        let same = fs::symlink_metadata(&old)
-            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-            && fs::read(&old).is_ok_and(|b| b == bytes);
-        same && fs::hard_link(&old, path).is_ok()
+    fn produce(&self, rel: &str) {
+        self.produced
+            .lock()
+            .expect("produced set")
+            .insert(rel.to_string());
+    }
+
+    /// Puts the written pages in place and removes the pages (and emptied
+    /// folders) of the old site that this build did not produce, including
+    /// temporary files a crashed build left. Call only after every page was
+    /// rendered without error.
+    pub fn finish(self) -> io::Result<Changes> {
+        let pending = self.pending.into_inner().expect("pending list");
+        for (tmp, path) in &pending {
+            fs::rename(tmp, path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        }
+        let produced = self.produced.into_inner().expect("produced set");
+        let mut removed = 0;
+        if self.in_place {
+            removed = remove_stale(&self.root, &self.root, &produced)?;
+        }
+        Ok(Changes {
+            written: self.written.into_inner(),
+            unchanged: self.kept.into_inner(),
+            removed,
+        })
+    }
+
+    /// Leaves the site as it was: temporary files are removed, and so are
+    /// the folders this build created for new pages.
+    pub fn abandon(self) {
+        let pending = self.pending.into_inner().unwrap_or_default();
+        for (tmp, _) in pending {
+            let _ = fs::remove_file(&tmp);
+            let mut dir = tmp.parent();
+            while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+                if fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+    }
+
+    fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+        fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(path).is_ok_and(|b| b == bytes)
     }
 }
 
-impl Output for DirOutput {
+impl Output for SiteWriter {
     fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        self.produce(rel);
         let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        if self.keep(rel, &path, bytes) {
+        let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        if self.in_place && Self::same_bytes(&path, bytes) {
             self.kept.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(with_path)?;
+        }
         self.written.fetch_add(1, Ordering::Relaxed);
-        fs::write(&path, bytes)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+        if !self.in_place {
+            return fs::write(&path, bytes).map_err(with_path);
+        }
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(NEW_SUFFIX);
+        let tmp = PathBuf::from(tmp);
+        fs::write(&tmp, bytes).map_err(with_path)?;
+        self.pending.lock().expect("pending list").push((tmp, path));
+        Ok(())
     }
+
+    fn unchanged(&self, rel: &str) {
+        self.produce(rel);
+        self.kept.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Removes the files under `dir` that are not in `produced` (paths relative
+/// to `root`), and folders left empty; returns how many files went.
+fn remove_stale(root: &Path, dir: &Path, produced: &HashSet<String>) -> io::Result<u64> {
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            removed += remove_stale(root, &path, produced)?;
+            if fs::read_dir(&path)?.next().is_none() {
+                fs::remove_dir(&path)?;
+            }
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .map_err(io::Error::other)?
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/");
+        if rel != MARKER && !produced.contains(&rel) {
+            fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// What a build did.
@@ -74,10 +190,35 @@ pub struct BuildReport {
     pub out: PathBuf,
     pub summary: Summary,
     pub assets: u64,
-    /// Pages and feeds written with new bytes.
+    /// Pages, feeds and assets written with new bytes.
     pub written: u64,
-    /// Pages and feeds unchanged since the last build (kept, not rewritten).
+    /// Pages, feeds and assets unchanged since the last build (kept, not rewritten).
     pub unchanged: u64,
+    /// Files of the previous build that this one no longer has.
+    pub removed: u64,
+}
+
+/// Renders the site of `content` as seen at `now`, with the assets, through
+/// `out`; `memo` lets a long-running preview skip pages whose inputs did
+/// not change since its last render.
+pub fn render_into(
+    content: &Content,
+    now: DateTime<Utc>,
+    out: &SiteWriter,
+    memo: Option<&Memo>,
+) -> anyhow::Result<(Summary, u64)> {
+    let summary = site::render(content, now, out, memo).context("cannot write the site")?;
+    let assets_dir = content.config.releases_dir().join("assets");
+    let mut assets = 0;
+    if assets_dir.is_dir() {
+        crate::files::visit_regular_tree(&assets_dir, &mut |rel, src| {
+            let bytes = fs::read(src)?;
+            assets += 1;
+            out.write(&format!("assets/{rel}"), &bytes)
+        })
+        .context("cannot copy releases/assets")?;
+    }
+    Ok((summary, assets))
 }
 
 /// Builds the site of `content` as seen at `now` into `out`.
@@ -92,6 +233,9 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
                 out.display()
             );
         }
+        if !is_empty {
+            return update(content, out, now);
+        }
     }
     let parent = out
         .parent()
@@ -103,40 +247,121 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
-    let result = (|| -> anyhow::Result<BuildReport> {
-        let previous = out.join(MARKER).exists().then(|| out.to_path_buf());
-        let output = DirOutput::new(staging.clone(), previous);
-        let summary = site::render(content, now, &output).context("cannot write the site")?;
-        let assets_dir = content.config.releases_dir().join("assets");
-        let assets = if assets_dir.is_dir() {
-            crate::files::copy_regular_tree(&assets_dir, &staging.join("assets"))
-                .context("cannot copy releases/assets")?
-        } else {
-            0
-        };
+    let writer = SiteWriter::fresh(staging.clone());
+    let rendered = render_into(content, now, &writer, None).and_then(|r| {
         fs::write(staging.join(MARKER), b"").context("cannot write the build marker")?;
-        Ok(BuildReport {
-            out: out.to_path_buf(),
-            summary,
-            assets,
-            written: output.written.load(Ordering::Relaxed),
-            unchanged: output.kept.load(Ordering::Relaxed),
-        })
-    })();
-    let report = match result {
+        Ok(r)
+    });
+    let (summary, assets) = match rendered {
         Ok(r) => r,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let changes = writer.finish()?;
     if out.exists() {
-        fs::rename(out, &old)
-            .with_context(|| format!("cannot move the old {} aside", out.display()))?;
+        fs::remove_dir(out).with_context(|| format!("cannot replace {}", out.display()))?;
     }
     fs::rename(&staging, out)
         .with_context(|| format!("cannot move the new site into {}", out.display()))?;
-    let _ = fs::remove_dir_all(&old);
-    Ok(report)
+    Ok(BuildReport {
+        out: out.to_path_buf(),
+        summary,
+        assets,
+        written: changes.written,
+        unchanged: changes.unchanged,
+        removed: 0,
+    })
+}
+
+/// Updates the site that a previous build left at `out`.
+fn update(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
+    let writer = SiteWriter::in_place(out.to_path_buf());
+    let (summary, assets) = match render_into(content, now, &writer, None) {
+        Ok(r) => r,
+        Err(e) => {
+            writer.abandon();
+            return Err(e);
+        }
+    };
+    let changes = writer
+        .finish()
+        .with_context(|| format!("cannot update {}", out.display()))?;
+    Ok(BuildReport {
+        out: out.to_path_buf(),
+        summary,
+        assets,
+        written: changes.written,
+        unchanged: changes.unchanged,
+        removed: changes.removed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry under `dir` (relative path, bytes of files), sorted.
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        fn walk(root: &Path, dir: &Path, v: &mut Vec<(String, Vec<u8>)>) {
+            for e in fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                if p.is_dir() {
+                    v.push((rel, vec![]));
+                    walk(root, &p, v);
+                } else {
+                    v.push((rel, fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let mut v = vec![(String::new(), vec![])];
+        walk(dir, dir, &mut v);
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn an_abandoned_update_leaves_the_site_exactly_as_it_was() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("fi/old")).unwrap();
+        fs::write(d.path().join("fi/old/index.html"), b"old").unwrap();
+        fs::write(d.path().join("index.html"), b"front").unwrap();
+        let before = tree(d.path());
+        let w = SiteWriter::in_place(d.path().to_path_buf());
+        w.write("index.html", b"new front").unwrap();
+        w.write("fi/new/deeper/index.html", b"new page").unwrap();
+        w.write("fi/old/index.html", b"old").unwrap();
+        w.abandon();
+        assert_eq!(tree(d.path()), before);
+    }
+
+    #[test]
+    fn a_finished_update_renames_changes_and_removes_what_is_gone() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("fi/gone")).unwrap();
+        fs::write(d.path().join("fi/gone/index.html"), b"gone").unwrap();
+        fs::write(d.path().join("index.html"), b"front").unwrap();
+        fs::write(d.path().join(MARKER), b"").unwrap();
+        fs::write(d.path().join("index.html.pressroom-new"), b"crash").unwrap();
+        let w = SiteWriter::in_place(d.path().to_path_buf());
+        w.write("index.html", b"front").unwrap();
+        w.write("fi/new/index.html", b"new").unwrap();
+        let changes = w.finish().unwrap();
+        assert_eq!((changes.written, changes.unchanged), (1, 1));
+        assert_eq!(changes.removed, 2, "the old page and the crash leftover");
+        let names: Vec<String> = tree(d.path()).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "",
+                ".pressroom-build",
+                "fi",
+                "fi/new",
+                "fi/new/index.html",
+                "index.html"
+            ]
+        );
+    }
 }

@@ -270,25 +270,27 @@ fn walk_entries(
     Ok(())
 }
 
-/// Copies the regular files under `from` to `to`, keeping the tree. A
-/// symbolic link or special file anywhere fails the copy, naming it.
-pub fn copy_regular_tree(from: &Path, to: &Path) -> io::Result<u64> {
+/// Calls `f` with the path relative to `from` (with `/` separators) and
+/// the full path of every regular file under `from`. A symbolic link or
+/// special file anywhere fails the walk, naming it. Hidden names are skipped.
+pub fn visit_regular_tree(
+    from: &Path,
+    f: &mut dyn FnMut(&str, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     if fs::symlink_metadata(from)?.file_type().is_symlink() {
         return Err(io::Error::other(
             Unsafe::Symlink(from.to_path_buf()).to_string(),
         ));
     }
-    let mut n = 0;
-    fs::create_dir_all(to)?;
     walk(from, &mut |src, ft| {
-        let rel = src.strip_prefix(from).map_err(io::Error::other)?;
-        let dst = to.join(rel);
         if ft.is_dir() {
-            fs::create_dir_all(&dst)
-        } else if ft.is_file() {
-            fs::copy(src, &dst)?;
-            n += 1;
             Ok(())
+        } else if ft.is_file() {
+            let rel = src.strip_prefix(from).map_err(io::Error::other)?;
+            let rel = rel
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            f(&rel, src)
         } else if ft.is_symlink() {
             Err(io::Error::other(
                 Unsafe::Symlink(src.to_path_buf()).to_string(),
@@ -298,8 +300,7 @@ pub fn copy_regular_tree(from: &Path, to: &Path) -> io::Result<u64> {
                 Unsafe::Special(src.to_path_buf()).to_string(),
             ))
         }
-    })?;
-    Ok(n)
+    })
 }
 
 #[cfg(all(test, unix))]
@@ -317,10 +318,13 @@ mod tests {
             &assets,
             Path::new("../assets/sub/a.pdf")
         ));
-        assert_eq!(
-            copy_regular_tree(&assets, &d.path().join("out")).unwrap(),
-            1
-        );
+        let mut seen = vec![];
+        visit_regular_tree(&assets, &mut |rel, _| {
+            seen.push(rel.to_string());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["sub/a.pdf"]);
         std::os::unix::fs::symlink("/etc/hostname", assets.join("sub/leak.txt")).unwrap();
         std::os::unix::fs::symlink(d.path(), assets.join("dir-link")).unwrap();
         assert!(!is_regular_file_inside(&assets, Path::new("sub/leak.txt")));
@@ -330,7 +334,7 @@ mod tests {
         ));
         let found = unsafe_entries(&assets).unwrap();
         assert_eq!(found.len(), 2, "{found:?}");
-        let err = copy_regular_tree(&assets, &d.path().join("out2")).unwrap_err();
+        let err = visit_regular_tree(&assets, &mut |_, _| Ok(())).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         // The folder itself a link.
         let linked = d.path().join("linked-assets");

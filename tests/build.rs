@@ -409,11 +409,12 @@ fn a_rebuild_writes_only_the_files_that_changed() {
     ]);
     let root = dir.path().to_str().unwrap();
     let out = dir.path().join("public");
-    let build = || {
-        let o = pressroom(&["--root", root, "build", "--now", NOW]);
+    let build_at = |now: &str| {
+        let o = pressroom(&["--root", root, "build", "--now", now]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         common::stdout(&o)
     };
+    let build = || build_at(NOW);
     let count = |report: &str, label: &str| -> u64 {
         report
             .lines()
@@ -430,10 +431,15 @@ fn a_rebuild_writes_only_the_files_that_changed() {
         inode("fi/second/index.html"),
         inode("style.css"),
     );
-    // Nothing changed: nothing is written.
+    // Nothing changed: nothing is written, a day later either (the feeds
+    // say when their items last changed, not when they were built).
     let again = build();
     assert_eq!(count(&again, "files written"), 0, "{again}");
     assert_eq!(inode("fi/first/index.html"), first);
+    let feed = inode("fi/feed.xml");
+    let next_day = build_at("2026-11-23T08:00:00+02:00");
+    assert_eq!(count(&next_day, "files written"), 0, "{next_day}");
+    assert_eq!(inode("fi/feed.xml"), feed);
     // One body changed: its page is new, the other page and the stylesheet
     // are the very same files.
     fs::write(
@@ -451,4 +457,16 @@ fn a_rebuild_writes_only_the_files_that_changed() {
     );
     assert_eq!(inode("fi/first/index.html"), first);
     assert_eq!(inode("style.css"), style);
+    // A release removed: its page and folder go, nothing else is touched,
+    // and no temporary file is left.
+    fs::remove_file(dir.path().join("releases/2026-01-02-second.fi.md")).unwrap();
+    let removed = build();
+    assert!(count(&removed, "files removed") >= 1, "{removed}");
+    assert!(!out.join("fi/second").exists());
+    assert_eq!(inode("fi/first/index.html"), first);
+    let leftovers: Vec<_> = files(&out)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".pressroom-new"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -1254,6 +1254,19 @@ fn serve_drafts_builds_into_a_private_folder_and_removes_it_on_sigterm() {
         assert!(start.elapsed() < Duration::from_secs(10), "still running");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    let left: Vec<_> = walk(tmp.path());
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Every path under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        }
+        v.push(p);
+    }
+    v
 }

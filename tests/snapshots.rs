@@ -25,7 +25,7 @@ fn sample_site() -> BTreeMap<String, String> {
     let content = Content::load(&common::sample_root()).expect("sample loads");
     let now = pressroom::time::parse_now(common::NOW).unwrap();
     let out = Memory(Mutex::new(BTreeMap::new()));
-    site::render(&content, now, &out).expect("renders");
+    site::render(&content, now, &out, None).expect("renders");
     out.0.into_inner().unwrap()
 }
 

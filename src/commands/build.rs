@@ -39,7 +39,7 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     writeln!(out, "  {:<40}{:>6}", "pages", s.pages)?;
     writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;
     writeln!(out, "  {:<40}{:>6}", "keyword pages", s.tags)?;
-    writeln!(out, "  {:<40}{:>6}", "assets copied", report.assets)?;
+    writeln!(out, "  {:<40}{:>6}", "assets", report.assets)?;
     writeln!(
         out,
         "  {:<40}{:>6}",
@@ -50,5 +50,12 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         "  {:<40}{:>6}",
         "files unchanged (kept as they were)", report.unchanged
     )?;
+    if report.removed > 0 {
+        writeln!(
+            out,
+            "  {:<40}{:>6}",
+            "files removed (no longer in the site)", report.removed
+        )?;
+    }
     Ok(Outcome::Done)
 }

@@ -249,24 +249,46 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
         .with_state(state)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is
+/// called, not when first polled: a signal that comes right after the
+/// "Listening" line still stops the server gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = term => {},
+                () = int => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// How long shutdown waits for requests in flight.
@@ -357,6 +379,7 @@ pub fn run(
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        let stop = shutdown_signal();
         if state.preview.is_some() {
             writeln!(
                 out,
@@ -372,8 +395,17 @@ pub fn run(
         out.flush()?;
         let header_timeout =
             Duration::from_secs(u64::from(state.config.serve.header_timeout_seconds.max(1)));
+        let preview = state.preview.clone();
         let app = router(state, public);
-        serve(listener, app, header_timeout, shutdown_signal()).await;
+        let shutdown = async move {
+            stop.await;
+            // Open pages hold their event stream for as long as they are
+            // open: end the streams, or shutdown would wait for them.
+            if let Some(p) = preview {
+                p.announce(preview::Change::Stop);
+            }
+        };
+        serve(listener, app, header_timeout, shutdown).await;
         Ok(())
     })
 }

@@ -23,6 +23,8 @@ pub enum Change {
     Reload,
     /// The content has errors (the text `check` prints).
     Problem(String),
+    /// The server is stopping: event streams end.
+    Stop,
 }
 
 /// The channel between the rebuilding watcher and the open pages.
@@ -43,10 +45,13 @@ impl Preview {
     /// Tells every open page what happened (a page that opens later hears
     /// the problem, if there still is one, as soon as it connects).
     pub fn announce(&self, change: Change) {
-        *self.problem.lock().expect("lock") = match &change {
-            Change::Reload => None,
-            Change::Problem(text) => Some(text.clone()),
-        };
+        let mut problem = self.problem.lock().expect("lock");
+        match &change {
+            Change::Reload => *problem = None,
+            Change::Problem(text) => *problem = Some(text.clone()),
+            Change::Stop => {}
+        }
+        drop(problem);
         let _ = self.tx.send(change);
     }
 }
@@ -107,6 +112,7 @@ pub async fn events(State(st): State<Arc<AppState>>) -> Response {
             Change::Problem(text) => Event::default()
                 .event("problem")
                 .data(text.replace('\r', "")),
+            Change::Stop => return None,
         };
         Some((Ok::<_, Infallible>(event), (None, rx)))
     });

@@ -504,6 +504,12 @@ pub fn parse(
         .collect();
     match (title, date, lang, slug) {
         (Some(title), Some(date), Some(lang), Some(slug)) => Ok(Release {
+            fingerprint: {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (display_path, text).hash(&mut h);
+                h.finish()
+            },
             path: display_path.to_path_buf(),
             file_date: names.date,
             lang,

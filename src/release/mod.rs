@@ -72,6 +72,9 @@ pub struct Attachment {
 /// One language version of a release, parsed and validated.
 #[derive(Debug, Clone)]
 pub struct Release {
+    /// A hash of the file's path and text: equal fingerprints, equal
+    /// releases (for a preview that renders only what changed).
+    pub fingerprint: u64,
     /// The file, relative to the pressroom root (for messages).
     pub path: PathBuf,
     /// The date in the file name; with the slug, it identifies the release in feeds.

@@ -38,6 +38,24 @@ pub fn guid(host: &str, v: &ReleaseView) -> String {
 }
 
 /// Renders a feed of `views` (already newest first); at most `spec.cap` items.
+/// When the channel's content last changed: the newest publication or
+/// update among its items (so a rebuild that changes nothing leaves the
+/// feed's bytes alone); none for an empty feed.
+fn last_change(spec: &FeedSpec, views: &[&ReleaseView]) -> Option<DateTime<Utc>> {
+    views
+        .iter()
+        .take(spec.cap)
+        .flat_map(|v| {
+            let updated = v
+                .updated
+                .as_ref()
+                .and_then(|u| DateTime::parse_from_rfc3339(&u.iso).ok())
+                .map(|d| d.with_timezone(&Utc));
+            std::iter::once(v.date).chain(updated)
+        })
+        .max()
+}
+
 pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
     let host = url::Url::parse(&spec.link)
         .ok()
@@ -103,7 +121,7 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
         .link(spec.link.clone())
         .description(spec.description.clone())
         .language(Some(spec.lang.to_string()))
-        .last_build_date(Some(spec.now.to_rfc2822()))
+        .last_build_date(last_change(spec, views).map(|d| d.to_rfc2822()))
         .generator(Some("pressroom".to_string()))
         .namespaces(namespaces)
         .atom_ext(Some(AtomExtension {

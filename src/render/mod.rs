@@ -118,6 +118,9 @@ pub struct ContactView {
 /// Everything about one release that pages, feeds and emails show, computed once.
 #[derive(Debug, Clone)]
 pub struct ReleaseView {
+    /// The release's fingerprint, and whatever else the view depends on
+    /// (see `site::Memo`).
+    pub fingerprint: u64,
     pub lang: Lang,
     pub t: &'static Strings,
     pub translation_key: Option<String>,
@@ -206,6 +209,7 @@ impl ReleaseView {
         let rel_path = Urls::release(&lang, r.slug.as_str());
         let (body, body_abs) = markdown::to_html_pair(&r.body, urls.base());
         Self {
+            fingerprint: r.fingerprint,
             t,
             translation_key: r.translation_key.clone(),
             title: r.title.clone(),

@@ -2,7 +2,9 @@
 //! and the feeds beside them, written through an `Output` as they are rendered.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::io;
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -13,11 +15,80 @@ use super::{Html, LinkView, OrgView, ReleaseView, Urls};
 use crate::content::Content;
 use crate::i18n::{self, Strings};
 use crate::lang::Lang;
+use crate::release::Release;
 
 /// Where rendered files go (a directory, or memory in tests). Paths are
 /// relative, with `/` separators, e.g. `fi/some-slug/index.html`.
 pub trait Output: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()>;
+    /// `rel` is part of this render but was not rendered again: its inputs
+    /// are the same as last time (see [`Memo`]), so the file stays as it is.
+    fn unchanged(&self, _rel: &str) {}
+}
+
+/// What a long-running preview remembers between renders: each release's
+/// view (its Markdown rendered and sanitised) and a fingerprint of the
+/// inputs of every page and feed. A page whose inputs did not change is
+/// not rendered again. The fingerprints cover the releases a page shows;
+/// whatever else a page depends on (the configuration, the assets, the
+/// templates) must [`clear`](Memo::clear) the memo when it changes.
+#[derive(Default)]
+pub struct Memo {
+    views: Mutex<HashMap<std::path::PathBuf, (u64, Arc<ReleaseView>)>>,
+    /// Inputs of each file as of the last finished render.
+    done: Mutex<HashMap<String, u64>>,
+    /// Inputs of each file in the render under way.
+    round: Mutex<HashMap<String, u64>>,
+}
+
+impl Memo {
+    /// Forgets everything: the next render renders every page.
+    pub fn clear(&self) {
+        self.views.lock().expect("memo").clear();
+        self.done.lock().expect("memo").clear();
+        self.round.lock().expect("memo").clear();
+    }
+
+    /// The render under way succeeded and its files are in place.
+    pub fn commit(&self) {
+        let round = std::mem::take(&mut *self.round.lock().expect("memo"));
+        *self.done.lock().expect("memo") = round;
+    }
+
+    /// The render under way failed; the files are as the last one left them.
+    pub fn abandon(&self) {
+        self.round.lock().expect("memo").clear();
+    }
+
+    /// Records `inputs` for `rel`; true when the last render had the same.
+    fn fresh(&self, rel: &str, inputs: u64) -> bool {
+        self.round
+            .lock()
+            .expect("memo")
+            .insert(rel.to_string(), inputs);
+        self.done.lock().expect("memo").get(rel) == Some(&inputs)
+    }
+
+    fn view(&self, r: &Release, key: u64, make: impl FnOnce() -> ReleaseView) -> Arc<ReleaseView> {
+        if let Some((k, v)) = self.views.lock().expect("memo").get(&r.path)
+            && *k == key
+        {
+            return v.clone();
+        }
+        let v = Arc::new(make());
+        self.views
+            .lock()
+            .expect("memo")
+            .insert(r.path.clone(), (key, v.clone()));
+        v
+    }
+}
+
+/// A fingerprint of `parts`.
+fn fingerprint(parts: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 /// The site's stylesheet, written as `style.css`.
@@ -150,9 +221,28 @@ struct Site<'a> {
     content: &'a Content,
     urls: Urls,
     now: DateTime<Utc>,
+    memo: Option<&'a Memo>,
+    out: &'a dyn Output,
 }
 
 impl<'a> Site<'a> {
+    /// Writes `rel`, rendering it only when its `inputs` changed since the
+    /// memo's last render (always, without a memo).
+    fn emit(
+        &self,
+        rel: &str,
+        inputs: impl Hash,
+        render: impl FnOnce() -> String,
+    ) -> io::Result<()> {
+        if let Some(memo) = self.memo
+            && memo.fresh(rel, fingerprint((rel, inputs)))
+        {
+            self.out.unchanged(rel);
+            return Ok(());
+        }
+        self.out.write(rel, render().as_bytes())
+    }
+
     fn layout(&self, cx: &'a LangCtx<'a>, title: String, rel: &str) -> Layout<'a> {
         let site = &self.content.config.site;
         let lang = cx.lang;
@@ -282,7 +372,6 @@ impl<'a> Site<'a> {
         heading: &str,
         views: &[&'a ReleaseView],
         feed: Option<FeedLink>,
-        out: &dyn Output,
     ) -> io::Result<usize> {
         let size = self.content.config.site.page_size;
         let total = views.len().div_ceil(size).max(1);
@@ -293,7 +382,7 @@ impl<'a> Site<'a> {
                 format!("{rel_dir}page/{n}/")
             }
         };
-        for n in 1..=total {
+        let render_page = |n: usize| -> String {
             let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
             let items = chunk
                 .iter()
@@ -318,7 +407,7 @@ impl<'a> Site<'a> {
             if let Some(f) = &feed {
                 page.feed = Some(f.clone());
             }
-            let html = ListPage {
+            ListPage {
                 page,
                 heading: heading.to_string(),
                 items,
@@ -331,8 +420,18 @@ impl<'a> Site<'a> {
                 tags: vec![],
             }
             .render()
-            .expect("list template renders");
-            out.write(&format!("{}index.html", page_rel(n)), html.as_bytes())?;
+            .expect("list template renders")
+        };
+        for n in 1..=total {
+            let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
+            let inputs = (
+                heading,
+                total,
+                chunk.iter().map(|v| v.fingerprint).collect::<Vec<_>>(),
+                feed.as_ref().map(|f| (&f.title, &f.href)),
+            );
+            let rel = format!("{}index.html", page_rel(n));
+            self.emit(&rel, inputs, || render_page(n))?;
         }
         Ok(total)
     }
@@ -359,21 +458,31 @@ impl<'a> Site<'a> {
         &self,
         cx: &'a LangCtx<'a>,
         by_key: &HashMap<&str, Vec<&ReleaseView>>,
-        out: &dyn Output,
     ) -> io::Result<(usize, usize)> {
         let t = cx.t();
         let lang = cx.lang;
         let site_title = self.content.config.site.title(lang);
         cx.views.par_iter().try_for_each(|v| {
-            let html = self.release_page(cx, v, by_key);
-            out.write(&format!("{}index.html", v.rel_path), html.as_bytes())
+            let versions: Vec<u64> = v
+                .translation_key
+                .as_deref()
+                .and_then(|k| by_key.get(k))
+                .map(|vs| vs.iter().map(|t| t.fingerprint).collect())
+                .unwrap_or_default();
+            self.emit(
+                &format!("{}index.html", v.rel_path),
+                (v.fingerprint, versions),
+                || self.release_page(cx, v, by_key),
+            )
         })?;
         let mut pages = cx.views.len();
         let index = Urls::lang_index(lang);
-        pages += self.list_pages(cx, &index, t.releases, &cx.views, None, out)?;
+        pages += self.list_pages(cx, &index, t.releases, &cx.views, None)?;
         let feed_rel = format!("{lang}/feed.xml");
         let spec = self.feed_spec(cx, &feed_rel, site_title.to_string(), &index);
-        out.write(&feed_rel, feed::render(&spec, &cx.views).as_bytes())?;
+        self.emit(&feed_rel, (&spec.title, fingerprints(&cx.views)), || {
+            feed::render(&spec, &cx.views)
+        })?;
 
         let tag_results: Vec<io::Result<usize>> = cx
             .tags
@@ -383,7 +492,9 @@ impl<'a> Site<'a> {
                 let feed_rel = format!("{rel}feed.xml");
                 let title = format!("{} – {name}", site_title);
                 let spec = self.feed_spec(cx, &feed_rel, title.clone(), &rel);
-                out.write(&feed_rel, feed::render(&spec, views).as_bytes())?;
+                self.emit(&feed_rel, (&spec.title, fingerprints(views)), || {
+                    feed::render(&spec, views)
+                })?;
                 let feed = FeedLink {
                     title,
                     href: self.urls.path(&feed_rel),
@@ -394,7 +505,6 @@ impl<'a> Site<'a> {
                     &format!("{}: {name}", t.releases_tagged),
                     views,
                     Some(feed),
-                    out,
                 )
             })
             .collect();
@@ -403,9 +513,24 @@ impl<'a> Site<'a> {
         }
         // The keyword index.
         let tags_rel = format!("{lang}/tags/");
-        let mut page = self.layout(cx, format!("{} – {site_title}", t.all_keywords), &tags_rel);
+        let counts: Vec<(&String, &String, usize)> = cx
+            .tags
+            .iter()
+            .map(|(slug, (name, views))| (slug, name, views.len()))
+            .collect();
+        self.emit(&format!("{tags_rel}index.html"), counts, || {
+            self.keyword_index(cx, &tags_rel)
+        })?;
+        Ok((pages + 1, 1 + cx.tags.len()))
+    }
+
+    /// The list of a language's keywords, each with its count.
+    fn keyword_index(&self, cx: &'a LangCtx<'a>, tags_rel: &str) -> String {
+        let (t, lang) = (cx.t(), cx.lang);
+        let site_title = self.content.config.site.title(lang);
+        let mut page = self.layout(cx, format!("{} – {site_title}", t.all_keywords), tags_rel);
         page.description = t.all_keywords.to_string();
-        let html = ListPage {
+        ListPage {
             page,
             heading: t.all_keywords.to_string(),
             items: vec![],
@@ -420,9 +545,7 @@ impl<'a> Site<'a> {
                 .collect(),
         }
         .render()
-        .expect("list template renders");
-        out.write(&format!("{tags_rel}index.html"), html.as_bytes())?;
-        Ok((pages + 1, 1 + cx.tags.len()))
+        .expect("list template renders")
     }
 }
 
@@ -493,27 +616,42 @@ fn preview_banner(
 
 /// Renders the whole site as seen at `now` (embargoed and draft releases
 /// left out, unless the content is a writer's preview).
-pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Result<Summary> {
+pub fn render(
+    content: &Content,
+    now: DateTime<Utc>,
+    out: &dyn Output,
+    memo: Option<&Memo>,
+) -> io::Result<Summary> {
     let config = &content.config;
     let urls = Urls::new(config);
     let dir = config.releases_dir();
-    let views: Vec<ReleaseView> = content
+    let views: Vec<Arc<ReleaseView>> = content
         .on_web(now)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|r| {
-            let mut v = ReleaseView::new(r, config, &urls, &dir);
-            if content.show_unpublished {
-                v.banner = preview_banner(r, &v, now);
-                if r.email {
-                    v.email_view = Some(urls.path(&crate::preview::email_view_path(r)));
+            // What the view depends on beyond the file: whether it is still
+            // under embargo (its banner).
+            let key = fingerprint((r.fingerprint, r.date > now, content.show_unpublished));
+            let make = || {
+                let mut v = ReleaseView::new(r, config, &urls, &dir);
+                v.fingerprint = key;
+                if content.show_unpublished {
+                    v.banner = preview_banner(r, &v, now);
+                    if r.email {
+                        v.email_view = Some(urls.path(&crate::preview::email_view_path(r)));
+                    }
                 }
+                v
+            };
+            match memo {
+                Some(m) => m.view(r, key, make),
+                None => Arc::new(make()),
             }
-            v
         })
         .collect();
     let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
-    for v in &views {
+    for v in views.iter().map(Arc::as_ref) {
         if let Some(k) = &v.translation_key {
             by_key.entry(k.as_str()).or_default().push(v);
         }
@@ -522,6 +660,8 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
         content,
         urls: urls.clone(),
         now,
+        memo,
+        out,
     };
 
     let contexts: Vec<LangCtx<'_>> = config
@@ -529,7 +669,11 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
         .languages
         .iter()
         .map(|lang| {
-            let mine: Vec<&ReleaseView> = views.iter().filter(|v| &v.lang == lang).collect();
+            let mine: Vec<&ReleaseView> = views
+                .iter()
+                .map(Arc::as_ref)
+                .filter(|v| &v.lang == lang)
+                .collect();
             let mut tags: BTreeMap<String, (String, Vec<&ReleaseView>)> = BTreeMap::new();
             for v in &mine {
                 for t in &v.tags {
@@ -561,7 +705,7 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
         ..Default::default()
     };
     for cx in &contexts {
-        let (pages, feeds) = site.language(cx, &by_key, out)?;
+        let (pages, feeds) = site.language(cx, &by_key)?;
         summary.pages += pages;
         summary.feeds += feeds;
         summary.tags += cx.tags.len();
@@ -618,4 +762,9 @@ pub fn render(content: &Content, now: DateTime<Utc>, out: &dyn Output) -> io::Re
     out.write("style.css", STYLESHEET.as_bytes())?;
     summary.pages += 2;
     Ok(summary)
+}
+
+/// The fingerprints of `views`, in order.
+fn fingerprints(views: &[&ReleaseView]) -> Vec<u64> {
+    views.iter().map(|v| v.fingerprint).collect()
 }
