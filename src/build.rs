@@ -105,6 +105,42 @@ impl SiteWriter {
         })
     }
 
+    /// As [`finish`](SiteWriter::finish) for a writer that knows which
+    /// files the last update produced (`previous`): only those that this
+    /// one did not produce are removed, without walking the whole site.
+    /// Returns what this update produced, for the next one.
+    pub fn finish_after(
+        self,
+        previous: &HashSet<String>,
+    ) -> io::Result<(Changes, HashSet<String>)> {
+        let pending = self.pending.into_inner().expect("pending list");
+        for (tmp, path) in &pending {
+            fs::rename(tmp, path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        }
+        let produced = self.produced.into_inner().expect("produced set");
+        let mut removed = 0;
+        for rel in previous.difference(&produced) {
+            let path = self.root.join(rel);
+            if fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+                if fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        let changes = Changes {
+            written: self.written.into_inner(),
+            unchanged: self.kept.into_inner(),
+            removed,
+        };
+        Ok((changes, produced))
+    }
+
     /// Leaves the site as it was: temporary files are removed, and so are
     /// the folders this build created for new pages.
     pub fn abandon(self) {
@@ -212,9 +248,16 @@ pub fn render_into(
     let mut assets = 0;
     if assets_dir.is_dir() {
         crate::files::visit_regular_tree(&assets_dir, &mut |rel, src| {
-            let bytes = fs::read(src)?;
             assets += 1;
-            out.write(&format!("assets/{rel}"), &bytes)
+            let rel = format!("assets/{rel}");
+            if let Some(memo) = memo {
+                let m = fs::metadata(src)?;
+                if memo.fresh(&rel, site::fingerprint((m.len(), m.modified().ok()))) {
+                    out.unchanged(&rel);
+                    return Ok(());
+                }
+            }
+            out.write(&rel, &fs::read(src)?)
         })
         .context("cannot copy releases/assets")?;
     }

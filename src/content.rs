@@ -37,9 +37,73 @@ pub enum LoadError {
     },
 }
 
+/// Releases parsed by an earlier load, by file, with the size, change time
+/// and inode they had: a long-running preview parses again only the files
+/// that changed. Whatever else a parse depends on (the configuration, the
+/// assets a release names) must [`clear`](ParseCache::clear) it.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    files: std::sync::Mutex<HashMap<PathBuf, (Stamp, Parsed)>>,
+}
+
+type Parsed = Result<Release, Vec<Diagnostic>>;
+
+/// What tells that a file changed without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Self {
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed: (m.ctime(), m.ctime_nsec()),
+            inode: m.ino(),
+        })
+    }
+}
+
+impl ParseCache {
+    /// Forgets every file.
+    pub fn clear(&self) {
+        self.files.lock().expect("parse cache").clear();
+    }
+
+    fn parse(&self, path: &Path, parse: impl FnOnce() -> Parsed) -> Parsed {
+        let stamp = Stamp::of(path);
+        if let Some(stamp) = stamp
+            && let Some((s, parsed)) = self.files.lock().expect("parse cache").get(path)
+            && *s == stamp
+        {
+            return parsed.clone();
+        }
+        let parsed = parse();
+        if let Some(stamp) = stamp {
+            self.files
+                .lock()
+                .expect("parse cache")
+                .insert(path.to_path_buf(), (stamp, parsed.clone()));
+        }
+        parsed
+    }
+}
+
 impl Content {
     /// Loads `pressroom.toml` and every `releases/*.md` under `root`.
     pub fn load(root: &Path) -> Result<Self, LoadError> {
+        Self::load_with(root, None)
+    }
+
+    /// As [`load`](Content::load), reusing what `cache` holds of files that
+    /// did not change since it was filled.
+    pub fn load_with(root: &Path, cache: Option<&ParseCache>) -> Result<Self, LoadError> {
         let config = Config::load(root)?;
         let dir = config.releases_dir();
         let mut files = vec![];
@@ -70,51 +134,11 @@ impl Content {
         }
         files.sort();
         let exists = |rel: &str| crate::files::is_regular_file_inside(&dir, Path::new(rel));
-        let results: Vec<Result<Release, Vec<Diagnostic>>> = files
+        let results: Vec<Parsed> = files
             .par_iter()
-            .map(|path| {
-                let display = config.display_path(path);
-                let text = std::fs::read(path).map_err(|e| {
-                    vec![Diagnostic::new(
-                        display,
-                        1,
-                        1,
-                        format!("cannot read file: {e}"),
-                    )]
-                })?;
-                let text = String::from_utf8(text).map_err(|e| {
-                    vec![Diagnostic::new(
-                        display,
-                        1,
-                        1,
-                        format!(
-                            "file is not UTF-8 text (byte {}); save it as UTF-8",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    )]
-                })?;
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default();
-                let release = release::parse(display, &name, &text, &config, &exists)?;
-                let left = crate::new_release::placeholders_in(&text);
-                if release.draft || left.is_empty() {
-                    return Ok(release);
-                }
-                Err(left
-                    .into_iter()
-                    .map(|(line, col, what, sample)| {
-                        Diagnostic::new(
-                            display,
-                            line,
-                            col,
-                            format!(
-                                "still holds {what} that `pressroom new` wrote (“{sample}”): replace it before publishing, or put back `draft: true`"
-                            ),
-                        )
-                    })
-                    .collect())
+            .map(|path| match cache {
+                Some(c) => c.parse(path, || parse_file(&config, path, &exists)),
+                None => parse_file(&config, path, &exists),
             })
             .collect();
         let assets = dir.join("assets");
@@ -283,4 +307,50 @@ fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
             ));
         }
     }
+}
+
+/// Reads and parses one release file.
+fn parse_file(config: &Config, path: &Path, exists: &dyn Fn(&str) -> bool) -> Parsed {
+    let display = config.display_path(path);
+    let text = std::fs::read(path).map_err(|e| {
+        vec![Diagnostic::new(
+            display,
+            1,
+            1,
+            format!("cannot read file: {e}"),
+        )]
+    })?;
+    let text = String::from_utf8(text).map_err(|e| {
+        vec![Diagnostic::new(
+            display,
+            1,
+            1,
+            format!(
+                "file is not UTF-8 text (byte {}); save it as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )]
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let release = release::parse(display, &name, &text, config, exists)?;
+    let left = crate::new_release::placeholders_in(&text);
+    if release.draft || left.is_empty() {
+        return Ok(release);
+    }
+    Err(left
+            .into_iter()
+            .map(|(line, col, what, sample)| {
+                Diagnostic::new(
+                    display,
+                    line,
+                    col,
+                    format!(
+                        "still holds {what} that `pressroom new` wrote (“{sample}”): replace it before publishing, or put back `draft: true`"
+                    ),
+                )
+            })
+            .collect())
 }

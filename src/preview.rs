@@ -136,7 +136,7 @@ pub fn email_view_path(release: &Release) -> String {
 pub fn email_view(
     content: &crate::content::Content,
     release: &Release,
-    site: &Path,
+    out: &dyn crate::render::site::Output,
     audience: &Audience,
 ) -> anyhow::Result<()> {
     use askama::Template;
@@ -145,8 +145,7 @@ pub fn email_view(
     let (html, text) =
         rendered.personalise(&format!("{}unsubscribe/preview", config.site.base_url));
     let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");
-    let dir = site.join(email_view_path(release));
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = email_view_path(release);
     let recipients = recipients(content, release, audience);
     let kb = rendered.html.len().div_ceil(1024);
     let page = EmailView {
@@ -162,17 +161,15 @@ pub fn email_view(
         text: &text,
     }
     .render()?;
-    fs::write(dir.join("index.html"), page)
-        .with_context(|| format!("cannot write {}", dir.display()))?;
-    fs::write(dir.join("email.html"), html)
-        .with_context(|| format!("cannot write {}", dir.display()))?;
+    out.write(&format!("{dir}index.html"), page.as_bytes())?;
+    out.write(&format!("{dir}email.html"), html.as_bytes())?;
     Ok(())
 }
 
 /// The mailable members of every list by their language, read once per
 /// preview build (from the database if there is one, never creating it,
 /// and from the CSV lists).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Hash)]
 pub struct Audience {
     lists: std::collections::BTreeMap<String, Vec<(Option<crate::lang::Lang>, u64)>>,
 }

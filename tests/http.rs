@@ -73,12 +73,17 @@ impl Server {
     fn start_with(room: &Room, args: &[&str], stderr: Stdio) -> Self {
         let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
         assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
-        let mut child = room
+        let child = room
             .command(&[&["serve", "--addr", "127.0.0.1:0"], args].concat())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .unwrap();
+        Self::from_child(child)
+    }
+
+    /// The server that `child` (stdout piped) runs, once it listens.
+    fn from_child(mut child: Child) -> Self {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -1116,8 +1121,6 @@ fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does
 
 #[test]
 fn serve_drafts_rebuilds_after_an_edit_and_tells_open_pages_to_reload_or_shows_the_problem() {
-    use std::io::BufRead;
-    use std::sync::mpsc;
     let room = Room::new(1);
     let file = room.root().join("releases/2026-11-20-new-ferry.fi.md");
     let write = |text: &str| std::fs::write(&file, text).unwrap();
@@ -1135,39 +1138,7 @@ fn serve_drafts_rebuilds_after_an_edit_and_tells_open_pages_to_reload_or_shows_t
             .contains("EventSource")
     );
 
-    // An open page's event stream, read line by line on a thread.
-    let response = preview
-        .agent
-        .get(format!("{}/_pressroom/events", preview.base))
-        .call()
-        .unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let reader = std::io::BufReader::new(response.into_body().into_reader());
-        for line in reader.lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    // Waits for the next `event:` line and the data lines after it.
-    let next_event = |rx: &mpsc::Receiver<String>| -> (String, String) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut kind = String::new();
-        let mut data = vec![];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).expect("an event within 20 s");
-            if let Some(k) = line.strip_prefix("event: ") {
-                kind = k.to_string();
-            } else if let Some(d) = line.strip_prefix("data: ") {
-                data.push(d.to_string());
-            } else if line.is_empty() && !kind.is_empty() {
-                return (kind, data.join("\n"));
-            }
-        }
-    };
+    let rx = open_events(&preview);
 
     write("---\ntitle: Uusi lautta\ndate: 2026-11-20 09:00\ndraft: true\n---\nToinen versio.\n");
     assert_eq!(next_event(&rx).0, "reload");
@@ -1269,4 +1240,125 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         v.push(p);
     }
     v
+}
+
+/// An open page's event stream, read line by line on a thread.
+fn open_events(server: &Server) -> std::sync::mpsc::Receiver<String> {
+    let response = server
+        .agent
+        .get(format!("{}/_pressroom/events", server.base))
+        .call()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for the next `event:` line and the data lines after it.
+fn next_event(rx: &std::sync::mpsc::Receiver<String>) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut kind = String::new();
+    let mut data = vec![];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("an event within 20 s");
+        if let Some(k) = line.strip_prefix("event: ") {
+            kind = k.to_string();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            data.push(d.to_string());
+        } else if line.is_empty() && !kind.is_empty() {
+            return (kind, data.join("\n"));
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_drafts_renders_again_only_what_an_edit_touches() {
+    use std::os::unix::fs::MetadataExt;
+    let room = Room::new(1);
+    let releases = room.root().join("releases");
+    let release = |title: &str, body: &str| {
+        format!("---\ntitle: {title}\ndate: 2026-11-20 09:00\n---\n{body}\n")
+    };
+    std::fs::write(
+        releases.join("2026-11-20-ferry.fi.md"),
+        release("Lautta", "Eka."),
+    )
+    .unwrap();
+    std::fs::write(
+        releases.join("2026-11-20-harbour.fi.md"),
+        release("Satama", "Laituri."),
+    )
+    .unwrap();
+    room.import("news", "email,name,lang\nfi1@example.org,A,fi\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let child = room
+        .command(&["serve", "--drafts", "--addr", "127.0.0.1:0"])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let preview = Server::from_child(child);
+    let site = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("site");
+    let inode = |rel: &str| std::fs::metadata(site.join(rel)).map(|m| m.ino()).ok();
+    let untouched = [
+        "fi/harbour/index.html",
+        "sv/bridge/index.html",
+        "en/bridge/index.html",
+        "_email/bridge/fi/index.html",
+        "_email/bridge/fi/email.html",
+    ];
+    let before: Vec<_> = untouched.iter().map(|r| inode(r)).collect();
+    assert!(before.iter().all(Option::is_some), "{before:?}");
+    let rx = open_events(&preview);
+
+    // A body edited: that page is new, the others are the very same files.
+    std::fs::write(
+        releases.join("2026-11-20-ferry.fi.md"),
+        release("Lautta", "Toka."),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx).0, "reload");
+    assert!(preview.get("/fi/ferry/").body.contains("Toka."));
+    let after: Vec<_> = untouched.iter().map(|r| inode(r)).collect();
+    assert_eq!(before, after, "{untouched:?} were written again");
+
+    // A title edited: the pages that show it follow, the other language
+    // versions' links included.
+    let bridge = releases.join("2026-11-01-bridge.fi.md");
+    let text = std::fs::read_to_string(&bridge).unwrap();
+    std::fs::write(
+        &bridge,
+        text.replace("Silta avataan", "Silta avataan huomenna"),
+    )
+    .unwrap();
+    assert_eq!(next_event(&rx).0, "reload");
+    for page in ["/fi/bridge/", "/fi/", "/sv/bridge/", "/en/bridge/"] {
+        let body = preview.get(page).body;
+        assert!(body.contains("Silta avataan huomenna"), "{page}: {body}");
+    }
+    assert_eq!(inode("fi/harbour/index.html"), before[0]);
+
+    // A release removed: its page is gone, from the lists too.
+    std::fs::remove_file(releases.join("2026-11-20-harbour.fi.md")).unwrap();
+    assert_eq!(next_event(&rx).0, "reload");
+    assert_eq!(preview.get("/fi/harbour/").status, 404);
+    assert!(!site.join("fi/harbour").exists());
+    assert!(!preview.get("/fi/").body.contains("Satama"));
 }

@@ -1,15 +1,19 @@
 //! `pressroom serve`: the built site and the subscription pages.
 
-use std::path::Path;
-
-use chrono::Utc;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use chrono::Utc;
+use rayon::prelude::*;
 
 use super::{Outcome, Ui};
+use crate::build::{Changes, SiteWriter, render_into};
 use crate::config::Config;
-use crate::content::Content;
+use crate::content::{Content, ParseCache};
 use crate::http::preview::{Change, Preview};
+use crate::render::site::{Memo, Output, fingerprint};
 
 /// Arguments of `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -45,73 +49,174 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .context("cannot create a private temporary folder for the preview")?;
-    let dir = private.path().join("site");
-    let config = preview_build(root, &dir)?;
+    let site = Arc::new(PreviewSite::new(root, private.path().join("site")));
+    let mut config = site.update()?.config;
     let preview = Preview::new();
-    let _watching = watch(root, &dir, preview.clone())?;
-    let mut config = config;
-    config.serve.public_dir = dir.to_string_lossy().into_owned();
+    let watching = watch(root, site.clone(), preview.clone())?;
+    config.serve.public_dir = site.dir.to_string_lossy().into_owned();
     let served = crate::http::run(config, &args.addr, args.log_format, Some(preview), ui.out);
-    drop(_watching);
+    drop(watching);
     drop(private);
     served?;
     Ok(Outcome::Done)
 }
 
-/// Builds the writer's preview of the pressroom at `root` into `dir`.
-fn preview_build(root: &Path, dir: &Path) -> anyhow::Result<Config> {
-    let mut content = Content::load(root)?;
-    content.show_unpublished = true;
-    crate::build::build(&content, dir, Utc::now())?;
-    use rayon::prelude::*;
-    let audience = crate::preview::Audience::load(&content.config)?;
-    let emailed: Vec<_> = content.releases.iter().filter(|r| r.email).collect();
-    emailed.par_iter().try_for_each(|r| {
-        crate::preview::email_view(&content, r, dir, &audience)
-            .with_context(|| format!("cannot write the email view of {}", r.path.display()))
-    })?;
-    Ok(content.config)
+/// The writer's preview site: built once, then after each change updated
+/// with only what the change touched. Releases are parsed again only when
+/// their file changed; a page, feed or email view is rendered again only
+/// when the releases it shows changed (see [`Memo`]); only files whose
+/// bytes changed are written. A change to `pressroom.toml` or the assets
+/// starts from scratch.
+struct PreviewSite {
+    root: PathBuf,
+    dir: PathBuf,
+    parsed: ParseCache,
+    memo: Memo,
+    /// The files the last update produced.
+    files: Mutex<HashSet<String>>,
 }
 
+/// What an update did.
+struct Updated {
+    config: Config,
+    changes: Changes,
+}
+
+impl PreviewSite {
+    fn new(root: &Path, dir: PathBuf) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            dir,
+            parsed: ParseCache::default(),
+            memo: Memo::default(),
+            files: Mutex::default(),
+        }
+    }
+
+    /// Everything read or rendered before is to be forgotten.
+    fn forget(&self) {
+        self.parsed.clear();
+        self.memo.clear();
+    }
+
+    /// Brings the site up to date with the files; on an error, the site
+    /// stays as the last update left it.
+    fn update(&self) -> anyhow::Result<Updated> {
+        let mut content = Content::load_with(&self.root, Some(&self.parsed))?;
+        content.show_unpublished = true;
+        let mut files = self.files.lock().expect("preview files");
+        let writer = if self.dir.exists() {
+            SiteWriter::in_place(self.dir.clone())
+        } else {
+            SiteWriter::fresh(self.dir.clone())
+        };
+        let rendered = render_into(&content, Utc::now(), &writer, Some(&self.memo))
+            .and_then(|_| self.email_views(&content, &writer));
+        if let Err(e) = rendered {
+            writer.abandon();
+            self.memo.abandon();
+            return Err(e);
+        }
+        let (changes, produced) = writer
+            .finish_after(&files)
+            .inspect_err(|_| self.memo.clear())?;
+        *files = produced;
+        self.memo.commit();
+        Ok(Updated {
+            config: content.config,
+            changes,
+        })
+    }
+
+    /// The email view of every emailed release whose inputs changed: the
+    /// release, its language versions, or the audience.
+    fn email_views(&self, content: &Content, writer: &SiteWriter) -> anyhow::Result<()> {
+        let audience = crate::preview::Audience::load(&content.config)?;
+        let audience = (fingerprint(&audience), audience);
+        let mut groups: HashMap<String, Vec<u64>> = HashMap::new();
+        for r in &content.releases {
+            groups.entry(r.group_key()).or_default().push(r.fingerprint);
+        }
+        let emailed: Vec<_> = content.releases.iter().filter(|r| r.email).collect();
+        emailed.par_iter().try_for_each(|r| {
+            let base = crate::preview::email_view_path(r);
+            let inputs = fingerprint((r.fingerprint, audience.0, &groups[&r.group_key()]));
+            let (page, html) = (format!("{base}index.html"), format!("{base}email.html"));
+            // Both recorded, hence `&`, not `&&`.
+            if self.memo.fresh(&page, inputs) & self.memo.fresh(&html, inputs) {
+                writer.unchanged(&page);
+                writer.unchanged(&html);
+                return Ok(());
+            }
+            crate::preview::email_view(content, r, writer, &audience.1)
+                .with_context(|| format!("cannot write the email view of {}", r.path.display()))
+        })
+    }
+}
+/// How long the watcher waits for a burst of file events to end (an
+/// editor's save is a few events within a millisecond or two).
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Watches `releases/` and `pressroom.toml`; after each burst of changes
-/// (debounced), builds the preview again and tells the open pages: reload,
-/// or here is the problem. The watcher stops when the returned value drops.
-fn watch(root: &Path, dir: &Path, preview: std::sync::Arc<Preview>) -> anyhow::Result<impl Drop> {
+/// (debounced), updates the preview and tells the open pages: reload, or
+/// here is the problem. The watcher stops when the returned value drops.
+fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::Result<impl Drop> {
     use notify_debouncer_full::notify::RecursiveMode;
-    let (root_c, dir_c) = (root.to_path_buf(), dir.to_path_buf());
     let releases = root.join("releases");
     let toml = root.join("pressroom.toml");
     let (releases_c, toml_c) = (releases.clone(), toml.clone());
+    let assets = releases.join("assets");
     let mut debouncer = notify_debouncer_full::new_debouncer(
-        std::time::Duration::from_millis(100),
+        DEBOUNCE,
         None,
         move |result: notify_debouncer_full::DebounceEventResult| {
             let Ok(events) = result else {
                 return;
             };
             // Only writes count: building reads every release, and reads
-            // (access events) must not start the next build.
-            let relevant = events.iter().any(|e| {
+            // (access events) must not start the next build. Only files
+            // that the site is made of count: an editor's swap and backup
+            // files do not.
+            let written = events.iter().filter(|e| {
                 use notify_debouncer_full::notify::EventKind;
                 use notify_debouncer_full::notify::event::ModifyKind;
-                let write = matches!(
+                matches!(
                     e.kind,
                     EventKind::Create(_)
                         | EventKind::Remove(_)
                         | EventKind::Modify(
                             ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any
                         )
-                );
-                write
-                    && e.paths
-                        .iter()
-                        .any(|p| p.starts_with(&releases_c) || *p == toml_c)
+                )
             });
+            let mut relevant = false;
+            let mut from_scratch = false;
+            for path in written.flat_map(|e| &e.paths) {
+                if *path == toml_c || path.starts_with(&assets) {
+                    (relevant, from_scratch) = (true, true);
+                } else if path.parent() == Some(releases_c.as_path())
+                    && path.extension().is_some_and(|x| x == "md")
+                {
+                    relevant = true;
+                }
+            }
             if !relevant {
                 return;
             }
-            match preview_build(&root_c, &dir_c) {
-                Ok(_) => preview.announce(Change::Reload),
+            if from_scratch {
+                site.forget();
+            }
+            let started = std::time::Instant::now();
+            match site.update() {
+                Ok(u) => {
+                    tracing::info!(
+                        ms = started.elapsed().as_millis() as u64,
+                        written = u.changes.written,
+                        removed = u.changes.removed,
+                        "preview updated"
+                    );
+                    preview.announce(Change::Reload);
+                }
                 Err(e) => preview.announce(Change::Problem(problem_text(&e))),
             }
         },

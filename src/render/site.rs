@@ -60,8 +60,9 @@ impl Memo {
         self.round.lock().expect("memo").clear();
     }
 
-    /// Records `inputs` for `rel`; true when the last render had the same.
-    fn fresh(&self, rel: &str, inputs: u64) -> bool {
+    /// Records `inputs` for `rel` (a file of the render under way); true
+    /// when the last render had the same.
+    pub fn fresh(&self, rel: &str, inputs: u64) -> bool {
         self.round
             .lock()
             .expect("memo")
@@ -85,7 +86,7 @@ impl Memo {
 }
 
 /// A fingerprint of `parts`.
-fn fingerprint(parts: impl Hash) -> u64 {
+pub fn fingerprint(parts: impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     parts.hash(&mut h);
     h.finish()
