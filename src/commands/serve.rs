@@ -120,8 +120,8 @@ impl PreviewSite {
         let (changes, produced) = writer
             .finish_after(&files)
             .inspect_err(|_| self.memo.clear())?;
+        self.memo.commit(&produced);
         *files = produced;
-        self.memo.commit();
         Ok(Updated {
             config: content.config,
             changes,

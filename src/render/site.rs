@@ -32,54 +32,86 @@ pub trait Output: Sync {
 /// not rendered again. The fingerprints cover the releases a page shows;
 /// whatever else a page depends on (the configuration, the assets, the
 /// templates) must [`clear`](Memo::clear) the memo when it changes.
-#[derive(Default)]
 pub struct Memo {
-    views: Mutex<HashMap<std::path::PathBuf, (u64, Arc<ReleaseView>)>>,
-    /// Inputs of each file as of the last finished render.
-    done: Mutex<HashMap<String, u64>>,
-    /// Inputs of each file in the render under way.
-    round: Mutex<HashMap<String, u64>>,
+    /// Views by release file, sharded so that parallel renders do not wait
+    /// on one lock.
+    views: Shards<std::path::PathBuf, (u64, Arc<ReleaseView>)>,
+    /// Inputs of each file: as of the last finished render, and, for the
+    /// files already visited, of the render under way.
+    inputs: Shards<String, u64>,
+}
+
+/// A map split over locks by key.
+struct Shards<K, V>(Vec<Mutex<HashMap<K, V>>>);
+
+impl<K: Hash + Eq, V> Shards<K, V> {
+    fn new() -> Self {
+        Self((0..32).map(|_| Mutex::default()).collect())
+    }
+    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        let i = fingerprint(key) as usize % self.0.len();
+        self.0[i].lock().expect("memo")
+    }
+    fn clear(&self) {
+        self.0.iter().for_each(|m| m.lock().expect("memo").clear());
+    }
+    fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
+        self.0
+            .iter()
+            .for_each(|m| m.lock().expect("memo").retain(|k, _| keep(k)));
+    }
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Self {
+            views: Shards::new(),
+            inputs: Shards::new(),
+        }
+    }
 }
 
 impl Memo {
     /// Forgets everything: the next render renders every page.
     pub fn clear(&self) {
-        self.views.lock().expect("memo").clear();
-        self.done.lock().expect("memo").clear();
-        self.round.lock().expect("memo").clear();
+        self.views.clear();
+        self.inputs.clear();
     }
 
-    /// The render under way succeeded and its files are in place.
-    pub fn commit(&self) {
-        let round = std::mem::take(&mut *self.round.lock().expect("memo"));
-        *self.done.lock().expect("memo") = round;
+    /// The render under way succeeded and its files, `produced`, are in
+    /// place; what it did not produce is forgotten.
+    pub fn commit(&self, produced: &std::collections::HashSet<String>) {
+        self.inputs.retain(|rel| produced.contains(rel));
     }
 
-    /// The render under way failed; the files are as the last one left them.
+    /// The render under way failed: what the files hold is not known for
+    /// sure any more, so everything is forgotten.
     pub fn abandon(&self) {
-        self.round.lock().expect("memo").clear();
+        self.inputs.clear();
     }
 
     /// Records `inputs` for `rel` (a file of the render under way); true
     /// when the last render had the same.
     pub fn fresh(&self, rel: &str, inputs: u64) -> bool {
-        self.round
-            .lock()
-            .expect("memo")
-            .insert(rel.to_string(), inputs);
-        self.done.lock().expect("memo").get(rel) == Some(&inputs)
+        let mut shard = self.inputs.shard(rel);
+        match shard.get_mut(rel) {
+            Some(old) => std::mem::replace(old, inputs) == inputs,
+            None => {
+                shard.insert(rel.to_string(), inputs);
+                false
+            }
+        }
     }
 
     fn view(&self, r: &Release, key: u64, make: impl FnOnce() -> ReleaseView) -> Arc<ReleaseView> {
-        if let Some((k, v)) = self.views.lock().expect("memo").get(&r.path)
+        if let Some((k, v)) = self.views.shard(&r.path).get(&r.path)
             && *k == key
         {
             return v.clone();
         }
         let v = Arc::new(make());
         self.views
-            .lock()
-            .expect("memo")
+            .shard(&r.path)
             .insert(r.path.clone(), (key, v.clone()));
         v
     }
