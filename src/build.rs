@@ -11,7 +11,6 @@
 //! servers and caches see only the files that really changed, and a no-op
 //! rebuild creates no directory and writes no file.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -23,6 +22,7 @@ use chrono::{DateTime, Utc};
 
 use crate::content::Content;
 use crate::render::site::{self, Memo, Output, Summary};
+use crate::sharded::{HashSet, Sharded};
 
 /// Marks a directory as made by `pressroom build` (so it may be replaced).
 pub const MARKER: &str = ".pressroom-build";
@@ -36,7 +36,7 @@ pub struct SiteWriter {
     root: PathBuf,
     in_place: bool,
     /// Every page and feed of this build, written or kept.
-    produced: Mutex<HashSet<String>>,
+    produced: Sharded<HashSet<String>>,
     /// Temporary files to rename over their pages when the build succeeds.
     pending: Mutex<Vec<(PathBuf, PathBuf)>>,
     written: AtomicU64,
@@ -69,7 +69,7 @@ impl SiteWriter {
         Self {
             root,
             in_place,
-            produced: Mutex::default(),
+            produced: Sharded::default(),
             pending: Mutex::default(),
             written: AtomicU64::new(0),
             kept: AtomicU64::new(0),
@@ -77,10 +77,7 @@ impl SiteWriter {
     }
 
     fn produce(&self, rel: &str) {
-        self.produced
-            .lock()
-            .expect("produced set")
-            .insert(rel.to_string());
+        self.produced.insert(rel);
     }
 
     /// Puts the written pages in place and removes the pages (and emptied
@@ -93,7 +90,7 @@ impl SiteWriter {
             fs::rename(tmp, path)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         }
-        let produced = self.produced.into_inner().expect("produced set");
+        let produced = self.produced.into_set();
         let mut removed = 0;
         if self.in_place {
             removed = remove_stale(&self.root, &self.root, &produced)?;
@@ -118,7 +115,7 @@ impl SiteWriter {
             fs::rename(tmp, path)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         }
-        let produced = self.produced.into_inner().expect("produced set");
+        let produced = self.produced.into_set();
         let mut removed = 0;
         for rel in previous.difference(&produced) {
             let path = self.root.join(rel);

@@ -23,6 +23,7 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
     let problems: Vec<Diagnostic> = content
         .releases
         .par_iter()
+        .map(std::sync::Arc::as_ref)
         .filter(|r| r.email && !r.draft)
         .filter_map(|r| match email::render(r, &content.config) {
             Ok(e) if e.html.len() > GMAIL_CLIP_BYTES => Some(Diagnostic::new(

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -16,8 +17,9 @@ use crate::release::{self, Release};
 #[derive(Debug)]
 pub struct Content {
     pub config: Config,
-    /// Sorted newest first, ties broken by slug and language.
-    pub releases: Vec<Release>,
+    /// Sorted newest first, ties broken by slug and language. Shared, so
+    /// that a preview's cache hands them out without copying.
+    pub releases: Vec<Arc<Release>>,
     /// A writer's preview (`serve --drafts`): drafts and embargoed releases
     /// are on the website too, each page with a banner saying so.
     pub show_unpublished: bool,
@@ -43,10 +45,11 @@ pub enum LoadError {
 /// assets a release names) must [`clear`](ParseCache::clear) it.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    files: std::sync::Mutex<HashMap<PathBuf, (Stamp, Parsed)>>,
+    /// Keyed by the path's bytes: hashing a `Path` walks its components.
+    files: std::sync::Mutex<HashMap<std::ffi::OsString, (Stamp, Parsed)>>,
 }
 
-type Parsed = Result<Release, Vec<Diagnostic>>;
+type Parsed = Result<Arc<Release>, Vec<Diagnostic>>;
 
 /// What tells that a file changed without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +82,11 @@ impl ParseCache {
     fn parse(&self, path: &Path, parse: impl FnOnce() -> Parsed) -> Parsed {
         let stamp = Stamp::of(path);
         if let Some(stamp) = stamp
-            && let Some((s, parsed)) = self.files.lock().expect("parse cache").get(path)
+            && let Some((s, parsed)) = self
+                .files
+                .lock()
+                .expect("parse cache")
+                .get(path.as_os_str())
             && *s == stamp
         {
             return parsed.clone();
@@ -89,7 +96,7 @@ impl ParseCache {
             self.files
                 .lock()
                 .expect("parse cache")
-                .insert(path.to_path_buf(), (stamp, parsed.clone()));
+                .insert(path.as_os_str().to_owned(), (stamp, parsed.clone()));
         }
         parsed
     }
@@ -132,7 +139,9 @@ impl Content {
                 files.push(entry.path());
             }
         }
-        files.sort();
+        // By bytes: the same order as by path for files of one folder, and
+        // much cheaper than comparing components.
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let exists = |rel: &str| crate::files::is_regular_file_inside(&dir, Path::new(rel));
         let results: Vec<Parsed> = files
             .par_iter()
@@ -180,6 +189,7 @@ impl Content {
         let all = self.show_unpublished;
         self.releases
             .iter()
+            .map(std::sync::Arc::as_ref)
             .filter(move |r| r.web && (all || r.is_published(now)))
     }
 
@@ -208,6 +218,7 @@ impl Content {
         let by_path: Vec<&Release> = self
             .releases
             .iter()
+            .map(std::sync::Arc::as_ref)
             .filter(|r| {
                 let full = self.config.root.join(&r.path);
                 r.path == as_path
@@ -228,6 +239,7 @@ impl Content {
         let matches: Vec<&Release> = self
             .releases
             .iter()
+            .map(std::sync::Arc::as_ref)
             .filter(|r| r.slug.as_str() == key || r.translation_key.as_deref() == Some(key))
             .collect();
         if matches.is_empty() {
@@ -273,11 +285,12 @@ pub enum FindError {
     },
 }
 
-fn cross_checks(releases: &[Release], diags: &mut Diagnostics) {
+fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
     let mut by_slug: HashMap<(&Lang, &str), &Release> = HashMap::new();
     let mut by_key: HashMap<(&Lang, &str), &Release> = HashMap::new();
-    let mut sorted: Vec<&Release> = releases.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut sorted: Vec<&Release> = releases.iter().map(Arc::as_ref).collect();
+    // By the path's bytes (comparing `Path`s walks their components).
+    sorted.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     for r in sorted {
         if let Some(first) = by_slug.insert((&r.lang, r.slug.as_str()), r) {
             diags.push(Diagnostic::new(
@@ -338,7 +351,7 @@ fn parse_file(config: &Config, path: &Path, exists: &dyn Fn(&str) -> bool) -> Pa
     let release = release::parse(display, &name, &text, config, exists)?;
     let left = crate::new_release::placeholders_in(&text);
     if release.draft || left.is_empty() {
-        return Ok(release);
+        return Ok(Arc::new(release));
     }
     Err(left
             .into_iter()

@@ -24,6 +24,7 @@ pub mod new_release;
 pub mod preview;
 pub mod release;
 pub mod render;
+pub mod sharded;
 pub mod subscribers;
 pub mod suggest;
 pub mod time;

@@ -124,8 +124,12 @@ pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
 
 /// Where the email view of `release` is in a writer's preview site.
 pub fn email_view_path(release: &Release) -> String {
-    let key = crate::files::segment(&release.group_key());
-    format!("_email/{key}/{}/", release.lang)
+    email_view_dir(&release.group_key(), &release.lang)
+}
+
+/// [`email_view_path`] of the release with `group_key` in `lang`.
+pub fn email_view_dir(group_key: &str, lang: &crate::lang::Lang) -> String {
+    format!("_email/{}/{lang}/", crate::files::segment(group_key))
 }
 
 /// Writes the writer's email view of `release` into the preview site at

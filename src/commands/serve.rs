@@ -1,6 +1,6 @@
 //! `pressroom serve`: the built site and the subscription pages.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -73,7 +73,7 @@ struct PreviewSite {
     parsed: ParseCache,
     memo: Memo,
     /// The files the last update produced.
-    files: Mutex<HashSet<String>>,
+    files: Mutex<crate::sharded::HashSet<String>>,
 }
 
 /// What an update did.
@@ -102,7 +102,14 @@ impl PreviewSite {
     /// Brings the site up to date with the files; on an error, the site
     /// stays as the last update left it.
     fn update(&self) -> anyhow::Result<Updated> {
+        // Phase times, for RUST_LOG=pressroom=debug.
+        let t0 = std::time::Instant::now();
         let mut content = Content::load_with(&self.root, Some(&self.parsed))?;
+        tracing::debug!(
+            phase = "load",
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "preview update"
+        );
         content.show_unpublished = true;
         let mut files = self.files.lock().expect("preview files");
         let writer = if self.dir.exists() {
@@ -110,8 +117,18 @@ impl PreviewSite {
         } else {
             SiteWriter::fresh(self.dir.clone())
         };
-        let rendered = render_into(&content, Utc::now(), &writer, Some(&self.memo))
-            .and_then(|_| self.email_views(&content, &writer));
+        let rendered = render_into(&content, Utc::now(), &writer, Some(&self.memo));
+        tracing::debug!(
+            phase = "render",
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "preview update"
+        );
+        let rendered = rendered.and_then(|_| self.email_views(&content, &writer));
+        tracing::debug!(
+            phase = "email",
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "preview update"
+        );
         if let Err(e) = rendered {
             writer.abandon();
             self.memo.abandon();
@@ -120,7 +137,17 @@ impl PreviewSite {
         let (changes, produced) = writer
             .finish_after(&files)
             .inspect_err(|_| self.memo.clear())?;
+        tracing::debug!(
+            phase = "finish",
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "preview update"
+        );
         self.memo.commit(&produced);
+        tracing::debug!(
+            phase = "commit",
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "preview update"
+        );
         *files = produced;
         Ok(Updated {
             config: content.config,
@@ -133,14 +160,20 @@ impl PreviewSite {
     fn email_views(&self, content: &Content, writer: &SiteWriter) -> anyhow::Result<()> {
         let audience = crate::preview::Audience::load(&content.config)?;
         let audience = (fingerprint(&audience), audience);
-        let mut groups: HashMap<String, Vec<u64>> = HashMap::new();
-        for r in &content.releases {
-            groups.entry(r.group_key()).or_default().push(r.fingerprint);
+        let keys: Vec<String> = content.releases.iter().map(|r| r.group_key()).collect();
+        let mut groups: HashMap<&str, Vec<u64>> = HashMap::new();
+        for (r, key) in content.releases.iter().zip(&keys) {
+            groups.entry(key).or_default().push(r.fingerprint);
         }
-        let emailed: Vec<_> = content.releases.iter().filter(|r| r.email).collect();
-        emailed.par_iter().try_for_each(|r| {
-            let base = crate::preview::email_view_path(r);
-            let inputs = fingerprint((r.fingerprint, audience.0, &groups[&r.group_key()]));
+        let emailed: Vec<_> = content
+            .releases
+            .iter()
+            .zip(&keys)
+            .filter(|(r, _)| r.email)
+            .collect();
+        emailed.par_iter().try_for_each(|(r, key)| {
+            let base = crate::preview::email_view_dir(key, &r.lang);
+            let inputs = fingerprint((r.fingerprint, audience.0, &groups[key.as_str()]));
             let (page, html) = (format!("{base}index.html"), format!("{base}email.html"));
             // Both recorded, hence `&`, not `&&`.
             if self.memo.fresh(&page, inputs) & self.memo.fresh(&html, inputs) {

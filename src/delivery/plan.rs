@@ -27,6 +27,7 @@ impl<'a> Group<'a> {
         let mut versions: Vec<&Release> = content
             .releases
             .iter()
+            .map(std::sync::Arc::as_ref)
             .filter(|r| r.group_key() == key)
             .collect();
         let order = |l: &Lang| content.config.site.languages.iter().position(|x| x == l);
@@ -38,7 +39,7 @@ impl<'a> Group<'a> {
     pub fn all(content: &'a Content) -> Vec<Self> {
         let mut seen = BTreeSet::new();
         let mut out = vec![];
-        for r in &content.releases {
+        for r in content.releases.iter().map(std::sync::Arc::as_ref) {
             if seen.insert(r.group_key()) {
                 out.push(Self::of(content, r));
             }
@@ -160,10 +161,15 @@ pub struct Renamed {
 /// Every release of `content` whose file, or whose language and title, was
 /// emailed under an identity that no release has any more.
 pub fn renamed(db: &Db, content: &Content) -> anyhow::Result<Vec<Renamed>> {
-    let keys: BTreeSet<String> = content.releases.iter().map(Release::group_key).collect();
+    let keys: BTreeSet<String> = content
+        .releases
+        .iter()
+        .map(std::sync::Arc::as_ref)
+        .map(Release::group_key)
+        .collect();
     let journal = db.journal();
     let mut out = vec![];
-    for r in &content.releases {
+    for r in content.releases.iter().map(std::sync::Arc::as_ref) {
         let rows = journal.sent_from(&r.path.to_string_lossy(), &r.lang, &r.title)?;
         for was in rows {
             if !keys.contains(&was) {

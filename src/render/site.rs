@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::sharded::{self, Sharded};
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -32,43 +34,14 @@ pub trait Output: Sync {
 /// not rendered again. The fingerprints cover the releases a page shows;
 /// whatever else a page depends on (the configuration, the assets, the
 /// templates) must [`clear`](Memo::clear) the memo when it changes.
+#[derive(Default)]
 pub struct Memo {
     /// Views by release file, sharded so that parallel renders do not wait
     /// on one lock.
-    views: Shards<std::path::PathBuf, (u64, Arc<ReleaseView>)>,
+    views: Sharded<sharded::HashMap<std::ffi::OsString, (u64, Arc<ReleaseView>)>>,
     /// Inputs of each file: as of the last finished render, and, for the
     /// files already visited, of the render under way.
-    inputs: Shards<String, u64>,
-}
-
-/// A map split over locks by key.
-struct Shards<K, V>(Vec<Mutex<HashMap<K, V>>>);
-
-impl<K: Hash + Eq, V> Shards<K, V> {
-    fn new() -> Self {
-        Self((0..32).map(|_| Mutex::default()).collect())
-    }
-    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
-        let i = fingerprint(key) as usize % self.0.len();
-        self.0[i].lock().expect("memo")
-    }
-    fn clear(&self) {
-        self.0.iter().for_each(|m| m.lock().expect("memo").clear());
-    }
-    fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
-        self.0
-            .iter()
-            .for_each(|m| m.lock().expect("memo").retain(|k, _| keep(k)));
-    }
-}
-
-impl Default for Memo {
-    fn default() -> Self {
-        Self {
-            views: Shards::new(),
-            inputs: Shards::new(),
-        }
-    }
+    inputs: Sharded<sharded::HashMap<String, u64>>,
 }
 
 impl Memo {
@@ -80,8 +53,9 @@ impl Memo {
 
     /// The render under way succeeded and its files, `produced`, are in
     /// place; what it did not produce is forgotten.
-    pub fn commit(&self, produced: &std::collections::HashSet<String>) {
-        self.inputs.retain(|rel| produced.contains(rel));
+    pub fn commit(&self, produced: &sharded::HashSet<String>) {
+        self.inputs
+            .for_each(|m| m.retain(|rel, _| produced.contains(rel)));
     }
 
     /// The render under way failed: what the files hold is not known for
@@ -104,15 +78,16 @@ impl Memo {
     }
 
     fn view(&self, r: &Release, key: u64, make: impl FnOnce() -> ReleaseView) -> Arc<ReleaseView> {
-        if let Some((k, v)) = self.views.shard(&r.path).get(&r.path)
+        let path = r.path.as_os_str();
+        if let Some((k, v)) = self.views.shard(path).get(path)
             && *k == key
         {
             return v.clone();
         }
         let v = Arc::new(make());
         self.views
-            .shard(&r.path)
-            .insert(r.path.clone(), (key, v.clone()));
+            .shard(path)
+            .insert(path.to_owned(), (key, v.clone()));
         v
     }
 }
@@ -247,7 +222,7 @@ struct LangCtx<'a> {
     /// Web releases in this language, newest first.
     views: Vec<&'a ReleaseView>,
     /// Tag slug → (display name, releases).
-    tags: BTreeMap<String, (String, Vec<&'a ReleaseView>)>,
+    tags: BTreeMap<&'a str, (&'a str, Vec<&'a ReleaseView>)>,
 }
 
 struct Site<'a> {
@@ -546,10 +521,10 @@ impl<'a> Site<'a> {
         }
         // The keyword index.
         let tags_rel = format!("{lang}/tags/");
-        let counts: Vec<(&String, &String, usize)> = cx
+        let counts: Vec<(&str, &str, usize)> = cx
             .tags
             .iter()
-            .map(|(slug, (name, views))| (slug, name, views.len()))
+            .map(|(slug, (name, views))| (*slug, *name, views.len()))
             .collect();
         self.emit(&format!("{tags_rel}index.html"), counts, || {
             self.keyword_index(cx, &tags_rel)
@@ -707,7 +682,7 @@ pub fn render(
                 .map(Arc::as_ref)
                 .filter(|v| &v.lang == lang)
                 .collect();
-            let mut tags: BTreeMap<String, (String, Vec<&ReleaseView>)> = BTreeMap::new();
+            let mut tags: BTreeMap<&str, (&str, Vec<&ReleaseView>)> = BTreeMap::new();
             for v in &mine {
                 for t in &v.tags {
                     let slug = t
@@ -715,10 +690,9 @@ pub fn render(
                         .trim_end_matches('/')
                         .rsplit('/')
                         .next()
-                        .unwrap_or("")
-                        .to_string();
+                        .unwrap_or("");
                     tags.entry(slug)
-                        .or_insert_with(|| (t.name.clone(), vec![]))
+                        .or_insert_with(|| (t.name.as_str(), vec![]))
                         .1
                         .push(v);
                 }
