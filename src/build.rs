@@ -102,40 +102,39 @@ impl SiteWriter {
         })
     }
 
-    /// As [`finish`](SiteWriter::finish) for a writer that knows which
-    /// files the last update produced (`previous`): only those that this
-    /// one did not produce are removed, without walking the whole site.
-    /// Returns what this update produced, for the next one.
-    pub fn finish_after(
-        self,
-        previous: &HashSet<String>,
-    ) -> io::Result<(Changes, HashSet<String>)> {
+    /// Puts the written pages in place, and nothing else: for a writer whose
+    /// caller knows which files are gone (a preview's [`Memo::sweep`]).
+    pub fn finish_written(self) -> io::Result<Changes> {
         let pending = self.pending.into_inner().expect("pending list");
         for (tmp, path) in &pending {
             fs::rename(tmp, path)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         }
-        let produced = self.produced.into_set();
+        Ok(Changes {
+            written: self.written.into_inner(),
+            unchanged: self.kept.into_inner(),
+            removed: 0,
+        })
+    }
+
+    /// Removes `rels` (files of an earlier build) and the folders they leave
+    /// empty; returns how many files were there.
+    pub fn remove(root: &Path, rels: &[String]) -> u64 {
         let mut removed = 0;
-        for rel in previous.difference(&produced) {
-            let path = self.root.join(rel);
+        for rel in rels {
+            let path = root.join(rel);
             if fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
             let mut dir = path.parent();
-            while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+            while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
                 if fs::remove_dir(d).is_err() {
                     break;
                 }
                 dir = d.parent();
             }
         }
-        let changes = Changes {
-            written: self.written.into_inner(),
-            unchanged: self.kept.into_inner(),
-            removed,
-        };
-        Ok((changes, produced))
+        removed
     }
 
     /// Leaves the site as it was: temporary files are removed, and so are
@@ -184,8 +183,8 @@ impl Output for SiteWriter {
         Ok(())
     }
 
-    fn unchanged(&self, rel: &str) {
-        self.produce(rel);
+    /// Only a preview, whose memo keeps track of its files, skips pages.
+    fn unchanged(&self, _rel: &str) {
         self.kept.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -1,7 +1,6 @@
 //! Loading a pressroom: the configuration and every release, with the checks
 //! that span files (duplicate slugs, duplicate language versions).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,10 +42,10 @@ pub enum LoadError {
 /// and inode they had: a long-running preview parses again only the files
 /// that changed. Whatever else a parse depends on (the configuration, the
 /// assets a release names) must [`clear`](ParseCache::clear) it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ParseCache {
     /// Keyed by the path's bytes: hashing a `Path` walks its components.
-    files: std::sync::Mutex<HashMap<std::ffi::OsString, (Stamp, Parsed)>>,
+    files: crate::sharded::Sharded<crate::sharded::HashMap<std::ffi::OsString, (Stamp, Parsed)>>,
 }
 
 type Parsed = Result<Arc<Release>, Vec<Diagnostic>>;
@@ -76,17 +75,13 @@ impl Stamp {
 impl ParseCache {
     /// Forgets every file.
     pub fn clear(&self) {
-        self.files.lock().expect("parse cache").clear();
+        self.files.clear();
     }
 
     fn parse(&self, path: &Path, parse: impl FnOnce() -> Parsed) -> Parsed {
         let stamp = Stamp::of(path);
         if let Some(stamp) = stamp
-            && let Some((s, parsed)) = self
-                .files
-                .lock()
-                .expect("parse cache")
-                .get(path.as_os_str())
+            && let Some((s, parsed)) = self.files.shard(path.as_os_str()).get(path.as_os_str())
             && *s == stamp
         {
             return parsed.clone();
@@ -94,8 +89,7 @@ impl ParseCache {
         let parsed = parse();
         if let Some(stamp) = stamp {
             self.files
-                .lock()
-                .expect("parse cache")
+                .shard(path.as_os_str())
                 .insert(path.as_os_str().to_owned(), (stamp, parsed.clone()));
         }
         parsed
@@ -286,8 +280,10 @@ pub enum FindError {
 }
 
 fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
-    let mut by_slug: HashMap<(&Lang, &str), &Release> = HashMap::new();
-    let mut by_key: HashMap<(&Lang, &str), &Release> = HashMap::new();
+    // FxHash: the keys come from the pressroom's own files, and a preview
+    // runs this after every save.
+    let mut by_slug: crate::sharded::HashMap<(&Lang, &str), &Release> = Default::default();
+    let mut by_key: crate::sharded::HashMap<(&Lang, &str), &Release> = Default::default();
     let mut sorted: Vec<&Release> = releases.iter().map(Arc::as_ref).collect();
     // By the path's bytes (comparing `Path`s walks their components).
     sorted.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));

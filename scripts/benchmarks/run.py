@@ -303,7 +303,7 @@ def report():
         lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['pr_noop']:.2f} s | {r['pr_noop'] / r['pr_wall']:.2f} |")
     lines += ["", "### Save to served in the writer's preview", "",
               "`pressroom serve --drafts` on the same corpus: one Finnish release is edited (a line added to its body) and its "
-              "page is polled every 5 ms until it serves the edit; median of 5 edits. The time includes the 20 ms debounce "
+              "page is polled every 5 ms until it serves the edit; median of 5 edits. The time includes the 10 ms debounce "
               "of the file watcher. Goal: at most 100 ms at 10,000 releases and at most 0.1 of a full build.", "",
               "| releases | full build | save to served | ratio |", "|---:|---:|---:|---:|"]
     for r in results["build"]:

@@ -72,8 +72,8 @@ struct PreviewSite {
     dir: PathBuf,
     parsed: ParseCache,
     memo: Memo,
-    /// The files the last update produced.
-    files: Mutex<crate::sharded::HashSet<String>>,
+    /// One update at a time.
+    updating: Mutex<()>,
 }
 
 /// What an update did.
@@ -89,7 +89,7 @@ impl PreviewSite {
             dir,
             parsed: ParseCache::default(),
             memo: Memo::default(),
-            files: Mutex::default(),
+            updating: Mutex::default(),
         }
     }
 
@@ -111,7 +111,8 @@ impl PreviewSite {
             "preview update"
         );
         content.show_unpublished = true;
-        let mut files = self.files.lock().expect("preview files");
+        let _one_at_a_time = self.updating.lock().expect("preview lock");
+        self.memo.begin();
         let writer = if self.dir.exists() {
             SiteWriter::in_place(self.dir.clone())
         } else {
@@ -134,21 +135,13 @@ impl PreviewSite {
             self.memo.abandon();
             return Err(e);
         }
-        let (changes, produced) = writer
-            .finish_after(&files)
-            .inspect_err(|_| self.memo.clear())?;
+        let mut changes = writer.finish_written().inspect_err(|_| self.memo.clear())?;
+        changes.removed = SiteWriter::remove(&self.dir, &self.memo.sweep());
         tracing::debug!(
             phase = "finish",
             ms = t0.elapsed().as_secs_f64() * 1e3,
             "preview update"
         );
-        self.memo.commit(&produced);
-        tracing::debug!(
-            phase = "commit",
-            ms = t0.elapsed().as_secs_f64() * 1e3,
-            "preview update"
-        );
-        *files = produced;
         Ok(Updated {
             config: content.config,
             changes,
@@ -188,7 +181,7 @@ impl PreviewSite {
 }
 /// How long the watcher waits for a burst of file events to end (an
 /// editor's save is a few events within a millisecond or two).
-const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(20);
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Watches `releases/` and `pressroom.toml`; after each burst of changes
 /// (debounced), updates the preview and tells the open pages: reload, or

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::sharded::{self, Sharded};
 
@@ -39,9 +40,12 @@ pub struct Memo {
     /// Views by release file, sharded so that parallel renders do not wait
     /// on one lock.
     views: Sharded<sharded::HashMap<std::ffi::OsString, (u64, Arc<ReleaseView>)>>,
-    /// Inputs of each file: as of the last finished render, and, for the
-    /// files already visited, of the render under way.
-    inputs: Sharded<sharded::HashMap<String, u64>>,
+    /// Inputs of each file and the round that last visited it: as of the
+    /// last finished render, and, for the files already visited, of the
+    /// render under way.
+    inputs: Sharded<sharded::HashMap<String, (u64, u64)>>,
+    /// The number of the render under way.
+    round: AtomicU64,
 }
 
 impl Memo {
@@ -51,11 +55,27 @@ impl Memo {
         self.inputs.clear();
     }
 
-    /// The render under way succeeded and its files, `produced`, are in
-    /// place; what it did not produce is forgotten.
-    pub fn commit(&self, produced: &sharded::HashSet<String>) {
-        self.inputs
-            .for_each(|m| m.retain(|rel, _| produced.contains(rel)));
+    /// A render begins: every file it produces through the memo is marked
+    /// as visited in this round.
+    pub fn begin(&self) {
+        self.round.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The render under way succeeded: forgets the files it did not
+    /// visit and returns them (they are no longer part of the site).
+    pub fn sweep(&self) -> Vec<String> {
+        let round = self.round.load(Ordering::Relaxed);
+        let mut gone = vec![];
+        self.inputs.for_each(|m| {
+            m.retain(|rel, (_, seen)| {
+                let keep = *seen == round;
+                if !keep {
+                    gone.push(rel.clone());
+                }
+                keep
+            });
+        });
+        gone
     }
 
     /// The render under way failed: what the files hold is not known for
@@ -67,11 +87,12 @@ impl Memo {
     /// Records `inputs` for `rel` (a file of the render under way); true
     /// when the last render had the same.
     pub fn fresh(&self, rel: &str, inputs: u64) -> bool {
+        let round = self.round.load(Ordering::Relaxed);
         let mut shard = self.inputs.shard(rel);
         match shard.get_mut(rel) {
-            Some(old) => std::mem::replace(old, inputs) == inputs,
+            Some(old) => std::mem::replace(old, (inputs, round)).0 == inputs,
             None => {
-                shard.insert(rel.to_string(), inputs);
+                shard.insert(rel.to_string(), (inputs, round));
                 false
             }
         }
