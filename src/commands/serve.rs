@@ -196,8 +196,18 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
         DEBOUNCE,
         None,
         move |result: notify_debouncer_full::DebounceEventResult| {
-            let Ok(events) = result else {
-                return;
+            // An error means the watcher lost events (its queue overflowed,
+            // say, in a big `git checkout`): nothing it says can be trusted,
+            // so the preview starts from scratch.
+            let (events, lost) = match result {
+                Ok(events) => (events, false),
+                Err(errors) => {
+                    tracing::warn!(
+                        errors = errors.len(),
+                        "the file watcher lost track of changes; updating the whole preview"
+                    );
+                    (vec![], true)
+                }
             };
             // Only writes count: building reads every release, and reads
             // (access events) must not start the next build. Only files
@@ -215,8 +225,7 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
                         )
                 )
             });
-            let mut relevant = false;
-            let mut from_scratch = false;
+            let (mut relevant, mut from_scratch) = (lost, lost);
             for path in written.flat_map(|e| &e.paths) {
                 if *path == toml_c || path.starts_with(&assets) {
                     (relevant, from_scratch) = (true, true);
