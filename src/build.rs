@@ -85,11 +85,7 @@ impl SiteWriter {
     /// temporary files a crashed build left. Call only after every page was
     /// rendered without error.
     pub fn finish(self) -> io::Result<Changes> {
-        let pending = self.pending.into_inner().expect("pending list");
-        for (tmp, path) in &pending {
-            fs::rename(tmp, path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        }
+        put_in_place(self.pending.into_inner().expect("pending list"))?;
         let produced = self.produced.into_set();
         let mut removed = 0;
         if self.in_place {
@@ -105,11 +101,7 @@ impl SiteWriter {
     /// Puts the written pages in place, and nothing else: for a writer whose
     /// caller knows which files are gone (a preview's [`Memo::sweep`]).
     pub fn finish_written(self) -> io::Result<Changes> {
-        let pending = self.pending.into_inner().expect("pending list");
-        for (tmp, path) in &pending {
-            fs::rename(tmp, path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        }
+        put_in_place(self.pending.into_inner().expect("pending list"))?;
         Ok(Changes {
             written: self.written.into_inner(),
             unchanged: self.kept.into_inner(),
@@ -126,13 +118,7 @@ impl SiteWriter {
             if fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
-            let mut dir = path.parent();
-            while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
-                if fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
+            remove_empty_parents(root, &path);
         }
         removed
     }
@@ -143,13 +129,7 @@ impl SiteWriter {
         let pending = self.pending.into_inner().unwrap_or_default();
         for (tmp, _) in pending {
             let _ = fs::remove_file(&tmp);
-            let mut dir = tmp.parent();
-            while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
-                if fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
+            remove_empty_parents(&self.root, &tmp);
         }
     }
 
@@ -186,6 +166,27 @@ impl Output for SiteWriter {
     /// Only a preview, whose memo keeps track of its files, skips pages.
     fn unchanged(&self, _rel: &str) {
         self.kept.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Renames each written temporary file over its page.
+fn put_in_place(pending: Vec<(PathBuf, PathBuf)>) -> io::Result<()> {
+    for (tmp, path) in &pending {
+        fs::rename(tmp, path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Removes the folders between `path` and `root` that are empty, from
+/// the innermost out.
+fn remove_empty_parents(root: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
     }
 }
 
