@@ -42,10 +42,21 @@ pub enum LoadError {
 /// and inode they had: a long-running preview parses again only the files
 /// that changed. Whatever else a parse depends on (the configuration, the
 /// assets a release names) must [`clear`](ParseCache::clear) it.
+///
+/// A file watcher that saw every change can say which files changed
+/// ([`only_changed`](ParseCache::only_changed)): the next load then looks
+/// only at those (and at files it has not seen), without asking the file
+/// system about the thousands of others.
 #[derive(Default)]
 pub struct ParseCache {
     /// Keyed by the path's bytes: hashing a `Path` walks its components.
     files: crate::sharded::Sharded<crate::sharded::HashMap<std::ffi::OsString, (Stamp, Parsed)>>,
+    /// For the next load: the names of the only files that may have
+    /// changed since the last one (`None`: any may have).
+    vouched: std::sync::Mutex<Option<crate::sharded::HashSet<std::ffi::OsString>>>,
+    /// The release files the last load found (sorted as
+    /// [`list_releases`] sorts them), when it found nothing amiss.
+    listing: std::sync::Mutex<Option<Vec<PathBuf>>>,
 }
 
 type Parsed = Result<Arc<Release>, Vec<Diagnostic>>;
@@ -76,12 +87,76 @@ impl ParseCache {
     /// Forgets every file.
     pub fn clear(&self) {
         self.files.clear();
+        *self.vouched.lock().expect("parse cache lock") = None;
+        self.remember_listing(None);
     }
 
-    fn parse(&self, path: &Path, parse: impl FnOnce() -> Parsed) -> Parsed {
+    fn remember_listing(&self, files: Option<Vec<PathBuf>>) {
+        *self.listing.lock().expect("parse cache lock") = files;
+    }
+
+    /// The release files in `dir` now, from the last listing and the
+    /// `changed` names alone (a file named there was added, replaced or
+    /// removed), without reading the folder; `None` when a changed name
+    /// is something other than a regular file or nothing (a symbolic link,
+    /// say), which a full listing reports.
+    fn listing_after(
+        &self,
+        dir: &Path,
+        changed: &crate::sharded::HashSet<std::ffi::OsString>,
+    ) -> Option<Vec<PathBuf>> {
+        let mut listing = self.listing.lock().expect("parse cache lock");
+        let files = listing.as_mut()?;
+        for name in changed {
+            if !is_release_name(&name.to_string_lossy()) {
+                continue;
+            }
+            let path = dir.join(name);
+            let at = files.binary_search_by(|f| f.as_os_str().cmp(path.as_os_str()));
+            match (std::fs::symlink_metadata(&path), at) {
+                (Ok(m), Err(i)) if m.file_type().is_file() => files.insert(i, path),
+                (Ok(m), Ok(_)) if m.file_type().is_file() => {}
+                (Err(e), Ok(i)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    files.remove(i);
+                }
+                (Err(e), Err(_)) if e.kind() == std::io::ErrorKind::NotFound => {}
+                _ => {
+                    *listing = None;
+                    return None;
+                }
+            }
+        }
+        Some(files.clone())
+    }
+
+    /// Tells the next load that, of the files it parsed before, only those
+    /// named here (file names in `releases/`) may have changed since.
+    pub fn only_changed(&self, names: impl IntoIterator<Item = std::ffi::OsString>) {
+        *self.vouched.lock().expect("parse cache lock") = Some(names.into_iter().collect());
+    }
+
+    /// What the last [`only_changed`](ParseCache::only_changed) vouched
+    /// for, now used up.
+    fn take_vouched(&self) -> Option<crate::sharded::HashSet<std::ffi::OsString>> {
+        self.vouched.lock().expect("parse cache lock").take()
+    }
+
+    fn parse(
+        &self,
+        path: &Path,
+        vouched: Option<&crate::sharded::HashSet<std::ffi::OsString>>,
+        parse: impl FnOnce() -> Parsed,
+    ) -> Parsed {
+        let key = path.as_os_str();
+        if let Some(unchanged) = vouched
+            && !path.file_name().is_some_and(|n| unchanged.contains(n))
+            && let Some((_, parsed)) = self.files.shard(key).get(key)
+        {
+            return parsed.clone();
+        }
         let stamp = Stamp::of(path);
         if let Some(stamp) = stamp
-            && let Some((s, parsed)) = self.files.shard(path.as_os_str()).get(path.as_os_str())
+            && let Some((s, parsed)) = self.files.shard(key).get(key)
             && *s == stamp
         {
             return parsed.clone();
@@ -105,42 +180,31 @@ impl Content {
     /// As [`load`](Content::load), reusing what `cache` holds of files that
     /// did not change since it was filled.
     pub fn load_with(root: &Path, cache: Option<&ParseCache>) -> Result<Self, LoadError> {
+        let vouched = cache.and_then(ParseCache::take_vouched);
         let config = Config::load(root)?;
         let dir = config.releases_dir();
-        let mut files = vec![];
         let mut diags = Diagnostics::default();
-        let entries = std::fs::read_dir(&dir).map_err(|e| LoadError::Io {
-            path: dir.clone(),
-            source: e,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|e| LoadError::Io {
-                path: dir.clone(),
-                source: e,
-            })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let file_type = entry.file_type().ok();
-            if file_type.is_some_and(|t| t.is_symlink()) && name.ends_with(".md") {
-                let bad = crate::files::Unsafe::Symlink(config.display_path(&entry.path()).into());
-                diags.push(Diagnostic::new(bad.path(), 1, 1, bad.to_string()));
+        let known = match (cache, &vouched) {
+            (Some(c), Some(names)) => c.listing_after(&dir, names),
+            _ => None,
+        };
+        let files = match known {
+            Some(files) => files,
+            None => {
+                let files = list_releases(&config, &dir, &mut diags)?;
+                if let Some(c) = cache {
+                    c.remember_listing(diags.is_empty().then(|| files.clone()));
+                }
+                files
             }
-            let is_file = file_type.is_some_and(|t| t.is_file());
-            if is_file
-                && name.ends_with(".md")
-                && !name.starts_with(['_', '.'])
-                && name != "README.md"
-            {
-                files.push(entry.path());
-            }
-        }
-        // By bytes: the same order as by path for files of one folder, and
-        // much cheaper than comparing components.
-        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        };
         let exists = |rel: &str| crate::files::is_regular_file_inside(&dir, Path::new(rel));
         let results: Vec<Parsed> = files
             .par_iter()
             .map(|path| match cache {
-                Some(c) => c.parse(path, || parse_file(&config, path, &exists)),
+                Some(c) => c.parse(path, vouched.as_ref(), || {
+                    parse_file(&config, path, &exists)
+                }),
                 None => parse_file(&config, path, &exists),
             })
             .collect();
@@ -159,6 +223,7 @@ impl Content {
                 Err(ds) => ds.into_iter().for_each(|d| diags.push(d)),
             }
         }
+        // In file order, before sorting by date.
         cross_checks(&releases, &mut diags);
         if !diags.is_empty() {
             diags.sort();
@@ -282,12 +347,13 @@ pub enum FindError {
 fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
     // FxHash: the keys come from the pressroom's own files, and a preview
     // runs this after every save.
-    let mut by_slug: crate::sharded::HashMap<(&Lang, &str), &Release> = Default::default();
-    let mut by_key: crate::sharded::HashMap<(&Lang, &str), &Release> = Default::default();
-    let mut sorted: Vec<&Release> = releases.iter().map(Arc::as_ref).collect();
-    // By the path's bytes (comparing `Path`s walks their components).
-    sorted.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
-    for r in sorted {
+    let map = || -> crate::sharded::HashMap<(&Lang, &str), &Release> {
+        crate::sharded::HashMap::with_capacity_and_hasher(releases.len(), Default::default())
+    };
+    let (mut by_slug, mut by_key) = (map(), map());
+    // `releases` are in the order of their files' paths, so the first of
+    // two with the same slug is always the same one.
+    for r in releases.iter().map(Arc::as_ref) {
         if let Some(first) = by_slug.insert((&r.lang, r.slug.as_str()), r) {
             diags.push(Diagnostic::new(
                 &r.path,
@@ -316,6 +382,42 @@ fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
             ));
         }
     }
+}
+
+/// Whether a file in `releases/` named `name` is a release (Markdown, and
+/// not a README, a draft note starting with `_` or a hidden file).
+fn is_release_name(name: &str) -> bool {
+    name.ends_with(".md") && !name.starts_with(['_', '.']) && name != "README.md"
+}
+
+/// The release files in `dir`, sorted by their paths' bytes (the same
+/// order as by path for files of one folder, and much cheaper to compare);
+/// a symbolic link named like a release is a diagnostic.
+fn list_releases(
+    config: &Config,
+    dir: &Path,
+    diags: &mut Diagnostics,
+) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |e| LoadError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    };
+    let mut files = vec![];
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let file_type = entry.file_type().ok();
+        if file_type.is_some_and(|t| t.is_symlink()) && name.ends_with(".md") {
+            let bad = crate::files::Unsafe::Symlink(config.display_path(&entry.path()).into());
+            diags.push(Diagnostic::new(bad.path(), 1, 1, bad.to_string()));
+        }
+        if file_type.is_some_and(|t| t.is_file()) && is_release_name(&name) {
+            files.push(entry.path());
+        }
+    }
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    Ok(files)
 }
 
 /// Reads and parses one release file.
@@ -362,4 +464,95 @@ fn parse_file(config: &Config, path: &Path, exists: &dyn Fn(&str) -> bool) -> Pa
                 )
             })
             .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of the sample pressroom's configuration with two releases.
+    fn room() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(
+            sample.join("pressroom.toml"),
+            dir.path().join("pressroom.toml"),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("releases")).unwrap();
+        std::fs::create_dir(dir.path().join("subscribers")).unwrap();
+        std::fs::copy(
+            sample.join("subscribers/media.csv"),
+            dir.path().join("subscribers/media.csv"),
+        )
+        .unwrap();
+        for (name, title) in [
+            ("2026-11-01-a.fi.md", "Yksi"),
+            ("2026-11-02-b.fi.md", "Kaksi"),
+        ] {
+            write(&dir, name, title);
+        }
+        dir
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, title: &str) {
+        std::fs::write(
+            dir.path().join("releases").join(name),
+            format!("---\ntitle: {title}\ndate: 2026-11-01 09:00\n---\nTeksti.\n"),
+        )
+        .unwrap();
+    }
+
+    fn titles(c: &Content) -> Vec<&str> {
+        let mut t: Vec<&str> = c.releases.iter().map(|r| r.title.as_str()).collect();
+        t.sort();
+        t
+    }
+
+    #[test]
+    fn a_load_vouched_for_by_the_watcher_reads_only_the_files_it_names() {
+        let dir = room();
+        let cache = ParseCache::default();
+        let first = Content::load_with(dir.path(), Some(&cache)).unwrap();
+        assert_eq!(titles(&first), ["Kaksi", "Yksi"]);
+
+        // Changed, added and removed files that the watcher names are seen.
+        write(&dir, "2026-11-01-a.fi.md", "Yksi uusi");
+        write(&dir, "2026-11-03-c.fi.md", "Kolme");
+        std::fs::remove_file(dir.path().join("releases/2026-11-02-b.fi.md")).unwrap();
+        cache.only_changed(
+            [
+                "2026-11-01-a.fi.md",
+                "2026-11-03-c.fi.md",
+                "2026-11-02-b.fi.md",
+            ]
+            .map(Into::into),
+        );
+        let second = Content::load_with(dir.path(), Some(&cache)).unwrap();
+        assert_eq!(titles(&second), ["Kolme", "Yksi uusi"]);
+
+        // A file it does not name is taken as it was (it vouched for it);
+        // without its word, the next load looks at every file again.
+        write(&dir, "2026-11-03-c.fi.md", "Kolme uusi");
+        cache.only_changed(["2026-11-01-a.fi.md".into()]);
+        let vouched = Content::load_with(dir.path(), Some(&cache)).unwrap();
+        assert_eq!(titles(&vouched), ["Kolme", "Yksi uusi"]);
+        let looked = Content::load_with(dir.path(), Some(&cache)).unwrap();
+        assert_eq!(titles(&looked), ["Kolme uusi", "Yksi uusi"]);
+    }
+
+    #[test]
+    fn a_symbolic_link_named_by_the_watcher_is_reported_as_a_full_listing_would() {
+        let dir = room();
+        let cache = ParseCache::default();
+        Content::load_with(dir.path(), Some(&cache)).unwrap();
+        std::os::unix::fs::symlink(
+            "/etc/hostname",
+            dir.path().join("releases/2026-11-05-x.fi.md"),
+        )
+        .unwrap();
+        cache.only_changed(["2026-11-05-x.fi.md".into()]);
+        let err = Content::load_with(dir.path(), Some(&cache)).unwrap_err();
+        assert!(err.to_string().contains("2026-11-05-x.fi.md"), "{err}");
+    }
 }

@@ -124,32 +124,41 @@ pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
 
 /// Where the email view of `release` is in a writer's preview site.
 pub fn email_view_path(release: &Release) -> String {
-    email_view_dir(&release.group_key(), &release.lang)
+    format!(
+        "{EMAIL_VIEWS}{}/{}/",
+        crate::files::segment(&release.group_key()),
+        release.lang
+    )
 }
 
-/// [`email_view_path`] of the release with `group_key` in `lang`.
-pub fn email_view_dir(group_key: &str, lang: &crate::lang::Lang) -> String {
-    format!("_email/{}/{lang}/", crate::files::segment(group_key))
+/// The folder of a preview site's email views (see [`email_view_path`]).
+pub const EMAIL_VIEWS: &str = "_email/";
+
+/// The two files of a writer's email view.
+#[derive(Debug)]
+pub struct EmailViewFiles {
+    /// `index.html`: the page around the email.
+    pub page: String,
+    /// `email.html`: the HTML part as sent, shown in the page's frames.
+    pub html: String,
 }
 
-/// Writes the writer's email view of `release` into the preview site at
-/// `site`: the HTML part at phone and desktop widths, the text part, the
-/// subject and preheader, the size against Gmail's clip, and who the next
-/// publish would send it to (from the database when there is one; the
-/// preview never creates or writes it).
+/// The writer's email view of `release` in a preview site: the HTML part
+/// at phone and desktop widths, the text part, the subject and preheader,
+/// the size against Gmail's clip, and who the next publish would send it
+/// to (from the database when there is one; the preview never creates or
+/// writes it). Served from [`email_view_path`].
 pub fn email_view(
     content: &crate::content::Content,
     release: &Release,
-    out: &dyn crate::render::site::Output,
     audience: &Audience,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<EmailViewFiles> {
     use askama::Template;
     let config = &content.config;
     let rendered = crate::render::email::render(release, config)?;
     let (html, text) =
         rendered.personalise(&format!("{}unsubscribe/preview", config.site.base_url));
     let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");
-    let dir = email_view_path(release);
     let recipients = recipients(content, release, audience);
     let kb = rendered.html.len().div_ceil(1024);
     let page = EmailView {
@@ -161,13 +170,14 @@ pub fn email_view(
         clipped: rendered.html.len() > GMAIL_CLIP_BYTES,
         email: release.email,
         recipients,
-        page_href: format!("/{}/{}/", release.lang, release.slug),
+        page_href: crate::render::Urls::new(config).path(&crate::render::Urls::release(
+            &release.lang,
+            release.slug.as_str(),
+        )),
         text: &text,
     }
     .render()?;
-    out.write(&format!("{dir}index.html"), page.as_bytes())?;
-    out.write(&format!("{dir}email.html"), html.as_bytes())?;
-    Ok(())
+    Ok(EmailViewFiles { page, html })
 }
 
 /// The mailable members of every list by their language, read once per

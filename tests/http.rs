@@ -1321,8 +1321,6 @@ fn serve_drafts_renders_again_only_what_an_edit_touches() {
         "fi/harbour/index.html",
         "sv/bridge/index.html",
         "en/bridge/index.html",
-        "_email/bridge/fi/index.html",
-        "_email/bridge/fi/email.html",
     ];
     let before: Vec<_> = untouched.iter().map(|r| inode(r)).collect();
     assert!(before.iter().all(Option::is_some), "{before:?}");
@@ -1335,7 +1333,18 @@ fn serve_drafts_renders_again_only_what_an_edit_touches() {
     )
     .unwrap();
     assert_eq!(next_event(&rx).0, "reload");
-    assert!(preview.get("/fi/ferry/").body.contains("Toka."));
+    let ferry = preview.get("/fi/ferry/").body;
+    assert!(ferry.contains("Toka."));
+    // The email view is made when asked for, from the edited release.
+    let view = ferry
+        .split("<p class=\"preview-tools\"><a href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no email view link: {ferry}"));
+    let email = preview.get(&format!("{view}email.html"));
+    assert_eq!(email.status, 200);
+    assert!(email.body.contains("Toka.") && !email.body.contains("Eka."));
+    assert_eq!(preview.get("/_email/no-such-release/fi/").status, 404);
     let after: Vec<_> = untouched.iter().map(|r| inode(r)).collect();
     assert_eq!(before, after, "{untouched:?} were written again");
 

@@ -1,19 +1,18 @@
 //! `pressroom serve`: the built site and the subscription pages.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use chrono::Utc;
-use rayon::prelude::*;
 
 use super::{Outcome, Ui};
 use crate::build::{Changes, SiteWriter, render_into};
 use crate::config::Config;
 use crate::content::{Content, ParseCache};
 use crate::http::preview::{Change, Preview};
-use crate::render::site::{Memo, Output, fingerprint};
+use crate::preview::{Audience, email_view, email_view_path};
+use crate::render::site::Memo;
 
 /// Arguments of `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -50,8 +49,9 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         .tempdir()
         .context("cannot create a private temporary folder for the preview")?;
     let site = Arc::new(PreviewSite::new(root, private.path().join("site")));
-    let mut config = site.update()?.config;
-    let preview = Preview::new();
+    let mut config = site.update()?.content.config.clone();
+    let pages = site.clone();
+    let preview = Preview::with_pages(Some(Box::new(move |path: &str| pages.email_page(path))));
     let watching = watch(root, site.clone(), preview.clone())?;
     config.serve.public_dir = site.dir.to_string_lossy().into_owned();
     let served = crate::http::run(config, &args.addr, args.log_format, Some(preview), ui.out);
@@ -63,10 +63,11 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
 
 /// The writer's preview site: built once, then after each change updated
 /// with only what the change touched. Releases are parsed again only when
-/// their file changed; a page, feed or email view is rendered again only
-/// when the releases it shows changed (see [`Memo`]); only files whose
-/// bytes changed are written. A change to `pressroom.toml` or the assets
-/// starts from scratch.
+/// their file changed; a page or feed is rendered again only when the
+/// releases it shows changed (see [`Memo`]); only files whose bytes changed
+/// are written. A change to `pressroom.toml` or the assets starts from
+/// scratch. Email views are made when asked for, from the content of the
+/// last good update.
 struct PreviewSite {
     root: PathBuf,
     dir: PathBuf,
@@ -74,11 +75,13 @@ struct PreviewSite {
     memo: Memo,
     /// One update at a time.
     updating: Mutex<()>,
+    /// What the last good update showed.
+    shown: Mutex<Option<Arc<Content>>>,
 }
 
 /// What an update did.
 struct Updated {
-    config: Config,
+    content: Arc<Content>,
     changes: Changes,
 }
 
@@ -90,6 +93,7 @@ impl PreviewSite {
             parsed: ParseCache::default(),
             memo: Memo::default(),
             updating: Mutex::default(),
+            shown: Mutex::default(),
         }
     }
 
@@ -124,12 +128,6 @@ impl PreviewSite {
             ms = t0.elapsed().as_secs_f64() * 1e3,
             "preview update"
         );
-        let rendered = rendered.and_then(|_| self.email_views(&content, &writer));
-        tracing::debug!(
-            phase = "email",
-            ms = t0.elapsed().as_secs_f64() * 1e3,
-            "preview update"
-        );
         if let Err(e) = rendered {
             writer.abandon();
             self.memo.abandon();
@@ -142,43 +140,33 @@ impl PreviewSite {
             ms = t0.elapsed().as_secs_f64() * 1e3,
             "preview update"
         );
-        Ok(Updated {
-            config: content.config,
-            changes,
-        })
+        let content = Arc::new(content);
+        *self.shown.lock().expect("preview lock") = Some(content.clone());
+        Ok(Updated { content, changes })
     }
 
-    /// The email view of every emailed release whose inputs changed: the
-    /// release, its language versions, or the audience.
-    fn email_views(&self, content: &Content, writer: &SiteWriter) -> anyhow::Result<()> {
-        let audience = crate::preview::Audience::load(&content.config)?;
-        let audience = (fingerprint(&audience), audience);
-        let keys: Vec<String> = content.releases.iter().map(|r| r.group_key()).collect();
-        let mut groups: HashMap<&str, Vec<u64>> = HashMap::new();
-        for (r, key) in content.releases.iter().zip(&keys) {
-            groups.entry(key).or_default().push(r.fingerprint);
-        }
-        let emailed: Vec<_> = content
+    /// The email view at `path` (under `_email/`), from what the last good
+    /// update showed; `None` when no emailed release has it.
+    fn email_page(&self, path: &str) -> Option<anyhow::Result<Vec<u8>>> {
+        let content = self.shown.lock().expect("preview lock").clone()?;
+        let (dir, file) = path.rsplit_once('/')?;
+        let release = content
             .releases
             .iter()
-            .zip(&keys)
-            .filter(|(r, _)| r.email)
-            .collect();
-        emailed.par_iter().try_for_each(|(r, key)| {
-            let base = crate::preview::email_view_dir(key, &r.lang);
-            let inputs = fingerprint((r.fingerprint, audience.0, &groups[key.as_str()]));
-            let (page, html) = (format!("{base}index.html"), format!("{base}email.html"));
-            // Both recorded, hence `&`, not `&&`.
-            if self.memo.fresh(&page, inputs) & self.memo.fresh(&html, inputs) {
-                writer.unchanged(&page);
-                writer.unchanged(&html);
-                return Ok(());
-            }
-            crate::preview::email_view(content, r, writer, &audience.1)
-                .with_context(|| format!("cannot write the email view of {}", r.path.display()))
-        })
+            .find(|r| r.email && email_view_path(r).strip_suffix('/') == Some(dir))?;
+        if !matches!(file, "index.html" | "email.html") {
+            return None;
+        }
+        let made = Audience::load(&content.config)
+            .and_then(|audience| email_view(&content, release, &audience))
+            .with_context(|| format!("cannot make the email view of {}", release.path.display()));
+        Some(made.map(|files| match file {
+            "email.html" => files.html.into_bytes(),
+            _ => files.page.into_bytes(),
+        }))
     }
 }
+
 /// How long the watcher waits for a burst of file events to end (an
 /// editor's save is a few events within a millisecond or two).
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(10);
@@ -225,21 +213,25 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
                         )
                 )
             });
-            let (mut relevant, mut from_scratch) = (lost, lost);
+            let (mut releases, mut from_scratch) = (vec![], lost);
             for path in written.flat_map(|e| &e.paths) {
                 if *path == toml_c || path.starts_with(&assets) {
-                    (relevant, from_scratch) = (true, true);
+                    from_scratch = true;
                 } else if path.parent() == Some(releases_c.as_path())
                     && path.extension().is_some_and(|x| x == "md")
+                    && let Some(name) = path.file_name()
                 {
-                    relevant = true;
+                    releases.push(name.to_owned());
                 }
-            }
-            if !relevant {
-                return;
             }
             if from_scratch {
                 site.forget();
+            } else if releases.is_empty() {
+                return;
+            } else {
+                // The watcher saw every change: the releases it did not
+                // name are as the last update read them.
+                site.parsed.only_changed(releases);
             }
             let started = std::time::Instant::now();
             match site.update() {

@@ -216,6 +216,7 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/_pressroom/live.js", get(preview::live_js))
         .route("/_pressroom/events", get(preview::events))
+        .route("/_email/{*rest}", get(preview::email_view))
         .route(
             "/{lang}/subscribe",
             get(pages::subscribe_form).post(pages::subscribe),

@@ -27,18 +27,38 @@ pub enum Change {
     Stop,
 }
 
-/// The channel between the rebuilding watcher and the open pages.
-#[derive(Debug)]
+/// Pages a preview makes when they are asked for, by site path (such as
+/// `_email/some-release/fi/index.html`): `None` when there is no such page,
+/// an error when it cannot be made.
+pub type Pages = dyn Fn(&str) -> Option<anyhow::Result<Vec<u8>>> + Send + Sync;
+
+/// The channel between the rebuilding watcher and the open pages, and the
+/// pages made on request.
 pub struct Preview {
     tx: broadcast::Sender<Change>,
     problem: Mutex<Option<String>>,
+    pages: Option<Box<Pages>>,
+}
+
+impl std::fmt::Debug for Preview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preview")
+            .field("problem", &self.problem)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Preview {
     pub fn new() -> Arc<Self> {
+        Self::with_pages(None)
+    }
+
+    /// A preview whose email views (`/_email/…`) `pages` makes on request.
+    pub fn with_pages(pages: Option<Box<Pages>>) -> Arc<Self> {
         Arc::new(Self {
             tx: broadcast::channel(16).0,
             problem: Mutex::new(None),
+            pages,
         })
     }
 
@@ -83,6 +103,50 @@ pub async fn live_js() -> Response {
         LIVE_JS,
     )
         .into_response()
+}
+
+/// `GET /_email/{*rest}`: an email view, made when asked for (so that it
+/// shows the subscriber counts of the moment, and saving a release costs
+/// no email render). A folder is its `index.html`.
+pub async fn email_view(
+    State(st): State<Arc<AppState>>,
+    axum::extract::Path(rest): axum::extract::Path<String>,
+) -> Response {
+    use axum::http::StatusCode;
+    let Some(preview) = st.preview.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut path = format!("{}{rest}", crate::preview::EMAIL_VIEWS);
+    if !path.ends_with(".html") {
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    let made = tokio::task::spawn_blocking(move || preview.pages.as_ref().and_then(|p| p(&path)))
+        .await
+        .ok()
+        .flatten();
+    match made {
+        Some(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "cannot make an email view");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("{e:#}"),
+            )
+                .into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// `GET /_pressroom/events`: server-sent events, one per change.
