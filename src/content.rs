@@ -386,7 +386,7 @@ fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
 
 /// Whether a file in `releases/` named `name` is a release (Markdown, and
 /// not a README, a draft note starting with `_` or a hidden file).
-fn is_release_name(name: &str) -> bool {
+pub(crate) fn is_release_name(name: &str) -> bool {
     name.ends_with(".md") && !name.starts_with(['_', '.']) && name != "README.md"
 }
 

@@ -470,3 +470,135 @@ fn a_rebuild_writes_only_the_files_that_changed() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Sets the modification time of every release file an hour back, as if
+/// they had been saved long before the build (a file changed just before a
+/// build is looked at again by the next one).
+#[cfg(unix)]
+fn age_releases(root: &Path, by_secs: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(by_secs);
+    for e in fs::read_dir(root.join("releases")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(then)
+                .unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen() {
+    use std::os::unix::fs::PermissionsExt;
+    let release =
+        |title: &str, date: &str| format!("---\ntitle: {title}\ndate: {date}\n---\nTeksti.\n");
+    let dir = common::temp_pressroom(&[
+        (
+            "2026-01-02-first.fi.md",
+            &release("Ensimmäinen", "2026-01-02 12:00"),
+        ),
+        (
+            "2026-12-01-later.fi.md",
+            &release("Myöhemmin", "2026-12-01 10:00"),
+        ),
+    ]);
+    age_releases(dir.path(), 3600);
+    let root = dir.path().to_str().unwrap();
+    let out = dir.path().join("public");
+    let build_with = |args: &[&str]| {
+        let mut all = vec!["--root", root, "build"];
+        all.extend(args);
+        let o = pressroom(&all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        common::stdout(&o)
+    };
+    let build = || build_with(&["--now", NOW]);
+    let rendered = |report: &str| report.starts_with("Built ");
+    let up_to_date = |report: &str| report.starts_with("Up to date: ");
+
+    assert!(rendered(&build()));
+    let again = build();
+    assert!(up_to_date(&again), "{again}");
+    assert!(
+        again.contains("files written (new or changed)               0"),
+        "{again}"
+    );
+    // The record is private to the pressroom, never in the site.
+    let cache = dir.path().join(".cache");
+    assert_eq!(
+        fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let records: Vec<_> = fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        fs::metadata(&records[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        files(&out)
+            .iter()
+            .all(|p| !p.to_string_lossy().contains("later"))
+    );
+    assert!(rendered(&build_with(&["--now", NOW, "--force"])));
+
+    // The embargo ends between two builds: the release is on the web.
+    let after = "2026-12-02T08:00:00+02:00";
+    assert!(rendered(&build_with(&["--now", after])));
+    assert!(out.join("fi/later/index.html").is_file());
+    assert!(up_to_date(&build_with(&["--now", after])));
+
+    // A release edited.
+    let first = dir.path().join("releases/2026-01-02-first.fi.md");
+    fs::write(&first, release("Ensimmäinen, korjattu", "2026-01-02 12:00")).unwrap();
+    age_releases(dir.path(), 1800);
+    assert!(rendered(&build()));
+    assert!(
+        fs::read_to_string(out.join("fi/first/index.html"))
+            .unwrap()
+            .contains("korjattu")
+    );
+    assert!(up_to_date(&build()));
+
+    // A page of the site deleted, or a stray file put there.
+    fs::remove_file(out.join("fi/first/index.html")).unwrap();
+    assert!(rendered(&build()));
+    assert!(out.join("fi/first/index.html").is_file());
+    fs::write(out.join("fi/stray.html"), "x").unwrap();
+    assert!(rendered(&build()));
+    assert!(!out.join("fi/stray.html").exists());
+
+    // The configuration changed.
+    let toml = dir.path().join("pressroom.toml");
+    let text = fs::read_to_string(&toml).unwrap();
+    fs::write(&toml, format!("{text}\n# edited\n")).unwrap();
+    assert!(rendered(&build()));
+    assert!(up_to_date(&build()));
+
+    // An asset added.
+    let asset = dir.path().join("releases/assets/map.txt");
+    fs::write(&asset, "kartta").unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    fs::File::options()
+        .write(true)
+        .open(&asset)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+    assert!(rendered(&build()));
+    assert!(out.join("assets/map.txt").is_file());
+    assert!(up_to_date(&build()));
+
+    // A release saved just now: its stamp may not show a second save within
+    // the same clock tick, so builds look at everything until it is older.
+    fs::write(&first, release("Ensimmäinen, taas", "2026-01-02 12:00")).unwrap();
+    assert!(rendered(&build()));
+    assert!(rendered(&build()));
+}

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{Outcome, Ui, parse_now, under_root};
-use crate::content::Content;
 
 /// Arguments of `build`.
 #[derive(Debug, Clone, clap::Args)]
@@ -16,18 +15,29 @@ pub struct Args {
     /// Build as if it were this time (RFC 3339), for embargo decisions.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
+    /// Render and compare every page even when the record of the last
+    /// build (in .cache/) says that nothing changed since.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Builds the site and prints what it holds.
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     let now = args.now.unwrap_or_else(Utc::now);
-    let content = Content::load(root)?;
     let dir = under_root(root, &args.out);
-    let report = crate::build::build(&content, &dir, now)?;
+    let report = crate::build::build_pressroom(root, &dir, now, args.force)?;
     let s = &report.summary;
-    let total = content.releases.len();
+    let total = report.all_releases;
     let out = &mut *ui.out;
-    writeln!(out, "Built {}", report.out.display())?;
+    if report.up_to_date {
+        writeln!(
+            out,
+            "Up to date: {} (nothing changed since the last build; --force builds anyway)",
+            report.out.display()
+        )?;
+    } else {
+        writeln!(out, "Built {}", report.out.display())?;
+    }
     writeln!(out, "  {:<40}{:>6}", "releases on the web", s.releases)?;
     writeln!(
         out,

@@ -22,6 +22,8 @@ use chrono::{DateTime, Utc};
 
 use crate::content::Content;
 use crate::render::site::{self, Memo, Output, Summary};
+
+pub mod record;
 use crate::sharded::{HashSet, Sharded};
 
 /// Marks a directory as made by `pressroom build` (so it may be replaced).
@@ -221,6 +223,10 @@ fn remove_stale(root: &Path, dir: &Path, produced: &HashSet<String>) -> io::Resu
 #[derive(Debug)]
 pub struct BuildReport {
     pub out: PathBuf,
+    /// Every release file, drafts and embargoed ones included.
+    pub all_releases: usize,
+    /// Nothing had changed since the last build: nothing was rendered.
+    pub up_to_date: bool,
     pub summary: Summary,
     pub assets: u64,
     /// Pages, feeds and assets written with new bytes.
@@ -259,6 +265,47 @@ pub fn render_into(
         .context("cannot copy releases/assets")?;
     }
     Ok((summary, assets))
+}
+
+/// Builds the pressroom at `root` as seen at `now` into `out`, unless the
+/// [record](record::Record) of the last build there shows that nothing it
+/// was made from changed, nor any file it left (`force` builds anyway).
+pub fn build_pressroom(
+    root: &Path,
+    out: &Path,
+    now: DateTime<Utc>,
+    force: bool,
+) -> anyhow::Result<BuildReport> {
+    let config = crate::config::Config::load(root)?;
+    let start = std::time::SystemTime::now();
+    let inputs = record::Inputs::read(&config)
+        .with_context(|| format!("cannot read {}", config.root.display()))?;
+    let at = record::Record::path(&config, out);
+    if !force
+        && out.join(MARKER).is_file()
+        && let Some(inputs) = &inputs
+        && let Some(old) = record::Record::load(&at)
+        && let Some(made) = old.unchanged(inputs, now, out)
+    {
+        return Ok(BuildReport {
+            out: out.to_path_buf(),
+            all_releases: made.all_releases,
+            up_to_date: true,
+            summary: made.summary,
+            assets: made.assets,
+            written: 0,
+            unchanged: made.files,
+            removed: 0,
+        });
+    }
+    let content = Content::load(root)?;
+    let report = build(&content, out, now)?;
+    let made = (&report.summary, report.assets);
+    if let Err(e) = record::Record::save(&at, inputs, start, &content, now, out, made) {
+        // The site is built; only the next build's shortcut is lost.
+        tracing::warn!(error = %e, path = %at.display(), "cannot record the build");
+    }
+    Ok(report)
 }
 
 /// Builds the site of `content` as seen at `now` into `out`.
@@ -307,6 +354,8 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
         .with_context(|| format!("cannot move the new site into {}", out.display()))?;
     Ok(BuildReport {
         out: out.to_path_buf(),
+        all_releases: content.releases.len(),
+        up_to_date: false,
         summary,
         assets,
         written: changes.written,
@@ -330,6 +379,8 @@ fn update(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<B
         .with_context(|| format!("cannot update {}", out.display()))?;
     Ok(BuildReport {
         out: out.to_path_buf(),
+        all_releases: content.releases.len(),
+        up_to_date: false,
         summary,
         assets,
         written: changes.written,

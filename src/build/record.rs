@@ -1,0 +1,319 @@
+//! The record of the last build into an output folder: the stamps (size,
+//! times, inode) of the sources it was made from and of the files it left,
+//! and when each release goes on the web. A build whose sources, program
+//! and output files are all as recorded, and in which no release's
+//! publication time passed since, has nothing to do: it ends after looking
+//! at the stamps, without parsing or rendering anything.
+//!
+//! The record lives in the pressroom's `.cache/` folder (mode 0700), never
+//! in the output: it names draft and embargoed files, which are not for the
+//! public web. It holds no personal data.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::content::Content;
+use crate::render::site::{Summary, fingerprint};
+
+/// Bumped when the record's meaning changes; an older record is ignored.
+const FORMAT: u32 = 1;
+
+/// A file changed this close to the build's start may change again
+/// within the file system's timestamp granularity (two seconds on FAT)
+/// without its stamp showing it: a build that read such a file is not
+/// recorded, so the next one looks at everything again.
+const RACY: Duration = Duration::from_secs(2);
+
+/// What tells that a file changed without reading it: size, modification
+/// and change times (nanoseconds), inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp(u64, i128, i128, u64);
+
+impl Stamp {
+    fn of(m: &fs::Metadata) -> Self {
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Self(
+            m.len(),
+            ns(m.mtime(), m.mtime_nsec()),
+            ns(m.ctime(), m.ctime_nsec()),
+            m.ino(),
+        )
+    }
+
+    fn modified_after(&self, t: SystemTime) -> bool {
+        let t = t
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        self.1 >= t
+    }
+}
+
+/// What a build reads, stamped before it reads it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Inputs {
+    /// The program's version and the stamp of its executable: the
+    /// templates and stylesheet are compiled into it.
+    program: String,
+    /// A fingerprint of `pressroom.toml`'s bytes.
+    config: String,
+    /// Release files by name.
+    sources: BTreeMap<String, Stamp>,
+    /// Files under `releases/assets/`, by path below it.
+    assets: BTreeMap<String, Stamp>,
+}
+
+impl Inputs {
+    /// Stamps what a build of `config`'s pressroom reads; `None` when
+    /// something there is not a plain file (a symbolic link, say), which
+    /// only a full build reports properly.
+    pub fn read(config: &Config) -> io::Result<Option<Self>> {
+        let exe = std::env::current_exe().and_then(fs::metadata)?;
+        let program = format!("{} {:?}", env!("CARGO_PKG_VERSION"), Stamp::of(&exe));
+        let toml = fs::read(config.root.join("pressroom.toml"))?;
+        let dir = config.releases_dir();
+        let mut sources = BTreeMap::new();
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !crate::content::is_release_name(&name) {
+                continue;
+            }
+            let m = entry.metadata()?;
+            if !m.file_type().is_file() {
+                return Ok(None);
+            }
+            sources.insert(name, Stamp::of(&m));
+        }
+        let mut assets = BTreeMap::new();
+        let assets_dir = dir.join("assets");
+        if assets_dir.is_dir() {
+            let walked = crate::files::visit_regular_tree(&assets_dir, &mut |rel, path| {
+                assets.insert(rel.to_string(), Stamp::of(&fs::metadata(path)?));
+                Ok(())
+            });
+            if walked.is_err() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(Self {
+            program,
+            config: format!("{:016x}", fingerprint(&toml)),
+            sources,
+            assets,
+        }))
+    }
+
+    /// Whether a file read was changed so close to `start` that its stamp
+    /// may not show a change that follows.
+    fn racy(&self, start: SystemTime) -> bool {
+        let since = start.checked_sub(RACY).unwrap_or(SystemTime::UNIX_EPOCH);
+        self.sources
+            .values()
+            .chain(self.assets.values())
+            .any(|s| s.modified_after(since))
+    }
+}
+
+/// The record of one build.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Record {
+    format: u32,
+    program: String,
+    config: String,
+    /// The time the build was made as of, in microseconds since 1970.
+    now: i64,
+    sources: BTreeMap<String, Stamp>,
+    /// For each release file on the web at some time: from when
+    /// (microseconds since 1970).
+    shown_from: BTreeMap<String, i64>,
+    assets: BTreeMap<String, Stamp>,
+    /// Every file the build left, by path below the output folder.
+    outputs: BTreeMap<String, Stamp>,
+    /// Release files, releases on the web, pages, feeds, languages,
+    /// keyword pages and assets.
+    counts: [usize; 7],
+}
+
+/// What a record says a build produced.
+pub struct Recorded {
+    pub all_releases: usize,
+    pub summary: Summary,
+    pub assets: u64,
+    pub files: u64,
+}
+
+impl Record {
+    /// Where the record of builds into `out` is kept.
+    pub fn path(config: &Config, out: &Path) -> PathBuf {
+        let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+        config.root.join(".cache").join(format!(
+            "build-{:016x}.json",
+            fingerprint(out.as_os_str().as_encoded_bytes())
+        ))
+    }
+
+    /// The record at `path`, if there is a readable one of this format.
+    pub fn load(path: &Path) -> Option<Self> {
+        let bytes = fs::read(path).ok()?;
+        // The first line names the output folder (see `prune`).
+        let at = bytes.iter().position(|&b| b == b'\n')?;
+        serde_json::from_slice::<Self>(&bytes[at + 1..])
+            .ok()
+            .filter(|r| r.format == FORMAT)
+    }
+
+    /// Whether a build of `inputs` at `now` into `out` would make exactly
+    /// what this record says is there: what it produced, if so.
+    pub fn unchanged(&self, inputs: &Inputs, now: DateTime<Utc>, out: &Path) -> Option<Recorded> {
+        let same = self.program == inputs.program
+            && self.config == inputs.config
+            && self.sources == inputs.sources
+            && self.assets == inputs.assets;
+        // A release whose publication time lies between the two builds'
+        // clocks is on the web in one and not in the other.
+        let (a, b) = {
+            let then = self.now;
+            let now = now.timestamp_micros();
+            (then.min(now), then.max(now))
+        };
+        let passed = self.shown_from.values().any(|&t| a < t && t <= b);
+        if !same || passed || outputs(out).ok()? != self.outputs {
+            return None;
+        }
+        let [
+            all_releases,
+            releases,
+            pages,
+            feeds,
+            languages,
+            tags,
+            assets,
+        ] = self.counts;
+        Some(Recorded {
+            all_releases,
+            summary: Summary {
+                releases,
+                pages,
+                feeds,
+                languages,
+                tags,
+            },
+            assets: assets as u64,
+            files: self.outputs.len() as u64,
+        })
+    }
+
+    /// Records a build of `content` (read from `inputs`, stamped at
+    /// `start`) at `now` into `out`; a build that read files changed just
+    /// before it started is not recorded, and any older record is removed.
+    pub fn save(
+        path: &Path,
+        inputs: Option<Inputs>,
+        start: SystemTime,
+        content: &Content,
+        now: DateTime<Utc>,
+        out: &Path,
+        made: (&Summary, u64),
+    ) -> io::Result<()> {
+        let _ = fs::remove_file(path);
+        let Some(inputs) = inputs.filter(|i| !i.racy(start)) else {
+            return Ok(());
+        };
+        let shown_from = content
+            .releases
+            .iter()
+            .filter(|r| r.web && !r.draft)
+            .filter_map(|r| {
+                let name = r.path.file_name()?.to_string_lossy().into_owned();
+                Some((name, r.date.timestamp_micros()))
+            })
+            .collect();
+        let (s, assets) = made;
+        let record = Self {
+            format: FORMAT,
+            program: inputs.program,
+            config: inputs.config,
+            now: now.timestamp_micros(),
+            sources: inputs.sources,
+            shown_from,
+            assets: inputs.assets,
+            outputs: outputs(out)?,
+            counts: [
+                content.releases.len(),
+                s.releases,
+                s.pages,
+                s.feeds,
+                s.languages,
+                s.tags,
+                assets as usize,
+            ],
+        };
+        let dir = path.parent().expect("the record is in .cache/");
+        fs::create_dir_all(dir)?;
+        fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        serde_json::to_writer(&mut w, &out.canonicalize()?)?;
+        w.write_all(b"\n")?;
+        serde_json::to_writer(&mut w, &record)?;
+        w.flush()?;
+        drop(w);
+        tmp.persist(path)?;
+        prune(dir);
+        Ok(())
+    }
+}
+
+/// Removes the records of output folders that no longer exist (each
+/// record's first line names its folder).
+fn prune(dir: &Path) {
+    use std::io::BufRead;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("build-") {
+            continue;
+        }
+        let mut first = String::new();
+        let read = fs::File::open(&path)
+            .map(io::BufReader::new)
+            .and_then(|mut r| r.read_line(&mut first));
+        let gone =
+            read.is_ok() && serde_json::from_str::<PathBuf>(&first).is_ok_and(|out| !out.is_dir());
+        if gone {
+            let _ = fs::remove_file(&path);
+        }
+    }
+}
+
+/// Every file under `out` (but the build marker) and its stamp.
+fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
+    fn walk(dir: &Path, prefix: &str, into: &mut BTreeMap<String, Stamp>) -> io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = format!("{prefix}{name}");
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(&entry.path(), &format!("{rel}/"), into)?;
+            } else if rel != super::MARKER {
+                into.insert(rel, Stamp::of(&entry.metadata()?));
+            }
+        }
+        Ok(())
+    }
+    let mut all = BTreeMap::new();
+    walk(out, "", &mut all)?;
+    Ok(all)
+}
