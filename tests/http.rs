@@ -1332,7 +1332,15 @@ fn serve_drafts_renders_again_only_what_an_edit_touches() {
         release("Lautta", "Toka."),
     )
     .unwrap();
-    assert_eq!(next_event(&rx).0, "reload");
+    // The reload names the pages that changed, so that only they reload.
+    let (kind, data) = next_event(&rx);
+    assert_eq!(kind, "reload");
+    let changed: Vec<String> = serde_json::from_str(&data).unwrap();
+    assert!(changed.contains(&"/fi/ferry/".to_string()), "{changed:?}");
+    assert!(
+        !changed.contains(&"/fi/harbour/".to_string()),
+        "{changed:?}"
+    );
     let ferry = preview.get("/fi/ferry/").body;
     assert!(ferry.contains("Toka."));
     // The email view is made when asked for, from the edited release.

@@ -114,9 +114,13 @@ try {
     expect(await page.locator('iframe').count() === 2, 'the email at two widths');
     await check(page, '10-preview-email-view', { screenshot: false });
 
-    // Saving the release file reloads the open page by itself.
+    // Saving the release file reloads the open page by itself; a page that
+    // the edit does not touch (another release) stays as it is.
     await page.goto(`${preview}/fi/regional-strategy-2040/`);
     await page.evaluate(() => { window.pressroomMarker = true; });
+    const other = await page.context().newPage();
+    await other.goto(`${preview}/fi/summer-jobs/`);
+    await other.evaluate(() => { window.pressroomMarker = true; });
     const file = path.join(room, 'releases', '2026-10-26-regional-strategy-2040.fi.md');
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace(/\n---\n/, '\n---\nTallennettu juuri nyt.\n\n'));
@@ -125,6 +129,11 @@ try {
       await page.waitForLoadState('load');
       expect((await page.content()).includes('Tallennettu juuri nyt.'), 'the reloaded page shows the edit');
       console.log('  ok   11-preview-live-reload: the page reloaded itself after the edit');
+      // The untouched page heard the same event (its stream is open) and stayed.
+      await other.waitForTimeout(1000);
+      expect(await other.evaluate(() => window.pressroomMarker === true),
+        'a page the edit does not touch does not reload');
+      console.log("  ok   12-preview-no-needless-reload: another release's page stayed as it was");
     } catch (e) {
       failures++;
       console.log(`  FAIL 11-preview-live-reload: no reload within 20 s (${e.message})`);

@@ -102,13 +102,24 @@ impl SiteWriter {
 
     /// Puts the written pages in place, and nothing else: for a writer whose
     /// caller knows which files are gone (a preview's [`Memo::sweep`]).
-    pub fn finish_written(self) -> io::Result<Changes> {
-        put_in_place(self.pending.into_inner().expect("pending list"))?;
-        Ok(Changes {
+    /// Also returns the files written (paths relative to the site).
+    pub fn finish_written(self) -> io::Result<(Changes, Vec<String>)> {
+        let pending = self.pending.into_inner().expect("pending list");
+        let written = pending
+            .iter()
+            .filter_map(|(_, path)| path.strip_prefix(&self.root).ok())
+            .map(|rel| {
+                rel.to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/")
+            })
+            .collect();
+        put_in_place(pending)?;
+        let changes = Changes {
             written: self.written.into_inner(),
             unchanged: self.kept.into_inner(),
             removed: 0,
-        })
+        };
+        Ok((changes, written))
     }
 
     /// Removes `rels` (files of an earlier build) and the folders they leave

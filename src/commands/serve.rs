@@ -83,6 +83,8 @@ struct PreviewSite {
 struct Updated {
     content: Arc<Content>,
     changes: Changes,
+    /// The files written or removed, relative to the site.
+    paths: Vec<String>,
 }
 
 impl PreviewSite {
@@ -133,8 +135,11 @@ impl PreviewSite {
             self.memo.abandon();
             return Err(e);
         }
-        let mut changes = writer.finish_written().inspect_err(|_| self.memo.clear())?;
-        changes.removed = SiteWriter::remove(&self.dir, &self.memo.sweep());
+        let (mut changes, mut paths) =
+            writer.finish_written().inspect_err(|_| self.memo.clear())?;
+        let gone = self.memo.sweep();
+        changes.removed = SiteWriter::remove(&self.dir, &gone);
+        paths.extend(gone);
         tracing::debug!(
             phase = "finish",
             ms = t0.elapsed().as_secs_f64() * 1e3,
@@ -142,7 +147,11 @@ impl PreviewSite {
         );
         let content = Arc::new(content);
         *self.shown.lock().expect("preview lock") = Some(content.clone());
-        Ok(Updated { content, changes })
+        Ok(Updated {
+            content,
+            changes,
+            paths,
+        })
     }
 
     /// The email view at `path` (under `_email/`), from what the last good
@@ -242,7 +251,7 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
                         removed = u.changes.removed,
                         "preview updated"
                     );
-                    preview.announce(Change::Reload);
+                    preview.announce(Change::Reload(crate::http::preview::pages_of(&u.paths)));
                 }
                 Err(e) => preview.announce(Change::Problem(problem_text(&e))),
             }

@@ -1,9 +1,11 @@
 //! The live side of a writer's preview (`serve --drafts`): a server-sent
-//! event stream (`/_pressroom/events`) that says "reload" when the site was
-//! rebuilt and "problem" (with `file:line:col: error: …`) when the content
-//! has errors, and the small script (`/_pressroom/live.js`) that every
-//! preview page loads to act on them: reload, or show the problem over the
-//! page until it is fixed.
+//! event stream (`/_pressroom/events`) that says "reload" with the pages
+//! that changed when the site was updated, and "problem" (with
+//! `file:line:col: error: …`) when the content has errors; and the small
+//! script (`/_pressroom/live.js`) that every preview page loads to act on
+//! them: reload if the page is among those changed (an email view, made on
+//! request, always reloads), or show the problem over the page until it is
+//! fixed (then reload).
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -19,8 +21,9 @@ use super::AppState;
 /// What the preview tells its pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// The site was rebuilt: reload.
-    Reload,
+    /// The site was updated: these pages (site paths such as `/fi/x/`,
+    /// `/fi/feed.xml`) changed; `None`: any may have.
+    Reload(Option<Arc<[String]>>),
     /// The content has errors (the text `check` prints).
     Problem(String),
     /// The server is stopping: event streams end.
@@ -67,7 +70,7 @@ impl Preview {
     pub fn announce(&self, change: Change) {
         let mut problem = self.problem.lock().expect("lock");
         match &change {
-            Change::Reload => *problem = None,
+            Change::Reload(_) => *problem = None,
             Change::Problem(text) => *problem = Some(text.clone()),
             Change::Stop => {}
         }
@@ -76,9 +79,25 @@ impl Preview {
     }
 }
 
+/// The site paths of the files at `rels` (relative to the site): a page's
+/// `index.html` is its folder.
+pub fn pages_of(rels: &[String]) -> Option<Arc<[String]>> {
+    Some(
+        rels.iter()
+            .map(|rel| format!("/{}", rel.strip_suffix("index.html").unwrap_or(rel)))
+            .collect(),
+    )
+}
+
 const LIVE_JS: &str = r#"(function () {
   var events = new EventSource("/_pressroom/events");
-  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("reload", function (e) {
+    var here = decodeURI(location.pathname);
+    var mine = e.data === "*" || here.indexOf("/_email/") === 0 ||
+      document.getElementById("pressroom-problem") !== null ||
+      JSON.parse(e.data).some(function (p) { return p === here || p === here + "/"; });
+    if (mine) { location.reload(); }
+  });
   events.addEventListener("problem", function (e) {
     var box = document.getElementById("pressroom-problem");
     if (!box) {
@@ -166,13 +185,15 @@ pub async fn events(State(st): State<Arc<AppState>>) -> Response {
             Some(c) => c,
             None => match rx.recv().await {
                 Ok(c) => c,
-                // Missed some: the latest state is what matters.
-                Err(broadcast::error::RecvError::Lagged(_)) => Change::Reload,
+                // Missed some: which pages changed is not known.
+                Err(broadcast::error::RecvError::Lagged(_)) => Change::Reload(None),
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
         };
         let event = match change {
-            Change::Reload => Event::default().event("reload").data("reload"),
+            Change::Reload(pages) => Event::default()
+                .event("reload")
+                .data(pages.map_or_else(|| "*".to_string(), |p| serde_json::json!(*p).to_string())),
             Change::Problem(text) => Event::default()
                 .event("problem")
                 .data(text.replace('\r', "")),
