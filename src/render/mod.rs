@@ -145,6 +145,8 @@ pub struct ReleaseView {
     pub contacts: Vec<ContactView>,
     /// Tag links, root-relative.
     pub tags: Vec<LinkView>,
+    /// The tags' slugs, in the order of `tags`.
+    pub tag_slugs: Vec<String>,
     /// Tag links, absolute.
     pub tags_abs: Vec<LinkView>,
     /// Site path `fi/slug/`.
@@ -248,6 +250,7 @@ impl ReleaseView {
                 })
                 .collect(),
             tags: tag_links(false),
+            tag_slugs: r.tags.iter().map(|t| t.slug.as_str().to_string()).collect(),
             tags_abs: tag_links(true),
             url: urls.abs(&rel_path),
             web: r.web,

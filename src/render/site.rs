@@ -693,37 +693,32 @@ pub fn render(
         out,
     };
 
-    let contexts: Vec<LangCtx<'_>> = config
-        .site
-        .languages
+    // Each language's views and keywords, in one pass over the views.
+    let languages = &config.site.languages;
+    let mut mine: Vec<Vec<&ReleaseView>> = vec![vec![]; languages.len()];
+    let mut tags: Vec<sharded::HashMap<&str, (&str, Vec<&ReleaseView>)>> =
+        vec![Default::default(); languages.len()];
+    for v in views.iter().map(Arc::as_ref) {
+        let Some(i) = languages.iter().position(|l| *l == v.lang) else {
+            continue;
+        };
+        mine[i].push(v);
+        for (slug, t) in v.tag_slugs.iter().zip(&v.tags) {
+            tags[i]
+                .entry(slug.as_str())
+                .or_insert_with(|| (t.name.as_str(), vec![]))
+                .1
+                .push(v);
+        }
+    }
+    let contexts: Vec<LangCtx<'_>> = languages
         .iter()
-        .map(|lang| {
-            let mine: Vec<&ReleaseView> = views
-                .iter()
-                .map(Arc::as_ref)
-                .filter(|v| &v.lang == lang)
-                .collect();
-            let mut tags: BTreeMap<&str, (&str, Vec<&ReleaseView>)> = BTreeMap::new();
-            for v in &mine {
-                for t in &v.tags {
-                    let slug = t
-                        .href
-                        .trim_end_matches('/')
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or("");
-                    tags.entry(slug)
-                        .or_insert_with(|| (t.name.as_str(), vec![]))
-                        .1
-                        .push(v);
-                }
-            }
-            LangCtx {
-                lang,
-                org: OrgView::new(config, lang, &urls),
-                views: mine,
-                tags,
-            }
+        .zip(mine.into_iter().zip(tags))
+        .map(|(lang, (views, tags))| LangCtx {
+            lang,
+            org: OrgView::new(config, lang, &urls),
+            views,
+            tags: tags.into_iter().collect(),
         })
         .collect();
 
