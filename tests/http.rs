@@ -1379,3 +1379,35 @@ fn serve_drafts_renders_again_only_what_an_edit_touches() {
     assert!(!site.join("fi/harbour").exists());
     assert!(!preview.get("/fi/").body.contains("Satama"));
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_drafts_removes_the_folders_of_previews_that_were_killed() {
+    let room = Room::new(1);
+    let tmp = tempfile::tempdir().unwrap();
+    // A preview killed with SIGKILL left its folder (drafts inside); one
+    // that still runs (this test's process stands in for it) keeps its own.
+    let mut dead = std::process::Command::new("true").spawn().unwrap();
+    dead.wait().unwrap();
+    let abandoned = tmp.path().join("pressroom-preview-Ab12Cd");
+    let running = tmp.path().join("pressroom-preview-Ef34Gh");
+    for (dir, pid) in [(&abandoned, dead.id()), (&running, std::process::id())] {
+        std::fs::create_dir_all(dir.join("site/fi/secret-draft")).unwrap();
+        std::fs::write(dir.join("site/fi/secret-draft/index.html"), "draft").unwrap();
+        std::fs::write(dir.join("owner.pid"), pid.to_string()).unwrap();
+    }
+    let child = room
+        .command(&["serve", "--drafts", "--addr", "127.0.0.1:0"])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let preview = Server::from_child(child);
+    assert_eq!(preview.get("/fi/").status, 200);
+    assert!(
+        !abandoned.exists(),
+        "the killed preview's drafts are still there"
+    );
+    assert!(running.join("site/fi/secret-draft/index.html").is_file());
+}

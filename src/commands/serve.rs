@@ -43,11 +43,14 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     // A private folder (mode 0700, unpredictable name): drafts and
     // embargoed releases are not for other users of the machine. It is
     // removed when the preview stops.
+    remove_abandoned_previews(&std::env::temp_dir());
     let private = tempfile::Builder::new()
-        .prefix("pressroom-preview-")
+        .prefix(PREVIEW_PREFIX)
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .context("cannot create a private temporary folder for the preview")?;
+    std::fs::write(private.path().join(OWNER), std::process::id().to_string())
+        .context("cannot write in the preview's private folder")?;
     let site = Arc::new(PreviewSite::new(root, private.path().join("site")));
     let mut config = site.update()?.content.config.clone();
     let pages = site.clone();
@@ -59,6 +62,42 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     drop(private);
     served?;
     Ok(Outcome::Done)
+}
+
+/// The start of a preview folder's name (the rest is random).
+const PREVIEW_PREFIX: &str = "pressroom-preview-";
+
+/// The file in a preview folder that holds the process id of its preview.
+const OWNER: &str = "owner.pid";
+
+/// Removes the preview folders in `tmp` that this user's previews left when
+/// they were killed (SIGKILL, a power cut) before they could clean up:
+/// those whose owner process is gone. Drafts and embargoed releases should
+/// not linger in a shared temporary folder.
+fn remove_abandoned_previews(tmp: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(PREVIEW_PREFIX)
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && Some(m.uid()) == me);
+        if !ours {
+            continue;
+        }
+        let owner = std::fs::read_to_string(path.join(OWNER)).ok();
+        let gone = owner
+            .and_then(|pid| pid.trim().parse::<u32>().ok())
+            .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if gone && std::fs::remove_dir_all(&path).is_ok() {
+            tracing::info!(folder = %path.display(), "removed a preview folder left by a preview that was killed");
+        }
+    }
 }
 
 /// The writer's preview site: built once, then after each change updated
