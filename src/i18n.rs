@@ -27,6 +27,8 @@ pub struct Strings {
     pub keywords: &'static str,
     pub all_keywords: &'static str,
     pub releases_tagged: &'static str,
+    /// The heading of the "About" boilerplate, `{org}` standing for the
+    /// organisation's name (see [`Strings::about_heading`]).
     pub about: &'static str,
     pub subscribe_heading: &'static str,
     pub subscribe_text: &'static str,
@@ -57,6 +59,41 @@ pub struct Strings {
     pub decimal_separator: char,
 }
 
+impl Strings {
+    /// The heading of the "About" boilerplate of `org`.
+    pub fn about_heading(&self, org: &str) -> String {
+        self.about.replace("{org}", org)
+    }
+}
+
+impl WebStrings {
+    /// The question on the unsubscribe page, about `lists` (their names),
+    /// each in the quotation marks that the pattern puts around `{list}`.
+    pub fn unsubscribe_question_for(&self, lists: &[String]) -> String {
+        let q = self.unsubscribe_question;
+        let (before, after) = q.split_once("{list}").unwrap_or((q, ""));
+        let open = before.chars().last().unwrap_or('"');
+        let close = after.chars().next().unwrap_or('"');
+        q.replace("{list}", &lists.join(&format!("{close}, {open}")))
+    }
+}
+
+/// The subject (and heading) of the confirmation email in `lang`: in
+/// Finnish with the organisation's name in the genitive when the
+/// configuration gives it ("Vahvista Kaislamaan liiton tiedotteiden
+/// tilaus").
+pub fn confirm_subject(config: &crate::config::Config, lang: &Lang) -> String {
+    let genitive = config
+        .organization
+        .name_genitive
+        .as_ref()
+        .and_then(|g| g.get_exact(lang));
+    match (lang.as_str(), genitive) {
+        ("fi", Some(g)) => format!("Vahvista {g} tiedotteiden tilaus"),
+        _ => web_strings(lang).confirm_subject.to_string(),
+    }
+}
+
 const FI: Strings = Strings {
     language_name: "Suomi",
     skip_to_content: "Siirry sisältöön",
@@ -71,8 +108,8 @@ const FI: Strings = Strings {
     attachments: "Liitteet",
     keywords: "Avainsanat",
     all_keywords: "Kaikki avainsanat",
-    releases_tagged: "Tiedotteet avainsanalla",
-    about: "Tietoa meistä",
+    releases_tagged: "Avainsana",
+    about: "{org} lyhyesti",
     subscribe_heading: "Tilaa tiedotteet sähköpostiisi",
     subscribe_text: "Tarvitset vain sähköpostiosoitteen. Voit perua tilauksen milloin tahansa.",
     subscribe_link: "Tilaa tiedotteet",
@@ -93,8 +130,8 @@ const FI: Strings = Strings {
     phone: "puh.",
     email: "sähköposti",
     not_found: "Sivua ei löytynyt",
-    not_found_text: "Hakemaasi sivua ei ole. Katso kaikki tiedotteet etusivulta.",
-    size_units: ["t", "kt", "Mt"],
+    not_found_text: "Hakemaasi sivua ei löytynyt. Katso kaikki tiedotteet etusivulta.",
+    size_units: ["tavua", "kt", "Mt"],
     decimal_separator: ',',
 };
 
@@ -108,17 +145,17 @@ const SV: Strings = Strings {
     published: "Publicerad",
     updated: "Uppdaterad",
     at_time: "kl.",
-    contacts: "Kontakt",
+    contacts: "Mer information",
     attachments: "Bilagor",
     keywords: "Nyckelord",
     all_keywords: "Alla nyckelord",
-    releases_tagged: "Pressmeddelanden med nyckelordet",
-    about: "Om oss",
+    releases_tagged: "Nyckelord",
+    about: "Kort om {org}",
     subscribe_heading: "Prenumerera på våra pressmeddelanden",
     subscribe_text: "Du behöver bara din e-postadress. Du kan avsluta prenumerationen när du vill.",
     subscribe_link: "Prenumerera",
     other_languages: "Det här pressmeddelandet på andra språk",
-    pagination: "Sidnumrering",
+    pagination: "Sidnavigering",
     page: "Sida",
     previous: "Nyare",
     next: "Äldre",
@@ -154,7 +191,7 @@ const EN: Strings = Strings {
     keywords: "Keywords",
     all_keywords: "All keywords",
     releases_tagged: "Press releases tagged",
-    about: "About us",
+    about: "About {org}",
     subscribe_heading: "Get our press releases by email",
     subscribe_text: "Only your email address is needed. You can unsubscribe at any time.",
     subscribe_link: "Subscribe",
@@ -196,6 +233,8 @@ pub struct WebStrings {
     pub confirmed_title: &'static str,
     pub confirmed_text: &'static str,
     pub unsubscribe_title: &'static str,
+    /// `{list}` stands for the list's name (see
+    /// [`WebStrings::unsubscribe_question_for`]).
     pub unsubscribe_question: &'static str,
     pub unsubscribe_button: &'static str,
     pub preferences_link: &'static str,
@@ -232,7 +271,7 @@ const WEB_FI: WebStrings = WebStrings {
     email_label: "Sähköpostiosoite",
     email_hint: "Esimerkiksi etunimi.sukunimi@example.org",
     lists_legend: "Mitä haluat tilata?",
-    language_label: "Kieli, jolla haluat tiedotteet",
+    language_label: "Millä kielellä haluat tiedotteet?",
     submit: "Tilaa",
     honeypot_label: "Jätä tämä kenttä tyhjäksi",
     check_inbox_title: "Tarkista sähköpostisi",
@@ -240,11 +279,11 @@ const WEB_FI: WebStrings = WebStrings {
     confirmed_title: "Tervetuloa tiedotteidemme tilaajaksi",
     confirmed_text: "Tilauksesi on vahvistettu. Saat tiedotteemme sähköpostiisi. Jokaisen viestin lopussa on linkki, josta voit perua tilauksen.",
     unsubscribe_title: "Tilauksen peruminen",
-    unsubscribe_question: "Haluatko lopettaa tämän tilauksen?",
+    unsubscribe_question: "Haluatko perua tilauksen ”{list}”?",
     unsubscribe_button: "Peru tilaus",
-    preferences_link: "Muuta mieluummin tilauksiasi tai kieltä",
+    preferences_link: "Voit myös muuttaa tilauksiasi tai kieltä",
     unsubscribed_title: "Tilaus on peruttu",
-    unsubscribed_text: "Et saa enää viestejä tältä listalta.",
+    unsubscribed_text: "Et saa enää tämän tilauksen viestejä.",
     preferences_after: "Muuta tilauksiasi tai kieltä",
     unsubscribed_from: "Et saa enää viestejä näiltä listoilta:",
     test_copy_title: "Tämä on testikopio",
@@ -257,7 +296,7 @@ const WEB_FI: WebStrings = WebStrings {
     bad_link_text: "Linkki on virheellinen tai vanhentunut. Voit tilata tiedotteet uudelleen tilauslomakkeella.",
     expired_text: "Vahvistuslinkki on vanhentunut. Tilaa tiedotteet uudelleen, niin lähetämme uuden linkin.",
     invalid_email: "Sähköpostiosoite ei kelpaa. Tarkista osoite.",
-    choose_list: "Valitse vähintään yksi tilattava.",
+    choose_list: "Valitse vähintään yksi tilaus.",
     too_many: "Liian monta yritystä lyhyessä ajassa. Yritä myöhemmin uudelleen.",
     unavailable: "Palvelu ei juuri nyt ole käytettävissä. Yritä hetken kuluttua uudelleen.",
     error_title: "Virhe",
@@ -275,7 +314,7 @@ const WEB_SV: WebStrings = WebStrings {
     email_label: "E-postadress",
     email_hint: "Till exempel fornamn.efternamn@example.org",
     lists_legend: "Vad vill du prenumerera på?",
-    language_label: "Språket du vill ha meddelandena på",
+    language_label: "På vilket språk vill du få meddelandena?",
     submit: "Prenumerera",
     honeypot_label: "Lämna det här fältet tomt",
     check_inbox_title: "Kontrollera din e-post",
@@ -283,9 +322,9 @@ const WEB_SV: WebStrings = WebStrings {
     confirmed_title: "Välkommen som prenumerant",
     confirmed_text: "Din prenumeration är bekräftad. Du får våra pressmeddelanden per e-post. I slutet av varje meddelande finns en länk för att avsluta prenumerationen.",
     unsubscribe_title: "Avsluta prenumerationen",
-    unsubscribe_question: "Vill du avsluta den här prenumerationen?",
+    unsubscribe_question: "Vill du avsluta prenumerationen ”{list}”?",
     unsubscribe_button: "Avsluta prenumerationen",
-    preferences_link: "Ändra hellre dina prenumerationer eller ditt språk",
+    preferences_link: "Du kan också ändra dina prenumerationer eller ditt språk",
     unsubscribed_title: "Prenumerationen är avslutad",
     unsubscribed_text: "Du får inte längre meddelanden från den här listan.",
     preferences_after: "Ändra dina prenumerationer eller ditt språk",
@@ -297,7 +336,7 @@ const WEB_SV: WebStrings = WebStrings {
     preferences_save: "Spara",
     preferences_saved: "Inställningarna är sparade.",
     bad_link_title: "Länken fungerar inte",
-    bad_link_text: "Länken är felaktig eller för gammal. Du kan prenumerera på nytt med formuläret.",
+    bad_link_text: "Länken är felaktig eller har gått ut. Du kan prenumerera på nytt med formuläret.",
     expired_text: "Bekräftelselänken har gått ut. Prenumerera på nytt så skickar vi en ny länk.",
     invalid_email: "E-postadressen är inte giltig. Kontrollera adressen.",
     choose_list: "Välj minst en prenumeration.",
@@ -326,7 +365,7 @@ const WEB_EN: WebStrings = WebStrings {
     confirmed_title: "Welcome, you are subscribed",
     confirmed_text: "Your subscription is confirmed. You will receive our press releases by email. Every message ends with a link to unsubscribe.",
     unsubscribe_title: "Unsubscribe",
-    unsubscribe_question: "Do you want to stop this subscription?",
+    unsubscribe_question: "Do you want to stop the subscription “{list}”?",
     unsubscribe_button: "Unsubscribe",
     preferences_link: "Change your subscriptions or language instead",
     unsubscribed_title: "You are unsubscribed",
@@ -402,7 +441,7 @@ pub fn format_date(t: &DateTime<Utc>, lang: &Lang, tz: Tz) -> String {
 /// "26. lokakuuta 2023 klo 10.00", "26 oktober 2023 kl. 10.00", "26 October 2023 at 10:00".
 pub fn format_date_time(t: &DateTime<Utc>, lang: &Lang, tz: Tz) -> String {
     let time = match lang.as_str() {
-        "fi" | "sv" => "%H.%M",
+        "fi" | "sv" => "%-H.%M",
         _ => "%H:%M",
     };
     let local = t.with_timezone(&tz);
@@ -455,7 +494,37 @@ mod tests {
     }
 
     #[test]
+    fn finnish_and_swedish_hours_have_no_leading_zero() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 7, 5, 0).unwrap();
+        let tz = chrono_tz::Europe::Helsinki;
+        assert_eq!(
+            format_date_time(&t, &lang("fi"), tz),
+            "24. marraskuuta 2026 klo 9.05"
+        );
+        assert_eq!(
+            format_date_time(&t, &lang("sv"), tz),
+            "24 november 2026 kl. 9.05"
+        );
+    }
+
+    #[test]
+    fn the_unsubscribe_question_quotes_each_list_as_the_language_does() {
+        let fi = web_strings(&lang("fi"));
+        assert_eq!(
+            fi.unsubscribe_question_for(&["Tiedotusvälineet".into()]),
+            "Haluatko perua tilauksen ”Tiedotusvälineet”?"
+        );
+        let en = web_strings(&lang("en"));
+        assert_eq!(
+            en.unsubscribe_question_for(&["Media".into(), "Everyone".into()]),
+            "Do you want to stop the subscription “Media”, “Everyone”?"
+        );
+    }
+
+    #[test]
     fn sizes_use_the_language_decimal_separator() {
+        assert_eq!(format_size(617, &lang("fi")), "617 tavua");
+        assert_eq!(format_size(1_234, &lang("fi")), "1,2 kt");
         assert_eq!(format_size(1_234_567, &lang("fi")), "1,2 Mt");
         assert_eq!(format_size(1_234_567, &lang("en")), "1.2 MB");
         assert_eq!(format_size(245_000, &lang("sv")), "245 kB");

@@ -72,6 +72,55 @@ fn target(public: &Path, url: &str) -> Option<PathBuf> {
 }
 
 #[test]
+fn the_keyword_index_is_a_list_of_keywords_linked_from_every_page() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let index = fs::read_to_string(public.join("fi/tags/index.html")).unwrap();
+    assert_eq!(
+        index.matches("Kaikki avainsanat</h1>").count(),
+        1,
+        "{index}"
+    );
+    assert_eq!(index.matches("<h2").count(), 0, "a second heading: {index}");
+    assert!(!index.contains("Ei julkaistuja tiedotteita."), "{index}");
+    assert!(
+        index.contains("<a href=\"/fi/tags/liikenne/\">liikenne ("),
+        "{index}"
+    );
+    for page in [
+        "fi/index.html",
+        "fi/regional-strategy-2040/index.html",
+        "sv/index.html",
+    ] {
+        let html = fs::read_to_string(public.join(page)).unwrap();
+        let lang = &page[..2];
+        assert!(
+            html.contains(&format!("<a href=\"/{lang}/tags/\">")),
+            "{page} does not link to the keywords"
+        );
+    }
+}
+
+#[test]
+fn a_language_index_is_titled_with_the_site_title_alone() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let fi = fs::read_to_string(public.join("fi/index.html")).unwrap();
+    assert!(
+        fi.contains("<title>Kaislamaan liiton tiedotteet</title>"),
+        "{fi}"
+    );
+    let tag = fs::read_to_string(public.join("fi/tags/liikenne/index.html")).unwrap();
+    assert!(
+        tag.contains("<title>Avainsana: liikenne – Kaislamaan liiton tiedotteet</title>"),
+        "{tag}"
+    );
+    let sv = fs::read_to_string(public.join("sv/landskapsstrategi-2040/index.html")).unwrap();
+    assert!(sv.contains(">Kort om Kaislamaa förbund</h2>"), "{sv}");
+    assert!(sv.contains(">Mer information</h2>"), "{sv}");
+}
+
+#[test]
 fn the_sample_builds_into_pages_feeds_and_assets() {
     let out = build_sample(NOW);
     let public = out.path().join("public");

@@ -1411,3 +1411,27 @@ fn serve_drafts_removes_the_folders_of_previews_that_were_killed() {
     );
     assert!(running.join("site/fi/secret-draft/index.html").is_file());
 }
+
+#[test]
+fn the_finnish_confirmation_names_the_organisation_in_the_genitive() {
+    let room = Room::new(1);
+    room.append_config("[organization.name_genitive]\nfi = \"Testiliiton\"\n");
+    let server = Server::start(&room);
+    let r = server.post(
+        "/fi/subscribe",
+        "email=uusi%40example.org&lists=news&lang=fi",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let dir = room.root().join("outbox/confirmations");
+    let eml = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&eml).unwrap();
+    assert_eq!(
+        header(&text, "Subject"),
+        "Vahvista Testiliiton tiedotteiden tilaus"
+    );
+}

@@ -63,6 +63,14 @@ try {
   const page = await (await browser.newContext({ locale: 'fi-FI', bypassCSP: true })).newPage();
 
   await page.goto(`${base}/fi/regional-strategy-2040/`);
+  // The page's heading has room between it and the header (the stylesheet
+  // once zeroed main's top padding).
+  const gap = await page.evaluate(() => {
+    const header = document.querySelector('header').getBoundingClientRect();
+    const h1 = document.querySelector('h1').getBoundingClientRect();
+    return h1.top - header.bottom;
+  });
+  expect(gap >= 16, `the heading sits ${gap}px below the header, not touching it`);
   await page.click('a.button');
   expect(page.url().endsWith('/fi/subscribe'), 'the release page links to the form');
   await check(page, '01-subscribe-form');

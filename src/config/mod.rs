@@ -32,6 +32,14 @@ pub enum Localized {
 }
 
 impl Localized {
+    /// The text in `lang` only.
+    pub fn get_exact(&self, lang: &Lang) -> Option<&str> {
+        match self {
+            Localized::Same(s) => Some(s),
+            Localized::PerLang(m) => m.get(lang.as_str()).map(String::as_str),
+        }
+    }
+
     /// The text in `lang`, else in `fallback`, else any.
     pub fn get(&self, lang: &Lang, fallback: &Lang) -> &str {
         match self {
@@ -101,6 +109,8 @@ fn default_feed_items() -> usize {
 #[serde(deny_unknown_fields)]
 struct RawOrganization {
     name: Localized,
+    #[serde(default)]
+    name_genitive: Option<Localized>,
     website: String,
     phone: String,
     email: String,
@@ -113,6 +123,9 @@ struct RawOrganization {
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     pub name: Localized,
+    /// The name in the genitive, for languages whose sentences need it
+    /// (Finnish: "Vahvista Kaislamaan liiton tiedotteiden tilaus").
+    pub name_genitive: Option<Localized>,
     pub website: String,
     pub phone: String,
     pub email: String,
@@ -611,6 +624,7 @@ impl Config {
             },
             organization: Organization {
                 name: org.name,
+                name_genitive: org.name_genitive,
                 website: org.website,
                 phone: org.phone,
                 email: org.email,

@@ -16,6 +16,7 @@ use crate::subscribers::EmailAddress;
 struct ConfirmHtml<'a> {
     lang: &'a str,
     w: &'static WebStrings,
+    subject: &'a str,
     link: &'a str,
     org_name: &'a str,
 }
@@ -24,6 +25,7 @@ struct ConfirmHtml<'a> {
 #[template(path = "email/confirm.txt")]
 struct ConfirmText<'a> {
     w: &'static WebStrings,
+    subject: &'a str,
     link: &'a str,
     org_name: &'a str,
 }
@@ -42,15 +44,23 @@ pub fn confirmation(
         .organization
         .name
         .get(lang, &config.site.default_lang);
+    let subject = i18n::confirm_subject(config, lang);
     let html = ConfirmHtml {
         lang: lang.as_str(),
         w,
+        subject: &subject,
         link,
         org_name,
     }
     .render()?;
-    let text = ConfirmText { w, link, org_name }.render()?;
-    message::one_off(config, lang, to, w.confirm_subject, text, html, signers)
+    let text = ConfirmText {
+        w,
+        subject: &subject,
+        link,
+        org_name,
+    }
+    .render()?;
+    message::one_off(config, lang, to, &subject, text, html, signers)
         .context("cannot build the confirmation message")
 }
 

@@ -53,7 +53,7 @@ struct UnsubscribePage<'a> {
     w: &'static WebStrings,
     action: String,
     preferences: String,
-    list_title: String,
+    question: String,
 }
 
 #[derive(Template)]
@@ -61,6 +61,7 @@ struct UnsubscribePage<'a> {
 struct ConfirmPage<'a> {
     page: Layout<'a>,
     w: &'static WebStrings,
+    subject: &'a str,
     action: String,
 }
 
@@ -508,9 +509,11 @@ pub async fn confirm_page(
         Err(r) => return r,
     };
     let w = i18n::web_strings(&lang);
+    let subject = i18n::confirm_subject(&st.config, &lang);
     let page = ConfirmPage {
-        page: st.layout(&lang, w.confirm_subject, "", |l| st.path(&format!("{l}/"))),
+        page: st.layout(&lang, &subject, "", |l| st.path(&format!("{l}/"))),
         w,
+        subject: &subject,
         action: st.path(&format!("confirm/{token}")),
     };
     html(StatusCode::OK, page.render())
@@ -616,11 +619,11 @@ pub async fn unsubscribe_page(
         w,
         action: st.path(&format!("unsubscribe/{token}")),
         preferences: st.path(&format!("preferences/{token}")),
-        list_title: t
-            .lists()
-            .map(|l| st.list_title(l, &lang))
-            .collect::<Vec<_>>()
-            .join(", "),
+        question: w.unsubscribe_question_for(
+            &t.lists()
+                .map(|l| st.list_title(l, &lang).to_string())
+                .collect::<Vec<_>>(),
+        ),
     };
     html(StatusCode::OK, page.render())
 }

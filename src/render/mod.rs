@@ -61,6 +61,10 @@ impl Urls {
     pub fn lang_index(lang: &Lang) -> String {
         format!("{lang}/")
     }
+    /// The language's keyword index.
+    pub fn keywords(lang: &Lang) -> String {
+        format!("{lang}/tags/")
+    }
     pub fn tag(lang: &Lang, tag: &str) -> String {
         format!("{lang}/tags/{tag}/")
     }

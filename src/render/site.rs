@@ -160,6 +160,8 @@ pub struct Layout<'a> {
     pub lang_links: Vec<LangLink>,
     pub org: &'a OrgView,
     pub subscribe: String,
+    /// The language's keyword index.
+    pub keywords: String,
     /// A writer's preview: the page reloads itself when the site changes.
     pub live_reload: bool,
 }
@@ -211,7 +213,13 @@ struct ListPage<'a> {
     heading: String,
     items: Vec<ListItem<'a>>,
     pagination: Option<Pagination>,
-    tags: Vec<LinkView>,
+}
+
+#[derive(Template)]
+#[template(path = "site/keywords.html")]
+struct KeywordsPage<'a> {
+    page: Layout<'a>,
+    keywords: Vec<LinkView>,
 }
 
 #[derive(Template)]
@@ -292,6 +300,7 @@ impl<'a> Site<'a> {
             lang_links: self.lang_links(lang, &BTreeMap::new()),
             org: &cx.org,
             subscribe: self.urls.path(&Urls::subscribe(lang)),
+            keywords: self.urls.path(&Urls::keywords(lang)),
             live_reload: self.content.show_unpublished,
         }
     }
@@ -423,14 +432,16 @@ impl<'a> Site<'a> {
                     lead: &v.lead,
                 })
                 .collect();
-            let title = if n == 1 {
-                format!("{heading} – {}", self.content.config.site.title(cx.lang))
-            } else {
-                format!(
-                    "{heading} ({} {n}) – {}",
-                    cx.t().page,
-                    self.content.config.site.title(cx.lang)
-                )
+            let site_title = self.content.config.site.title(cx.lang);
+            // The language's index is the site's own list: its title is
+            // the site's ("Kaislamaan liiton tiedotteet"), not "Tiedotteet –
+            // Kaislamaan liiton tiedotteet".
+            let index = rel_dir == Urls::lang_index(cx.lang);
+            let title = match (n, index) {
+                (1, true) => site_title.to_string(),
+                (1, false) => format!("{heading} – {site_title}"),
+                (_, true) => format!("{site_title} ({} {n})", cx.t().page),
+                (_, false) => format!("{heading} ({} {n}) – {site_title}", cx.t().page),
             };
             let mut page = self.layout(cx, title, &page_rel(n));
             if let Some(f) = &feed {
@@ -446,7 +457,6 @@ impl<'a> Site<'a> {
                     prev: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
                     next: (n < total).then(|| self.urls.path(&page_rel(n + 1))),
                 }),
-                tags: vec![],
             }
             .render()
             .expect("list template renders")
@@ -541,7 +551,7 @@ impl<'a> Site<'a> {
             pages += r?;
         }
         // The keyword index.
-        let tags_rel = format!("{lang}/tags/");
+        let tags_rel = Urls::keywords(lang);
         let counts: Vec<(&str, &str, usize)> = cx
             .tags
             .iter()
@@ -559,12 +569,9 @@ impl<'a> Site<'a> {
         let site_title = self.content.config.site.title(lang);
         let mut page = self.layout(cx, format!("{} – {site_title}", t.all_keywords), tags_rel);
         page.description = t.all_keywords.to_string();
-        ListPage {
+        KeywordsPage {
             page,
-            heading: t.all_keywords.to_string(),
-            items: vec![],
-            pagination: None,
-            tags: cx
+            keywords: cx
                 .tags
                 .iter()
                 .map(|(slug, (name, views))| LinkView {
@@ -574,7 +581,7 @@ impl<'a> Site<'a> {
                 .collect(),
         }
         .render()
-        .expect("list template renders")
+        .expect("keywords template renders")
     }
 }
 
@@ -617,6 +624,7 @@ pub fn standalone_layout<'a>(
             .collect(),
         org,
         subscribe: urls.path(&Urls::subscribe(lang)),
+        keywords: urls.path(&Urls::keywords(lang)),
         live_reload: false,
     }
 }
@@ -771,7 +779,6 @@ pub fn render(
             heading: default.t().releases.to_string(),
             items,
             pagination: None,
-            tags: vec![],
         }
         .render()
         .expect("list template renders")
