@@ -48,9 +48,32 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         releases: content.releases.len(),
         warnings: identity_warnings(&content)
             .into_iter()
+            .chain(quoted_phones(&content))
             .chain(dkim_alignment(&content.config))
             .collect(),
     })
+}
+
+/// A warning for each contact's phone number written with quotation marks
+/// around it that are part of the value (typographic quotes pasted from a
+/// word processor): pages show the number without them, but the file
+/// should not hold them.
+fn quoted_phones(content: &Content) -> Vec<String> {
+    let mut out = vec![];
+    for r in &content.releases {
+        for (i, c) in r.contacts.iter().enumerate() {
+            if c.phone_has_quotes() {
+                out.push(format!(
+                    "{}:{}:1: warning: contacts[{i}].phone {:?} has quotation marks around the number (pasted from a word processor?): write it as phone: \"{}\"",
+                    r.path.display(),
+                    r.line_of("contacts"),
+                    c.phone.as_deref().unwrap_or_default(),
+                    c.phone_text().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// True when DKIM's `d=` domain aligns with the From domain in DMARC's

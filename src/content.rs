@@ -344,7 +344,48 @@ pub enum FindError {
     },
 }
 
+/// Each link in a body to another release's file must reach that
+/// release's page: the page the file's name gives (see
+/// [`crate::markdown::release_page`]) must be the page the release has.
+fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
+    let linking: Vec<&Release> = releases
+        .iter()
+        .map(Arc::as_ref)
+        .filter(|r| !r.release_links.is_empty())
+        .collect();
+    if linking.is_empty() {
+        return;
+    }
+    let by_file: std::collections::HashMap<&std::ffi::OsStr, &Release> = releases
+        .iter()
+        .filter_map(|r| Some((r.path.file_name()?, r.as_ref())))
+        .collect();
+    for r in linking {
+        for (file, line, col) in &r.release_links {
+            let Some(target) = by_file.get(std::ffi::OsStr::new(file)) else {
+                diags.push(Diagnostic::new(
+                    &r.path,
+                    *line,
+                    *col,
+                    format!("link to '{file}', which is not a release (a file whose name begins with '_' or '.' is not published)"),
+                ));
+                continue;
+            };
+            let page = format!("{}/{}/", target.lang, target.slug);
+            if crate::markdown::release_page(file).as_deref() != Some(page.as_str()) {
+                diags.push(Diagnostic::new(
+                    &r.path,
+                    *line,
+                    *col,
+                    format!("link to '{file}': that release's page is /{page} (its front matter sets its language or slug), which the file name does not tell; link to /{page} instead"),
+                ));
+            }
+        }
+    }
+}
+
 fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
+    release_links(releases, diags);
     // FxHash: the keys come from the pressroom's own files, and a preview
     // runs this after every save.
     let map = || -> crate::sharded::HashMap<(&Lang, &str), &Release> {

@@ -18,11 +18,30 @@ pub enum Links<'a> {
     Marked,
 }
 
+/// The site path of the release page that a link to a release file
+/// (`2026-10-26-regional-strategy-2040.fi.md`, `./….sv.md#tausta`) stands
+/// for: `fi/regional-strategy-2040/` and the fragment. The file name gives
+/// the language and slug; `Content::load` reports a link whose target says
+/// otherwise in its front matter, or has no language in its name.
+pub fn release_page(dest: &str) -> Option<String> {
+    let at = dest.find(['#', '?']).unwrap_or(dest.len());
+    let (file, rest) = dest.split_at(at);
+    let file = file.strip_prefix("./").unwrap_or(file);
+    if file.contains('/') {
+        return None;
+    }
+    let name = crate::release::FileName::parse(file).ok()?;
+    Some(format!("{}/{}/{rest}", name.lang?, name.slug))
+}
+
 impl Links<'_> {
     /// Rewrites a link destination found in a release.
     pub fn rewrite(&self, dest: &str) -> String {
         if !is_local(dest) {
             return dest.to_string();
+        }
+        if let Some(page) = release_page(dest) {
+            return self.rewrite(&page);
         }
         match self {
             Links::Site(base_path) => match dest.strip_prefix('/') {

@@ -651,3 +651,96 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
     assert!(rendered(&build()));
     assert!(rendered(&build()));
 }
+
+#[test]
+fn text_pasted_from_a_word_processor_is_shown_clean_and_check_says_where() {
+    let release = "---\ntitle: Lautta\ndate: 2026-01-02 12:00\ncontacts:\n  - name: Liisa\n    phone: ”+358 40 123 4567”\nattachments:\n  - title: Aikataulu (PDF)\n    src: assets/aikataulu.pdf\n---\nTeksti.\n";
+    let dir = common::temp_pressroom(&[("2026-01-02-lautta.fi.md", release)]);
+    fs::write(
+        dir.path().join("releases/assets/aikataulu.pdf"),
+        vec![b'x'; 617],
+    )
+    .unwrap();
+    let root = dir.path().to_str().unwrap();
+    let o = pressroom(&["--root", root, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = fs::read_to_string(dir.path().join("public/fi/lautta/index.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"tel:+358401234567\">+358 40 123 4567</a>"),
+        "{page}"
+    );
+    assert!(!page.contains('”'), "{page}");
+    assert!(
+        page.contains(">Aikataulu</a> <span class=\"filemeta\">(PDF, 617 tavua)</span>"),
+        "{page}"
+    );
+    let o = pressroom(&["--root", root, "check"]);
+    let all = format!("{}{}", common::stdout(&o), stderr(&o));
+    assert!(
+        all.contains("2026-01-02-lautta.fi.md:4:1: warning: contacts[0].phone"),
+        "{all}"
+    );
+    assert!(all.contains("phone: \"+358 40 123 4567\""), "{all}");
+}
+
+#[test]
+fn a_link_to_another_release_file_goes_to_that_release_page() {
+    let first = "---\ntitle: Lautta\ndate: 2026-01-02 12:00\n---\nKatso myös [sillan avaus](2026-01-01-silta.fi.md#aikataulu) ja [ruotsiksi](./2026-01-01-silta.sv.md).\n";
+    let fi = "---\ntitle: Silta\ndate: 2026-01-01 12:00\n---\nTeksti.\n";
+    let sv = "---\ntitle: Bron\ndate: 2026-01-01 12:00\n---\nText.\n";
+    let dir = common::temp_pressroom(&[
+        ("2026-01-02-lautta.fi.md", first),
+        ("2026-01-01-silta.fi.md", fi),
+        ("2026-01-01-silta.sv.md", sv),
+    ]);
+    let root = dir.path().to_str().unwrap();
+    let o = pressroom(&["--root", root, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = fs::read_to_string(dir.path().join("public/fi/lautta/index.html")).unwrap();
+    assert!(page.contains("href=\"/fi/silta/#aikataulu\""), "{page}");
+    assert!(page.contains("href=\"/sv/silta/\""), "{page}");
+    let feed = fs::read_to_string(dir.path().join("public/fi/feed.xml")).unwrap();
+    assert!(feed.contains("/fi/silta/#aikataulu"), "{feed}");
+
+    // A target whose front matter gives it another slug: the file name does
+    // not tell its page, and check says which address to use.
+    fs::write(
+        dir.path().join("releases/2026-01-01-silta.fi.md"),
+        "---\ntitle: Silta\ndate: 2026-01-01 12:00\nslug: uusi-silta\n---\nTeksti.\n",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("2026-01-02-lautta.fi.md:5:")
+            && err.contains("link to /fi/uusi-silta/ instead"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_language_has_its_not_found_page_and_the_root_one_speaks_all() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let sv = fs::read_to_string(public.join("sv/404.html")).unwrap();
+    assert!(
+        sv.contains("<html lang=\"sv\">") && sv.contains("Sidan hittades inte"),
+        "{sv}"
+    );
+    let root = fs::read_to_string(public.join("404.html")).unwrap();
+    for (lang, text, home) in [
+        ("fi", "Sivua ei löytynyt", "/fi/"),
+        ("sv", "Sidan hittades inte", "/sv/"),
+        ("en", "Page not found", "/en/"),
+    ] {
+        assert!(
+            root.contains(&format!("<span lang=\"{lang}\">{text}</span>")),
+            "{root}"
+        );
+        assert!(
+            root.contains(&format!("<a href=\"{home}\" hreflang=\"{lang}\">")),
+            "{root}"
+        );
+    }
+}

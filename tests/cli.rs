@@ -147,7 +147,7 @@ fn new_writes_a_draft_that_passes_check() {
         "--lang",
         "fi",
         "--tags",
-        "liikenne,pyöräily",
+        "liikenne, pyöräily,",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let path = stdout(&o).trim().to_string();
@@ -157,9 +157,12 @@ fn new_writes_a_draft_that_passes_check() {
     );
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
-        text.contains("draft: true") && text.contains("pyöräily"),
-        "{text}"
+        text.contains("draft: true") && text.contains("tags: [liikenne, pyöräily]"),
+        "the keywords are trimmed, the empty one dropped: {text}"
     );
+    // A Finnish release starts in Finnish.
+    assert!(text.contains("# Poista tämä rivi"), "{text}");
+    assert!(!text.contains("Remove this line"), "{text}");
     let o = pressroom(&["--root", root, "check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // It carries a stable identity for the delivery journal.
@@ -182,10 +185,10 @@ fn new_writes_a_draft_that_passes_check() {
             + 1
     };
     for (needle, what) in [
-        ("One or two sentences", "the sample lead"),
-        ("Firstname Lastname", "the sample contact name"),
+        ("Kerro uutinen", "the sample lead"),
+        ("Etunimi Sukunimi", "the sample contact name"),
         ("+358 40 000 0000", "the example phone number"),
-        ("Write the body", "the sample body"),
+        ("Kirjoita leipäteksti", "the sample body"),
     ] {
         let file = path.rsplit('/').next().unwrap();
         assert!(
@@ -205,6 +208,29 @@ fn new_writes_a_draft_that_passes_check() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn new_makes_a_readable_slug_from_a_long_headline() {
+    let dir = temp_pressroom(&[]);
+    let root = dir.path().to_str().unwrap();
+    let title = "Maakuntahallitus esittää valtuustolle liikennejärjestelmäsuunnitelman hyväksymistä ja sen rahoitusta vuosille 2027–2030";
+    let o = pressroom(&["--root", root, "new", title, "--lang", "sv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = stdout(&o).trim().to_string();
+    let name = path.rsplit('/').next().unwrap();
+    let slug = name[11..].strip_suffix(".sv.md").unwrap();
+    assert!(slug.len() <= 60, "{slug} is {} characters", slug.len());
+    assert!(
+        slug.starts_with("maakuntahallitus-esittaa-valtuustolle"),
+        "{slug}"
+    );
+    assert!(!slug.ends_with('-'), "{slug}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("Förnamn Efternamn"),
+        "a Swedish release starts in Swedish: {text}"
+    );
 }
 
 #[test]

@@ -563,6 +563,15 @@ fn the_site_is_served_with_content_types_caching_and_security_headers() {
     let missing = server.get("/no/such/page");
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Sivua ei löytynyt"));
+    // Under a language, that language's page; elsewhere, every language's.
+    let sv = server.get("/sv/no-such-page/");
+    assert_eq!(sv.status, 404);
+    assert!(
+        sv.body.contains("<html lang=\"sv\">") && sv.body.contains("Sidan hittades inte"),
+        "{}",
+        sv.body
+    );
+    assert!(missing.body.contains("Page not found"), "{}", missing.body);
     // No redirects: the agent does not follow them, so a 3xx would show.
     for path in [
         "//evil.example/",

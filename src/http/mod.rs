@@ -23,7 +23,7 @@ use axum::http::{HeaderValue, Request, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 
 pub use limiter::RateLimiter;
@@ -160,12 +160,25 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
     res
 }
 
-/// The site's own 404 page.
-async fn not_found(public: &std::path::Path) -> Response {
+/// The site's own 404 page for `path`: the language's (`/sv/…` gets
+/// `sv/404.html`), else the root's, which speaks every language.
+async fn not_found(public: &std::path::Path, path: &str) -> Response {
     use axum::response::IntoResponse;
-    let body = tokio::fs::read(public.join("404.html"))
-        .await
-        .unwrap_or_else(|_| b"Not found".to_vec());
+    let lang = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|seg| crate::lang::Lang::parse(seg).is_ok());
+    let localized = match lang {
+        Some(l) => tokio::fs::read(public.join(l).join("404.html")).await.ok(),
+        None => None,
+    };
+    let body = match localized {
+        Some(b) => b,
+        None => tokio::fs::read(public.join("404.html"))
+            .await
+            .unwrap_or_else(|_| b"Not found".to_vec()),
+    };
     let mut res = (axum::http::StatusCode::NOT_FOUND, body).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -185,7 +198,7 @@ async fn site_paths(
 ) -> Response {
     let path = req.uri().path();
     if path.contains("//") {
-        return not_found(&public).await;
+        return not_found(&public, "/").await;
     }
     let plain = path
         .split('/')
@@ -199,9 +212,10 @@ async fn site_paths(
             *req.uri_mut() = uri;
         }
     }
+    let path = req.uri().path().to_string();
     let res = next.run(req).await;
     if res.status().is_redirection() {
-        return not_found(&public).await;
+        return not_found(&public, &path).await;
     }
     res
 }
@@ -210,7 +224,11 @@ async fn site_paths(
 /// response with security headers, every request logged.
 pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
     use tower_http::trace::TraceLayer;
-    let not_found = ServeFile::new(public.join("404.html"));
+    let missing = Arc::new(public.clone());
+    let not_found = tower::service_fn(move |req: Request<axum::body::Body>| {
+        let public = missing.clone();
+        async move { Ok::<_, std::convert::Infallible>(not_found(&public, req.uri().path()).await) }
+    });
     let site = ServeDir::new(&public).not_found_service(not_found);
     Router::new()
         .route("/healthz", get(pages::healthz))

@@ -474,12 +474,17 @@ pub fn parse(
             );
         }
     }
+    let mut release_links = vec![];
     for (dest, offset) in crate::markdown::local_links(body) {
         let target = dest.split(['#', '?']).next().unwrap_or("");
+        let (line, col) = crate::diagnostic::line_col(body, offset);
+        let file = target.strip_prefix("./").unwrap_or(target);
+        if file.ends_with(".md") && !file.contains('/') {
+            release_links.push((file.to_string(), body_line + line - 1, col));
+        }
         if target.is_empty() || target.starts_with('/') || exists(target) {
             continue;
         }
-        let (line, col) = crate::diagnostic::line_col(body, offset);
         cx.diags.push(Diagnostic::new(
             display_path,
             body_line + line - 1,
@@ -529,6 +534,7 @@ pub fn parse(
             email,
             body: body.to_string(),
             body_line,
+            release_links,
             field_lines,
         }),
         _ => fail(1, 1, "release could not be read".into()),

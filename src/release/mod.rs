@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 pub use file_name::FileName;
 pub use front_matter::{FIELDS, parse};
-pub use slug::{Slug, slugify};
+pub use slug::{NEW_SLUG_MAX, Slug, slugify, slugify_at_most};
 
 use crate::lang::Lang;
 
@@ -40,7 +40,29 @@ pub struct Contact {
     pub email: Option<String>,
 }
 
+/// Quotation marks that a word processor puts around pasted text: a phone
+/// number written `phone: ”+358 40 123 4567”` arrives with them.
+const QUOTES: &[char] = &[
+    '"', '\'', '“', '”', '„', '‟', '«', '»', '‘', '’', '‚', '‛', '‹', '›',
+];
+
 impl Contact {
+    /// The phone number as shown: without quotation marks around it.
+    pub fn phone_text(&self) -> Option<&str> {
+        self.phone
+            .as_deref()
+            .map(|p| p.trim().trim_matches(QUOTES).trim())
+    }
+
+    /// Whether the phone number was written with quotation marks around
+    /// it that are part of the value (typographic quotes from a word
+    /// processor, which YAML does not take as quoting).
+    pub fn phone_has_quotes(&self) -> bool {
+        self.phone
+            .as_deref()
+            .is_some_and(|p| p.trim() != self.phone_text().unwrap_or_default())
+    }
+
     /// The phone number as a `tel:` URI (spaces and dashes removed).
     pub fn phone_uri(&self) -> Option<String> {
         self.phone.as_ref().map(|p| {
@@ -98,6 +120,9 @@ pub struct Release {
     pub body: String,
     /// 1-based line in the file where `body` starts.
     pub body_line: usize,
+    /// Links in the body to other release files (`….fi.md`), each with its
+    /// file line and column: pages link to those releases' pages.
+    pub release_links: Vec<(String, usize, usize)>,
     /// 1-based file line of each top-level front-matter field present.
     pub field_lines: std::collections::BTreeMap<String, usize>,
 }

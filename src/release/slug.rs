@@ -52,9 +52,45 @@ pub fn slugify(text: &str) -> Slug {
     Slug(if s.is_empty() { "untitled".into() } else { s })
 }
 
+/// Longest slug that `pressroom new` makes from a title (a headline of
+/// twenty words makes a file name and an address nobody can read).
+pub const NEW_SLUG_MAX: usize = 60;
+
+/// [`slugify`], cut at the last word boundary (a hyphen) within `max`
+/// characters, or at `max` when a single word is longer.
+pub fn slugify_at_most(text: &str, max: usize) -> Slug {
+    let full = slugify(text).0;
+    if full.len() <= max {
+        return Slug(full);
+    }
+    // Slugs are ASCII: byte offsets are characters.
+    let cut = &full[..max];
+    let cut = match cut.rfind('-') {
+        Some(at) if at > 0 && full.as_bytes()[max] != b'-' => &cut[..at],
+        _ => cut.trim_end_matches('-'),
+    };
+    Slug(cut.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_title_makes_a_slug_cut_at_a_word() {
+        let title = "Maakuntahallitus esittää valtuustolle uuden liikennejärjestelmäsuunnitelman hyväksymistä ja rahoitusta vuosille 2027–2030";
+        let s = slugify_at_most(title, NEW_SLUG_MAX);
+        assert!(s.as_str().len() <= NEW_SLUG_MAX, "{s:?}");
+        assert!(slugify(title).as_str().starts_with(s.as_str()));
+        assert_eq!(slugify(title).as_str().as_bytes()[s.as_str().len()], b'-');
+        assert!(Slug::parse(s.as_str()).is_ok());
+        assert_eq!(
+            slugify_at_most("Lyhyt otsikko", 60).as_str(),
+            "lyhyt-otsikko"
+        );
+        assert_eq!(slugify_at_most("aaaaaaaaaa", 4).as_str(), "aaaa");
+        assert_eq!(slugify_at_most("abc def", 3).as_str(), "abc");
+    }
 
     #[test]
     fn nordic_letters_are_transliterated() {

@@ -165,6 +165,24 @@ pub struct ReleaseView {
     pub email_view: Option<String>,
 }
 
+/// An attachment's title without a last "(PDF)" or "(PDF, 2 MB)" that
+/// only repeats the file type: pages show the type and size after the
+/// title already, and "Strategia (PDF) (PDF, 617 tavua)" says it twice.
+fn without_kind<'t>(title: &'t str, kind: &str) -> &'t str {
+    let trimmed = title.trim_end();
+    let Some(open) = trimmed.strip_suffix(')').and_then(|t| t.rfind('(')) else {
+        return title;
+    };
+    let inside = &trimmed[open + 1..trimmed.len() - 1];
+    let first = inside.split(',').next().unwrap_or("").trim();
+    let before = trimmed[..open].trim_end();
+    if first.eq_ignore_ascii_case(kind) && !before.is_empty() {
+        before
+    } else {
+        title
+    }
+}
+
 impl ReleaseView {
     /// Renders what every output needs from a release. `releases_dir` is read
     /// only for attachment sizes.
@@ -191,7 +209,7 @@ impl ReleaseView {
                     .map(|e| e.to_string_lossy().to_uppercase())
                     .unwrap_or_else(|| mime.subtype().as_str().to_uppercase());
                 AttachmentView {
-                    title: a.title.clone(),
+                    title: without_kind(&a.title, &kind).to_string(),
                     href: abs_links.rewrite(&a.src),
                     path: site_links.rewrite(&a.src),
                     mime: mime.essence_str().to_string(),
@@ -246,8 +264,8 @@ impl ReleaseView {
                 .map(|c| ContactView {
                     name: c.name.clone(),
                     role: c.role.clone(),
-                    phone: c.phone.as_ref().map(|p| Phone {
-                        text: p.clone(),
+                    phone: c.phone_text().map(|p| Phone {
+                        text: p.to_string(),
                         uri: c.phone_uri().unwrap_or_default(),
                     }),
                     email: c.email.clone(),
@@ -311,5 +329,22 @@ impl OrgView {
                 .trim_end()
                 .to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_kind;
+
+    #[test]
+    fn an_attachment_title_does_not_repeat_its_file_type() {
+        assert_eq!(without_kind("Strategia (PDF)", "PDF"), "Strategia");
+        assert_eq!(without_kind("Strategia (pdf, 2 MB) ", "PDF"), "Strategia");
+        assert_eq!(
+            without_kind("Budjetti (luonnos)", "PDF"),
+            "Budjetti (luonnos)"
+        );
+        assert_eq!(without_kind("(PDF)", "PDF"), "(PDF)");
+        assert_eq!(without_kind("Kartta", "PNG"), "Kartta");
     }
 }

@@ -235,6 +235,20 @@ struct NotFoundPage<'a> {
     page: Layout<'a>,
 }
 
+/// The root's not-found page: the same words in every site language.
+#[derive(Template)]
+#[template(path = "site/not_found_all.html")]
+struct NotFoundAllPage<'a> {
+    page: Layout<'a>,
+    all: Vec<NotFoundChoice<'a>>,
+}
+
+struct NotFoundChoice<'a> {
+    lang: &'a str,
+    t: &'static Strings,
+    home: String,
+}
+
 /// Counts of what a build wrote.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -784,13 +798,45 @@ pub fn render(
         .expect("list template renders")
     };
     out.write("index.html", html.as_bytes())?;
-    let page = site.layout(default, default.t().not_found.to_string(), "404.html");
-    let html = NotFoundPage { page }
-        .render()
-        .expect("404 template renders");
+    // A not-found page per language (the server answers a missing page
+    // under /sv/ with the Swedish one), and one at the root that speaks
+    // every language.
+    for cx in &contexts {
+        let rel = format!("{}/404.html", cx.lang);
+        let page = site.layout(cx, cx.t().not_found.to_string(), &rel);
+        let html = NotFoundPage { page }
+            .render()
+            .expect("404 template renders");
+        out.write(&rel, html.as_bytes())?;
+    }
+    let html = if contexts.len() > 1 {
+        let mut page = site.layout(default, String::new(), "404.html");
+        let all: Vec<NotFoundChoice> = contexts
+            .iter()
+            .map(|c| NotFoundChoice {
+                lang: c.lang.as_str(),
+                t: c.t(),
+                home: urls.path(&Urls::lang_index(c.lang)),
+            })
+            .collect();
+        page.title = all
+            .iter()
+            .map(|c| c.t.not_found)
+            .collect::<Vec<_>>()
+            .join(" / ");
+        page.lang_links = vec![];
+        NotFoundAllPage { page, all }
+            .render()
+            .expect("404 template renders")
+    } else {
+        let page = site.layout(default, default.t().not_found.to_string(), "404.html");
+        NotFoundPage { page }
+            .render()
+            .expect("404 template renders")
+    };
     out.write("404.html", html.as_bytes())?;
     out.write("style.css", STYLESHEET.as_bytes())?;
-    summary.pages += 2;
+    summary.pages += 2 + contexts.len();
     Ok(summary)
 }
 
