@@ -49,9 +49,41 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         warnings: identity_warnings(&content)
             .into_iter()
             .chain(quoted_phones(&content))
+            .chain(legal_warnings(&content))
             .chain(dkim_alignment(&content.config))
             .collect(),
     })
+}
+
+/// What the law asks of a public body's site and is missing: an
+/// accessibility statement in each language (Finland 306/2019, Sweden
+/// 2018:1937, EU 2016/2102), and a privacy notice where the public
+/// subscribes (GDPR Art. 13).
+fn legal_warnings(content: &Content) -> Vec<String> {
+    let config = &content.config;
+    let toml = config.root.join(crate::config::CONFIG_FILE);
+    let toml = config.display_path(&toml);
+    let mut out = vec![];
+    for lang in &config.site.languages {
+        let has_page = content
+            .pages
+            .iter()
+            .any(|p| &p.lang == lang && p.name.as_str() == crate::pages::ACCESSIBILITY);
+        if config.site.accessibility_statement.is_none() && !has_page {
+            out.push(format!(
+                "{}:1:1: warning: no accessibility statement in '{lang}': the law asks one of a public body's site (Finland 306/2019, Sweden 2018:1937, EU 2016/2102). Write pages/{}.{lang}.md, or set [site] accessibility_statement to its address",
+                toml.display(),
+                crate::pages::ACCESSIBILITY
+            ));
+        }
+    }
+    if config.organization.privacy_url.is_none() && config.lists.values().any(|l| l.public) {
+        out.push(format!(
+            "{}:1:1: warning: the subscription form collects email addresses but [organization] privacy_url is not set: GDPR Art. 13 asks for the privacy notice where the data is collected",
+            toml.display()
+        ));
+    }
+    out
 }
 
 /// A warning for each contact's phone number written with quotation marks

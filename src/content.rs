@@ -19,6 +19,8 @@ pub struct Content {
     /// Sorted newest first, ties broken by slug and language. Shared, so
     /// that a preview's cache hands them out without copying.
     pub releases: Vec<Arc<Release>>,
+    /// The standing pages (`pages/NAME.LANG.md`).
+    pub pages: Vec<crate::pages::Page>,
     /// A writer's preview (`serve --drafts`): drafts and embargoed releases
     /// are on the website too, each page with a banner saying so.
     pub show_unpublished: bool,
@@ -225,6 +227,7 @@ impl Content {
         }
         // In file order, before sorting by date.
         cross_checks(&releases, &mut diags);
+        let pages = crate::pages::load(&config, &mut diags);
         if !diags.is_empty() {
             diags.sort();
             return Err(LoadError::Content(diags));
@@ -238,6 +241,7 @@ impl Content {
         Ok(Content {
             config,
             releases,
+            pages,
             show_unpublished: false,
         })
     }
@@ -520,7 +524,12 @@ mod tests {
             dir.path().join("pressroom.toml"),
         )
         .unwrap();
-        std::fs::create_dir(dir.path().join("releases")).unwrap();
+        std::fs::create_dir_all(dir.path().join("releases/assets")).unwrap();
+        std::fs::copy(
+            sample.join("releases/assets/kaislamaa-logo.svg"),
+            dir.path().join("releases/assets/kaislamaa-logo.svg"),
+        )
+        .unwrap();
         std::fs::create_dir(dir.path().join("subscribers")).unwrap();
         std::fs::copy(
             sample.join("subscribers/media.csv"),

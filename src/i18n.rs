@@ -56,6 +56,10 @@ pub struct Strings {
     pub not_found: &'static str,
     pub not_found_text: &'static str,
     pub size_units: [&'static str; 3],
+    /// The media contacts page's link and heading.
+    pub contacts_page: &'static str,
+    pub accessibility_statement: &'static str,
+    pub privacy_notice: &'static str,
     pub decimal_separator: char,
 }
 
@@ -132,6 +136,9 @@ const FI: Strings = Strings {
     not_found: "Sivua ei löytynyt",
     not_found_text: "Hakemaasi sivua ei löytynyt. Katso kaikki tiedotteet etusivulta.",
     size_units: ["tavua", "kt", "Mt"],
+    contacts_page: "Mediayhteydet",
+    accessibility_statement: "Saavutettavuusseloste",
+    privacy_notice: "Tietosuojaseloste",
     decimal_separator: ',',
 };
 
@@ -173,6 +180,9 @@ const SV: Strings = Strings {
     not_found: "Sidan hittades inte",
     not_found_text: "Sidan du söker finns inte. Alla pressmeddelanden finns på startsidan.",
     size_units: ["B", "kB", "MB"],
+    contacts_page: "Mediakontakter",
+    accessibility_statement: "Tillgänglighetsutlåtande",
+    privacy_notice: "Dataskyddsbeskrivning",
     decimal_separator: ',',
 };
 
@@ -214,6 +224,9 @@ const EN: Strings = Strings {
     not_found: "Page not found",
     not_found_text: "The page you are looking for does not exist. All releases are on the front page.",
     size_units: ["B", "KB", "MB"],
+    contacts_page: "Media contacts",
+    accessibility_statement: "Accessibility statement",
+    privacy_notice: "Privacy notice",
     decimal_separator: '.',
 };
 

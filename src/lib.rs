@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod lang;
 pub mod markdown;
 pub mod new_release;
+pub mod pages;
 pub mod preview;
 pub mod release;
 pub mod render;

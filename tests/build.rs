@@ -744,3 +744,58 @@ fn every_language_has_its_not_found_page_and_the_root_one_speaks_all() {
         );
     }
 }
+
+#[test]
+fn the_sample_has_the_pages_the_law_and_journalists_ask_for_in_every_language() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    for (lang, contacts, statement, privacy) in [
+        (
+            "fi",
+            "Mediayhteydet",
+            "Saavutettavuusseloste",
+            "Tietosuojaseloste",
+        ),
+        (
+            "sv",
+            "Mediakontakter",
+            "Tillgänglighetsutlåtande",
+            "Dataskyddsbeskrivning",
+        ),
+        (
+            "en",
+            "Media contacts",
+            "Accessibility statement",
+            "Privacy notice",
+        ),
+    ] {
+        let page = fs::read_to_string(public.join(format!("{lang}/contacts/index.html"))).unwrap();
+        assert!(page.contains(&format!("<h1>{contacts}</h1>")), "{page}");
+        assert!(page.contains("href=\"tel:+358207001010\""), "{page}");
+        let statement_page =
+            fs::read_to_string(public.join(format!("{lang}/accessibility/index.html"))).unwrap();
+        assert!(statement_page.contains(&format!("<h1>{statement}</h1>")));
+        // Every page links to both, and to the privacy notice.
+        let index = fs::read_to_string(public.join(format!("{lang}/index.html"))).unwrap();
+        for want in [
+            format!("<a href=\"/{lang}/contacts/\">{contacts}</a>"),
+            format!("<a href=\"/{lang}/accessibility/\">{statement}</a>"),
+            format!(">{privacy}</a>"),
+        ] {
+            assert!(index.contains(&want), "{lang}: {want}");
+        }
+    }
+    let css = fs::read_to_string(public.join("style.css")).unwrap();
+    assert!(
+        css.contains("--accent: #0b4f8a") && css.contains("--on-accent: #ffffff"),
+        "{css}"
+    );
+    assert!(public.join("assets/kaislamaa-logo.svg").is_file());
+    let sv = fs::read_to_string(public.join("sv/index.html")).unwrap();
+    assert!(
+        sv.contains(
+            "<img class=\"logo\" src=\"/assets/kaislamaa-logo.svg\" alt=\"Kaislamaa förbund\""
+        ),
+        "{sv}"
+    );
+}

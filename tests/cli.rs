@@ -368,3 +368,57 @@ fn a_missing_language_is_reported_where_its_table_is() {
         "lines {table}-{first}: {err}"
     );
 }
+
+#[test]
+fn colours_under_wcag_contrast_are_refused_and_missing_legal_pages_are_warned() {
+    let dir = temp_pressroom(&[]);
+    let root = dir.path().to_str().unwrap();
+    let toml = dir.path().join("pressroom.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!("{text}\n[site.colors]\nprimary = \"#4da3ff\"\ntext_on_primary = \"#ffffff\"\n"),
+    )
+    .unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = text.lines().count() + 2;
+    let err = stderr(&o);
+    assert!(err.contains(&format!("pressroom.toml:{line}:")), "{err}");
+    assert!(
+        err.contains("contrast of") && err.contains("4.5:1"),
+        "{err}"
+    );
+
+    std::fs::write(&toml, &text).unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        all.contains("warning: no accessibility statement in 'fi'"),
+        "{all}"
+    );
+    // A statement page for the language silences it.
+    std::fs::create_dir(dir.path().join("pages")).unwrap();
+    std::fs::write(
+        dir.path().join("pages/accessibility.fi.md"),
+        "---\ntitle: Saavutettavuusseloste\n---\nSivusto täyttää vaatimukset.\n",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!all.contains("no accessibility statement in 'fi'"), "{all}");
+    // A page with a broken front matter is an error with its file and line.
+    std::fs::write(
+        dir.path().join("pages/contacts.fi.md"),
+        "---\ntitel: Yhteystiedot\n---\n",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", root, "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("pages/contacts.fi.md:2:"),
+        "{}",
+        stderr(&o)
+    );
+}

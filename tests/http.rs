@@ -1444,3 +1444,30 @@ fn the_finnish_confirmation_names_the_organisation_in_the_genitive() {
         "Vahvista Testiliiton tiedotteiden tilaus"
     );
 }
+
+#[test]
+fn the_subscription_form_links_the_privacy_notice_beside_its_button() {
+    let room = Room::new(1);
+    room.append_config(
+        "[organization.privacy_url]\nfi = \"https://example.org/tietosuoja\"\nsv = \"https://example.org/sv/dataskydd\"\nen = \"https://example.org/en/privacy\"\n",
+    );
+    let server = Server::start(&room);
+    let form = server.get("/sv/subscribe").body;
+    assert!(
+        form.contains("</button> <a class=\"privacy\" href=\"https://example.org/sv/dataskydd\">Dataskyddsbeskrivning</a>"),
+        "{form}"
+    );
+    server.post(
+        "/fi/subscribe",
+        "email=uusi%40example.org&lists=news&lang=fi",
+    );
+    let dir = room.root().join("outbox/confirmations");
+    let eml = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&eml).unwrap();
+    assert!(text.contains("https://example.org/tietosuoja"), "{text}");
+}

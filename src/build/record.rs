@@ -66,7 +66,8 @@ pub struct Inputs {
     config: String,
     /// Release files by name.
     sources: BTreeMap<String, Stamp>,
-    /// Files under `releases/assets/`, by path below it.
+    /// Files under `releases/assets/`, by path below it, and the standing
+    /// pages (`pages/…`).
     assets: BTreeMap<String, Stamp>,
 }
 
@@ -93,10 +94,16 @@ impl Inputs {
             sources.insert(name, Stamp::of(&m));
         }
         let mut assets = BTreeMap::new();
-        let assets_dir = dir.join("assets");
-        if assets_dir.is_dir() {
-            let walked = crate::files::visit_regular_tree(&assets_dir, &mut |rel, path| {
-                assets.insert(rel.to_string(), Stamp::of(&fs::metadata(path)?));
+        let trees = [
+            ("releases/assets/", dir.join("assets")),
+            ("pages/", config.root.join(crate::pages::DIR)),
+        ];
+        for (prefix, tree) in trees {
+            if !tree.is_dir() {
+                continue;
+            }
+            let walked = crate::files::visit_regular_tree(&tree, &mut |rel, path| {
+                assets.insert(format!("{prefix}{rel}"), Stamp::of(&fs::metadata(path)?));
                 Ok(())
             });
             if walked.is_err() {

@@ -228,6 +228,8 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
     let toml = root.join("pressroom.toml");
     let (releases_c, toml_c) = (releases.clone(), toml.clone());
     let assets = releases.join("assets");
+    let pages = root.join(crate::pages::DIR);
+    let pages_c = pages.clone();
     let mut debouncer = notify_debouncer_full::new_debouncer(
         DEBOUNCE,
         None,
@@ -263,7 +265,7 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
             });
             let (mut releases, mut from_scratch) = (vec![], lost);
             for path in written.flat_map(|e| &e.paths) {
-                if *path == toml_c || path.starts_with(&assets) {
+                if *path == toml_c || path.starts_with(&assets) || path.starts_with(&pages_c) {
                     from_scratch = true;
                 } else if path.parent() == Some(releases_c.as_path())
                     && path.extension().is_some_and(|x| x == "md")
@@ -303,6 +305,11 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
     debouncer
         .watch(root, RecursiveMode::NonRecursive)
         .with_context(|| format!("cannot watch {}", root.display()))?;
+    if pages.is_dir() {
+        debouncer
+            .watch(&pages, RecursiveMode::Recursive)
+            .with_context(|| format!("cannot watch {}", pages.display()))?;
+    }
     Ok(debouncer)
 }
 

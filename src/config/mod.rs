@@ -4,6 +4,7 @@
 //! the file, line and column.
 
 mod list_name;
+pub mod look;
 pub mod relay;
 
 pub use list_name::{InvalidListName, ListName};
@@ -95,6 +96,14 @@ struct RawSite {
     page_size: usize,
     #[serde(default = "default_feed_items")]
     feed_items: usize,
+    #[serde(default)]
+    accessibility_statement: Option<Spanned<Localized>>,
+    #[serde(default)]
+    colors: Option<Spanned<look::RawColors>>,
+    #[serde(default)]
+    logo: Option<Spanned<look::Logo>>,
+    #[serde(default)]
+    footer_links: BTreeMap<String, Spanned<Vec<look::FooterLink>>>,
 }
 
 fn default_page_size() -> usize {
@@ -111,6 +120,8 @@ struct RawOrganization {
     name: Localized,
     #[serde(default)]
     name_genitive: Option<Localized>,
+    #[serde(default)]
+    privacy_url: Option<Spanned<Localized>>,
     website: String,
     phone: String,
     email: String,
@@ -126,6 +137,9 @@ pub struct Organization {
     /// The name in the genitive, for languages whose sentences need it
     /// (Finnish: "Vahvista Kaislamaan liiton tiedotteiden tilaus").
     pub name_genitive: Option<Localized>,
+    /// The privacy notice (GDPR Art. 13), per language: linked beside the
+    /// subscription form's button and in every email's footer.
+    pub privacy_url: Option<Localized>,
     pub website: String,
     pub phone: String,
     pub email: String,
@@ -452,6 +466,13 @@ pub struct Site {
     pub description: Option<Localized>,
     pub page_size: usize,
     pub feed_items: usize,
+    /// The accessibility statement's address per language, when it is kept
+    /// elsewhere; else `pages/accessibility.LANG.md` is the statement.
+    pub accessibility_statement: Option<Localized>,
+    pub colors: Option<look::Colors>,
+    pub logo: Option<look::Logo>,
+    /// Extra links in each language's footer.
+    pub footer_links: BTreeMap<Lang, Vec<look::FooterLink>>,
 }
 
 impl Site {
@@ -571,6 +592,69 @@ impl Config {
                 );
             }
         }
+        // Addresses given per language must be web addresses.
+        let urls = [
+            (
+                "site.accessibility_statement",
+                &site.accessibility_statement,
+            ),
+            ("organization.privacy_url", &raw.organization.privacy_url),
+        ];
+        for (key, value) in urls {
+            let Some(value) = value else { continue };
+            let texts: Vec<&String> = match value.get_ref() {
+                Localized::Same(s) => vec![s],
+                Localized::PerLang(m) => m.values().collect(),
+            };
+            for t in texts {
+                if !matches!(Url::parse(t), Ok(u) if u.scheme() == "https" || u.scheme() == "http")
+                {
+                    err(
+                        value.span(),
+                        format!("{key}: '{t}' is not an http:// or https:// address"),
+                    );
+                }
+            }
+        }
+        let colors = match &site.colors {
+            Some(c) => match look::Colors::check(c.get_ref()) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    err(c.span(), e);
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(logo) = &site.logo {
+            let src = &logo.get_ref().src;
+            if !crate::files::is_regular_file_inside(&root.join("releases"), Path::new(src)) {
+                err(
+                    logo.span(),
+                    format!(
+                        "site.logo.src: 'releases/{src}' does not exist (put the logo under releases/assets/)"
+                    ),
+                );
+            }
+            for l in logo.get_ref().alt.missing_langs(langs) {
+                err(
+                    logo.span(),
+                    format!("site.logo.alt has no text for language '{l}'"),
+                );
+            }
+        }
+        let mut footer_links = BTreeMap::new();
+        for (lang, links) in &site.footer_links {
+            match Lang::parse(lang) {
+                Ok(l) if langs.contains(&l) => {
+                    footer_links.insert(l, links.get_ref().clone());
+                }
+                _ => err(
+                    links.span(),
+                    format!("site.footer_links.{lang}: '{lang}' is not one of site.languages"),
+                ),
+            }
+        }
         for (name, list) in &raw.lists {
             if let Err(e) = ListName::parse(name) {
                 err(list.span(), e.to_string());
@@ -621,10 +705,15 @@ impl Config {
                 description: site.description,
                 page_size: site.page_size,
                 feed_items: site.feed_items,
+                accessibility_statement: site.accessibility_statement.map(Spanned::into_inner),
+                colors,
+                logo: site.logo.map(Spanned::into_inner),
+                footer_links,
             },
             organization: Organization {
                 name: org.name,
                 name_genitive: org.name_genitive,
+                privacy_url: org.privacy_url.map(Spanned::into_inner),
                 website: org.website,
                 phone: org.phone,
                 email: org.email,

@@ -16,6 +16,8 @@ use crate::subscribers::EmailAddress;
 struct ConfirmHtml<'a> {
     lang: &'a str,
     w: &'static WebStrings,
+    t: &'static i18n::Strings,
+    privacy: Option<&'a str>,
     subject: &'a str,
     link: &'a str,
     org_name: &'a str,
@@ -25,6 +27,8 @@ struct ConfirmHtml<'a> {
 #[template(path = "email/confirm.txt")]
 struct ConfirmText<'a> {
     w: &'static WebStrings,
+    t: &'static i18n::Strings,
+    privacy: Option<&'a str>,
     subject: &'a str,
     link: &'a str,
     org_name: &'a str,
@@ -45,9 +49,17 @@ pub fn confirmation(
         .name
         .get(lang, &config.site.default_lang);
     let subject = i18n::confirm_subject(config, lang);
+    let t = i18n::strings(lang);
+    let privacy = config
+        .organization
+        .privacy_url
+        .as_ref()
+        .map(|u| u.get(lang, &config.site.default_lang));
     let html = ConfirmHtml {
         lang: lang.as_str(),
         w,
+        t,
+        privacy,
         subject: &subject,
         link,
         org_name,
@@ -55,6 +67,8 @@ pub fn confirmation(
     .render()?;
     let text = ConfirmText {
         w,
+        t,
+        privacy,
         subject: &subject,
         link,
         org_name,

@@ -39,7 +39,7 @@ const IMAGE_FIELDS: &[&str] = &["src", "alt"];
 const ATTACHMENT_FIELDS: &[&str] = &["title", "src"];
 
 /// Splits `---\nYAML\n---\nbody`; returns (yaml, body, 1-based body line).
-fn split(text: &str) -> Option<(&str, &str, usize)> {
+pub(crate) fn split(text: &str) -> Option<(&str, &str, usize)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let rest = text
         .strip_prefix("---\n")

@@ -4,7 +4,7 @@
 //! Parsing (`front_matter`) does no I/O; `load` reads the files.
 
 mod file_name;
-mod front_matter;
+pub(crate) mod front_matter;
 mod nesting;
 mod slug;
 mod yaml_pos;

@@ -44,6 +44,8 @@ pub struct EmailData<'a> {
     pub org_website_label: &'a str,
     pub about: &'a Html,
     pub about_text: &'a str,
+    /// The privacy notice, when the configuration names one.
+    pub privacy: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -134,6 +136,7 @@ pub fn render_view(
         org_website_label: &org.website_label,
         about: &org.about,
         about_text: &org.about_text,
+        privacy: org.privacy.as_deref(),
     };
     let parts = |data: &EmailData<'_>| -> Result<(String, String), InlineError> {
         let raw = HtmlEmail { e: data }

@@ -297,6 +297,16 @@ pub struct OrgView {
     /// The "About" boilerplate, rendered from Markdown.
     pub about: Html,
     pub about_text: String,
+    /// The language's media contacts page, when there is one.
+    pub contacts: Option<String>,
+    /// The accessibility statement: kept elsewhere, or the language's page.
+    pub accessibility: Option<String>,
+    /// The privacy notice (absolute: emails link to it too).
+    pub privacy: Option<String>,
+    /// Extra footer links of the language.
+    pub footer_links: Vec<LinkView>,
+    /// The logo (root-relative source, alternative text).
+    pub logo: Option<(String, String)>,
 }
 
 impl OrgView {
@@ -328,6 +338,31 @@ impl OrgView {
             about_text: markdown::to_text(about, Links::Absolute(urls.base()))
                 .trim_end()
                 .to_string(),
+            contacts: crate::pages::exists(config, crate::pages::CONTACTS, lang)
+                .then(|| urls.path(&format!("{lang}/{}/", crate::pages::CONTACTS))),
+            accessibility: match &config.site.accessibility_statement {
+                Some(url) => Some(url.get(lang, d).to_string()),
+                None => crate::pages::exists(config, crate::pages::ACCESSIBILITY, lang)
+                    .then(|| urls.path(&format!("{lang}/{}/", crate::pages::ACCESSIBILITY))),
+            },
+            privacy: o.privacy_url.as_ref().map(|u| u.get(lang, d).to_string()),
+            footer_links: config
+                .site
+                .footer_links
+                .get(lang)
+                .into_iter()
+                .flatten()
+                .map(|l| LinkView {
+                    name: l.title.clone(),
+                    href: l.url.clone(),
+                })
+                .collect(),
+            logo: config.site.logo.as_ref().map(|l| {
+                (
+                    Links::Site(urls.base().path()).rewrite(&l.src),
+                    l.alt.get(lang, d).to_string(),
+                )
+            }),
         }
     }
 }

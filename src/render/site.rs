@@ -7,6 +7,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::markdown;
 use crate::sharded::{self, Sharded};
 
 use askama::Template;
@@ -233,6 +234,15 @@ struct LanguagesPage<'a> {
 #[template(path = "site/not_found.html")]
 struct NotFoundPage<'a> {
     page: Layout<'a>,
+}
+
+/// A standing page (`pages/NAME.LANG.md`).
+#[derive(Template)]
+#[template(path = "site/page.html")]
+struct StandingPage<'a> {
+    page: Layout<'a>,
+    title: &'a str,
+    body: Html,
 }
 
 /// The root's not-found page: the same words in every site language.
@@ -577,6 +587,29 @@ impl<'a> Site<'a> {
         Ok((pages + 1, 1 + cx.tags.len()))
     }
 
+    /// The language's standing pages (`pages/NAME.LANG.md`); returns how
+    /// many.
+    fn standing_pages(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
+        let mut n = 0;
+        for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
+            let rel = format!("{}/{}/", p.lang, p.name);
+            self.emit(&format!("{rel}index.html"), p, || {
+                let site_title = self.content.config.site.title(cx.lang);
+                let mut page = self.layout(cx, format!("{} – {site_title}", p.title), &rel);
+                page.description = markdown::first_paragraph(&p.body);
+                StandingPage {
+                    page,
+                    title: &p.title,
+                    body: Html(markdown::to_html_pair(&p.body, self.urls.base()).0),
+                }
+                .render()
+                .expect("page template renders")
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// The list of a language's keywords, each with its count.
     fn keyword_index(&self, cx: &'a LangCtx<'a>, tags_rel: &str) -> String {
         let (t, lang) = (cx.t(), cx.lang);
@@ -751,7 +784,7 @@ pub fn render(
     };
     for cx in &contexts {
         let (pages, feeds) = site.language(cx, &by_key)?;
-        summary.pages += pages;
+        summary.pages += pages + site.standing_pages(cx)?;
         summary.feeds += feeds;
         summary.tags += cx.tags.len();
     }
@@ -835,9 +868,18 @@ pub fn render(
             .expect("404 template renders")
     };
     out.write("404.html", html.as_bytes())?;
-    out.write("style.css", STYLESHEET.as_bytes())?;
+    out.write("style.css", stylesheet(config).as_bytes())?;
     summary.pages += 2 + contexts.len();
     Ok(summary)
+}
+
+/// The site's stylesheet, with the organisation's colours when
+/// `[site.colors]` gives them.
+pub fn stylesheet(config: &crate::config::Config) -> std::borrow::Cow<'static, str> {
+    match &config.site.colors {
+        Some(c) => format!("{STYLESHEET}{}", c.css()).into(),
+        None => STYLESHEET.into(),
+    }
 }
 
 /// The fingerprints of `views`, in order.
