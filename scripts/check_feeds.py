@@ -16,10 +16,17 @@ import feedparser
 CAP = 50  # [site] feed_items in the sample's pressroom.toml
 
 
+# The sample pressroom's standing pages (pages/NAME.LANG.md), which live
+# beside the release pages at /{lang}/{name}/ but are in no feed.
+STANDING = pathlib.Path(__file__).resolve().parent.parent / "pages"
+
+
 def release_pages(public: pathlib.Path, lang: str):
-    """Release pages of a language: /{lang}/{slug}/index.html, not tags or pages."""
+    """Release pages of a language: /{lang}/{slug}/index.html, not tags,
+    pagination or standing pages."""
     for p in sorted((public / lang).glob("*/index.html")):
-        if p.parent.name not in ("tags", "page"):
+        name = p.parent.name
+        if name not in ("tags", "page") and not (STANDING / f"{name}.{lang}.md").exists():
             yield p
 
 
