@@ -799,3 +799,33 @@ fn the_sample_has_the_pages_the_law_and_journalists_ask_for_in_every_language() 
         "{sv}"
     );
 }
+
+#[test]
+fn shared_links_get_a_preview_card_and_search_engines_a_sitemap() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let page = fs::read_to_string(public.join("sv/landskapsstrategi-2040/index.html")).unwrap();
+    for want in [
+        "<meta property=\"og:type\" content=\"article\">",
+        "<meta property=\"og:title\" content=\"Landskapsfullmäktige godkände",
+        "<meta property=\"og:locale\" content=\"sv_FI\">",
+        "<meta property=\"og:locale:alternate\" content=\"fi_FI\">",
+        "<meta property=\"og:image\" content=\"https://tiedotteet.kaislamaa.example.org/assets/kaislalahti-shore.png\">",
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">",
+        "<link rel=\"alternate\" type=\"application/rss+xml\"",
+    ] {
+        assert!(page.contains(want), "{want}\n{page}");
+    }
+    let contacts = fs::read_to_string(public.join("fi/contacts/index.html")).unwrap();
+    assert!(contacts.contains("<link rel=\"alternate\" type=\"application/rss+xml\""));
+    assert!(contacts.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+
+    let sitemap = fs::read_to_string(public.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/sv/landskapsstrategi-2040/</loc><lastmod>2026-10-26</lastmod>"), "{sitemap}");
+    assert!(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"fi\" href=\"https://tiedotteet.kaislamaa.example.org/fi/regional-strategy-2040/\"/>"), "{sitemap}");
+    assert!(sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/fi/contacts/</loc>"));
+    // Drafts and embargoed releases are not announced.
+    assert!(!sitemap.contains("council-meeting-agenda"), "{sitemap}");
+    let robots = fs::read_to_string(public.join("robots.txt")).unwrap();
+    assert!(robots.contains("Sitemap: https://tiedotteet.kaislamaa.example.org/sitemap.xml"));
+}

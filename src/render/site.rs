@@ -163,6 +163,16 @@ pub struct Layout<'a> {
     pub subscribe: String,
     /// The language's keyword index.
     pub keywords: String,
+    /// Open Graph: `article` for a release, else `website`.
+    pub og_type: &'static str,
+    /// The title a link preview shows (a release's own title).
+    pub og_title: String,
+    /// `fi_FI`: the page's language and the site's country.
+    pub locale: String,
+    /// The other site languages, as locales.
+    pub locale_alternates: Vec<String>,
+    /// A picture for link previews (absolute address, alternative text).
+    pub image: Option<(String, String)>,
     /// A writer's preview: the page reloads itself when the site changes.
     pub live_reload: bool,
 }
@@ -234,6 +244,21 @@ struct LanguagesPage<'a> {
 #[template(path = "site/not_found.html")]
 struct NotFoundPage<'a> {
     page: Layout<'a>,
+}
+
+/// `sitemap.xml`: every page a search engine should know, with its
+/// language versions (`hreflang`).
+#[derive(Template)]
+#[template(path = "site/sitemap.xml", escape = "html")]
+struct Sitemap {
+    urls: Vec<SitemapUrl>,
+}
+
+struct SitemapUrl {
+    loc: String,
+    /// `YYYY-MM-DD`.
+    lastmod: Option<String>,
+    alternates: Vec<Alternate>,
 }
 
 /// A standing page (`pages/NAME.LANG.md`).
@@ -325,6 +350,16 @@ impl<'a> Site<'a> {
             org: &cx.org,
             subscribe: self.urls.path(&Urls::subscribe(lang)),
             keywords: self.urls.path(&Urls::keywords(lang)),
+            og_type: "website",
+            og_title: site.title(lang).to_string(),
+            locale: og_locale(lang, site),
+            locale_alternates: site
+                .languages
+                .iter()
+                .filter(|l| *l != lang)
+                .map(|l| og_locale(l, site))
+                .collect(),
+            image: None,
             live_reload: self.content.show_unpublished,
         }
     }
@@ -387,6 +422,9 @@ impl<'a> Site<'a> {
             &v.rel_path,
         );
         page.description = v.lead.clone();
+        page.og_type = "article";
+        page.og_title = v.title.clone();
+        page.image = v.image_abs.as_ref().map(|i| (i.src.clone(), i.alt.clone()));
         page.lang_links = self.lang_links(cx.lang, &targets);
         if !translations.is_empty() {
             page.alternates.push(Alternate {
@@ -587,6 +625,83 @@ impl<'a> Site<'a> {
         Ok((pages + 1, 1 + cx.tags.len()))
     }
 
+    /// `sitemap.xml`: the front page, each language's index, keyword index
+    /// and keyword pages, every release page (with its language versions)
+    /// and the standing pages.
+    fn sitemap(
+        &self,
+        contexts: &[LangCtx<'a>],
+        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+    ) -> io::Result<()> {
+        let inputs: Vec<(&Lang, Vec<u64>, Vec<&str>)> = contexts
+            .iter()
+            .map(|cx| {
+                (
+                    cx.lang,
+                    fingerprints(&cx.views),
+                    cx.tags.keys().copied().collect(),
+                )
+            })
+            .collect();
+        let pages: Vec<_> = self
+            .content
+            .pages
+            .iter()
+            .map(|p| (&p.lang, &p.name))
+            .collect();
+        self.emit("sitemap.xml", (inputs, pages), || {
+            let day = |iso: &str| iso.get(..10).map(str::to_string);
+            let plain = |rel: &str| SitemapUrl {
+                loc: self.urls.abs(rel),
+                lastmod: None,
+                alternates: vec![],
+            };
+            let mut urls = vec![plain("")];
+            for cx in contexts {
+                urls.push(SitemapUrl {
+                    alternates: contexts
+                        .iter()
+                        .map(|c| Alternate {
+                            lang: c.lang.to_string(),
+                            href: self.urls.abs(&Urls::lang_index(c.lang)),
+                        })
+                        .collect(),
+                    lastmod: cx.views.first().and_then(|v| day(&v.date_iso)),
+                    ..plain(&Urls::lang_index(cx.lang))
+                });
+                urls.push(plain(&Urls::keywords(cx.lang)));
+                urls.extend(cx.tags.keys().map(|slug| plain(&Urls::tag(cx.lang, slug))));
+                for v in &cx.views {
+                    let versions: Vec<&ReleaseView> = v
+                        .translation_key
+                        .as_deref()
+                        .and_then(|k| by_key.get(k))
+                        .map(|vs| vs.to_vec())
+                        .unwrap_or_default();
+                    urls.push(SitemapUrl {
+                        loc: v.url.clone(),
+                        lastmod: day(v.updated.as_ref().map_or(&v.date_iso, |u| &u.iso)),
+                        alternates: if versions.len() > 1 {
+                            versions
+                                .iter()
+                                .map(|t| Alternate {
+                                    lang: t.lang.to_string(),
+                                    href: t.url.clone(),
+                                })
+                                .collect()
+                        } else {
+                            vec![]
+                        },
+                    });
+                }
+                for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
+                    urls.push(plain(&format!("{}/{}/", p.lang, p.name)));
+                }
+            }
+            Sitemap { urls }.render().expect("sitemap template renders")
+        })
+    }
+
     /// The language's standing pages (`pages/NAME.LANG.md`); returns how
     /// many.
     fn standing_pages(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
@@ -672,6 +787,16 @@ pub fn standalone_layout<'a>(
         org,
         subscribe: urls.path(&Urls::subscribe(lang)),
         keywords: urls.path(&Urls::keywords(lang)),
+        og_type: "website",
+        og_title: title.clone(),
+        locale: og_locale(lang, site),
+        locale_alternates: site
+            .languages
+            .iter()
+            .filter(|l| *l != lang)
+            .map(|l| og_locale(l, site))
+            .collect(),
+        image: None,
         live_reload: false,
     }
 }
@@ -868,9 +993,32 @@ pub fn render(
             .expect("404 template renders")
     };
     out.write("404.html", html.as_bytes())?;
+    site.sitemap(&contexts, &by_key)?;
+    let robots = format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        urls.abs("sitemap.xml")
+    );
+    out.write("robots.txt", robots.as_bytes())?;
     out.write("style.css", stylesheet(config).as_bytes())?;
     summary.pages += 2 + contexts.len();
     Ok(summary)
+}
+
+/// The Open Graph locale of `lang` on this site (`fi_FI`, `sv_SE`): the
+/// country from the site's time zone, for the Nordic ones.
+fn og_locale(lang: &Lang, site: &crate::config::Site) -> String {
+    let country = match site.timezone.name() {
+        "Europe/Helsinki" | "Europe/Mariehamn" => Some("FI"),
+        "Europe/Stockholm" => Some("SE"),
+        "Europe/Oslo" => Some("NO"),
+        "Europe/Copenhagen" => Some("DK"),
+        "Atlantic/Reykjavik" => Some("IS"),
+        _ => None,
+    };
+    match country {
+        Some(c) => format!("{lang}_{c}"),
+        None => lang.to_string(),
+    }
 }
 
 /// The site's stylesheet, with the organisation's colours when
