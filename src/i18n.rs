@@ -82,6 +82,22 @@ impl WebStrings {
     }
 }
 
+/// "In Swedish" said in `lang` ("ruotsiksi", "på svenska"), for a
+/// release listed among another language's.
+pub fn in_language(lang: &Lang, of: &Lang) -> &'static str {
+    match (lang.as_str(), of.as_str()) {
+        ("fi", "fi") => "suomeksi",
+        ("fi", "sv") => "ruotsiksi",
+        ("fi", "en") => "englanniksi",
+        ("sv", "fi") => "på finska",
+        ("sv", "sv") => "på svenska",
+        ("sv", "en") => "på engelska",
+        (_, "fi") => "in Finnish",
+        (_, "sv") => "in Swedish",
+        _ => "in English",
+    }
+}
+
 /// The subject (and heading) of the confirmation email in `lang`: in
 /// Finnish with the organisation's name in the genitive when the
 /// configuration gives it ("Vahvista Kaislamaan liiton tiedotteiden

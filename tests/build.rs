@@ -829,3 +829,30 @@ fn shared_links_get_a_preview_card_and_search_engines_a_sitemap() {
     let robots = fs::read_to_string(public.join("robots.txt")).unwrap();
     assert!(robots.contains("Sitemap: https://tiedotteet.kaislamaa.example.org/sitemap.xml"));
 }
+
+#[test]
+fn a_release_in_one_language_is_listed_in_the_others_marked_with_its_language() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    // The summer jobs release is in Finnish only.
+    let sv = fs::read_to_string(public.join("sv/index.html")).unwrap();
+    assert!(
+        sv.contains("<a href=\"/fi/summer-jobs/\" hreflang=\"fi\" lang=\"fi\">"),
+        "{sv}"
+    );
+    assert!(
+        sv.contains("<span class=\"in-lang\">på finska</span>"),
+        "{sv}"
+    );
+    let en = fs::read_to_string(public.join("en/index.html")).unwrap();
+    assert!(
+        en.contains("<span class=\"in-lang\">in Finnish</span>"),
+        "{en}"
+    );
+    // A release with a version in the language is listed once, as itself.
+    assert_eq!(sv.matches("regional-strategy-2040/").count(), 0, "{sv}");
+    assert_eq!(sv.matches("/sv/landskapsstrategi-2040/").count(), 1, "{sv}");
+    // Not in the language's feed: that is its own releases.
+    let feed = fs::read_to_string(public.join("sv/feed.xml")).unwrap();
+    assert!(!feed.contains("summer-jobs"), "{feed}");
+}

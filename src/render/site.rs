@@ -208,6 +208,10 @@ pub struct ListItem<'a> {
     pub date_iso: &'a str,
     pub date_text: &'a str,
     pub lead: &'a str,
+    /// A release in another language than the list's (it has no version
+    /// in the list's language): its language, and "in Swedish" in the
+    /// list's language.
+    pub other_lang: Option<(&'a str, &'static str)>,
 }
 
 pub struct Pagination {
@@ -299,6 +303,10 @@ struct LangCtx<'a> {
     org: OrgView,
     /// Web releases in this language, newest first.
     views: Vec<&'a ReleaseView>,
+    /// What the language's index lists: its releases, and those of other
+    /// languages that have no version in it (marked with their language),
+    /// newest first.
+    listed: Vec<&'a ReleaseView>,
     /// Tag slug → (display name, releases).
     tags: BTreeMap<&'a str, (&'a str, Vec<&'a ReleaseView>)>,
 }
@@ -492,6 +500,8 @@ impl<'a> Site<'a> {
                     date_iso: &v.date_iso,
                     date_text: &v.date_text,
                     lead: &v.lead,
+                    other_lang: (&v.lang != cx.lang)
+                        .then(|| (v.lang.as_str(), i18n::in_language(cx.lang, &v.lang))),
                 })
                 .collect();
             let site_title = self.content.config.site.title(cx.lang);
@@ -578,7 +588,7 @@ impl<'a> Site<'a> {
         })?;
         let mut pages = cx.views.len();
         let index = Urls::lang_index(lang);
-        pages += self.list_pages(cx, &index, t.releases, &cx.views, None)?;
+        pages += self.list_pages(cx, &index, t.releases, &cx.listed, None)?;
         let feed_rel = format!("{lang}/feed.xml");
         let spec = self.feed_spec(cx, &feed_rel, site_title.to_string(), &index);
         self.emit(&feed_rel, (&spec.title, fingerprints(&cx.views)), || {
@@ -873,6 +883,7 @@ pub fn render(
         out,
     };
 
+    let all_views: Vec<&ReleaseView> = views.iter().map(Arc::as_ref).collect();
     // Each language's views and keywords, in one pass over the views.
     let languages = &config.site.languages;
     let mut mine: Vec<Vec<&ReleaseView>> = vec![vec![]; languages.len()];
@@ -891,12 +902,28 @@ pub fn render(
                 .push(v);
         }
     }
+    // A release with no version in a language is listed there too.
+    let versions_in = |v: &ReleaseView, lang: &Lang| {
+        v.translation_key
+            .as_deref()
+            .and_then(|k| by_key.get(k))
+            .is_some_and(|vs| vs.iter().any(|t| &t.lang == lang))
+    };
     let contexts: Vec<LangCtx<'_>> = languages
         .iter()
         .zip(mine.into_iter().zip(tags))
         .map(|(lang, (views, tags))| LangCtx {
             lang,
             org: OrgView::new(config, lang, &urls),
+            listed: if languages.len() > 1 {
+                all_views
+                    .iter()
+                    .copied()
+                    .filter(|v| &v.lang == lang || !versions_in(v, lang))
+                    .collect()
+            } else {
+                views.clone()
+            },
             views,
             tags: tags.into_iter().collect(),
         })
@@ -944,6 +971,7 @@ pub fn render(
                 date_iso: &v.date_iso,
                 date_text: &v.date_text,
                 lead: &v.lead,
+                other_lang: None,
             })
             .collect();
         ListPage {
