@@ -60,6 +60,8 @@ pub struct Strings {
     pub contacts_page: &'static str,
     pub accessibility_statement: &'static str,
     pub privacy_notice: &'static str,
+    /// The heading of a correction notice.
+    pub correction: &'static str,
     pub decimal_separator: char,
 }
 
@@ -155,6 +157,7 @@ const FI: Strings = Strings {
     contacts_page: "Mediayhteydet",
     accessibility_statement: "Saavutettavuusseloste",
     privacy_notice: "Tietosuojaseloste",
+    correction: "Korjaus",
     decimal_separator: ',',
 };
 
@@ -199,6 +202,7 @@ const SV: Strings = Strings {
     contacts_page: "Mediakontakter",
     accessibility_statement: "Tillgänglighetsutlåtande",
     privacy_notice: "Dataskyddsbeskrivning",
+    correction: "Rättelse",
     decimal_separator: ',',
 };
 
@@ -243,6 +247,7 @@ const EN: Strings = Strings {
     contacts_page: "Media contacts",
     accessibility_statement: "Accessibility statement",
     privacy_notice: "Privacy notice",
+    correction: "Correction",
     decimal_separator: '.',
 };
 

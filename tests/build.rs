@@ -856,3 +856,33 @@ fn a_release_in_one_language_is_listed_in_the_others_marked_with_its_language() 
     let feed = fs::read_to_string(public.join("sv/feed.xml")).unwrap();
     assert!(!feed.contains("summer-jobs"), "{feed}");
 }
+
+#[test]
+fn a_correction_is_shown_on_the_page_and_the_feed_says_when_it_was_made() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let page = fs::read_to_string(public.join("fi/rail-connection-study/index.html")).unwrap();
+    assert!(
+        page.contains("<aside class=\"correction\" aria-label=\"Korjaus\"><p><strong>Korjaus <time datetime=\"2026-11-04T11:30:00+00:00\">"),
+        "{page}"
+    );
+    assert!(page.contains("Oikea aika on syksy 2027."), "{page}");
+    let feed = fs::read_to_string(public.join("fi/feed.xml")).unwrap();
+    assert!(
+        feed.contains("<atom:updated>2026-11-04T11:30:00+00:00</atom:updated>"),
+        "{feed}"
+    );
+    assert!(feed.contains("<description><![CDATA[Korjaus 4. marraskuuta 2026 klo 13.30: Tiedotteen ensimmäisessä versiossa"), "{feed}");
+    // Without a time of correction, check asks for one.
+    let dir = common::temp_pressroom(&[(
+        "2026-01-02-lautta.fi.md",
+        "---\ntitle: Lautta\ndate: 2026-01-02 12:00\ncorrection: Aikataulu korjattu.\n---\nTeksti.\n",
+    )]);
+    let o = pressroom(&["--root", dir.path().to_str().unwrap(), "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("2026-01-02-lautta.fi.md:4:1: error: a 'correction' needs 'updated'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -21,6 +21,7 @@ pub const FIELDS: &[&str] = &[
     "title",
     "date",
     "updated",
+    "correction",
     "lang",
     "slug",
     "translation_key",
@@ -305,7 +306,10 @@ pub fn parse(
     // One-line fields stay one line: a line break in a title would end up
     // in an email header and a feed item. Only the lead may run on.
     for (k, v) in &map {
-        let Some(key) = k.as_str().filter(|k| *k != "summary") else {
+        let Some(key) = k
+            .as_str()
+            .filter(|k| !matches!(*k, "summary" | "correction"))
+        else {
             continue;
         };
         if let Some(what) = control_in(v) {
@@ -350,6 +354,16 @@ pub fn parse(
         && u < d
     {
         cx.key("updated", "'updated' is earlier than 'date'");
+    }
+    let correction = cx
+        .field::<String>(&map, "correction", "text")
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if correction.is_some() && updated.is_none() && map.get("updated").is_none() {
+        cx.key(
+            "correction",
+            "a 'correction' needs 'updated' with the time it was made (readers and feeds are told when)",
+        );
     }
 
     let names = names.expect("file name parsed above");
@@ -522,6 +536,7 @@ pub fn parse(
             title,
             date,
             updated,
+            correction,
             translation_key,
             summary,
             tags,

@@ -106,6 +106,9 @@ pub struct Release {
     pub title: String,
     pub date: DateTime<Utc>,
     pub updated: Option<DateTime<Utc>>,
+    /// What was corrected, shown with the time of `updated` on the page
+    /// and in the feeds.
+    pub correction: Option<String>,
     pub translation_key: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<Tag>,

@@ -73,7 +73,35 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
                     escape_attr(&img.alt)
                 ));
             }
+            // A correction comes first, as on the page.
+            let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
+            if let Some(c) = &v.correction {
+                content.push_str(&format!(
+                    "<p><strong>{} {}:</strong> {}</p>\n",
+                    escape_attr(v.t.correction),
+                    escape_attr(when),
+                    escape_attr(c)
+                ));
+            }
             content.push_str(&v.body_abs.0);
+            let description = match &v.correction {
+                Some(c) => format!("{} {when}: {c} {}", v.t.correction, v.lead),
+                None => v.lead.clone(),
+            };
+            // pubDate stays the publication time; a release updated since
+            // says when in atom:updated (RFC 3339), which feed readers show
+            // as the item's update.
+            let mut extensions = rss::extension::ExtensionMap::default();
+            if let Some(u) = &v.updated {
+                let updated = rss::extension::ExtensionBuilder::default()
+                    .name("atom:updated".to_string())
+                    .value(Some(u.iso.clone()))
+                    .build();
+                extensions
+                    .entry("atom".to_string())
+                    .or_default()
+                    .insert("updated".to_string(), vec![updated]);
+            }
             let enclosure = v.image_abs.as_ref().map(|img| {
                 EnclosureBuilder::default()
                     .url(img.src.clone())
@@ -88,7 +116,8 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
             ItemBuilder::default()
                 .title(Some(v.title.clone()))
                 .link(Some(v.url.clone()))
-                .description(Some(v.lead.clone()))
+                .description(Some(description))
+                .extensions(extensions)
                 .content(Some(content))
                 .guid(Some(
                     GuidBuilder::default()

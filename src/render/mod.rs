@@ -133,6 +133,8 @@ pub struct ReleaseView {
     pub date_iso: String,
     pub date_text: String,
     pub updated: Option<When>,
+    /// What was corrected (see [`Release::correction`]).
+    pub correction: Option<String>,
     pub lead: String,
     pub has_summary: bool,
     /// Body for web pages (root-relative links).
@@ -240,6 +242,7 @@ impl ReleaseView {
             date: r.date,
             date_iso: r.date.to_rfc3339(),
             date_text: i18n::format_date_time(&r.date, &lang, tz),
+            correction: r.correction.clone(),
             updated: r.updated.map(|u| When {
                 iso: u.to_rfc3339(),
                 text: i18n::format_date_time(&u, &lang, tz),
