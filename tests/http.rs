@@ -1093,6 +1093,22 @@ fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does
         .to_string();
     let view = preview.get(&view_href);
     assert_eq!(view.status, 200, "{view_href}");
+    // The email view frames the email, which carries its CSS inline: its
+    // policy lets both load, and only from the preview itself.
+    let csp = view.header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'self'") && csp.contains("frame-src 'self'"),
+        "{csp}"
+    );
+    assert!(csp.contains("style-src 'self' 'unsafe-inline'"), "{csp}");
+    assert_eq!(view.header("x-frame-options"), "SAMEORIGIN");
+    // A site page loads the live-reload script, and is framed by nobody.
+    let csp = bridge.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(bridge.header("x-frame-options"), "DENY");
     for want in [
         "width=\"375\"",
         "width=\"640\"",

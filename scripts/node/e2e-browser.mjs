@@ -122,20 +122,42 @@ try {
     expect(await page.locator('iframe').count() === 2, 'the email at two widths');
     await check(page, '10-preview-email-view', { screenshot: false });
 
+    // What follows runs as a writer's browser does: with the server's
+    // Content-Security-Policy in force (axe above needs it bypassed to
+    // inject itself). A violation is a failure.
+    const strict = await browser.newContext({ locale: 'fi-FI' });
+    const blocked = [];
+    strict.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+    const view = await strict.newPage();
+    await view.goto(`${preview}/fi/regional-strategy-2040/`);
+    await view.click('.preview-tools a');
+    await view.waitForLoadState('load');
+    const frames = view.frames().filter((f) => f !== view.mainFrame());
+    let shown = 0;
+    for (const f of frames) {
+      await f.waitForLoadState('load');
+      if ((await f.content()).includes('Maakuntavaltuusto hyväksyi')) shown++;
+    }
+    expect(shown === 2, `the email shows in both frames under the server's CSP (${shown} of ${frames.length})`);
+    const styled = await view.evaluate(() => getComputedStyle(document.querySelector('.frames')).display);
+    expect(styled === 'flex', `the email view's own styles apply under the CSP (display: ${styled})`);
+    if (shown === 2 && styled === 'flex') console.log('  ok   10b-preview-email-view-csp: both frames and the styles load under the CSP');
+
     // Saving the release file reloads the open page by itself; a page that
     // the edit does not touch (another release) stays as it is.
-    await page.goto(`${preview}/fi/regional-strategy-2040/`);
-    await page.evaluate(() => { window.pressroomMarker = true; });
-    const other = await page.context().newPage();
+    const live = await strict.newPage();
+    await live.goto(`${preview}/fi/regional-strategy-2040/`);
+    await live.evaluate(() => { window.pressroomMarker = true; });
+    const other = await strict.newPage();
     await other.goto(`${preview}/fi/summer-jobs/`);
     await other.evaluate(() => { window.pressroomMarker = true; });
     const file = path.join(room, 'releases', '2026-10-26-regional-strategy-2040.fi.md');
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace(/\n---\n/, '\n---\nTallennettu juuri nyt.\n\n'));
     try {
-      await page.waitForFunction(() => !window.pressroomMarker, null, { timeout: 20000 });
-      await page.waitForLoadState('load');
-      expect((await page.content()).includes('Tallennettu juuri nyt.'), 'the reloaded page shows the edit');
+      await live.waitForFunction(() => !window.pressroomMarker, null, { timeout: 20000 });
+      await live.waitForLoadState('load');
+      expect((await live.content()).includes('Tallennettu juuri nyt.'), 'the reloaded page shows the edit');
       console.log('  ok   11-preview-live-reload: the page reloaded itself after the edit');
       // The untouched page heard the same event (its stream is open) and stayed.
       await other.waitForTimeout(1000);
@@ -148,6 +170,7 @@ try {
     } finally {
       await writeFile(file, text);
     }
+    expect(blocked.length === 0, `no Content-Security-Policy violations in the preview (${blocked.join(' | ')})`);
   }
 } finally {
   await browser.close();

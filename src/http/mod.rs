@@ -115,7 +115,14 @@ impl AppState {
     }
 }
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// Only the site's own files: stylesheet, scripts (a preview's live
+/// reload), the frames of a preview's email view; no inline script or style.
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A preview's email views: the page has its own styles, and the email
+/// (CSS inlined into `style` attributes, as mail clients need) is shown in
+/// frames of the page.
+const EMAIL_VIEW_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 /// Security and caching headers on every response.
 async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
@@ -123,9 +130,10 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let status = res.status();
     let h = res.headers_mut();
+    let email_view = path.starts_with(&format!("/{}", crate::preview::EMAIL_VIEWS));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(if email_view { EMAIL_VIEW_CSP } else { CSP }),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -135,7 +143,10 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static(if email_view { "SAMEORIGIN" } else { "DENY" }),
+    );
     if !status.is_success() && status != axum::http::StatusCode::NOT_MODIFIED {
         // Errors (400, 404, 405, 408, 413, 429, 503) are never cached.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
