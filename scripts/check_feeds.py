@@ -26,7 +26,7 @@ def release_pages(public: pathlib.Path, lang: str):
     pagination or standing pages."""
     for p in sorted((public / lang).glob("*/index.html")):
         name = p.parent.name
-        if name not in ("tags", "page") and not (STANDING / f"{name}.{lang}.md").exists():
+        if name not in ("tags", "page", "archive", "search") and not (STANDING / f"{name}.{lang}.md").exists():
             yield p
 
 

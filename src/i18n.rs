@@ -62,6 +62,15 @@ pub struct Strings {
     pub privacy_notice: &'static str,
     /// The heading of a correction notice.
     pub correction: &'static str,
+    pub search: &'static str,
+    pub search_label: &'static str,
+    /// `{n}` stands for the number of releases found.
+    pub search_found: &'static str,
+    /// One release found.
+    pub search_found_one: &'static str,
+    pub search_none: &'static str,
+    pub archive: &'static str,
+    pub archive_intro: &'static str,
     pub decimal_separator: char,
 }
 
@@ -158,6 +167,13 @@ const FI: Strings = Strings {
     accessibility_statement: "Saavutettavuusseloste",
     privacy_notice: "Tietosuojaseloste",
     correction: "Korjaus",
+    search: "Haku",
+    search_label: "Hae tiedotteista",
+    search_found: "Löytyi {n} tiedotetta.",
+    search_found_one: "Löytyi yksi tiedote.",
+    search_none: "Hakusanoilla ei löytynyt tiedotteita.",
+    archive: "Arkisto",
+    archive_intro: "Selaa tiedotteita vuosittain:",
     decimal_separator: ',',
 };
 
@@ -203,6 +219,13 @@ const SV: Strings = Strings {
     accessibility_statement: "Tillgänglighetsutlåtande",
     privacy_notice: "Dataskyddsbeskrivning",
     correction: "Rättelse",
+    search: "Sök",
+    search_label: "Sök bland pressmeddelandena",
+    search_found: "{n} pressmeddelanden hittades.",
+    search_found_one: "Ett pressmeddelande hittades.",
+    search_none: "Inga pressmeddelanden hittades.",
+    archive: "Arkiv",
+    archive_intro: "Bläddra bland pressmeddelandena per år:",
     decimal_separator: ',',
 };
 
@@ -248,6 +271,13 @@ const EN: Strings = Strings {
     accessibility_statement: "Accessibility statement",
     privacy_notice: "Privacy notice",
     correction: "Correction",
+    search: "Search",
+    search_label: "Search the press releases",
+    search_found: "{n} releases found.",
+    search_found_one: "One release found.",
+    search_none: "No releases found.",
+    archive: "Archive",
+    archive_intro: "Browse the releases by year:",
     decimal_separator: '.',
 };
 

@@ -886,3 +886,57 @@ fn a_correction_is_shown_on_the_page_and_the_feed_says_when_it_was_made() {
         stderr(&o)
     );
 }
+
+#[test]
+fn each_language_has_a_search_page_with_its_index_and_an_archive_by_year() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let search = fs::read_to_string(public.join("fi/search/index.html")).unwrap();
+    // Without JavaScript: the archive years; the form waits for its script.
+    assert!(search.contains("<form id=\"search-form\" role=\"search\" action=\"\" method=\"get\" hidden data-index=\"/fi/search.json\""), "{search}");
+    assert!(
+        search.contains("<a href=\"/fi/archive/2026/\">2026 ("),
+        "{search}"
+    );
+    assert!(
+        search.contains("<script src=\"/search.js\" defer></script>"),
+        "{search}"
+    );
+    let index: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(public.join("fi/search.json")).unwrap()).unwrap();
+    let entries = index.as_array().unwrap();
+    let strategy = entries
+        .iter()
+        .find(|e| e["u"] == "/fi/regional-strategy-2040/")
+        .expect("the strategy in the index");
+    assert!(
+        strategy["s"]
+            .as_str()
+            .unwrap()
+            .contains("maakuntastrategia"),
+        "{strategy}"
+    );
+    // Only the language's own releases, and no draft.
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["u"].as_str().unwrap().starts_with("/fi/"))
+    );
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["u"] == "/fi/council-meeting-agenda/")
+    );
+    let archive = fs::read_to_string(public.join("fi/archive/2026/index.html")).unwrap();
+    assert!(archive.contains("<h1>Arkisto 2026</h1>"), "{archive}");
+    assert!(
+        archive.contains("href=\"/fi/regional-strategy-2040/\""),
+        "{archive}"
+    );
+    assert!(public.join("search.js").is_file());
+    let index_page = fs::read_to_string(public.join("sv/index.html")).unwrap();
+    assert!(
+        index_page.contains("<a href=\"/sv/search/\">Sök</a>"),
+        "{index_page}"
+    );
+}

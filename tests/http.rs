@@ -113,6 +113,15 @@ impl Server {
         reply(self.agent.get(format!("{}{path}", self.base)).call())
     }
 
+    fn get_with(&self, path: &str, header: (&str, &str)) -> Reply {
+        reply(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header(header.0, header.1)
+                .call(),
+        )
+    }
+
     fn post(&self, path: &str, body: &str) -> Reply {
         reply(
             self.agent
@@ -1486,4 +1495,20 @@ fn the_subscription_form_links_the_privacy_notice_beside_its_button() {
         .path();
     let text = std::fs::read_to_string(&eml).unwrap();
     assert!(text.contains("https://example.org/tietosuoja"), "{text}");
+}
+
+#[test]
+fn a_browser_revalidating_a_page_gets_not_modified_not_a_404() {
+    // Pages are sent with `no-cache`: browsers ask again with
+    // If-Modified-Since on every visit, and the answer must be 304.
+    let room = Room::new(1);
+    let server = Server::start(&room);
+    let first = server.get("/fi/bridge/");
+    assert_eq!(first.status, 200);
+    let modified = first.header("last-modified").to_string();
+    assert!(!modified.is_empty());
+    let again = server.get_with("/fi/bridge/", ("if-modified-since", &modified));
+    assert_eq!(again.status, 304, "{}", again.body);
+    // A redirect is still never sent.
+    assert_eq!(server.get("/fi").status, 200);
 }

@@ -52,9 +52,13 @@ def timed(cmd, cwd=None, record=True):
 def count_pages(out):
     n = 0
     for p in pathlib.Path(out).rglob("*"):
-        # sitemap.xml: Hugo's is turned off in the corpus's configuration.
+        # Pages the Hugo side has no counterpart of are not counted (but
+        # pressroom still builds them): the sitemap (turned off in Hugo's
+        # configuration), the archive by year and the search page.
+        rel = str(p.relative_to(out))
         if p.suffix in (".html", ".xml") and p.name not in ("404.html", "sitemap.xml") \
-                and not str(p).endswith("/page/1/index.html"):
+                and "/archive/" not in rel and "/search/" not in rel \
+                and not rel.endswith("/page/1/index.html"):
             n += 1
     return n
 

@@ -36,6 +36,7 @@ const pages = [
   '/fi/regional-strategy-2040/', '/sv/landskapsstrategi-2040/', '/en/regional-strategy-2040/',
   '/fi/rail-connection-study/', '/fi/tags/', '/fi/tags/liikenne/', '/sv/tags/kultur/',
   '/fi/contacts/', '/sv/contacts/', '/fi/accessibility/', '/en/accessibility/', '/sv/404.html',
+  '/fi/search/', '/sv/search/', '/fi/archive/2026/',
   ...emails,
 ];
 

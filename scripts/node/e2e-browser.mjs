@@ -1,5 +1,8 @@
 // Walks the subscription pages in headless Chromium like a reader would and
 // runs axe-core (WCAG 2.1 A/AA) on every page. Exits 1 on any failure.
+// It also searches on the site with the server's Content-Security-Policy in
+// force and takes pictures of the front page, a release and the search page
+// at 375 and 1280 px (ARTEFACT_DIR/site-*.png).
 // With PREVIEW_URL (a `serve --drafts` of the same room) it also checks the
 // writer's preview: a draft page and an email view pass axe, and a page
 // reloads by itself after its release file is edited.
@@ -110,6 +113,47 @@ try {
   await check(page, '07-preferences');
   await page.goto(`${base}/confirm/forged-token`);
   await check(page, '08-bad-link');
+
+  // The site as readers see it, with the server's Content-Security-Policy
+  // in force: the search filters as one types, and pictures of the front
+  // page, a release and the search page at phone and desktop widths.
+  {
+    const readers = await browser.newContext({ locale: 'fi-FI' });
+    const violations = [];
+    readers.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    const p = await readers.newPage();
+    await p.goto(`${base}/fi/search/`);
+    await p.waitForSelector('#search-form:not([hidden])', { timeout: 10000 }).catch(() => {});
+    expect(await p.isVisible('#search-q'), 'the search form shows once its script runs');
+    await p.fill('#search-q', 'strategia 2040');
+    await p.waitForFunction(() => document.querySelectorAll('#search-results li').length > 0, null, { timeout: 10000 })
+      .catch(() => {});
+    const found = await p.locator('#search-results li a').allTextContents();
+    expect(found.some((t) => t.includes('strategian vuoteen 2040')), `typing finds the strategy (${found.join(' | ')})`);
+    expect(!found.some((t) => t.includes('Kesätyöseteli')), 'an unrelated release is filtered out');
+    const status = await p.textContent('#search-status');
+    expect(/Löytyi (\d+ tiedotetta|yksi tiedote)/.test(status), `the count is announced (${status})`);
+    // axe injects itself as an inline script: checked where the policy is
+    // bypassed, with the same results on the page.
+    await page.goto(`${base}/fi/search/?q=strategia`);
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length > 0, null, { timeout: 10000 })
+      .catch(() => {});
+    await check(page, '13-search-results');
+    for (const [name, url] of [['front', '/'], ['release', '/fi/regional-strategy-2040/'], ['search', '/fi/search/?q=liikenne']]) {
+      for (const width of [375, 1280]) {
+        await p.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+        await p.goto(`${base}${url}`);
+        if (name === 'search') {
+          await p.waitForFunction(() => document.querySelectorAll('#search-results li').length > 0, null, { timeout: 10000 })
+            .catch(() => { failures++; console.log('  FAIL the search page fills in from ?q='); });
+        }
+        await p.screenshot({ path: path.join(artefacts, `site-${name}-${width}.png`), fullPage: true });
+      }
+    }
+    console.log('  ok   14-screenshots: front page, release and search page at 375 and 1280 px');
+    expect(violations.length === 0, `no Content-Security-Policy violations on the site (${violations.join(' | ')})`);
+    await readers.close();
+  }
 
   if (preview) {
     // A draft, with its banner, and the email view of a release.

@@ -225,7 +225,9 @@ async fn site_paths(
     }
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
-    if res.status().is_redirection() {
+    // 304 Not Modified is a 3xx too, but the answer to a browser's
+    // revalidation (every page is `no-cache`), not a redirect.
+    if res.status().is_redirection() && res.status() != axum::http::StatusCode::NOT_MODIFIED {
         return not_found(&public, &path).await;
     }
     res

@@ -61,6 +61,14 @@ impl Urls {
     pub fn lang_index(lang: &Lang) -> String {
         format!("{lang}/")
     }
+    /// A year of the language's archive.
+    pub fn archive(lang: &Lang, year: i32) -> String {
+        format!("{lang}/archive/{year}/")
+    }
+    /// The language's search page.
+    pub fn search(lang: &Lang) -> String {
+        format!("{lang}/search/")
+    }
     /// The language's keyword index.
     pub fn keywords(lang: &Lang) -> String {
         format!("{lang}/tags/")

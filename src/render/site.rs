@@ -121,6 +121,9 @@ pub fn fingerprint(parts: impl Hash) -> u64 {
     h.finish()
 }
 
+/// The search page's script, written as `search.js`.
+pub const SEARCH_SCRIPT: &str = include_str!("../../templates/site/search.js");
+
 /// The site's stylesheet, written as `style.css`.
 pub const STYLESHEET: &str = include_str!("../../templates/site/style.css");
 
@@ -163,6 +166,8 @@ pub struct Layout<'a> {
     pub subscribe: String,
     /// The language's keyword index.
     pub keywords: String,
+    /// The language's search page.
+    pub search: String,
     /// Open Graph: `article` for a release, else `website`.
     pub og_type: &'static str,
     /// The title a link preview shows (a release's own title).
@@ -266,6 +271,34 @@ struct SitemapUrl {
     alternates: Vec<Alternate>,
 }
 
+/// A language's search page: the search form (shown by its script) and the
+/// archive years (the page without JavaScript).
+#[derive(Template)]
+#[template(path = "site/search.html")]
+struct SearchPage<'a> {
+    page: Layout<'a>,
+    /// The search index's address.
+    index: String,
+    script: String,
+    years: Vec<LinkView>,
+}
+
+/// One release in a search index (short keys: the index of a large
+/// pressroom is fetched whole).
+#[derive(serde::Serialize)]
+struct SearchEntry<'a> {
+    /// Title.
+    t: &'a str,
+    /// Address.
+    u: String,
+    /// Date as the language writes it.
+    d: &'a str,
+    /// Date, ISO 8601.
+    i: &'a str,
+    /// What a search looks in: title, lead and keywords, lower-cased.
+    s: String,
+}
+
 /// A standing page (`pages/NAME.LANG.md`).
 #[derive(Template)]
 #[template(path = "site/page.html")]
@@ -359,6 +392,7 @@ impl<'a> Site<'a> {
             org: &cx.org,
             subscribe: self.urls.path(&Urls::subscribe(lang)),
             keywords: self.urls.path(&Urls::keywords(lang)),
+            search: self.urls.path(&Urls::search(lang)),
             og_type: "website",
             og_title: site.title(lang).to_string(),
             locale: og_locale(lang, site),
@@ -634,7 +668,70 @@ impl<'a> Site<'a> {
         self.emit(&format!("{tags_rel}index.html"), counts, || {
             self.keyword_index(cx, &tags_rel)
         })?;
+        pages += self.archive_and_search(cx)?;
         Ok((pages + 1, 1 + cx.tags.len()))
+    }
+
+    /// The language's archive (a page per year, paginated) and its search
+    /// page with the search index it reads (`/{lang}/search.json`);
+    /// returns how many pages.
+    fn archive_and_search(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
+        use chrono::Datelike;
+        let (t, lang) = (cx.t(), cx.lang);
+        let tz = self.content.config.site.timezone;
+        let mut years: BTreeMap<i32, Vec<&ReleaseView>> = BTreeMap::new();
+        for v in &cx.views {
+            years
+                .entry(v.date.with_timezone(&tz).year())
+                .or_default()
+                .push(v);
+        }
+        let mut pages = 0;
+        for (year, views) in &years {
+            let rel = Urls::archive(lang, *year);
+            pages += self.list_pages(cx, &rel, &format!("{} {year}", t.archive), views, None)?;
+        }
+        let index = format!("{lang}/search.json");
+        self.emit(&index, fingerprints(&cx.views), || {
+            let entries: Vec<SearchEntry> = cx
+                .views
+                .iter()
+                .map(|v| {
+                    let tags: Vec<&str> = v.tags.iter().map(|t| t.name.as_str()).collect();
+                    SearchEntry {
+                        t: &v.title,
+                        u: self.urls.path(&v.rel_path),
+                        d: &v.date_text,
+                        i: &v.date_iso,
+                        s: format!("{} {} {}", v.title, v.lead, tags.join(" ")).to_lowercase(),
+                    }
+                })
+                .collect();
+            serde_json::to_string(&entries).expect("the search index serialises")
+        })?;
+        let counts: Vec<(i32, usize)> = years.iter().map(|(y, v)| (*y, v.len())).collect();
+        let rel = Urls::search(lang);
+        self.emit(&format!("{rel}index.html"), &counts, || {
+            let site_title = self.content.config.site.title(lang);
+            let mut page = self.layout(cx, format!("{} – {site_title}", t.search), &rel);
+            page.description = t.search_label.to_string();
+            SearchPage {
+                page,
+                index: self.urls.path(&index),
+                script: self.urls.path("search.js"),
+                years: counts
+                    .iter()
+                    .rev()
+                    .map(|(y, n)| LinkView {
+                        name: format!("{y} ({n})"),
+                        href: self.urls.path(&Urls::archive(lang, *y)),
+                    })
+                    .collect(),
+            }
+            .render()
+            .expect("search template renders")
+        })?;
+        Ok(pages + 1)
     }
 
     /// `sitemap.xml`: the front page, each language's index, keyword index
@@ -799,6 +896,7 @@ pub fn standalone_layout<'a>(
         org,
         subscribe: urls.path(&Urls::subscribe(lang)),
         keywords: urls.path(&Urls::keywords(lang)),
+        search: urls.path(&Urls::search(lang)),
         og_type: "website",
         og_title: title.clone(),
         locale: og_locale(lang, site),
@@ -1030,6 +1128,7 @@ pub fn render(
     );
     out.write("robots.txt", robots.as_bytes())?;
     out.write("style.css", stylesheet(config).as_bytes())?;
+    out.write("search.js", SEARCH_SCRIPT.as_bytes())?;
     summary.pages += 2 + contexts.len();
     Ok(summary)
 }
