@@ -62,6 +62,10 @@ pub struct Strings {
     pub privacy_notice: &'static str,
     /// The heading of a correction notice.
     pub correction: &'static str,
+    /// Before the photographer's name ("Kuva: …").
+    pub photo_credit: &'static str,
+    /// The link to a picture's original file.
+    pub download_original: &'static str,
     pub search: &'static str,
     pub search_label: &'static str,
     /// `{n}` stands for the number of releases found.
@@ -167,6 +171,8 @@ const FI: Strings = Strings {
     accessibility_statement: "Saavutettavuusseloste",
     privacy_notice: "Tietosuojaseloste",
     correction: "Korjaus",
+    photo_credit: "Kuva",
+    download_original: "Lataa alkuperäinen kuva",
     search: "Haku",
     search_label: "Hae tiedotteista",
     search_found: "Löytyi {n} tiedotetta.",
@@ -219,6 +225,8 @@ const SV: Strings = Strings {
     accessibility_statement: "Tillgänglighetsutlåtande",
     privacy_notice: "Dataskyddsbeskrivning",
     correction: "Rättelse",
+    photo_credit: "Foto",
+    download_original: "Ladda ner originalbilden",
     search: "Sök",
     search_label: "Sök bland pressmeddelandena",
     search_found: "{n} pressmeddelanden hittades.",
@@ -271,6 +279,8 @@ const EN: Strings = Strings {
     accessibility_statement: "Accessibility statement",
     privacy_notice: "Privacy notice",
     correction: "Correction",
+    photo_credit: "Photo",
+    download_original: "Download the original picture",
     search: "Search",
     search_label: "Search the press releases",
     search_found: "{n} releases found.",

@@ -36,7 +36,8 @@ pub const FIELDS: &[&str] = &[
     "email",
 ];
 const CONTACT_FIELDS: &[&str] = &["name", "role", "phone", "email"];
-const IMAGE_FIELDS: &[&str] = &["src", "alt"];
+const IMAGE_FIELDS: &[&str] = &["src", "alt", "caption", "credit"];
+const IMAGE_REQUIRED: &[&str] = &["src", "alt"];
 const ATTACHMENT_FIELDS: &[&str] = &["title", "src"];
 
 /// Splits `---\nYAML\n---\nbody`; returns (yaml, body, 1-based body line).
@@ -439,7 +440,7 @@ pub fn parse(
     let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
     let image: Option<Image> = match map.get("image") {
         None | Some(Value::Null) => None,
-        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_FIELDS),
+        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED),
     };
     let attachments: Vec<Attachment> =
         cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);

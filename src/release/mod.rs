@@ -81,6 +81,12 @@ impl Contact {
 pub struct Image {
     pub src: String,
     pub alt: String,
+    /// Shown under the picture on the page and in the email.
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// The photographer (or other author), shown after the caption.
+    #[serde(default)]
+    pub credit: Option<String>,
 }
 
 /// A downloadable file (e.g. a PDF in `releases/assets/`).

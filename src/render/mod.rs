@@ -98,6 +98,13 @@ pub struct LinkView {
 pub struct ImageView {
     pub src: String,
     pub alt: String,
+    pub caption: Option<String>,
+    /// "Kuva: Aino Rantanen" in the release's language.
+    pub credit: Option<String>,
+    /// The picture's size in pixels, when the file says (raster and SVG).
+    pub size: Option<(usize, usize)>,
+    /// The original file offered for download ("JPEG, 3.2 MB").
+    pub download: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,10 +209,36 @@ impl ReleaseView {
         let t = i18n::strings(&lang);
         let site_links = Links::Site(urls.base().path());
         let abs_links = Links::Absolute(urls.base());
+        let image_file = r
+            .image
+            .as_ref()
+            .filter(|i| markdown::is_local(&i.src))
+            .map(|i| releases_dir.join(&i.src));
+        let image_size = image_file
+            .as_ref()
+            .and_then(|f| imagesize::size(f).ok())
+            .map(|d| (d.width, d.height));
+        let image_meta = image_file.as_ref().and_then(|f| {
+            let bytes = std::fs::metadata(f).ok()?.len();
+            let kind = f.extension()?.to_string_lossy().to_uppercase();
+            let kind = if kind == "JPG" {
+                "JPEG".to_string()
+            } else {
+                kind
+            };
+            Some(format!("{kind}, {}", i18n::format_size(bytes, &lang)))
+        });
         let image_in = |links: Links<'_>| {
             r.image.as_ref().map(|i| ImageView {
                 src: links.rewrite(&i.src),
                 alt: i.alt.clone(),
+                caption: i.caption.clone(),
+                credit: i
+                    .credit
+                    .as_ref()
+                    .map(|c| format!("{}: {c}", t.photo_credit)),
+                size: image_size,
+                download: image_meta.clone(),
             })
         };
         let attachments = r
