@@ -51,9 +51,10 @@ def release(i):
 def write_pressroom(base, rels):
     if base.exists():
         shutil.rmtree(base)
-    (base / "releases").mkdir(parents=True)
-    (base / "subscribers").mkdir()
+    (base / "subscribers").mkdir(parents=True)
     shutil.copy(ROOT / "pressroom.toml", base / "pressroom.toml")
+    # The sample's assets: its configuration names its logo.
+    shutil.copytree(ROOT / "releases" / "assets", base / "releases" / "assets")
     shutil.copy(ROOT / "subscribers" / "media.csv", base / "subscribers" / "media.csv")
     for r in rels:
         tags = ", ".join(r["tags"])
