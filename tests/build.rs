@@ -940,3 +940,45 @@ fn each_language_has_a_search_page_with_its_index_and_an_archive_by_year() {
         "{index_page}"
     );
 }
+
+#[test]
+fn a_large_picture_gets_a_web_sized_copy_that_pages_feeds_and_email_use() {
+    let release = "---\ntitle: Ranta\ndate: 2026-01-02 12:00\nimage:\n  src: assets/ranta.png\n  alt: Ranta aamulla.\n  credit: Aino Rantanen\n---\nTeksti.\n";
+    let dir = common::temp_pressroom(&[("2026-01-02-ranta.fi.md", release)]);
+    let big = image::RgbImage::from_fn(2400, 1000, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    image::DynamicImage::ImageRgb8(big)
+        .save(dir.path().join("releases/assets/ranta.png"))
+        .unwrap();
+    let root = dir.path().to_str().unwrap();
+    let o = pressroom(&["--root", root, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let public = dir.path().join("public");
+    let copy = image::image_dimensions(public.join("assets/_web/ranta-1200.png")).unwrap();
+    assert_eq!(copy, (1200, 500));
+    assert!(
+        public.join("assets/ranta.png").is_file(),
+        "the original is published too"
+    );
+    let page = fs::read_to_string(public.join("fi/ranta/index.html")).unwrap();
+    assert!(
+        page.contains("<img src=\"/assets/_web/ranta-1200.png\" alt=\"Ranta aamulla.\" width=\"1200\" height=\"500\" srcset=\"/assets/_web/ranta-1200.png 1200w, /assets/ranta.png 2400w\""),
+        "{page}"
+    );
+    assert!(page.contains("<a class=\"download\" href=\"/assets/ranta.png\" download>Lataa alkuperäinen kuva</a> <span class=\"filemeta\">(PNG, "), "{page}");
+    assert!(
+        page.contains("<span class=\"credit\">Kuva: Aino Rantanen</span>"),
+        "{page}"
+    );
+    let feed = fs::read_to_string(public.join("fi/feed.xml")).unwrap();
+    assert!(
+        feed.contains("/assets/_web/ranta-1200.png\" alt=\"Ranta aamulla.\""),
+        "{feed}"
+    );
+    // Made once: the next build reads the copy from the cache.
+    let cached: Vec<_> = fs::read_dir(dir.path().join(".cache/images"))
+        .unwrap()
+        .collect();
+    assert_eq!(cached.len(), 1);
+}

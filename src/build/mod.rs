@@ -261,17 +261,38 @@ pub fn render_into(
     let assets_dir = content.config.releases_dir().join("assets");
     let mut assets = 0;
     if assets_dir.is_dir() {
+        let cache = content.config.root.join(".cache").join("images");
         crate::files::visit_regular_tree(&assets_dir, &mut |rel, src| {
             assets += 1;
             let rel = format!("assets/{rel}");
+            // A large JPEG or PNG also gets its web copy.
+            let web = crate::render::images::web_path(&rel).filter(|_| {
+                imagesize::size(src)
+                    .is_ok_and(|d| crate::render::images::web_size((d.width, d.height)).is_some())
+            });
             if let Some(memo) = memo {
                 let m = fs::metadata(src)?;
-                if memo.fresh(&rel, site::fingerprint((m.len(), m.modified().ok()))) {
+                let inputs = site::fingerprint((m.len(), m.modified().ok()));
+                // Both recorded, hence `&`.
+                let fresh =
+                    memo.fresh(&rel, inputs) & web.as_ref().is_none_or(|w| memo.fresh(w, inputs));
+                if fresh {
                     out.unchanged(&rel);
+                    if let Some(w) = &web {
+                        out.unchanged(w);
+                    }
                     return Ok(());
                 }
             }
-            out.write(&rel, &fs::read(src)?)
+            let bytes = fs::read(src)?;
+            out.write(&rel, &bytes)?;
+            if let Some(w) = web
+                && let Some(copy) = crate::render::images::web_copy(src, &bytes, &cache)
+                    .map_err(io::Error::other)?
+            {
+                out.write(&w, &copy)?;
+            }
+            Ok(())
         })
         .context("cannot copy releases/assets")?;
     }

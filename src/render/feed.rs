@@ -104,10 +104,10 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
             }
             let enclosure = v.image_abs.as_ref().map(|img| {
                 EnclosureBuilder::default()
-                    .url(img.src.clone())
+                    .url(img.original.clone())
                     .length(v.image_bytes.to_string())
                     .mime_type(
-                        mime_guess::from_path(&img.src)
+                        mime_guess::from_path(&img.original)
                             .first_or_octet_stream()
                             .to_string(),
                     )

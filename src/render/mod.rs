@@ -4,6 +4,7 @@
 
 pub mod email;
 pub mod feed;
+pub mod images;
 pub mod site;
 
 use std::fmt;
@@ -105,6 +106,10 @@ pub struct ImageView {
     pub size: Option<(usize, usize)>,
     /// The original file offered for download ("JPEG, 3.2 MB").
     pub download: Option<String>,
+    /// The original's address (`src` is its web copy when it has one).
+    pub original: String,
+    /// The web copy and the original by width, when there is a web copy.
+    pub srcset: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,16 +234,34 @@ impl ReleaseView {
             Some(format!("{kind}, {}", i18n::format_size(bytes, &lang)))
         });
         let image_in = |links: Links<'_>| {
-            r.image.as_ref().map(|i| ImageView {
-                src: links.rewrite(&i.src),
-                alt: i.alt.clone(),
-                caption: i.caption.clone(),
-                credit: i
-                    .credit
-                    .as_ref()
-                    .map(|c| format!("{}: {c}", t.photo_credit)),
-                size: image_size,
-                download: image_meta.clone(),
+            r.image.as_ref().map(|i| {
+                let original = links.rewrite(&i.src);
+                // A large JPEG or PNG is shown as its web copy.
+                let web = image_size.and_then(|size| {
+                    let (w, h) = images::web_size(size)?;
+                    Some((images::web_path(&i.src)?, (w, h), size.0))
+                });
+                let (src, size, srcset) = match web {
+                    Some((path, size, full)) => {
+                        let src = links.rewrite(&path);
+                        let set = format!("{src} {}w, {original} {full}w", size.0);
+                        (src, Some(size), Some(set))
+                    }
+                    None => (original.clone(), image_size, None),
+                };
+                ImageView {
+                    src,
+                    alt: i.alt.clone(),
+                    caption: i.caption.clone(),
+                    credit: i
+                        .credit
+                        .as_ref()
+                        .map(|c| format!("{}: {c}", t.photo_credit)),
+                    size,
+                    download: image_meta.clone(),
+                    original,
+                    srcset,
+                }
             })
         };
         let attachments = r
