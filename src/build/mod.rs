@@ -248,6 +248,28 @@ pub struct BuildReport {
     pub removed: u64,
 }
 
+impl BuildReport {
+    /// What a build that rendered `content` into `out` did.
+    fn rendered(
+        content: &Content,
+        out: &Path,
+        summary: Summary,
+        assets: u64,
+        changes: Changes,
+    ) -> Self {
+        Self {
+            out: out.to_path_buf(),
+            all_releases: content.releases.len(),
+            up_to_date: false,
+            summary,
+            assets,
+            written: changes.written,
+            unchanged: changes.unchanged,
+            removed: changes.removed,
+        }
+    }
+}
+
 /// Renders the site of `content` as seen at `now`, with the assets, through
 /// `out`; `memo` lets a long-running preview skip pages whose inputs did
 /// not change since its last render.
@@ -384,16 +406,9 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
     }
     fs::rename(&staging, out)
         .with_context(|| format!("cannot move the new site into {}", out.display()))?;
-    Ok(BuildReport {
-        out: out.to_path_buf(),
-        all_releases: content.releases.len(),
-        up_to_date: false,
-        summary,
-        assets,
-        written: changes.written,
-        unchanged: changes.unchanged,
-        removed: 0,
-    })
+    Ok(BuildReport::rendered(
+        content, out, summary, assets, changes,
+    ))
 }
 
 /// Updates the site that a previous build left at `out`.
@@ -409,16 +424,9 @@ fn update(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<B
     let changes = writer
         .finish()
         .with_context(|| format!("cannot update {}", out.display()))?;
-    Ok(BuildReport {
-        out: out.to_path_buf(),
-        all_releases: content.releases.len(),
-        up_to_date: false,
-        summary,
-        assets,
-        written: changes.written,
-        unchanged: changes.unchanged,
-        removed: changes.removed,
-    })
+    Ok(BuildReport::rendered(
+        content, out, summary, assets, changes,
+    ))
 }
 
 #[cfg(test)]

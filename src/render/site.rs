@@ -372,39 +372,17 @@ impl<'a> Site<'a> {
     }
 
     fn layout(&self, cx: &'a LangCtx<'a>, title: String, rel: &str) -> Layout<'a> {
-        let site = &self.content.config.site;
-        let lang = cx.lang;
-        Layout {
-            lang: lang.as_str(),
-            t: i18n::strings(lang),
+        let mut page = Layout::new(
+            &self.content.config,
+            &self.urls,
+            cx.lang,
+            &cx.org,
             title,
-            site_title: site.title(lang),
-            description: String::new(),
-            canonical: self.urls.abs(rel),
-            alternates: vec![],
-            feed: Some(FeedLink {
-                title: format!("{} – {}", site.title(lang), i18n::strings(lang).feed),
-                href: self.urls.path(&format!("{lang}/feed.xml")),
-            }),
-            base: self.urls.base().path().to_string(),
-            home: self.urls.path(&Urls::lang_index(lang)),
-            lang_links: self.lang_links(lang, &BTreeMap::new()),
-            org: &cx.org,
-            subscribe: self.urls.path(&Urls::subscribe(lang)),
-            keywords: self.urls.path(&Urls::keywords(lang)),
-            search: self.urls.path(&Urls::search(lang)),
-            og_type: "website",
-            og_title: site.title(lang).to_string(),
-            locale: og_locale(lang, site),
-            locale_alternates: site
-                .languages
-                .iter()
-                .filter(|l| *l != lang)
-                .map(|l| og_locale(l, site))
-                .collect(),
-            image: None,
-            live_reload: self.content.show_unpublished,
-        }
+            rel,
+        );
+        page.lang_links = self.lang_links(cx.lang, &BTreeMap::new());
+        page.live_reload = self.content.show_unpublished;
+        page
     }
 
     /// One link per site language: to `targets[lang]` when given, else that language's index.
@@ -866,48 +844,67 @@ pub fn standalone_layout<'a>(
     rel: &str,
     lang_href: impl Fn(&Lang) -> String,
 ) -> Layout<'a> {
-    let urls = Urls::new(config);
     let site = &config.site;
-    Layout {
-        lang: lang.as_str(),
-        t: i18n::strings(lang),
-        title: format!("{title} – {}", site.title(lang)),
-        site_title: site.title(lang),
-        description: String::new(),
-        canonical: urls.abs(rel),
-        alternates: vec![],
-        feed: Some(FeedLink {
-            title: format!("{} – {}", site.title(lang), i18n::strings(lang).feed),
-            href: urls.path(&format!("{lang}/feed.xml")),
-        }),
-        base: urls.base().path().to_string(),
-        home: urls.path(&Urls::lang_index(lang)),
-        lang_links: site
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                lang: l.to_string(),
-                name: i18n::strings(l).language_name.to_string(),
-                href: lang_href(l),
-                title: site.title(l).to_string(),
-                current: l == lang,
-            })
-            .collect(),
-        org,
-        subscribe: urls.path(&Urls::subscribe(lang)),
-        keywords: urls.path(&Urls::keywords(lang)),
-        search: urls.path(&Urls::search(lang)),
-        og_type: "website",
-        og_title: title.clone(),
-        locale: og_locale(lang, site),
-        locale_alternates: site
-            .languages
-            .iter()
-            .filter(|l| *l != lang)
-            .map(|l| og_locale(l, site))
-            .collect(),
-        image: None,
-        live_reload: false,
+    let full = format!("{title} – {}", site.title(lang));
+    let mut page = Layout::new(config, &Urls::new(config), lang, org, full, rel);
+    page.og_title = title;
+    page.lang_links = site
+        .languages
+        .iter()
+        .map(|l| LangLink {
+            lang: l.to_string(),
+            name: i18n::strings(l).language_name.to_string(),
+            href: lang_href(l),
+            title: site.title(l).to_string(),
+            current: l == lang,
+        })
+        .collect();
+    page
+}
+
+impl<'a> Layout<'a> {
+    /// What every page of `lang` has: titles, links, feed, locales; no
+    /// language switcher, no preview script.
+    fn new(
+        config: &'a crate::config::Config,
+        urls: &Urls,
+        lang: &'a Lang,
+        org: &'a OrgView,
+        title: String,
+        rel: &str,
+    ) -> Self {
+        let site = &config.site;
+        Layout {
+            lang: lang.as_str(),
+            t: i18n::strings(lang),
+            title,
+            site_title: site.title(lang),
+            description: String::new(),
+            canonical: urls.abs(rel),
+            alternates: vec![],
+            feed: Some(FeedLink {
+                title: format!("{} – {}", site.title(lang), i18n::strings(lang).feed),
+                href: urls.path(&format!("{lang}/feed.xml")),
+            }),
+            base: urls.base().path().to_string(),
+            home: urls.path(&Urls::lang_index(lang)),
+            lang_links: vec![],
+            org,
+            subscribe: urls.path(&Urls::subscribe(lang)),
+            keywords: urls.path(&Urls::keywords(lang)),
+            search: urls.path(&Urls::search(lang)),
+            og_type: "website",
+            og_title: site.title(lang).to_string(),
+            locale: og_locale(lang, site),
+            locale_alternates: site
+                .languages
+                .iter()
+                .filter(|l| *l != lang)
+                .map(|l| og_locale(l, site))
+                .collect(),
+            image: None,
+            live_reload: false,
+        }
     }
 }
 
