@@ -92,6 +92,14 @@ pub enum Command {
     /// Run `pressroom build` first. Put it behind the HTTPS server of
     /// site.base_url; it can run while `publish` sends.
     Serve(commands::serve::Args),
+    /// Your organisation's own templates: list the built-ins and copy one
+    /// out to start from.
+    ///
+    /// A file in templates/ (site pages, emails, subscription pages, the
+    /// stylesheet) replaces the built-in of the same name. The context
+    /// each template sees is described in docs/templates.md.
+    #[command(subcommand)]
+    Templates(commands::templates::Command),
 }
 
 /// Runs a command; errors are reported by `main`.
@@ -112,5 +120,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Subscribers(cmd) => commands::subscribers::run(root, cmd, ui),
         Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),
         Command::Serve(args) => commands::serve::run(root, args, ui),
+        Command::Templates(cmd) => commands::templates::run(root, cmd, ui),
     }
 }

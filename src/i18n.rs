@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use crate::lang::Lang;
 
 /// Every piece of interface text in one language.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct Strings {
     /// The language's name in itself, for language switchers.
     pub language_name: &'static str,
@@ -292,7 +292,7 @@ const EN: Strings = Strings {
 };
 
 /// Text of the subscription pages and the confirmation email.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct WebStrings {
     pub subscribe_title: &'static str,
     pub subscribe_intro: &'static str,

@@ -28,4 +28,5 @@ pub mod render;
 pub mod sharded;
 pub mod subscribers;
 pub mod suggest;
+pub mod theme;
 pub mod time;

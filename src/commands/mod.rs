@@ -14,6 +14,7 @@ mod sending;
 pub mod serve;
 pub mod status;
 pub mod subscribers;
+pub mod templates;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -496,6 +496,8 @@ pub struct Config {
     pub subscribers: SubscribersConfig,
     pub serve: ServeConfig,
     pub bounces: BouncesConfig,
+    /// The templates: built in, or replaced from `templates/`.
+    pub theme: std::sync::Arc<crate::theme::Theme>,
 }
 
 impl Config {
@@ -509,7 +511,11 @@ impl Config {
             }
             Err(e) => return Err(ConfigError::Io { path, source: e }),
         };
-        Self::parse(root, &path, &text).map_err(ConfigError::Invalid)
+        let mut config = Self::parse(root, &path, &text).map_err(ConfigError::Invalid)?;
+        let theme = crate::theme::Theme::load(root, &|p| config.display_path(p).to_path_buf())
+            .map_err(ConfigError::Invalid)?;
+        config.theme = std::sync::Arc::new(theme);
+        Ok(config)
     }
 
     /// Parses and validates the text of a configuration file (no I/O).
@@ -729,6 +735,7 @@ impl Config {
             subscribers: raw.subscribers,
             serve: raw.serve,
             bounces: raw.bounces,
+            theme: Default::default(),
         })
     }
 

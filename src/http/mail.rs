@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use askama::Template;
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::delivery::dkim::Signer;
@@ -10,24 +11,27 @@ use crate::delivery::{Transport, message};
 use crate::i18n::{self, WebStrings};
 use crate::lang::Lang;
 use crate::subscribers::EmailAddress;
+use crate::theme::optional;
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "email/confirm.html")]
 struct ConfirmHtml<'a> {
     lang: &'a str,
     w: &'static WebStrings,
     t: &'static i18n::Strings,
+    #[serde(serialize_with = "optional")]
     privacy: Option<&'a str>,
     subject: &'a str,
     link: &'a str,
     org_name: &'a str,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "email/confirm.txt")]
 struct ConfirmText<'a> {
     w: &'static WebStrings,
     t: &'static i18n::Strings,
+    #[serde(serialize_with = "optional")]
     privacy: Option<&'a str>,
     subject: &'a str,
     link: &'a str,
@@ -43,6 +47,33 @@ pub fn confirmation(
     lang: &Lang,
     link: &str,
 ) -> anyhow::Result<(lettre::Address, Vec<u8>)> {
+    let parts = confirmation_parts(config, lang, link)?;
+    message::one_off(
+        config,
+        lang,
+        to,
+        &parts.subject,
+        parts.text,
+        parts.html,
+        signers,
+    )
+    .context("cannot build the confirmation message")
+}
+
+/// The confirmation message's subject and its two parts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfirmationParts {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders the confirmation email of a sign-up in `lang`, with `link`.
+pub fn confirmation_parts(
+    config: &Config,
+    lang: &Lang,
+    link: &str,
+) -> Result<ConfirmationParts, crate::theme::RenderError> {
     let w = i18n::web_strings(lang);
     let org_name = config
         .organization
@@ -55,27 +86,35 @@ pub fn confirmation(
         .privacy_url
         .as_ref()
         .map(|u| u.get(lang, &config.site.default_lang));
-    let html = ConfirmHtml {
-        lang: lang.as_str(),
-        w,
-        t,
-        privacy,
-        subject: &subject,
-        link,
-        org_name,
-    }
-    .render()?;
-    let text = ConfirmText {
-        w,
-        t,
-        privacy,
-        subject: &subject,
-        link,
-        org_name,
-    }
-    .render()?;
-    message::one_off(config, lang, to, &subject, text, html, signers)
-        .context("cannot build the confirmation message")
+    let theme = &config.theme;
+    let html = theme.render(
+        "email/confirm.html",
+        &ConfirmHtml {
+            lang: lang.as_str(),
+            w,
+            t,
+            privacy,
+            subject: &subject,
+            link,
+            org_name,
+        },
+    )?;
+    let text = theme.render(
+        "email/confirm.txt",
+        &ConfirmText {
+            w,
+            t,
+            privacy,
+            subject: &subject,
+            link,
+            org_name,
+        },
+    )?;
+    Ok(ConfirmationParts {
+        subject,
+        text,
+        html,
+    })
 }
 
 /// Sends (or writes to the outbox) the confirmation email.

@@ -6,8 +6,8 @@
 mod client;
 mod limiter;
 pub mod log;
-mod mail;
-mod pages;
+pub mod mail;
+pub mod pages;
 pub mod preview;
 
 use std::collections::HashMap;

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
+use serde::Serialize;
+
+use crate::theme::optional;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,6 +21,7 @@ use crate::render::LinkView;
 use crate::render::site::{LangLink, Layout, standalone_layout};
 use crate::subscribers::{ConfirmToken, EmailAddress, Subject, TokenError, UnsubscribeToken};
 
+#[derive(Clone, Serialize)]
 pub struct ListChoice {
     pub name: String,
     pub title: String,
@@ -25,28 +29,30 @@ pub struct ListChoice {
     pub checked: bool,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "web/subscribe.html")]
 struct SubscribePage<'a> {
     page: Layout<'a>,
     w: &'static WebStrings,
     action: String,
     email: String,
+    #[serde(serialize_with = "optional")]
     error: Option<&'static str>,
     lists: Vec<ListChoice>,
     languages: Vec<LangLink>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "web/message.html")]
 struct MessagePage<'a> {
     page: Layout<'a>,
     heading: &'a str,
     paragraphs: Vec<&'a str>,
+    #[serde(serialize_with = "optional")]
     link: Option<LinkView>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "web/unsubscribe.html")]
 struct UnsubscribePage<'a> {
     page: Layout<'a>,
@@ -56,7 +62,7 @@ struct UnsubscribePage<'a> {
     question: String,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "web/confirm.html")]
 struct ConfirmPage<'a> {
     page: Layout<'a>,
@@ -65,7 +71,7 @@ struct ConfirmPage<'a> {
     action: String,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "web/preferences.html")]
 struct PreferencesPage<'a> {
     page: Layout<'a>,
@@ -76,7 +82,7 @@ struct PreferencesPage<'a> {
     languages: Vec<LangLink>,
 }
 
-fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+fn html(status: StatusCode, body: Result<String, crate::theme::RenderError>) -> Response {
     match body {
         Ok(body) => {
             let mut res = (status, body).into_response();
@@ -207,7 +213,7 @@ impl AppState {
                 href: self.path(&format!("{lang}/")),
             }),
         };
-        html(status, page.render())
+        html(status, self.config.theme.render("web/message.html", &page))
     }
 
     fn bad_link(&self, lang: &Lang, text: &str) -> Response {
@@ -224,7 +230,10 @@ impl AppState {
                 href: form,
             }),
         };
-        html(StatusCode::BAD_REQUEST, page.render())
+        html(
+            StatusCode::BAD_REQUEST,
+            self.config.theme.render("web/message.html", &page),
+        )
     }
 
     fn unavailable(&self, lang: &Lang, e: &anyhow::Error) -> Response {
@@ -264,7 +273,10 @@ impl AppState {
                 .collect(),
             languages: self.language_choices(lang),
         };
-        html(status, page.render())
+        html(
+            status,
+            self.config.theme.render("web/subscribe.html", &page),
+        )
     }
 }
 
@@ -516,7 +528,10 @@ pub async fn confirm_page(
         subject: &subject,
         action: st.path(&format!("confirm/{token}")),
     };
-    html(StatusCode::OK, page.render())
+    html(
+        StatusCode::OK,
+        st.config.theme.render("web/confirm.html", &page),
+    )
 }
 
 /// The confirmation page's button: confirms the pending memberships.
@@ -625,7 +640,10 @@ pub async fn unsubscribe_page(
                 .collect::<Vec<_>>(),
         ),
     };
-    html(StatusCode::OK, page.render())
+    html(
+        StatusCode::OK,
+        st.config.theme.render("web/unsubscribe.html", &page),
+    )
 }
 
 /// The form's button and RFC 8058 one-click (`List-Unsubscribe=One-Click`) alike.
@@ -668,7 +686,10 @@ pub async fn unsubscribe(
                     href: st.path(&format!("preferences/{token}")),
                 }),
             };
-            html(StatusCode::OK, page.render())
+            html(
+                StatusCode::OK,
+                st.config.theme.render("web/message.html", &page),
+            )
         }
         Err(r) => r,
     }
@@ -756,7 +777,10 @@ async fn preferences_page(
         lists,
         languages: st.language_choices(&lang),
     };
-    html(StatusCode::OK, page.render())
+    html(
+        StatusCode::OK,
+        st.config.theme.render("web/preferences.html", &page),
+    )
 }
 
 pub async fn preferences(
@@ -774,4 +798,100 @@ pub async fn save_preferences(
     body: Bytes,
 ) -> Response {
     preferences_page(st, token, headers, Some(body)).await
+}
+
+/// Renders every subscription page once per site language with sample
+/// values (an error, a saved form, every list): what `check` runs to find
+/// what a pressroom's own templates get wrong before a visitor does.
+pub fn samples(config: &crate::config::Config) -> Result<(), crate::theme::RenderError> {
+    let urls = crate::render::Urls::new(config);
+    let theme = &config.theme;
+    for lang in &config.site.languages {
+        let org = crate::render::OrgView::new(config, lang, &urls);
+        let w = i18n::web_strings(lang);
+        let layout = |title: &str| {
+            standalone_layout(config, lang, &org, title.to_string(), "", |l| {
+                format!("/{l}/")
+            })
+        };
+        let lists: Vec<ListChoice> = config
+            .lists
+            .iter()
+            .map(|(name, l)| ListChoice {
+                name: name.to_string(),
+                title: l.title.get(lang, &config.site.default_lang).to_string(),
+                description: l.description.as_ref().map_or(String::new(), |d| {
+                    d.get(lang, &config.site.default_lang).to_string()
+                }),
+                checked: true,
+            })
+            .collect();
+        let languages: Vec<LangLink> = config
+            .site
+            .languages
+            .iter()
+            .map(|l| LangLink {
+                lang: l.to_string(),
+                name: i18n::strings(l).language_name.to_string(),
+                href: String::new(),
+                title: String::new(),
+                current: l == lang,
+            })
+            .collect();
+        theme.render(
+            "web/subscribe.html",
+            &SubscribePage {
+                page: layout(w.subscribe_title),
+                w,
+                action: "/".into(),
+                email: "someone@example.org".into(),
+                error: Some(w.invalid_email),
+                lists: lists.iter().map(ListChoice::clone).collect(),
+                languages: languages.clone(),
+            },
+        )?;
+        theme.render(
+            "web/preferences.html",
+            &PreferencesPage {
+                page: layout(w.preferences_title),
+                w,
+                action: "/".into(),
+                saved: true,
+                lists,
+                languages,
+            },
+        )?;
+        theme.render(
+            "web/unsubscribe.html",
+            &UnsubscribePage {
+                page: layout(w.unsubscribe_title),
+                w,
+                action: "/".into(),
+                preferences: "/".into(),
+                question: w.unsubscribe_title.to_string(),
+            },
+        )?;
+        theme.render(
+            "web/confirm.html",
+            &ConfirmPage {
+                page: layout(w.confirm_button),
+                w,
+                subject: w.confirm_button,
+                action: "/".into(),
+            },
+        )?;
+        theme.render(
+            "web/message.html",
+            &MessagePage {
+                page: layout(w.error_title),
+                heading: w.error_title,
+                paragraphs: vec![w.unavailable],
+                link: Some(LinkView {
+                    name: w.back_to_releases.to_string(),
+                    href: "/".into(),
+                }),
+            },
+        )?;
+    }
+    Ok(())
 }

@@ -5,12 +5,14 @@
 use std::sync::LazyLock;
 
 use askama::Template;
+use serde::Serialize;
 
 use super::{AttachmentView, ContactView, Html, ImageView, LinkView, OrgView, ReleaseView, Urls};
 use crate::config::Config;
 use crate::i18n::Strings;
 use crate::markdown::{self, Links};
 use crate::release::Release;
+use crate::theme::{Theme, optional};
 
 /// Stands in for the per-recipient unsubscribe URL; delivery replaces it.
 pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
@@ -20,6 +22,7 @@ pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
 pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
 
 /// What the email templates show.
+#[derive(Serialize)]
 pub struct EmailData<'a> {
     pub lang: &'a str,
     pub t: &'static Strings,
@@ -27,6 +30,7 @@ pub struct EmailData<'a> {
     pub date_text: &'a str,
     pub lead: &'a str,
     pub has_summary: bool,
+    #[serde(serialize_with = "optional")]
     pub image: &'a Option<ImageView>,
     pub body: &'a Html,
     pub body_text: String,
@@ -34,6 +38,7 @@ pub struct EmailData<'a> {
     pub contacts: &'a [ContactView],
     pub tags: &'a [LinkView],
     /// The release on the website; none for an email-only release.
+    #[serde(serialize_with = "optional")]
     pub web_url: Option<&'a str>,
     pub unsubscribe: &'a str,
     /// Why the reader gets this message (the footer).
@@ -42,19 +47,22 @@ pub struct EmailData<'a> {
     pub org_address: &'a str,
     pub org_website: &'a str,
     pub org_website_label: &'a str,
+    /// "Kaislamaan liitto lyhyesti".
+    pub about_heading: &'a str,
     pub about: &'a Html,
     pub about_text: &'a str,
     /// The privacy notice, when the configuration names one.
+    #[serde(serialize_with = "optional")]
     pub privacy: Option<&'a str>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "email/release.html")]
 struct HtmlEmail<'a> {
     e: &'a EmailData<'a>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "email/release.txt")]
 struct TextEmail<'a> {
     e: &'a EmailData<'a>,
@@ -92,17 +100,22 @@ static INLINER: LazyLock<css_inline::CSSInliner<'static>> = LazyLock::new(|| {
         .build()
 });
 
-/// Error from CSS inlining (a template problem, not a content problem).
+/// A template that failed to render, or CSS that could not be inlined (a
+/// template problem, not a content problem).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot inline the email's CSS: {0}")]
-pub struct InlineError(String);
+pub enum EmailError {
+    #[error("cannot inline the email's CSS: {0}")]
+    Inline(String),
+    #[error("template {0}: {1}")]
+    Template(&'static str, crate::theme::RenderError),
+}
 
 /// Renders the email for one release language version.
-pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, InlineError> {
+pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, EmailError> {
     let urls = Urls::new(config);
     let v = ReleaseView::new(release, config, &urls, &config.releases_dir());
     let org = OrgView::new(config, &release.lang, &urls);
-    render_view(&v, &release.body, &org, &urls)
+    render_view(&v, &release.body, &org, &urls, &config.theme)
 }
 
 /// Renders from an existing view (the site build's) and the Markdown body.
@@ -111,7 +124,8 @@ pub fn render_view(
     body_md: &str,
     org: &OrgView,
     urls: &Urls,
-) -> Result<RenderedEmail, InlineError> {
+    theme: &Theme,
+) -> Result<RenderedEmail, EmailError> {
     let data = EmailData {
         lang: v.lang.as_str(),
         t: v.t,
@@ -134,20 +148,23 @@ pub fn render_view(
         org_address: &org.address,
         org_website: &org.website,
         org_website_label: &org.website_label,
+        about_heading: &org.about_heading,
         about: &org.about,
         about_text: &org.about_text,
         privacy: org.privacy.as_deref(),
     };
-    let parts = |data: &EmailData<'_>| -> Result<(String, String), InlineError> {
-        let raw = HtmlEmail { e: data }
-            .render()
-            .expect("email template renders");
+    let parts = |data: &EmailData<'_>| -> Result<(String, String), EmailError> {
+        const HTML: &str = "email/release.html";
+        const TEXT: &str = "email/release.txt";
+        let raw = theme
+            .render(HTML, &HtmlEmail { e: data })
+            .map_err(|e| EmailError::Template(HTML, e))?;
         let html = INLINER
             .inline(&raw)
-            .map_err(|e| InlineError(e.to_string()))?;
-        let mut text = TextEmail { e: data }
-            .render()
-            .expect("text template renders");
+            .map_err(|e| EmailError::Inline(e.to_string()))?;
+        let mut text = theme
+            .render(TEXT, &TextEmail { e: data })
+            .map_err(|e| EmailError::Template(TEXT, e))?;
         if !text.ends_with('\n') {
             text.push('\n');
         }

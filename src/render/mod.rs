@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
@@ -18,6 +19,7 @@ use crate::i18n::{self, Strings};
 use crate::lang::Lang;
 use crate::markdown::{self, Links};
 use crate::release::Release;
+use crate::theme::optional;
 
 /// HTML that pressroom produced or sanitised itself; askama writes it unescaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +32,13 @@ impl fmt::Display for Html {
 }
 
 impl askama::filters::HtmlSafe for Html {}
+
+/// Marked safe for the template engine, as askama treats it.
+impl serde::Serialize for Html {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        minijinja::Value::from_safe_string(self.0.clone()).serialize(s)
+    }
+}
 
 /// URLs of the site's pages.
 #[derive(Debug, Clone)]
@@ -83,36 +92,59 @@ impl Urls {
 }
 
 /// A localised point in time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct When {
     pub iso: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkView {
     pub name: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
     pub src: String,
     pub alt: String,
+    #[serde(serialize_with = "optional")]
     pub caption: Option<String>,
     /// "Kuva: Aino Rantanen" in the release's language.
+    #[serde(serialize_with = "optional")]
     pub credit: Option<String>,
+    /// Caption or credit: the email's caption line.
+    pub captioned: bool,
+    /// Caption, credit or download: the page's `figcaption`.
+    pub figcaption: bool,
     /// The picture's size in pixels, when the file says (raster and SVG).
-    pub size: Option<(usize, usize)>,
+    #[serde(serialize_with = "optional")]
+    pub size: Option<Size>,
     /// The original file offered for download ("JPEG, 3.2 MB").
+    #[serde(serialize_with = "optional")]
     pub download: Option<String>,
     /// The original's address (`src` is its web copy when it has one).
     pub original: String,
     /// The web copy and the original by width, when there is a web copy.
+    #[serde(serialize_with = "optional")]
     pub srcset: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+/// A picture's size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Size {
+    pub width: usize,
+    pub height: usize,
+}
+
+/// A picture and its alternative text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Picture {
+    pub src: String,
+    pub alt: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct AttachmentView {
     pub title: String,
     /// Absolute URL (feeds, email).
@@ -125,17 +157,20 @@ pub struct AttachmentView {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Phone {
     pub text: String,
     pub uri: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ContactView {
     pub name: String,
+    #[serde(serialize_with = "optional")]
     pub role: Option<String>,
+    #[serde(serialize_with = "optional")]
     pub phone: Option<Phone>,
+    #[serde(serialize_with = "optional")]
     pub email: Option<String>,
 }
 
@@ -249,6 +284,7 @@ impl ReleaseView {
                     }
                     None => (original.clone(), image_size, None),
                 };
+                let captioned = i.caption.is_some() || i.credit.is_some();
                 ImageView {
                     src,
                     alt: i.alt.clone(),
@@ -257,7 +293,9 @@ impl ReleaseView {
                         .credit
                         .as_ref()
                         .map(|c| format!("{}: {c}", t.photo_credit)),
-                    size,
+                    captioned,
+                    figcaption: captioned || image_meta.is_some(),
+                    size: size.map(|(width, height)| Size { width, height }),
                     download: image_meta.clone(),
                     original,
                     srcset,
@@ -352,7 +390,7 @@ impl ReleaseView {
 }
 
 /// The organisation, in one language, for footers and the "About" block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OrgView {
     pub name: String,
     pub address: String,
@@ -364,16 +402,24 @@ pub struct OrgView {
     /// The "About" boilerplate, rendered from Markdown.
     pub about: Html,
     pub about_text: String,
+    /// "Kaislamaan liitto lyhyesti": the heading of the "About" block.
+    pub about_heading: String,
     /// The language's media contacts page, when there is one.
+    #[serde(serialize_with = "optional")]
     pub contacts: Option<String>,
     /// The accessibility statement: kept elsewhere, or the language's page.
+    #[serde(serialize_with = "optional")]
     pub accessibility: Option<String>,
     /// The privacy notice (absolute: emails link to it too).
+    #[serde(serialize_with = "optional")]
     pub privacy: Option<String>,
     /// Extra footer links of the language.
     pub footer_links: Vec<LinkView>,
-    /// The logo (root-relative source, alternative text).
-    pub logo: Option<(String, String)>,
+    /// Any of the three above: the footer has its list of links.
+    pub footer_list: bool,
+    /// The logo (root-relative source).
+    #[serde(serialize_with = "optional")]
+    pub logo: Option<Picture>,
 }
 
 impl OrgView {
@@ -388,8 +434,10 @@ impl OrgView {
                 .filter(|c| c.is_ascii_digit() || *c == '+')
                 .collect::<String>()
         );
-        Self {
-            name: o.name.get(lang, d).to_string(),
+        let name = o.name.get(lang, d);
+        let mut org = Self {
+            name: name.to_string(),
+            about_heading: i18n::strings(lang).about_heading(name),
             address: o.address.get(lang, d).to_string(),
             phone: o.phone.clone(),
             phone_uri,
@@ -424,13 +472,15 @@ impl OrgView {
                     href: l.url.clone(),
                 })
                 .collect(),
-            logo: config.site.logo.as_ref().map(|l| {
-                (
-                    Links::Site(urls.base().path()).rewrite(&l.src),
-                    l.alt.get(lang, d).to_string(),
-                )
+            footer_list: false,
+            logo: config.site.logo.as_ref().map(|l| Picture {
+                src: Links::Site(urls.base().path()).rewrite(&l.src),
+                alt: l.alt.get(lang, d).to_string(),
             }),
-        }
+        };
+        org.footer_list =
+            org.accessibility.is_some() || org.privacy.is_some() || !org.footer_links.is_empty();
+        org
     }
 }
 

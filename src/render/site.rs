@@ -13,6 +13,7 @@ use crate::sharded::{self, Sharded};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use serde::Serialize;
 
 use super::feed::{self, FeedSpec};
 use super::{Html, LinkView, OrgView, ReleaseView, Urls};
@@ -20,6 +21,7 @@ use crate::content::Content;
 use crate::i18n::{self, Strings};
 use crate::lang::Lang;
 use crate::release::Release;
+use crate::theme::optional;
 
 /// Where rendered files go (a directory, or memory in tests). Paths are
 /// relative, with `/` separators, e.g. `fi/some-slug/index.html`.
@@ -121,25 +123,19 @@ pub fn fingerprint(parts: impl Hash) -> u64 {
     h.finish()
 }
 
-/// The search page's script, written as `search.js`.
-pub const SEARCH_SCRIPT: &str = include_str!("../../templates/site/search.js");
-
-/// The site's stylesheet, written as `style.css`.
-pub const STYLESHEET: &str = include_str!("../../templates/site/style.css");
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Alternate {
     pub lang: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FeedLink {
     pub title: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LangLink {
     pub lang: String,
     pub name: String,
@@ -149,7 +145,7 @@ pub struct LangLink {
 }
 
 /// What the shared layout (`site/base.html`) shows.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Layout<'a> {
     pub lang: &'a str,
     pub t: &'static Strings,
@@ -158,6 +154,7 @@ pub struct Layout<'a> {
     pub description: String,
     pub canonical: String,
     pub alternates: Vec<Alternate>,
+    #[serde(serialize_with = "optional")]
     pub feed: Option<FeedLink>,
     pub base: String,
     pub home: String,
@@ -176,13 +173,14 @@ pub struct Layout<'a> {
     pub locale: String,
     /// The other site languages, as locales.
     pub locale_alternates: Vec<String>,
-    /// A picture for link previews (absolute address, alternative text).
-    pub image: Option<(String, String)>,
+    /// A picture for link previews (absolute address).
+    #[serde(serialize_with = "optional")]
+    pub image: Option<super::Picture>,
     /// A writer's preview: the page reloads itself when the site changes.
     pub live_reload: bool,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/release.html")]
 struct ReleasePage<'a> {
     page: Layout<'a>,
@@ -190,24 +188,31 @@ struct ReleasePage<'a> {
 }
 
 /// A release view plus its links to other language versions.
+#[derive(Serialize)]
 struct ReleaseTemplateData<'a> {
     title: &'a str,
     date_iso: &'a str,
     date_text: &'a str,
+    #[serde(serialize_with = "optional")]
     updated: &'a Option<super::When>,
+    #[serde(serialize_with = "optional")]
     correction: &'a Option<String>,
     lead: &'a str,
     has_summary: bool,
+    #[serde(serialize_with = "optional")]
     image: &'a Option<super::ImageView>,
     body: &'a Html,
     attachments: &'a [super::AttachmentView],
     contacts: &'a [super::ContactView],
     tags: &'a [LinkView],
     translations: Vec<LangLink>,
+    #[serde(serialize_with = "optional")]
     banner: &'a Option<String>,
+    #[serde(serialize_with = "optional")]
     email_view: &'a Option<String>,
 }
 
+#[derive(Serialize)]
 pub struct ListItem<'a> {
     pub title: &'a str,
     pub href: String,
@@ -217,40 +222,54 @@ pub struct ListItem<'a> {
     /// A release in another language than the list's (it has no version
     /// in the list's language): its language, and "in Swedish" in the
     /// list's language.
-    pub other_lang: Option<(&'a str, &'static str)>,
+    #[serde(serialize_with = "optional")]
+    pub other_lang: Option<OtherLang<'a>>,
 }
 
+/// The language of a release listed among another language's.
+#[derive(Serialize)]
+pub struct OtherLang<'a> {
+    /// `sv`.
+    pub lang: &'a str,
+    /// "på finska".
+    pub in_lang: &'static str,
+}
+
+#[derive(Serialize)]
 pub struct Pagination {
     pub current: usize,
     pub total: usize,
+    #[serde(serialize_with = "optional")]
     pub prev: Option<String>,
+    #[serde(serialize_with = "optional")]
     pub next: Option<String>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/list.html")]
 struct ListPage<'a> {
     page: Layout<'a>,
     heading: String,
     items: Vec<ListItem<'a>>,
+    #[serde(serialize_with = "optional")]
     pagination: Option<Pagination>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/keywords.html")]
 struct KeywordsPage<'a> {
     page: Layout<'a>,
     keywords: Vec<LinkView>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/languages.html")]
 struct LanguagesPage<'a> {
     page: Layout<'a>,
     choices: Vec<LangLink>,
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/not_found.html")]
 struct NotFoundPage<'a> {
     page: Layout<'a>,
@@ -258,22 +277,24 @@ struct NotFoundPage<'a> {
 
 /// `sitemap.xml`: every page a search engine should know, with its
 /// language versions (`hreflang`).
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/sitemap.xml", escape = "html")]
 struct Sitemap {
     urls: Vec<SitemapUrl>,
 }
 
+#[derive(Serialize)]
 struct SitemapUrl {
     loc: String,
     /// `YYYY-MM-DD`.
+    #[serde(serialize_with = "optional")]
     lastmod: Option<String>,
     alternates: Vec<Alternate>,
 }
 
 /// A language's search page: the search form (shown by its script) and the
 /// archive years (the page without JavaScript).
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/search.html")]
 struct SearchPage<'a> {
     page: Layout<'a>,
@@ -300,7 +321,7 @@ struct SearchEntry<'a> {
 }
 
 /// A standing page (`pages/NAME.LANG.md`).
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/page.html")]
 struct StandingPage<'a> {
     page: Layout<'a>,
@@ -309,13 +330,14 @@ struct StandingPage<'a> {
 }
 
 /// The root's not-found page: the same words in every site language.
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "site/not_found_all.html")]
 struct NotFoundAllPage<'a> {
     page: Layout<'a>,
     all: Vec<NotFoundChoice<'a>>,
 }
 
+#[derive(Serialize)]
 struct NotFoundChoice<'a> {
     lang: &'a str,
     t: &'static Strings,
@@ -360,7 +382,7 @@ impl<'a> Site<'a> {
         &self,
         rel: &str,
         inputs: impl Hash,
-        render: impl FnOnce() -> String,
+        render: impl FnOnce() -> io::Result<String>,
     ) -> io::Result<()> {
         if let Some(memo) = self.memo
             && memo.fresh(rel, fingerprint((rel, inputs)))
@@ -368,7 +390,13 @@ impl<'a> Site<'a> {
             self.out.unchanged(rel);
             return Ok(());
         }
-        self.out.write(rel, render().as_bytes())
+        self.out.write(rel, render()?.as_bytes())
+    }
+
+    /// `page` rendered with the template `name` (the pressroom's own, when
+    /// it replaces the built-in).
+    fn page<T: Template + serde::Serialize>(&self, name: &str, page: &T) -> io::Result<String> {
+        render_page(&self.content.config, name, page)
     }
 
     fn layout(&self, cx: &'a LangCtx<'a>, title: String, rel: &str) -> Layout<'a> {
@@ -417,7 +445,7 @@ impl<'a> Site<'a> {
         cx: &'a LangCtx<'a>,
         v: &'a ReleaseView,
         by_key: &HashMap<&str, Vec<&ReleaseView>>,
-    ) -> String {
+    ) -> io::Result<String> {
         let order = |l: &Lang| {
             self.content
                 .config
@@ -445,7 +473,10 @@ impl<'a> Site<'a> {
         page.description = v.lead.clone();
         page.og_type = "article";
         page.og_title = v.title.clone();
-        page.image = v.image_abs.as_ref().map(|i| (i.src.clone(), i.alt.clone()));
+        page.image = v.image_abs.as_ref().map(|i| super::Picture {
+            src: i.src.clone(),
+            alt: i.alt.clone(),
+        });
         page.lang_links = self.lang_links(cx.lang, &targets);
         if !translations.is_empty() {
             page.alternates.push(Alternate {
@@ -482,9 +513,7 @@ impl<'a> Site<'a> {
             banner: &v.banner,
             email_view: &v.email_view,
         };
-        ReleasePage { page, r }
-            .render()
-            .expect("release template renders")
+        self.page("site/release.html", &ReleasePage { page, r })
     }
 
     fn list_pages(
@@ -504,7 +533,7 @@ impl<'a> Site<'a> {
                 format!("{rel_dir}page/{n}/")
             }
         };
-        let render_page = |n: usize| -> String {
+        let render_page = |n: usize| -> io::Result<String> {
             let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
             let items = chunk
                 .iter()
@@ -514,8 +543,10 @@ impl<'a> Site<'a> {
                     date_iso: &v.date_iso,
                     date_text: &v.date_text,
                     lead: &v.lead,
-                    other_lang: (&v.lang != cx.lang)
-                        .then(|| (v.lang.as_str(), i18n::in_language(cx.lang, &v.lang))),
+                    other_lang: (&v.lang != cx.lang).then(|| OtherLang {
+                        lang: v.lang.as_str(),
+                        in_lang: i18n::in_language(cx.lang, &v.lang),
+                    }),
                 })
                 .collect();
             let site_title = self.content.config.site.title(cx.lang);
@@ -533,19 +564,20 @@ impl<'a> Site<'a> {
             if let Some(f) = &feed {
                 page.feed = Some(f.clone());
             }
-            ListPage {
-                page,
-                heading: heading.to_string(),
-                items,
-                pagination: (total > 1).then(|| Pagination {
-                    current: n,
-                    total,
-                    prev: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
-                    next: (n < total).then(|| self.urls.path(&page_rel(n + 1))),
-                }),
-            }
-            .render()
-            .expect("list template renders")
+            self.page(
+                "site/list.html",
+                &ListPage {
+                    page,
+                    heading: heading.to_string(),
+                    items,
+                    pagination: (total > 1).then(|| Pagination {
+                        current: n,
+                        total,
+                        prev: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
+                        next: (n < total).then(|| self.urls.path(&page_rel(n + 1))),
+                    }),
+                },
+            )
         };
         for n in 1..=total {
             let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
@@ -606,7 +638,7 @@ impl<'a> Site<'a> {
         let feed_rel = format!("{lang}/feed.xml");
         let spec = self.feed_spec(cx, &feed_rel, site_title.to_string(), &index);
         self.emit(&feed_rel, (&spec.title, fingerprints(&cx.views)), || {
-            feed::render(&spec, &cx.views)
+            Ok(feed::render(&spec, &cx.views))
         })?;
 
         let tag_results: Vec<io::Result<usize>> = cx
@@ -618,7 +650,7 @@ impl<'a> Site<'a> {
                 let title = format!("{} – {name}", site_title);
                 let spec = self.feed_spec(cx, &feed_rel, title.clone(), &rel);
                 self.emit(&feed_rel, (&spec.title, fingerprints(views)), || {
-                    feed::render(&spec, views)
+                    Ok(feed::render(&spec, views))
                 })?;
                 let feed = FeedLink {
                     title,
@@ -685,7 +717,7 @@ impl<'a> Site<'a> {
                     }
                 })
                 .collect();
-            serde_json::to_string(&entries).expect("the search index serialises")
+            Ok(serde_json::to_string(&entries).expect("the search index serialises"))
         })?;
         let counts: Vec<(i32, usize)> = years.iter().map(|(y, v)| (*y, v.len())).collect();
         let rel = Urls::search(lang);
@@ -693,21 +725,22 @@ impl<'a> Site<'a> {
             let site_title = self.content.config.site.title(lang);
             let mut page = self.layout(cx, format!("{} – {site_title}", t.search), &rel);
             page.description = t.search_label.to_string();
-            SearchPage {
-                page,
-                index: self.urls.path(&index),
-                script: self.urls.path("search.js"),
-                years: counts
-                    .iter()
-                    .rev()
-                    .map(|(y, n)| LinkView {
-                        name: format!("{y} ({n})"),
-                        href: self.urls.path(&Urls::archive(lang, *y)),
-                    })
-                    .collect(),
-            }
-            .render()
-            .expect("search template renders")
+            self.page(
+                "site/search.html",
+                &SearchPage {
+                    page,
+                    index: self.urls.path(&index),
+                    script: self.urls.path("search.js"),
+                    years: counts
+                        .iter()
+                        .rev()
+                        .map(|(y, n)| LinkView {
+                            name: format!("{y} ({n})"),
+                            href: self.urls.path(&Urls::archive(lang, *y)),
+                        })
+                        .collect(),
+                },
+            )
         })?;
         Ok(pages + 1)
     }
@@ -785,7 +818,7 @@ impl<'a> Site<'a> {
                     urls.push(plain(&format!("{}/{}/", p.lang, p.name)));
                 }
             }
-            Sitemap { urls }.render().expect("sitemap template renders")
+            self.page("site/sitemap.xml", &Sitemap { urls })
         })
     }
 
@@ -799,13 +832,14 @@ impl<'a> Site<'a> {
                 let site_title = self.content.config.site.title(cx.lang);
                 let mut page = self.layout(cx, format!("{} – {site_title}", p.title), &rel);
                 page.description = markdown::first_paragraph(&p.body);
-                StandingPage {
-                    page,
-                    title: &p.title,
-                    body: Html(markdown::to_html_pair(&p.body, self.urls.base()).0),
-                }
-                .render()
-                .expect("page template renders")
+                self.page(
+                    "site/page.html",
+                    &StandingPage {
+                        page,
+                        title: &p.title,
+                        body: Html(markdown::to_html_pair(&p.body, self.urls.base()).0),
+                    },
+                )
             })?;
             n += 1;
         }
@@ -813,24 +847,25 @@ impl<'a> Site<'a> {
     }
 
     /// The list of a language's keywords, each with its count.
-    fn keyword_index(&self, cx: &'a LangCtx<'a>, tags_rel: &str) -> String {
+    fn keyword_index(&self, cx: &'a LangCtx<'a>, tags_rel: &str) -> io::Result<String> {
         let (t, lang) = (cx.t(), cx.lang);
         let site_title = self.content.config.site.title(lang);
         let mut page = self.layout(cx, format!("{} – {site_title}", t.all_keywords), tags_rel);
         page.description = t.all_keywords.to_string();
-        KeywordsPage {
-            page,
-            keywords: cx
-                .tags
-                .iter()
-                .map(|(slug, (name, views))| LinkView {
-                    name: format!("{name} ({})", views.len()),
-                    href: self.urls.path(&Urls::tag(lang, slug)),
-                })
-                .collect(),
-        }
-        .render()
-        .expect("keywords template renders")
+        self.page(
+            "site/keywords.html",
+            &KeywordsPage {
+                page,
+                keywords: cx
+                    .tags
+                    .iter()
+                    .map(|(slug, (name, views))| LinkView {
+                        name: format!("{name} ({})", views.len()),
+                        href: self.urls.path(&Urls::tag(lang, slug)),
+                    })
+                    .collect(),
+            },
+        )
     }
 }
 
@@ -1054,9 +1089,7 @@ pub fn render(
     let html = if contexts.len() > 1 {
         let choices = site.lang_links(default.lang, &BTreeMap::new());
         page.lang_links = vec![];
-        LanguagesPage { page, choices }
-            .render()
-            .expect("languages template renders")
+        site.page("site/languages.html", &LanguagesPage { page, choices })?
     } else {
         let items = default
             .views
@@ -1071,14 +1104,15 @@ pub fn render(
                 other_lang: None,
             })
             .collect();
-        ListPage {
-            page,
-            heading: default.t().releases.to_string(),
-            items,
-            pagination: None,
-        }
-        .render()
-        .expect("list template renders")
+        site.page(
+            "site/list.html",
+            &ListPage {
+                page,
+                heading: default.t().releases.to_string(),
+                items,
+                pagination: None,
+            },
+        )?
     };
     out.write("index.html", html.as_bytes())?;
     // A not-found page per language (the server answers a missing page
@@ -1087,9 +1121,7 @@ pub fn render(
     for cx in &contexts {
         let rel = format!("{}/404.html", cx.lang);
         let page = site.layout(cx, cx.t().not_found.to_string(), &rel);
-        let html = NotFoundPage { page }
-            .render()
-            .expect("404 template renders");
+        let html = site.page("site/not_found.html", &NotFoundPage { page })?;
         out.write(&rel, html.as_bytes())?;
     }
     let html = if contexts.len() > 1 {
@@ -1108,14 +1140,10 @@ pub fn render(
             .collect::<Vec<_>>()
             .join(" / ");
         page.lang_links = vec![];
-        NotFoundAllPage { page, all }
-            .render()
-            .expect("404 template renders")
+        site.page("site/not_found_all.html", &NotFoundAllPage { page, all })?
     } else {
         let page = site.layout(default, default.t().not_found.to_string(), "404.html");
-        NotFoundPage { page }
-            .render()
-            .expect("404 template renders")
+        site.page("site/not_found.html", &NotFoundPage { page })?
     };
     out.write("404.html", html.as_bytes())?;
     site.sitemap(&contexts, &by_key)?;
@@ -1125,7 +1153,10 @@ pub fn render(
     );
     out.write("robots.txt", robots.as_bytes())?;
     out.write("style.css", stylesheet(config).as_bytes())?;
-    out.write("search.js", SEARCH_SCRIPT.as_bytes())?;
+    out.write(
+        "search.js",
+        config.theme.static_file("site/search.js").as_bytes(),
+    )?;
     summary.pages += 2 + contexts.len();
     Ok(summary)
 }
@@ -1147,13 +1178,26 @@ fn og_locale(lang: &Lang, site: &crate::config::Site) -> String {
     }
 }
 
-/// The site's stylesheet, with the organisation's colours when
-/// `[site.colors]` gives them.
-pub fn stylesheet(config: &crate::config::Config) -> std::borrow::Cow<'static, str> {
+/// The site's stylesheet (the pressroom's own `templates/site/style.css`
+/// when it has one), with the organisation's colours when `[site.colors]`
+/// gives them.
+pub fn stylesheet(config: &crate::config::Config) -> std::borrow::Cow<'_, str> {
+    let css = config.theme.static_file("site/style.css");
     match &config.site.colors {
-        Some(c) => format!("{STYLESHEET}{}", c.css()).into(),
-        None => STYLESHEET.into(),
+        Some(c) => format!("{css}{}", c.css()).into(),
+        None => css.into(),
     }
+}
+
+/// `page` rendered with the template `name`: the built-in, or the
+/// pressroom's own when `templates/` replaces it. A failure names the
+/// template file and line.
+pub fn render_page<T: Template + Serialize>(
+    config: &crate::config::Config,
+    name: &str,
+    page: &T,
+) -> io::Result<String> {
+    config.theme.render(name, page).map_err(io::Error::other)
 }
 
 /// The fingerprints of `views`, in order.
