@@ -1569,3 +1569,66 @@ fn subscription_pages_from_ejected_templates_are_the_built_in_pages_byte_for_byt
         assert_eq!(x.body, y.body);
     }
 }
+
+#[test]
+fn serve_drafts_watches_a_templates_folder_made_after_it_started_and_shows_template_errors() {
+    let room = Room::new(1);
+    let preview = Server::start_with(&room, &["--drafts"], Stdio::null());
+    assert!(!room.root().join("templates").exists());
+    let rx = open_events(&preview);
+
+    // `templates eject` makes the folder while the preview runs; an edit
+    // of the copy then shows on the page.
+    let o = room.run(&["templates", "eject", "site/release.html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let path = room.root().join("templates/site/release.html");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The copy renders as the built-in: the folder's creation may or may
+    // not be announced, so wait for the edit's reload below.
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(
+        &path,
+        text.replace(
+            "<h1>{{ r.title }}</h1>",
+            "<h1 class=\"ours\">{{ r.title }}</h1>",
+        ),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = preview.get("/fi/bridge/");
+        if page.body.contains("<h1 class=\"ours\">") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edited template never showed: {}",
+            page.body
+        );
+        let _ = rx.recv_timeout(Duration::from_millis(200));
+    }
+
+    // A broken template: the problem, with the template's file and line.
+    std::fs::write(
+        &path,
+        text.replace("<h1>{{ r.title }}</h1>", "<h1>{{ r.title </h1>"),
+    )
+    .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("<h1>{{ r.title }}</h1>"))
+        .unwrap()
+        + 1;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (kind, data) = next_event(&rx);
+        if kind == "problem" {
+            assert!(
+                data.contains(&format!("templates/site/release.html:{line}:")),
+                "{data}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "no problem event");
+    }
+}

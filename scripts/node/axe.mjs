@@ -30,8 +30,9 @@ const server = createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
-const emails = (await readdir(path.join(out, 'email'))).sort().map((d) => `/__email/${d}/email.html`);
-const pages = [
+const emails = (await readdir(path.join(out, 'email')).catch(() => [])).sort().map((d) => `/__email/${d}/email.html`);
+// AXE_PAGES (comma-separated paths) replaces the sample's list.
+const pages = process.env.AXE_PAGES ? process.env.AXE_PAGES.split(',') : [
   '/', '/fi/', '/sv/', '/en/', '/404.html',
   '/fi/regional-strategy-2040/', '/sv/landskapsstrategi-2040/', '/en/regional-strategy-2040/',
   '/fi/rail-connection-study/', '/fi/tags/', '/fi/tags/liikenne/', '/sv/tags/kultur/',

@@ -219,17 +219,30 @@ impl PreviewSite {
 /// editor's save is a few events within a millisecond or two).
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// Watches `releases/` and `pressroom.toml`; after each burst of changes
-/// (debounced), updates the preview and tells the open pages: reload, or
-/// here is the problem. The watcher stops when the returned value drops.
-fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::Result<impl Drop> {
+/// Watches `releases/`, `pages/`, `templates/` and `pressroom.toml`; after
+/// each burst of changes (debounced), updates the preview and tells the open
+/// pages: reload, or here is the problem. A `pages/` or `templates/` folder
+/// made while the preview runs is watched from then on. The watcher stops
+/// when the returned value drops.
+fn watch(
+    root: &Path,
+    site: Arc<PreviewSite>,
+    preview: Arc<Preview>,
+) -> anyhow::Result<Arc<std::sync::Mutex<impl Send>>> {
     use notify_debouncer_full::notify::RecursiveMode;
     let releases = root.join("releases");
     let toml = root.join("pressroom.toml");
     let (releases_c, toml_c) = (releases.clone(), toml.clone());
     let assets = releases.join("assets");
     let pages = root.join(crate::pages::DIR);
-    let pages_c = pages.clone();
+    let templates = root.join(crate::theme::TEMPLATES_DIR);
+    // Whole folders: any change in them starts the preview from scratch.
+    let folders = [pages.clone(), templates.clone()];
+    let folders_c = folders.clone();
+    // The watcher itself, for the callback to add a folder made later.
+    let this: Arc<std::sync::OnceLock<std::sync::Weak<std::sync::Mutex<_>>>> =
+        Arc::new(std::sync::OnceLock::new());
+    let this_c = this.clone();
     let mut debouncer = notify_debouncer_full::new_debouncer(
         DEBOUNCE,
         None,
@@ -265,7 +278,24 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
             });
             let (mut releases, mut from_scratch) = (vec![], lost);
             for path in written.flat_map(|e| &e.paths) {
-                if *path == toml_c || path.starts_with(&assets) || path.starts_with(&pages_c) {
+                if folders_c.iter().any(|f| path == f && path.is_dir()) {
+                    // Made (or put back) while the preview runs: watch it.
+                    if let Some(me) = this_c.get().and_then(std::sync::Weak::upgrade) {
+                        let watched = me
+                            .lock()
+                            .map_err(|_| anyhow::anyhow!("the watcher's lock is poisoned"))
+                            .and_then(|mut d: std::sync::MutexGuard<'_, notify_debouncer_full::Debouncer<_, _>>| {
+                                d.watch(path, RecursiveMode::Recursive).map_err(anyhow::Error::from)
+                            });
+                        if let Err(e) = watched {
+                            tracing::warn!(error = %e, folder = %path.display(), "cannot watch a new folder; restart the preview to see its changes");
+                        }
+                    }
+                }
+                if *path == toml_c
+                    || path.starts_with(&assets)
+                    || folders_c.iter().any(|f| path.starts_with(f))
+                {
                     from_scratch = true;
                 } else if path.parent() == Some(releases_c.as_path())
                     && path.extension().is_some_and(|x| x == "md")
@@ -305,11 +335,13 @@ fn watch(root: &Path, site: Arc<PreviewSite>, preview: Arc<Preview>) -> anyhow::
     debouncer
         .watch(root, RecursiveMode::NonRecursive)
         .with_context(|| format!("cannot watch {}", root.display()))?;
-    if pages.is_dir() {
+    for folder in folders.iter().filter(|f| f.is_dir()) {
         debouncer
-            .watch(&pages, RecursiveMode::Recursive)
-            .with_context(|| format!("cannot watch {}", pages.display()))?;
+            .watch(folder, RecursiveMode::Recursive)
+            .with_context(|| format!("cannot watch {}", folder.display()))?;
     }
+    let debouncer = Arc::new(std::sync::Mutex::new(debouncer));
+    let _ = this.set(Arc::downgrade(&debouncer));
     Ok(debouncer)
 }
 

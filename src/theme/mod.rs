@@ -480,6 +480,40 @@ mod tests {
         }
     }
 
+    /// Every name a built-in reads from its context is in the reference
+    /// of docs/templates.md (interface strings `t.*` and `w.*` are listed
+    /// in i18n.rs).
+    #[test]
+    fn the_template_reference_documents_every_name_the_built_ins_read() {
+        let doc = include_str!("../../docs/templates.md");
+        let documented: BTreeSet<&str> = doc
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .flat_map(|code| code.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+            .collect();
+        let mut missing = BTreeSet::new();
+        for b in BUILTINS.iter().filter(|b| b.kind == Kind::Template) {
+            let tags = |open| b.source.split(open).skip(1);
+            for tag in tags("{{").chain(tags("{%")) {
+                let tag = tag.split(['}', '%']).next().unwrap_or("");
+                for word in tag.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
+                    let parts: Vec<&str> = word.split('.').collect();
+                    if parts.len() < 2 || ["t", "w", "loop"].contains(&parts[parts.len() - 2]) {
+                        continue;
+                    }
+                    let field = parts[parts.len() - 1];
+                    if !["len", "is_empty", "is_some", "html", "xml", "txt", ""].contains(&field)
+                        && !documented.contains(field)
+                    {
+                        missing.insert(format!("{} reads {word}", b.name));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not in docs/templates.md: {missing:#?}");
+    }
+
     #[test]
     fn parse_errors_name_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
