@@ -1,6 +1,7 @@
 //! Loading a pressroom: the configuration and every release, with the checks
 //! that span files (duplicate slugs, duplicate language versions).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -228,6 +229,7 @@ impl Content {
         // In file order, before sorting by date.
         cross_checks(&releases, &mut diags);
         let pages = crate::pages::load(&config, &mut diags);
+        address_checks(&releases, &pages, &mut diags);
         if !diags.is_empty() {
             diags.sort();
             return Err(LoadError::Content(diags));
@@ -384,6 +386,46 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
                     format!("link to '{file}': that release's page is /{page} (its front matter sets its language or slug), which the file name does not tell; link to /{page} instead"),
                 ));
             }
+        }
+    }
+}
+
+/// No release takes an address of the site's own pages, and no standing
+/// page takes a release's address or another page's.
+fn address_checks(
+    releases: &[Arc<Release>],
+    pages: &[crate::pages::Page],
+    diags: &mut Diagnostics,
+) {
+    use crate::pages::RESERVED;
+    let mut taken: HashMap<(&Lang, &str), &Path> = HashMap::new();
+    for r in releases.iter().map(Arc::as_ref) {
+        if RESERVED.contains(&r.slug.as_str()) {
+            diags.push(Diagnostic::new(
+                &r.path,
+                r.line_of("slug"),
+                1,
+                format!(
+                    "/{}/{}/ is the address of the site's own page; give the release another 'slug'",
+                    r.lang, r.slug
+                ),
+            ));
+        }
+        taken.entry((&r.lang, r.slug.as_str())).or_insert(&r.path);
+    }
+    for p in pages {
+        if let Some(first) = taken.insert((&p.lang, p.slug.as_str()), &p.path) {
+            diags.push(Diagnostic::new(
+                &p.path,
+                p.slug_line,
+                1,
+                format!(
+                    "/{}/{}/ is already the address of {}; give this page another `slug:`",
+                    p.lang,
+                    p.slug,
+                    first.display()
+                ),
+            ));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Standing pages: `pages/NAME.LANG.md` (a `title` in front matter, the
-//! text in Markdown below it) become `/LANG/NAME/` on the site. Two names
+//! text in Markdown below it) become `/LANG/NAME/` on the site, or
+//! `/LANG/SLUG/` with a `slug` of the language (`slug: mediayhteydet`). Two names
 //! have a role: `contacts`, the media contacts page, linked from every
 //! page's navigation; and `accessibility`, the accessibility statement the
 //! law asks of a public body's site (Finland 306/2019, Sweden 2018:1937, EU
@@ -24,11 +25,30 @@ pub const CONTACTS: &str = "contacts";
 /// The accessibility statement's name.
 pub const ACCESSIBILITY: &str = "accessibility";
 
+/// Addresses under `/LANG/` that the site's own pages use: no release or
+/// standing page may take them.
+pub const RESERVED: &[&str] = &[
+    "tags",
+    "search",
+    "archive",
+    "page",
+    "subscribe",
+    "feed.xml",
+    "search.json",
+    "404.html",
+    "assets",
+];
+
 /// One standing page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Page {
-    /// The page's name: its address under the language (`contacts`).
+    /// The page's name, from its file (`contacts`): its role.
     pub name: Slug,
+    /// Its address under the language: the `slug` of its front matter, or
+    /// its name.
+    pub slug: Slug,
+    /// The line of `slug` in the file (1 without one).
+    pub slug_line: usize,
     pub lang: Lang,
     pub title: String,
     /// The Markdown text.
@@ -41,6 +61,15 @@ pub struct Page {
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
     title: String,
+    #[serde(default)]
+    slug: Option<String>,
+}
+
+impl Page {
+    /// The page's path on the site: `fi/mediayhteydet/`.
+    pub fn rel(&self) -> String {
+        format!("{}/{}/", self.lang, self.slug)
+    }
 }
 
 /// Reads every `pages/*.md` of the pressroom; what is wrong goes into
@@ -117,7 +146,25 @@ fn read(config: &Config, path: &Path, display: &Path) -> Result<Page, Diagnostic
     if front.title.trim().is_empty() {
         return Err(at(2, "title is empty".into()));
     }
+    let slug_line = yaml
+        .lines()
+        .position(|l| l.trim_start().starts_with("slug:"))
+        .map_or(1, |i| i + 2);
+    let slug = match &front.slug {
+        Some(s) => Slug::parse(s.trim()).map_err(|e| at(slug_line, format!("slug: {e}")))?,
+        None => name.clone(),
+    };
+    if RESERVED.contains(&slug.as_str()) {
+        return Err(at(
+            slug_line,
+            format!(
+                "/{lang}/{slug}/ is the address of the site's own page; give this page another `slug:`"
+            ),
+        ));
+    }
     Ok(Page {
+        slug,
+        slug_line,
         name,
         lang,
         title: front.title,
@@ -126,12 +173,17 @@ fn read(config: &Config, path: &Path, display: &Path) -> Result<Page, Diagnostic
     })
 }
 
-/// Whether the pressroom has the standing page `name` in `lang` (the
-/// subscription pages, which do not load the content, ask this).
-pub fn exists(config: &Config, name: &str, lang: &Lang) -> bool {
-    config
-        .root
-        .join(DIR)
-        .join(format!("{name}.{lang}.md"))
-        .is_file()
+/// The site path of the standing page `name` in `lang` (`fi/mediayhteydet/`),
+/// if the pressroom has one. The subscription pages, which do not load the
+/// content, ask this too.
+pub fn address(config: &Config, name: &str, lang: &Lang) -> Option<String> {
+    let path = config.root.join(DIR).join(format!("{name}.{lang}.md"));
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    match read(config, &path, &path) {
+        Ok(page) => Some(page.rel()),
+        // `check` reports the problem; meanwhile the page's own name.
+        Err(_) => Some(format!("{lang}/{name}/")),
+    }
 }

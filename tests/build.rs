@@ -769,17 +769,24 @@ fn the_sample_has_the_pages_the_law_and_journalists_ask_for_in_every_language() 
             "Privacy notice",
         ),
     ] {
-        let page = fs::read_to_string(public.join(format!("{lang}/contacts/index.html"))).unwrap();
+        // Finnish and Swedish pages have addresses in their language.
+        let (contacts_at, statement_at) = match lang {
+            "fi" => ("mediayhteydet", "saavutettavuus"),
+            "sv" => ("mediakontakter", "tillganglighet"),
+            _ => ("contacts", "accessibility"),
+        };
+        let page =
+            fs::read_to_string(public.join(format!("{lang}/{contacts_at}/index.html"))).unwrap();
         assert!(page.contains(&format!("<h1>{contacts}</h1>")), "{page}");
         assert!(page.contains("href=\"tel:+358207001010\""), "{page}");
         let statement_page =
-            fs::read_to_string(public.join(format!("{lang}/accessibility/index.html"))).unwrap();
+            fs::read_to_string(public.join(format!("{lang}/{statement_at}/index.html"))).unwrap();
         assert!(statement_page.contains(&format!("<h1>{statement}</h1>")));
         // Every page links to both, and to the privacy notice.
         let index = fs::read_to_string(public.join(format!("{lang}/index.html"))).unwrap();
         for want in [
-            format!("<a href=\"/{lang}/contacts/\">{contacts}</a>"),
-            format!("<a href=\"/{lang}/accessibility/\">{statement}</a>"),
+            format!("<a href=\"/{lang}/{contacts_at}/\">{contacts}</a>"),
+            format!("<a href=\"/{lang}/{statement_at}/\">{statement}</a>"),
             format!(">{privacy}</a>"),
         ] {
             assert!(index.contains(&want), "{lang}: {want}");
@@ -816,14 +823,25 @@ fn shared_links_get_a_preview_card_and_search_engines_a_sitemap() {
     ] {
         assert!(page.contains(want), "{want}\n{page}");
     }
-    let contacts = fs::read_to_string(public.join("fi/contacts/index.html")).unwrap();
+    let contacts = fs::read_to_string(public.join("fi/mediayhteydet/index.html")).unwrap();
     assert!(contacts.contains("<link rel=\"alternate\" type=\"application/rss+xml\""));
+    // The same page in the other languages, in the switcher and for
+    // search engines.
+    assert!(
+        contacts.contains("<a href=\"/sv/mediakontakter/\" hreflang=\"sv\" lang=\"sv\">")
+            && contacts.contains(
+                "<link rel=\"alternate\" hreflang=\"en\" href=\"https://tiedotteet.kaislamaa.example.org/en/contacts/\">"
+            ),
+        "{contacts}"
+    );
     assert!(contacts.contains("<meta name=\"twitter:card\" content=\"summary\">"));
 
     let sitemap = fs::read_to_string(public.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/sv/landskapsstrategi-2040/</loc><lastmod>2026-10-26</lastmod>"), "{sitemap}");
     assert!(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"fi\" href=\"https://tiedotteet.kaislamaa.example.org/fi/regional-strategy-2040/\"/>"), "{sitemap}");
-    assert!(sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/fi/contacts/</loc>"));
+    assert!(
+        sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/fi/mediayhteydet/</loc>")
+    );
     // Drafts and embargoed releases are not announced.
     assert!(!sitemap.contains("council-meeting-agenda"), "{sitemap}");
     let robots = fs::read_to_string(public.join("robots.txt")).unwrap();
@@ -981,4 +999,42 @@ fn a_large_picture_gets_a_web_sized_copy_that_pages_feeds_and_email_use() {
         .unwrap()
         .collect();
     assert_eq!(cached.len(), 1);
+}
+
+#[test]
+fn no_release_or_standing_page_takes_another_page_s_address() {
+    // Before this check, a release with the slug `search` replaced the
+    // search page, and a standing page a release of the same address.
+    let room = common::temp_pressroom(&[
+        (
+            "2026-11-01-a.fi.md",
+            "---\ntitle: Haku\ndate: 2026-11-01 09:00\nslug: search\n---\nTeksti.\n",
+        ),
+        (
+            "2026-11-02-ferry.fi.md",
+            "---\ntitle: Lautta\ndate: 2026-11-02 09:00\n---\nTeksti.\n",
+        ),
+    ]);
+    let pages = room.path().join("pages");
+    fs::create_dir_all(&pages).unwrap();
+    fs::write(
+        pages.join("contacts.fi.md"),
+        "---\ntitle: Yhteystiedot\nslug: ferry\n---\nSoita.\n",
+    )
+    .unwrap();
+    fs::write(
+        pages.join("about.fi.md"),
+        "---\ntitle: Tietoa\nslug: tags\n---\nTeksti.\n",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", room.path().to_str().unwrap(), "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for want in [
+        "releases/2026-11-01-a.fi.md:4:1: error: /fi/search/ is the address of the site's own page",
+        "pages/contacts.fi.md:3:1: error: /fi/ferry/ is already the address of",
+        "pages/about.fi.md:3:1: error: /fi/tags/ is the address of the site's own page",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
 }

@@ -316,3 +316,30 @@ fn a_broken_template_is_reported_with_its_file_and_line_and_the_site_stays() {
         "a failed build leaves the last site as it was"
     );
 }
+
+#[test]
+fn emails_wear_the_configured_colours() {
+    let root = sample_copy();
+    let toml = root.path().join("pressroom.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("primary = \"#0b4f8a\""));
+    std::fs::write(
+        &toml,
+        text.replace("primary = \"#0b4f8a\"", "primary = \"#1d5c3a\""),
+    )
+    .unwrap();
+    let content = Content::load(root.path()).unwrap();
+    let r = content.releases.iter().find(|r| r.email).unwrap();
+    let email = pressroom::render::email::render(r, &content.config).unwrap();
+    assert!(email.html.contains("background: #1d5c3a"), "{}", email.html);
+    assert!(!email.html.contains("#0b4f8a"), "{}", email.html);
+    let lang = Lang::parse("fi").unwrap();
+    let confirm =
+        pressroom::http::mail::confirmation_parts(&content.config, &lang, "https://x.example/")
+            .unwrap();
+    assert!(
+        confirm.html.contains("background: #1d5c3a"),
+        "{}",
+        confirm.html
+    );
+}

@@ -36,7 +36,7 @@ const pages = process.env.AXE_PAGES ? process.env.AXE_PAGES.split(',') : [
   '/', '/fi/', '/sv/', '/en/', '/404.html',
   '/fi/regional-strategy-2040/', '/sv/landskapsstrategi-2040/', '/en/regional-strategy-2040/',
   '/fi/rail-connection-study/', '/fi/tags/', '/fi/tags/liikenne/', '/sv/tags/kultur/',
-  '/fi/contacts/', '/sv/contacts/', '/fi/accessibility/', '/en/accessibility/', '/sv/404.html',
+  '/fi/mediayhteydet/', '/sv/mediakontakter/', '/fi/saavutettavuus/', '/en/accessibility/', '/sv/404.html',
   '/fi/search/', '/sv/search/', '/fi/archive/2026/',
   ...emails,
 ];

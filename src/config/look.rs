@@ -74,6 +74,29 @@ pub struct Colors {
     pub text_on_primary: Rgb,
 }
 
+/// The colours of an email, as CSS (`#0b4f8a`): the configured ones, or
+/// pressroom's own.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EmailColors {
+    pub primary: String,
+    pub on_primary: String,
+}
+
+impl EmailColors {
+    pub fn of(colors: Option<&Colors>) -> Self {
+        match colors {
+            Some(c) => Self {
+                primary: c.primary.css(),
+                on_primary: c.text_on_primary.css(),
+            },
+            None => Self {
+                primary: "#0b4f8a".into(),
+                on_primary: "#ffffff".into(),
+            },
+        }
+    }
+}
+
 impl Colors {
     /// Checks the colours: each a colour, text on the primary colour and
     /// the primary colour as link text on the white page both at least

@@ -24,6 +24,7 @@ struct ConfirmHtml<'a> {
     subject: &'a str,
     link: &'a str,
     org_name: &'a str,
+    colors: crate::config::look::EmailColors,
 }
 
 #[derive(Template, Serialize)]
@@ -97,6 +98,7 @@ pub fn confirmation_parts(
             subject: &subject,
             link,
             org_name,
+            colors: crate::config::look::EmailColors::of(config.site.colors.as_ref()),
         },
     )?;
     let text = theme.render(

@@ -9,10 +9,11 @@ use serde::Serialize;
 
 use super::{AttachmentView, ContactView, Html, ImageView, LinkView, OrgView, ReleaseView, Urls};
 use crate::config::Config;
+use crate::config::look::EmailColors;
 use crate::i18n::Strings;
 use crate::markdown::{self, Links};
 use crate::release::Release;
-use crate::theme::{Theme, optional};
+use crate::theme::optional;
 
 /// Stands in for the per-recipient unsubscribe URL; delivery replaces it.
 pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
@@ -49,6 +50,8 @@ pub struct EmailData<'a> {
     pub org_website_label: &'a str,
     /// "Kaislamaan liitto lyhyesti".
     pub about_heading: &'a str,
+    /// `[site.colors]`: the header bar and links.
+    pub colors: EmailColors,
     pub about: &'a Html,
     pub about_text: &'a str,
     /// The privacy notice, when the configuration names one.
@@ -115,7 +118,7 @@ pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, Email
     let urls = Urls::new(config);
     let v = ReleaseView::new(release, config, &urls, &config.releases_dir());
     let org = OrgView::new(config, &release.lang, &urls);
-    render_view(&v, &release.body, &org, &urls, &config.theme)
+    render_view(&v, &release.body, &org, &urls, config)
 }
 
 /// Renders from an existing view (the site build's) and the Markdown body.
@@ -124,8 +127,9 @@ pub fn render_view(
     body_md: &str,
     org: &OrgView,
     urls: &Urls,
-    theme: &Theme,
+    config: &Config,
 ) -> Result<RenderedEmail, EmailError> {
+    let (theme, colors) = (&config.theme, config.site.colors.as_ref());
     let data = EmailData {
         lang: v.lang.as_str(),
         t: v.t,
@@ -149,6 +153,7 @@ pub fn render_view(
         org_website: &org.website,
         org_website_label: &org.website_label,
         about_heading: &org.about_heading,
+        colors: EmailColors::of(colors),
         about: &org.about,
         about_text: &org.about_text,
         privacy: org.privacy.as_deref(),

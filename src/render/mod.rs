@@ -453,12 +453,12 @@ impl OrgView {
             about_text: markdown::to_text(about, Links::Absolute(urls.base()))
                 .trim_end()
                 .to_string(),
-            contacts: crate::pages::exists(config, crate::pages::CONTACTS, lang)
-                .then(|| urls.path(&format!("{lang}/{}/", crate::pages::CONTACTS))),
+            contacts: crate::pages::address(config, crate::pages::CONTACTS, lang)
+                .map(|rel| urls.path(&rel)),
             accessibility: match &config.site.accessibility_statement {
                 Some(url) => Some(url.get(lang, d).to_string()),
-                None => crate::pages::exists(config, crate::pages::ACCESSIBILITY, lang)
-                    .then(|| urls.path(&format!("{lang}/{}/", crate::pages::ACCESSIBILITY))),
+                None => crate::pages::address(config, crate::pages::ACCESSIBILITY, lang)
+                    .map(|rel| urls.path(&rel)),
             },
             privacy: o.privacy_url.as_ref().map(|u| u.get(lang, d).to_string()),
             footer_links: config

@@ -279,9 +279,14 @@ struct NotFoundPage<'a> {
 /// language versions (`hreflang`).
 #[derive(Template, Serialize)]
 #[template(path = "site/sitemap.xml", escape = "html")]
-struct Sitemap {
-    urls: Vec<SitemapUrl>,
+struct Sitemap<'a> {
+    urls: &'a [SitemapUrl],
 }
+
+/// The most addresses one sitemap file may hold (sitemaps.org); a larger
+/// site gets `sitemap-1.xml`, `sitemap-2.xml`, … and an index of them as
+/// `sitemap.xml`.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
 
 #[derive(Serialize)]
 struct SitemapUrl {
@@ -369,6 +374,8 @@ struct LangCtx<'a> {
 
 struct Site<'a> {
     content: &'a Content,
+    /// [`SITEMAP_MAX_URLS`], smaller in tests.
+    sitemap_max: usize,
     urls: Urls,
     now: DateTime<Utc>,
     memo: Option<&'a Memo>,
@@ -767,9 +774,45 @@ impl<'a> Site<'a> {
             .content
             .pages
             .iter()
-            .map(|p| (&p.lang, &p.name))
+            .map(|p| (&p.lang, &p.slug))
             .collect();
-        self.emit("sitemap.xml", (inputs, pages), || {
+        // How many addresses, without making them: the front page, and per
+        // language its index, keyword index, keywords, releases and pages.
+        let count = 1
+            + contexts
+                .iter()
+                .map(|cx| 2 + cx.tags.len() + cx.views.len())
+                .sum::<usize>()
+            + pages.len();
+        let inputs = (inputs, pages);
+        if count > self.sitemap_max {
+            let urls = self.sitemap_urls(contexts, by_key);
+            let files = urls.chunks(self.sitemap_max).count();
+            for (i, chunk) in urls.chunks(self.sitemap_max).enumerate() {
+                let rel = format!("sitemap-{}.xml", i + 1);
+                self.emit(&rel, (&inputs, i, files), || {
+                    self.page("site/sitemap.xml", &Sitemap { urls: chunk })
+                })?;
+            }
+            return self.emit("sitemap.xml", (&inputs, files), || {
+                Ok(sitemap_index(
+                    (1..=files).map(|i| self.urls.abs(&format!("sitemap-{i}.xml"))),
+                ))
+            });
+        }
+        self.emit("sitemap.xml", &inputs, || {
+            let urls = self.sitemap_urls(contexts, by_key);
+            self.page("site/sitemap.xml", &Sitemap { urls: &urls })
+        })
+    }
+
+    /// Every address of the sitemap, in order.
+    fn sitemap_urls(
+        &self,
+        contexts: &[LangCtx<'a>],
+        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+    ) -> Vec<SitemapUrl> {
+        {
             let day = |iso: &str| iso.get(..10).map(str::to_string);
             let plain = |rel: &str| SitemapUrl {
                 loc: self.urls.abs(rel),
@@ -815,11 +858,11 @@ impl<'a> Site<'a> {
                     });
                 }
                 for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
-                    urls.push(plain(&format!("{}/{}/", p.lang, p.name)));
+                    urls.push(plain(&p.rel()));
                 }
             }
-            self.page("site/sitemap.xml", &Sitemap { urls })
-        })
+            urls
+        }
     }
 
     /// The language's standing pages (`pages/NAME.LANG.md`); returns how
@@ -827,10 +870,31 @@ impl<'a> Site<'a> {
     fn standing_pages(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
         let mut n = 0;
         for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
-            let rel = format!("{}/{}/", p.lang, p.name);
-            self.emit(&format!("{rel}index.html"), p, || {
+            let rel = p.rel();
+            // The same page in the other languages (`contacts.sv.md`).
+            let versions: Vec<&crate::pages::Page> = self
+                .content
+                .pages
+                .iter()
+                .filter(|o| o.name == p.name && o.lang != p.lang)
+                .collect();
+            self.emit(&format!("{rel}index.html"), (p, &versions), || {
                 let site_title = self.content.config.site.title(cx.lang);
                 let mut page = self.layout(cx, format!("{} – {site_title}", p.title), &rel);
+                let targets: BTreeMap<&Lang, (String, String)> = versions
+                    .iter()
+                    .map(|o| (&o.lang, (self.urls.path(&o.rel()), o.title.clone())))
+                    .collect();
+                page.lang_links = self.lang_links(cx.lang, &targets);
+                if !versions.is_empty() {
+                    page.alternates = std::iter::once(p)
+                        .chain(versions.iter().copied())
+                        .map(|o| Alternate {
+                            lang: o.lang.to_string(),
+                            href: self.urls.abs(&o.rel()),
+                        })
+                        .collect();
+                }
                 page.description = markdown::first_paragraph(&p.body);
                 self.page(
                     "site/page.html",
@@ -973,6 +1037,17 @@ pub fn render(
     out: &dyn Output,
     memo: Option<&Memo>,
 ) -> io::Result<Summary> {
+    render_with(content, now, out, memo, SITEMAP_MAX_URLS)
+}
+
+/// As [`render`], with at most `sitemap_max` addresses per sitemap file.
+fn render_with(
+    content: &Content,
+    now: DateTime<Utc>,
+    out: &dyn Output,
+    memo: Option<&Memo>,
+    sitemap_max: usize,
+) -> io::Result<Summary> {
     let config = &content.config;
     let urls = Urls::new(config);
     let dir = config.releases_dir();
@@ -1009,6 +1084,7 @@ pub fn render(
     }
     let site = Site {
         content,
+        sitemap_max,
         urls: urls.clone(),
         now,
         memo,
@@ -1189,6 +1265,20 @@ pub fn stylesheet(config: &crate::config::Config) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A sitemap index: the addresses of the sitemap files.
+fn sitemap_index(files: impl Iterator<Item = String>) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for loc in files {
+        let loc =
+            askama::filters::escape(&loc, askama::filters::Html).expect("escaping cannot fail");
+        xml.push_str(&format!("<sitemap><loc>{loc}</loc></sitemap>\n"));
+    }
+    xml.push_str("</sitemapindex>\n");
+    xml
+}
+
 /// `page` rendered with the template `name`: the built-in, or the
 /// pressroom's own when `templates/` replaces it. A failure names the
 /// template file and line.
@@ -1203,4 +1293,55 @@ pub fn render_page<T: Template + Serialize>(
 /// The fingerprints of `views`, in order.
 fn fingerprints(views: &[&ReleaseView]) -> Vec<u64> {
     views.iter().map(|v| v.fingerprint).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Memory(Mutex<BTreeMap<String, String>>);
+
+    impl Output for Memory {
+        fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+            let text = String::from_utf8(bytes.to_vec()).map_err(io::Error::other)?;
+            self.0.lock().unwrap().insert(rel.to_string(), text);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sitemap_over_the_limit_is_split_with_an_index() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let content = Content::load(&root).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
+            .unwrap()
+            .to_utc();
+        let whole = Memory::default();
+        render(&content, now, &whole, None).unwrap();
+        let whole = whole.0.into_inner().unwrap();
+        let all: Vec<&str> = whole["sitemap.xml"].matches("<url>").collect();
+        assert!(all.len() > 10, "{}", all.len());
+        assert!(!whole.contains_key("sitemap-1.xml"));
+
+        let split = Memory::default();
+        render_with(&content, now, &split, None, 10).unwrap();
+        let split = split.0.into_inner().unwrap();
+        let files = all.len().div_ceil(10);
+        let index = &split["sitemap.xml"];
+        assert!(index.contains("<sitemapindex"), "{index}");
+        let mut urls = 0;
+        for i in 1..=files {
+            let loc =
+                format!("<loc>https://tiedotteet.kaislamaa.example.org/sitemap-{i}.xml</loc>");
+            assert!(index.contains(&loc), "{index}");
+            let part = &split[&format!("sitemap-{i}.xml")];
+            let n = part.matches("<url>").count();
+            assert!(n <= 10 && n > 0, "{n}");
+            urls += n;
+        }
+        assert!(!split.contains_key(&format!("sitemap-{}.xml", files + 1)));
+        assert_eq!(urls, all.len(), "every address is in one of the files");
+    }
 }
