@@ -477,6 +477,117 @@ pub fn web_strings(lang: &Lang) -> &'static WebStrings {
     }
 }
 
+/// Text of the writer's email view (`serve --drafts`), in the site's
+/// default language: the staff's.
+#[derive(Debug)]
+pub struct PreviewStrings {
+    /// "Email view": the page's title and the link to it from a release page.
+    pub title: &'static str,
+    pub release_page: &'static str,
+    pub language: &'static str,
+    pub subject: &'static str,
+    pub preheader: &'static str,
+    pub size: &'static str,
+    /// After the size when the HTML part is over Gmail's limit.
+    pub clipped: &'static str,
+    pub clip_note: &'static str,
+    pub who: &'static str,
+    pub nobody: &'static str,
+    /// Added to `nobody` for a release with `email: false`.
+    pub not_emailed: &'static str,
+    pub caption: &'static str,
+    pub list: &'static str,
+    pub language_col: &'static str,
+    pub recipients: &'static str,
+    pub html_part: &'static str,
+    pub phone: &'static str,
+    pub desktop: &'static str,
+    pub phone_frame: &'static str,
+    pub desktop_frame: &'static str,
+    pub text_part: &'static str,
+}
+
+const PREVIEW_FI: PreviewStrings = PreviewStrings {
+    title: "Sähköpostinäkymä",
+    release_page: "Tiedotteen sivu",
+    language: "kieli",
+    subject: "Aihe",
+    preheader: "Esikatseluteksti (rivi, jonka postilaatikko näyttää aiheen jälkeen)",
+    size: "HTML-osan koko",
+    clipped: "yli Gmailin 102 kt:n rajan: Gmail katkaisee viestin ja näyttää linkin koko viestiin",
+    clip_note: "(Gmail katkaisee yli 102 kt:n viestit)",
+    who: "Kenelle seuraava julkaisu lähettäisi sen",
+    nobody: "Ei kenellekään: tiedotteessa ei ole jakelulistoja",
+    not_emailed: ", tai sitä ei lähetetä sähköpostina (email: false)",
+    caption: "Vastaanottajat listoittain ja kielittäin",
+    list: "Lista",
+    language_col: "Kieli",
+    recipients: "Vastaanottajia",
+    html_part: "HTML-osa",
+    phone: "Puhelin, 375 pikseliä leveä",
+    desktop: "Tietokone, 640 pikseliä leveä",
+    phone_frame: "Viesti puhelimen levyisenä",
+    desktop_frame: "Viesti tietokoneen levyisenä",
+    text_part: "Tekstiosa",
+};
+
+const PREVIEW_SV: PreviewStrings = PreviewStrings {
+    title: "E-postvy",
+    release_page: "Pressmeddelandets sida",
+    language: "språk",
+    subject: "Ämne",
+    preheader: "Förhandstext (raden som inkorgen visar efter ämnet)",
+    size: "HTML-delens storlek",
+    clipped: "över Gmails gräns på 102 kB: Gmail klipper meddelandet och visar en länk till hela meddelandet",
+    clip_note: "(Gmail klipper meddelanden över 102 kB)",
+    who: "Vem nästa publicering skulle skicka det till",
+    nobody: "Ingen: pressmeddelandet anger inga listor",
+    not_emailed: ", eller så skickas det inte med e-post (email: false)",
+    caption: "Mottagare per lista och språk",
+    list: "Lista",
+    language_col: "Språk",
+    recipients: "Mottagare",
+    html_part: "HTML-delen",
+    phone: "Telefon, 375 pixlar bred",
+    desktop: "Dator, 640 pixlar bred",
+    phone_frame: "Meddelandet i telefonbredd",
+    desktop_frame: "Meddelandet i datorbredd",
+    text_part: "Textdelen",
+};
+
+const PREVIEW_EN: PreviewStrings = PreviewStrings {
+    title: "Email view",
+    release_page: "The release's page",
+    language: "language",
+    subject: "Subject",
+    preheader: "Preheader (the line inboxes show after the subject)",
+    size: "Size of the HTML part",
+    clipped: "over Gmail's 102 KB: Gmail cuts the message and shows a \"View entire message\" link",
+    clip_note: "(Gmail clips messages over 102 KB)",
+    who: "Who the next publish would send it to",
+    nobody: "Nobody: the release names no lists",
+    not_emailed: ", or it is not emailed (email: false)",
+    caption: "Recipients per list and language",
+    list: "List",
+    language_col: "Language",
+    recipients: "Recipients",
+    html_part: "The HTML part",
+    phone: "Phone, 375 pixels wide",
+    desktop: "Desktop, 640 pixels wide",
+    phone_frame: "The email at phone width",
+    desktop_frame: "The email at desktop width",
+    text_part: "The text part",
+};
+
+/// The email view's text for `lang` (English for languages without one).
+pub fn preview_strings(lang: &Lang) -> &'static PreviewStrings {
+    match lang.as_str() {
+        "fi" => &PREVIEW_FI,
+        "sv" => &PREVIEW_SV,
+        _ => &PREVIEW_EN,
+    }
+}
+
 /// The interface text for `lang` (English for languages without a translation).
 pub fn strings(lang: &Lang) -> &'static Strings {
     match lang.as_str() {

@@ -107,6 +107,9 @@ pub struct RecipientRow {
 #[derive(askama::Template)]
 #[template(path = "preview/email_view.html")]
 struct EmailView<'a> {
+    /// The staff's language (the site's default): the view's own text.
+    ui_lang: &'a str,
+    p: &'static crate::i18n::PreviewStrings,
     lang: &'a str,
     lang_name: &'a str,
     subject: &'a str,
@@ -160,13 +163,15 @@ pub fn email_view(
         rendered.personalise(&format!("{}unsubscribe/preview", config.site.base_url));
     let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");
     let recipients = recipients(content, release, audience);
-    let kb = rendered.html.len().div_ceil(1024);
+    let ui = &config.site.default_lang;
     let page = EmailView {
+        ui_lang: ui.as_str(),
+        p: crate::i18n::preview_strings(ui),
         lang: release.lang.as_str(),
         lang_name: crate::i18n::strings(&release.lang).language_name,
         subject: &rendered.subject,
         preheader: &rendered.preheader,
-        size_text: format!("{kb} KB"),
+        size_text: crate::i18n::format_size(rendered.html.len() as u64, ui),
         clipped: rendered.html.len() > GMAIL_CLIP_BYTES,
         email: release.email,
         recipients,

@@ -1121,8 +1121,11 @@ fn serve_drafts_shows_drafts_and_embargoed_releases_with_a_banner_and_serve_does
     for want in [
         "width=\"375\"",
         "width=\"640\"",
-        "102 KB",
-        "The text part",
+        // In the staff's language, the site's default (Finnish here).
+        "<html lang=\"fi\">",
+        "<h1>Sähköpostinäkymä: <span lang=\"fi\">",
+        "(Gmail katkaisee yli 102 kt:n viestit)",
+        "<h2>Tekstiosa</h2>",
         "<tr><td>news</td><td>fi</td><td>1</td></tr>",
         "<tr><td>news</td><td>sv</td><td>1</td></tr>",
         "<tr><td>news</td><td>en</td><td>1</td></tr>",

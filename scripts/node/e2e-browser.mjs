@@ -162,7 +162,7 @@ try {
     await check(page, '09-preview-draft', { screenshot: false });
     await page.goto(`${preview}/fi/regional-strategy-2040/`);
     await page.click('.preview-tools a');
-    expect((await page.textContent('h1')).startsWith('Email view'), 'the email view opens');
+    expect((await page.textContent('h1')).startsWith('Sähköpostinäkymä'), 'the email view opens');
     expect(await page.locator('iframe').count() === 2, 'the email at two widths');
     await check(page, '10-preview-email-view', { screenshot: false });
 

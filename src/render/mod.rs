@@ -219,7 +219,7 @@ pub struct ReleaseView {
     /// ("Draft", "Embargoed until …").
     pub banner: Option<String>,
     /// In a writer's preview, the address of the release's email view.
-    pub email_view: Option<String>,
+    pub email_view: Option<LinkView>,
 }
 
 /// An attachment's title without a last "(PDF)" or "(PDF, 2 MB)" that

@@ -209,7 +209,7 @@ struct ReleaseTemplateData<'a> {
     #[serde(serialize_with = "optional")]
     banner: &'a Option<String>,
     #[serde(serialize_with = "optional")]
-    email_view: &'a Option<String>,
+    email_view: &'a Option<super::LinkView>,
 }
 
 #[derive(Serialize)]
@@ -1065,7 +1065,12 @@ fn render_with(
                 if content.show_unpublished {
                     v.banner = preview_banner(r, &v, now);
                     if r.email {
-                        v.email_view = Some(urls.path(&crate::preview::email_view_path(r)));
+                        v.email_view = Some(LinkView {
+                            name: i18n::preview_strings(&config.site.default_lang)
+                                .title
+                                .to_string(),
+                            href: urls.path(&crate::preview::email_view_path(r)),
+                        });
                     }
                 }
                 v
