@@ -16,17 +16,16 @@ import feedparser
 CAP = 50  # [site] feed_items in the sample's pressroom.toml
 
 
-# The sample pressroom's standing pages (pages/NAME.LANG.md), which live
-# beside the release pages at /{lang}/{name}/ but are in no feed.
-STANDING = pathlib.Path(__file__).resolve().parent.parent / "pages"
-
 
 def release_pages(public: pathlib.Path, lang: str):
-    """Release pages of a language: /{lang}/{slug}/index.html, not tags,
-    pagination or standing pages."""
+    """Release pages of a language: /{lang}/{slug}/index.html holding a
+    release's article; not tags, pagination, search or standing pages
+    (whose address may be a slug of their own, like /fi/mediayhteydet/)."""
     for p in sorted((public / lang).glob("*/index.html")):
         name = p.parent.name
-        if name not in ("tags", "page", "archive", "search") and not (STANDING / f"{name}.{lang}.md").exists():
+        if name in ("tags", "page", "archive", "search"):
+            continue
+        if '<article class="release' in p.read_text(encoding="utf-8"):
             yield p
 
 

@@ -46,6 +46,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a new pressroom: a commented pressroom.toml with every setting,
+    /// a first release (a draft) in each language, and .gitignore files that
+    /// keep the site, the outbox, the database and the secret out of
+    /// version control.
+    ///
+    /// Never overwrites a file: if any of them exists, nothing is written.
+    Init(commands::init::Args),
     /// Start a new release from a commented template and print its path.
     ///
     /// The file is named releases/YYYY-MM-DD-slug.LANG.md after today's date and
@@ -92,6 +99,26 @@ pub enum Command {
     /// Run `pressroom build` first. Put it behind the HTTPS server of
     /// site.base_url; it can run while `publish` sends.
     Serve(commands::serve::Args),
+    /// Copy the database (subscribers, consent records, suppressions, the
+    /// delivery journal) into a new file, safely while `serve` and `send`
+    /// run.
+    ///
+    /// Uses SQLite's online backup API: the copy is one consistent moment of
+    /// the database. It is checked, and readable by its owner only.
+    Backup(commands::backup::BackupArgs),
+    /// Put a backup back as the database, after checking it (integrity,
+    /// schema version).
+    ///
+    /// Refuses while a `send` or `publish` is sending. Asks first on a
+    /// terminal; otherwise needs --yes. Messages that were being sent at the
+    /// moment of the backup are queued again, so a `send` resumes them.
+    Restore(commands::backup::RestoreArgs),
+    /// Print shell completions: pressroom completions bash >
+    /// /etc/bash_completion.d/pressroom (the package installs them).
+    Completions(commands::completions::CompletionsArgs),
+    /// Write the man pages into DIR (for packaging).
+    #[command(hide = true)]
+    Man(commands::completions::ManArgs),
     /// Your organisation's own templates: list the built-ins and copy one
     /// out to start from.
     ///
@@ -109,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let mut ui = Ui::detect(&mut out, &commands::STOP);
     let ui = &mut ui;
     match &cli.command {
+        Command::Init(args) => commands::init::run(root, args, ui),
         Command::New(args) => commands::new::run(root, args, ui),
         Command::Check => commands::check::run(root, ui),
         Command::Build(args) => commands::build::run(root, args, ui),
@@ -121,5 +149,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),
         Command::Serve(args) => commands::serve::run(root, args, ui),
         Command::Templates(cmd) => commands::templates::run(root, cmd, ui),
+        Command::Completions(args) => commands::completions::completions(args, ui),
+        Command::Man(args) => commands::completions::man(root, args, ui),
+        Command::Backup(args) => commands::backup::backup(root, args, ui),
+        Command::Restore(args) => commands::backup::restore(root, args, ui),
     }
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod i18n;
+pub mod init;
 pub mod lang;
 pub mod markdown;
 pub mod new_release;

@@ -422,3 +422,79 @@ fn colours_under_wcag_contrast_are_refused_and_missing_legal_pages_are_warned() 
         stderr(&o)
     );
 }
+
+#[test]
+fn init_writes_a_pressroom_that_check_accepts_and_build_builds_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kunta");
+    let d = dir.to_str().unwrap();
+    let o = pressroom(&["init", d, "--lang", "fi,sv", "--name", "Testilän kunta"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let said = stdout(&o);
+    assert!(
+        said.contains("pressroom.toml") && said.contains("pressroom check"),
+        "{said}"
+    );
+    let toml = std::fs::read_to_string(dir.join("pressroom.toml")).unwrap();
+    assert!(toml.contains("name = \"Testilän kunta\""), "{toml}");
+    assert!(toml.contains("timezone = \"Europe/Helsinki\""), "{toml}");
+    // Every section of the configuration is there, set or commented.
+    for section in [
+        "[site]",
+        "[site.colors]",
+        "[site.logo]",
+        "[organization]",
+        "[organization.privacy_url]",
+        "[lists.media]",
+        "[serve]",
+        "[subscribers]",
+        "[delivery]",
+        "[delivery.dkim]",
+        "[bounces]",
+    ] {
+        assert!(toml.contains(section), "{section}");
+    }
+    let ignored = std::fs::read_to_string(dir.join("subscribers/.gitignore")).unwrap();
+    assert!(ignored.contains("*.db") && ignored.contains(".secret"));
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    for want in ["/public/", "/outbox/", "/preview/"] {
+        assert!(ignored.contains(want), "{want}");
+    }
+    // A first release in each language, versions of each other, drafts.
+    let releases: Vec<String> = std::fs::read_dir(dir.join("releases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    assert_eq!(releases.len(), 2, "{releases:?}");
+    assert!(
+        releases
+            .iter()
+            .any(|n| n.ends_with("ensimmainen-tiedote.fi.md")),
+        "{releases:?}"
+    );
+
+    let o = pressroom(&["--root", d, "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = pressroom(&["--root", d, "build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.join("public/fi/index.html").is_file());
+    assert!(dir.join("public/sv/index.html").is_file());
+
+    // A second init refuses and changes nothing.
+    std::fs::write(dir.join("pressroom.toml"), "# mine\n").unwrap();
+    let o = pressroom(&["init", d]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("never overwrites"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pressroom.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(
+        !dir.join("releases").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".en.md"))
+    );
+}

@@ -1389,3 +1389,119 @@ fn with_a_return_path_each_message_has_its_own_signed_envelope_sender() {
         );
     }
 }
+
+/// Rows of `sql` in the database at `path`, columns joined by `|`.
+fn rows(path: &std::path::Path, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut q = conn.prepare(sql).unwrap();
+    let n = q.column_count();
+    q.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| match r.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    String::from_utf8_lossy(t).into_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_backup_made_during_a_send_restores_elsewhere_and_the_resumed_send_delivers_the_rest_once() {
+    const N: usize = 10_000;
+    let server = SmtpServer::start();
+    let mut room = Room::new(4);
+    room.relays = server.url();
+    let o = room.import("news", &subscribers_csv(N));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A suppression, which the backup must carry.
+    let o = room.run(&["subscribers", "remove", "user7@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let mut child = room.spawn(&["send", "bridge", "--yes"]);
+    let start = Instant::now();
+    while server.accepted().len() < 1500 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "sending did not start"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let file = room.root().join("backup.db");
+    let o = room.run(&["backup", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("delivery journal rows"),
+        "{}",
+        stdout(&o)
+    );
+    let at_backup = server.accepted().len();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        at_backup < N - 1,
+        "the backup came too late to test anything"
+    );
+
+    // Everything the send does not change is in the backup as it is in the
+    // database; the journal has every row.
+    for sql in [
+        "SELECT * FROM subscribers ORDER BY email_hash",
+        "SELECT * FROM memberships ORDER BY email_hash, list",
+        "SELECT * FROM suppressions ORDER BY email_hash",
+        "SELECT * FROM suppression_log ORDER BY 1",
+        "SELECT COUNT(*) FROM deliveries",
+    ] {
+        assert_eq!(rows(&file, sql), room.query(sql), "{sql}");
+    }
+    assert_eq!(rows(&file, "SELECT COUNT(*) FROM suppressions"), vec!["1"]);
+    let sent_before: Vec<String> = rows(
+        &file,
+        "SELECT s.email FROM deliveries d JOIN subscribers s ON s.email_hash = d.email_hash WHERE d.status = 'sent' ORDER BY s.email",
+    );
+    assert!(!sent_before.is_empty());
+
+    // Restored into a fresh pressroom with the same releases and secret,
+    // the send resumes: everyone the backup had not seen sent, once.
+    let other = SmtpServer::start();
+    let mut fresh = Room::new(4);
+    fresh.relays = other.url();
+    assert!(!fresh.db().exists());
+    // Where there is no database yet, nothing is replaced: no question.
+    let o = fresh.run(&["restore", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    // Over a database, without a terminal, it needs --yes.
+    let o = fresh.run(&["restore", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    let o = fresh.run(&["restore", file.to_str().unwrap(), "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let o = fresh.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let resumed = delivered(&other);
+    let duplicates: usize = other.counts().values().map(|n| n - 1).sum();
+    assert_eq!(duplicates, 0, "each message of the resumed send went once");
+    let mut all: Vec<String> = sent_before
+        .iter()
+        .cloned()
+        .chain(resumed.iter().cloned())
+        .collect();
+    all.sort();
+    let mut want = expected(N);
+    want.retain(|a| a != "user7@example.org");
+    assert_eq!(
+        all, want,
+        "the backup's sent and the resumed send are everyone, once"
+    );
+    assert_eq!(
+        fresh.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec![format!("sent|{}", N - 1)]
+    );
+}

@@ -1635,3 +1635,99 @@ fn serve_drafts_watches_a_templates_folder_made_after_it_started_and_shows_templ
         assert!(Instant::now() < deadline, "no problem event");
     }
 }
+
+#[test]
+fn metrics_count_signups_confirmations_unsubscribes_limits_and_codes_on_their_own_address_only() {
+    let room = Room::new(1);
+    room.append_config("[serve]\nsignups_per_ip_per_hour = 2\n");
+    let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let mut child = room
+        .command(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    stdout.read_line(&mut first).unwrap();
+    stdout.read_line(&mut second).unwrap();
+    let addr = |line: &str| {
+        line.split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("an address in {line:?}"))
+            .to_string()
+    };
+    let (public, metrics) = (addr(&first), addr(&second));
+    assert!(second.contains("/metrics"), "{second}");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .new_agent();
+    let post = |path: &str, body: &str| {
+        reply(
+            agent
+                .post(format!("http://{public}{path}"))
+                .content_type("application/x-www-form-urlencoded")
+                .send(body.to_string()),
+        )
+    };
+    assert_eq!(
+        post("/fi/subscribe", "email=a%40example.org&lists=news").status,
+        200
+    );
+    let link = confirmation_links(&room).remove(0);
+    assert_eq!(post(&link, "").status, 200);
+    let h = hash("a@example.org");
+    let token = UnsubscribeToken::sign_hash(&secret(), "news", &h);
+    assert_eq!(post(&format!("/unsubscribe/{token}"), "").status, 200);
+    assert_eq!(
+        post("/fi/subscribe", "email=b%40example.org&lists=news").status,
+        200
+    );
+    assert_eq!(
+        post("/fi/subscribe", "email=c%40example.org&lists=news").status,
+        429
+    );
+    assert_eq!(
+        reply(agent.get(format!("http://{public}/nowhere")).call()).status,
+        404
+    );
+    // The public address does not serve the metrics.
+    assert_eq!(
+        reply(agent.get(format!("http://{public}/metrics")).call()).status,
+        404
+    );
+
+    let m = reply(agent.get(format!("http://{metrics}/metrics")).call());
+    assert_eq!(m.status, 200);
+    assert!(
+        m.header("content-type")
+            .starts_with("application/openmetrics-text"),
+        "{}",
+        m.header("content-type")
+    );
+    for want in [
+        "pressroom_signups_total 2",
+        "pressroom_confirmations_total 1",
+        "pressroom_unsubscribes_total 1",
+        "pressroom_rate_limited_total 1",
+        "pressroom_http_responses_total{code=\"429\"} 1",
+        "pressroom_http_responses_total{code=\"404\"} 2",
+    ] {
+        assert!(m.body.contains(want), "{want}\n{}", m.body);
+    }
+    assert!(!m.body.contains("example.org"), "no addresses in metrics");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}

@@ -2,10 +2,13 @@
 //! and a [`Ui`], calls into the library, and reports to a person (tables,
 //! summaries, progress bars, confirmation questions).
 
+pub mod backup;
 pub mod bounces;
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod deliveries;
+pub mod init;
 pub mod new;
 pub mod preview;
 pub mod publish;

@@ -38,7 +38,11 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     super::install_ctrl_c();
     let content = Content::load(root)?;
     let dir = under_root(root, &args.out);
+    let started = std::time::Instant::now();
     let tally = publish(&content, args, &dir, ui)?;
+    if !args.dry_run {
+        eprintln!("{}", tally.log_line("publish", started));
+    }
     Ok(Outcome::from_failure(tally.is_failure()))
 }
 
@@ -244,6 +248,7 @@ pub fn publish(
             tally.stopped.get_or_insert_with(|| "interrupted".into());
             break;
         }
+        tally.releases.push(g.key.to_string());
         run_group(config, &store, g, &secret, ui, &mut tally)?;
         if tally.stopped.is_some() {
             break;

@@ -48,8 +48,12 @@ pub struct Args {
 /// Runs `send` in the pressroom at `root`.
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     super::install_ctrl_c();
+    let started = std::time::Instant::now();
     let content = Content::load(root)?;
     let tally = send(&content, args, ui)?;
+    if !args.dry_run && args.to.is_none() {
+        eprintln!("{}", tally.log_line("send", started));
+    }
     Ok(Outcome::from_failure(tally.is_failure()))
 }
 
@@ -132,6 +136,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
         return Ok(tally);
     }
     let secret = load_secret(config)?;
+    tally.releases.push(group.key.to_string());
     run_group(config, &store, &group, &secret, ui, &mut tally)?;
     tally.print(ui.out, &format!("pressroom send {}", args.release))?;
     Ok(tally)

@@ -27,6 +27,8 @@ pub struct Tally {
     pub hard_bounces: u64,
     pub queued_left: u64,
     pub stopped: Option<String>,
+    /// The keys of the releases the run sent.
+    pub releases: Vec<String>,
 }
 
 impl Tally {
@@ -39,6 +41,38 @@ impl Tally {
         if self.stopped.is_none() {
             self.stopped = r.stopped;
         }
+    }
+
+    /// The run's one line for the journal (stderr), that a log search
+    /// finds: `pressroom-summary command=send releases=… sent=… failed=…
+    /// suppressed=… queued=… duration_ms=… outcome=…`. Release keys and
+    /// counts only: never an address.
+    pub fn log_line(&self, command: &str, started: std::time::Instant) -> String {
+        let releases = if self.releases.is_empty() {
+            "-".to_string()
+        } else {
+            self.releases
+                .iter()
+                .map(|k| crate::http::log::redact_addresses(k))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let outcome = match (&self.stopped, self.failed.is_empty()) {
+            (Some(_), _) => "stopped",
+            (None, false) => "failures",
+            (None, true) => "ok",
+        };
+        format!(
+            "pressroom-summary command={command} releases={releases} sent={} failed={} suppressed={} already_sent={} retries={} hard_bounces={} queued={} duration_ms={} outcome={outcome}",
+            self.sent,
+            self.failed.len(),
+            self.suppressed,
+            self.already,
+            self.retries,
+            self.hard_bounces,
+            self.queued_left,
+            started.elapsed().as_millis(),
+        )
     }
 
     /// True when the run needs attention (exit code 1).

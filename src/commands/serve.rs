@@ -31,13 +31,26 @@ pub struct Args {
     /// Never sends mail: confirmation emails go to the outbox.
     #[arg(long)]
     pub drafts: bool,
+    /// Also serve Prometheus metrics on GET /metrics of this address (keep
+    /// it on loopback or a private network): sign-ups, confirmations,
+    /// unsubscribes, rate-limited requests, responses by status code. The
+    /// public address never serves them.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
 }
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     if !args.drafts {
         let config = Config::load(root)?;
-        crate::http::run(config, &args.addr, args.log_format, None, ui.out)?;
+        crate::http::run(
+            config,
+            &args.addr,
+            args.metrics_addr.as_deref(),
+            args.log_format,
+            None,
+            ui.out,
+        )?;
         return Ok(Outcome::Done);
     }
     // A private folder (mode 0700, unpredictable name): drafts and
@@ -57,7 +70,14 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     let preview = Preview::with_pages(Some(Box::new(move |path: &str| pages.email_page(path))));
     let watching = watch(root, site.clone(), preview.clone())?;
     config.serve.public_dir = site.dir.to_string_lossy().into_owned();
-    let served = crate::http::run(config, &args.addr, args.log_format, Some(preview), ui.out);
+    let served = crate::http::run(
+        config,
+        &args.addr,
+        args.metrics_addr.as_deref(),
+        args.log_format,
+        Some(preview),
+        ui.out,
+    );
     drop(watching);
     drop(private);
     served?;

@@ -5,6 +5,10 @@ use std::sync::LazyLock;
 
 use rusqlite_migration::{M, Migrations};
 
+/// The schema version after every migration (SQLite `user_version`); a
+/// test checks it against [`MIGRATIONS`].
+pub(super) const LATEST: i64 = 4;
+
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(
@@ -125,3 +129,16 @@ CREATE INDEX suppression_log_by_hash ON suppression_log (email_hash, at);
         ),
     ])
 });
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn latest_is_the_number_of_migrations() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, super::LATEST);
+    }
+}

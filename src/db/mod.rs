@@ -6,6 +6,7 @@
 //! private connection: [`SubscriberStore`] (addresses, lists, consent,
 //! suppressions) and [`Journal`] (one row per release and recipient).
 
+pub mod backup;
 mod bounces;
 mod journal;
 mod migrations;

@@ -7,6 +7,7 @@ mod client;
 mod limiter;
 pub mod log;
 pub mod mail;
+pub mod metrics;
 pub mod pages;
 pub mod preview;
 
@@ -45,6 +46,8 @@ pub struct AppState {
     /// DKIM signers for the confirmation email, loaded once.
     pub dkim: Vec<crate::delivery::dkim::Signer>,
     pub limiter: RateLimiter,
+    /// What the server counts, for `--metrics-addr`.
+    pub metrics: Arc<metrics::Metrics>,
     orgs: HashMap<Lang, OrgView>,
     pool: Mutex<Vec<Db>>,
     /// A writer's preview: the live-reload channel.
@@ -71,6 +74,7 @@ impl AppState {
         Ok(Self {
             dkim,
             limiter: RateLimiter::new(config.serve.signups_per_ip_per_hour),
+            metrics: Arc::default(),
             config,
             secret,
             db,
@@ -272,6 +276,10 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
             Duration::from_secs(15),
         ))
         .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::count_responses,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(log::make_span)
@@ -381,6 +389,7 @@ pub async fn serve(
 pub fn run(
     config: Config,
     addr: &str,
+    metrics_addr: Option<&str>,
     log_format: LogFormat,
     preview: Option<Arc<preview::Preview>>,
     out: &mut dyn std::io::Write,
@@ -425,6 +434,17 @@ pub fn run(
             )?;
         }
         out.flush()?;
+        if let Some(maddr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(maddr)
+                .await
+                .with_context(|| format!("cannot listen on {maddr} for metrics"))?;
+            writeln!(out, "Metrics on http://{}/metrics", listener.local_addr()?)?;
+            out.flush()?;
+            // Ends with the runtime, when the public server has stopped.
+            tokio::spawn(
+                axum::serve(listener, metrics::router(state.metrics.clone())).into_future(),
+            );
+        }
         let header_timeout =
             Duration::from_secs(u64::from(state.config.serve.header_timeout_seconds.max(1)));
         let preview = state.preview.clone();

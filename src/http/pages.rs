@@ -412,6 +412,7 @@ pub async fn subscribe(
     }
     let client = client::client_ip(peer.ip(), &headers, &st.config.serve.trusted_proxies);
     if !st.limiter.allow(client::limit_key(client)) {
+        st.metrics.rate_limited.inc();
         return too_many();
     }
     let email = match EmailAddress::parse(&raw_email) {
@@ -479,8 +480,15 @@ pub async fn subscribe(
     match sent {
         // The same answer whether the address was known, suppressed, or
         // already had its confirmation email.
-        Ok(Reservation::Mail(_) | Reservation::Quiet) => check_inbox(),
-        Ok(Reservation::Busy) => too_many(),
+        Ok(Reservation::Mail(_)) => {
+            st.metrics.signups.inc();
+            check_inbox()
+        }
+        Ok(Reservation::Quiet) => check_inbox(),
+        Ok(Reservation::Busy) => {
+            st.metrics.rate_limited.inc();
+            too_many()
+        }
         Err(r) => r,
     }
 }
@@ -561,13 +569,16 @@ pub async fn confirm(
     })
     .await
     {
-        Ok(true) => st.message(
-            StatusCode::OK,
-            &lang,
-            w.confirmed_title,
-            vec![w.confirmed_text],
-            "",
-        ),
+        Ok(true) => {
+            st.metrics.confirmations.inc();
+            st.message(
+                StatusCode::OK,
+                &lang,
+                w.confirmed_title,
+                vec![w.confirmed_text],
+                "",
+            )
+        }
         Ok(false) => st.bad_link(&lang, w.bad_link_text),
         Err(r) => r,
     }
@@ -673,6 +684,7 @@ pub async fn unsubscribe(
     .await;
     match done {
         Ok(()) => {
+            st.metrics.unsubscribes.inc();
             let titles: Vec<String> = t.lists().map(|l| st.list_title(l, &lang)).collect();
             let text = format!("{} {}.", w.unsubscribed_from, titles.join(", "));
             let page = MessagePage {

@@ -187,6 +187,12 @@ impl Theme {
         if let Err(e) = walked {
             diags.push(Diagnostic::new(shown(&dir), 1, 1, e.to_string()));
         }
+        // Notes beside the templates (a README) are not templates.
+        files.retain(|name, _| {
+            [".html", ".txt", ".xml", ".css", ".js"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        });
         // A file that is the built-in itself (this repository's own
         // `templates/`, or an eject not yet edited) replaces nothing.
         files.retain(|name, (_, text)| builtin(name).is_none_or(|b| b.source != text.as_str()));
