@@ -1505,3 +1505,51 @@ fn a_backup_made_during_a_send_restores_elsewhere_and_the_resumed_send_delivers_
         vec![format!("sent|{}", N - 1)]
     );
 }
+
+#[test]
+fn each_send_and_publish_ends_with_one_summary_line_a_log_search_finds() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(2);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(12));
+    let o = room.run(&["subscribers", "remove", "user3@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let summary: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("pressroom-summary "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(summary.len(), 1, "{}", stderr(&o));
+    let line = &summary[0];
+    for want in [
+        "command=send",
+        "sent=11",
+        "failed=0",
+        "outcome=ok",
+        "duration_ms=",
+    ] {
+        assert!(line.contains(want), "{want}: {line}");
+    }
+    assert!(
+        line.contains("releases=") && !line.contains("releases=-"),
+        "{line}"
+    );
+    assert!(!line.contains('@'), "no address in the journal: {line}");
+
+    // A publish that finds nothing to send still says so, once.
+    let o = room.run(&["publish", "--yes", "--now", "2026-11-01T12:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("pressroom-summary "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stderr(&o));
+    assert!(
+        lines[0].contains("command=publish") && lines[0].contains("sent=0"),
+        "{}",
+        lines[0]
+    );
+}
