@@ -87,6 +87,23 @@ def bench_build():
             edited.write_text(head + "\n---\n" + f"Muokattu {i}.\n\n" + body)
             edit.append(timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW],
                               record=i == 0))
+        # The same pressroom with every template replaced (ejected, each
+        # differing by a comment), so every page renders through the
+        # run-time engine; its site must be byte for byte the built-in one.
+        themed = corpus / "themed"
+        shutil.copytree(corpus / "pressroom", themed, ignore=shutil.ignore_patterns(".cache"))
+        sh([BIN, "--root", themed, "templates", "eject"])
+        for f in (themed / "templates").rglob("*"):
+            if f.suffix in (".html", ".txt", ".xml"):
+                f.write_text("{# ours #}" + f.read_text())
+        out_t = corpus / "out-themed"
+        theme = []
+        for _ in range(RUNS):
+            shutil.rmtree(out_t, ignore_errors=True)
+            theme.append(timed([BIN, "--root", themed, "build", "--out", out_t, "--now", NOW], record=not theme))
+        differ = subprocess.run(["diff", "-rq", out_p, out_t], capture_output=True, text=True).stdout
+        if differ:
+            sys.exit(f"a site built from ejected templates differs at N={n}:\n{differ[:2000]}")
         pages_p, pages_h = count_pages(out_p), count_pages(out_h)
         if pages_p != pages_h:
             sys.exit(f"page counts differ at N={n}: pressroom {pages_p}, hugo {pages_h}")
@@ -94,13 +111,15 @@ def bench_build():
                    pr_wall=statistics.median(w for w, _ in pr), pr_rss=statistics.median(r for _, r in pr),
                    hu_wall=statistics.median(w for w, _ in hu), hu_rss=statistics.median(r for _, r in hu),
                    pr_noop=statistics.median(w for w, _ in noop),
-                   pr_edit=statistics.median(w for w, _ in edit))
+                   pr_edit=statistics.median(w for w, _ in edit),
+                   pr_themed=statistics.median(w for w, _ in theme))
         results["build"].append(row)
         print(f"build N={n:>6}: {pages_p} pages each; pressroom {row['pr_wall']:.2f} s {row['pr_rss']:.0f} MB; "
               f"hugo {row['hu_wall']:.2f} s {row['hu_rss']:.0f} MB; time ratio {row['pr_wall'] / row['hu_wall']:.2f}, "
               f"memory ratio {row['pr_rss'] / row['hu_rss']:.2f}; no-op rebuild {row['pr_noop']:.2f} s "
               f"({row['pr_noop'] / row['pr_wall']:.2f} of a full build); one edit {row['pr_edit']:.2f} s "
-              f"({row['pr_edit'] / row['pr_wall']:.2f})")
+              f"({row['pr_edit'] / row['pr_wall']:.2f}); every template replaced {row['pr_themed']:.2f} s "
+              f"({row['pr_themed'] / row['pr_wall']:.2f})")
 
 
 def save_to_served(path, url, edits):
@@ -368,6 +387,14 @@ def report():
     for r in results["build"]:
         lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['pr_noop']:.2f} s | {r['pr_noop'] / r['pr_wall']:.2f} | "
                      f"{r['pr_edit']:.2f} s | {r['pr_edit'] / r['pr_wall']:.2f} |")
+    lines += ["", "### Your own templates", "",
+              "The same pressroom with every template replaced (`pressroom templates eject`, each copy differing by a "
+              "comment), so that every page is rendered by minijinja at run time instead of the compiled askama "
+              "templates; the site it builds is checked to be byte for byte the built-in one. "
+              f"Median of {RUNS} runs. Goal: at most 2 times the built-in build.", "",
+              "| releases | built-in templates | every template replaced | ratio |", "|---:|---:|---:|---:|"]
+    for r in results["build"]:
+        lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['pr_themed']:.2f} s | {r['pr_themed'] / r['pr_wall']:.2f} |")
     lines += ["", "### Save to served in the writer's preview", "",
               "`pressroom serve --drafts` on the same corpus: one Finnish release is edited (a line added to its body) and its "
               "page is polled every 5 ms until it serves the edit; median of 5 edits. The time includes the 10 ms debounce "
