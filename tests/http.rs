@@ -1731,3 +1731,35 @@ fn metrics_count_signups_confirmations_unsubscribes_limits_and_codes_on_their_ow
         .status();
     let _ = child.wait();
 }
+
+#[test]
+fn serve_drafts_started_inside_the_pressroom_without_root_sees_edits() {
+    // The writer's usual way: `cd` into the pressroom and run the preview.
+    // The watcher reports absolute paths; before the fix, a relative root
+    // (`.`, the default) matched none of them and the preview never changed.
+    let room = Room::new(1);
+    let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pressroom"))
+        .current_dir(room.root())
+        .args(["serve", "--drafts", "--addr", "127.0.0.1:0"])
+        .env("PRESSROOM_SECRET", common::room::SECRET)
+        .env_remove("PRESSROOM_ROOT")
+        .env_remove("PRESSROOM_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let preview = Server::from_child(child);
+    let file = room.root().join("releases/2026-11-01-bridge.fi.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("Body in fi.", "Muokattu teksti.")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if preview.get("/fi/bridge/").body.contains("Muokattu teksti.") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the edit never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -250,6 +250,11 @@ fn watch(
     preview: Arc<Preview>,
 ) -> anyhow::Result<Arc<std::sync::Mutex<impl Send>>> {
     use notify_debouncer_full::notify::RecursiveMode;
+    // The watcher names files by absolute path: so must the paths they are
+    // compared with, or a preview started with a relative --root (the
+    // default, `.`) would never see a change.
+    let root = &std::fs::canonicalize(root)
+        .with_context(|| format!("cannot find the pressroom at {}", root.display()))?;
     let releases = root.join("releases");
     let toml = root.join("pressroom.toml");
     let (releases_c, toml_c) = (releases.clone(), toml.clone());
