@@ -391,14 +391,20 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
 }
 
 /// No release takes an address of the site's own pages, and no standing
-/// page takes a release's address or another page's.
+/// page takes a release's address or another page's. (A preview runs this
+/// after every save: only the few pages go into a map.)
 fn address_checks(
     releases: &[Arc<Release>],
     pages: &[crate::pages::Page],
     diags: &mut Diagnostics,
 ) {
     use crate::pages::RESERVED;
-    let mut taken: HashMap<(&Lang, &str), &Path> = HashMap::new();
+    let mut by_address: HashMap<(&Lang, &str), &crate::pages::Page> = HashMap::new();
+    for p in pages {
+        if let Some(first) = by_address.insert((&p.lang, p.slug.as_str()), p) {
+            diags.push(taken(p, &first.path));
+        }
+    }
     for r in releases.iter().map(Arc::as_ref) {
         if RESERVED.contains(&r.slug.as_str()) {
             diags.push(Diagnostic::new(
@@ -411,23 +417,27 @@ fn address_checks(
                 ),
             ));
         }
-        taken.entry((&r.lang, r.slug.as_str())).or_insert(&r.path);
-    }
-    for p in pages {
-        if let Some(first) = taken.insert((&p.lang, p.slug.as_str()), &p.path) {
-            diags.push(Diagnostic::new(
-                &p.path,
-                p.slug_line,
-                1,
-                format!(
-                    "/{}/{}/ is already the address of {}; give this page another `slug:`",
-                    p.lang,
-                    p.slug,
-                    first.display()
-                ),
-            ));
+        if !by_address.is_empty()
+            && let Some(p) = by_address.get(&(&r.lang, r.slug.as_str()))
+        {
+            diags.push(taken(p, &r.path));
         }
     }
+}
+
+/// `page` wants the address that `owner` has.
+fn taken(page: &crate::pages::Page, owner: &Path) -> Diagnostic {
+    Diagnostic::new(
+        &page.path,
+        page.slug_line,
+        1,
+        format!(
+            "/{}/{}/ is already the address of {}; give this page another `slug:`",
+            page.lang,
+            page.slug,
+            owner.display()
+        ),
+    )
 }
 
 fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
