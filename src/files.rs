@@ -7,6 +7,15 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// Paths for a message: `a, b, c`.
+pub fn path_list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Creates `dir` and its missing parents, readable by the owner only (0700).
 /// An existing directory keeps its mode.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -40,7 +40,7 @@ impl Spec {
 /// Why `init` wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
-    #[error("{} already exist{}; pressroom init never overwrites a file: choose an empty folder", list(.0), if .0.len() == 1 { "s" } else { "" })]
+    #[error("{} already exist{}; pressroom init never overwrites a file: choose an empty folder", crate::files::path_list(.0), if .0.len() == 1 { "s" } else { "" })]
     Exists(Vec<PathBuf>),
     #[error("name the site's languages, e.g. --lang fi,sv,en")]
     NoLanguages,
@@ -48,14 +48,6 @@ pub enum InitError {
     Repeated(Lang),
     #[error("cannot write {}: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
-}
-
-fn list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The files of a new pressroom, by path relative to its folder.

@@ -1390,29 +1390,6 @@ fn with_a_return_path_each_message_has_its_own_signed_envelope_sender() {
     }
 }
 
-/// Rows of `sql` in the database at `path`, columns joined by `|`.
-fn rows(path: &std::path::Path, sql: &str) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut q = conn.prepare(sql).unwrap();
-    let n = q.column_count();
-    q.query_map([], |r| {
-        Ok((0..n)
-            .map(|i| match r.get_ref(i).unwrap() {
-                rusqlite::types::ValueRef::Null => "NULL".to_string(),
-                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                rusqlite::types::ValueRef::Real(v) => v.to_string(),
-                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                    String::from_utf8_lossy(t).into_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("|"))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
 #[test]
 fn a_backup_made_during_a_send_restores_elsewhere_and_the_resumed_send_delivers_the_rest_once() {
     const N: usize = 10_000;
@@ -1459,10 +1436,13 @@ fn a_backup_made_during_a_send_restores_elsewhere_and_the_resumed_send_delivers_
         "SELECT * FROM suppression_log ORDER BY 1",
         "SELECT COUNT(*) FROM deliveries",
     ] {
-        assert_eq!(rows(&file, sql), room.query(sql), "{sql}");
+        assert_eq!(common::room::query(&file, sql), room.query(sql), "{sql}");
     }
-    assert_eq!(rows(&file, "SELECT COUNT(*) FROM suppressions"), vec!["1"]);
-    let sent_before: Vec<String> = rows(
+    assert_eq!(
+        common::room::query(&file, "SELECT COUNT(*) FROM suppressions"),
+        vec!["1"]
+    );
+    let sent_before: Vec<String> = common::room::query(
         &file,
         "SELECT s.email FROM deliveries d JOIN subscribers s ON s.email_hash = d.email_hash WHERE d.status = 'sent' ORDER BY s.email",
     );

@@ -180,18 +180,7 @@ impl AppState {
     }
 
     fn language_choices(&self, current: &Lang) -> Vec<LangLink> {
-        self.config
-            .site
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                lang: l.to_string(),
-                name: i18n::strings(l).language_name.to_string(),
-                href: String::new(),
-                title: String::new(),
-                current: l == current,
-            })
-            .collect()
+        language_choices(&self.config, current)
     }
 
     /// A page with a heading, text and a link back to the releases.
@@ -812,6 +801,22 @@ pub async fn save_preferences(
     preferences_page(st, token, headers, Some(body)).await
 }
 
+/// The forms' language choice, `current` selected.
+fn language_choices(config: &crate::config::Config, current: &Lang) -> Vec<LangLink> {
+    config
+        .site
+        .languages
+        .iter()
+        .map(|l| LangLink {
+            lang: l.to_string(),
+            name: i18n::strings(l).language_name.to_string(),
+            href: String::new(),
+            title: String::new(),
+            current: l == current,
+        })
+        .collect()
+}
+
 /// Renders every subscription page once per site language with sample
 /// values (an error, a saved form, every list): what `check` runs to find
 /// what a pressroom's own templates get wrong before a visitor does.
@@ -838,18 +843,7 @@ pub fn samples(config: &crate::config::Config) -> Result<(), crate::theme::Rende
                 checked: true,
             })
             .collect();
-        let languages: Vec<LangLink> = config
-            .site
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                lang: l.to_string(),
-                name: i18n::strings(l).language_name.to_string(),
-                href: String::new(),
-                title: String::new(),
-                current: l == lang,
-            })
-            .collect();
+        let languages = language_choices(config, lang);
         theme.render(
             "web/subscribe.html",
             &SubscribePage {

@@ -453,18 +453,10 @@ pub fn eject(root: &Path, name: Option<&str>) -> Result<Vec<PathBuf>, EjectError
 pub enum EjectError {
     #[error("there is no built-in template {0:?}; `pressroom templates list` shows their names")]
     Unknown(String),
-    #[error("{} already exist{}; pressroom never overwrites a template: move {} away first", list(.0), if .0.len() == 1 { "s" } else { "" }, if .0.len() == 1 { "it" } else { "them" })]
+    #[error("{} already exist{}; pressroom never overwrites a template: move {} away first", crate::files::path_list(.0), if .0.len() == 1 { "s" } else { "" }, if .0.len() == 1 { "it" } else { "them" })]
     Exists(Vec<PathBuf>),
     #[error("cannot write {}: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
-}
-
-fn list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

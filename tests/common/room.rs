@@ -125,26 +125,31 @@ impl Room {
 
     /// A query on the database, each row's columns joined by `|`.
     pub fn query(&self, sql: &str) -> Vec<String> {
-        let conn = rusqlite::Connection::open(self.db()).unwrap();
-        let mut q = conn.prepare(sql).unwrap();
-        let n = q.column_count();
-        let rows = q
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| match r.get_ref(i).unwrap() {
-                        rusqlite::types::ValueRef::Null => "NULL".to_string(),
-                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                        rusqlite::types::ValueRef::Real(v) => v.to_string(),
-                        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                            String::from_utf8_lossy(t).into_owned()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap();
-        rows.map(Result::unwrap).collect()
+        query(&self.db(), sql)
     }
+}
+
+/// A query on the database at `path`, each row's columns joined by `|`.
+pub fn query(path: &Path, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut q = conn.prepare(sql).unwrap();
+    let n = q.column_count();
+    let rows = q
+        .query_map([], |r| {
+            Ok((0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
 }
 
 /// `n` subscribers `user{i}@example.org` with languages cycling fi, sv, en, de(unknown).
