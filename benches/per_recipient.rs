@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("per_recipient");
 
-    let plain = delivery::prepare(&content.config, &group).unwrap();
+    let plain = delivery::prepare(&content.config, &group, &Default::default()).unwrap();
     let fi = &plain["fi"];
     g.bench_function("token_headers_bodies", |b| {
         b.iter(|| fi.build(&secret, &recipient).unwrap())
@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
             ed25519_key_file: None,
             ed25519_selector: None,
         });
-        let signed = delivery::prepare(&config, &group).unwrap();
+        let signed = delivery::prepare(&config, &group, &Default::default()).unwrap();
         let fi = &signed["fi"];
         g.bench_function("with_rsa2048_dkim", |b| {
             b.iter(|| fi.build(&secret, &recipient).unwrap())

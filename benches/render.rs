@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
             .find("regional-strategy-2040", Some(&Lang::parse(lang).unwrap()))
             .unwrap();
         g.bench_function(lang, |b| {
-            b.iter(|| email::render(r, &content.config).unwrap())
+            b.iter(|| email::render(r, &content.config, &Default::default()).unwrap())
         });
     }
     g.finish();

@@ -26,7 +26,7 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         .par_iter()
         .map(std::sync::Arc::as_ref)
         .filter(|r| r.email && !r.draft)
-        .filter_map(|r| match email::render(r, &content.config) {
+        .filter_map(|r| match email::render(r, &content.config, &Default::default()) {
             Ok(e) if e.html.len() > GMAIL_CLIP_BYTES => Some(Diagnostic::new(
                 &r.path,
                 r.body_line,
@@ -55,11 +55,49 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         warnings: identity_warnings(&content)
             .into_iter()
             .chain(quoted_phones(&content))
+            .chain(early_links(&content))
             .chain(legal_warnings(&content))
             .chain(unused_templates(&content))
             .chain(dkim_alignment(&content.config))
             .collect(),
     })
+}
+
+/// Links from a release to another that comes out later (or never on the
+/// web): until the target is out, the page and the email show the link's
+/// text only, so that its address is not revealed early.
+fn early_links(content: &Content) -> Vec<String> {
+    let by_file: std::collections::HashMap<&std::ffi::OsStr, &crate::release::Release> = content
+        .releases
+        .iter()
+        .filter_map(|r| Some((r.path.file_name()?, r.as_ref())))
+        .collect();
+    let tz = content.config.site.timezone;
+    let mut out = vec![];
+    for r in content.releases.iter().filter(|r| !r.draft) {
+        for (file, line, col) in &r.release_links {
+            let Some(target) = by_file.get(std::ffi::OsStr::new(file)) else {
+                continue;
+            };
+            let why = if target.draft {
+                "is a draft".to_string()
+            } else if !target.web {
+                "is never on the web (`web: false`)".to_string()
+            } else if target.date > r.date {
+                format!(
+                    "comes out later ({})",
+                    target.date.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+                )
+            } else {
+                continue;
+            };
+            out.push(format!(
+                "{}:{line}:{col}: warning: links to {file}, which {why}: until it is out, this release's page and email show the link's text only",
+                r.path.display()
+            ));
+        }
+    }
+    out
 }
 
 /// What the pressroom's own templates get wrong that only rendering shows

@@ -258,6 +258,18 @@ impl Content {
             .filter(move |r| r.web && (all || r.is_published(now)))
     }
 
+    /// The release pages not out at `now` (drafts, under embargo, never on
+    /// the web): links to them are written as text until they are. A
+    /// writer's preview shows every page, so it hides none.
+    pub fn unpublished(&self, now: DateTime<Utc>) -> crate::markdown::Unpublished {
+        let pages = self
+            .releases
+            .iter()
+            .filter(|r| !(self.show_unpublished || (r.web && r.is_published(now))))
+            .map(|r| format!("{}/{}/", r.lang, r.slug));
+        crate::markdown::Unpublished::new(pages, self.config.site.base_path())
+    }
+
     /// The published web versions of `release` in other languages.
     pub fn translations<'a>(
         &'a self,

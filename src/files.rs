@@ -223,6 +223,40 @@ pub fn is_regular_file_inside(root: &Path, rel: &Path) -> bool {
     last.is_some_and(|m| m.is_file())
 }
 
+/// Removes every symbolic link under `dir` (the link, never what it points
+/// to), hidden names included, and returns where they were: a folder that
+/// a build owns is never written through one.
+pub fn remove_symlinks(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut links = vec![];
+    walk_all(dir, &mut |path, ft| {
+        if ft.is_symlink() {
+            links.push(path.to_path_buf());
+        }
+        Ok(())
+    })?;
+    for link in &links {
+        fs::remove_file(link)?;
+    }
+    Ok(links)
+}
+
+/// Whether the site path `rel` (`fi/page/`, already percent-decoded) under
+/// `root` passes through a symbolic link on the way to its file (the
+/// `index.html` of a folder included); a server never serves one.
+pub fn through_symlink(root: &Path, rel: &str) -> bool {
+    let mut p = root.to_path_buf();
+    let parts = rel.split('/').filter(|s| !s.is_empty() && *s != ".");
+    for part in parts.chain(std::iter::once("index.html")) {
+        p.push(part);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => return true,
+            Ok(m) if m.is_dir() => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Every symbolic link and special file under `dir` (not followed), in
 /// path order. A missing directory has none.
 pub fn unsafe_entries(dir: &Path) -> io::Result<Vec<Unsafe>> {
@@ -315,6 +349,28 @@ pub fn visit_regular_tree(
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_in_an_output_folder_are_found_and_removed_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret"), b"s").unwrap();
+        let public = d.path().join("public");
+        fs::create_dir_all(public.join("fi/page")).unwrap();
+        fs::write(public.join("fi/page/index.html"), b"page").unwrap();
+        std::os::unix::fs::symlink(outside.path(), public.join("fi/linked")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), public.join("fi/.s")).unwrap();
+        assert!(!through_symlink(&public, "fi/page/"));
+        assert!(!through_symlink(&public, "fi/missing"));
+        assert!(through_symlink(&public, "fi/linked/secret"));
+        assert!(through_symlink(&public, "fi/.s"));
+        let removed = remove_symlinks(&public).unwrap();
+        assert_eq!(removed.len(), 2);
+        assert!(outside.path().join("secret").is_file(), "the target stays");
+        assert!(public.join("fi/page/index.html").is_file());
+        assert!(!through_symlink(&public, "fi/linked/secret"));
+    }
 
     #[test]
     fn links_are_refused_and_regular_files_copied() {

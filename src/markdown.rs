@@ -85,10 +85,69 @@ pub fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()
 }
 
+/// The release pages that are not out yet (drafts, under embargo,
+/// email-only): a link to one is written as its text alone, so that a
+/// published page or email never reveals an address before its time.
+#[derive(Debug, Clone, Default)]
+pub struct Unpublished {
+    /// Site paths below the base: `fi/budget-2032/`.
+    pages: std::collections::HashSet<String>,
+    base_path: String,
+}
+
+impl Unpublished {
+    /// Hides links to the pages `pages` (`fi/slug/`) of a site under
+    /// `base_path` (`/` or `/press/`).
+    pub fn new(pages: impl IntoIterator<Item = String>, base_path: &str) -> Self {
+        Self {
+            pages: pages.into_iter().collect(),
+            base_path: base_path.to_string(),
+        }
+    }
+
+    /// Whether a link to `dest` (a release file, or a path on the site)
+    /// reaches a page that is not out yet.
+    pub fn hides(&self, dest: &str) -> bool {
+        if self.pages.is_empty() || !is_local(dest) {
+            return false;
+        }
+        let page = match release_page(dest) {
+            Some(page) => page,
+            None => match dest.strip_prefix(self.base_path.as_str()) {
+                Some(rest) if dest.starts_with('/') => rest.to_string(),
+                _ => return false,
+            },
+        };
+        let path = page.split(['#', '?']).next().unwrap_or_default();
+        let path = path.strip_suffix("index.html").unwrap_or(path);
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let dir = decoded.trim_end_matches('/');
+        self.pages.contains(&format!("{dir}/"))
+    }
+}
+
 /// Renders Markdown to sanitised HTML. A `#` heading becomes `<h2>`, since the
 /// release title is the page's only `<h1>`.
 pub fn to_html(md: &str, links: Links<'_>) -> String {
-    let events = Parser::new_ext(md, options()).map(|ev| match ev {
+    to_html_hiding(md, links, &Unpublished::default())
+}
+
+/// As [`to_html`], with links to the pages in `hidden` written as text.
+pub fn to_html_hiding(md: &str, links: Links<'_>, hidden: &Unpublished) -> String {
+    // Links do not nest: one flag says whether the open one is hidden.
+    let mut hiding = false;
+    let events = Parser::new_ext(md, options()).filter_map(|ev| match ev {
+        Event::Start(Tag::Link { ref dest_url, .. }) if hidden.hides(dest_url) => {
+            hiding = true;
+            None
+        }
+        Event::End(TagEnd::Link) if hiding => {
+            hiding = false;
+            None
+        }
+        ev => Some(ev),
+    });
+    let events = events.map(|ev| match ev {
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -143,6 +202,11 @@ const ORIGIN_MARK_HREF: &str = "%EE%80%81";
 /// Renders and sanitises once, then returns the HTML twice: with
 /// root-relative links (web pages) and with absolute links (feeds, email).
 pub fn to_html_pair(md: &str, base: &Url) -> (String, String) {
+    to_html_pair_hiding(md, base, &Unpublished::default())
+}
+
+/// As [`to_html_pair`], with links to the pages in `hidden` written as text.
+pub fn to_html_pair_hiding(md: &str, base: &Url, hidden: &Unpublished) -> (String, String) {
     let clean;
     let md = if md.contains([BASE_MARK, ORIGIN_MARK])
         || md.contains(BASE_MARK_HREF)
@@ -156,7 +220,7 @@ pub fn to_html_pair(md: &str, base: &Url) -> (String, String) {
     } else {
         md
     };
-    let marked = to_html(md, Links::Marked);
+    let marked = to_html_hiding(md, Links::Marked, hidden);
     let origin = base.origin().ascii_serialization();
     // pulldown-cmark percent-encodes link destinations.
     let site = marked
@@ -201,9 +265,14 @@ pub fn local_links(md: &str) -> Vec<(String, usize)> {
 
 /// Renders Markdown as plain text for the text part of an email.
 pub fn to_text(md: &str, links: Links<'_>) -> String {
+    to_text_hiding(md, links, &Unpublished::default())
+}
+
+/// As [`to_text`], with links to the pages in `hidden` written as text.
+pub fn to_text_hiding(md: &str, links: Links<'_>, hidden: &Unpublished) -> String {
     let mut w = TextWriter::default();
     for ev in Parser::new_ext(md, options()) {
-        w.event(ev, links);
+        w.event(ev, links, hidden);
     }
     let mut out = w.finish();
     while out.ends_with('\n') {
@@ -242,9 +311,9 @@ impl TextWriter {
         }
     }
 
-    fn event(&mut self, ev: Event<'_>, links: Links<'_>) {
+    fn event(&mut self, ev: Event<'_>, links: Links<'_>, hidden: &Unpublished) {
         match ev {
-            Event::Start(tag) => self.start(tag, links),
+            Event::Start(tag) => self.start(tag, links, hidden),
             Event::End(tag) => self.end(tag),
             Event::Text(t) => {
                 if self.in_code_block {
@@ -276,7 +345,7 @@ impl TextWriter {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, links: Links<'_>) {
+    fn start(&mut self, tag: Tag<'_>, links: Links<'_>, hidden: &Unpublished) {
         match tag {
             Tag::Paragraph => {}
             Tag::Heading { .. } | Tag::BlockQuote(_) => {
@@ -311,7 +380,12 @@ impl TextWriter {
                 out.push_str(&marker);
             }
             Tag::Link { dest_url, .. } => {
-                self.links.push(links.rewrite(&dest_url));
+                // A hidden link keeps its text and loses its address.
+                self.links.push(if hidden.hides(&dest_url) {
+                    String::new()
+                } else {
+                    links.rewrite(&dest_url)
+                });
                 let len = self.out().len();
                 self.link_text_start.push(len);
             }
@@ -481,5 +555,25 @@ mod tests {
             first_paragraph("## H\n\nThe *lead* text\ngoes on.\n\nMore."),
             "The lead text goes on."
         );
+    }
+
+    #[test]
+    fn a_link_to_a_page_not_out_yet_keeps_only_its_text() {
+        let hidden = Unpublished::new(["fi/budjetti/".to_string()], "/press/");
+        let md = "Katso [budjetti](2031-01-15-budjetti.fi.md#luvut), [sama](/press/fi/budjetti/) ja [auki](2026-01-01-auki.fi.md).";
+        let html = to_html_hiding(md, Links::Site("/press/"), &hidden);
+        assert!(!html.contains("budjetti/"), "{html}");
+        assert!(
+            html.contains("Katso budjetti, sama ja <a href=\"/press/fi/auki/\""),
+            "{html}"
+        );
+        let (site, abs) =
+            to_html_pair_hiding(md, &Url::parse("https://e.org/press/").unwrap(), &hidden);
+        assert!(
+            !site.contains("fi/budjetti") && !abs.contains("fi/budjetti"),
+            "{site}{abs}"
+        );
+        let text = to_text_hiding(md, Links::Site("/press/"), &hidden);
+        assert_eq!(text, "Katso budjetti, sama ja auki (/press/fi/auki/).\n");
     }
 }

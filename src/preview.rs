@@ -24,10 +24,16 @@ pub struct PreviewFiles {
     pub html_bytes: usize,
 }
 
-/// Writes the preview of `release` into `out`.
-pub fn write(config: &Config, release: &Release, out: &Path) -> anyhow::Result<PreviewFiles> {
+/// Writes the preview of `release` into `out`, as it would be sent now
+/// (links to the pages in `hidden`, not out yet, are text).
+pub fn write(
+    config: &Config,
+    release: &Release,
+    hidden: &crate::markdown::Unpublished,
+    out: &Path,
+) -> anyhow::Result<PreviewFiles> {
     // Rendered once; the message is built exactly as delivery builds it.
-    let rendered = crate::render::email::render(release, config)?;
+    let rendered = crate::render::email::render(release, config, hidden)?;
     let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
     let p = &Prepared::new(config, &release.group_key(), &release.lang, &rendered, dkim)?;
     // A throwaway key: preview links are not meant to work.
@@ -158,7 +164,8 @@ pub fn email_view(
 ) -> anyhow::Result<EmailViewFiles> {
     use askama::Template;
     let config = &content.config;
-    let rendered = crate::render::email::render(release, config)?;
+    let hidden = content.unpublished(chrono::Utc::now());
+    let rendered = crate::render::email::render(release, config, &hidden)?;
     let (html, text) =
         rendered.personalise(&format!("{}unsubscribe/preview", config.site.base_url));
     let html = html.replace(&format!("{}assets/", config.site.base_url), "/assets/");

@@ -1038,3 +1038,166 @@ fn no_release_or_standing_page_takes_another_page_s_address() {
         assert!(err.contains(want), "{want}\n{err}");
     }
 }
+
+/// Everything under `dir` as text (file names and the text of each file).
+fn all_text(dir: &Path) -> String {
+    files(dir)
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\n{}\n",
+                f.display(),
+                String::from_utf8_lossy(&fs::read(f).unwrap())
+            )
+        })
+        .collect()
+}
+
+/// The files of a draft, an embargoed and a not-yet-due email-only release
+/// stay out of the site until a published release uses them; a file that
+/// a published release also uses goes out with it.
+#[test]
+fn an_embargo_holds_for_the_files_a_release_carries() {
+    let dir = common::temp_pressroom(&[
+        (
+            "2026-11-01-open.fi.md",
+            "---\ntitle: Avoin\ndate: 2026-11-01 09:00\nimage:\n  src: assets/shared.png\n  alt: Kuva\n---\nLue myös [tuleva tiedote](2031-01-15-budget.fi.md).\n",
+        ),
+        (
+            "2031-01-15-budget.fi.md",
+            "---\ntitle: Talousarvio\ndate: 2031-01-15 10:00\ntags: [talous]\nimage:\n  src: assets/shared.png\n  alt: Kuva\nattachments:\n  - title: Talousarvio\n    src: assets/budget-secret.pdf\n---\nKatso ![kaavio](assets/chart-secret.png) ja [liite](/assets/annex%20secret.pdf).\n",
+        ),
+        (
+            "2026-11-02-draft.fi.md",
+            "---\ntitle: Luonnos\ndate: 2026-11-02 09:00\ndraft: true\nimage:\n  src: assets/draft-secret.png\n  alt: Kuva\n---\nTeksti.\n",
+        ),
+        (
+            "2031-01-16-letter.fi.md",
+            "---\ntitle: Kirje\ndate: 2031-01-16 09:00\nweb: false\nlists: [media]\nattachments:\n  - title: Kirje\n    src: assets/letter-secret.pdf\n---\nTeksti.\n",
+        ),
+    ]);
+    let root = dir.path();
+    let assets = root.join("releases/assets");
+    let png =
+        fs::read(common::sample_root().join("releases/assets/kaislalahti-shore.png")).unwrap();
+    for f in ["shared.png", "chart-secret.png", "draft-secret.png"] {
+        fs::write(assets.join(f), &png).unwrap();
+    }
+    for f in ["budget-secret.pdf", "annex secret.pdf", "letter-secret.pdf"] {
+        fs::write(assets.join(f), b"%PDF-1.4 secret").unwrap();
+    }
+    fs::write(
+        assets.join("furniture.svg"),
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", root.to_str().unwrap(), "check"]);
+    assert!(
+        stderr(&o).contains("releases/2026-11-01-open.fi.md:8:10:")
+            && stderr(&o).contains("links to 2031-01-15-budget.fi.md, which comes out later"),
+        "{}",
+        stderr(&o)
+    );
+    let out = root.join("public");
+    let build = |now: &str| {
+        let o = pressroom(&[
+            "--root",
+            root.to_str().unwrap(),
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+            "--now",
+            now,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    build(NOW);
+    assert!(
+        out.join("assets/shared.png").is_file(),
+        "used by a published release"
+    );
+    assert!(
+        out.join("assets/furniture.svg").is_file(),
+        "used by no release"
+    );
+    let text = all_text(&out);
+    for secret in ["secret", "budget", "talous"] {
+        assert!(
+            !text.contains(secret),
+            "'{secret}' is out before its release"
+        );
+    }
+    let page = fs::read_to_string(out.join("fi/open/index.html")).unwrap();
+    assert!(
+        page.contains("Lue myös tuleva tiedote."),
+        "the link's text stays"
+    );
+    // Once the embargo lifts, its files go out with it; the draft's never.
+    build("2031-01-15T10:00:00+02:00");
+    for f in ["budget-secret.pdf", "chart-secret.png", "annex secret.pdf"] {
+        assert!(out.join("assets").join(f).is_file(), "{f} is missing");
+    }
+    let page = fs::read_to_string(out.join("fi/open/index.html")).unwrap();
+    assert!(
+        page.contains("href=\"/fi/budget/\""),
+        "linked once it is out"
+    );
+    assert!(!out.join("assets/letter-secret.pdf").exists());
+    assert!(!out.join("assets/draft-secret.png").exists());
+    // The email-only release's file is out when its email is.
+    build("2031-01-16T09:00:00+02:00");
+    assert!(out.join("assets/letter-secret.pdf").is_file());
+    assert!(!out.join("assets/draft-secret.png").exists());
+}
+
+/// A build that was killed leaves its staging folder (`.public.partial-PID`);
+/// the next build removes it, and a failed build leaves none.
+#[test]
+fn staging_folders_of_interrupted_builds_are_cleaned_up() {
+    let dir = common::temp_pressroom(&[(
+        "2026-11-01-bridge.fi.md",
+        "---\ntitle: Silta\ndate: 2026-11-01 09:00\n---\nTeksti.\n",
+    )]);
+    let root = dir.path();
+    // The number of a process that has ended.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let left = root.join(format!(".public.partial-{dead}"));
+    fs::create_dir_all(left.join("fi")).unwrap();
+    fs::write(left.join("fi/index.html"), vec![b'x'; 100_000]).unwrap();
+    let unrelated = root.join(".public.partial-notes");
+    fs::create_dir_all(&unrelated).unwrap();
+    let r = root.to_str().unwrap();
+    let o = pressroom(&["--root", r, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!left.exists(), "the interrupted build's folder is gone");
+    assert!(unrelated.exists(), "only staging folders are removed");
+    // A first build that fails (a broken template) leaves no staging folder.
+    fs::remove_dir_all(root.join("public")).unwrap();
+    fs::create_dir_all(root.join("templates/site")).unwrap();
+    fs::write(
+        root.join("templates/site/page.html"),
+        "{{ nothing.here() }}",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("pages")).unwrap();
+    fs::write(
+        root.join("pages/about.fi.md"),
+        "---\ntitle: Tietoa\n---\nTeksti.\n",
+    )
+    .unwrap();
+    let o = pressroom(&["--root", r, "build", "--now", NOW]);
+    assert_ne!(o.status.code(), Some(0));
+    let staging: Vec<_> = fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".public.partial-")
+        })
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(staging, [std::ffi::OsString::from(".public.partial-notes")]);
+}

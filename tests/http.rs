@@ -1763,3 +1763,42 @@ fn serve_drafts_started_inside_the_pressroom_without_root_sees_edits() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A symbolic link put into the site's folder (a file or a folder) is
+/// never served, and the next build removes it instead of writing through.
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_in_the_site_is_never_served_nor_written_through() {
+    let room = Room::new(1);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "SMTP_PASSWORD=hunter2").unwrap();
+    std::fs::write(outside.path().join("index.html"), "not the site's").unwrap();
+    let server = Server::start(&room);
+    let public = room.root().join("public");
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), public.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), public.join("linked")).unwrap();
+    for path in [
+        "/leak.txt",
+        "/linked/secret.txt",
+        "/linked/",
+        "/linked",
+        "/%6Cinked/secret.txt",
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.body.contains("hunter2"), "{path}");
+    }
+    drop(server);
+    // A build over a site whose language folder became a link to a folder
+    // outside: the link goes, the outside file is untouched.
+    std::fs::remove_dir_all(public.join("sv")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), public.join("sv")).unwrap();
+    let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("index.html")).unwrap(),
+        "not the site's"
+    );
+    assert!(!public.join("sv").is_symlink() && public.join("sv/index.html").is_file());
+    assert!(!public.join("leak.txt").exists() && !public.join("linked").exists());
+}

@@ -47,7 +47,7 @@ fn email_parts() {
     let r = content
         .find("regional-strategy-2040", Some(&Lang::parse("en").unwrap()))
         .unwrap();
-    let e = email::render(r, &content.config).unwrap();
+    let e = email::render(r, &content.config, &Default::default()).unwrap();
     assert!(e.html.contains(email::UNSUBSCRIBE_PLACEHOLDER));
     assert!(e.text.contains(email::UNSUBSCRIBE_PLACEHOLDER));
     insta::assert_snapshot!("email_html", e.html);
@@ -58,7 +58,7 @@ fn email_parts() {
 fn the_stylesheet_is_inlined_and_no_style_block_remains() {
     let content = Content::load(&common::sample_root()).expect("sample loads");
     let r = content.find("rail-connection-study", None).unwrap();
-    let e = email::render(r, &content.config).unwrap();
+    let e = email::render(r, &content.config, &Default::default()).unwrap();
     assert!(!e.html.contains("<style"), "style block left in the email");
     assert!(
         e.html.contains(
@@ -74,14 +74,14 @@ fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_co
     let content = Content::load(&common::sample_root()).unwrap();
     let only_email = content.find("november-newsletter", None).unwrap();
     assert!(!only_email.web);
-    let e = email::render(only_email, &content.config).unwrap();
+    let e = email::render(only_email, &content.config, &Default::default()).unwrap();
     assert_eq!(e.web_url, None);
     for part in [&e.html, &e.text] {
         assert!(!part.contains("Avaa selaimessa"), "{part}");
         assert!(!part.contains("november-newsletter/"), "{part}");
     }
     let on_web = content.find("rail-connection-study", None).unwrap();
-    let e = email::render(on_web, &content.config).unwrap();
+    let e = email::render(on_web, &content.config, &Default::default()).unwrap();
     assert!(e.html.contains("Avaa selaimessa") && e.text.contains("Avaa selaimessa"));
     // SpamAssassin's HTML_FONT_LOW_CONTRAST: hidden text in the
     // background's colour.

@@ -163,8 +163,8 @@ fn ejected_templates_render_every_page_and_email_exactly_as_the_built_ins() {
     assert!(plain.config.theme.is_builtin());
     assert!(!ours.config.theme.is_builtin());
     for (x, y) in plain.releases.iter().zip(&ours.releases) {
-        let ex = pressroom::render::email::render(x, &plain.config).unwrap();
-        let ey = pressroom::render::email::render(y, &ours.config).unwrap();
+        let ex = pressroom::render::email::render(x, &plain.config, &Default::default()).unwrap();
+        let ey = pressroom::render::email::render(y, &ours.config, &Default::default()).unwrap();
         assert_eq!(ex, ey, "{}", x.path.display());
     }
     for lang in ["fi", "sv", "en"] {
@@ -245,7 +245,8 @@ fn an_edited_template_and_stylesheet_change_the_site_and_email() {
     assert!(page.contains("class=\"site-footer\""));
     let css = std::fs::read_to_string(out.path().join("style.css")).unwrap();
     assert!(css.contains(".our-title"), "the stylesheet is ours");
-    let email = pressroom::render::email::render(rel, &content.config).unwrap();
+    let email =
+        pressroom::render::email::render(rel, &content.config, &Default::default()).unwrap();
     assert!(
         email.html.contains("Our own line"),
         "the email template is ours"
@@ -330,7 +331,7 @@ fn emails_wear_the_configured_colours() {
     .unwrap();
     let content = Content::load(root.path()).unwrap();
     let r = content.releases.iter().find(|r| r.email).unwrap();
-    let email = pressroom::render::email::render(r, &content.config).unwrap();
+    let email = pressroom::render::email::render(r, &content.config, &Default::default()).unwrap();
     assert!(email.html.contains("background: #1d5c3a"), "{}", email.html);
     assert!(!email.html.contains("#0b4f8a"), "{}", email.html);
     let lang = Lang::parse("fi").unwrap();

@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use crate::content::Content;
 use crate::render::site::{self, Memo, Output, Summary};
 
+pub mod assets;
 pub mod record;
 use crate::sharded::{HashSet, Sharded};
 
@@ -284,9 +285,14 @@ pub fn render_into(
     let mut assets = 0;
     if assets_dir.is_dir() {
         let cache = content.config.root.join(".cache").join("images");
+        let withheld = assets::withheld(content, now);
         crate::files::visit_regular_tree(&assets_dir, &mut |rel, src| {
-            assets += 1;
             let rel = format!("assets/{rel}");
+            // Used only by releases not out yet: it waits for them.
+            if withheld.contains(&rel) {
+                return Ok(());
+            }
+            assets += 1;
             // A large JPEG or PNG also gets its web copy.
             let web = crate::render::images::web_path(&rel).filter(|_| {
                 imagesize::size(src)
@@ -386,6 +392,7 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
     let name = out
         .file_name()
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    remove_abandoned_staging(parent, &name);
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     let writer = SiteWriter::fresh(staging.clone());
@@ -400,19 +407,71 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
             return Err(e);
         }
     };
-    let changes = writer.finish()?;
-    if out.exists() {
-        fs::remove_dir(out).with_context(|| format!("cannot replace {}", out.display()))?;
-    }
-    fs::rename(&staging, out)
-        .with_context(|| format!("cannot move the new site into {}", out.display()))?;
+    let placed = writer
+        .finish()
+        .map_err(anyhow::Error::from)
+        .and_then(|changes| {
+            if out.exists() {
+                fs::remove_dir(out).with_context(|| format!("cannot replace {}", out.display()))?;
+            }
+            fs::rename(&staging, out)
+                .with_context(|| format!("cannot move the new site into {}", out.display()))?;
+            Ok(changes)
+        });
+    let changes = match placed {
+        Ok(changes) => changes,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
     Ok(BuildReport::rendered(
         content, out, summary, assets, changes,
     ))
 }
 
-/// Updates the site that a previous build left at `out`.
+/// Removes the staging folders (`.public.partial-PID`) that a build of
+/// `name` in `parent` left when it was killed or failed: those of processes
+/// that no longer run (all but this one's, where `/proc` cannot tell).
+fn remove_abandoned_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let proc_knows = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let running = proc_knows && Path::new("/proc").join(pid.to_string()).exists();
+        if pid != std::process::id() && !running {
+            let path = entry.path();
+            match fs::remove_dir_all(&path) {
+                Ok(()) => {
+                    tracing::info!(path = %path.display(), "removed an interrupted build's staging folder")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot remove an interrupted build's staging folder")
+                }
+            }
+        }
+    }
+}
+
+/// Updates the site that a previous build left at `out`. A symbolic link
+/// inside it (which no build makes) is removed first, so that nothing is
+/// written through it.
 fn update(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
+    let links = crate::files::remove_symlinks(out)
+        .with_context(|| format!("cannot check {} for symbolic links", out.display()))?;
+    for link in &links {
+        tracing::warn!(path = %link.display(), "removed a symbolic link from the site's folder: pressroom build never writes through one");
+    }
     let writer = SiteWriter::in_place(out.to_path_buf());
     let (summary, assets) = match render_into(content, now, &writer, None) {
         Ok(r) => r,

@@ -138,7 +138,8 @@ pub struct Record {
     /// The time the build was made as of, in microseconds since 1970.
     now: i64,
     sources: BTreeMap<String, Stamp>,
-    /// For each release file on the web at some time: from when
+    /// For each release file that is out at some time (on the web, or its
+    /// email and files): from when
     /// (microseconds since 1970).
     shown_from: BTreeMap<String, i64>,
     assets: BTreeMap<String, Stamp>,
@@ -237,7 +238,8 @@ impl Record {
         let shown_from = content
             .releases
             .iter()
-            .filter(|r| r.web && !r.draft)
+            // Email-only releases too: their files go out at their time.
+            .filter(|r| !r.draft)
             .filter_map(|r| {
                 let name = r.path.file_name()?.to_string_lossy().into_owned();
                 Some((name, r.date.timestamp_micros()))

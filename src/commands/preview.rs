@@ -26,8 +26,13 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     let content = Content::load(root)?;
     let r = content.find(&args.release, args.lang.as_ref())?;
     let dir = under_root(root, &args.out);
-    let files = crate::preview::write(&content.config, r, &dir)
-        .with_context(|| format!("cannot preview {}", r.path.display()))?;
+    let files = crate::preview::write(
+        &content.config,
+        r,
+        &content.unpublished(chrono::Utc::now()),
+        &dir,
+    )
+    .with_context(|| format!("cannot preview {}", r.path.display()))?;
     let out = &mut *ui.out;
     writeln!(out, "Preview of {} ({})", r.path.display(), r.lang)?;
     writeln!(

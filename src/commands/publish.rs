@@ -243,13 +243,14 @@ pub fn publish(
         .filter(|(g, _)| keys.contains(&g.key))
         .collect();
     let secret = load_secret(config)?;
+    let hidden = content.unpublished(now);
     for (g, _) in &work {
         if ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
             tally.stopped.get_or_insert_with(|| "interrupted".into());
             break;
         }
         tally.releases.push(g.key.to_string());
-        run_group(config, &store, g, &secret, ui, &mut tally)?;
+        run_group(config, &store, g, &hidden, &secret, ui, &mut tally)?;
         if tally.stopped.is_some() {
             break;
         }

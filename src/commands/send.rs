@@ -63,7 +63,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     let now = args.now.unwrap_or_else(Utc::now);
     let release = content.find(&args.release, args.lang.as_ref())?;
     if let Some(to) = &args.to {
-        return send_test(config, release, to, ui);
+        return send_test(config, release, &content.unpublished(now), to, ui);
     }
     let group = Group::of(content, release);
     delivery::ensure_sendable(&group, now, config.site.timezone)?;
@@ -137,7 +137,8 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     }
     let secret = load_secret(config)?;
     tally.releases.push(group.key.to_string());
-    run_group(config, &store, &group, &secret, ui, &mut tally)?;
+    let hidden = content.unpublished(now);
+    run_group(config, &store, &group, &hidden, &secret, ui, &mut tally)?;
     tally.print(ui.out, &format!("pressroom send {}", args.release))?;
     Ok(tally)
 }
@@ -178,6 +179,7 @@ fn dry_run_report(
 fn send_test(
     config: &Config,
     release: &crate::release::Release,
+    hidden: &crate::markdown::Unpublished,
     to: &str,
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<Tally> {
@@ -186,7 +188,7 @@ fn send_test(
         key: release.group_key(),
         versions: vec![release],
     };
-    let prepared = prepare(config, &group)?;
+    let prepared = prepare(config, &group, hidden)?;
     let p = prepared.values().next().context("nothing to send")?;
     let list = release
         .lists

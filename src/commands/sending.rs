@@ -164,12 +164,13 @@ pub(super) fn run_group(
     config: &Config,
     store: &Db,
     group: &Group<'_>,
+    hidden: &crate::markdown::Unpublished,
     secret: &Secret,
     ui: &mut Ui<'_>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let transport = Transport::from_config(config)?;
-    let prepared = prepare(config, group)?;
+    let prepared = prepare(config, group, hidden)?;
     let total = queued(store, &group.key)?;
     let pb = ui.progress(total);
     let return_path = config

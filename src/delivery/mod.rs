@@ -40,12 +40,17 @@ pub fn limits(config: &Config) -> Limits {
     }
 }
 
-/// Renders each language version of a group once and prepares it for sending.
-pub fn prepare(config: &Config, group: &Group<'_>) -> anyhow::Result<HashMap<Lang, Prepared>> {
+/// Renders each language version of a group once and prepares it for
+/// sending; links to the pages in `hidden` (not out yet) are text.
+pub fn prepare(
+    config: &Config,
+    group: &Group<'_>,
+    hidden: &crate::markdown::Unpublished,
+) -> anyhow::Result<HashMap<Lang, Prepared>> {
     let dkim = std::sync::Arc::new(message::dkim_signers(config)?);
     let mut out = HashMap::new();
     for r in &group.versions {
-        let rendered = email::render(r, config)
+        let rendered = email::render(r, config, hidden)
             .with_context(|| format!("cannot render {}", r.path.display()))?;
         out.insert(
             r.lang.clone(),

@@ -228,6 +228,13 @@ async fn site_paths(
         }
     }
     let path = req.uri().path().to_string();
+    // A symbolic link inside the site (which no build makes) is never
+    // followed: what it points to may be anything on the machine.
+    let decoded = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+    if crate::files::through_symlink(&public, &decoded) {
+        tracing::warn!(path = %path, "refused a path through a symbolic link in the site's folder");
+        return not_found(&public, &path).await;
+    }
     let res = next.run(req).await;
     // 304 Not Modified is a 3xx too, but the answer to a browser's
     // revalidation (every page is `no-cache`), not a redirect.

@@ -113,12 +113,17 @@ pub enum EmailError {
     Template(&'static str, crate::theme::RenderError),
 }
 
-/// Renders the email for one release language version.
-pub fn render(release: &Release, config: &Config) -> Result<RenderedEmail, EmailError> {
+/// Renders the email for one release language version; links to the
+/// pages in `hidden` are written as their text.
+pub fn render(
+    release: &Release,
+    config: &Config,
+    hidden: &markdown::Unpublished,
+) -> Result<RenderedEmail, EmailError> {
     let urls = Urls::new(config);
-    let v = ReleaseView::new(release, config, &urls, &config.releases_dir());
+    let v = ReleaseView::new(release, config, &urls, &config.releases_dir(), hidden);
     let org = OrgView::new(config, &release.lang, &urls);
-    render_view(&v, &release.body, &org, &urls, config)
+    render_view(&v, &release.body, &org, &urls, config, hidden)
 }
 
 /// Renders from an existing view (the site build's) and the Markdown body.
@@ -128,6 +133,7 @@ pub fn render_view(
     org: &OrgView,
     urls: &Urls,
     config: &Config,
+    hidden: &markdown::Unpublished,
 ) -> Result<RenderedEmail, EmailError> {
     let (theme, colors) = (&config.theme, config.site.colors.as_ref());
     let data = EmailData {
@@ -139,7 +145,7 @@ pub fn render_view(
         has_summary: v.has_summary,
         image: &v.image_abs,
         body: &v.body_abs,
-        body_text: markdown::to_text(body_md, Links::Absolute(urls.base()))
+        body_text: markdown::to_text_hiding(body_md, Links::Absolute(urls.base()), hidden)
             .trim_end()
             .to_string(),
         attachments: &v.attachments,

@@ -243,7 +243,14 @@ fn without_kind<'t>(title: &'t str, kind: &str) -> &'t str {
 impl ReleaseView {
     /// Renders what every output needs from a release. `releases_dir` is read
     /// only for attachment sizes.
-    pub fn new(r: &Release, config: &Config, urls: &Urls, releases_dir: &Path) -> Self {
+    /// Links to the pages in `hidden` are written as their text.
+    pub fn new(
+        r: &Release,
+        config: &Config,
+        urls: &Urls,
+        releases_dir: &Path,
+        hidden: &markdown::Unpublished,
+    ) -> Self {
         let tz = config.site.timezone;
         let lang = r.lang.clone();
         let t = i18n::strings(&lang);
@@ -335,7 +342,7 @@ impl ReleaseView {
                 .collect()
         };
         let rel_path = Urls::release(&lang, r.slug.as_str());
-        let (body, body_abs) = markdown::to_html_pair(&r.body, urls.base());
+        let (body, body_abs) = markdown::to_html_pair_hiding(&r.body, urls.base(), hidden);
         Self {
             fingerprint: r.fingerprint,
             t,

@@ -380,6 +380,8 @@ struct Site<'a> {
     now: DateTime<Utc>,
     memo: Option<&'a Memo>,
     out: &'a dyn Output,
+    /// Release pages not out yet: links to them are text.
+    hidden: markdown::Unpublished,
 }
 
 impl<'a> Site<'a> {
@@ -901,7 +903,10 @@ impl<'a> Site<'a> {
                     &StandingPage {
                         page,
                         title: &p.title,
-                        body: Html(markdown::to_html_pair(&p.body, self.urls.base()).0),
+                        body: Html(
+                            markdown::to_html_pair_hiding(&p.body, self.urls.base(), &self.hidden)
+                                .0,
+                        ),
                     },
                 )
             })?;
@@ -1051,6 +1056,7 @@ fn render_with(
     let config = &content.config;
     let urls = Urls::new(config);
     let dir = config.releases_dir();
+    let hidden = content.unpublished(now);
     let views: Vec<Arc<ReleaseView>> = content
         .on_web(now)
         .collect::<Vec<_>>()
@@ -1060,7 +1066,7 @@ fn render_with(
             // under embargo (its banner).
             let key = fingerprint((r.fingerprint, r.date > now, content.show_unpublished));
             let make = || {
-                let mut v = ReleaseView::new(r, config, &urls, &dir);
+                let mut v = ReleaseView::new(r, config, &urls, &dir, &hidden);
                 v.fingerprint = key;
                 if content.show_unpublished {
                     v.banner = preview_banner(r, &v, now);
@@ -1094,6 +1100,7 @@ fn render_with(
         now,
         memo,
         out,
+        hidden: hidden.clone(),
     };
 
     let all_views: Vec<&ReleaseView> = views.iter().map(Arc::as_ref).collect();
