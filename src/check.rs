@@ -43,6 +43,7 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         })
         .collect();
     problems.extend(template_problems(&mut content));
+    problems.extend(picture_problems(&content));
     problems.sort();
     problems.dedup();
     if !problems.is_empty() {
@@ -97,6 +98,25 @@ fn early_links(content: &Content) -> Vec<String> {
             ));
         }
     }
+    out
+}
+
+/// Pictures in `releases/assets/` that the build would refuse (too large
+/// to make a web copy of), named as the build names them.
+fn picture_problems(content: &Content) -> Vec<Diagnostic> {
+    let dir = content.config.releases_dir().join("assets");
+    let mut out = vec![];
+    if !dir.is_dir() {
+        return out;
+    }
+    // Symbolic links and special files are reported by loading.
+    let _ = crate::files::visit_regular_tree(&dir, &mut |rel, path| {
+        if let Some(why) = crate::render::images::refusal(&format!("assets/{rel}"), path) {
+            let shown = Path::new("releases/assets").join(rel);
+            out.push(Diagnostic::new(&shown, 1, 1, why));
+        }
+        Ok(())
+    });
     out
 }
 

@@ -248,6 +248,17 @@ pub fn first_paragraph(md: &str) -> String {
     out.trim().to_string()
 }
 
+/// The number of columns of every table in `md`, with its byte offset.
+pub fn table_widths(md: &str) -> Vec<(usize, usize)> {
+    Parser::new_ext(md, options())
+        .into_offset_iter()
+        .filter_map(|(ev, range)| match ev {
+            Event::Start(Tag::Table(alignments)) => Some((alignments.len(), range.start)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Every local link and image destination with its byte offset in `md`.
 pub fn local_links(md: &str) -> Vec<(String, usize)> {
     Parser::new_ext(md, options())

@@ -1201,3 +1201,65 @@ fn staging_folders_of_interrupted_builds_are_cleaned_up() {
         .collect();
     assert_eq!(staging, [std::ffi::OsString::from(".public.partial-notes")]);
 }
+
+/// A PNG whose header says `width` × `height` pixels, with almost no data.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        c.extend_from_slice(&body);
+        // CRC-32 of type and data.
+        let mut crc = 0xffff_ffffu32;
+        for b in &body {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        c.extend_from_slice(&(!crc).to_be_bytes());
+        c
+    }
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// A picture too large for the build to make its web copy is reported by
+/// `check` too, naming the file, before anyone builds.
+#[test]
+fn check_reports_the_picture_that_build_would_refuse() {
+    let dir = common::temp_pressroom(&[(
+        "2026-11-01-bridge.fi.md",
+        "---\ntitle: Silta\ndate: 2026-11-01 09:00\nimage:\n  src: assets/huge.png\n  alt: Silta\n---\nTeksti.\n",
+    )]);
+    let root = dir.path();
+    fs::write(
+        root.join("releases/assets/huge.png"),
+        png_header_only(40_000, 40_000),
+    )
+    .unwrap();
+    let r = root.to_str().unwrap();
+    let o = pressroom(&["--root", r, "build", "--now", NOW]);
+    assert_ne!(o.status.code(), Some(0), "the build refuses it");
+    let o = pressroom(&["--root", r, "check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("releases/assets/huge.png:1:1:")
+            && stderr(&o).contains("40000 × 40000 pixels"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -300,3 +300,52 @@ fn line_breaks_in_one_line_fields_are_errors_with_their_line() {
     let text = GOOD.replacen("title: Uusi bussilinja", "title: >\n  Uusi bussilinja", 1);
     assert!(parse("2026-11-20-bus.fi.md", &text).is_ok());
 }
+
+/// What makes the site grow faster than the file is refused with the
+/// field's line: too many keywords, a keyword too long, a table too wide;
+/// and many unknown fields are counted, not reported one by one.
+#[test]
+fn limits_keep_the_site_linear_in_the_release() {
+    let tags: Vec<String> = (0..3000).map(|i| format!("tag{i}")).collect();
+    let text = format!(
+        "---\ntitle: A\ndate: 2026-11-20 09:00\ntags: [{}]\n---\nText.\n",
+        tags.join(", ")
+    );
+    let errs = parse("2026-11-20-a.fi.md", &text).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.contains(":4:1:") && e.contains("3000 keywords; a release has at most 30")),
+        "{errs:?}"
+    );
+    let long = "x".repeat(500);
+    let text = format!("---\ntitle: A\ndate: 2026-11-20 09:00\ntags: [{long}]\n---\nText.\n");
+    let errs = parse("2026-11-20-a.fi.md", &text).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.contains("is 500 characters long")),
+        "{errs:?}"
+    );
+
+    let header = format!("|{}\n|{}\n", "a|".repeat(400), "-|".repeat(400));
+    let text = format!("---\ntitle: A\ndate: 2026-11-20 09:00\n---\nText.\n\n{header}");
+    let errs = parse("2026-11-20-a.fi.md", &text).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.contains(":7:1:") && e.contains("a table of 400 columns")),
+        "{errs:?}"
+    );
+
+    let keys: String = (0..50_000).map(|i| format!("k{i}: v\n")).collect();
+    let text = format!("---\ntitle: A\ndate: 2026-11-20 09:00\n{keys}---\nText.\n");
+    let errs = parse("2026-11-20-a.fi.md", &text).unwrap_err();
+    assert!(errs.len() < 30, "{} messages", errs.len());
+    assert!(
+        errs.iter()
+            .any(|e| e.contains(":4:1:") && e.contains("'k0'")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("50000 fields that a release does not have")),
+        "{errs:?}"
+    );
+}

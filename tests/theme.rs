@@ -344,3 +344,32 @@ fn emails_wear_the_configured_colours() {
         confirm.html
     );
 }
+
+/// A template that would loop for ever (loops inside loops over long
+/// ranges) is stopped by the engine's step budget: `check` and `build`
+/// end with an error naming the template and its line.
+#[test]
+fn a_template_that_never_ends_is_stopped_and_named() {
+    let root = sample_copy();
+    let r = root.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = root.path().join("templates/site");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("page.html"),
+        "{% extends \"site/base.html\" %}{% block content %}\n{% for a in range(100000) %}{% for b in range(100000) %}{% for c in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endblock %}\n",
+    )
+    .unwrap();
+    for cmd in [
+        &["check"][..],
+        &["build", "--out", out.path().to_str().unwrap(), "--now", NOW],
+    ] {
+        let o = pressroom(&[&["--root", r][..], cmd].concat());
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("templates/site/page.html:2:") && err.contains("steps"),
+            "{cmd:?}: {err}"
+        );
+    }
+}

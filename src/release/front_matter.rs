@@ -36,6 +36,16 @@ pub const FIELDS: &[&str] = &[
     "email",
 ];
 const CONTACT_FIELDS: &[&str] = &["name", "role", "phone", "email"];
+
+/// Keywords per release.
+pub const MAX_TAGS: usize = 30;
+/// Characters per keyword (its page's address is made from it).
+pub const MAX_TAG_CHARS: usize = 80;
+/// Columns per table in a release's text: every row is written with as
+/// many cells as the table has columns.
+pub const MAX_TABLE_COLUMNS: usize = 50;
+/// Unknown fields reported one by one; the rest are counted.
+const MAX_UNKNOWN_REPORTED: usize = 20;
 const IMAGE_FIELDS: &[&str] = &["src", "alt", "caption", "credit"];
 const IMAGE_REQUIRED: &[&str] = &["src", "alt"];
 const ATTACHMENT_FIELDS: &[&str] = &["title", "src"];
@@ -323,15 +333,28 @@ pub fn parse(
         }
     }
 
+    let mut unknown = 0;
     for k in map.keys() {
         match k.as_str() {
             Some(name) if FIELDS.contains(&name) => {}
             Some(name) => {
-                let msg = suggest::unknown_field_message("field", name, FIELDS);
-                cx.key(name, msg);
+                unknown += 1;
+                if unknown <= MAX_UNKNOWN_REPORTED {
+                    let msg = suggest::unknown_field_message("field", name, FIELDS);
+                    cx.key(name, msg);
+                }
             }
             None => cx.at((1, 1), "field names must be text"),
         }
+    }
+    if unknown > MAX_UNKNOWN_REPORTED {
+        cx.at(
+            (2, 1),
+            format!(
+                "{unknown} fields that a release does not have (the first {MAX_UNKNOWN_REPORTED} are above); a release has only these: {}",
+                FIELDS.join(", ")
+            ),
+        );
     }
 
     let site = &config.site;
@@ -419,7 +442,7 @@ pub fn parse(
     };
     let translation_key = cx.field::<String>(&map, "translation_key", "text");
     let summary = cx.field::<String>(&map, "summary", "text");
-    let tags = cx
+    let tags: Vec<Tag> = cx
         .strings(&map, "tags")
         .into_iter()
         .map(|name| Tag {
@@ -427,6 +450,27 @@ pub fn parse(
             name,
         })
         .collect();
+    // Every keyword has a page and a feed listing its releases with all
+    // their keywords: bounded here, the site grows linearly.
+    if tags.len() > MAX_TAGS {
+        cx.key(
+            "tags",
+            format!(
+                "{} keywords; a release has at most {MAX_TAGS}: keep the ones a journalist would search for",
+                tags.len()
+            ),
+        );
+    }
+    if let Some(long) = tags.iter().find(|t| t.name.chars().count() > MAX_TAG_CHARS) {
+        cx.key(
+            "tags",
+            format!(
+                "the keyword '{}…' is {} characters long; a keyword has at most {MAX_TAG_CHARS}",
+                long.name.chars().take(20).collect::<String>(),
+                long.name.chars().count()
+            ),
+        );
+    }
     let lists: Vec<_> = cx
         .strings(&map, "lists")
         .iter()
@@ -506,6 +550,17 @@ pub fn parse(
             col,
             format!("link to 'releases/{target}', which {}", why_missing(target)),
         ));
+    }
+    for (columns, offset) in crate::markdown::table_widths(body) {
+        if columns > MAX_TABLE_COLUMNS {
+            let (line, col) = crate::diagnostic::line_col(body, offset);
+            cx.diags.push(Diagnostic::new(
+                display_path,
+                body_line + line - 1,
+                col,
+                format!("a table of {columns} columns; a table has at most {MAX_TABLE_COLUMNS} (split it, or attach it as a spreadsheet)"),
+            ));
+        }
     }
     if !web && !email && !draft {
         cx.key(

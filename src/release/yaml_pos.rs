@@ -5,6 +5,25 @@
 /// 1-based (line, column) positions inside the front matter text.
 pub struct Locator<'a> {
     lines: Vec<&'a str>,
+    /// The line of each top-level key's first occurrence, found in one
+    /// pass: looking keys up one by one in the lines would be quadratic.
+    top: std::collections::HashMap<&'a str, usize>,
+}
+
+/// The key that a top-level line `text` starts, as [`starts_with_key`]
+/// would match it: quoted, or the text before the first `:`.
+fn key_of(text: &str) -> Option<&str> {
+    match text.as_bytes().first() {
+        Some(q @ (b'"' | b'\'')) => {
+            let rest = &text[1..];
+            let end = rest.find(*q as char)?;
+            rest[end + 1..]
+                .trim_start()
+                .starts_with(':')
+                .then(|| &rest[..end])
+        }
+        _ => text.find(':').map(|c| text[..c].trim_end()),
+    }
 }
 
 fn indent(line: &str) -> usize {
@@ -29,9 +48,17 @@ fn starts_with_key(text: &str, key: &str) -> bool {
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Self {
-        Self {
-            lines: text.lines().collect(),
+        let lines: Vec<&'a str> = text.lines().collect();
+        let mut top = std::collections::HashMap::new();
+        for (i, line) in lines.iter().enumerate() {
+            if indent(line) == 0
+                && is_content(line)
+                && let Some(key) = key_of(line)
+            {
+                top.entry(key).or_insert(i);
+            }
         }
+        Self { lines, top }
     }
 
     /// The position of a top-level key.
@@ -40,6 +67,10 @@ impl<'a> Locator<'a> {
     }
 
     fn top_index(&self, key: &str) -> Option<usize> {
+        if let Some(&i) = self.top.get(key) {
+            return Some(i);
+        }
+        // A key with a colon of its own, say: the slow way.
         self.lines
             .iter()
             .position(|l| indent(l) == 0 && starts_with_key(l, key))

@@ -37,6 +37,34 @@ pub fn web_size((width, height): (usize, usize)) -> Option<(usize, usize)> {
     })
 }
 
+/// Why the build could not make the web copy that the picture at `path`
+/// (`assets/…`, `rel`) needs, found from its header alone: not a picture
+/// its name says, or too large to decode within the image library's
+/// memory limit. `None` when it needs no copy or a copy can be made.
+pub fn refusal(rel: &str, path: &Path) -> Option<String> {
+    web_path(rel)?;
+    let size = imagesize::size(path).ok()?;
+    web_size((size.width, size.height))?;
+    // What decoding reserves first, against the limits the build decodes with.
+    let fits = || -> Result<(), String> {
+        use image::ImageDecoder;
+        let reader = image::ImageReader::open(path)
+            .and_then(|r| r.with_guessed_format())
+            .map_err(|e| e.to_string())?;
+        let decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+        image::Limits::default()
+            .reserve(decoder.total_bytes())
+            .map_err(|e| e.to_string())
+    };
+    match fits() {
+        Ok(()) => None,
+        Err(e) => Some(format!(
+            "the picture is {} × {} pixels and cannot be made into a web copy ({e}); save it smaller (at most a few thousand pixels wide) and try again",
+            size.width, size.height
+        )),
+    }
+}
+
 /// The web copy of the picture `original` (the bytes of `name`), from
 /// `cache` when it was made before; `None` when it needs none.
 pub fn web_copy(name: &Path, original: &[u8], cache: &Path) -> anyhow::Result<Option<Vec<u8>>> {

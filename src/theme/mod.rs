@@ -369,11 +369,23 @@ fn environment() -> Environment<'static> {
         }
     });
     env.set_unknown_method_callback(context::rust_methods);
+    // A loop inside a loop over long ranges would never end: each render
+    // gets a budget of steps, far above what any page of the built-ins
+    // takes (the archive of 10,000 releases takes a few million).
+    env.set_fuel(Some(FUEL));
     env
 }
 
+/// Steps of the template engine one page may take.
+pub const FUEL: u64 = 200_000_000;
+
 /// What the error is, without the file (messages add it).
 fn describe(e: &minijinja::Error) -> String {
+    if e.kind() == ErrorKind::OutOfFuel {
+        return format!(
+            "the template stopped after {FUEL} steps without finishing one page: a loop that never ends, or loops inside loops over long ranges? Make it do less"
+        );
+    }
     let kind = e.kind().to_string();
     match e.detail() {
         Some(detail) => format!("{kind}: {detail}"),
