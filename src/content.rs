@@ -201,7 +201,11 @@ impl Content {
                 files
             }
         };
-        let exists = |rel: &str| crate::files::is_regular_file_inside(&dir, Path::new(rel));
+        // Hidden files are never copied: a release cannot use one.
+        let exists = |rel: &str| {
+            !crate::files::is_hidden_path(rel)
+                && crate::files::is_regular_file_inside(&dir, Path::new(rel))
+        };
         let results: Vec<Parsed> = files
             .par_iter()
             .map(|path| match cache {

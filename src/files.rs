@@ -200,6 +200,13 @@ impl std::fmt::Display for Unsafe {
     }
 }
 
+/// Whether a path under `releases/` has a part whose name begins with `.`
+/// (`assets/.draft.pdf`): such files are never published.
+pub fn is_hidden_path(rel: &str) -> bool {
+    rel.split('/')
+        .any(|part| part.starts_with('.') && part != ".")
+}
+
 /// True when `rel`, under `root`, is a regular file reached without
 /// following a symbolic link (`rel` is relative and stays inside `root`).
 pub fn is_regular_file_inside(root: &Path, rel: &Path) -> bool {

@@ -60,6 +60,23 @@ impl Links<'_> {
     }
 }
 
+/// Characters a file name keeps in a link; the rest are percent-encoded.
+const PATH_PART: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A file path under `releases/` (`assets/q?x=1#y.pdf`) as a link
+/// destination: each part percent-encoded, so that `?`, `#`, `:` and
+/// spaces stay part of the name.
+pub fn file_link(path: &str) -> String {
+    path.split('/')
+        .map(|part| percent_encoding::utf8_percent_encode(part, PATH_PART).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A link that points into the pressroom itself (no scheme, not a fragment).
 pub fn is_local(dest: &str) -> bool {
     !(dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || dest.contains(':'))

@@ -82,7 +82,9 @@ fn local_assets(config: &Config, html: &str, out: &Path) -> anyhow::Result<Strin
         let end = tail
             .find(['"', '\'', ')', ' ', '<', '>'])
             .unwrap_or(tail.len());
-        let rel = &tail[..end];
+        // Links carry file names percent-encoded.
+        let decoded = percent_encoding::percent_decode_str(&tail[..end]).decode_utf8_lossy();
+        let rel = decoded.as_ref();
         rest = &tail[end..];
         let inside = !rel.is_empty()
             && Path::new(rel)

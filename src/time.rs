@@ -4,6 +4,74 @@
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// A duration as a person writes it: "2 days", "1 day 12 hours",
+/// "45 minutes" (humantime's own form runs number and unit together).
+pub fn human_duration(d: std::time::Duration) -> String {
+    humantime::format_duration(d)
+        .to_string()
+        .split(' ')
+        .filter_map(|part| {
+            let at = part.find(|c: char| !c.is_ascii_digit())?;
+            let (n, unit) = part.split_at(at);
+            let one = n == "1";
+            let word = match unit {
+                "years" | "year" => {
+                    if one {
+                        "year"
+                    } else {
+                        "years"
+                    }
+                }
+                "months" | "month" => {
+                    if one {
+                        "month"
+                    } else {
+                        "months"
+                    }
+                }
+                "weeks" | "week" => {
+                    if one {
+                        "week"
+                    } else {
+                        "weeks"
+                    }
+                }
+                "days" | "day" => {
+                    if one {
+                        "day"
+                    } else {
+                        "days"
+                    }
+                }
+                "h" => {
+                    if one {
+                        "hour"
+                    } else {
+                        "hours"
+                    }
+                }
+                "m" => {
+                    if one {
+                        "minute"
+                    } else {
+                        "minutes"
+                    }
+                }
+                "s" => {
+                    if one {
+                        "second"
+                    } else {
+                        "seconds"
+                    }
+                }
+                other => other,
+            };
+            Some(format!("{n} {word}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Parses a front-matter date. Local times are read in `tz`.
 pub fn parse_publish_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
@@ -69,5 +137,19 @@ mod tests {
     fn nonsense_is_rejected_with_the_accepted_forms() {
         let err = parse_publish_time("yesterday", HELSINKI).unwrap_err();
         assert!(err.contains("YYYY-MM-DD HH:MM"), "{err}");
+    }
+
+    #[test]
+    fn durations_read_as_words() {
+        use std::time::Duration;
+        assert_eq!(
+            super::human_duration(Duration::from_secs(48 * 3600)),
+            "2 days"
+        );
+        assert_eq!(
+            super::human_duration(Duration::from_secs(36 * 3600)),
+            "1 day 12 hours"
+        );
+        assert_eq!(super::human_duration(Duration::from_secs(60)), "1 minute");
     }
 }

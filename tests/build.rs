@@ -1263,3 +1263,67 @@ fn check_reports_the_picture_that_build_would_refuse() {
         stderr(&o)
     );
 }
+
+/// A file name with `?`, `#` or a space is linked percent-encoded and
+/// reaches the file; a hidden file (`.draft.pdf`) cannot be attached.
+#[test]
+fn attachment_names_are_encoded_in_links_and_hidden_files_refused() {
+    let dir = common::temp_pressroom(&[(
+        "2026-11-01-bridge.fi.md",
+        "---\ntitle: Silta\ndate: 2026-11-01 09:00\nattachments:\n  - title: Kysymys\n    src: \"assets/q?x=1#y z.pdf\"\n---\nTeksti.\n",
+    )]);
+    let root = dir.path();
+    fs::write(root.join("releases/assets/q?x=1#y z.pdf"), b"%PDF-1.4 q").unwrap();
+    let r = root.to_str().unwrap();
+    let o = pressroom(&["--root", r, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = fs::read_to_string(root.join("public/fi/bridge/index.html")).unwrap();
+    let href = "/assets/q%3Fx%3D1%23y%20z.pdf";
+    assert!(page.contains(&format!("href=\"{href}\"")), "{page}");
+    let file = percent_encoding::percent_decode_str(href)
+        .decode_utf8()
+        .unwrap();
+    assert!(
+        root.join("public").join(&file[1..]).is_file(),
+        "the link reaches the file"
+    );
+
+    fs::write(root.join("releases/assets/.draft.pdf"), b"%PDF-1.4 d").unwrap();
+    let text = "---\ntitle: Silta\ndate: 2026-11-01 09:00\nattachments:\n  - title: Luonnos\n    src: assets/.draft.pdf\n---\nTeksti.\n";
+    fs::write(root.join("releases/2026-11-01-bridge.fi.md"), text).unwrap();
+    let o = pressroom(&["--root", r, "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("2026-11-01-bridge.fi.md:6:")
+            && stderr(&o).contains("has a name beginning with '.'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A plain-text lead goes into the feed's HTML description escaped: markup
+/// written in `summary` reaches feed readers as text, never as HTML.
+#[test]
+fn markup_in_a_plain_text_summary_stays_text_in_the_feed() {
+    let dir = common::temp_pressroom(&[(
+        "2026-11-01-bridge.fi.md",
+        "---\ntitle: Silta\ndate: 2026-11-01 09:00\nsummary: \"Silta <img src=x onerror=alert(1)> & <b>auki</b>\"\n---\nTeksti.\n",
+    )]);
+    let r = dir.path().to_str().unwrap();
+    let o = pressroom(&["--root", r, "build", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let feed = fs::read_to_string(dir.path().join("public/fi/feed.xml")).unwrap();
+    let start = feed
+        .find("<description><![CDATA[Silta")
+        .expect("the item's description");
+    let description = &feed[start..start + feed[start..].find("]]>").unwrap()];
+    assert!(
+        description
+            .contains("Silta &lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;auki&lt;/b&gt;"),
+        "{description}"
+    );
+    assert!(
+        !description.contains("<img") && !description.contains("<b>"),
+        "{description}"
+    );
+}

@@ -498,3 +498,58 @@ fn init_writes_a_pressroom_that_check_accepts_and_build_builds_and_never_overwri
             .ends_with(".en.md"))
     );
 }
+
+/// A footer link or the organisation's website that is not a web address
+/// (`javascript:`, `data:`) is refused with its line; a path on the site,
+/// `mailto:` and `tel:` are fine.
+#[test]
+fn script_addresses_in_the_configuration_are_refused() {
+    let parse = |text: &str| {
+        pressroom::config::Config::parse(
+            std::path::Path::new("/nowhere"),
+            std::path::Path::new("pressroom.toml"),
+            text,
+        )
+        .map_err(|e| e.to_string())
+    };
+    let footer = |url: &str| {
+        format!(
+            "{}\n[[site.footer_links.fi]]\ntitle = \"Linkki\"\nurl = \"{url}\"\n",
+            common::CONFIG
+        )
+    };
+    for good in [
+        "https://example.org/a",
+        "/fi/mediayhteydet/",
+        "mailto:a@example.org",
+        "tel:+35820000",
+    ] {
+        assert!(parse(&footer(good)).is_ok(), "{good}");
+    }
+    for bad in [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,x",
+        "//evil.example/",
+    ] {
+        let err = parse(&footer(bad)).expect_err(bad);
+        assert!(
+            err.contains("site.footer_links.fi") && err.contains("is not a web address"),
+            "{bad}: {err}"
+        );
+    }
+    let text = common::CONFIG.replace(
+        "website = \"https://example.org/\"",
+        "website = \"javascript:alert(1)\"",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("website ="))
+        .unwrap()
+        + 1;
+    let err = parse(&text).unwrap_err();
+    assert!(
+        err.contains(&format!("pressroom.toml:{line}:")) && err.contains("organization.website"),
+        "{err}"
+    );
+}

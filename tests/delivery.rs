@@ -642,7 +642,7 @@ fn publish_on_a_fresh_database_emails_no_back_catalogue_but_send_can_on_purpose(
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("Too old to email (published more than 2days ago")
+        out.contains("Too old to email (published more than 2 days ago")
             && out.contains("Silta avataan  [bridge]"),
         "{out}"
     );

@@ -113,6 +113,21 @@ fn default_feed_items() -> usize {
     50
 }
 
+/// An absolute `http://` or `https://` address.
+fn is_web_address(text: &str) -> bool {
+    matches!(Url::parse(text.trim()), Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// What a footer link may point to: a web address, a path on the site
+/// (`/fi/…`), or `mailto:`/`tel:`; never `javascript:` or `data:`.
+fn is_footer_address(text: &str) -> bool {
+    let t = text.trim();
+    let on_site = t.starts_with('/') && !t.starts_with("//") && !t.contains(':');
+    on_site
+        || is_web_address(t)
+        || matches!(Url::parse(t), Ok(u) if matches!(u.scheme(), "mailto" | "tel"))
+}
+
 /// `[organization]` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,7 +137,7 @@ struct RawOrganization {
     name_genitive: Option<Localized>,
     #[serde(default)]
     privacy_url: Option<Spanned<Localized>>,
-    website: String,
+    website: Spanned<String>,
     phone: String,
     email: String,
     address: Localized,
@@ -329,7 +344,7 @@ impl MaxAge {
 
 impl std::fmt::Display for MaxAge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
+        write!(f, "{}", crate::time::human_duration(self.0))
     }
 }
 
@@ -649,8 +664,26 @@ impl Config {
                 );
             }
         }
+        let website = raw.organization.website.get_ref();
+        if !is_web_address(website) {
+            err(
+                raw.organization.website.span(),
+                format!("organization.website: '{website}' is not an http:// or https:// address"),
+            );
+        }
         let mut footer_links = BTreeMap::new();
         for (lang, links) in &site.footer_links {
+            for link in links.get_ref() {
+                if !is_footer_address(&link.url) {
+                    err(
+                        links.span(),
+                        format!(
+                            "site.footer_links.{lang}: '{}' is not a web address (https://…), a path on the site (/…), mailto: or tel:",
+                            link.url
+                        ),
+                    );
+                }
+            }
             match Lang::parse(lang) {
                 Ok(l) if langs.contains(&l) => {
                     footer_links.insert(l, links.get_ref().clone());
@@ -720,7 +753,7 @@ impl Config {
                 name: org.name,
                 name_genitive: org.name_genitive,
                 privacy_url: org.privacy_url.map(Spanned::into_inner),
-                website: org.website,
+                website: org.website.into_inner(),
                 phone: org.phone,
                 email: org.email,
                 address: org.address,

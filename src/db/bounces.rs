@@ -150,7 +150,7 @@ impl Bounces<'_> {
                         Suppression::HardBounce,
                         Some(&detail(&format!(
                             "{count} soft bounces within {}",
-                            humantime::format_duration(soft.window)
+                            crate::time::human_duration(soft.window)
                         ))),
                     )?;
                     Verdict::Suppressed(Suppression::HardBounce)

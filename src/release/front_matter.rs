@@ -225,6 +225,8 @@ fn why_missing(rel: &str) -> &'static str {
         .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
     if leaves {
         "points outside releases/: pressroom publishes only files inside the pressroom"
+    } else if crate::files::is_hidden_path(rel) {
+        "has a name beginning with '.', which pressroom never publishes: rename the file"
     } else {
         // A symbolic link here is reported by the scan of releases/assets.
         "does not exist"
@@ -541,6 +543,8 @@ pub fn parse(
         if file.ends_with(".md") && !file.contains('/') {
             release_links.push((file.to_string(), body_line + line - 1, col));
         }
+        let target = percent_encoding::percent_decode_str(target).decode_utf8_lossy();
+        let target = target.as_ref();
         if target.is_empty() || target.starts_with('/') || exists(target) {
             continue;
         }

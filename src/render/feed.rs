@@ -84,10 +84,12 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
                 ));
             }
             content.push_str(&v.body_abs.0);
-            let description = match &v.correction {
+            // Plain text, in a CDATA section that readers take as HTML:
+            // escaped, so that markup in a lead stays text.
+            let description = escape_attr(&match &v.correction {
                 Some(c) => format!("{} {when}: {c} {}", v.t.correction, v.lead),
                 None => v.lead.clone(),
-            };
+            });
             // pubDate stays the publication time; a release updated since
             // says when in atom:updated (RFC 3339), which feed readers show
             // as the item's update.

@@ -240,6 +240,16 @@ fn without_kind<'t>(title: &'t str, kind: &str) -> &'t str {
     }
 }
 
+/// A file of `releases/` as a link destination (each part of its name
+/// percent-encoded); an address elsewhere as it is.
+fn file_dest(src: &str) -> String {
+    if markdown::is_local(src) {
+        markdown::file_link(src)
+    } else {
+        src.to_string()
+    }
+}
+
 impl ReleaseView {
     /// Renders what every output needs from a release. `releases_dir` is read
     /// only for attachment sizes.
@@ -277,7 +287,7 @@ impl ReleaseView {
         });
         let image_in = |links: Links<'_>| {
             r.image.as_ref().map(|i| {
-                let original = links.rewrite(&i.src);
+                let original = links.rewrite(&file_dest(&i.src));
                 // A large JPEG or PNG is shown as its web copy.
                 let web = image_size.and_then(|size| {
                     let (w, h) = images::web_size(size)?;
@@ -285,7 +295,7 @@ impl ReleaseView {
                 });
                 let (src, size, srcset) = match web {
                     Some((path, size, full)) => {
-                        let src = links.rewrite(&path);
+                        let src = links.rewrite(&file_dest(&path));
                         let set = format!("{src} {}w, {original} {full}w", size.0);
                         (src, Some(size), Some(set))
                     }
@@ -321,8 +331,8 @@ impl ReleaseView {
                     .unwrap_or_else(|| mime.subtype().as_str().to_uppercase());
                 AttachmentView {
                     title: without_kind(&a.title, &kind).to_string(),
-                    href: abs_links.rewrite(&a.src),
-                    path: site_links.rewrite(&a.src),
+                    href: abs_links.rewrite(&file_dest(&a.src)),
+                    path: site_links.rewrite(&file_dest(&a.src)),
                     mime: mime.essence_str().to_string(),
                     meta: format!("{kind}, {}", i18n::format_size(bytes, &lang)),
                     bytes,
@@ -481,7 +491,7 @@ impl OrgView {
                 .collect(),
             footer_list: false,
             logo: config.site.logo.as_ref().map(|l| Picture {
-                src: Links::Site(urls.base().path()).rewrite(&l.src),
+                src: Links::Site(urls.base().path()).rewrite(&file_dest(&l.src)),
                 alt: l.alt.get(lang, d).to_string(),
             }),
         };
