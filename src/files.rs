@@ -126,12 +126,13 @@ pub fn write_outbox(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf>
 
 /// Removes every outbox file about one address: those named after its
 /// hash (`prefix`) and any other that mentions `needle` (the address, in
-/// any letter case). Returns how many were removed.
+/// any letter case, also where MIME encoded it). Returns how many were
+/// removed. Also used for the kept copies of bounces.
 pub fn scrub_outbox(outbox: &Path, prefix: &str, needle: &str) -> io::Result<usize> {
     if !outbox.is_dir() {
         return Ok(0);
     }
-    let needle = needle.to_ascii_lowercase();
+    let needle = needle.to_lowercase();
     let mut doomed = vec![];
     walk_all(outbox, &mut |path, ft| {
         if !ft.is_file() {
@@ -143,8 +144,7 @@ pub fn scrub_outbox(outbox: &Path, prefix: &str, needle: &str) -> io::Result<usi
                 .starts_with(prefix)
         });
         let mentions = || -> io::Result<bool> {
-            let bytes = fs::read(path)?.to_ascii_lowercase();
-            Ok(memchr::memmem::find(&bytes, needle.as_bytes()).is_some())
+            Ok(crate::bounces::parse::mentions(&fs::read(path)?, &needle))
         };
         if named || mentions()? {
             doomed.push(path.to_path_buf());

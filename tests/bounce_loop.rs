@@ -292,3 +292,67 @@ fn a_message_piped_in_is_acted_on_or_kept_never_lost() {
         assert_eq!(mode & 0o077, 0, "a kept message is private: {mode:o}");
     }
 }
+
+/// Erasure reaches the bounces kept for a person to read, wherever the
+/// message put the address (here only base64-encoded); others stay.
+#[test]
+fn forget_erases_the_kept_bounce_copies_that_mention_the_address() {
+    let (_server, room) = common::room::sent_with_return_path(2, 1);
+    use base64::Engine;
+    let quoted = base64::engine::general_purpose::STANDARD
+        .encode("To: User0@Example.org\r\nSubject: x\r\n\r\nhello\r\n");
+    let about = format!(
+        "From: mailer@example.net\r\nSubject: Returned\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n{quoted}\r\n--b--\r\n"
+    );
+    let other = "From: someone@example.net\r\nSubject: Thanks\r\n\r\nGood release.\r\n";
+    for text in [about.as_str(), other] {
+        let o = ingest_stdin(&room, text);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let kept = || -> Vec<String> {
+        std::fs::read_dir(room.root().join("bounces/unrecognised"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    };
+    assert_eq!(kept().len(), 2);
+    let o = room.run(&["subscribers", "forget", "user0@example.org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 kept bounce messages"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(kept(), vec![other.to_string()]);
+}
+
+/// A message on standard input larger than any bounce is refused whole
+/// with an error and a failing exit code; no cut copy is kept.
+#[test]
+fn a_piped_message_too_large_is_refused_not_cut() {
+    use std::io::Write;
+    let (_server, room) = common::room::sent_with_return_path(1, 1);
+    let mut child = room
+        .command(&["bounces", "ingest", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut big = b"From: someone@example.net\r\nSubject: Big\r\n\r\n".to_vec();
+        big.resize(50 * 1024 * 1024, b'x');
+        // The reader may stop early: a broken pipe is expected.
+        let _ = stdin.write_all(&big);
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than 10 MB"), "{}", stderr(&o));
+    let dir = room.root().join("bounces/unrecognised");
+    assert!(
+        !dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing was kept"
+    );
+}

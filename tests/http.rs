@@ -1802,3 +1802,69 @@ fn a_symbolic_link_in_the_site_is_never_served_nor_written_through() {
     assert!(!public.join("sv").is_symlink() && public.join("sv/index.html").is_file());
     assert!(!public.join("leak.txt").exists() && !public.join("linked").exists());
 }
+
+/// A writer's preview never creates nor writes the pressroom's database or
+/// secret: a sign-up made in it lands in a throwaway database. It listens
+/// on loopback unless told `--public-preview`.
+#[test]
+fn a_preview_keeps_its_hands_off_the_database_and_the_secret() {
+    let room = Room::new(1);
+    let mut command = room.command(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
+    let o = command.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    // Without PRESSROOM_SECRET, as a writer runs it.
+    let child = room
+        .command(&["serve", "--drafts", "--addr", "127.0.0.1:0"])
+        .env_remove("PRESSROOM_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let preview = Server::from_child(child);
+    let r = preview.post(
+        "/fi/subscribe",
+        "email=writer%40example.org&lists=news&lang=fi&website=",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Tarkista sähköpostisi"), "{}", r.body);
+    drop(preview);
+    assert!(!room.db().exists(), "the preview made the database");
+    assert!(
+        !room.root().join("subscribers/.secret").exists(),
+        "the preview made the secret"
+    );
+    let outbox = room.root().join("outbox");
+    assert!(
+        !outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none(),
+        "the preview wrote the pressroom's outbox"
+    );
+
+    let o = room.run(&["serve", "--drafts", "--addr", "0.0.0.0:0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("--public-preview"),
+        "{}",
+        common::stderr(&o)
+    );
+    let child = room
+        .command(&[
+            "serve",
+            "--drafts",
+            "--public-preview",
+            "--addr",
+            "0.0.0.0:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut preview = Server::from_child(child);
+    let mut err = String::new();
+    BufReader::new(preview.child.stderr.take().unwrap())
+        .read_line(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("warning: this preview listens on 0.0.0.0:0"),
+        "{err}"
+    );
+}

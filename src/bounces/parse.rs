@@ -70,6 +70,38 @@ pub struct Parsed {
 }
 
 /// Reads one message.
+/// Whether the message `raw` mentions `needle` (lower case) anywhere: in
+/// its bytes, or in any header or part once decoded (base64,
+/// quoted-printable, encoded words), so that erasure finds an address
+/// however a bounce quoted it.
+pub fn mentions(raw: &[u8], needle: &str) -> bool {
+    let has = |bytes: &[u8]| {
+        memchr::memmem::find(&bytes.to_ascii_lowercase(), needle.as_bytes()).is_some()
+    };
+    if has(raw) {
+        return true;
+    }
+    fn walk(part: &ParsedMail<'_>, needle: &str, depth: usize) -> bool {
+        let text = |s: &str| s.to_lowercase().contains(needle);
+        if part.headers.iter().any(|h| text(&h.get_value())) {
+            return true;
+        }
+        let body = part.get_body_raw().unwrap_or_default();
+        if memchr::memmem::find(&body.to_ascii_lowercase(), needle.as_bytes()).is_some() {
+            return true;
+        }
+        // A quoted message (message/rfc822) is a message of its own.
+        if depth < 8
+            && part.ctype.mimetype.eq_ignore_ascii_case("message/rfc822")
+            && parse_mail(&body).is_ok_and(|m| walk(&m, needle, depth + 1))
+        {
+            return true;
+        }
+        depth < 8 && part.subparts.iter().any(|p| walk(p, needle, depth + 1))
+    }
+    parse_mail(raw).is_ok_and(|m| walk(&m, needle, 0))
+}
+
 pub fn parse(raw: &[u8]) -> Parsed {
     let unrecognised = |why: &str| Parsed {
         report: Report::Unrecognised(why.to_string()),

@@ -10,7 +10,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use sha2::Digest;
 
 use super::sending::{load_secret, open_store};
@@ -218,6 +218,14 @@ fn ingest(root: &Path, path: Option<&Path>, ui: &mut Ui<'_>) -> anyhow::Result<O
                 .take(crate::bounces::parse::MAX_MESSAGE_BYTES as u64 + 1)
                 .read_to_end(&mut raw)
                 .context("cannot read the message from standard input")?;
+            // Never a cut copy: a message too large to be a bounce is
+            // refused whole, so that the mail system keeps it.
+            if raw.len() > crate::bounces::parse::MAX_MESSAGE_BYTES {
+                bail!(
+                    "the message on standard input is larger than {} MB, more than any bounce can be; it was not read to the end nor kept (the mail system that piped it still has it)",
+                    crate::bounces::parse::MAX_MESSAGE_BYTES / (1024 * 1024)
+                );
+            }
             let outcome = reader.ingest(&db, &raw)?;
             let mut source = "stdin".to_string();
             if let Ingested::Unrecognised(_) = outcome {

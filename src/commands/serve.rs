@@ -31,6 +31,11 @@ pub struct Args {
     /// Never sends mail: confirmation emails go to the outbox.
     #[arg(long)]
     pub drafts: bool,
+    /// Let a writer's preview (--drafts) listen on an address other than
+    /// loopback. Everyone who reaches it sees drafts and embargoed
+    /// releases: use it only on a network of the staff's own.
+    #[arg(long, requires = "drafts")]
+    pub public_preview: bool,
     /// Also serve Prometheus metrics on GET /metrics of this address (keep
     /// it on loopback or a private network): sign-ups, confirmations,
     /// unsubscribes, rate-limited requests, responses by status code. The
@@ -52,6 +57,19 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
             ui.out,
         )?;
         return Ok(Outcome::Done);
+    }
+    if !is_loopback(&args.addr) {
+        if !args.public_preview {
+            return Err(super::UsageError(format!(
+                "--addr {} is not a loopback address: a preview shows drafts and embargoed releases to everyone who reaches it. Use 127.0.0.1:PORT, or add --public-preview if the network is the staff's own",
+                args.addr
+            ))
+            .into());
+        }
+        eprintln!(
+            "warning: this preview listens on {}: everyone who reaches it sees drafts and embargoed releases",
+            args.addr
+        );
     }
     // A private folder (mode 0700, unpredictable name): drafts and
     // embargoed releases are not for other users of the machine. It is
@@ -75,13 +93,31 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         &args.addr,
         args.metrics_addr.as_deref(),
         args.log_format,
-        Some(preview),
+        Some(crate::http::PreviewRun {
+            preview,
+            scratch: private.path().to_path_buf(),
+        }),
         ui.out,
     );
     drop(watching);
     drop(private);
     served?;
     Ok(Outcome::Done)
+}
+
+/// Whether every address `addr` (`HOST:PORT`) names is a loopback one.
+fn is_loopback(addr: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .map(|mut all| {
+            let mut any = false;
+            let each = all.all(|a| {
+                any = true;
+                a.ip().is_loopback()
+            });
+            any && each
+        })
+        .unwrap_or(false)
 }
 
 /// The start of a preview folder's name (the rest is random).

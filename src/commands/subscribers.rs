@@ -309,8 +309,24 @@ pub fn forget(config: &Config, db: &Db, email: &str) -> anyhow::Result<String> {
                 outbox.display()
             )
         })?;
+    let kept = config.root.join(super::bounces::UNRECOGNISED_DIR);
+    let bounces = crate::files::scrub_outbox(&kept, &email.hash()[..24], email.as_str())
+        .with_context(|| {
+            format!(
+                "cannot remove the address's kept messages from {}",
+                kept.display()
+            )
+        })?;
+    let mailbox = if config.bounces.imap.is_some() {
+        format!(
+            "; copies in the bounce mailbox's '{}' and '{}' folders are not touched: delete them there",
+            config.bounces.processed_folder, config.bounces.unrecognised_folder
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "erased the personal data of {email} ({n} records, {files} outbox files); a hashed suppression entry keeps it from being imported again"
+        "erased the personal data of {email} ({n} records, {files} outbox files, {bounces} kept bounce messages); a hashed suppression entry keeps it from being imported again{mailbox}"
     ))
 }
 

@@ -13,7 +13,7 @@ pub mod preview;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -390,25 +390,54 @@ pub async fn serve(
     }
 }
 
+/// A writer's preview, served by [`run`]: its live-reload channel and the
+/// private folder where its throwaway database and outbox live.
+pub struct PreviewRun {
+    pub preview: Arc<preview::Preview>,
+    pub scratch: PathBuf,
+}
+
+/// A signing key that lives as long as one preview: its links work in
+/// that preview only.
+fn throwaway_secret() -> anyhow::Result<Secret> {
+    use ring::rand::SecureRandom;
+    let mut key = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut key)
+        .map_err(|_| anyhow::anyhow!("the system has no random numbers for a preview key"))?;
+    Ok(Secret::from_bytes(&key))
+}
+
 /// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM
-/// or Ctrl-C. A writer's `preview` never sends mail: confirmation emails go
-/// to the outbox whatever relays are configured.
+/// or Ctrl-C. A writer's preview never touches the pressroom's database
+/// nor its secret: sign-ups go to a throwaway database in its private
+/// folder, links are signed with a throwaway key, and confirmation emails
+/// go to an outbox there, whatever relays are configured.
 pub fn run(
     config: Config,
     addr: &str,
     metrics_addr: Option<&str>,
     log_format: LogFormat,
-    preview: Option<Arc<preview::Preview>>,
+    preview: Option<PreviewRun>,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     log::init(log_format);
-    let db = crate::db::database_path(&config);
-    let secret = Secret::load(&crate::subscribers::secret_path(&config))?;
-    let transport = if preview.is_some() {
-        crate::delivery::Transport::Outbox(crate::delivery::outbox_dir(&config))
-    } else {
-        crate::delivery::Transport::from_config(&config)?
+    let (db, secret, transport, preview) = match preview {
+        Some(p) => (
+            p.scratch.join("preview.db"),
+            throwaway_secret()?,
+            crate::delivery::Transport::Outbox(p.scratch.join("outbox")),
+            Some(p),
+        ),
+        None => (
+            crate::db::database_path(&config),
+            Secret::load(&crate::subscribers::secret_path(&config))?,
+            crate::delivery::Transport::from_config(&config)?,
+            None,
+        ),
     };
+    let scratch = preview.as_ref().map(|p| p.scratch.clone());
+    let preview = preview.map(|p| p.preview);
     let public = config.root.join(&config.serve.public_dir);
     if !public.join("index.html").is_file() {
         anyhow::bail!(
@@ -429,9 +458,12 @@ pub fn run(
         let local = listener.local_addr()?;
         let stop = shutdown_signal();
         if state.preview.is_some() {
+            // One line: scripts read the address from the first.
+            let outbox = scratch.as_ref().map(|s| s.join("outbox"));
             writeln!(
                 out,
-                "Listening on http://{local}/ (a writer's preview: drafts and embargoed releases are shown with a banner; no mail is sent)"
+                "Listening on http://{local}/ (a writer's preview: drafts and embargoed releases are shown with a banner; no mail is sent: sign-ups go to a throwaway database and confirmation emails to {}, both removed when the preview stops)",
+                outbox.as_deref().unwrap_or(Path::new("the outbox")).display()
             )?;
         } else {
             writeln!(
