@@ -350,6 +350,7 @@ const SUBSCRIBERS_GITIGNORE: &str =
     "# Personal data and the signing secret never go into version control.
 *.db
 *.db-*
+*.before-restore
 .secret
 *.send-lock
 ";

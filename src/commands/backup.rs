@@ -78,8 +78,16 @@ pub fn restore(root: &Path, args: &RestoreArgs, ui: &mut Ui<'_>) -> anyhow::Resu
             return Ok(Outcome::Done);
         }
     }
+    let had = db.exists();
     let restored = backup::restore(&file, &db)?;
     writeln!(ui.out, "Restored {} into {}", file.display(), db.display())?;
+    if had {
+        writeln!(
+            ui.out,
+            "The database it replaced is kept as {} until the next restore.",
+            backup::before_restore_path(&db).display()
+        )?;
+    }
     if restored.version != summary.version {
         writeln!(
             ui.out,
