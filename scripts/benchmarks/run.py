@@ -29,7 +29,9 @@ NOW = "2030-01-01T00:00:00Z"
 ENV = dict(os.environ, PRESSROOM_SECRET="benchmark-secret-0123456789abcdefghijkl")
 ENV.pop("PRESSROOM_RELAYS", None)
 ENV.pop("PRESSROOM_DB", None)
-results = {"build": [], "send": {}, "scale": [], "commands": []}
+results = {"build": [], "send": {}, "scale": [], "bounded": [], "commands": []}
+# Hostile input, at N and 2N: work must grow linearly (ratio about 2).
+BOUNDED = [5_000, 10_000] if QUICK else [100_000, 200_000]
 
 
 def sh(cmd, **kw):
@@ -343,6 +345,42 @@ def bench_scale():
         shutil.rmtree(r, ignore_errors=True)
 
 
+def bounded_room(name, config_extra=""):
+    r = WORK / name
+    (r / "releases" / "assets").mkdir(parents=True)
+    conf = (ROOT / "tests" / "common" / "mod.rs").read_text()
+    site = conf.split('r#"\n[site]', 1)[1].split('"#', 1)[0]
+    (r / "pressroom.toml").write_text("[site]" + site + '[lists.media]\ntitle = "Media"\n' + config_extra)
+    return r
+
+
+def bench_bounded():
+    """Work that hostile input could make quadratic, at N and 2N in one run:
+    `check` of a release with N unknown front-matter keys (refused, each
+    counted), and the size of the site built from N/1000 releases carrying
+    the most keywords a release may have (30), each keyword on every release."""
+    for n in BOUNDED:
+        r = bounded_room(f"keys-{n}")
+        keys = "".join(f"k{i}: v\n" for i in range(n))
+        (r / "releases" / "2026-01-01-x.fi.md").write_text(f"---\ntitle: X\ndate: 2026-01-01 10:00\n{keys}---\nBody.\n")
+        results["commands"].append(f"{BIN} --root {r} check  # {n:,} unknown keys")
+        t0 = time.monotonic()
+        p = subprocess.run([BIN, "--root", r, "check"], capture_output=True, text=True, env=ENV)
+        check_s = time.monotonic() - t0
+        if p.returncode != 1 or f"{n} fields that a release does not have" not in p.stderr:
+            sys.exit(f"check did not refuse {n:,} unknown keys: {p.stderr[-1000:]}")
+        releases = max(n // 1000, 2)
+        r = bounded_room(f"tags-{n}")
+        tags = ", ".join(f"avainsana {i}" for i in range(30))
+        for i in range(releases):
+            (r / "releases" / f"2026-01-01-r{i}.fi.md").write_text(
+                f"---\ntitle: Tiedote {i}\ndate: 2026-01-01 10:00\ntags: [{tags}]\n---\nTeksti.\n")
+        wall, _ = timed([BIN, "--root", r, "build", "--now", NOW])
+        size = sum(f.stat().st_size for f in (r / "public").rglob("*") if f.is_file())
+        results["bounded"].append(dict(n=n, check_s=check_s, releases=releases, site_mb=size / 1e6, build_s=wall))
+        print(f"bounded N={n:>7}: check {check_s:.2f} s; {releases} releases x 30 keywords: site {size / 1e6:.1f} MB in {wall:.2f} s")
+
+
 def chart():
     """An SVG of build time against size (both tools) and send rates."""
     b = results["build"]
@@ -442,6 +480,18 @@ def report():
               "## Scale", "", "| subscribers | import | import RSS | send --dry-run | dry-run RSS |", "|---:|---:|---:|---:|---:|"]
     for r in results["scale"]:
         lines.append(f"| {r['n']:,} | {r['import_s']:.1f} s | {r['import_mb']:.0f} MB | {r['dry_s']:.1f} s | {r['dry_mb']:.0f} MB |")
+    b = results["bounded"]
+    if len(b) == 2:
+        lines += ["", "## Bounded work for hostile input", "",
+                  "Input that made pressroom quadratic before, at N and 2N in the same run; linear work doubles (ratio 2), "
+                  "quadratic work quadruples. `check` of one release with N unknown front-matter keys (each is counted, the "
+                  "first 20 named), and the site built from N/1000 releases each carrying 30 keywords, the most a release may have "
+                  "(every keyword on every release: each keyword page and feed lists them all).", "",
+                  "| N | `check`, N unknown keys | releases | site size | build |", "|---:|---:|---:|---:|---:|"]
+        for r in b:
+            lines.append(f"| {r['n']:,} | {r['check_s']:.2f} s | {r['releases']:,} | {r['site_mb']:.1f} MB | {r['build_s']:.2f} s |")
+        lines.append(f"| ratio 2N/N | {b[1]['check_s'] / b[0]['check_s']:.2f} | {b[1]['releases'] / b[0]['releases']:.2f} | "
+                     f"{b[1]['site_mb'] / b[0]['site_mb']:.2f} | {b[1]['build_s'] / b[0]['build_s']:.2f} |")
     # Relative to the repository; $WORK is the run's temporary directory.
     shown = [c.replace(str(BIN), "target/release/pressroom").replace(str(WORK), "$WORK") for c in results["commands"]]
     lines += ["", "## Commands", "", "Run from the repository; `$WORK` stands for the run's temporary directory.", "", "```"] + shown + ["```", ""]
@@ -452,6 +502,7 @@ bench_build()
 bench_preview()
 bench_send()
 bench_scale()
+bench_bounded()
 print()
 print(report())
 if QUICK:
