@@ -28,13 +28,26 @@ need_node_tools() {
   fi
 }
 
+# cargo-deb, the packager of scripts/package, when it is missing.
+need_cargo_deb() {
+  if ! command -v cargo-deb >/dev/null 2>&1; then
+    echo "==> cargo install cargo-deb" >&2
+    cargo install -q cargo-deb --locked --version 3.6.3
+  fi
+}
+
 # need_py MODULE PACKAGE: pip-installs PACKAGE unless MODULE imports.
 need_py() {
   python3 -c "import $1" 2>/dev/null || { echo "==> pip install $2" >&2; python3 -m pip install -q "$2"; }
 }
 
-# The pressroom binary, built once.
+# The pressroom binary: PRESSROOM_BIN when set (.ci/run builds one release
+# binary for every script), else the debug build, built once.
 pressroom_bin() {
+  if [ -n "${PRESSROOM_BIN:-}" ]; then
+    echo "$PRESSROOM_BIN"
+    return
+  fi
   cargo build -q --bin pressroom >&2
   echo "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/pressroom"
 }
