@@ -24,12 +24,15 @@ pub struct PreviewFiles {
     pub html_bytes: usize,
 }
 
-/// Writes the preview of `release` into `out`, as it would be sent now
-/// (links to the pages in `hidden`, not out yet, are text).
+/// Writes the preview of `release` into `out`, as a member of `list` (by
+/// default the release's first list) would get it now (links to the pages
+/// in `hidden`, not out yet, are text): email.html and email.txt are the
+/// parts of message.eml, made by the same code.
 pub fn write(
     config: &Config,
     release: &Release,
     hidden: &crate::markdown::Unpublished,
+    list: Option<&crate::config::ListName>,
     out: &Path,
 ) -> anyhow::Result<PreviewFiles> {
     // Rendered once; the message is built exactly as delivery builds it.
@@ -40,9 +43,8 @@ pub fn write(
     let secret = Secret::from_bytes(b"pressroom preview key, not a secret");
     let from = message::from_mailbox(config, &release.lang)?;
     let email = EmailAddress::parse(from.email.as_ref())?;
-    let list = release
-        .lists
-        .first()
+    let list = list
+        .or(release.lists.first())
         .map_or_else(|| "preview".into(), ToString::to_string);
     let unsubscribe = p.unsubscribe_url(&secret, &list, &email);
     let msg = p.build(
@@ -51,10 +53,10 @@ pub fn write(
             email,
             link_id: None,
             name: from.name.clone(),
-            list,
+            list: list.clone(),
         },
     )?;
-    let (html, text) = rendered.personalise(&unsubscribe);
+    let (html, text) = p.bodies(&list, &unsubscribe);
     let html = local_assets(config, &html, out)?;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let files = PreviewFiles {

@@ -553,3 +553,63 @@ fn script_addresses_in_the_configuration_are_refused() {
         "{err}"
     );
 }
+
+/// The preview is the message: email.txt and email.html are the parts of
+/// message.eml, and a list kept by the staff reads "on our distribution
+/// list" while one people subscribe to reads "you subscribed".
+#[test]
+fn the_preview_is_the_message_each_list_gets() {
+    let root = common::sample_root();
+    let r = root.to_str().unwrap();
+    for (list, reason) in [
+        ("media", "koska olet tiedotteidemme jakelulistalla"),
+        ("citizens", "koska olet tilannut tiedotteemme"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let o = pressroom(&[
+            "--root",
+            r,
+            "preview",
+            "regional-strategy-2040",
+            "--list",
+            list,
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("the list '{list}'")),
+            "{}",
+            stdout(&o)
+        );
+        let text = std::fs::read_to_string(out.path().join("email.txt")).unwrap();
+        let html = std::fs::read_to_string(out.path().join("email.html")).unwrap();
+        assert!(text.contains(reason), "{list}: {text}");
+        assert!(html.contains(reason), "{list}");
+        // The text file is the message's text part, decoded.
+        let eml = std::fs::read(out.path().join("message.eml")).unwrap();
+        let message = mailparse::parse_mail(&eml).unwrap();
+        let part = |mime: &str| {
+            message
+                .subparts
+                .iter()
+                .find(|p| p.ctype.mimetype == mime)
+                .unwrap()
+                .get_body()
+                .unwrap()
+                .replace("\r\n", "\n")
+        };
+        assert_eq!(part("text/plain").trim_end(), text.trim_end(), "{list}");
+        assert!(part("text/html").contains(reason), "{list}");
+    }
+    let o = pressroom(&[
+        "--root",
+        r,
+        "preview",
+        "regional-strategy-2040",
+        "--list",
+        "medai",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("media"), "{}", stderr(&o));
+}

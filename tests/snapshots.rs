@@ -89,3 +89,34 @@ fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_co
     let style = preheader.split('>').next().unwrap();
     assert!(!style.contains("color"), "{style}");
 }
+
+/// No text part has a signature separator (`-- ` alone on a line): mail
+/// clients grey out or cut what follows it, and the unsubscribe and
+/// privacy links come after the organisation's block.
+#[test]
+fn text_parts_have_no_signature_separator() {
+    let content = Content::load(&common::sample_root()).expect("sample loads");
+    for r in content.releases.iter().filter(|r| r.email) {
+        let e = email::render(r, &content.config, &Default::default()).unwrap();
+        for text in [&e.text, &e.text_curated] {
+            assert!(
+                !text.lines().any(|l| l == "-- "),
+                "{}: {text}",
+                r.path.display()
+            );
+        }
+    }
+    for lang in &content.config.site.languages {
+        let parts = pressroom::http::mail::confirmation_parts(
+            &content.config,
+            lang,
+            "https://example.org/confirm/x",
+        )
+        .unwrap();
+        assert!(
+            !parts.text.lines().any(|l| l == "-- "),
+            "{lang}: {}",
+            parts.text
+        );
+    }
+}

@@ -322,14 +322,7 @@ impl Prepared {
                     ContentTransferEncoding::QuotedPrintable,
                 ))
         };
-        // Someone only on staff-kept lists did not subscribe: the footer
-        // must not say they did.
-        let curated = r.list.split(',').all(|l| self.curated_lists.contains(l));
-        let (text, html) = if curated {
-            (&self.curated_text, &self.curated_html)
-        } else {
-            (&self.text, &self.html)
-        };
+        let (text, html) = self.parts_for(&r.list);
         let msg: Message = b
             .multipart(
                 MultiPart::alternative()
@@ -338,6 +331,33 @@ impl Prepared {
             )
             .map_err(|e| MessageError::Build(e.to_string()))?;
         Ok(dkim::sign(&self.dkim, msg.formatted()))
+    }
+}
+
+impl Prepared {
+    /// The text and HTML parts a member of `list` (names joined by `,`)
+    /// gets. Someone only on staff-kept lists did not subscribe: the
+    /// footer must not say they did.
+    fn parts_for(&self, list: &str) -> (&Segments, &Segments) {
+        if list.split(',').all(|l| self.curated_lists.contains(l)) {
+            (&self.curated_text, &self.curated_html)
+        } else {
+            (&self.text, &self.html)
+        }
+    }
+
+    /// The HTML and the text that a member of `list` reads, with `url` as
+    /// the unsubscribe link: decoded from the very bytes [`Prepared::build`]
+    /// puts in the message (a preview shows what is sent).
+    pub fn bodies(&self, list: &str, url: &str) -> (String, String) {
+        let (text, html) = self.parts_for(list);
+        let decode = |seg: &Segments| {
+            let bytes =
+                quoted_printable::decode(seg.join(url), quoted_printable::ParseMode::Robust)
+                    .unwrap_or_default();
+            String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+        };
+        (decode(html), decode(text))
     }
 }
 
