@@ -1327,3 +1327,32 @@ fn markup_in_a_plain_text_summary_stays_text_in_the_feed() {
         "{description}"
     );
 }
+
+/// Each language's front page has the site's description in its language
+/// and names the other languages' front pages as hreflang alternates.
+#[test]
+fn language_front_pages_have_a_description_and_alternates() {
+    let out = build_sample(NOW);
+    let config = common::sample_root().join("pressroom.toml");
+    let toml = fs::read_to_string(config).unwrap();
+    assert!(
+        toml.contains("[site.description]"),
+        "the sample sets a description"
+    );
+    for lang in ["fi", "sv", "en"] {
+        let html =
+            fs::read_to_string(out.path().join(format!("public/{lang}/index.html"))).unwrap();
+        assert!(
+            html.contains("<meta name=\"description\" content=\""),
+            "{lang}: no description"
+        );
+        for other in ["fi", "sv", "en"] {
+            assert!(
+                html.contains(&format!(
+                    "<link rel=\"alternate\" hreflang=\"{other}\" href=\"{BASE}{other}/\">"
+                )),
+                "{lang}: no alternate for {other}"
+            );
+        }
+    }
+}

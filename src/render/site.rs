@@ -573,6 +573,24 @@ impl<'a> Site<'a> {
             if let Some(f) = &feed {
                 page.feed = Some(f.clone());
             }
+            // A language's front page: the site's description in its
+            // language, and the other languages' front pages as alternates.
+            if index && n == 1 {
+                let site = &self.content.config.site;
+                if let Some(d) = &site.description {
+                    page.description = d.get(cx.lang, &site.default_lang).to_string();
+                }
+                if site.languages.len() > 1 {
+                    page.alternates = site
+                        .languages
+                        .iter()
+                        .map(|l| Alternate {
+                            lang: l.to_string(),
+                            href: self.urls.abs(&Urls::lang_index(l)),
+                        })
+                        .collect();
+                }
+            }
             self.page(
                 "site/list.html",
                 &ListPage {
