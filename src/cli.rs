@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{self, Outcome, Ui};
 
@@ -149,8 +149,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),
         Command::Serve(args) => commands::serve::run(root, args, ui),
         Command::Templates(cmd) => commands::templates::run(root, cmd, ui),
-        Command::Completions(args) => commands::completions::completions(args, ui),
-        Command::Man(args) => commands::completions::man(root, args, ui),
+        Command::Completions(args) => commands::completions::completions(Cli::command(), args, ui),
+        Command::Man(args) => commands::completions::man(Cli::command(), root, args, ui),
         Command::Backup(args) => commands::backup::backup(root, args, ui),
         Command::Restore(args) => commands::backup::restore(root, args, ui),
     }

@@ -394,7 +394,7 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
                 continue;
             };
             let page = format!("{}/{}/", target.lang, target.slug);
-            if crate::markdown::release_page(file).as_deref() != Some(page.as_str()) {
+            if crate::release::page_of_file(file).as_deref() != Some(page.as_str()) {
                 diags.push(Diagnostic::new(
                     &r.path,
                     *line,

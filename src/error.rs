@@ -7,9 +7,29 @@
 //! | 1    | content or runtime errors, or a run that needs attention |
 //! | 2    | the command was called wrongly |
 
-use crate::commands::Outcome;
 use crate::config::ConfigError;
 use crate::content::LoadError;
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything it was asked to do is done (exit code 0).
+    Done,
+    /// It finished, but something needs attention: a message failed, a run
+    /// was stopped early (exit code 1).
+    NeedsAttention,
+}
+
+impl Outcome {
+    /// `NeedsAttention` when something failed, else `Done`.
+    pub fn from_failure(failed: bool) -> Self {
+        if failed {
+            Outcome::NeedsAttention
+        } else {
+            Outcome::Done
+        }
+    }
+}
 
 /// A mistake in how the command was called (exit code 2).
 #[derive(Debug, thiserror::Error)]

@@ -125,14 +125,17 @@ pub fn write_outbox(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf>
 }
 
 /// Removes every outbox file about one address: those named after its
-/// hash (`prefix`) and any other that mentions `needle` (the address, in
-/// any letter case, also where MIME encoded it). Returns how many were
-/// removed. Also used for the kept copies of bounces.
-pub fn scrub_outbox(outbox: &Path, prefix: &str, needle: &str) -> io::Result<usize> {
+/// hash (`prefix`) and any other whose bytes `mentions` the address (the
+/// caller decides how: in any letter case, also where MIME encoded it).
+/// Returns how many were removed. Also used for the kept copies of bounces.
+pub fn scrub_outbox(
+    outbox: &Path,
+    prefix: &str,
+    mentions: &dyn Fn(&[u8]) -> bool,
+) -> io::Result<usize> {
     if !outbox.is_dir() {
         return Ok(0);
     }
-    let needle = needle.to_lowercase();
     let mut doomed = vec![];
     walk_all(outbox, &mut |path, ft| {
         if !ft.is_file() {
@@ -143,10 +146,7 @@ pub fn scrub_outbox(outbox: &Path, prefix: &str, needle: &str) -> io::Result<usi
                 .trim_start_matches('.')
                 .starts_with(prefix)
         });
-        let mentions = || -> io::Result<bool> {
-            Ok(crate::bounces::parse::mentions(&fs::read(path)?, &needle))
-        };
-        if named || mentions()? {
+        if named || mentions(&fs::read(path)?) {
             doomed.push(path.to_path_buf());
         }
         Ok(())

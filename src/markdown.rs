@@ -7,9 +7,17 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use url::Url;
 
-/// How relative links (`assets/report.pdf`, `/fi/`) are written.
+/// How relative links (`assets/report.pdf`, `/fi/`) are written, and
+/// where a link to another release's file leads.
 #[derive(Debug, Clone, Copy)]
-pub enum Links<'a> {
+pub struct Links<'a> {
+    form: LinkForm<'a>,
+    pages: PageOf,
+}
+
+/// The form of a rewritten relative link.
+#[derive(Debug, Clone, Copy)]
+enum LinkForm<'a> {
     /// Root-relative, under the site's base path (web pages).
     Site(&'a str),
     /// Absolute, under the base URL (feeds and email).
@@ -18,41 +26,57 @@ pub enum Links<'a> {
     Marked,
 }
 
-/// The site path of the release page that a link to a release file
-/// (`2026-10-26-regional-strategy-2040.fi.md`, `./….sv.md#tausta`) stands
-/// for: `fi/regional-strategy-2040/` and the fragment. The file name gives
-/// the language and slug; `Content::load` reports a link whose target says
-/// otherwise in its front matter, or has no language in its name.
-pub fn release_page(dest: &str) -> Option<String> {
-    let at = dest.find(['#', '?']).unwrap_or(dest.len());
-    let (file, rest) = dest.split_at(at);
-    let file = file.strip_prefix("./").unwrap_or(file);
-    if file.contains('/') {
-        return None;
-    }
-    let name = crate::release::FileName::parse(file).ok()?;
-    Some(format!("{}/{}/{rest}", name.lang?, name.slug))
+/// The site path of the page that a link to another document stands for
+/// (`fi/regional-strategy-2040/` and the fragment), or `None` when the
+/// link is not to such a document. Markdown knows no file naming of its
+/// own: `crate::release::page_of_file` is the one pressroom passes.
+pub type PageOf = fn(&str) -> Option<String>;
+
+/// A [`PageOf`] that knows no documents.
+pub fn no_pages(_: &str) -> Option<String> {
+    None
 }
 
-impl Links<'_> {
+impl<'a> Links<'a> {
+    /// Root-relative links under the site's base path (web pages).
+    pub fn site(base_path: &'a str, pages: PageOf) -> Self {
+        Self {
+            form: LinkForm::Site(base_path),
+            pages,
+        }
+    }
+
+    /// Absolute links under the base URL (feeds and email).
+    pub fn absolute(base: &'a Url, pages: PageOf) -> Self {
+        Self {
+            form: LinkForm::Absolute(base),
+            pages,
+        }
+    }
+
+    /// The page a link to another document stands for.
+    pub fn page_of(&self, dest: &str) -> Option<String> {
+        (self.pages)(dest)
+    }
+
     /// Rewrites a link destination found in a release.
     pub fn rewrite(&self, dest: &str) -> String {
         if !is_local(dest) {
             return dest.to_string();
         }
-        if let Some(page) = release_page(dest) {
+        if let Some(page) = self.page_of(dest) {
             return self.rewrite(&page);
         }
-        match self {
-            Links::Site(base_path) => match dest.strip_prefix('/') {
+        match self.form {
+            LinkForm::Site(base_path) => match dest.strip_prefix('/') {
                 Some(_) => dest.to_string(),
                 None => format!("{base_path}{dest}"),
             },
             // `join` resolves a root-relative link against the origin.
-            Links::Absolute(base) => base
+            LinkForm::Absolute(base) => base
                 .join(dest)
                 .map_or_else(|_| dest.to_string(), |u| u.to_string()),
-            Links::Marked => match dest.strip_prefix('/') {
+            LinkForm::Marked => match dest.strip_prefix('/') {
                 Some(_) => format!("{ORIGIN_MARK}{dest}"),
                 None => format!("{BASE_MARK}{dest}"),
             },
@@ -124,11 +148,11 @@ impl Unpublished {
 
     /// Whether a link to `dest` (a release file, or a path on the site)
     /// reaches a page that is not out yet.
-    pub fn hides(&self, dest: &str) -> bool {
+    pub fn hides(&self, dest: &str, links: &Links<'_>) -> bool {
         if self.pages.is_empty() || !is_local(dest) {
             return false;
         }
-        let page = match release_page(dest) {
+        let page = match links.page_of(dest) {
             Some(page) => page,
             None => match dest.strip_prefix(self.base_path.as_str()) {
                 Some(rest) if dest.starts_with('/') => rest.to_string(),
@@ -154,7 +178,7 @@ pub fn to_html_hiding(md: &str, links: Links<'_>, hidden: &Unpublished) -> Strin
     // Links do not nest: one flag says whether the open one is hidden.
     let mut hiding = false;
     let events = Parser::new_ext(md, options()).filter_map(|ev| match ev {
-        Event::Start(Tag::Link { ref dest_url, .. }) if hidden.hides(dest_url) => {
+        Event::Start(Tag::Link { ref dest_url, .. }) if hidden.hides(dest_url, &links) => {
             hiding = true;
             None
         }
@@ -218,12 +242,17 @@ const ORIGIN_MARK_HREF: &str = "%EE%80%81";
 
 /// Renders and sanitises once, then returns the HTML twice: with
 /// root-relative links (web pages) and with absolute links (feeds, email).
-pub fn to_html_pair(md: &str, base: &Url) -> (String, String) {
-    to_html_pair_hiding(md, base, &Unpublished::default())
+pub fn to_html_pair(md: &str, base: &Url, pages: PageOf) -> (String, String) {
+    to_html_pair_hiding(md, base, pages, &Unpublished::default())
 }
 
 /// As [`to_html_pair`], with links to the pages in `hidden` written as text.
-pub fn to_html_pair_hiding(md: &str, base: &Url, hidden: &Unpublished) -> (String, String) {
+pub fn to_html_pair_hiding(
+    md: &str,
+    base: &Url,
+    pages: PageOf,
+    hidden: &Unpublished,
+) -> (String, String) {
     let clean;
     let md = if md.contains([BASE_MARK, ORIGIN_MARK])
         || md.contains(BASE_MARK_HREF)
@@ -237,7 +266,11 @@ pub fn to_html_pair_hiding(md: &str, base: &Url, hidden: &Unpublished) -> (Strin
     } else {
         md
     };
-    let marked = to_html_hiding(md, Links::Marked, hidden);
+    let links = Links {
+        form: LinkForm::Marked,
+        pages,
+    };
+    let marked = to_html_hiding(md, links, hidden);
     let origin = base.origin().ascii_serialization();
     // pulldown-cmark percent-encodes link destinations.
     let site = marked
@@ -409,7 +442,7 @@ impl TextWriter {
             }
             Tag::Link { dest_url, .. } => {
                 // A hidden link keeps its text and loses its address.
-                self.links.push(if hidden.hides(&dest_url) {
+                self.links.push(if hidden.hides(&dest_url, &links) {
                     String::new()
                 } else {
                     links.rewrite(&dest_url)
@@ -523,7 +556,7 @@ mod tests {
     #[test]
     fn script_style_iframe_and_event_handlers_are_removed() {
         let md = "Hi <script>alert(1)</script><iframe src=x></iframe><b onclick=\"x()\">bold</b>\n\n<style>p{}</style>";
-        let html = to_html(md, Links::Site("/"));
+        let html = to_html(md, Links::site("/", no_pages));
         assert!(
             !html.contains("script") && !html.contains("iframe"),
             "{html}"
@@ -538,10 +571,13 @@ mod tests {
     #[test]
     fn relative_links_become_site_or_absolute_urls() {
         let md = "[report](assets/report.pdf) and [web](https://example.org/)";
-        assert!(to_html(md, Links::Site("/press/")).contains("href=\"/press/assets/report.pdf\""));
+        assert!(
+            to_html(md, Links::site("/press/", no_pages))
+                .contains("href=\"/press/assets/report.pdf\"")
+        );
         let b = base();
         assert!(
-            to_html(md, Links::Absolute(&b))
+            to_html(md, Links::absolute(&b, no_pages))
                 .contains("href=\"https://press.example.org/assets/report.pdf\"")
         );
     }
@@ -551,7 +587,7 @@ mod tests {
         let b = base();
         let text = to_text(
             "# Heading\n\nRead [the plan](assets/plan.pdf) or <https://example.org/>.\n\n- one\n- two\n\n> quoted\n",
-            Links::Absolute(&b),
+            Links::absolute(&b, no_pages),
         );
         assert_eq!(
             text,
@@ -563,9 +599,9 @@ mod tests {
     fn one_rendering_gives_both_link_forms() {
         let base = Url::parse("https://press.example.org/news/").unwrap();
         let md = "[a](assets/a.pdf) [b](/fi/) [c](https://x.example/) <a href=\"assets/raw.pdf\">raw</a>";
-        let (site, abs) = to_html_pair(md, &base);
-        assert_eq!(site, to_html(md, Links::Site("/news/")));
-        assert_eq!(abs, to_html(md, Links::Absolute(&base)));
+        let (site, abs) = to_html_pair(md, &base, no_pages);
+        assert_eq!(site, to_html(md, Links::site("/news/", no_pages)));
+        assert_eq!(abs, to_html(md, Links::absolute(&base, no_pages)));
         assert!(
             abs.contains("href=\"https://press.example.org/fi/\""),
             "{abs}"
@@ -574,7 +610,10 @@ mod tests {
 
     #[test]
     fn level_one_headings_are_demoted_below_the_title() {
-        assert_eq!(to_html("# A", Links::Site("/")).trim(), "<h2>A</h2>");
+        assert_eq!(
+            to_html("# A", Links::site("/", no_pages)).trim(),
+            "<h2>A</h2>"
+        );
     }
 
     #[test]
@@ -585,23 +624,36 @@ mod tests {
         );
     }
 
+    /// A stand-in for `release::page_of_file`: `DATE-slug.lang.md` is the
+    /// page `lang/slug/`.
+    fn pages(dest: &str) -> Option<String> {
+        let (file, rest) = dest.split_at(dest.find('#').unwrap_or(dest.len()));
+        let stem = file.strip_suffix(".md")?;
+        let (stem, lang) = stem.rsplit_once('.')?;
+        Some(format!("{lang}/{}/{rest}", stem.get(11..)?))
+    }
+
     #[test]
     fn a_link_to_a_page_not_out_yet_keeps_only_its_text() {
         let hidden = Unpublished::new(["fi/budjetti/".to_string()], "/press/");
         let md = "Katso [budjetti](2031-01-15-budjetti.fi.md#luvut), [sama](/press/fi/budjetti/) ja [auki](2026-01-01-auki.fi.md).";
-        let html = to_html_hiding(md, Links::Site("/press/"), &hidden);
+        let html = to_html_hiding(md, Links::site("/press/", pages), &hidden);
         assert!(!html.contains("budjetti/"), "{html}");
         assert!(
             html.contains("Katso budjetti, sama ja <a href=\"/press/fi/auki/\""),
             "{html}"
         );
-        let (site, abs) =
-            to_html_pair_hiding(md, &Url::parse("https://e.org/press/").unwrap(), &hidden);
+        let (site, abs) = to_html_pair_hiding(
+            md,
+            &Url::parse("https://e.org/press/").unwrap(),
+            pages,
+            &hidden,
+        );
         assert!(
             !site.contains("fi/budjetti") && !abs.contains("fi/budjetti"),
             "{site}{abs}"
         );
-        let text = to_text_hiding(md, Links::Site("/press/"), &hidden);
+        let text = to_text_hiding(md, Links::site("/press/", pages), &hidden);
         assert_eq!(text, "Katso budjetti, sama ja auki (/press/fi/auki/).\n");
     }
 }

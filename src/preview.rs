@@ -135,17 +135,7 @@ struct EmailView<'a> {
 /// Gmail shows only the first 102 KB of a message's HTML.
 pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
 
-/// Where the email view of `release` is in a writer's preview site.
-pub fn email_view_path(release: &Release) -> String {
-    format!(
-        "{EMAIL_VIEWS}{}/{}/",
-        crate::files::segment(&release.group_key()),
-        release.lang
-    )
-}
-
-/// The folder of a preview site's email views (see [`email_view_path`]).
-pub const EMAIL_VIEWS: &str = "_email/";
+pub use crate::render::EMAIL_VIEWS;
 
 /// The two files of a writer's email view.
 #[derive(Debug)]
@@ -160,7 +150,7 @@ pub struct EmailViewFiles {
 /// at phone and desktop widths, the text part, the subject and preheader,
 /// the size against Gmail's clip, and who the next publish would send it
 /// to (from the database when there is one; the preview never creates or
-/// writes it). Served from [`email_view_path`].
+/// writes it). Served from [`crate::render::Urls::email_view`].
 pub fn email_view(
     content: &crate::content::Content,
     release: &Release,

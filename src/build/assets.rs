@@ -21,7 +21,7 @@ use crate::release::Release;
 /// for (`assets/report.pdf`), if it is one: a local link, relative or under
 /// the site's base path, without its query or fragment, percent-decoded.
 pub fn file_of(dest: &str, base_path: &str) -> Option<String> {
-    if !crate::markdown::is_local(dest) || crate::markdown::release_page(dest).is_some() {
+    if !crate::markdown::is_local(dest) || crate::release::page_of_file(dest).is_some() {
         return None;
     }
     let end = dest.find(['?', '#']).unwrap_or(dest.len());

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
-
 use super::{Outcome, Ui};
 
 /// Arguments of `completions`.
@@ -22,16 +20,26 @@ pub struct ManArgs {
     pub dir: PathBuf,
 }
 
-pub fn completions(args: &CompletionsArgs, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
-    let mut cmd = crate::cli::Cli::command();
+/// Writes the completions of `cmd` (the command line's definition, which
+/// `cli` passes down) for the shell asked for.
+pub fn completions(
+    mut cmd: clap::Command,
+    args: &CompletionsArgs,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<Outcome> {
     clap_complete::generate(args.shell, &mut cmd, "pressroom", &mut ui.out);
     Ok(Outcome::Done)
 }
 
-pub fn man(root: &Path, args: &ManArgs, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
+/// Writes the man pages of `cmd` into the folder asked for.
+pub fn man(
+    cmd: clap::Command,
+    root: &Path,
+    args: &ManArgs,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<Outcome> {
     let dir = super::under_root(root, &args.dir);
     std::fs::create_dir_all(&dir)?;
-    let cmd = crate::cli::Cli::command();
     clap_mangen::generate_to(cmd, &dir)?;
     let n = std::fs::read_dir(&dir)?.count();
     writeln!(ui.out, "wrote {n} man pages to {}", dir.display())?;

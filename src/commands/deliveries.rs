@@ -4,11 +4,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::sending::open_store;
 use super::{Outcome, Ui};
 use crate::content::Content;
 use crate::db::DeliveryStatus;
 use crate::delivery::plan::Group;
+use crate::sending::open_store;
 
 /// Arguments of `deliveries`.
 #[derive(Debug, Clone, clap::Args)]

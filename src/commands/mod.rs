@@ -13,7 +13,6 @@ pub mod new;
 pub mod preview;
 pub mod publish;
 pub mod send;
-mod sending;
 pub mod serve;
 pub mod status;
 pub mod subscribers;
@@ -26,28 +25,8 @@ use std::sync::atomic::AtomicBool;
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use crate::error::UsageError;
+pub use crate::error::{Outcome, UsageError};
 use crate::lang::Lang;
-
-/// How a command that did not fail ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Everything it was asked to do is done (exit code 0).
-    Done,
-    /// It finished, but something needs attention: a message failed, a run
-    /// was stopped early (exit code 1).
-    NeedsAttention,
-}
-
-impl Outcome {
-    fn from_failure(failed: bool) -> Self {
-        if failed {
-            Outcome::NeedsAttention
-        } else {
-            Outcome::Done
-        }
-    }
-}
 
 /// How the command may talk to the person running it.
 pub struct Ui<'a> {
@@ -71,30 +50,108 @@ impl Ui<'_> {
         if yes {
             return Ok(true);
         }
-        if !self.interactive {
-            return Err(UsageError(format!("{question} Not on a terminal: pass --yes to confirm, or --dry-run to see the recipients.")).into());
+        ask(question, self.interactive)
+    }
+
+    /// How a library workflow is watched and stopped from here: Ctrl-C,
+    /// and a progress bar on a terminal.
+    pub fn controls(&self) -> crate::sending::Controls<'_> {
+        crate::sending::Controls {
+            stop: self.stop,
+            progress: if self.interactive {
+                progress_bar
+            } else {
+                |_| ProgressBar::hidden()
+            },
         }
-        eprint!("{question} [y/N] ");
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        Ok(matches!(
-            answer.trim().to_lowercase().as_str(),
-            "y" | "yes" | "k" | "kyllä" | "j" | "ja"
-        ))
     }
 
     pub fn progress(&self, total: u64) -> ProgressBar {
         if !self.interactive {
             return ProgressBar::hidden();
         }
-        let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        pb.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} messages  {per_sec}  eta {eta}")
-                .expect("valid template"),
-        );
-        pb
+        progress_bar(total)
     }
+}
+
+/// Asks a yes/no question on the terminal; without one, says how to
+/// answer it on the command line instead.
+pub fn ask(question: &str, interactive: bool) -> anyhow::Result<bool> {
+    if !interactive {
+        return Err(UsageError(format!("{question} Not on a terminal: pass --yes to confirm, or --dry-run to see the recipients.")).into());
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "k" | "kyllä" | "j" | "ja"
+    ))
+}
+
+/// A progress bar of `total` messages on stderr.
+fn progress_bar(total: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} messages  {per_sec}  eta {eta}")
+            .expect("valid template"),
+    );
+    pb
+}
+
+/// Shows the final tally of `send` or `publish`; `resume` is the command
+/// that resumes a stopped run.
+pub fn print_tally(
+    tally: &crate::sending::Tally,
+    out: &mut dyn Write,
+    resume: &str,
+) -> std::io::Result<()> {
+    writeln!(out, "Summary")?;
+    writeln!(out, "  {:<34}{:>9}", "sent", tally.sent)?;
+    writeln!(out, "  {:<34}{:>9}", "failed", tally.failed.len())?;
+    writeln!(out, "  {:<34}{:>9}", "skipped: already sent", tally.already)?;
+    writeln!(
+        out,
+        "  {:<34}{:>9}",
+        "skipped: suppressed/unsubscribed", tally.suppressed
+    )?;
+    writeln!(
+        out,
+        "  {:<34}{:>9}",
+        "retries after 4xx or timeouts", tally.retries
+    )?;
+    if tally.hard_bounces > 0 {
+        writeln!(
+            out,
+            "  {:<34}{:>9}",
+            "hard bounces (now suppressed)", tally.hard_bounces
+        )?;
+    }
+    if tally.queued_left > 0 {
+        writeln!(out, "  {:<34}{:>9}", "still queued", tally.queued_left)?;
+    }
+    if !tally.failed.is_empty() {
+        writeln!(out, "Failed:")?;
+        for (addr, why) in tally.failed.iter().take(20) {
+            writeln!(out, "  {addr}: {why}")?;
+        }
+        if tally.failed.len() > 20 {
+            writeln!(
+                out,
+                "  … and {} more (see `pressroom deliveries`)",
+                tally.failed.len() - 20
+            )?;
+        }
+    }
+    if let Some(why) = &tally.stopped {
+        writeln!(out, "Stopped early: {why}.")?;
+        writeln!(
+            out,
+            "Nothing is lost: run `{resume}` again to resume; nobody gets the release twice."
+        )?;
+    }
+    Ok(())
 }
 
 /// Resolves a path given on the command line against `--root`.

@@ -1,23 +1,20 @@
 //! `pressroom send`: one release to its lists (or `--to` one address, as a
 //! test copy), after a confirmation.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
-use super::sending::{
-    Tally, count_sent, load_secret, open_store, plan_and_confirm, queued, run_group, sendable,
-};
-use super::{Outcome, Ui, UsageError, parse_lang, parse_now};
-use crate::config::{Config, ListName};
+use super::{Outcome, Ui, UsageError, parse_lang, parse_now, print_tally};
+use crate::config::ListName;
 use crate::content::Content;
 use crate::db::Db;
-use crate::delivery::plan::{self, Group};
-use crate::delivery::{self, Delivered, Envelope, Recipient, Transport, prepare};
+use crate::delivery::plan;
+use crate::delivery::{Delivered, Transport};
 use crate::lang::Lang;
+use crate::sending::send::{Target, deliver, recipients, target, test_copy};
+use crate::sending::{Tally, count_sent, open_store, plan_and_confirm, queued};
 use crate::subscribers::EmailAddress;
 
 /// Arguments of `send`.
@@ -61,54 +58,58 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
 pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Tally> {
     let config = &content.config;
     let now = args.now.unwrap_or_else(Utc::now);
-    let release = content.find(&args.release, args.lang.as_ref())?;
     if let Some(to) = &args.to {
-        return send_test(config, release, &content.unpublished(now), to, ui);
+        let release = content.find(&args.release, args.lang.as_ref())?;
+        let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
+        let done = test_copy(config, release, &content.unpublished(now), &email)?;
+        let (path, lang) = (release.path.display(), &release.lang);
+        match done {
+            Delivered::Outbox(file) => writeln!(
+                ui.out,
+                "Test copy of {path} ({lang}) written to {}",
+                file.display()
+            )?,
+            Delivered::Relay { relay, reply } => writeln!(
+                ui.out,
+                "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
+            )?,
+        }
+        return Ok(Tally {
+            sent: 1,
+            ..Default::default()
+        });
     }
-    let group = Group::of(content, release);
-    delivery::ensure_sendable(&group, now, config.site.timezone)?;
-    let group = sendable(&group, now);
-    let lists = if args.lists.is_empty() {
-        group.lists()
-    } else {
-        args.lists
-            .iter()
-            .map(|l| config.list_name(l))
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    if lists.is_empty() {
-        bail!(
-            "{} has no lists: add `lists: [...]` to its front matter or pass --list NAME",
-            release.path.display()
-        );
-    }
+    let Target { group, lists } =
+        target(content, &args.release, args.lang.as_ref(), &args.lists, now)?;
     let store = open_store(config)?;
     let title = group.title(&config.site.default_lang).to_string();
     let mut tally = Tally::default();
+    let interactive = ui.interactive;
+    let mut declined = false;
+    let out = &mut *ui.out;
     let planned = plan_and_confirm(
         &store,
-        ui,
         args.yes,
         |store| plan::plan(store, config, &group, &lists),
-        |plan, ui| {
+        |plan| {
             for p in &plan.csv_problems {
-                writeln!(ui.out, "{p}")?;
+                writeln!(out, "{p}")?;
             }
             let pending = queued(&store, &group.key)?;
             tally.already = count_sent(&store, &group.key)?;
             if args.dry_run {
-                dry_run_report(&store, &group.key, &title, &lists, ui.out)?;
+                dry_run_report(&store, &group.key, &title, &lists, out)?;
                 return Ok(None);
             }
             if pending == 0 {
                 writeln!(
-                    ui.out,
+                    out,
                     "Nothing to send: every recipient of {} already has “{title}”.",
                     ListName::join(&lists)
                 )?;
                 if !plan.already_planned.is_empty() {
                     writeln!(
-                        ui.out,
+                        out,
                         "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
                         ListName::join(&plan.already_planned)
                     )?;
@@ -131,15 +132,20 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
                 Transport::from_config(config)?.describe()
             )))
         },
+        |question| {
+            let yes = super::ask(question, interactive)?;
+            declined = !yes;
+            Ok(yes)
+        },
     )?;
     if planned.is_none() {
+        if declined {
+            writeln!(ui.out, "Nothing sent.")?;
+        }
         return Ok(tally);
     }
-    let secret = load_secret(config)?;
-    tally.releases.push(group.key.to_string());
-    let hidden = content.unpublished(now);
-    run_group(config, &store, &group, &hidden, &secret, ui, &mut tally)?;
-    tally.print(ui.out, &format!("pressroom send {}", args.release))?;
+    deliver(content, &store, &group, now, &ui.controls(), &mut tally)?;
+    print_tally(&tally, ui.out, &format!("pressroom send {}", args.release))?;
     Ok(tally)
 }
 
@@ -155,75 +161,15 @@ fn dry_run_report(
         "Dry run: “{title}” to lists {} (nothing is sent or recorded)",
         ListName::join(lists)
     )?;
-    let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut lines = vec![];
-    for r in store.journal().queued_recipients(key)? {
-        *by.entry((r.list.clone(), r.lang.clone())).or_default() += 1;
-        lines.push(format!("{}\t{}\t{}", r.email, r.lang, r.list));
-    }
+    let recipients = recipients(store, key)?;
     writeln!(out, "  {:<16}{:<6}{:>10}", "LIST", "LANG", "MESSAGES")?;
-    let mut total = 0;
-    for ((list, lang), n) in &by {
+    for ((list, lang), n) in &recipients.counts {
         writeln!(out, "  {list:<16}{lang:<6}{n:>10}")?;
-        total += n;
     }
-    writeln!(out, "  {:<22}{total:>10}", "total")?;
+    writeln!(out, "  {:<22}{:>10}", "total", recipients.total())?;
     writeln!(out, "Recipients (address, language, list):")?;
-    for l in lines {
-        writeln!(out, "{l}")?;
+    for (email, lang, list) in &recipients.rows {
+        writeln!(out, "{email}\t{lang}\t{list}")?;
     }
     Ok(())
-}
-
-/// `send --to ADDR`: one test copy, not recorded in the journal.
-fn send_test(
-    config: &Config,
-    release: &crate::release::Release,
-    hidden: &crate::markdown::Unpublished,
-    to: &str,
-    ui: &mut Ui<'_>,
-) -> anyhow::Result<Tally> {
-    let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
-    let group = Group {
-        key: release.group_key(),
-        versions: vec![release],
-    };
-    let prepared = prepare(config, &group, hidden)?;
-    let p = prepared.values().next().context("nothing to send")?;
-    let list = release
-        .lists
-        .first()
-        .map_or_else(|| "test".into(), ListName::to_string);
-    let bytes = p.build_test(&Recipient {
-        email: email.clone(),
-        link_id: None,
-        name: None,
-        list,
-    })?;
-    let name = format!("{}.eml", &email.hash()[..24]);
-    let envelope = Envelope {
-        from: &p.envelope_from,
-        to: &email,
-        folder: "test",
-        name: &name,
-    };
-    let done = Transport::from_config(config)?
-        .send(&envelope, &bytes)
-        .context("the test copy was not sent")?;
-    let (path, lang) = (release.path.display(), &release.lang);
-    match done {
-        Delivered::Outbox(file) => writeln!(
-            ui.out,
-            "Test copy of {path} ({lang}) written to {}",
-            file.display()
-        )?,
-        Delivered::Relay { relay, reply } => writeln!(
-            ui.out,
-            "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
-        )?,
-    }
-    Ok(Tally {
-        sent: 1,
-        ..Default::default()
-    })
 }

@@ -11,7 +11,8 @@ use crate::build::{Changes, SiteWriter, render_into};
 use crate::config::Config;
 use crate::content::{Content, ParseCache};
 use crate::http::preview::{Change, Preview};
-use crate::preview::{Audience, email_view, email_view_path};
+use crate::preview::{Audience, email_view};
+use crate::render::Urls;
 use crate::render::site::Memo;
 
 /// Arguments of `serve`.
@@ -257,7 +258,7 @@ impl PreviewSite {
         let release = content
             .releases
             .iter()
-            .find(|r| r.email && email_view_path(r).strip_suffix('/') == Some(dir))?;
+            .find(|r| r.email && Urls::email_view(r).strip_suffix('/') == Some(dir))?;
         if !matches!(file, "index.html" | "email.html") {
             return None;
         }

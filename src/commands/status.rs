@@ -6,13 +6,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::publish::plan_publish;
-use super::sending::open_store;
 use super::{Outcome, Ui, parse_now};
 use crate::content::Content;
 use crate::db::DeliveryStatus;
 use crate::delivery::Transport;
 use crate::delivery::plan::Group;
+use crate::sending::open_store;
+use crate::sending::publish::plan_publish;
 
 /// Arguments of `status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -113,7 +113,7 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
     )?;
     let tx = store.write()?;
     let plan = plan_publish(content, &store, now)?;
-    plan.print(config, out)?;
+    super::publish::print_plan(&plan, config, out)?;
     drop(tx);
     if !plan.work.is_empty() {
         writeln!(

@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 
 use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
-use crate::db::{AddOutcome, Db, Status, Unsuppressed};
+use crate::db::{Db, Unsuppressed};
 use crate::lang::Lang;
-use crate::subscribers::{self as subs, EmailAddress, csv_file};
+use crate::lists::{self, Added, Erased, ImportReport, Imported};
+use crate::subscribers::{self as subs, EmailAddress};
 
 /// `pressroom subscribers …`
 #[derive(Debug, clap::Subcommand)]
@@ -89,18 +90,33 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
             name,
             lang,
         } => {
-            let msg = add(&config, &db, email, list, name.as_deref(), lang.as_ref())?;
-            writeln!(out, "{msg}")?;
+            let email = EmailAddress::parse(email)?;
+            match lists::add(&config, &db, &email, list, name.as_deref(), lang.as_ref())? {
+                Added::Added => writeln!(out, "added {email} to '{list}'")?,
+                Added::AlreadyMember => writeln!(out, "{email} is already on '{list}'")?,
+            }
         }
         Command::Remove { email, list } => {
-            writeln!(out, "{}", remove(&config, &db, email, list.as_deref())?)?;
+            let email = EmailAddress::parse(email)?;
+            let n = lists::remove(&config, &db, &email, list.as_deref())?;
+            match list {
+                Some(l) => writeln!(
+                    out,
+                    "{email} is unsubscribed from '{l}'{}",
+                    if n == 0 { " (it already was)" } else { "" }
+                )?,
+                None => writeln!(
+                    out,
+                    "{email} is unsubscribed from everything ({n} list memberships ended) and will not be mailed again"
+                )?,
+            }
         }
         Command::List { list: name } => list(&config, &db, name.as_deref(), out)?,
         Command::Export { list, all } => {
             let n = export(&config, &db, list.as_deref(), *all, out)?;
             eprintln!("{n} rows exported");
         }
-        Command::Forget { email } => writeln!(out, "{}", forget(&config, &db, email)?)?,
+        Command::Forget { email } => forget(&config, &db, email, out)?,
         Command::Bounces { since } => bounces(&db, since, out)?,
         Command::Unsuppress { email } => {
             let email = EmailAddress::parse(email)?;
@@ -119,39 +135,8 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
     Ok(Outcome::Done)
 }
 
-/// Lists that live in the database (not a CSV `source`).
-fn db_list<'a>(config: &'a Config, list: &str) -> anyhow::Result<&'a crate::config::ListConfig> {
-    let l = config.list(list)?;
-    if let Some(src) = &l.source {
-        bail!("list '{list}' is kept in the file {src}: edit that file instead");
-    }
-    Ok(l)
-}
-
-fn check_lang(config: &Config, lang: Option<&Lang>) -> anyhow::Result<()> {
-    if let Some(l) = lang
-        && !config.site.languages.contains(l)
-    {
-        let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
-        bail!(
-            "language '{l}' is not one of the site's languages ({})",
-            langs.join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// Counts of an import.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    pub rows: u64,
-    pub added: u64,
-    pub already: u64,
-    pub refused: u64,
-    pub skipped: u64,
-}
-
-/// `subscribers import FILE --list NAME`: all rows in one transaction.
+/// `subscribers import FILE --list NAME`: all rows in one transaction,
+/// then a line per row not added and a summary.
 pub fn import(
     config: &Config,
     db: &Db,
@@ -159,65 +144,12 @@ pub fn import(
     list: &str,
     out: &mut dyn Write,
 ) -> anyhow::Result<ImportReport> {
-    db_list(config, list)?;
-    let mut report = ImportReport::default();
-    let mut refusals = vec![];
-    let mut problems = vec![];
-    let source = format!(
-        "import {}",
-        file.file_name().map_or_else(
-            || file.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
-        )
-    );
-    let tx = db.write()?;
-    let encoding = csv_file::read(
-        file,
-        &config.site.languages,
-        config.delivery.smtputf8,
-        |row| {
-            report.rows += 1;
-            match db.subscribers().add(
-                &row.email,
-                row.name.as_deref(),
-                row.lang.as_ref(),
-                list,
-                Status::Confirmed,
-                &source,
-            )? {
-                AddOutcome::Added => report.added += 1,
-                AddOutcome::AlreadyMember => report.already += 1,
-                AddOutcome::Refused(why) => {
-                    report.refused += 1;
-                    refusals.push((
-                        row.line,
-                        format!(
-                            "{}:{}: not added: {} is {why}",
-                            file.display(),
-                            row.line,
-                            row.email
-                        ),
-                    ));
-                }
-            }
-            Ok::<_, anyhow::Error>(())
-        },
-        |p| problems.push((p.line, p.message)),
-    )?;
-    tx.commit()?;
-    let skipped = problems
-        .iter()
-        .filter(|(_, m)| m.starts_with("skipped") || m.starts_with("unreadable"))
-        .count() as u64;
-    report.skipped = skipped;
-    report.rows += skipped;
-    let mut lines: Vec<(u64, String)> = problems
-        .into_iter()
-        .map(|(line, m)| (line, format!("{}:{line}: {m}", file.display())))
-        .chain(refusals)
-        .collect();
-    lines.sort();
-    for (_, p) in &lines {
+    let Imported {
+        report,
+        encoding,
+        problems,
+    } = lists::import(config, db, file, list)?;
+    for p in &problems {
         writeln!(out, "{p}")?;
     }
     writeln!(
@@ -245,78 +177,15 @@ pub fn import(
     Ok(report)
 }
 
-/// `subscribers add EMAIL --list NAME`.
-pub fn add(
-    config: &Config,
-    db: &Db,
-    email: &str,
-    list: &str,
-    name: Option<&str>,
-    lang: Option<&Lang>,
-) -> anyhow::Result<String> {
-    db_list(config, list)?;
-    check_lang(config, lang)?;
+/// `subscribers forget EMAIL`: erases the address's personal data and
+/// says what was removed.
+fn forget(config: &Config, db: &Db, email: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email)?;
-    email.check_mailable(config.delivery.smtputf8)?;
-    Ok(
-        match db.subscribers().add(
-            &email,
-            name,
-            lang,
-            list,
-            Status::Confirmed,
-            "added by staff",
-        )? {
-            AddOutcome::Added => format!("added {email} to '{list}'"),
-            AddOutcome::AlreadyMember => format!("{email} is already on '{list}'"),
-            AddOutcome::Refused(why) => bail!(
-                "{email} was not added: the address is {why}. pressroom never resubscribes it; the person can subscribe again on the web form"
-            ),
-        },
-    )
-}
-
-/// `subscribers remove EMAIL [--list NAME]`.
-pub fn remove(config: &Config, db: &Db, email: &str, list: Option<&str>) -> anyhow::Result<String> {
-    if let Some(l) = list {
-        config.list(l)?;
-    }
-    let email = EmailAddress::parse(email)?;
-    let n = db
-        .subscribers()
-        .unsubscribe(&email.hash(), list, "removed by staff")?;
-    Ok(match list {
-        Some(l) => format!(
-            "{email} is unsubscribed from '{l}'{}",
-            if n == 0 { " (it already was)" } else { "" }
-        ),
-        None => format!(
-            "{email} is unsubscribed from everything ({n} list memberships ended) and will not be mailed again"
-        ),
-    })
-}
-
-/// `subscribers forget EMAIL`: erases the address from the database (its
-/// deleted pages overwritten, the WAL truncated) and every outbox file about it.
-pub fn forget(config: &Config, db: &Db, email: &str) -> anyhow::Result<String> {
-    let email = EmailAddress::parse(email)?;
-    let n = db.subscribers().forget(&email)?;
-    let outbox = crate::delivery::outbox_dir(config);
-    let files = crate::files::scrub_outbox(&outbox, &email.hash()[..24], email.as_str())
-        .with_context(|| {
-            format!(
-                "cannot remove the address's messages from {}",
-                outbox.display()
-            )
-        })?;
-    let kept = config.root.join(super::bounces::UNRECOGNISED_DIR);
-    let bounces = crate::files::scrub_outbox(&kept, &email.hash()[..24], email.as_str())
-        .with_context(|| {
-            format!(
-                "cannot remove the address's kept messages from {}",
-                kept.display()
-            )
-        })?;
+    let Erased {
+        records,
+        outbox_files,
+        kept_bounces,
+    } = lists::erase(config, db, &email)?;
     let mailbox = if config.bounces.imap.is_some() {
         format!(
             "; copies in the bounce mailbox's '{}' and '{}' folders are not touched: delete them there",
@@ -325,9 +194,11 @@ pub fn forget(config: &Config, db: &Db, email: &str) -> anyhow::Result<String> {
     } else {
         String::new()
     };
-    Ok(format!(
-        "erased the personal data of {email} ({n} records, {files} outbox files, {bounces} kept bounce messages); a hashed suppression entry keeps it from being imported again{mailbox}"
-    ))
+    writeln!(
+        out,
+        "erased the personal data of {email} ({records} records, {outbox_files} outbox files, {kept_bounces} kept bounce messages); a hashed suppression entry keeps it from being imported again{mailbox}"
+    )?;
+    Ok(())
 }
 
 /// `subscribers list [--list NAME]`.
@@ -352,7 +223,7 @@ pub fn list(
                 let (confirmed, kind) = match &l.source {
                     Some(src) => {
                         let mut n = 0u64;
-                        csv_file::read(
+                        subs::csv_file::read(
                             &config.root.join(src),
                             &config.site.languages,
                             config.delivery.smtputf8,

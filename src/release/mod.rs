@@ -20,6 +20,23 @@ pub use slug::{NEW_SLUG_MAX, Slug, slugify, slugify_at_most};
 
 use crate::lang::Lang;
 
+/// The site path of the release page that a link to a release file
+/// (`2026-10-26-regional-strategy-2040.fi.md`, `./….sv.md#tausta`) stands
+/// for: `fi/regional-strategy-2040/` and the fragment. The file name gives
+/// the language and slug; `Content::load` reports a link whose target says
+/// otherwise in its front matter, or has no language in its name. This is
+/// the [`crate::markdown::PageOf`] that releases are rendered with.
+pub fn page_of_file(dest: &str) -> Option<String> {
+    let at = dest.find(['#', '?']).unwrap_or(dest.len());
+    let (file, rest) = dest.split_at(at);
+    let file = file.strip_prefix("./").unwrap_or(file);
+    if file.contains('/') {
+        return None;
+    }
+    let name = FileName::parse(file).ok()?;
+    Some(format!("{}/{}/{rest}", name.lang?, name.slug))
+}
+
 /// A keyword with its URL-safe form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag {

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::config::look::EmailColors;
 use crate::i18n::Strings;
 use crate::markdown::{self, Links};
-use crate::release::Release;
+use crate::release::{Release, page_of_file};
 use crate::theme::optional;
 
 /// Stands in for the per-recipient unsubscribe URL; delivery replaces it.
@@ -145,9 +145,13 @@ pub fn render_view(
         has_summary: v.has_summary,
         image: &v.image_abs,
         body: &v.body_abs,
-        body_text: markdown::to_text_hiding(body_md, Links::Absolute(urls.base()), hidden)
-            .trim_end()
-            .to_string(),
+        body_text: markdown::to_text_hiding(
+            body_md,
+            Links::absolute(urls.base(), page_of_file),
+            hidden,
+        )
+        .trim_end()
+        .to_string(),
         attachments: &v.attachments,
         contacts: &v.contacts,
         tags: &v.tags_abs,

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::i18n::{self, Strings};
 use crate::lang::Lang;
 use crate::markdown::{self, Links};
-use crate::release::Release;
+use crate::release::{Release, page_of_file};
 use crate::theme::optional;
 
 /// HTML that pressroom produced or sanitised itself; askama writes it unescaped.
@@ -89,7 +89,18 @@ impl Urls {
     pub fn subscribe(lang: &Lang) -> String {
         format!("{lang}/subscribe")
     }
+    /// Where the email view of `release` is in a writer's preview site.
+    pub fn email_view(release: &Release) -> String {
+        format!(
+            "{EMAIL_VIEWS}{}/{}/",
+            crate::files::segment(&release.group_key()),
+            release.lang
+        )
+    }
 }
+
+/// The folder of a preview site's email views (see [`Urls::email_view`]).
+pub const EMAIL_VIEWS: &str = "_email/";
 
 /// A localised point in time.
 #[derive(Debug, Clone, Serialize)]
@@ -264,8 +275,8 @@ impl ReleaseView {
         let tz = config.site.timezone;
         let lang = r.lang.clone();
         let t = i18n::strings(&lang);
-        let site_links = Links::Site(urls.base().path());
-        let abs_links = Links::Absolute(urls.base());
+        let site_links = Links::site(urls.base().path(), page_of_file);
+        let abs_links = Links::absolute(urls.base(), page_of_file);
         let image_file = r
             .image
             .as_ref()
@@ -352,7 +363,8 @@ impl ReleaseView {
                 .collect()
         };
         let rel_path = Urls::release(&lang, r.slug.as_str());
-        let (body, body_abs) = markdown::to_html_pair_hiding(&r.body, urls.base(), hidden);
+        let (body, body_abs) =
+            markdown::to_html_pair_hiding(&r.body, urls.base(), page_of_file, hidden);
         Self {
             fingerprint: r.fingerprint,
             t,
@@ -466,8 +478,11 @@ impl OrgView {
                 .trim_end_matches('/')
                 .to_string(),
             website: o.website.clone(),
-            about: Html(markdown::to_html(about, Links::Absolute(urls.base()))),
-            about_text: markdown::to_text(about, Links::Absolute(urls.base()))
+            about: Html(markdown::to_html(
+                about,
+                Links::absolute(urls.base(), page_of_file),
+            )),
+            about_text: markdown::to_text(about, Links::absolute(urls.base(), page_of_file))
                 .trim_end()
                 .to_string(),
             contacts: crate::pages::address(config, crate::pages::CONTACTS, lang)
@@ -491,7 +506,7 @@ impl OrgView {
                 .collect(),
             footer_list: false,
             logo: config.site.logo.as_ref().map(|l| Picture {
-                src: Links::Site(urls.base().path()).rewrite(&file_dest(&l.src)),
+                src: Links::site(urls.base().path(), page_of_file).rewrite(&file_dest(&l.src)),
                 alt: l.alt.get(lang, d).to_string(),
             }),
         };

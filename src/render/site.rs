@@ -20,7 +20,7 @@ use super::{Html, LinkView, OrgView, ReleaseView, Urls};
 use crate::content::Content;
 use crate::i18n::{self, Strings};
 use crate::lang::Lang;
-use crate::release::Release;
+use crate::release::{Release, page_of_file};
 use crate::theme::optional;
 
 /// Where rendered files go (a directory, or memory in tests). Paths are
@@ -922,8 +922,13 @@ impl<'a> Site<'a> {
                         page,
                         title: &p.title,
                         body: Html(
-                            markdown::to_html_pair_hiding(&p.body, self.urls.base(), &self.hidden)
-                                .0,
+                            markdown::to_html_pair_hiding(
+                                &p.body,
+                                self.urls.base(),
+                                page_of_file,
+                                &self.hidden,
+                            )
+                            .0,
                         ),
                     },
                 )
@@ -1093,7 +1098,7 @@ fn render_with(
                             name: i18n::preview_strings(&config.site.default_lang)
                                 .title
                                 .to_string(),
-                            href: urls.path(&crate::preview::email_view_path(r)),
+                            href: urls.path(&Urls::email_view(r)),
                         });
                     }
                 }

@@ -1,13 +1,18 @@
-//! What `send` and `publish` share: the plan → confirm → re-plan → commit
-//! sequence, running the engine over one release with a progress bar, and
-//! the final tally.
+//! Sending releases by email, as library workflows that every front door
+//! (the command line, the desk) calls: the plan → confirm → re-plan →
+//! commit sequence, running the engine over one release, the final tally.
+//! Nothing here prints or asks: the front door shows the plan, asks its
+//! question through a callback and shows the [`Tally`].
 
-use std::io::Write;
+pub mod publish;
+pub mod send;
+
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
 
-use super::Ui;
 use crate::config::Config;
 use crate::db::{Db, DeliveryStatus};
 use crate::delivery::engine::{self, RunSummary};
@@ -32,7 +37,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub(super) fn add(&mut self, r: RunSummary) {
+    pub(crate) fn add(&mut self, r: RunSummary) {
         self.sent += r.sent;
         self.failed.extend(r.failed);
         self.suppressed += r.suppressed;
@@ -79,68 +84,32 @@ impl Tally {
     pub fn is_failure(&self) -> bool {
         !self.failed.is_empty() || self.stopped.is_some()
     }
-
-    pub(super) fn print(&self, out: &mut dyn Write, resume: &str) -> std::io::Result<()> {
-        writeln!(out, "Summary")?;
-        writeln!(out, "  {:<34}{:>9}", "sent", self.sent)?;
-        writeln!(out, "  {:<34}{:>9}", "failed", self.failed.len())?;
-        writeln!(out, "  {:<34}{:>9}", "skipped: already sent", self.already)?;
-        writeln!(
-            out,
-            "  {:<34}{:>9}",
-            "skipped: suppressed/unsubscribed", self.suppressed
-        )?;
-        writeln!(
-            out,
-            "  {:<34}{:>9}",
-            "retries after 4xx or timeouts", self.retries
-        )?;
-        if self.hard_bounces > 0 {
-            writeln!(
-                out,
-                "  {:<34}{:>9}",
-                "hard bounces (now suppressed)", self.hard_bounces
-            )?;
-        }
-        if self.queued_left > 0 {
-            writeln!(out, "  {:<34}{:>9}", "still queued", self.queued_left)?;
-        }
-        if !self.failed.is_empty() {
-            writeln!(out, "Failed:")?;
-            for (addr, why) in self.failed.iter().take(20) {
-                writeln!(out, "  {addr}: {why}")?;
-            }
-            if self.failed.len() > 20 {
-                writeln!(
-                    out,
-                    "  … and {} more (see `pressroom deliveries`)",
-                    self.failed.len() - 20
-                )?;
-            }
-        }
-        if let Some(why) = &self.stopped {
-            writeln!(out, "Stopped early: {why}.")?;
-            writeln!(
-                out,
-                "Nothing is lost: run `{resume}` again to resume; nobody gets the release twice."
-            )?;
-        }
-        Ok(())
-    }
 }
 
-pub(super) fn open_store(config: &Config) -> anyhow::Result<Db> {
+/// How a front door watches and stops a run.
+pub struct Controls<'a> {
+    /// Set (by Ctrl-C, or a stop button) to end the run after the messages
+    /// in flight; the rest stays queued for the next run.
+    pub stop: &'a AtomicBool,
+    /// Makes the progress bar of one release's `total` messages
+    /// (`ProgressBar::hidden` when nobody watches).
+    pub progress: fn(u64) -> ProgressBar,
+}
+
+/// Opens the pressroom's database (made and migrated on first use).
+pub fn open_store(config: &Config) -> anyhow::Result<Db> {
     Ok(crate::db::open(config)?)
 }
 
-pub(super) fn load_secret(config: &Config) -> anyhow::Result<Secret> {
+/// The signing secret of unsubscribe and preference links.
+pub fn load_secret(config: &Config) -> anyhow::Result<Secret> {
     Secret::load(&subscribers::secret_path(config)).context(
         "no signing secret for unsubscribe links: set PRESSROOM_SECRET (32+ random characters) or let pressroom create subscribers/.secret",
     )
 }
 
 /// The versions of a group that may be emailed at `now`.
-pub(super) fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
+pub fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
     Group {
         key: group.key.clone(),
         versions: group
@@ -152,27 +121,31 @@ pub(super) fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
     }
 }
 
-pub(super) fn queued(db: &Db, key: &str) -> anyhow::Result<u64> {
+/// The messages of release `key` still queued.
+pub fn queued(db: &Db, key: &str) -> anyhow::Result<u64> {
     Ok(db.journal().pending(key)?)
 }
 
-pub(super) fn count_sent(db: &Db, key: &str) -> anyhow::Result<u64> {
+/// The messages of release `key` sent so far.
+pub fn count_sent(db: &Db, key: &str) -> anyhow::Result<u64> {
     Ok(db.journal().count(key, &[DeliveryStatus::Sent])?)
 }
 
-pub(super) fn run_group(
+/// Sends the queued messages of one release (every language version in
+/// `group`) through the configured transport, and adds the result to `tally`.
+pub fn run_group(
     config: &Config,
     store: &Db,
     group: &Group<'_>,
     hidden: &crate::markdown::Unpublished,
     secret: &Secret,
-    ui: &mut Ui<'_>,
+    controls: &Controls<'_>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let transport = Transport::from_config(config)?;
     let prepared = prepare(config, group, hidden)?;
     let total = queued(store, &group.key)?;
-    let pb = ui.progress(total);
+    let pb = (controls.progress)(total);
     let return_path = config
         .delivery
         .return_path
@@ -188,7 +161,7 @@ pub(super) fn run_group(
         transport: &transport,
         limits: &limits(config),
         return_path: return_path.as_ref(),
-        stop: ui.stop,
+        stop: controls.stop,
         progress: &pb,
     })?;
     pb.finish_and_clear();
@@ -198,22 +171,23 @@ pub(super) fn run_group(
 }
 
 /// The plan → confirm → re-plan → commit sequence of `send` and `publish`.
-/// `plan` runs in a write transaction; `decide` looks at its result (prints
-/// it, answers a dry run) and returns the question to ask, or `None` to stop
-/// with nothing kept. With `yes` the plan is committed at once. Otherwise the
-/// transaction is dropped while the person decides (the database's write
-/// lock is never held over a prompt), and after a yes the plan is made again
-/// and committed, so whatever changed meanwhile is in it.
-pub(super) fn plan_and_confirm<T>(
+/// `plan` runs in a write transaction; `decide` looks at its result (a
+/// front door shows it, answers a dry run) and returns the question to
+/// ask, or `None` to stop with nothing kept. With `yes` the plan is
+/// committed at once. Otherwise the transaction is dropped while `confirm`
+/// asks the question (the database's write lock is never held over a
+/// person's decision), and after a yes the plan is made again and
+/// committed, so whatever changed meanwhile is in it.
+pub fn plan_and_confirm<T>(
     store: &Db,
-    ui: &mut Ui<'_>,
     yes: bool,
     mut plan: impl FnMut(&Db) -> anyhow::Result<T>,
-    decide: impl FnOnce(&T, &mut Ui<'_>) -> anyhow::Result<Option<String>>,
+    decide: impl FnOnce(&T) -> anyhow::Result<Option<String>>,
+    confirm: impl FnOnce(&str) -> anyhow::Result<bool>,
 ) -> anyhow::Result<Option<T>> {
     let tx = store.write()?;
     let first = plan(store)?;
-    let Some(question) = decide(&first, ui)? else {
+    let Some(question) = decide(&first)? else {
         drop(tx);
         return Ok(None);
     };
@@ -222,8 +196,7 @@ pub(super) fn plan_and_confirm<T>(
         return Ok(Some(first));
     }
     drop(tx);
-    if !ui.confirm(&question, false)? {
-        writeln!(ui.out, "Nothing sent.")?;
+    if !confirm(&question)? {
         return Ok(None);
     }
     let tx = store.write()?;

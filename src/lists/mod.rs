@@ -1,0 +1,214 @@
+//! The lists and their members, as library workflows that every front
+//! door calls: import a CSV file, add, remove and erase an address. Each
+//! takes typed input and returns what it did; the front door shows it.
+//! The records themselves are `crate::db`'s; addresses, names and CSV
+//! files are `crate::subscribers`'.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::config::{Config, ListConfig};
+use crate::db::{AddOutcome, Db, Status};
+use crate::lang::Lang;
+use crate::subscribers::{EmailAddress, csv_file};
+
+/// Lists that live in the database (not a CSV `source`).
+pub fn db_list<'a>(config: &'a Config, list: &str) -> anyhow::Result<&'a ListConfig> {
+    let l = config.list(list)?;
+    if let Some(src) = &l.source {
+        bail!("list '{list}' is kept in the file {src}: edit that file instead");
+    }
+    Ok(l)
+}
+
+/// Refuses a language that is not one of the site's.
+pub fn check_lang(config: &Config, lang: Option<&Lang>) -> anyhow::Result<()> {
+    if let Some(l) = lang
+        && !config.site.languages.contains(l)
+    {
+        let langs: Vec<&str> = config.site.languages.iter().map(Lang::as_str).collect();
+        bail!(
+            "language '{l}' is not one of the site's languages ({})",
+            langs.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Counts of an import.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub added: u64,
+    pub already: u64,
+    pub refused: u64,
+    pub skipped: u64,
+}
+
+/// What an import did: its counts, the file's encoding, and a line for
+/// each row not added (`file:line: why`), in the file's order.
+#[derive(Debug)]
+pub struct Imported {
+    pub report: ImportReport,
+    pub encoding: String,
+    pub problems: Vec<String>,
+}
+
+/// Imports a CSV file into a list, all rows in one transaction: invalid
+/// rows are skipped, unsubscribed and suppressed addresses never added.
+pub fn import(config: &Config, db: &Db, file: &Path, list: &str) -> anyhow::Result<Imported> {
+    db_list(config, list)?;
+    let mut report = ImportReport::default();
+    let mut refusals = vec![];
+    let mut problems = vec![];
+    let source = format!(
+        "import {}",
+        file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    );
+    let tx = db.write()?;
+    let encoding = csv_file::read(
+        file,
+        &config.site.languages,
+        config.delivery.smtputf8,
+        |row| {
+            report.rows += 1;
+            match db.subscribers().add(
+                &row.email,
+                row.name.as_deref(),
+                row.lang.as_ref(),
+                list,
+                Status::Confirmed,
+                &source,
+            )? {
+                AddOutcome::Added => report.added += 1,
+                AddOutcome::AlreadyMember => report.already += 1,
+                AddOutcome::Refused(why) => {
+                    report.refused += 1;
+                    refusals.push((
+                        row.line,
+                        format!(
+                            "{}:{}: not added: {} is {why}",
+                            file.display(),
+                            row.line,
+                            row.email
+                        ),
+                    ));
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        },
+        |p| problems.push((p.line, p.message)),
+    )?;
+    tx.commit()?;
+    let skipped = problems
+        .iter()
+        .filter(|(_, m)| m.starts_with("skipped") || m.starts_with("unreadable"))
+        .count() as u64;
+    report.skipped = skipped;
+    report.rows += skipped;
+    let mut lines: Vec<(u64, String)> = problems
+        .into_iter()
+        .map(|(line, m)| (line, format!("{}:{line}: {m}", file.display())))
+        .chain(refusals)
+        .collect();
+    lines.sort();
+    Ok(Imported {
+        report,
+        encoding: encoding.to_string(),
+        problems: lines.into_iter().map(|(_, p)| p).collect(),
+    })
+}
+
+/// Whether [`add`] added the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Added,
+    AlreadyMember,
+}
+
+/// Adds one address to a list, as confirmed by staff. An address that was
+/// unsubscribed or suppressed is refused with the reason.
+pub fn add(
+    config: &Config,
+    db: &Db,
+    email: &EmailAddress,
+    list: &str,
+    name: Option<&str>,
+    lang: Option<&Lang>,
+) -> anyhow::Result<Added> {
+    db_list(config, list)?;
+    check_lang(config, lang)?;
+    email.check_mailable(config.delivery.smtputf8)?;
+    match db
+        .subscribers()
+        .add(email, name, lang, list, Status::Confirmed, "added by staff")?
+    {
+        AddOutcome::Added => Ok(Added::Added),
+        AddOutcome::AlreadyMember => Ok(Added::AlreadyMember),
+        AddOutcome::Refused(why) => bail!(
+            "{email} was not added: the address is {why}. pressroom never resubscribes it; the person can subscribe again on the web form"
+        ),
+    }
+}
+
+/// Unsubscribes an address from one list, or (`None`) from every list:
+/// how many memberships ended.
+pub fn remove(
+    config: &Config,
+    db: &Db,
+    email: &EmailAddress,
+    list: Option<&str>,
+) -> anyhow::Result<u64> {
+    if let Some(l) = list {
+        config.list(l)?;
+    }
+    Ok(db
+        .subscribers()
+        .unsubscribe(&email.hash(), list, "removed by staff")? as u64)
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    /// Database records.
+    pub records: u64,
+    /// Messages in the outbox.
+    pub outbox_files: usize,
+    /// Kept copies of bounces that could not be matched.
+    pub kept_bounces: usize,
+}
+
+/// Erases an address's personal data: its database records (their deleted
+/// pages overwritten, the WAL truncated), every outbox file about it and
+/// every kept bounce that mentions it; a hashed suppression entry keeps it
+/// from being imported again.
+pub fn erase(config: &Config, db: &Db, email: &EmailAddress) -> anyhow::Result<Erased> {
+    let records = db.subscribers().forget(email)? as u64;
+    let outbox = crate::delivery::outbox_dir(config);
+    let needle = email.as_str().to_lowercase();
+    let mentions = |bytes: &[u8]| crate::bounces::parse::mentions(bytes, &needle);
+    let prefix = &email.hash()[..24];
+    let outbox_files =
+        crate::files::scrub_outbox(&outbox, prefix, &mentions).with_context(|| {
+            format!(
+                "cannot remove the address's messages from {}",
+                outbox.display()
+            )
+        })?;
+    let kept = config.root.join(crate::bounces::UNRECOGNISED_DIR);
+    let kept_bounces = crate::files::scrub_outbox(&kept, prefix, &mentions).with_context(|| {
+        format!(
+            "cannot remove the address's kept messages from {}",
+            kept.display()
+        )
+    })?;
+    Ok(Erased {
+        records,
+        outbox_files,
+        kept_bounces,
+    })
+}
