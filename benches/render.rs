@@ -7,7 +7,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pressroom::content::Content;
-use pressroom::lang::Lang;
+use pressroom::i18n::Lang;
 use pressroom::markdown::{self, Links};
 use pressroom::release;
 use pressroom::render::email;
@@ -24,10 +24,10 @@ fn bench(c: &mut Criterion) {
     });
     let r = content.find("regional-strategy-2040", None).unwrap();
     c.bench_function("markdown_to_html", |b| {
-        b.iter(|| markdown::to_html(&r.body, Links::Site("/")))
+        b.iter(|| markdown::to_html(&r.body, Links::site("/", pressroom::release::page_of_file)))
     });
     c.bench_function("markdown_to_text", |b| {
-        b.iter(|| markdown::to_text(&r.body, Links::Site("/")))
+        b.iter(|| markdown::to_text(&r.body, Links::site("/", pressroom::release::page_of_file)))
     });
     let mut g = c.benchmark_group("email_render");
     for lang in ["fi", "sv", "en"] {

@@ -6,7 +6,6 @@
 
 pub mod bounces;
 pub mod build;
-pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -18,18 +17,16 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod i18n;
-pub mod init;
-pub mod lang;
 pub mod lists;
 pub mod markdown;
-pub mod new_release;
-pub mod pages;
 pub mod preview;
 pub mod release;
 pub mod render;
+pub mod scaffold;
 pub mod sending;
 pub mod sharded;
 pub mod subscribers;
 pub mod suggest;
 pub mod theme;
 pub mod time;
+pub mod validate;

@@ -40,6 +40,8 @@ fn count_in(out: &str, label: &str) -> u64 {
 }
 
 #[test]
+// A scenario told from start to end: one test, read top to bottom.
+#[allow(clippy::too_many_lines)]
 fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
     let (server, room) = common::room::sent_with_return_path(4, 2);
     room.append_config("\n[bounces]\nsoft_limit = 2\n");

@@ -31,6 +31,8 @@ fn subject_line(data: &str) -> String {
 }
 
 #[test]
+// A scenario told from start to end: one test, read top to bottom.
+#[allow(clippy::too_many_lines)]
 fn every_recipient_gets_exactly_one_message_in_their_language() {
     let server = SmtpServer::start();
     let mut room = Room::new(4);

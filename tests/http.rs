@@ -167,6 +167,8 @@ fn confirmation_links(room: &Room) -> Vec<String> {
 }
 
 #[test]
+// A scenario told from start to end: one test, read top to bottom.
+#[allow(clippy::too_many_lines)]
 fn subscribe_confirm_unsubscribe_and_preferences_update_the_database() {
     let room = Room::new(1);
     let server = Server::start(&room);

@@ -8,7 +8,7 @@ use std::io;
 use std::sync::Mutex;
 
 use pressroom::content::Content;
-use pressroom::lang::Lang;
+use pressroom::i18n::Lang;
 use pressroom::render::{email, site};
 
 struct Memory(Mutex<BTreeMap<String, String>>);

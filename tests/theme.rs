@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common::{NOW, pressroom, sample_root, stderr, stdout};
 use pressroom::content::Content;
-use pressroom::lang::Lang;
+use pressroom::i18n::Lang;
 
 /// A copy of the sample pressroom (configuration, releases, pages).
 fn sample_copy() -> tempfile::TempDir {

@@ -96,7 +96,7 @@ impl Inputs {
         let mut assets = BTreeMap::new();
         let trees = [
             ("releases/assets/", dir.join("assets")),
-            ("pages/", config.root.join(crate::pages::DIR)),
+            ("pages/", config.root.join(crate::content::standing::DIR)),
         ];
         for (prefix, tree) in trees {
             if !tree.is_dir() {

@@ -7,7 +7,7 @@ use super::{Outcome, Ui};
 /// Prints the warnings (stderr) and a line saying all is well; the errors
 /// come back as diagnostics.
 pub fn run(root: &Path, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
-    let report = crate::check::run(root)?;
+    let report = crate::validate::run(root)?;
     for w in &report.warnings {
         eprintln!("{w}");
     }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use super::{Outcome, Ui, parse_lang};
-use crate::init::{self, Spec};
-use crate::lang::Lang;
+use crate::i18n::Lang;
+use crate::scaffold::init::{self, Spec};
 
 /// Arguments of `init`.
 #[derive(Debug, Clone, clap::Args)]

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use crate::error::{Outcome, UsageError};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// How the command may talk to the person running it.
 pub struct Ui<'a> {
@@ -169,7 +169,7 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Parses `--lang`.
-pub fn parse_lang(s: &str) -> Result<Lang, crate::lang::InvalidLang> {
+pub fn parse_lang(s: &str) -> Result<Lang, crate::i18n::InvalidLang> {
     Lang::parse(s)
 }
 

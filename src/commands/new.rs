@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::{Outcome, Ui, parse_lang};
 use crate::config::Config;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// Arguments of `new`.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,7 +28,7 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         .lang
         .clone()
         .unwrap_or_else(|| config.site.default_lang.clone());
-    let path = crate::new_release::create(&config, &args.title, &lang, &args.tags, Utc::now())?;
+    let path = crate::scaffold::new::create(&config, &args.title, &lang, &args.tags, Utc::now())?;
     writeln!(ui.out, "{}", path.display())?;
     Ok(Outcome::Done)
 }

@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::{Outcome, Ui, parse_lang, under_root};
 use crate::content::Content;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// Arguments of `preview`.
 #[derive(Debug, Clone, clap::Args)]

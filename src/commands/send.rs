@@ -12,7 +12,7 @@ use crate::content::Content;
 use crate::db::Db;
 use crate::delivery::plan;
 use crate::delivery::{Delivered, Transport};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::sending::send::{Target, deliver, recipients, target, test_copy};
 use crate::sending::{Tally, count_sent, open_store, plan_and_confirm, queued};
 use crate::subscribers::EmailAddress;

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
 use crate::db::{Db, Unsuppressed};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::lists::{self, Added, Erased, ImportReport, Imported};
 use crate::subscribers::{self as subs, EmailAddress};
 

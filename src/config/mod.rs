@@ -18,7 +18,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, line_col};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::suggest;
 
 /// The configuration file name inside the pressroom root.
@@ -533,200 +533,33 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses and validates the text of a configuration file (no I/O).
+    /// Parses and validates the text of a configuration file (no I/O but
+    /// for checking that the files it names exist).
     pub fn parse(root: &Path, path: &Path, text: &str) -> Result<Self, Diagnostics> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
             Diagnostics(vec![Diagnostic::new(path, line, col, toml_message(&e))])
         })?;
-        let mut diags = Diagnostics::default();
-        let mut err = |span: std::ops::Range<usize>, msg: String| {
-            let (line, col) = line_col(text, span.start);
-            diags.push(Diagnostic::new(path, line, col, msg));
+        let mut p = Problems {
+            path,
+            text,
+            diags: Diagnostics::default(),
         };
         let site = raw.site.get_ref();
-        let mut base = site.base_url.get_ref().clone();
-        if !base.ends_with('/') {
-            base.push('/');
-        }
-        let base_url = match Url::parse(&base) {
-            Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Some(u),
-            Ok(_) => {
-                err(
-                    site.base_url.span(),
-                    "site.base_url must be an http:// or https:// address".into(),
-                );
-                None
-            }
-            Err(e) => {
-                err(
-                    site.base_url.span(),
-                    format!("site.base_url is not a URL: {e}"),
-                );
-                None
-            }
-        };
-        let timezone: Option<Tz> = match site.timezone.get_ref().parse() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
-                let hint = suggest::closest(site.timezone.get_ref(), &names)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
-                err(
-                    site.timezone.span(),
-                    format!("unknown time zone '{}'{hint}", site.timezone.get_ref()),
-                );
-                None
-            }
-        };
-        let langs = site.languages.get_ref();
-        if langs.is_empty() {
-            err(
-                site.languages.span(),
-                "site.languages must name at least one language".into(),
-            );
-        }
-        if !langs.contains(site.default_lang.get_ref()) {
-            err(
-                site.default_lang.span(),
-                format!(
-                    "site.default_lang '{}' is not one of site.languages",
-                    site.default_lang.get_ref()
-                ),
-            );
-        }
-        if site.page_size == 0 || site.feed_items == 0 {
-            err(
-                raw.site.span(),
-                "site.page_size and site.feed_items must be at least 1".into(),
-            );
-        }
-        for (key, value) in [
-            ("site.title", &site.title),
-            ("organization.about", &raw.organization.about),
-        ] {
-            for l in value.get_ref().missing_langs(langs) {
-                err(
-                    value.span(),
-                    format!("'{key}' has no text for language '{l}'"),
-                );
-            }
-        }
-        // Addresses given per language must be web addresses.
-        let urls = [
-            (
-                "site.accessibility_statement",
-                &site.accessibility_statement,
-            ),
-            ("organization.privacy_url", &raw.organization.privacy_url),
-        ];
-        for (key, value) in urls {
-            let Some(value) = value else { continue };
-            let texts: Vec<&String> = match value.get_ref() {
-                Localized::Same(s) => vec![s],
-                Localized::PerLang(m) => m.values().collect(),
-            };
-            for t in texts {
-                if !matches!(Url::parse(t), Ok(u) if u.scheme() == "https" || u.scheme() == "http")
-                {
-                    err(
-                        value.span(),
-                        format!("{key}: '{t}' is not an http:// or https:// address"),
-                    );
-                }
-            }
-        }
-        let colors = match &site.colors {
-            Some(c) => match look::Colors::check(c.get_ref()) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    err(c.span(), e);
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some(logo) = &site.logo {
-            let src = &logo.get_ref().src;
-            if !crate::files::is_regular_file_inside(&root.join("releases"), Path::new(src)) {
-                err(
-                    logo.span(),
-                    format!(
-                        "site.logo.src: 'releases/{src}' does not exist (put the logo under releases/assets/)"
-                    ),
-                );
-            }
-            for l in logo.get_ref().alt.missing_langs(langs) {
-                err(
-                    logo.span(),
-                    format!("site.logo.alt has no text for language '{l}'"),
-                );
-            }
-        }
-        let website = raw.organization.website.get_ref();
-        if !is_web_address(website) {
-            err(
-                raw.organization.website.span(),
-                format!("organization.website: '{website}' is not an http:// or https:// address"),
-            );
-        }
-        let mut footer_links = BTreeMap::new();
-        for (lang, links) in &site.footer_links {
-            for link in links.get_ref() {
-                if !is_footer_address(&link.url) {
-                    err(
-                        links.span(),
-                        format!(
-                            "site.footer_links.{lang}: '{}' is not a web address (https://…), a path on the site (/…), mailto: or tel:",
-                            link.url
-                        ),
-                    );
-                }
-            }
-            match Lang::parse(lang) {
-                Ok(l) if langs.contains(&l) => {
-                    footer_links.insert(l, links.get_ref().clone());
-                }
-                _ => err(
-                    links.span(),
-                    format!("site.footer_links.{lang}: '{lang}' is not one of site.languages"),
-                ),
-            }
-        }
-        for (name, list) in &raw.lists {
-            if let Err(e) = ListName::parse(name) {
-                err(list.span(), e.to_string());
-            }
-            if let Some(src) = &list.get_ref().source
-                && !root.join(src).is_file()
-            {
-                err(
-                    list.span(),
-                    format!("lists.{name}.source: file '{src}' does not exist"),
-                );
-            }
-        }
+        let base_url = base_url(site, &mut p);
+        let timezone = timezone(site, &mut p);
+        check_languages(&raw, &mut p);
+        check_addresses(&raw, &mut p);
+        let colors = colors(site, &mut p);
+        check_logo(site, root, &mut p);
+        check_website(&raw, &mut p);
+        let footer_links = footer_links(site, &mut p);
+        check_lists(&raw.lists, root, &mut p);
         if let Some(d) = &raw.delivery {
-            if d.get_ref().concurrency == 0 || d.get_ref().max_attempts == 0 {
-                err(
-                    d.span(),
-                    "delivery.concurrency and delivery.max_attempts must be at least 1".into(),
-                );
-            }
-            for r in &d.get_ref().relays {
-                if let Err(e) = relay::Relay::parse(r) {
-                    err(d.span(), format!("delivery.relays: {e}"));
-                }
-            }
-            if let Some(rp) = &d.get_ref().return_path
-                && let Some(why) = return_path_problem(rp)
-            {
-                err(d.span(), format!("delivery.return_path '{rp}': {why}"));
-            }
+            check_delivery(d, &mut p);
         }
-        if !diags.is_empty() {
-            return Err(diags);
+        if !p.diags.is_empty() {
+            return Err(p.diags);
         }
         let (Some(base_url), Some(timezone)) = (base_url, timezone) else {
             unreachable!("errors above were reported")
@@ -836,4 +669,238 @@ fn toml_message(e: &toml::de::Error) -> String {
         return suggest::unknown_field_message("key", field, &candidates);
     }
     msg
+}
+
+/// The problems found in a configuration file, each at its place.
+struct Problems<'a> {
+    path: &'a Path,
+    text: &'a str,
+    diags: Diagnostics,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) {
+        let (line, col) = line_col(self.text, span.start);
+        self.diags
+            .push(Diagnostic::new(self.path, line, col, msg.into()));
+    }
+}
+
+/// `site.base_url`, with a `/` at the end: an http:// or https:// address.
+fn base_url(site: &RawSite, p: &mut Problems<'_>) -> Option<Url> {
+    let mut base = site.base_url.get_ref().clone();
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    match Url::parse(&base) {
+        Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Some(u),
+        Ok(_) => {
+            p.at(
+                site.base_url.span(),
+                "site.base_url must be an http:// or https:// address",
+            );
+            None
+        }
+        Err(e) => {
+            p.at(
+                site.base_url.span(),
+                format!("site.base_url is not a URL: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// `site.timezone`, an IANA name (a near miss gets a suggestion).
+fn timezone(site: &RawSite, p: &mut Problems<'_>) -> Option<Tz> {
+    match site.timezone.get_ref().parse() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
+            let hint = suggest::closest(site.timezone.get_ref(), &names)
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_else(|| " (use an IANA name such as 'Europe/Helsinki')".into());
+            p.at(
+                site.timezone.span(),
+                format!("unknown time zone '{}'{hint}", site.timezone.get_ref()),
+            );
+            None
+        }
+    }
+}
+
+/// The languages, the default among them, sizes, and a text in every
+/// language where one is needed.
+fn check_languages(raw: &RawConfig, p: &mut Problems<'_>) {
+    let site = raw.site.get_ref();
+    let langs = site.languages.get_ref();
+    if langs.is_empty() {
+        p.at(
+            site.languages.span(),
+            "site.languages must name at least one language",
+        );
+    }
+    if !langs.contains(site.default_lang.get_ref()) {
+        p.at(
+            site.default_lang.span(),
+            format!(
+                "site.default_lang '{}' is not one of site.languages",
+                site.default_lang.get_ref()
+            ),
+        );
+    }
+    if site.page_size == 0 || site.feed_items == 0 {
+        p.at(
+            raw.site.span(),
+            "site.page_size and site.feed_items must be at least 1",
+        );
+    }
+    for (key, value) in [
+        ("site.title", &site.title),
+        ("organization.about", &raw.organization.about),
+    ] {
+        for l in value.get_ref().missing_langs(langs) {
+            p.at(
+                value.span(),
+                format!("'{key}' has no text for language '{l}'"),
+            );
+        }
+    }
+}
+
+/// Addresses given per language must be web addresses.
+fn check_addresses(raw: &RawConfig, p: &mut Problems<'_>) {
+    let site = raw.site.get_ref();
+    let urls = [
+        (
+            "site.accessibility_statement",
+            &site.accessibility_statement,
+        ),
+        ("organization.privacy_url", &raw.organization.privacy_url),
+    ];
+    for (key, value) in urls {
+        let Some(value) = value else { continue };
+        let texts: Vec<&String> = match value.get_ref() {
+            Localized::Same(s) => vec![s],
+            Localized::PerLang(m) => m.values().collect(),
+        };
+        for t in texts {
+            if !matches!(Url::parse(t), Ok(u) if u.scheme() == "https" || u.scheme() == "http") {
+                p.at(
+                    value.span(),
+                    format!("{key}: '{t}' is not an http:// or https:// address"),
+                );
+            }
+        }
+    }
+}
+
+/// The organisation's website must be a web address.
+fn check_website(raw: &RawConfig, p: &mut Problems<'_>) {
+    let website = raw.organization.website.get_ref();
+    if !is_web_address(website) {
+        p.at(
+            raw.organization.website.span(),
+            format!("organization.website: '{website}' is not an http:// or https:// address"),
+        );
+    }
+}
+
+/// `[site.colors]`, with enough contrast.
+fn colors(site: &RawSite, p: &mut Problems<'_>) -> Option<look::Colors> {
+    let c = site.colors.as_ref()?;
+    match look::Colors::check(c.get_ref()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            p.at(c.span(), e);
+            None
+        }
+    }
+}
+
+/// `[site.logo]`: a file under `releases/`, described in every language.
+fn check_logo(site: &RawSite, root: &Path, p: &mut Problems<'_>) {
+    let Some(logo) = &site.logo else { return };
+    let src = &logo.get_ref().src;
+    if !crate::files::is_regular_file_inside(&root.join("releases"), Path::new(src)) {
+        p.at(
+            logo.span(),
+            format!(
+                "site.logo.src: 'releases/{src}' does not exist (put the logo under releases/assets/)"
+            ),
+        );
+    }
+    for l in logo.get_ref().alt.missing_langs(site.languages.get_ref()) {
+        p.at(
+            logo.span(),
+            format!("site.logo.alt has no text for language '{l}'"),
+        );
+    }
+}
+
+/// `[site.footer_links]` by language: web addresses, site paths, mailto:
+/// or tel:, in one of the site's languages.
+fn footer_links(site: &RawSite, p: &mut Problems<'_>) -> BTreeMap<Lang, Vec<look::FooterLink>> {
+    let langs = site.languages.get_ref();
+    let mut footer_links = BTreeMap::new();
+    for (lang, links) in &site.footer_links {
+        for link in links.get_ref() {
+            if !is_footer_address(&link.url) {
+                p.at(
+                    links.span(),
+                    format!(
+                        "site.footer_links.{lang}: '{}' is not a web address (https://…), a path on the site (/…), mailto: or tel:",
+                        link.url
+                    ),
+                );
+            }
+        }
+        match Lang::parse(lang) {
+            Ok(l) if langs.contains(&l) => {
+                footer_links.insert(l, links.get_ref().clone());
+            }
+            _ => p.at(
+                links.span(),
+                format!("site.footer_links.{lang}: '{lang}' is not one of site.languages"),
+            ),
+        }
+    }
+    footer_links
+}
+
+/// The lists' names, and the CSV files of lists kept in one.
+fn check_lists(lists: &BTreeMap<String, Spanned<ListConfig>>, root: &Path, p: &mut Problems<'_>) {
+    for (name, list) in lists {
+        if let Err(e) = ListName::parse(name) {
+            p.at(list.span(), e.to_string());
+        }
+        if let Some(src) = &list.get_ref().source
+            && !root.join(src).is_file()
+        {
+            p.at(
+                list.span(),
+                format!("lists.{name}.source: file '{src}' does not exist"),
+            );
+        }
+    }
+}
+
+/// `[delivery]`: counts of at least one, relays and the return path.
+fn check_delivery(d: &Spanned<DeliveryConfig>, p: &mut Problems<'_>) {
+    if d.get_ref().concurrency == 0 || d.get_ref().max_attempts == 0 {
+        p.at(
+            d.span(),
+            "delivery.concurrency and delivery.max_attempts must be at least 1",
+        );
+    }
+    for r in &d.get_ref().relays {
+        if let Err(e) = relay::Relay::parse(r) {
+            p.at(d.span(), format!("delivery.relays: {e}"));
+        }
+    }
+    if let Some(rp) = &d.get_ref().return_path
+        && let Some(why) = return_path_problem(rp)
+    {
+        p.at(d.span(), format!("delivery.return_path '{rp}': {why}"));
+    }
 }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, immediate, now_text};
 use crate::config::ListName;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::subscribers::{EmailAddress, Secret};
 
 /// One claimed recipient.

@@ -28,7 +28,7 @@ pub use subscribers::{
 };
 
 /// Language codes are stored as their text.
-impl rusqlite::ToSql for crate::lang::Lang {
+impl rusqlite::ToSql for crate::i18n::Lang {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(self.as_str().into())
     }
@@ -43,8 +43,8 @@ impl rusqlite::ToSql for crate::config::ListName {
 
 /// A stored language code, or `None` when the column is empty or holds
 /// something that is not a language code (a damaged or hand-edited row).
-fn lang_column(text: Option<String>) -> Option<crate::lang::Lang> {
-    text.and_then(|t| crate::lang::Lang::parse(&t).ok())
+fn lang_column(text: Option<String>) -> Option<crate::i18n::Lang> {
+    text.and_then(|t| crate::i18n::Lang::parse(&t).ok())
 }
 
 /// What can go wrong with the database.

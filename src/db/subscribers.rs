@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Db, Result, immediate, now_text};
 use crate::config::ListName;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::subscribers::{EmailAddress, Subject};
 
 /// Membership status on one list.

@@ -16,7 +16,7 @@ use super::message::{Prepared, Recipient};
 use super::transport::{Envelope, SendError, Sender, Transport};
 use super::verp::ReturnPath;
 use crate::db::{self, Db, Job, Suppression};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::subscribers::Secret;
 
 /// Limits from `[delivery]`.
@@ -345,34 +345,11 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         stop,
         progress,
     } = *run;
-    // One sender per database: a second `publish` from cron while the first
-    // still runs must not re-queue the first one's messages in flight.
-    let lock_path = db.with_extension("send-lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open {}", lock_path.display()))?;
-    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
-        anyhow::bail!(
-            "another `pressroom send` or `publish` is sending from {} right now; nothing was sent. Try again when it has finished",
-            db.display()
-        );
-    }
+    let _lock = sender_lock(db)?;
     let store = Db::open(db)?;
     store.journal().requeue_in_flight(release)?;
     store.journal().register_link_ids(secret, release)?;
-    let hour_budget = if limits.max_per_hour > 0 {
-        let since = (chrono::Utc::now() - chrono::Duration::hours(1))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let used = store.journal().sent_since(&since)?;
-        Some(AtomicU64::new(
-            u64::from(limits.max_per_hour).saturating_sub(used),
-        ))
-    } else {
-        None
-    };
+    let hour_budget = hour_budget(&store, limits)?;
     let fallback = prepared
         .get(fallback_lang)
         .or_else(|| prepared.values().next())
@@ -409,10 +386,68 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         },
     };
     let mut suppressed = 0u64;
+    let dispatch = dispatch(&sh, &mut suppressed);
+    // Anything claimed but not sent (a stop) goes back to the queue.
+    store.journal().requeue_in_flight(release)?;
+    dispatch?;
+    let stopped = sh.stop_reason.lock().expect("lock").take().or_else(|| {
+        stop.load(Ordering::SeqCst)
+            .then(|| "interrupted".to_string())
+    });
+    Ok(RunSummary {
+        sent: sh.sent.load(Ordering::Relaxed),
+        failed: sh.failed.into_inner().expect("lock"),
+        retries: sh.retries.load(Ordering::Relaxed),
+        suppressed,
+        hard_bounces: sh.hard_bounces.load(Ordering::Relaxed),
+        stopped,
+    })
+}
+
+/// One sender per database: a second `publish` from cron while the first
+/// still runs must not re-queue the first one's messages in flight. The
+/// lock holds while the returned file is open.
+fn sender_lock(db: &Path) -> anyhow::Result<std::fs::File> {
+    let lock_path = db.with_extension("send-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
+        anyhow::bail!(
+            "another `pressroom send` or `publish` is sending from {} right now; nothing was sent. Try again when it has finished",
+            db.display()
+        );
+    }
+    Ok(lock)
+}
+
+/// What is left of `max_per_hour` after the messages of the last hour;
+/// `None` without an hourly limit.
+fn hour_budget(store: &Db, limits: &Limits) -> anyhow::Result<Option<AtomicU64>> {
+    if limits.max_per_hour == 0 {
+        return Ok(None);
+    }
+    let since = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let used = store.journal().sent_since(&since)?;
+    Ok(Some(AtomicU64::new(
+        u64::from(limits.max_per_hour).saturating_sub(used),
+    )))
+}
+
+/// Claims queued rows in batches and hands them to `concurrency` sending
+/// threads until none is left (waiting out retry delays) or the run
+/// stops; counts the suppressed rows that claiming skipped.
+fn dispatch(sh: &Shared<'_>, suppressed: &mut u64) -> anyhow::Result<()> {
+    let (release, secret, stop, progress) = (sh.release, sh.secret, sh.stop, sh.progress);
+    let limits = sh.limits;
     let (tx, rx) = sync_channel::<Job>(limits.concurrency * 4);
     let rx = Arc::new(Mutex::new(rx));
     let batch = (limits.concurrency * 64).max(64);
-    let dispatch: anyhow::Result<()> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..limits.concurrency)
             .map(|_| {
                 let rx = Arc::clone(&rx);
@@ -423,7 +458,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         let result = (|| -> anyhow::Result<()> {
             while !stop.load(Ordering::SeqCst) {
                 let (jobs, blocked) = sh.db().journal().claim(secret, release, batch)?;
-                suppressed += blocked as u64;
+                *suppressed += blocked as u64;
                 progress.inc(blocked as u64);
                 if jobs.is_empty() {
                     let due = sh.db().journal().next_due(release)?;
@@ -457,21 +492,6 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
             }
         }
         result
-    });
-    // Anything claimed but not sent (a stop) goes back to the queue.
-    store.journal().requeue_in_flight(release)?;
-    dispatch?;
-    let stopped = sh.stop_reason.lock().expect("lock").take().or_else(|| {
-        stop.load(Ordering::SeqCst)
-            .then(|| "interrupted".to_string())
-    });
-    Ok(RunSummary {
-        sent: sh.sent.load(Ordering::Relaxed),
-        failed: sh.failed.into_inner().expect("lock"),
-        retries: sh.retries.load(Ordering::Relaxed),
-        suppressed,
-        hard_bounces: sh.hard_bounces.load(Ordering::Relaxed),
-        stopped,
     })
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::dkim::{self, Signer};
 use crate::config::Config;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::render::email::{RenderedEmail, UNSUBSCRIBE_PLACEHOLDER};
 use crate::subscribers::{EmailAddress, Secret, UnsubscribeToken, hex};
 

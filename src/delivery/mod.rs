@@ -25,7 +25,7 @@ pub use plan::{Group, PlanReport};
 pub use transport::{Delivered, Envelope, SendError, Transport};
 
 use crate::config::Config;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::render::email;
 
 pub fn limits(config: &Config) -> Limits {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::config::{Config, ListName};
 use crate::content::Content;
 use crate::db::{Db, now_text};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::release::Release;
 use crate::subscribers::csv_file;
 use anyhow::Context;

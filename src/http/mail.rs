@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::delivery::dkim::Signer;
 use crate::delivery::{Transport, message};
+use crate::i18n::Lang;
 use crate::i18n::{self, WebStrings};
-use crate::lang::Lang;
 use crate::subscribers::EmailAddress;
 use crate::theme::optional;
 
@@ -80,7 +80,7 @@ pub fn confirmation_parts(
         .organization
         .name
         .get(lang, &config.site.default_lang);
-    let subject = i18n::confirm_subject(config, lang);
+    let subject = confirm_subject(config, lang);
     let t = i18n::strings(lang);
     let privacy = config
         .organization
@@ -141,4 +141,15 @@ pub fn deliver(
         .send(&envelope, bytes)
         .context("the confirmation email could not be sent")?;
     Ok(())
+}
+
+/// The confirmation email's subject in `lang`, with the organisation's
+/// name in the genitive where the configuration gives it.
+pub(crate) fn confirm_subject(config: &crate::config::Config, lang: &Lang) -> String {
+    let genitive = config
+        .organization
+        .name_genitive
+        .as_ref()
+        .and_then(|g| g.get_exact(lang));
+    i18n::confirm_subject(genitive, lang)
 }

@@ -8,8 +8,8 @@ mod limiter;
 pub mod log;
 pub mod mail;
 pub mod metrics;
-pub mod pages;
 pub mod preview;
+pub mod subscription;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,7 +33,7 @@ pub use log::LogFormat;
 use crate::config::Config;
 use crate::db::{Db, SubscriberStore};
 use crate::delivery::Transport;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::render::{OrgView, Urls};
 use crate::subscribers::Secret;
 
@@ -134,7 +134,7 @@ async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let status = res.status();
     let h = res.headers_mut();
-    let email_view = path.starts_with(&format!("/{}", crate::preview::EMAIL_VIEWS));
+    let email_view = path.starts_with(&format!("/{}", crate::render::EMAIL_VIEWS));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(if email_view { EMAIL_VIEW_CSP } else { CSP }),
@@ -183,7 +183,7 @@ async fn not_found(public: &std::path::Path, path: &str) -> Response {
         .trim_start_matches('/')
         .split('/')
         .next()
-        .filter(|seg| crate::lang::Lang::parse(seg).is_ok());
+        .filter(|seg| crate::i18n::Lang::parse(seg).is_ok());
     let localized = match lang {
         Some(l) => tokio::fs::read(public.join(l).join("404.html")).await.ok(),
         None => None,
@@ -255,25 +255,25 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
     });
     let site = ServeDir::new(&public).not_found_service(not_found);
     Router::new()
-        .route("/healthz", get(pages::healthz))
+        .route("/healthz", get(subscription::healthz))
         .route("/_pressroom/live.js", get(preview::live_js))
         .route("/_pressroom/events", get(preview::events))
         .route("/_email/{*rest}", get(preview::email_view))
         .route(
             "/{lang}/subscribe",
-            get(pages::subscribe_form).post(pages::subscribe),
+            get(subscription::subscribe_form).post(subscription::subscribe),
         )
         .route(
             "/confirm/{token}",
-            get(pages::confirm_page).post(pages::confirm),
+            get(subscription::confirm_page).post(subscription::confirm),
         )
         .route(
             "/unsubscribe/{token}",
-            get(pages::unsubscribe_page).post(pages::unsubscribe),
+            get(subscription::unsubscribe_page).post(subscription::unsubscribe),
         )
         .route(
             "/preferences/{token}",
-            get(pages::preferences).post(pages::save_preferences),
+            get(subscription::preferences).post(subscription::save_preferences),
         )
         .fallback_service(site)
         .layer(middleware::from_fn_with_state(Arc::new(public), site_paths))

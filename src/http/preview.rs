@@ -135,7 +135,7 @@ pub async fn email_view(
     let Some(preview) = st.preview.clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let mut path = format!("{}{rest}", crate::preview::EMAIL_VIEWS);
+    let mut path = format!("{}{rest}", crate::render::EMAIL_VIEWS);
     if !path.ends_with(".html") {
         if !path.ends_with('/') {
             path.push('/');

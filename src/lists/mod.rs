@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 
 use crate::config::{Config, ListConfig};
 use crate::db::{AddOutcome, Db, Status};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::subscribers::{EmailAddress, csv_file};
 
 /// Lists that live in the database (not a CSV `source`).

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::slug::{InvalidSlug, Slug};
-use crate::lang::{InvalidLang, Lang};
+use crate::i18n::{InvalidLang, Lang};
 
 const HINT: &str =
     "release files are named YYYY-MM-DD-some-slug.LANG.md, e.g. 2026-11-20-new-bus-routes.fi.md";

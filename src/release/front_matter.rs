@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
@@ -12,7 +13,7 @@ use super::yaml_pos::Locator;
 use super::{Attachment, Contact, Image, Release, Tag};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::suggest;
 use crate::time::parse_publish_time;
 
@@ -95,6 +96,12 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+
+    /// A `true`/`false` field, `default` when it is missing.
+    fn flag(&mut self, map: &Mapping, key: &str, default: bool) -> bool {
+        self.field::<bool>(map, key, "true or false")
+            .unwrap_or(default)
     }
 
     fn required_string(&mut self, map: &Mapping, key: &str) -> Option<String> {
@@ -252,19 +259,26 @@ fn control_in(v: &Value) -> Option<&'static str> {
     }
 }
 
-/// Parses the text of a release file. `display_path` is used in messages;
-/// `file_name` is the bare name (`2026-11-20-x.fi.md`); `exists` tells whether
-/// a path relative to `releases/` names a file (links, images, attachments).
-pub fn parse(
+/// A release file's parts, before its fields are checked.
+struct Parts<'a> {
+    names: FileName,
+    yaml: &'a str,
+    body: &'a str,
+    body_line: usize,
+    map: Mapping,
+}
+
+/// Splits a release file into its name's parts, its front matter (read
+/// as YAML into a mapping) and its body, or the one problem that stops
+/// its fields from being read.
+fn parts<'a>(
     display_path: &Path,
     file_name: &str,
-    text: &str,
-    config: &Config,
-    exists: &dyn Fn(&str) -> bool,
-) -> Result<Release, Vec<Diagnostic>> {
+    text: &'a str,
+) -> Result<Parts<'a>, Vec<Diagnostic>> {
     let fail = |line, col, msg: String| Err(vec![Diagnostic::new(display_path, line, col, msg)]);
     let names = match FileName::parse(file_name) {
-        Ok(n) => Some(n),
+        Ok(n) => n,
         Err(e) => return fail(1, 1, e.to_string()),
     };
     let Some((yaml, body, body_line)) = split(text) else {
@@ -310,15 +324,21 @@ pub fn parse(
         }
         _ => return fail(2, 1, "front matter must be 'field: value' lines".into()),
     };
-    let mut cx = Ctx {
-        path: display_path,
-        loc: Locator::new(yaml),
-        diags: vec![],
-    };
+    Ok(Parts {
+        names,
+        yaml,
+        body,
+        body_line,
+        map,
+    })
+}
 
-    // One-line fields stay one line: a line break in a title would end up
-    // in an email header and a feed item. Only the lead may run on.
-    for (k, v) in &map {
+/// One-line fields stay one line, and every field is one a release has
+/// (after [`MAX_UNKNOWN_REPORTED`] unknown ones, the rest are counted).
+fn check_keys(cx: &mut Ctx<'_>, map: &Mapping) {
+    // A line break in a title would end up in an email header and a feed
+    // item. Only the lead may run on.
+    for (k, v) in map {
         let Some(key) = k
             .as_str()
             .filter(|k| !matches!(*k, "summary" | "correction"))
@@ -358,12 +378,20 @@ pub fn parse(
             ),
         );
     }
+}
 
-    let site = &config.site;
-    let tz = site.timezone;
-    let title = cx.required_string(&map, "title");
+/// When it was published and updated, and the correction that goes with
+/// an update.
+struct Times {
+    date: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    correction: Option<String>,
+}
+
+/// `date`, `updated` and `correction`, in the site's time zone.
+fn times(cx: &mut Ctx<'_>, map: &Mapping, tz: chrono_tz::Tz) -> Times {
     let date = cx
-        .required_string(&map, "date")
+        .required_string(map, "date")
         .and_then(|s| match parse_publish_time(&s, tz) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -371,7 +399,7 @@ pub fn parse(
                 None
             }
         });
-    let updated = cx.field::<String>(&map, "updated", "a date").and_then(|s| {
+    let updated = cx.field::<String>(map, "updated", "a date").and_then(|s| {
         parse_publish_time(&s, tz)
             .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
             .ok()
@@ -382,7 +410,7 @@ pub fn parse(
         cx.key("updated", "'updated' is earlier than 'date'");
     }
     let correction = cx
-        .field::<String>(&map, "correction", "text")
+        .field::<String>(map, "correction", "text")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
     if correction.is_some() && updated.is_none() && map.get("updated").is_none() {
@@ -391,9 +419,21 @@ pub fn parse(
             "a 'correction' needs 'updated' with the time it was made (readers and feeds are told when)",
         );
     }
+    Times {
+        date,
+        updated,
+        correction,
+    }
+}
 
-    let names = names.expect("file name parsed above");
-    let lang = match cx.field::<String>(&map, "lang", "a language code") {
+/// The release's language: `lang`, or the file name's; one of the site's.
+fn language(
+    cx: &mut Ctx<'_>,
+    map: &Mapping,
+    names: &FileName,
+    site: &crate::config::Site,
+) -> Option<Lang> {
+    let lang = match cx.field::<String>(map, "lang", "a language code") {
         Some(s) => match Lang::parse(&s) {
             Ok(l) => {
                 if let Some(fl) = &names.lang
@@ -432,20 +472,29 @@ pub fn parse(
         if map.contains_key("lang") {
             cx.key("lang", msg);
         } else {
-            cx.diags.push(Diagnostic::new(display_path, 1, 1, msg));
+            cx.diags.push(Diagnostic::new(cx.path, 1, 1, msg));
         }
     }
+    lang
+}
 
-    let slug = match cx.field::<String>(&map, "slug", "text") {
-        Some(s) => Slug::parse(&s)
-            .map_err(|e| cx.key("slug", e.to_string()))
-            .ok(),
-        None => Some(names.slug.clone()),
-    };
-    let translation_key = cx.field::<String>(&map, "translation_key", "text");
-    let summary = cx.field::<String>(&map, "summary", "text");
+/// The lists the release is emailed to, each one declared in pressroom.toml.
+fn lists(cx: &mut Ctx<'_>, map: &Mapping, config: &Config) -> Vec<crate::config::ListName> {
+    cx.strings(map, "lists")
+        .iter()
+        .filter_map(|l| {
+            config
+                .list_name(l)
+                .map_err(|e| cx.key("lists", e.to_string()))
+                .ok()
+        })
+        .collect()
+}
+
+/// The keywords, at most [`MAX_TAGS`] of at most [`MAX_TAG_CHARS`] each.
+fn tags(cx: &mut Ctx<'_>, map: &Mapping) -> Vec<Tag> {
     let tags: Vec<Tag> = cx
-        .strings(&map, "tags")
+        .strings(map, "tags")
         .into_iter()
         .map(|name| Tag {
             slug: slugify(&name),
@@ -473,32 +522,16 @@ pub fn parse(
             ),
         );
     }
-    let lists: Vec<_> = cx
-        .strings(&map, "lists")
-        .iter()
-        .filter_map(|l| {
-            config
-                .list_name(l)
-                .map_err(|e| cx.key("lists", e.to_string()))
-                .ok()
-        })
-        .collect();
-    let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
-    let image: Option<Image> = match map.get("image") {
-        None | Some(Value::Null) => None,
-        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED),
-    };
-    let attachments: Vec<Attachment> =
-        cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
-    let draft = cx
-        .field::<bool>(&map, "draft", "true or false")
-        .unwrap_or(false);
-    let web = cx
-        .field::<bool>(&map, "web", "true or false")
-        .unwrap_or(true);
-    let email = cx
-        .field::<bool>(&map, "email", "true or false")
-        .unwrap_or(true);
+    tags
+}
+
+/// The picture and the attachments are files under `releases/`.
+fn check_files(
+    cx: &mut Ctx<'_>,
+    map: &Mapping,
+    attachments: &[Attachment],
+    exists: &dyn Fn(&str) -> bool,
+) {
     // Checked on the raw value, so a missing file is reported even when `alt` is missing too.
     if let Some(src) = map
         .get("image")
@@ -535,6 +568,16 @@ pub fn parse(
             );
         }
     }
+}
+
+/// The links in the body (each to a file that exists; those to another
+/// release's file returned with their place) and the tables' widths.
+fn check_body(
+    cx: &mut Ctx<'_>,
+    body: &str,
+    body_line: usize,
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<(String, usize, usize)> {
     let mut release_links = vec![];
     for (dest, offset) in crate::markdown::local_links(body) {
         let target = dest.split(['#', '?']).next().unwrap_or("");
@@ -549,7 +592,7 @@ pub fn parse(
             continue;
         }
         cx.diags.push(Diagnostic::new(
-            display_path,
+            cx.path,
             body_line + line - 1,
             col,
             format!("link to 'releases/{target}', which {}", why_missing(target)),
@@ -559,13 +602,71 @@ pub fn parse(
         if columns > MAX_TABLE_COLUMNS {
             let (line, col) = crate::diagnostic::line_col(body, offset);
             cx.diags.push(Diagnostic::new(
-                display_path,
+                cx.path,
                 body_line + line - 1,
                 col,
                 format!("a table of {columns} columns; a table has at most {MAX_TABLE_COLUMNS} (split it, or attach it as a spreadsheet)"),
             ));
         }
     }
+    release_links
+}
+
+/// Parses the text of a release file. `display_path` is used in messages;
+/// `file_name` is the bare name (`2026-11-20-x.fi.md`); `exists` tells whether
+/// a path relative to `releases/` names a file (links, images, attachments).
+pub fn parse(
+    display_path: &Path,
+    file_name: &str,
+    text: &str,
+    config: &Config,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Release, Vec<Diagnostic>> {
+    let Parts {
+        names,
+        yaml,
+        body,
+        body_line,
+        map,
+    } = parts(display_path, file_name, text)?;
+    let mut cx = Ctx {
+        path: display_path,
+        loc: Locator::new(yaml),
+        diags: vec![],
+    };
+    check_keys(&mut cx, &map);
+    let site = &config.site;
+    let title = cx.required_string(&map, "title");
+    let Times {
+        date,
+        updated,
+        correction,
+    } = times(&mut cx, &map, site.timezone);
+    let lang = language(&mut cx, &map, &names, site);
+    let slug = match cx.field::<String>(&map, "slug", "text") {
+        Some(s) => Slug::parse(&s)
+            .map_err(|e| cx.key("slug", e.to_string()))
+            .ok(),
+        None => Some(names.slug.clone()),
+    };
+    let translation_key = cx.field::<String>(&map, "translation_key", "text");
+    let summary = cx.field::<String>(&map, "summary", "text");
+    let tags = tags(&mut cx, &map);
+    let lists = lists(&mut cx, &map, config);
+    let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
+    let image: Option<Image> = match map.get("image") {
+        None | Some(Value::Null) => None,
+        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED),
+    };
+    let attachments: Vec<Attachment> =
+        cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
+    let (draft, web, email) = (
+        cx.flag(&map, "draft", false),
+        cx.flag(&map, "web", true),
+        cx.flag(&map, "email", true),
+    );
+    check_files(&mut cx, &map, &attachments, exists);
+    let release_links = check_body(&mut cx, body, body_line, exists);
     if !web && !email && !draft {
         cx.key(
             "web",
@@ -612,7 +713,12 @@ pub fn parse(
             release_links,
             field_lines,
         }),
-        _ => fail(1, 1, "release could not be read".into()),
+        _ => Err(vec![Diagnostic::new(
+            display_path,
+            1,
+            1,
+            "release could not be read",
+        )]),
     }
 }
 

@@ -18,7 +18,7 @@ pub use file_name::FileName;
 pub use front_matter::{FIELDS, parse};
 pub use slug::{NEW_SLUG_MAX, Slug, slugify, slugify_at_most};
 
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// The site path of the release page that a link to a release file
 /// (`2026-10-26-regional-strategy-2040.fi.md`, `./….sv.md#tausta`) stands

@@ -9,7 +9,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::{CategoryBuilder, ChannelBuilder, EnclosureBuilder, GuidBuilder, ItemBuilder};
 
 use super::ReleaseView;
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// What a feed's channel says about itself.
 #[derive(Debug, Clone)]
@@ -37,7 +37,6 @@ pub fn guid(host: &str, v: &ReleaseView) -> String {
     )
 }
 
-/// Renders a feed of `views` (already newest first); at most `spec.cap` items.
 /// When the channel's content last changed: the newest publication or
 /// update among its items (so a rebuild that changes nothing leaves the
 /// feed's bytes alone); none for an empty feed.
@@ -56,6 +55,84 @@ fn last_change(spec: &FeedSpec, views: &[&ReleaseView]) -> Option<DateTime<Utc>>
         .max()
 }
 
+/// The item of one release: its page's content (the correction first, as
+/// on the page), the lead as plain text, keywords, the picture as an
+/// enclosure, and when it was updated.
+fn item(host: &str, v: &ReleaseView) -> rss::Item {
+    let mut content = String::new();
+    if let Some(img) = &v.image_abs {
+        content.push_str(&format!(
+            "<p><img src=\"{}\" alt=\"{}\"></p>\n",
+            escape_attr(&img.src),
+            escape_attr(&img.alt)
+        ));
+    }
+    // A correction comes first, as on the page.
+    let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
+    if let Some(c) = &v.correction {
+        content.push_str(&format!(
+            "<p><strong>{} {}:</strong> {}</p>\n",
+            escape_attr(v.t.correction),
+            escape_attr(when),
+            escape_attr(c)
+        ));
+    }
+    content.push_str(&v.body_abs.0);
+    // Plain text, in a CDATA section that readers take as HTML:
+    // escaped, so that markup in a lead stays text.
+    let description = escape_attr(&match &v.correction {
+        Some(c) => format!("{} {when}: {c} {}", v.t.correction, v.lead),
+        None => v.lead.clone(),
+    });
+    // pubDate stays the publication time; a release updated since
+    // says when in atom:updated (RFC 3339), which feed readers show
+    // as the item's update.
+    let mut extensions = rss::extension::ExtensionMap::default();
+    if let Some(u) = &v.updated {
+        let updated = rss::extension::ExtensionBuilder::default()
+            .name("atom:updated".to_string())
+            .value(Some(u.iso.clone()))
+            .build();
+        extensions
+            .entry("atom".to_string())
+            .or_default()
+            .insert("updated".to_string(), vec![updated]);
+    }
+    let enclosure = v.image_abs.as_ref().map(|img| {
+        EnclosureBuilder::default()
+            .url(img.original.clone())
+            .length(v.image_bytes.to_string())
+            .mime_type(
+                mime_guess::from_path(&img.original)
+                    .first_or_octet_stream()
+                    .to_string(),
+            )
+            .build()
+    });
+    ItemBuilder::default()
+        .title(Some(v.title.clone()))
+        .link(Some(v.url.clone()))
+        .description(Some(description))
+        .extensions(extensions)
+        .content(Some(content))
+        .guid(Some(
+            GuidBuilder::default()
+                .value(guid(host, v))
+                .permalink(false)
+                .build(),
+        ))
+        .pub_date(Some(v.date.to_rfc2822()))
+        .categories(
+            v.tags
+                .iter()
+                .map(|t| CategoryBuilder::default().name(t.name.clone()).build())
+                .collect::<Vec<_>>(),
+        )
+        .enclosure(enclosure)
+        .build()
+}
+
+/// Renders a feed of `views` (already newest first); at most `spec.cap` items.
 pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
     let host = url::Url::parse(&spec.link)
         .ok()
@@ -64,79 +141,7 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
     let items = views
         .iter()
         .take(spec.cap)
-        .map(|v| {
-            let mut content = String::new();
-            if let Some(img) = &v.image_abs {
-                content.push_str(&format!(
-                    "<p><img src=\"{}\" alt=\"{}\"></p>\n",
-                    escape_attr(&img.src),
-                    escape_attr(&img.alt)
-                ));
-            }
-            // A correction comes first, as on the page.
-            let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
-            if let Some(c) = &v.correction {
-                content.push_str(&format!(
-                    "<p><strong>{} {}:</strong> {}</p>\n",
-                    escape_attr(v.t.correction),
-                    escape_attr(when),
-                    escape_attr(c)
-                ));
-            }
-            content.push_str(&v.body_abs.0);
-            // Plain text, in a CDATA section that readers take as HTML:
-            // escaped, so that markup in a lead stays text.
-            let description = escape_attr(&match &v.correction {
-                Some(c) => format!("{} {when}: {c} {}", v.t.correction, v.lead),
-                None => v.lead.clone(),
-            });
-            // pubDate stays the publication time; a release updated since
-            // says when in atom:updated (RFC 3339), which feed readers show
-            // as the item's update.
-            let mut extensions = rss::extension::ExtensionMap::default();
-            if let Some(u) = &v.updated {
-                let updated = rss::extension::ExtensionBuilder::default()
-                    .name("atom:updated".to_string())
-                    .value(Some(u.iso.clone()))
-                    .build();
-                extensions
-                    .entry("atom".to_string())
-                    .or_default()
-                    .insert("updated".to_string(), vec![updated]);
-            }
-            let enclosure = v.image_abs.as_ref().map(|img| {
-                EnclosureBuilder::default()
-                    .url(img.original.clone())
-                    .length(v.image_bytes.to_string())
-                    .mime_type(
-                        mime_guess::from_path(&img.original)
-                            .first_or_octet_stream()
-                            .to_string(),
-                    )
-                    .build()
-            });
-            ItemBuilder::default()
-                .title(Some(v.title.clone()))
-                .link(Some(v.url.clone()))
-                .description(Some(description))
-                .extensions(extensions)
-                .content(Some(content))
-                .guid(Some(
-                    GuidBuilder::default()
-                        .value(guid(&host, v))
-                        .permalink(false)
-                        .build(),
-                ))
-                .pub_date(Some(v.date.to_rfc2822()))
-                .categories(
-                    v.tags
-                        .iter()
-                        .map(|t| CategoryBuilder::default().name(t.name.clone()).build())
-                        .collect::<Vec<_>>(),
-                )
-                .enclosure(enclosure)
-                .build()
-        })
+        .map(|v| item(&host, v))
         .collect::<Vec<_>>();
     let mut namespaces = BTreeMap::new();
     namespaces.insert(

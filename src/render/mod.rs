@@ -15,8 +15,8 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
+use crate::i18n::Lang;
 use crate::i18n::{self, Strings};
-use crate::lang::Lang;
 use crate::markdown::{self, Links};
 use crate::release::{Release, page_of_file};
 use crate::theme::optional;
@@ -277,79 +277,8 @@ impl ReleaseView {
         let t = i18n::strings(&lang);
         let site_links = Links::site(urls.base().path(), page_of_file);
         let abs_links = Links::absolute(urls.base(), page_of_file);
-        let image_file = r
-            .image
-            .as_ref()
-            .filter(|i| markdown::is_local(&i.src))
-            .map(|i| releases_dir.join(&i.src));
-        let image_size = image_file
-            .as_ref()
-            .and_then(|f| imagesize::size(f).ok())
-            .map(|d| (d.width, d.height));
-        let image_meta = image_file.as_ref().and_then(|f| {
-            let bytes = std::fs::metadata(f).ok()?.len();
-            let kind = f.extension()?.to_string_lossy().to_uppercase();
-            let kind = if kind == "JPG" {
-                "JPEG".to_string()
-            } else {
-                kind
-            };
-            Some(format!("{kind}, {}", i18n::format_size(bytes, &lang)))
-        });
-        let image_in = |links: Links<'_>| {
-            r.image.as_ref().map(|i| {
-                let original = links.rewrite(&file_dest(&i.src));
-                // A large JPEG or PNG is shown as its web copy.
-                let web = image_size.and_then(|size| {
-                    let (w, h) = images::web_size(size)?;
-                    Some((images::web_path(&i.src)?, (w, h), size.0))
-                });
-                let (src, size, srcset) = match web {
-                    Some((path, size, full)) => {
-                        let src = links.rewrite(&file_dest(&path));
-                        let set = format!("{src} {}w, {original} {full}w", size.0);
-                        (src, Some(size), Some(set))
-                    }
-                    None => (original.clone(), image_size, None),
-                };
-                let captioned = i.caption.is_some() || i.credit.is_some();
-                ImageView {
-                    src,
-                    alt: i.alt.clone(),
-                    caption: i.caption.clone(),
-                    credit: i
-                        .credit
-                        .as_ref()
-                        .map(|c| format!("{}: {c}", t.photo_credit)),
-                    captioned,
-                    figcaption: captioned || image_meta.is_some(),
-                    size: size.map(|(width, height)| Size { width, height }),
-                    download: image_meta.clone(),
-                    original,
-                    srcset,
-                }
-            })
-        };
-        let attachments = r
-            .attachments
-            .iter()
-            .map(|a| {
-                let bytes = std::fs::metadata(releases_dir.join(&a.src)).map_or(0, |m| m.len());
-                let mime = mime_guess::from_path(&a.src).first_or_octet_stream();
-                let kind = Path::new(&a.src)
-                    .extension()
-                    .map(|e| e.to_string_lossy().to_uppercase())
-                    .unwrap_or_else(|| mime.subtype().as_str().to_uppercase());
-                AttachmentView {
-                    title: without_kind(&a.title, &kind).to_string(),
-                    href: abs_links.rewrite(&file_dest(&a.src)),
-                    path: site_links.rewrite(&file_dest(&a.src)),
-                    mime: mime.essence_str().to_string(),
-                    meta: format!("{kind}, {}", i18n::format_size(bytes, &lang)),
-                    bytes,
-                }
-            })
-            .collect();
+        let images = ImageViews::new(r, releases_dir, t);
+        let attachments = attachment_views(r, releases_dir, site_links, abs_links);
         let tag_links = |abs: bool| {
             r.tags
                 .iter()
@@ -382,8 +311,8 @@ impl ReleaseView {
             has_summary: r.summary.is_some(),
             body: Html(body),
             body_abs: Html(body_abs),
-            image: image_in(site_links),
-            image_abs: image_in(abs_links),
+            image: images.view(r, site_links),
+            image_abs: images.view(r, abs_links),
             image_bytes: r
                 .image
                 .as_ref()
@@ -416,6 +345,103 @@ impl ReleaseView {
             lang,
         }
     }
+}
+
+/// What the release's picture looks like, read once for both link forms.
+struct ImageViews<'a> {
+    t: &'a Strings,
+    size: Option<(usize, usize)>,
+    /// "JPEG, 1,2 MB": what the download link says.
+    meta: Option<String>,
+}
+
+impl<'a> ImageViews<'a> {
+    fn new(r: &Release, releases_dir: &Path, t: &'a Strings) -> Self {
+        let lang = &r.lang;
+        let image_file = r
+            .image
+            .as_ref()
+            .filter(|i| markdown::is_local(&i.src))
+            .map(|i| releases_dir.join(&i.src));
+        let size = image_file
+            .as_ref()
+            .and_then(|f| imagesize::size(f).ok())
+            .map(|d| (d.width, d.height));
+        let meta = image_file.as_ref().and_then(|f| {
+            let bytes = std::fs::metadata(f).ok()?.len();
+            let kind = f.extension()?.to_string_lossy().to_uppercase();
+            let kind = if kind == "JPG" {
+                "JPEG".to_string()
+            } else {
+                kind
+            };
+            Some(format!("{kind}, {}", i18n::format_size(bytes, lang)))
+        });
+        Self { t, size, meta }
+    }
+
+    /// The picture with its links in the form of `links`. A large JPEG or
+    /// PNG is shown as its web copy.
+    fn view(&self, r: &Release, links: Links<'_>) -> Option<ImageView> {
+        let i = r.image.as_ref()?;
+        let original = links.rewrite(&file_dest(&i.src));
+        let web = self.size.and_then(|size| {
+            let (w, h) = images::web_size(size)?;
+            Some((images::web_path(&i.src)?, (w, h), size.0))
+        });
+        let (src, size, srcset) = match web {
+            Some((path, size, full)) => {
+                let src = links.rewrite(&file_dest(&path));
+                let set = format!("{src} {}w, {original} {full}w", size.0);
+                (src, Some(size), Some(set))
+            }
+            None => (original.clone(), self.size, None),
+        };
+        let captioned = i.caption.is_some() || i.credit.is_some();
+        Some(ImageView {
+            src,
+            alt: i.alt.clone(),
+            caption: i.caption.clone(),
+            credit: i
+                .credit
+                .as_ref()
+                .map(|c| format!("{}: {c}", self.t.photo_credit)),
+            captioned,
+            figcaption: captioned || self.meta.is_some(),
+            size: size.map(|(width, height)| Size { width, height }),
+            download: self.meta.clone(),
+            original,
+            srcset,
+        })
+    }
+}
+
+/// The release's attachments, with their kind and size.
+fn attachment_views(
+    r: &Release,
+    releases_dir: &Path,
+    site_links: Links<'_>,
+    abs_links: Links<'_>,
+) -> Vec<AttachmentView> {
+    r.attachments
+        .iter()
+        .map(|a| {
+            let bytes = std::fs::metadata(releases_dir.join(&a.src)).map_or(0, |m| m.len());
+            let mime = mime_guess::from_path(&a.src).first_or_octet_stream();
+            let kind = Path::new(&a.src)
+                .extension()
+                .map(|e| e.to_string_lossy().to_uppercase())
+                .unwrap_or_else(|| mime.subtype().as_str().to_uppercase());
+            AttachmentView {
+                title: without_kind(&a.title, &kind).to_string(),
+                href: abs_links.rewrite(&file_dest(&a.src)),
+                path: site_links.rewrite(&file_dest(&a.src)),
+                mime: mime.essence_str().to_string(),
+                meta: format!("{kind}, {}", i18n::format_size(bytes, &r.lang)),
+                bytes,
+            }
+        })
+        .collect()
 }
 
 /// The organisation, in one language, for footers and the "About" block.
@@ -485,12 +511,20 @@ impl OrgView {
             about_text: markdown::to_text(about, Links::absolute(urls.base(), page_of_file))
                 .trim_end()
                 .to_string(),
-            contacts: crate::pages::address(config, crate::pages::CONTACTS, lang)
-                .map(|rel| urls.path(&rel)),
+            contacts: crate::content::standing::address(
+                config,
+                crate::content::standing::CONTACTS,
+                lang,
+            )
+            .map(|rel| urls.path(&rel)),
             accessibility: match &config.site.accessibility_statement {
                 Some(url) => Some(url.get(lang, d).to_string()),
-                None => crate::pages::address(config, crate::pages::ACCESSIBILITY, lang)
-                    .map(|rel| urls.path(&rel)),
+                None => crate::content::standing::address(
+                    config,
+                    crate::content::standing::ACCESSIBILITY,
+                    lang,
+                )
+                .map(|rel| urls.path(&rel)),
             },
             privacy: o.privacy_url.as_ref().map(|u| u.get(lang, d).to_string()),
             footer_links: config

@@ -18,8 +18,8 @@ use serde::Serialize;
 use super::feed::{self, FeedSpec};
 use super::{Html, LinkView, OrgView, ReleaseView, Urls};
 use crate::content::Content;
+use crate::i18n::Lang;
 use crate::i18n::{self, Strings};
-use crate::lang::Lang;
 use crate::release::{Release, page_of_file};
 use crate::theme::optional;
 
@@ -892,7 +892,7 @@ impl<'a> Site<'a> {
         for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
             let rel = p.rel();
             // The same page in the other languages (`contacts.sv.md`).
-            let versions: Vec<&crate::pages::Page> = self
+            let versions: Vec<&crate::content::standing::Page> = self
                 .content
                 .pages
                 .iter()
@@ -1078,38 +1078,8 @@ fn render_with(
 ) -> io::Result<Summary> {
     let config = &content.config;
     let urls = Urls::new(config);
-    let dir = config.releases_dir();
     let hidden = content.unpublished(now);
-    let views: Vec<Arc<ReleaseView>> = content
-        .on_web(now)
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|r| {
-            // What the view depends on beyond the file: whether it is still
-            // under embargo (its banner).
-            let key = fingerprint((r.fingerprint, r.date > now, content.show_unpublished));
-            let make = || {
-                let mut v = ReleaseView::new(r, config, &urls, &dir, &hidden);
-                v.fingerprint = key;
-                if content.show_unpublished {
-                    v.banner = preview_banner(r, &v, now);
-                    if r.email {
-                        v.email_view = Some(LinkView {
-                            name: i18n::preview_strings(&config.site.default_lang)
-                                .title
-                                .to_string(),
-                            href: urls.path(&Urls::email_view(r)),
-                        });
-                    }
-                }
-                v
-            };
-            match memo {
-                Some(m) => m.view(r, key, make),
-                None => Arc::new(make()),
-            }
-        })
-        .collect();
+    let views = release_views(content, now, &urls, &hidden, memo);
     let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
     for v in views.iter().map(Arc::as_ref) {
         if let Some(k) = &v.translation_key {
@@ -1184,79 +1154,12 @@ fn render_with(
         summary.tags += cx.tags.len();
     }
 
-    // The front page: a language choice, or the only language's index.
     let default = contexts
         .iter()
         .find(|c| c.lang == &config.site.default_lang)
         .expect("default language is one of the languages");
-    let mut page = site.layout(default, config.site.title(default.lang).to_string(), "");
-    page.alternates = contexts
-        .iter()
-        .map(|c| Alternate {
-            lang: c.lang.to_string(),
-            href: urls.abs(&Urls::lang_index(c.lang)),
-        })
-        .collect();
-    let html = if contexts.len() > 1 {
-        let choices = site.lang_links(default.lang, &BTreeMap::new());
-        page.lang_links = vec![];
-        site.page("site/languages.html", &LanguagesPage { page, choices })?
-    } else {
-        let items = default
-            .views
-            .iter()
-            .take(config.site.page_size)
-            .map(|v| ListItem {
-                title: &v.title,
-                href: urls.path(&v.rel_path),
-                date_iso: &v.date_iso,
-                date_text: &v.date_text,
-                lead: &v.lead,
-                other_lang: None,
-            })
-            .collect();
-        site.page(
-            "site/list.html",
-            &ListPage {
-                page,
-                heading: default.t().releases.to_string(),
-                items,
-                pagination: None,
-            },
-        )?
-    };
-    out.write("index.html", html.as_bytes())?;
-    // A not-found page per language (the server answers a missing page
-    // under /sv/ with the Swedish one), and one at the root that speaks
-    // every language.
-    for cx in &contexts {
-        let rel = format!("{}/404.html", cx.lang);
-        let page = site.layout(cx, cx.t().not_found.to_string(), &rel);
-        let html = site.page("site/not_found.html", &NotFoundPage { page })?;
-        out.write(&rel, html.as_bytes())?;
-    }
-    let html = if contexts.len() > 1 {
-        let mut page = site.layout(default, String::new(), "404.html");
-        let all: Vec<NotFoundChoice> = contexts
-            .iter()
-            .map(|c| NotFoundChoice {
-                lang: c.lang.as_str(),
-                t: c.t(),
-                home: urls.path(&Urls::lang_index(c.lang)),
-            })
-            .collect();
-        page.title = all
-            .iter()
-            .map(|c| c.t.not_found)
-            .collect::<Vec<_>>()
-            .join(" / ");
-        page.lang_links = vec![];
-        site.page("site/not_found_all.html", &NotFoundAllPage { page, all })?
-    } else {
-        let page = site.layout(default, default.t().not_found.to_string(), "404.html");
-        site.page("site/not_found.html", &NotFoundPage { page })?
-    };
-    out.write("404.html", html.as_bytes())?;
+    site.front_page(&contexts, default)?;
+    site.not_found_pages(&contexts, default)?;
     site.sitemap(&contexts, &by_key)?;
     let robots = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
@@ -1270,6 +1173,135 @@ fn render_with(
     )?;
     summary.pages += 2 + contexts.len();
     Ok(summary)
+}
+
+/// The view of every release on the web at `now`, rendered on every core
+/// (from `memo` when the release and its embargo state are unchanged).
+fn release_views(
+    content: &Content,
+    now: DateTime<Utc>,
+    urls: &Urls,
+    hidden: &crate::markdown::Unpublished,
+    memo: Option<&Memo>,
+) -> Vec<Arc<ReleaseView>> {
+    let config = &content.config;
+    let dir = config.releases_dir();
+    content
+        .on_web(now)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|r| {
+            // What the view depends on beyond the file: whether it is still
+            // under embargo (its banner).
+            let key = fingerprint((r.fingerprint, r.date > now, content.show_unpublished));
+            let make = || {
+                let mut v = ReleaseView::new(r, config, urls, &dir, hidden);
+                v.fingerprint = key;
+                if content.show_unpublished {
+                    v.banner = preview_banner(r, &v, now);
+                    if r.email {
+                        v.email_view = Some(LinkView {
+                            name: i18n::preview_strings(&config.site.default_lang)
+                                .title
+                                .to_string(),
+                            href: urls.path(&Urls::email_view(r)),
+                        });
+                    }
+                }
+                v
+            };
+            match memo {
+                Some(m) => m.view(r, key, make),
+                None => Arc::new(make()),
+            }
+        })
+        .collect()
+}
+
+impl Site<'_> {
+    /// The front page: a language choice, or the only language's index.
+    fn front_page(&self, contexts: &[LangCtx<'_>], default: &LangCtx<'_>) -> io::Result<()> {
+        let mut page = self.layout(
+            default,
+            self.content.config.site.title(default.lang).to_string(),
+            "",
+        );
+        page.alternates = contexts
+            .iter()
+            .map(|c| Alternate {
+                lang: c.lang.to_string(),
+                href: self.urls.abs(&Urls::lang_index(c.lang)),
+            })
+            .collect();
+        let html = if contexts.len() > 1 {
+            let choices = self.lang_links(default.lang, &BTreeMap::new());
+            page.lang_links = vec![];
+            self.page("site/languages.html", &LanguagesPage { page, choices })?
+        } else {
+            let items = default
+                .views
+                .iter()
+                .take(self.content.config.site.page_size)
+                .map(|v| ListItem {
+                    title: &v.title,
+                    href: self.urls.path(&v.rel_path),
+                    date_iso: &v.date_iso,
+                    date_text: &v.date_text,
+                    lead: &v.lead,
+                    other_lang: None,
+                })
+                .collect();
+            self.page(
+                "site/list.html",
+                &ListPage {
+                    page,
+                    heading: default.t().releases.to_string(),
+                    items,
+                    pagination: None,
+                },
+            )?
+        };
+        self.out.write("index.html", html.as_bytes())?;
+        Ok(())
+    }
+
+    /// A not-found page per language (the server answers a missing page
+    /// under /sv/ with the Swedish one), and one at the root that speaks
+    /// every language.
+    fn not_found_pages(&self, contexts: &[LangCtx<'_>], default: &LangCtx<'_>) -> io::Result<()> {
+        // A not-found page per language (the server answers a missing page
+        // under /sv/ with the Swedish one), and one at the root that speaks
+        // every language.
+        for cx in contexts {
+            let rel = format!("{}/404.html", cx.lang);
+            let page = self.layout(cx, cx.t().not_found.to_string(), &rel);
+            let html = self.page("site/not_found.html", &NotFoundPage { page })?;
+            self.out.write(&rel, html.as_bytes())?;
+        }
+        let html = if contexts.len() > 1 {
+            let mut page = self.layout(default, String::new(), "404.html");
+            let all: Vec<NotFoundChoice> = contexts
+                .iter()
+                .map(|c| NotFoundChoice {
+                    lang: c.lang.as_str(),
+                    t: c.t(),
+                    home: self.urls.path(&Urls::lang_index(c.lang)),
+                })
+                .collect();
+            page.title = all
+                .iter()
+                .map(|c| c.t.not_found)
+                .collect::<Vec<_>>()
+                .join(" / ");
+            page.lang_links = vec![];
+            self.page("site/not_found_all.html", &NotFoundAllPage { page, all })?
+        } else {
+            let page = self.layout(default, default.t().not_found.to_string(), "404.html");
+            self.page("site/not_found.html", &NotFoundPage { page })?
+        };
+        self.out.write("404.html", html.as_bytes())?;
+        Ok(())
+    }
 }
 
 /// The Open Graph locale of `lang` on this site (`fi_FI`, `sv_SE`): the

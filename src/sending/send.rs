@@ -12,7 +12,7 @@ use crate::content::Content;
 use crate::db::Db;
 use crate::delivery::plan::Group;
 use crate::delivery::{self, Delivered, Envelope, Recipient, Transport, prepare};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::markdown::Unpublished;
 use crate::release::Release;
 use crate::subscribers::EmailAddress;

@@ -3,7 +3,7 @@
 //! Windows-1252; `,`, `;` or tab as the delimiter. Bad rows are reported with
 //! their line number and skipped; nothing else is dropped.
 
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use std::path::Path;
 
 use super::address::EmailAddress;

@@ -165,55 +165,14 @@ impl Theme {
     /// use. Every file that fails to parse is a diagnostic with its line.
     pub fn load(root: &Path, shown: &dyn Fn(&Path) -> PathBuf) -> Result<Self, Diagnostics> {
         let dir = root.join(TEMPLATES_DIR);
-        let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-        let mut diags = Diagnostics::default();
         if std::fs::symlink_metadata(&dir).is_err() {
             return Ok(Self::builtin());
         }
-        let walked = crate::files::visit_regular_tree(&dir, &mut |rel, path| {
-            match std::fs::read_to_string(path) {
-                Ok(text) => {
-                    files.insert(rel.to_string(), (path.to_path_buf(), text));
-                }
-                Err(e) => diags.push(Diagnostic::new(
-                    shown(path),
-                    1,
-                    1,
-                    format!("cannot read this template: {e}"),
-                )),
-            }
-            Ok(())
-        });
-        if let Err(e) = walked {
-            diags.push(Diagnostic::new(shown(&dir), 1, 1, e.to_string()));
-        }
-        // Notes beside the templates (a README) are not templates.
-        files.retain(|name, _| {
-            [".html", ".txt", ".xml", ".css", ".js"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-        });
-        // A file that is the built-in itself (this repository's own
-        // `templates/`, or an eject not yet edited) replaces nothing.
-        files.retain(|name, (_, text)| builtin(name).is_none_or(|b| b.source != text.as_str()));
-        for (fixed, source) in FIXED {
-            if let Some((path, text)) = files.remove(*fixed)
-                && text != *source
-            {
-                diags.push(Diagnostic::new(
-                    shown(&path),
-                    1,
-                    1,
-                    "this template is part of the writer's preview and cannot be replaced: remove the file",
-                ));
-            }
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
+        let files = read_templates(&dir, shown)?;
         if files.is_empty() {
             return Ok(Self::builtin());
         }
+        let mut diags = Diagnostics::default();
         let mut theme = Theme::default();
         let mut env = environment();
         let mut sources: BTreeMap<String, String> = BUILTINS
@@ -255,22 +214,7 @@ impl Theme {
             .iter()
             .map(|(n, t)| (n.as_str(), referenced(t)))
             .collect();
-        // A template renders through the engine when it, or anything it
-        // extends or includes (to any depth), is replaced.
-        for name in sources.keys() {
-            let mut stack = vec![name.as_str()];
-            let mut seen = BTreeSet::new();
-            while let Some(n) = stack.pop() {
-                if !seen.insert(n) {
-                    continue;
-                }
-                if replaced.contains(n) {
-                    theme.engine.insert(name.clone());
-                    break;
-                }
-                stack.extend(uses.get(n).into_iter().flatten().map(String::as_str));
-            }
-        }
+        theme.engine = through_engine(&uses, &replaced);
         let used: BTreeSet<&str> = uses.values().flatten().map(String::as_str).collect();
         theme.unused = theme
             .paths
@@ -469,6 +413,84 @@ pub enum EjectError {
     Exists(Vec<PathBuf>),
     #[error("cannot write {}: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
+}
+
+/// The organisation's templates in `dir` by name (path and text): those
+/// that replace or add to the built-ins. A file that cannot be read, or
+/// that replaces a part of the writer's preview, is a diagnostic.
+fn read_templates(
+    dir: &Path,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<BTreeMap<String, (PathBuf, String)>, Diagnostics> {
+    let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+    let mut diags = Diagnostics::default();
+    let walked = crate::files::visit_regular_tree(dir, &mut |rel, path| {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                files.insert(rel.to_string(), (path.to_path_buf(), text));
+            }
+            Err(e) => diags.push(Diagnostic::new(
+                shown(path),
+                1,
+                1,
+                format!("cannot read this template: {e}"),
+            )),
+        }
+        Ok(())
+    });
+    if let Err(e) = walked {
+        diags.push(Diagnostic::new(shown(dir), 1, 1, e.to_string()));
+    }
+    // Notes beside the templates (a README) are not templates.
+    files.retain(|name, _| {
+        [".html", ".txt", ".xml", ".css", ".js"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+    });
+    // A file that is the built-in itself (this repository's own
+    // `templates/`, or an eject not yet edited) replaces nothing.
+    files.retain(|name, (_, text)| builtin(name).is_none_or(|b| b.source != text.as_str()));
+    for (fixed, source) in FIXED {
+        if let Some((path, text)) = files.remove(*fixed)
+            && text != *source
+        {
+            diags.push(Diagnostic::new(
+                shown(&path),
+                1,
+                1,
+                "this template is part of the writer's preview and cannot be replaced: remove the file",
+            ));
+        }
+    }
+    if diags.is_empty() {
+        Ok(files)
+    } else {
+        Err(diags)
+    }
+}
+
+/// The templates that render through the engine: those replaced, and
+/// those that extend or include (to any depth) one replaced.
+fn through_engine(
+    uses: &BTreeMap<&str, Vec<String>>,
+    replaced: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut engine = BTreeSet::new();
+    for name in uses.keys() {
+        let mut stack = vec![*name];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            if replaced.contains(n) {
+                engine.insert(name.to_string());
+                break;
+            }
+            stack.extend(uses.get(n).into_iter().flatten().map(String::as_str));
+        }
+    }
+    engine
 }
 
 #[cfg(test)]

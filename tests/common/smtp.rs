@@ -202,6 +202,8 @@ fn addr_of(line: &str) -> String {
         .unwrap_or_default()
 }
 
+// One SMTP conversation, command by command, as a test server needs it.
+#[allow(clippy::too_many_lines)]
 fn session(
     stream: TcpStream,
     state: &Mutex<State>,

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, client, mail};
 use crate::db::{ConfirmationLimits, Reservation};
+use crate::i18n::Lang;
 use crate::i18n::{self, WebStrings};
-use crate::lang::Lang;
 use crate::render::LinkView;
 use crate::render::site::{LangLink, Layout, standalone_layout};
 use crate::subscribers::{ConfirmToken, EmailAddress, Subject, TokenError, UnsubscribeToken};
@@ -352,6 +352,47 @@ pub async fn subscribe_form(State(st): State<Arc<AppState>>, Seg(lang): Seg) -> 
 /// CSV injection list): refused at the start of an address from the web.
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
+/// Reserves a confirmation email for `email` (within the limits per
+/// address and per hour), records the sign-up and sends the email; a
+/// failed send gives the reservation back.
+fn send_confirmation(
+    st: &AppState,
+    email: &EmailAddress,
+    pref: &Lang,
+    chosen: Vec<String>,
+) -> anyhow::Result<Reservation> {
+    let hash = email.hash();
+    let now = chrono::Utc::now().timestamp();
+    let serve = &st.config.serve;
+    let limits = ConfirmationLimits {
+        interval: i64::from(serve.confirmation_interval_minutes) * 60,
+        per_day: serve.confirmations_per_address_per_day,
+        per_hour: serve.confirmations_per_hour,
+    };
+    let id = match st.with_store(|s| s.reserve_confirmation(&hash, now, limits))? {
+        Reservation::Mail(id) => id,
+        other => return Ok(other),
+    };
+    let result = (|| {
+        let link_id = st.secret.link_id(&hash);
+        st.with_store(|s| s.web_signup(email, &link_id, pref, &chosen))?;
+        let token = ConfirmToken {
+            subject: Subject::LinkId(link_id),
+            lists: chosen,
+            lang: pref.to_string(),
+            issued: now,
+        }
+        .sign(&st.secret);
+        let link = format!("{}confirm/{token}", st.config.site.base_url);
+        let (from, bytes) = mail::confirmation(&st.config, &st.dkim, email, pref, &link)?;
+        mail::deliver(&st.transport, &from, email, &bytes)
+    })();
+    if result.is_err() {
+        st.with_store(|s| s.release_confirmation(id))?;
+    }
+    result.map(|()| Reservation::Mail(id))
+}
+
 pub async fn subscribe(
     State(st): State<Arc<AppState>>,
     Seg(lang): Seg,
@@ -434,36 +475,7 @@ pub async fn subscribe(
         .and_then(|l| st.lang(l))
         .unwrap_or_else(|| lang.clone());
     let sent = blocking(&st, &lang, move |st| {
-        let hash = email.hash();
-        let now = chrono::Utc::now().timestamp();
-        let serve = &st.config.serve;
-        let limits = ConfirmationLimits {
-            interval: i64::from(serve.confirmation_interval_minutes) * 60,
-            per_day: serve.confirmations_per_address_per_day,
-            per_hour: serve.confirmations_per_hour,
-        };
-        let id = match st.with_store(|s| s.reserve_confirmation(&hash, now, limits))? {
-            Reservation::Mail(id) => id,
-            other => return Ok(other),
-        };
-        let result = (|| {
-            let link_id = st.secret.link_id(&hash);
-            st.with_store(|s| s.web_signup(&email, &link_id, &pref, &chosen))?;
-            let token = ConfirmToken {
-                subject: Subject::LinkId(link_id),
-                lists: chosen,
-                lang: pref.to_string(),
-                issued: now,
-            }
-            .sign(&st.secret);
-            let link = format!("{}confirm/{token}", st.config.site.base_url);
-            let (from, bytes) = mail::confirmation(&st.config, &st.dkim, &email, &pref, &link)?;
-            mail::deliver(&st.transport, &from, &email, &bytes)
-        })();
-        if result.is_err() {
-            st.with_store(|s| s.release_confirmation(id))?;
-        }
-        result.map(|()| Reservation::Mail(id))
+        send_confirmation(st, &email, &pref, chosen)
     })
     .await;
     match sent {
@@ -518,7 +530,7 @@ pub async fn confirm_page(
         Err(r) => return r,
     };
     let w = i18n::web_strings(&lang);
-    let subject = i18n::confirm_subject(&st.config, &lang);
+    let subject = super::mail::confirm_subject(&st.config, &lang);
     let page = ConfirmPage {
         page: st.layout(&lang, &subject, "", |l| st.path(&format!("{l}/"))),
         w,

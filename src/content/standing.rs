@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::release::Slug;
 
 /// The folder of the standing pages, in the pressroom root.

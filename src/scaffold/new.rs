@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ListName};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::release::{NEW_SLUG_MAX, slugify_at_most};
 
 /// What [`template`] writes in one language: the comments, and the sample

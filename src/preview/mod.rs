@@ -5,6 +5,9 @@
 //! shows before the release is on the live site; `message.eml` keeps the
 //! live addresses, as it will be sent.
 
+pub mod site;
+pub mod watch;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -191,7 +194,7 @@ pub fn email_view(
 /// and from the CSV lists).
 #[derive(Debug, Default, Hash)]
 pub struct Audience {
-    lists: std::collections::BTreeMap<String, Vec<(Option<crate::lang::Lang>, u64)>>,
+    lists: std::collections::BTreeMap<String, Vec<(Option<crate::i18n::Lang>, u64)>>,
 }
 
 impl Audience {
@@ -204,7 +207,7 @@ impl Audience {
         };
         let mut lists = std::collections::BTreeMap::new();
         for (name, list) in &config.lists {
-            let mut counts: std::collections::BTreeMap<Option<crate::lang::Lang>, u64> =
+            let mut counts: std::collections::BTreeMap<Option<crate::i18n::Lang>, u64> =
                 Default::default();
             match &list.source {
                 Some(src) => {
@@ -222,7 +225,7 @@ impl Audience {
                 None => {
                     if let Some(db) = &db {
                         for (lang, n) in db.subscribers().mailable_by_lang(name)? {
-                            let lang = lang.and_then(|l| crate::lang::Lang::parse(&l).ok());
+                            let lang = lang.and_then(|l| crate::i18n::Lang::parse(&l).ok());
                             *counts.entry(lang).or_default() += n;
                         }
                     }

@@ -146,7 +146,7 @@ fn template_problems(content: &mut Content) -> Vec<Diagnostic> {
     }
     content.show_unpublished = false;
     problems.extend(
-        crate::http::pages::samples(&content.config)
+        crate::http::subscription::samples(&content.config)
             .err()
             .map(|e| e.diagnostic()),
     );
@@ -184,12 +184,12 @@ fn legal_warnings(content: &Content) -> Vec<String> {
         let has_page = content
             .pages
             .iter()
-            .any(|p| &p.lang == lang && p.name.as_str() == crate::pages::ACCESSIBILITY);
+            .any(|p| &p.lang == lang && p.name.as_str() == crate::content::standing::ACCESSIBILITY);
         if config.site.accessibility_statement.is_none() && !has_page {
             out.push(format!(
                 "{}:1:1: warning: no accessibility statement in '{lang}': the law asks one of a public body's site (Finland 306/2019, Sweden 2018:1937, EU 2016/2102). Write pages/{}.{lang}.md, or set [site] accessibility_statement to its address",
                 toml.display(),
-                crate::pages::ACCESSIBILITY
+                crate::content::standing::ACCESSIBILITY
             ));
         }
     }

@@ -1,6 +1,8 @@
 //! Loading a pressroom: the configuration and every release, with the checks
 //! that span files (duplicate slugs, duplicate language versions).
 
+pub mod standing;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lang::Lang;
+use crate::i18n::Lang;
 use crate::release::{self, Release};
 
 /// A loaded pressroom: configuration and all releases (drafts and embargoed included).
@@ -21,7 +23,7 @@ pub struct Content {
     /// that a preview's cache hands them out without copying.
     pub releases: Vec<Arc<Release>>,
     /// The standing pages (`pages/NAME.LANG.md`).
-    pub pages: Vec<crate::pages::Page>,
+    pub pages: Vec<crate::content::standing::Page>,
     /// A writer's preview (`serve --drafts`): drafts and embargoed releases
     /// are on the website too, each page with a banner saying so.
     pub show_unpublished: bool,
@@ -232,7 +234,7 @@ impl Content {
         }
         // In file order, before sorting by date.
         cross_checks(&releases, &mut diags);
-        let pages = crate::pages::load(&config, &mut diags);
+        let pages = crate::content::standing::load(&config, &mut diags);
         address_checks(&releases, &pages, &mut diags);
         if !diags.is_empty() {
             diags.sort();
@@ -411,11 +413,11 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
 /// after every save: only the few pages go into a map.)
 fn address_checks(
     releases: &[Arc<Release>],
-    pages: &[crate::pages::Page],
+    pages: &[crate::content::standing::Page],
     diags: &mut Diagnostics,
 ) {
-    use crate::pages::RESERVED;
-    let mut by_address: HashMap<(&Lang, &str), &crate::pages::Page> = HashMap::new();
+    use crate::content::standing::RESERVED;
+    let mut by_address: HashMap<(&Lang, &str), &crate::content::standing::Page> = HashMap::new();
     for p in pages {
         if let Some(first) = by_address.insert((&p.lang, p.slug.as_str()), p) {
             diags.push(taken(p, &first.path));
@@ -442,7 +444,7 @@ fn address_checks(
 }
 
 /// `page` wants the address that `owner` has.
-fn taken(page: &crate::pages::Page, owner: &Path) -> Diagnostic {
+fn taken(page: &crate::content::standing::Page, owner: &Path) -> Diagnostic {
     Diagnostic::new(
         &page.path,
         page.slug_line,
@@ -560,7 +562,7 @@ fn parse_file(config: &Config, path: &Path, exists: &dyn Fn(&str) -> bool) -> Pa
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let release = release::parse(display, &name, &text, config, exists)?;
-    let left = crate::new_release::placeholders_in(&text);
+    let left = crate::scaffold::new::placeholders_in(&text);
     if release.draft || left.is_empty() {
         return Ok(Arc::new(release));
     }

@@ -5,13 +5,14 @@
 //! control, and a `.gitignore` for what pressroom writes. Nothing that
 //! exists is ever overwritten.
 
+use askama::Template;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::lang::Lang;
+use crate::i18n::Lang;
 
 /// What `init` is asked for.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub fn files(spec: &Spec, now: DateTime<Utc>) -> Result<Vec<(PathBuf, String)>, 
     for lang in &spec.languages {
         let title = first_title(lang);
         let slug = crate::release::slugify_at_most(title, crate::release::NEW_SLUG_MAX);
-        let text = crate::new_release::template(
+        let text = crate::scaffold::new::template(
             title,
             lang,
             &[],
@@ -219,120 +220,39 @@ fn config(spec: &Spec, default: &Lang) -> String {
         .map(|t| t.1.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        r##"# pressroom configuration. Every setting is here: the ones that are
-# commented out show their default. `pressroom check` tells what is wrong,
-# with the line. README.md of pressroom explains each one.
+    PressroomToml {
+        base_url: s(&spec.base_url),
+        default,
+        langs,
+        timezone: s(&spec.timezone),
+        titles,
+        descriptions,
+        about,
+        name_s: s(name),
+        media_titles,
+        news_titles,
+    }
+    .render()
+    .expect("the pressroom.toml template renders")
+        // askama drops the template file's last line break.
+        + "\n"
+}
 
-[site]
-# Where the site is published; may have a path (https://www.example.org/press/).
-base_url = {base_url}
-default_lang = "{default}"
-languages = [{langs}]
-# Local dates and times in releases are in this zone (an IANA name).
-timezone = {timezone}
-# page_size = 20          # releases per list page
-# feed_items = 50         # items per feed
-
-[site.title]
-{titles}
-[site.description]
-{descriptions}
-# The accessibility statement the law asks of a public body's site: write
-# pages/accessibility.LANG.md, or give its address when it is kept elsewhere.
-# [site.accessibility_statement]
-# {default} = "https://www.example.org/accessibility"
-
-# The organisation's colour (header, buttons, links) and the text on it.
-# `check` refuses colours under WCAG 2.1 AA contrast (4.5:1).
-# [site.colors]
-# primary = "#0b4f8a"
-# text_on_primary = "#ffffff"
-
-# A logo beside the title: a file under releases/ (SVG or PNG).
-# [site.logo]
-# src = "assets/logo.svg"
-# alt = {{ {default} = {name_s} }}
-
-# Extra links in a language's footer.
-# [[site.footer_links.{default}]]
-# title = "…"
-# url = "https://www.example.org/"
-
-[organization]
-name = {name_s}
-# name_genitive = {{ fi = "…" }}    # Finnish: the name in the genitive, for the confirmation email
-website = "https://www.example.org/"
-phone = "+358 00 000 0000"
-email = "info@example.org"
-address = "Street 1, 00100 City"
-# The privacy notice (GDPR Art. 13): beside the subscription form's button
-# and in every email. Needed once any list is public.
-# [organization.privacy_url]
-# {default} = "https://www.example.org/privacy"
-
-# The "About" text that ends every release and email (Markdown).
-[organization.about]
-{about}
-# A subscriber list. `public = true` offers it on the subscription page.
-[lists.media]
-title = {{ {media_titles} }}
-# description = "…"
-public = false
-# double_opt_in = true
-# source = "subscribers/media.csv"   # a list kept as a CSV file instead
-
-[lists.news]
-title = {{ {news_titles} }}
-public = true
-
-# [serve]
-# public_dir = "public"
-# signups_per_ip_per_hour = 10
-# trusted_proxies = ["127.0.0.1/32", "::1"]   # believe X-Forwarded-For only from these
-# confirmation_interval_minutes = 15
-# confirmations_per_address_per_day = 3
-# confirmations_per_hour = 200
-# header_timeout_seconds = 10
-
-# [subscribers]
-# database = "subscribers/pressroom.db"     # env PRESSROOM_DB wins
-# secret_file = "subscribers/.secret"       # env PRESSROOM_SECRET wins
-
-[delivery]
-# from = "press@example.org"                # default: the organisation's email
-# reply_to = "info@example.org"
-# relays = ["smtps://mail.example.org"]     # env PRESSROOM_RELAYS wins; none: messages go to outbox/
-# outbox = "outbox"
-# ca_file = "private-ca.pem"
-# concurrency = 4
-# rate_per_second = 0
-# max_per_hour = 0
-# max_attempts = 5
-# retry_delay_seconds = 30
-# timeout_seconds = 60
-# max_age = "48h"
-# max_consecutive_failures = 20
-# smtputf8 = false
-# return_path = "bounces@bounce.example.org"
-
-# [delivery.dkim]
-# selector = "press2026"
-# domain = "example.org"
-# key_file = "dkim/press2026.pem"
-
-# [bounces]
-# soft_limit = 3
-# soft_window = "30days"
-# imap = "imaps://mail.example.org/INBOX"
-# processed_folder = "Processed"
-# unrecognised_folder = "Unrecognised"
-"##,
-        base_url = s(&spec.base_url),
-        default = default,
-        timezone = s(&spec.timezone),
-        name_s = s(name),
-    )
+/// `pressroom.toml` of a new pressroom: every setting, the ones with a
+/// default commented out. Each value is already TOML (quoted, escaped).
+#[derive(askama::Template)]
+#[template(path = "pressroom.toml", escape = "none", syntax = "toml")]
+struct PressroomToml<'a> {
+    base_url: String,
+    default: &'a Lang,
+    langs: String,
+    timezone: String,
+    titles: String,
+    descriptions: String,
+    about: String,
+    name_s: String,
+    media_titles: String,
+    news_titles: String,
 }
 
 const ROOT_GITIGNORE: &str =

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Locale, Utc};
 use chrono_tz::Tz;
 
-use crate::lang::Lang;
+mod lang;
+
+pub use lang::{InvalidLang, Lang};
 
 /// Every piece of interface text in one language.
 #[derive(Debug, serde::Serialize)]
@@ -117,12 +119,7 @@ pub fn in_language(lang: &Lang, of: &Lang) -> &'static str {
 /// Finnish with the organisation's name in the genitive when the
 /// configuration gives it ("Vahvista Kaislamaan liiton tiedotteiden
 /// tilaus").
-pub fn confirm_subject(config: &crate::config::Config, lang: &Lang) -> String {
-    let genitive = config
-        .organization
-        .name_genitive
-        .as_ref()
-        .and_then(|g| g.get_exact(lang));
+pub fn confirm_subject(genitive: Option<&str>, lang: &Lang) -> String {
     match (lang.as_str(), genitive) {
         ("fi", Some(g)) => format!("Vahvista {g} tiedotteiden tilaus"),
         _ => web_strings(lang).confirm_subject.to_string(),
