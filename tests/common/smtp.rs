@@ -86,6 +86,10 @@ impl SmtpServer {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         stream.set_nonblocking(false).unwrap();
+                        // Replies go out as they are written: with Nagle's
+                        // algorithm, a reply written after another waits for
+                        // the client's delayed ACK (40 ms a message).
+                        stream.set_nodelay(true).unwrap();
                         let (s, d, a, h) = (s.clone(), d.clone(), a.clone(), h.clone());
                         s.lock().unwrap().connections += 1;
                         std::thread::spawn(move || {
