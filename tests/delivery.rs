@@ -1083,7 +1083,10 @@ fn while_a_send_runs_its_wal_and_shared_memory_files_are_private() {
     room.import("news", &subscribers_csv(20));
     server.hold(true);
     let mut child = room.spawn(&["send", "bridge", "--yes"]);
-    let side = |suffix: &str| room.root().join(format!("subscribers/pressroom.db{suffix}"));
+    let side = |suffix: &str| {
+        room.root()
+            .join(format!("subscribers/pressroom.db{suffix}"))
+    };
     let start = Instant::now();
     while !(side("-wal").exists() && side("-shm").exists()) {
         assert!(
