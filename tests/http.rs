@@ -14,24 +14,50 @@ use common::room::{Room, SECRET, subscribers_csv};
 use pressroom::subscribers::{ConfirmToken, EmailAddress, Secret, Subject, UnsubscribeToken};
 
 struct Server {
-    child: Child,
+    running: Running,
     base: String,
     agent: ureq::Agent,
+}
+
+/// How a test's server runs.
+enum Running {
+    /// `pressroom serve`, where the process itself is under test (its
+    /// signals, its logs, its flags, a writer's preview).
+    Process(Child),
+    /// The service of the pressroom, served by this test's own process on
+    /// a port of its own; stopped when the server drops.
+    InProcess {
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
 }
 
 impl Drop for Server {
     /// SIGTERM first, so a preview removes its temporary folder.
     fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        while matches!(self.child.try_wait(), Ok(None)) && start.elapsed() < Duration::from_secs(5)
-        {
-            std::thread::sleep(Duration::from_millis(10));
+        match &mut self.running {
+            Running::Process(child) => {
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                let start = Instant::now();
+                while matches!(child.try_wait(), Ok(None))
+                    && start.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Running::InProcess { stop, thread } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -65,11 +91,48 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
 }
 
 impl Server {
+    /// Builds the site and serves the pressroom in this process.
     fn start(room: &Room) -> Self {
-        Self::start_with(room, &[], Stdio::null())
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let content = pressroom::content::Content::load(room.root()).unwrap();
+        pressroom::build::build(&content, &room.root().join("public"), now).unwrap();
+        // The key the commands get from PRESSROOM_SECRET, as the key file.
+        std::fs::write(room.root().join("subscribers/.secret"), SECRET).unwrap();
+        let config = pressroom::config::Config::load(room.root()).unwrap();
+        let service = pressroom::http::service(config, None).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound, addr) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                bound.send(listener.local_addr().unwrap()).unwrap();
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                pressroom::http::serve(listener, service.router, service.header_timeout, shutdown)
+                    .await;
+            });
+        });
+        // Listening once the address is known: no wait beyond that.
+        let addr = addr.recv().unwrap();
+        Self::at(
+            format!("http://{addr}"),
+            Running::InProcess {
+                stop: Some(stop),
+                thread: Some(thread),
+            },
+        )
     }
 
-    /// Builds the site and starts `serve` with `args`, stderr to `stderr`.
+    /// Builds the site and starts `pressroom serve` with `args`, stderr to
+    /// `stderr`: for tests of the process itself.
     fn start_with(room: &Room, args: &[&str], stderr: Stdio) -> Self {
         let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
         assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
@@ -94,6 +157,10 @@ impl Server {
             .and_then(|r| r.split('/').next())
             .expect("the server prints its address")
             .to_string();
+        Self::at(format!("http://{addr}"), Running::Process(child))
+    }
+
+    fn at(base: String, running: Running) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -103,9 +170,17 @@ impl Server {
             .build()
             .new_agent();
         Self {
-            child,
-            base: format!("http://{addr}"),
+            running,
+            base,
             agent,
+        }
+    }
+
+    /// The process of a server started with [`Server::start_with`].
+    fn child(&mut self) -> &mut Child {
+        match &mut self.running {
+            Running::Process(child) => child,
+            Running::InProcess { .. } => panic!("this server runs in the test's process"),
         }
     }
 
@@ -506,6 +581,13 @@ fn malformed_forms_get_a_400_with_the_reason_never_a_500() {
     assert_eq!(r.status, 400, "with two public lists, one must be chosen");
     let r = server.post("/sv/subscribe", "%%%&&&==\u{1}");
     assert_eq!(r.status, 400);
+    // A field the form has once, given twice: not this page's form.
+    let r = server.post(
+        "/sv/subscribe",
+        "email=c%40example.org&email=d%40example.org&lists=news",
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Formuläret kunde inte läsas"), "{}", r.body);
     let big = format!("email={}", "a".repeat(40_000));
     assert_eq!(server.post("/sv/subscribe", &big).status, 413);
     assert_eq!(server.get("/de/subscribe").status, 404);
@@ -640,16 +722,16 @@ fn the_site_is_served_with_content_types_caching_and_security_headers() {
 #[test]
 fn sigterm_stops_the_server_gracefully() {
     let room = Room::new(1);
-    let mut server = Server::start(&room);
+    let mut server = Server::start_with(&room, &[], Stdio::null());
     assert_eq!(server.get("/").status, 200);
     let ok = std::process::Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
+        .args(["-TERM", &server.child().id().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
     let start = Instant::now();
     loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.child().try_wait().unwrap() {
             assert!(status.success(), "{status:?}");
             break;
         }
@@ -1862,7 +1944,7 @@ fn a_preview_keeps_its_hands_off_the_database_and_the_secret() {
         .unwrap();
     let mut preview = Server::from_child(child);
     let mut err = String::new();
-    BufReader::new(preview.child.stderr.take().unwrap())
+    BufReader::new(preview.child().stderr.take().unwrap())
         .read_line(&mut err)
         .unwrap();
     assert!(

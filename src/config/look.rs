@@ -12,23 +12,47 @@ pub const AA_CONTRAST: f64 = 4.5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
+/// A text that is not a colour.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a colour: write it as #rrggbb")]
+pub struct NotAColour(pub String);
+
+/// Why `[site.colors]` is refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ColorsError {
+    #[error("site.colors.{field}: {error}")]
+    NotAColour {
+        field: &'static str,
+        error: NotAColour,
+    },
+    #[error(
+        "site.colors: text_on_primary {text} on primary {primary} has a contrast of {ratio:.2}:1; WCAG 2.1 AA needs {AA_CONTRAST}:1 for text. Darken one or lighten the other"
+    )]
+    TextContrast {
+        text: String,
+        primary: String,
+        ratio: f64,
+    },
+    #[error(
+        "site.colors: primary {primary} is also the colour of links on the white page, and has a contrast of {ratio:.2}:1 there; WCAG 2.1 AA needs {AA_CONTRAST}:1. Choose a darker primary colour"
+    )]
+    LinkContrast { primary: String, ratio: f64 },
+}
+
 impl Rgb {
     /// Parses `#rrggbb` or `#rgb`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let hex = s
-            .strip_prefix('#')
-            .ok_or_else(|| format!("'{s}' is not a colour: write it as #rrggbb"))?;
-        let digit = |i: usize, len: usize| {
-            u8::from_str_radix(&hex[i..i + len], 16)
-                .map_err(|_| format!("'{s}' is not a colour: write it as #rrggbb"))
-        };
+    pub fn parse(s: &str) -> Result<Self, NotAColour> {
+        let not = || NotAColour(s.to_string());
+        let hex = s.strip_prefix('#').ok_or_else(not)?;
+        let digit =
+            |i: usize, len: usize| u8::from_str_radix(&hex[i..i + len], 16).map_err(|_| not());
         match hex.len() {
             6 if hex.is_ascii() => Ok(Self(digit(0, 2)?, digit(2, 2)?, digit(4, 2)?)),
             3 if hex.is_ascii() => {
                 let (r, g, b) = (digit(0, 1)?, digit(1, 1)?, digit(2, 1)?);
                 Ok(Self(r * 17, g * 17, b * 17))
             }
-            _ => Err(format!("'{s}' is not a colour: write it as #rrggbb")),
+            _ => Err(not()),
         }
     }
 
@@ -101,25 +125,27 @@ impl Colors {
     /// Checks the colours: each a colour, text on the primary colour and
     /// the primary colour as link text on the white page both at least
     /// [`AA_CONTRAST`].
-    pub fn check(raw: &RawColors) -> Result<Self, String> {
-        let primary = Rgb::parse(&raw.primary).map_err(|e| format!("site.colors.primary: {e}"))?;
-        let text = Rgb::parse(&raw.text_on_primary)
-            .map_err(|e| format!("site.colors.text_on_primary: {e}"))?;
+    pub fn check(raw: &RawColors) -> Result<Self, ColorsError> {
+        let colour = |field, text: &str| {
+            Rgb::parse(text).map_err(|error| ColorsError::NotAColour { field, error })
+        };
+        let primary = colour("primary", &raw.primary)?;
+        let text = colour("text_on_primary", &raw.text_on_primary)?;
         let on = text.contrast(primary);
         if on < AA_CONTRAST {
-            return Err(format!(
-                "site.colors: text_on_primary {} on primary {} has a contrast of {on:.2}:1; WCAG 2.1 AA needs {AA_CONTRAST}:1 for text. Darken one or lighten the other",
-                text.css(),
-                primary.css()
-            ));
+            return Err(ColorsError::TextContrast {
+                text: text.css(),
+                primary: primary.css(),
+                ratio: on,
+            });
         }
         let white = Rgb(255, 255, 255);
         let links = primary.contrast(white);
         if links < AA_CONTRAST {
-            return Err(format!(
-                "site.colors: primary {} is also the colour of links on the white page, and has a contrast of {links:.2}:1 there; WCAG 2.1 AA needs {AA_CONTRAST}:1. Choose a darker primary colour",
-                primary.css()
-            ));
+            return Err(ColorsError::LinkContrast {
+                primary: primary.css(),
+                ratio: links,
+            });
         }
         Ok(Self {
             primary,
@@ -183,7 +209,7 @@ mod tests {
             primary: "#4da3ff".into(),
             text_on_primary: "#ffffff".into(),
         };
-        let e = Colors::check(&pale).unwrap_err();
+        let e = Colors::check(&pale).unwrap_err().to_string();
         assert!(e.contains(":1") && e.contains("4.5"), "{e}");
         let dark_on_dark = RawColors {
             primary: "#0b4f8a".into(),
@@ -192,6 +218,7 @@ mod tests {
         assert!(
             Colors::check(&dark_on_dark)
                 .unwrap_err()
+                .to_string()
                 .contains("text_on_primary")
         );
     }

@@ -812,7 +812,7 @@ fn colors(site: &RawSite, p: &mut Problems<'_>) -> Option<look::Colors> {
     match look::Colors::check(c.get_ref()) {
         Ok(c) => Some(c),
         Err(e) => {
-            p.at(c.span(), e);
+            p.at(c.span(), e.to_string());
             None
         }
     }

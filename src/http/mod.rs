@@ -4,6 +4,7 @@
 //! database work runs on blocking threads against SQLite in WAL mode.
 
 mod client;
+pub mod form;
 mod limiter;
 pub mod log;
 pub mod mail;
@@ -408,20 +409,24 @@ fn throwaway_secret() -> anyhow::Result<Secret> {
     Ok(Secret::from_bytes(&key))
 }
 
-/// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM
-/// or Ctrl-C. A writer's preview never touches the pressroom's database
-/// nor its secret: sign-ups go to a throwaway database in its private
-/// folder, links are signed with a throwaway key, and confirmation emails
-/// go to an outbox there, whatever relays are configured.
-pub fn run(
-    config: Config,
-    addr: &str,
-    metrics_addr: Option<&str>,
-    log_format: LogFormat,
-    preview: Option<PreviewRun>,
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<()> {
-    log::init(log_format);
+/// The subscription service of a pressroom, ready to serve on a listener
+/// (see [`serve`]): the router, the state behind it, and how long a
+/// request's headers may take.
+pub struct Service {
+    pub router: Router,
+    pub header_timeout: Duration,
+    state: Arc<AppState>,
+    /// The private folder of a writer's preview.
+    scratch: Option<PathBuf>,
+}
+
+/// The service of the pressroom that `config` describes: its built site,
+/// its database, secret and transport. A writer's preview (`preview`)
+/// never touches the pressroom's database nor its secret: sign-ups go to
+/// a throwaway database in its private folder, links are signed with a
+/// throwaway key, and confirmation emails go to an outbox there, whatever
+/// relays are configured.
+pub fn service(config: Config, preview: Option<PreviewRun>) -> anyhow::Result<Service> {
     let (db, secret, transport, preview) = match preview {
         Some(p) => (
             p.scratch.join("preview.db"),
@@ -437,7 +442,6 @@ pub fn run(
         ),
     };
     let scratch = preview.as_ref().map(|p| p.scratch.clone());
-    let preview = preview.map(|p| p.preview);
     let public = config.root.join(&config.serve.public_dir);
     if !public.join("index.html").is_file() {
         anyhow::bail!(
@@ -445,9 +449,36 @@ pub fn run(
             public.display()
         );
     }
+    let header_timeout = Duration::from_secs(u64::from(config.serve.header_timeout_seconds.max(1)));
     let mut state = AppState::new(config, secret, db, transport)?;
-    state.preview = preview;
+    state.preview = preview.map(|p| p.preview);
     let state = Arc::new(state);
+    Ok(Service {
+        router: router(state.clone(), public),
+        header_timeout,
+        state,
+        scratch,
+    })
+}
+
+/// `pressroom serve`: binds `addr`, prints the address, serves until SIGTERM
+/// or Ctrl-C (see [`service`]).
+pub fn run(
+    config: Config,
+    addr: &str,
+    metrics_addr: Option<&str>,
+    log_format: LogFormat,
+    preview: Option<PreviewRun>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    log::init(log_format);
+    let public = config.root.join(&config.serve.public_dir);
+    let Service {
+        router: app,
+        header_timeout,
+        state,
+        scratch,
+    } = service(config, preview)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -484,10 +515,7 @@ pub fn run(
                 axum::serve(listener, metrics::router(state.metrics.clone())).into_future(),
             );
         }
-        let header_timeout =
-            Duration::from_secs(u64::from(state.config.serve.header_timeout_seconds.max(1)));
         let preview = state.preview.clone();
-        let app = router(state, public);
         let shutdown = async move {
             stop.await;
             // Open pages hold their event stream for as long as they are

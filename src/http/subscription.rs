@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::theme::optional;
 use axum::body::Bytes;
@@ -13,6 +13,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::form::{Form, FormRejection};
 use super::{AppState, client, mail};
 use crate::db::{ConfirmationLimits, Reservation};
 use crate::i18n::Lang;
@@ -325,22 +326,6 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Parses an `application/x-www-form-urlencoded` body.
-fn form(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-fn fields(f: &[(String, String)], name: &str) -> Vec<String> {
-    f.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
 pub async fn subscribe_form(State(st): State<Arc<AppState>>, Seg(lang): Seg) -> Response {
     match st.lang(&lang) {
         Some(lang) => st.subscribe_page(&lang, "", None, &[], StatusCode::OK),
@@ -393,31 +378,76 @@ fn send_confirmation(
     result.map(|()| Reservation::Mail(id))
 }
 
+/// The subscription form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct SubscribeForm {
+    #[serde(default)]
+    pub email: String,
+    /// A honeypot: hidden from people, filled in by bots.
+    #[serde(default)]
+    pub website: String,
+    /// The language the person wants their email in.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// The lists ticked (names; each may repeat).
+    #[serde(default)]
+    pub lists: Vec<String>,
+}
+
+impl AppState {
+    /// The public lists a subscription form chose, each at most once
+    /// however often the form names it; the only one when there is one.
+    fn chosen_lists(&self, named: &[String]) -> Vec<String> {
+        let public = self.public_lists();
+        let chosen: Vec<String> = public
+            .iter()
+            .filter(|l| named.contains(l))
+            .cloned()
+            .collect();
+        if chosen.is_empty() && public.len() == 1 {
+            public
+        } else {
+            chosen
+        }
+    }
+}
+
+/// The preferences form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct PreferencesForm {
+    /// The lists left ticked.
+    #[serde(default)]
+    pub lists: Vec<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
 pub async fn subscribe(
     State(st): State<Arc<AppState>>,
     Seg(lang): Seg,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    form: Result<Form<SubscribeForm>, FormRejection>,
 ) -> Response {
     let Some(lang) = st.lang(&lang) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let w = i18n::web_strings(&lang);
-    let f = form(&body);
-    let raw_email = field(&f, "email").unwrap_or("").trim().to_string();
-    let public = st.public_lists();
-    // Each declared public list at most once, however often the form names it.
-    let chosen: Vec<String> = public
-        .iter()
-        .filter(|l| f.iter().any(|(k, v)| k == "lists" && v == *l))
-        .cloned()
-        .collect();
-    let chosen = if chosen.is_empty() && public.len() == 1 {
-        public.clone()
-    } else {
-        chosen
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(FormRejection::Body(e)) => return e.into_response(),
+        Err(FormRejection::Fields(_)) => {
+            return st.subscribe_page(
+                &lang,
+                "",
+                Some(w.form_unreadable),
+                &[],
+                StatusCode::BAD_REQUEST,
+            );
+        }
     };
+    let raw_email = f.email.trim().to_string();
+    let chosen = st.chosen_lists(&f.lists);
     let check_inbox = || {
         st.message(
             StatusCode::OK,
@@ -437,7 +467,7 @@ pub async fn subscribe(
         )
     };
     // A filled honeypot is a bot: answer as if all went well, do nothing.
-    if field(&f, "website").is_some_and(|v| !v.is_empty()) {
+    if !f.website.is_empty() {
         return check_inbox();
     }
     let client = client::client_ip(peer.ip(), &headers, &st.config.serve.trusted_proxies);
@@ -471,7 +501,9 @@ pub async fn subscribe(
             StatusCode::BAD_REQUEST,
         );
     }
-    let pref = field(&f, "lang")
+    let pref = f
+        .lang
+        .as_deref()
         .and_then(|l| st.lang(l))
         .unwrap_or_else(|| lang.clone());
     let sent = blocking(&st, &lang, move |st| {
@@ -712,15 +744,29 @@ async fn preferences_page(
     st: Arc<AppState>,
     token: String,
     headers: HeaderMap,
-    body: Option<Bytes>,
+    submitted: Option<Result<PreferencesForm, FormRejection>>,
 ) -> Response {
     let (t, hash, lang) = match unsubscribe_context(&st, &token, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let token_lists: Vec<String> = t.lists().map(str::to_string).collect();
-    let saved = body.is_some();
-    let submitted = body.map(|b| form(&b));
+    let submitted = match submitted {
+        Some(Ok(f)) => Some(f),
+        Some(Err(FormRejection::Body(e))) => return e.into_response(),
+        Some(Err(FormRejection::Fields(_))) => {
+            let w = i18n::web_strings(&lang);
+            return st.message(
+                StatusCode::BAD_REQUEST,
+                &lang,
+                w.error_title,
+                vec![w.form_unreadable],
+                "",
+            );
+        }
+        None => None,
+    };
+    let saved = submitted.is_some();
     let outcome = blocking(&st, &lang, move |st2| {
         st2.with_store(|s| {
             let current = s.memberships(&hash)?;
@@ -737,11 +783,13 @@ async fn preferences_page(
             }
             offered.sort();
             if let Some(f) = &submitted {
-                let chosen: Vec<String> = fields(f, "lists")
-                    .into_iter()
+                let chosen: Vec<String> = f
+                    .lists
+                    .iter()
                     .filter(|l| offered.contains(l))
+                    .cloned()
                     .collect();
-                let lang = field(f, "lang").and_then(|l| st2.lang(l));
+                let lang = f.lang.as_deref().and_then(|l| st2.lang(l));
                 s.set_preferences(&hash, &chosen, &offered, lang.as_ref())?;
             }
             let current = s.memberships(&hash)?;
@@ -808,9 +856,9 @@ pub async fn save_preferences(
     State(st): State<Arc<AppState>>,
     Seg(token): Seg,
     headers: HeaderMap,
-    body: Bytes,
+    form: Result<Form<PreferencesForm>, FormRejection>,
 ) -> Response {
-    preferences_page(st, token, headers, Some(body)).await
+    preferences_page(st, token, headers, Some(form.map(|Form(f)| f))).await
 }
 
 /// The forms' language choice, `current` selected.

@@ -77,7 +77,7 @@ fn item(host: &str, v: &ReleaseView) -> rss::Item {
             escape_attr(c)
         ));
     }
-    content.push_str(&v.body_abs.0);
+    content.push_str(v.body_abs.as_str());
     // Plain text, in a CDATA section that readers take as HTML:
     // escaped, so that markup in a lead stays text.
     let description = escape_attr(&match &v.correction {

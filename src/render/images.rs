@@ -46,15 +46,11 @@ pub fn refusal(rel: &str, path: &Path) -> Option<String> {
     let size = imagesize::size(path).ok()?;
     web_size((size.width, size.height))?;
     // What decoding reserves first, against the limits the build decodes with.
-    let fits = || -> Result<(), String> {
+    let fits = || -> anyhow::Result<()> {
         use image::ImageDecoder;
-        let reader = image::ImageReader::open(path)
-            .and_then(|r| r.with_guessed_format())
-            .map_err(|e| e.to_string())?;
-        let decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-        image::Limits::default()
-            .reserve(decoder.total_bytes())
-            .map_err(|e| e.to_string())
+        let reader = image::ImageReader::open(path)?.with_guessed_format()?;
+        let decoder = reader.into_decoder()?;
+        Ok(image::Limits::default().reserve(decoder.total_bytes())?)
     };
     match fits() {
         Ok(()) => None,

@@ -21,9 +21,35 @@ use crate::markdown::{self, Links};
 use crate::release::{Release, page_of_file};
 use crate::theme::optional;
 
-/// HTML that pressroom produced or sanitised itself; askama writes it unescaped.
+/// HTML that pressroom produced or sanitised itself; askama writes it
+/// unescaped. Only Markdown rendering (which sanitises raw HTML by an
+/// allow-list) makes one: there is no way to wrap any other string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Html(pub String);
+pub struct Html(String);
+
+impl Html {
+    /// Markdown as sanitised HTML with links in the form of `links`.
+    pub fn from_markdown(md: &str, links: Links<'_>) -> Self {
+        Self(markdown::to_html(md, links))
+    }
+
+    /// Markdown as sanitised HTML twice, rendered once: with root-relative
+    /// links (web pages) and with absolute ones (feeds, email); links to
+    /// the pages in `hidden` written as their text.
+    pub fn pair_from_markdown(
+        md: &str,
+        base: &Url,
+        hidden: &markdown::Unpublished,
+    ) -> (Self, Self) {
+        let (site, abs) = markdown::to_html_pair_hiding(md, base, page_of_file, hidden);
+        (Self(site), Self(abs))
+    }
+
+    /// The HTML text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Display for Html {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,8 +318,7 @@ impl ReleaseView {
                 .collect()
         };
         let rel_path = Urls::release(&lang, r.slug.as_str());
-        let (body, body_abs) =
-            markdown::to_html_pair_hiding(&r.body, urls.base(), page_of_file, hidden);
+        let (body, body_abs) = Html::pair_from_markdown(&r.body, urls.base(), hidden);
         Self {
             fingerprint: r.fingerprint,
             t,
@@ -309,8 +334,8 @@ impl ReleaseView {
             }),
             lead: r.lead(),
             has_summary: r.summary.is_some(),
-            body: Html(body),
-            body_abs: Html(body_abs),
+            body,
+            body_abs,
             image: images.view(r, site_links),
             image_abs: images.view(r, abs_links),
             image_bytes: r
@@ -504,10 +529,7 @@ impl OrgView {
                 .trim_end_matches('/')
                 .to_string(),
             website: o.website.clone(),
-            about: Html(markdown::to_html(
-                about,
-                Links::absolute(urls.base(), page_of_file),
-            )),
+            about: Html::from_markdown(about, Links::absolute(urls.base(), page_of_file)),
             about_text: markdown::to_text(about, Links::absolute(urls.base(), page_of_file))
                 .trim_end()
                 .to_string(),

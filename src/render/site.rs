@@ -20,7 +20,7 @@ use super::{Html, LinkView, OrgView, ReleaseView, Urls};
 use crate::content::Content;
 use crate::i18n::Lang;
 use crate::i18n::{self, Strings};
-use crate::release::{Release, page_of_file};
+use crate::release::Release;
 use crate::theme::optional;
 
 /// Where rendered files go (a directory, or memory in tests). Paths are
@@ -921,15 +921,7 @@ impl<'a> Site<'a> {
                     &StandingPage {
                         page,
                         title: &p.title,
-                        body: Html(
-                            markdown::to_html_pair_hiding(
-                                &p.body,
-                                self.urls.base(),
-                                page_of_file,
-                                &self.hidden,
-                            )
-                            .0,
-                        ),
+                        body: Html::pair_from_markdown(&p.body, self.urls.base(), &self.hidden).0,
                     },
                 )
             })?;
