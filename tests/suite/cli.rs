@@ -1,9 +1,7 @@
 //! The command line: `check` output and exit codes, `new`, `preview`, usage errors.
 
-mod common;
-
+use crate::common::{pressroom, stderr, stdout, temp_pressroom};
 use clap::CommandFactory;
-use common::{pressroom, stderr, stdout, temp_pressroom};
 use pressroom::cli::Cli;
 
 #[test]
@@ -13,7 +11,7 @@ fn clap_definitions_are_consistent() {
 
 #[test]
 fn check_passes_on_the_sample_and_exits_zero() {
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&["--root", root.to_str().unwrap(), "check"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("no problems"), "{}", stdout(&o));
@@ -236,7 +234,7 @@ fn new_makes_a_readable_slug_from_a_long_headline() {
 #[test]
 fn preview_writes_html_text_and_a_complete_message() {
     let out = tempfile::tempdir().unwrap();
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&[
         "--root",
         root.to_str().unwrap(),
@@ -274,7 +272,7 @@ fn preview_writes_html_text_and_a_complete_message() {
 
 #[test]
 fn preview_of_an_unknown_release_says_what_to_give() {
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&["--root", root.to_str().unwrap(), "preview", "no-such-thing"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -346,7 +344,7 @@ fn check_warns_when_dkim_does_not_align_with_from() {
 #[test]
 fn a_missing_language_is_reported_where_its_table_is() {
     // The lists come first, so the file's first `title =` belongs to a list.
-    let config = common::CONFIG.replace("en = \"Press releases\"\n", "");
+    let config = crate::common::CONFIG.replace("en = \"Press releases\"\n", "");
     let (head, lists) = config.split_at(config.find("[lists.media]").unwrap());
     let text = format!("{lists}\n{head}");
     let err = pressroom::config::Config::parse(
@@ -515,7 +513,7 @@ fn script_addresses_in_the_configuration_are_refused() {
     let footer = |url: &str| {
         format!(
             "{}\n[[site.footer_links.fi]]\ntitle = \"Linkki\"\nurl = \"{url}\"\n",
-            common::CONFIG
+            crate::common::CONFIG
         )
     };
     for good in [
@@ -538,7 +536,7 @@ fn script_addresses_in_the_configuration_are_refused() {
             "{bad}: {err}"
         );
     }
-    let text = common::CONFIG.replace(
+    let text = crate::common::CONFIG.replace(
         "website = \"https://example.org/\"",
         "website = \"javascript:alert(1)\"",
     );
@@ -559,7 +557,7 @@ fn script_addresses_in_the_configuration_are_refused() {
 /// list" while one people subscribe to reads "you subscribed".
 #[test]
 fn the_preview_is_the_message_each_list_gets() {
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let r = root.to_str().unwrap();
     for (list, reason) in [
         ("media", "koska olet tiedotteidemme jakelulistalla"),

@@ -4,12 +4,10 @@
 //! an edited template changes what is built; a broken one is reported with
 //! its file and line by `check` and `build`, and the last good site stays.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{NOW, pressroom, sample_root, stderr, stdout};
+use crate::common::{NOW, pressroom, sample_root, stderr, stdout};
 use pressroom::content::Content;
 use pressroom::i18n::Lang;
 

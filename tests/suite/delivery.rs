@@ -2,14 +2,12 @@
 //! exact delivered sets, no duplicates, the journal's states, suppressions,
 //! relay failover, and a resumed run after `kill -9`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::room::{Room, subscribers_csv};
-use common::smtp::{Fault, SmtpServer, dead_port};
-use common::{stderr, stdout};
+use crate::common::room::{Room, subscribers_csv};
+use crate::common::smtp::{Fault, SmtpServer, dead_port};
+use crate::common::{stderr, stdout};
 
 fn expected(n: usize) -> Vec<String> {
     let mut v: Vec<String> = (0..n).map(|i| format!("user{i}@example.org")).collect();
@@ -1108,12 +1106,12 @@ fn while_a_send_runs_its_wal_and_shared_memory_files_are_private() {
 fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_verifies_both() {
     let room = Room::new(1);
     let key = room.root().join("dkim.pem");
-    common::dkim::make_rsa_key(&key);
-    let rsa_txt = common::dkim::rsa_txt(&key);
-    let ed_txt = common::dkim::ED25519_TXT;
+    crate::common::dkim::make_rsa_key(&key);
+    let rsa_txt = crate::common::dkim::rsa_txt(&key);
+    let ed_txt = crate::common::dkim::ED25519_TXT;
     std::fs::write(
         room.root().join("dkim-ed25519.key"),
-        common::dkim::ED25519_SEED,
+        crate::common::dkim::ED25519_SEED,
     )
     .unwrap();
     room.append_config(
@@ -1139,7 +1137,7 @@ fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_
         .path();
     let text = std::fs::read_to_string(&eml).unwrap();
     assert!(text.contains("\r\nPrecedence: bulk\r\n"), "{text}");
-    let lines = common::dkim::verify(&eml, &rsa_txt, ed_txt);
+    let lines = crate::common::dkim::verify(&eml, &rsa_txt, ed_txt);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].starts_with("a=rsa-sha256 ok "), "{lines:?}");
     assert!(lines[1].starts_with("a=ed25519-sha256 ok "), "{lines:?}");
@@ -1160,7 +1158,7 @@ fn with_both_keys_a_message_carries_an_rsa_then_an_ed25519_signature_and_dkimpy_
     }
     // A changed body breaks both.
     std::fs::write(&eml, text.replace("Body in", "Body altered in")).unwrap();
-    let lines = common::dkim::verify(&eml, &rsa_txt, ed_txt);
+    let lines = crate::common::dkim::verify(&eml, &rsa_txt, ed_txt);
     assert_eq!(
         lines.iter().filter(|l| l.contains(" FAIL ")).count(),
         2,
@@ -1378,9 +1376,9 @@ fn rate_per_second_spaces_messages_out_across_workers() {
 fn with_a_return_path_each_message_has_its_own_signed_envelope_sender() {
     use pressroom::delivery::verp::ReturnPath;
     use pressroom::subscribers::{EmailAddress, Secret};
-    let (server, room) = common::room::sent_with_return_path(3, 2);
+    let (server, room) = crate::common::room::sent_with_return_path(3, 2);
     let rp = ReturnPath::parse("bounces@bounce.example.org").unwrap();
-    let secret = Secret::from_bytes(common::room::SECRET.as_bytes());
+    let secret = Secret::from_bytes(crate::common::room::SECRET.as_bytes());
     let release_id: i64 = room.query("SELECT id FROM release_ids WHERE release = 'bridge'")[0]
         .parse()
         .unwrap();
@@ -1472,13 +1470,17 @@ fn a_backup_made_during_a_send_restores_elsewhere_and_the_resumed_send_delivers_
         "SELECT * FROM suppression_log ORDER BY 1",
         "SELECT COUNT(*) FROM deliveries",
     ] {
-        assert_eq!(common::room::query(&file, sql), room.query(sql), "{sql}");
+        assert_eq!(
+            crate::common::room::query(&file, sql),
+            room.query(sql),
+            "{sql}"
+        );
     }
     assert_eq!(
-        common::room::query(&file, "SELECT COUNT(*) FROM suppressions"),
+        crate::common::room::query(&file, "SELECT COUNT(*) FROM suppressions"),
         vec!["1"]
     );
-    let sent_before: Vec<String> = common::room::query(
+    let sent_before: Vec<String> = crate::common::room::query(
         &file,
         "SELECT s.email FROM deliveries d JOIN subscribers s ON s.email_hash = d.email_hash WHERE d.status = 'sent' ORDER BY s.email",
     );

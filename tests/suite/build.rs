@@ -2,19 +2,17 @@
 //! must exist, the ones that must not (drafts, embargoes, email-only), and
 //! every internal link and image on every page.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{NOW, pressroom, stderr};
+use crate::common::{NOW, pressroom, stderr};
 
 const BASE: &str = "https://tiedotteet.kaislamaa.example.org/";
 
 fn build_sample(now: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&[
         "--root",
         root.to_str().unwrap(),
@@ -268,7 +266,7 @@ fn feed_guids_survive_rebuilds_and_edits() {
 
     // Copy the sample, edit a title and date, rebuild later.
     let copy = tempfile::tempdir().unwrap();
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     fs::copy(
         root.join("pressroom.toml"),
         copy.path().join("pressroom.toml"),
@@ -318,7 +316,7 @@ fn long_lists_are_paginated() {
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let dir = common::temp_pressroom(&refs);
+    let dir = crate::common::temp_pressroom(&refs);
     let out = dir.path().join("public");
     let o = pressroom(&[
         "--root",
@@ -342,7 +340,7 @@ fn long_lists_are_paginated() {
 fn build_refuses_to_replace_a_directory_it_did_not_make() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&[
         "--root",
         root.to_str().unwrap(),
@@ -360,7 +358,7 @@ fn a_rebuild_replaces_the_previous_site_whole() {
     let out = build_sample(NOW);
     let public = out.path().join("public");
     fs::write(public.join("stale.html"), "old").unwrap();
-    let root = common::sample_root();
+    let root = crate::common::sample_root();
     let o = pressroom(&[
         "--root",
         root.to_str().unwrap(),
@@ -386,7 +384,7 @@ fn a_rebuild_replaces_the_previous_site_whole() {
 #[cfg(unix)]
 #[test]
 fn symlinks_in_assets_are_never_published_and_check_names_them() {
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-11-01-bridge.fi.md",
         "---\ntitle: Silta\ndate: 2026-11-01 09:00\nsummary: Silta avataan.\n---\nTeksti.\n",
     )]);
@@ -452,7 +450,7 @@ fn a_rebuild_writes_only_the_files_that_changed() {
     let release = |title: &str, body: &str| {
         format!("---\ntitle: {title}\ndate: 2026-01-02 12:00\n---\n{body}\n")
     };
-    let dir = common::temp_pressroom(&[
+    let dir = crate::common::temp_pressroom(&[
         ("2026-01-02-first.fi.md", &release("Ensimmäinen", "Teksti.")),
         ("2026-01-02-second.fi.md", &release("Toinen", "Teksti.")),
     ]);
@@ -461,7 +459,7 @@ fn a_rebuild_writes_only_the_files_that_changed() {
     let build_at = |now: &str| {
         let o = pressroom(&["--root", root, "build", "--now", now]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        common::stdout(&o)
+        crate::common::stdout(&o)
     };
     let build = || build_at(NOW);
     let count = |report: &str, label: &str| -> u64 {
@@ -545,7 +543,7 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
     use std::os::unix::fs::PermissionsExt;
     let release =
         |title: &str, date: &str| format!("---\ntitle: {title}\ndate: {date}\n---\nTeksti.\n");
-    let dir = common::temp_pressroom(&[
+    let dir = crate::common::temp_pressroom(&[
         (
             "2026-01-02-first.fi.md",
             &release("Ensimmäinen", "2026-01-02 12:00"),
@@ -563,7 +561,7 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
         all.extend(args);
         let o = pressroom(&all);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        common::stdout(&o)
+        crate::common::stdout(&o)
     };
     let build = || build_with(&["--now", NOW]);
     let rendered = |report: &str| report.starts_with("Built ");
@@ -655,7 +653,7 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
 #[test]
 fn text_pasted_from_a_word_processor_is_shown_clean_and_check_says_where() {
     let release = "---\ntitle: Lautta\ndate: 2026-01-02 12:00\ncontacts:\n  - name: Liisa\n    phone: ”+358 40 123 4567”\nattachments:\n  - title: Aikataulu (PDF)\n    src: assets/aikataulu.pdf\n---\nTeksti.\n";
-    let dir = common::temp_pressroom(&[("2026-01-02-lautta.fi.md", release)]);
+    let dir = crate::common::temp_pressroom(&[("2026-01-02-lautta.fi.md", release)]);
     fs::write(
         dir.path().join("releases/assets/aikataulu.pdf"),
         vec![b'x'; 617],
@@ -675,7 +673,7 @@ fn text_pasted_from_a_word_processor_is_shown_clean_and_check_says_where() {
         "{page}"
     );
     let o = pressroom(&["--root", root, "check"]);
-    let all = format!("{}{}", common::stdout(&o), stderr(&o));
+    let all = format!("{}{}", crate::common::stdout(&o), stderr(&o));
     assert!(
         all.contains("2026-01-02-lautta.fi.md:4:1: warning: contacts[0].phone"),
         "{all}"
@@ -688,7 +686,7 @@ fn a_link_to_another_release_file_goes_to_that_release_page() {
     let first = "---\ntitle: Lautta\ndate: 2026-01-02 12:00\n---\nKatso myös [sillan avaus](2026-01-01-silta.fi.md#aikataulu) ja [ruotsiksi](./2026-01-01-silta.sv.md).\n";
     let fi = "---\ntitle: Silta\ndate: 2026-01-01 12:00\n---\nTeksti.\n";
     let sv = "---\ntitle: Bron\ndate: 2026-01-01 12:00\n---\nText.\n";
-    let dir = common::temp_pressroom(&[
+    let dir = crate::common::temp_pressroom(&[
         ("2026-01-02-lautta.fi.md", first),
         ("2026-01-01-silta.fi.md", fi),
         ("2026-01-01-silta.sv.md", sv),
@@ -892,7 +890,7 @@ fn a_correction_is_shown_on_the_page_and_the_feed_says_when_it_was_made() {
     );
     assert!(feed.contains("<description><![CDATA[Korjaus 4. marraskuuta 2026 klo 13.30: Tiedotteen ensimmäisessä versiossa"), "{feed}");
     // Without a time of correction, check asks for one.
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-01-02-lautta.fi.md",
         "---\ntitle: Lautta\ndate: 2026-01-02 12:00\ncorrection: Aikataulu korjattu.\n---\nTeksti.\n",
     )]);
@@ -962,7 +960,7 @@ fn each_language_has_a_search_page_with_its_index_and_an_archive_by_year() {
 #[test]
 fn a_large_picture_gets_a_web_sized_copy_that_pages_feeds_and_email_use() {
     let release = "---\ntitle: Ranta\ndate: 2026-01-02 12:00\nimage:\n  src: assets/ranta.png\n  alt: Ranta aamulla.\n  credit: Aino Rantanen\n---\nTeksti.\n";
-    let dir = common::temp_pressroom(&[("2026-01-02-ranta.fi.md", release)]);
+    let dir = crate::common::temp_pressroom(&[("2026-01-02-ranta.fi.md", release)]);
     let big = image::RgbImage::from_fn(2400, 1000, |x, y| {
         image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
     });
@@ -1005,7 +1003,7 @@ fn a_large_picture_gets_a_web_sized_copy_that_pages_feeds_and_email_use() {
 fn no_release_or_standing_page_takes_another_page_s_address() {
     // Before this check, a release with the slug `search` replaced the
     // search page, and a standing page a release of the same address.
-    let room = common::temp_pressroom(&[
+    let room = crate::common::temp_pressroom(&[
         (
             "2026-11-01-a.fi.md",
             "---\ntitle: Haku\ndate: 2026-11-01 09:00\nslug: search\n---\nTeksti.\n",
@@ -1058,7 +1056,7 @@ fn all_text(dir: &Path) -> String {
 /// a published release also uses goes out with it.
 #[test]
 fn an_embargo_holds_for_the_files_a_release_carries() {
-    let dir = common::temp_pressroom(&[
+    let dir = crate::common::temp_pressroom(&[
         (
             "2026-11-01-open.fi.md",
             "---\ntitle: Avoin\ndate: 2026-11-01 09:00\nimage:\n  src: assets/shared.png\n  alt: Kuva\n---\nLue myös [tuleva tiedote](2031-01-15-budget.fi.md).\n",
@@ -1078,8 +1076,8 @@ fn an_embargo_holds_for_the_files_a_release_carries() {
     ]);
     let root = dir.path();
     let assets = root.join("releases/assets");
-    let png =
-        fs::read(common::sample_root().join("releases/assets/kaislalahti-shore.png")).unwrap();
+    let png = fs::read(crate::common::sample_root().join("releases/assets/kaislalahti-shore.png"))
+        .unwrap();
     for f in ["shared.png", "chart-secret.png", "draft-secret.png"] {
         fs::write(assets.join(f), &png).unwrap();
     }
@@ -1154,7 +1152,7 @@ fn an_embargo_holds_for_the_files_a_release_carries() {
 /// the next build removes it, and a failed build leaves none.
 #[test]
 fn staging_folders_of_interrupted_builds_are_cleaned_up() {
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-11-01-bridge.fi.md",
         "---\ntitle: Silta\ndate: 2026-11-01 09:00\n---\nTeksti.\n",
     )]);
@@ -1241,7 +1239,7 @@ fn png_header_only(width: u32, height: u32) -> Vec<u8> {
 /// `check` too, naming the file, before anyone builds.
 #[test]
 fn check_reports_the_picture_that_build_would_refuse() {
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-11-01-bridge.fi.md",
         "---\ntitle: Silta\ndate: 2026-11-01 09:00\nimage:\n  src: assets/huge.png\n  alt: Silta\n---\nTeksti.\n",
     )]);
@@ -1268,7 +1266,7 @@ fn check_reports_the_picture_that_build_would_refuse() {
 /// reaches the file; a hidden file (`.draft.pdf`) cannot be attached.
 #[test]
 fn attachment_names_are_encoded_in_links_and_hidden_files_refused() {
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-11-01-bridge.fi.md",
         "---\ntitle: Silta\ndate: 2026-11-01 09:00\nattachments:\n  - title: Kysymys\n    src: \"assets/q?x=1#y z.pdf\"\n---\nTeksti.\n",
     )]);
@@ -1305,7 +1303,7 @@ fn attachment_names_are_encoded_in_links_and_hidden_files_refused() {
 /// written in `summary` reaches feed readers as text, never as HTML.
 #[test]
 fn markup_in_a_plain_text_summary_stays_text_in_the_feed() {
-    let dir = common::temp_pressroom(&[(
+    let dir = crate::common::temp_pressroom(&[(
         "2026-11-01-bridge.fi.md",
         "---\ntitle: Silta\ndate: 2026-11-01 09:00\nsummary: \"Silta <img src=x onerror=alert(1)> & <b>auki</b>\"\n---\nTeksti.\n",
     )]);
@@ -1333,7 +1331,7 @@ fn markup_in_a_plain_text_summary_stays_text_in_the_feed() {
 #[test]
 fn language_front_pages_have_a_description_and_alternates() {
     let out = build_sample(NOW);
-    let config = common::sample_root().join("pressroom.toml");
+    let config = crate::common::sample_root().join("pressroom.toml");
     let toml = fs::read_to_string(config).unwrap();
     assert!(
         toml.contains("[site.description]"),

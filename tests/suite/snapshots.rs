@@ -1,8 +1,6 @@
 //! Snapshot tests of rendered output: a release page, a feed and both parts
 //! of an email, from the sample pressroom at a fixed clock.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::Mutex;
@@ -22,8 +20,8 @@ impl site::Output for Memory {
 }
 
 fn sample_site() -> BTreeMap<String, String> {
-    let content = Content::load(&common::sample_root()).expect("sample loads");
-    let now = pressroom::time::parse_now(common::NOW).unwrap();
+    let content = Content::load(&crate::common::sample_root()).expect("sample loads");
+    let now = pressroom::time::parse_now(crate::common::NOW).unwrap();
     let out = Memory(Mutex::new(BTreeMap::new()));
     site::render(&content, now, &out, None).expect("renders");
     out.0.into_inner().unwrap()
@@ -43,7 +41,7 @@ fn language_feed() {
 
 #[test]
 fn email_parts() {
-    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let content = Content::load(&crate::common::sample_root()).expect("sample loads");
     let r = content
         .find("regional-strategy-2040", Some(&Lang::parse("en").unwrap()))
         .unwrap();
@@ -56,7 +54,7 @@ fn email_parts() {
 
 #[test]
 fn the_stylesheet_is_inlined_and_no_style_block_remains() {
-    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let content = Content::load(&crate::common::sample_root()).expect("sample loads");
     let r = content.find("rail-connection-study", None).unwrap();
     let e = email::render(r, &content.config, &Default::default()).unwrap();
     assert!(!e.html.contains("<style"), "style block left in the email");
@@ -71,7 +69,7 @@ fn the_stylesheet_is_inlined_and_no_style_block_remains() {
 
 #[test]
 fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_colour() {
-    let content = Content::load(&common::sample_root()).unwrap();
+    let content = Content::load(&crate::common::sample_root()).unwrap();
     let only_email = content.find("november-newsletter", None).unwrap();
     assert!(!only_email.web);
     let e = email::render(only_email, &content.config, &Default::default()).unwrap();
@@ -95,7 +93,7 @@ fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_co
 /// privacy links come after the organisation's block.
 #[test]
 fn text_parts_have_no_signature_separator() {
-    let content = Content::load(&common::sample_root()).expect("sample loads");
+    let content = Content::load(&crate::common::sample_root()).expect("sample loads");
     for r in content.releases.iter().filter(|r| r.email) {
         let e = email::render(r, &content.config, &Default::default()).unwrap();
         for text in [&e.text, &e.text_curated] {

@@ -1,10 +1,8 @@
 //! The `subscribers` commands: tables, exports, consent records, forgetting,
 //! and the signing secret's file.
 
-mod common;
-
-use common::room::{Room, subscribers_csv};
-use common::{stderr, stdout};
+use crate::common::room::{Room, subscribers_csv};
+use crate::common::{stderr, stdout};
 
 #[test]
 fn list_shows_counts_per_list_and_members_of_one() {

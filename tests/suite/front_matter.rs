@@ -1,14 +1,12 @@
 //! Front matter parsing and validation: a table of valid and invalid
 //! releases; every invalid one names the line, column and problem.
 
-mod common;
-
 use std::path::Path;
 
 use pressroom::release::{self, Release};
 
 fn parse(name: &str, text: &str) -> Result<Release, Vec<String>> {
-    let config = common::config();
+    let config = crate::common::config();
     let exists = |p: &str| p == "assets/photo.jpg" || p == "assets/report.pdf";
     release::parse(Path::new(name), name, text, &config, &exists)
         .map_err(|ds| ds.into_iter().map(|d| d.to_string()).collect())

@@ -2,10 +2,8 @@
 //! messages: VERP return paths tie each to its journal row, the rules
 //! suppress, and a Maildir is sorted into Processed and Unrecognised.
 
-mod common;
-
-use common::room::Room;
-use common::{stderr, stdout};
+use crate::common::room::Room;
+use crate::common::{stderr, stdout};
 
 /// A Postfix-style delivery status notification for `rcpt`, sent back to
 /// the envelope sender `verp`.
@@ -43,7 +41,7 @@ fn count_in(out: &str, label: &str) -> u64 {
 // A scenario told from start to end: one test, read top to bottom.
 #[allow(clippy::too_many_lines)]
 fn bounces_and_complaints_from_a_maildir_suppress_exactly_their_addresses() {
-    let (server, room) = common::room::sent_with_return_path(4, 2);
+    let (server, room) = crate::common::room::sent_with_return_path(4, 2);
     room.append_config("\n[bounces]\nsoft_limit = 2\n");
     // The VERP address each recipient's message was sent from.
     let accepted = server.accepted();
@@ -265,7 +263,7 @@ fn ingest_stdin(room: &Room, text: &str) -> std::process::Output {
 
 #[test]
 fn a_message_piped_in_is_acted_on_or_kept_never_lost() {
-    let (server, room) = common::room::sent_with_return_path(1, 1);
+    let (server, room) = crate::common::room::sent_with_return_path(1, 1);
     let verp = server.envelope_senders()[0].clone();
     let o = ingest_stdin(
         &room,
@@ -299,7 +297,7 @@ fn a_message_piped_in_is_acted_on_or_kept_never_lost() {
 /// message put the address (here only base64-encoded); others stay.
 #[test]
 fn forget_erases_the_kept_bounce_copies_that_mention_the_address() {
-    let (_server, room) = common::room::sent_with_return_path(2, 1);
+    let (_server, room) = crate::common::room::sent_with_return_path(2, 1);
     use base64::Engine;
     let quoted = base64::engine::general_purpose::STANDARD
         .encode("To: User0@Example.org\r\nSubject: x\r\n\r\nhello\r\n");
@@ -333,7 +331,7 @@ fn forget_erases_the_kept_bounce_copies_that_mention_the_address() {
 #[test]
 fn a_piped_message_too_large_is_refused_not_cut() {
     use std::io::Write;
-    let (_server, room) = common::room::sent_with_return_path(1, 1);
+    let (_server, room) = crate::common::room::sent_with_return_path(1, 1);
     let mut child = room
         .command(&["bounces", "ingest", "-"])
         .stdin(std::process::Stdio::piped())

@@ -4,13 +4,11 @@
 //! checked at each step; forged, expired and reused tokens; enumeration;
 //! malformed input; headers; graceful shutdown.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::room::{Room, SECRET, subscribers_csv};
+use crate::common::room::{Room, SECRET, subscribers_csv};
 use pressroom::subscribers::{ConfirmToken, EmailAddress, Secret, Subject, UnsubscribeToken};
 
 struct Server {
@@ -135,7 +133,7 @@ impl Server {
     /// `stderr`: for tests of the process itself.
     fn start_with(room: &Room, args: &[&str], stderr: Stdio) -> Self {
         let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
-        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+        assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
         let child = room
             .command(&[&["serve", "--addr", "127.0.0.1:0"], args].concat())
             .stdout(Stdio::piped())
@@ -516,7 +514,7 @@ fn tokens_with_a_cut_mac_are_refused_everywhere_and_old_links_still_work() {
     assert_eq!(status(), vec!["unsubscribed"]);
     // After erasure, neither version's links work.
     let o = room.run(&["subscribers", "forget", "victim@example.org"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     for t in [&v1, &v2] {
         assert_eq!(server.get(&format!("/unsubscribe/{t}")).status, 400);
         assert_eq!(server.get(&format!("/preferences/{t}")).status, 400);
@@ -814,7 +812,7 @@ fn one_address_gets_few_confirmations_however_many_sources_ask() {
     // A suppressed or erased address is never mailed; the page is the same.
     room.run(&["subscribers", "add", "gone@example.org", "--list", "news"]);
     let o = room.run(&["subscribers", "forget", "gone@example.org"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let r = server.post_from(
         "/en/subscribe",
         "198.51.100.50",
@@ -1015,7 +1013,7 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
     .unwrap();
     let now = "2026-11-01T12:00:00+02:00";
     let o = room.run(&["send", "bridge", "--yes", "--now", now]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     // Four people, one message each: user0 is on both lists.
     assert_eq!(
         std::fs::read_dir(room.root().join("outbox/bridge"))
@@ -1040,7 +1038,7 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
 
     // A test copy to a subscriber: its own Message-ID, [TEST], an inert link.
     let o = room.run(&["send", "bridge", "--to", "user1@example.org"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let test = outbox_message(&room, "test", "user1@example.org");
     let real1 = outbox_message(&room, "bridge", "user1@example.org");
     assert!(header(&test, "Subject").starts_with("[TEST] "), "{test}");
@@ -1092,7 +1090,7 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
         "--now",
         "2026-11-02T12:00:00+02:00",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     assert_eq!(
         room.query("SELECT email FROM deliveries WHERE release = '2026-11-02/next' ORDER BY email"),
         vec![
@@ -1107,10 +1105,10 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
 fn the_confirmation_email_is_signed_like_a_release_and_marked_auto_generated() {
     let room = Room::new(1);
     let key = room.root().join("dkim.pem");
-    common::dkim::make_rsa_key(&key);
+    crate::common::dkim::make_rsa_key(&key);
     std::fs::write(
         room.root().join("dkim-ed25519.key"),
-        common::dkim::ED25519_SEED,
+        crate::common::dkim::ED25519_SEED,
     )
     .unwrap();
     room.append_config("[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\ned25519_key_file = \"dkim-ed25519.key\"\n",
@@ -1140,10 +1138,10 @@ fn the_confirmation_email_is_signed_like_a_release_and_marked_auto_generated() {
             .any(|l| l.starts_with("From: ") && l.ends_with("<press@example.org>")),
         "{text}"
     );
-    let lines = common::dkim::verify(
+    let lines = crate::common::dkim::verify(
         &eml,
-        &common::dkim::rsa_txt(&key),
-        common::dkim::ED25519_TXT,
+        &crate::common::dkim::rsa_txt(&key),
+        crate::common::dkim::ED25519_TXT,
     );
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].starts_with("a=rsa-sha256 ok "), "{lines:?}");
@@ -1605,7 +1603,7 @@ fn subscription_pages_from_ejected_templates_are_the_built_in_pages_byte_for_byt
     let plain = Room::new(1);
     let ours = Room::new(1);
     let o = ours.run(&["templates", "eject"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     // Each web template and the layout differ from the built-in by a
     // comment, so that they render through the engine.
     for name in [
@@ -1667,7 +1665,7 @@ fn serve_drafts_watches_a_templates_folder_made_after_it_started_and_shows_templ
     // `templates eject` makes the folder while the preview runs; an edit
     // of the copy then shows on the page.
     let o = room.run(&["templates", "eject", "site/release.html"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let path = room.root().join("templates/site/release.html");
     let text = std::fs::read_to_string(&path).unwrap();
     // The copy renders as the built-in: the folder's creation may or may
@@ -1725,7 +1723,7 @@ fn metrics_count_signups_confirmations_unsubscribes_limits_and_codes_on_their_ow
     let room = Room::new(1);
     room.append_config("[serve]\nsignups_per_ip_per_hour = 2\n");
     let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let mut child = room
         .command(&[
             "serve",
@@ -1823,11 +1821,11 @@ fn serve_drafts_started_inside_the_pressroom_without_root_sees_edits() {
     // (`.`, the default) matched none of them and the preview never changed.
     let room = Room::new(1);
     let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_pressroom"))
         .current_dir(room.root())
         .args(["serve", "--drafts", "--addr", "127.0.0.1:0"])
-        .env("PRESSROOM_SECRET", common::room::SECRET)
+        .env("PRESSROOM_SECRET", crate::common::room::SECRET)
         .env_remove("PRESSROOM_ROOT")
         .env_remove("PRESSROOM_DB")
         .stdout(Stdio::piped())
@@ -1878,7 +1876,7 @@ fn a_symbolic_link_in_the_site_is_never_served_nor_written_through() {
     std::fs::remove_dir_all(public.join("sv")).unwrap();
     std::os::unix::fs::symlink(outside.path(), public.join("sv")).unwrap();
     let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00", "--force"]);
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     assert_eq!(
         std::fs::read_to_string(outside.path().join("index.html")).unwrap(),
         "not the site's"
@@ -1895,7 +1893,7 @@ fn a_preview_keeps_its_hands_off_the_database_and_the_secret() {
     let room = Room::new(1);
     let mut command = room.command(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
     let o = command.output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     // Without PRESSROOM_SECRET, as a writer runs it.
     let child = room
         .command(&["serve", "--drafts", "--addr", "127.0.0.1:0"])
@@ -1924,11 +1922,11 @@ fn a_preview_keeps_its_hands_off_the_database_and_the_secret() {
     );
 
     let o = room.run(&["serve", "--drafts", "--addr", "0.0.0.0:0"]);
-    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", crate::common::stderr(&o));
     assert!(
-        common::stderr(&o).contains("--public-preview"),
+        crate::common::stderr(&o).contains("--public-preview"),
         "{}",
-        common::stderr(&o)
+        crate::common::stderr(&o)
     );
     let child = room
         .command(&[
