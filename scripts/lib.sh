@@ -28,14 +28,6 @@ need_node_tools() {
   fi
 }
 
-# cargo-deb, the packager of scripts/package, when it is missing.
-need_cargo_deb() {
-  if ! command -v cargo-deb >/dev/null 2>&1; then
-    echo "==> cargo install cargo-deb" >&2
-    cargo install -q cargo-deb --locked --version 3.6.3
-  fi
-}
-
 # need_py MODULE PACKAGE: pip-installs PACKAGE unless MODULE imports.
 need_py() {
   python3 -c "import $1" 2>/dev/null || { echo "==> pip install $2" >&2; python3 -m pip install -q "$2"; }
