@@ -264,8 +264,8 @@ pub fn list(
                         "{:<40} {:<24} {:<4} {:<12} {}",
                         subs::printable(&m.email),
                         subs::printable(&m.name),
-                        m.lang,
-                        m.status,
+                        m.lang.as_ref().map_or("", Lang::as_str),
+                        m.status.as_str(),
                         m.updated_at.get(..10).unwrap_or(&m.updated_at)
                     )?;
                     n += 1;
@@ -310,9 +310,9 @@ pub fn export(
             let cols = [
                 m.email,
                 m.name,
-                m.lang,
+                m.lang.map(|l| l.to_string()).unwrap_or_default(),
                 m.list,
-                m.status,
+                m.status.as_str().to_string(),
                 m.consent_at,
                 m.consent_source,
                 m.updated_at,

@@ -17,6 +17,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as stored (`confirmed`), or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Status::Pending, Status::Confirmed, Status::Unsubscribed]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -92,11 +99,13 @@ pub struct ListCounts {
 /// One membership with its consent record, for listings and exports.
 #[derive(Debug, Clone)]
 pub struct Member {
+    /// As stored: validated when it was added.
     pub email: String,
     pub name: String,
-    pub lang: String,
+    /// `None`: no language chosen (the site's default is used).
+    pub lang: Option<Lang>,
     pub list: String,
-    pub status: String,
+    pub status: Status,
     pub consent_at: String,
     pub consent_source: String,
     pub updated_at: String,
@@ -570,12 +579,19 @@ impl SubscriberStore<'_> {
             .map_err(super::Error::from)?;
         while let Some(r) = rows.next().map_err(super::Error::from)? {
             let member = (|| -> rusqlite::Result<Member> {
+                let status: String = r.get(4)?;
                 Ok(Member {
                     email: r.get(0)?,
                     name: r.get(1)?,
-                    lang: r.get(2)?,
+                    lang: Lang::parse(&r.get::<_, String>(2)?).ok(),
                     list: r.get(3)?,
-                    status: r.get(4)?,
+                    status: Status::parse(&status).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Text,
+                            format!("'{status}' is not a membership status").into(),
+                        )
+                    })?,
                     consent_at: r.get(5)?,
                     consent_source: r.get(6)?,
                     updated_at: r.get(7)?,
