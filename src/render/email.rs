@@ -100,6 +100,9 @@ static INLINER: LazyLock<css_inline::CSSInliner<'static>> = LazyLock::new(|| {
     css_inline::CSSInliner::options()
         .load_remote_stylesheets(false)
         .keep_style_tags(false)
+        // `@media (prefers-color-scheme: dark)` stays in a style tag, for
+        // the clients that honour it.
+        .keep_at_rules(true)
         .build()
 });
 

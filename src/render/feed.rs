@@ -25,6 +25,26 @@ pub struct FeedSpec {
     pub cap: usize,
     /// The build time (`lastBuildDate`).
     pub now: DateTime<Utc>,
+    /// The organisation's "About" text that ends every item, as on the page.
+    pub about: About,
+    /// The channel's `<image>`: the logo, when it is a PNG, JPEG or GIF
+    /// (what RSS 2.0 allows).
+    pub image: Option<ChannelImage>,
+}
+
+/// The "About" block: its heading ("Kaislamaan liitto lyhyesti") and text.
+#[derive(Debug, Clone, Default)]
+pub struct About {
+    pub heading: String,
+    pub html: super::Html,
+}
+
+/// A channel's `<image>` (its title and link are the channel's, as RSS
+/// readers expect).
+#[derive(Debug, Clone)]
+pub struct ChannelImage {
+    /// Absolute URL of the picture.
+    pub url: String,
 }
 
 /// A `guid` that identifies the release, not its URL or text: the host, the
@@ -55,19 +75,12 @@ fn last_change(spec: &FeedSpec, views: &[&ReleaseView]) -> Option<DateTime<Utc>>
         .max()
 }
 
-/// The item of one release: its page's content (the correction first, as
-/// on the page), the lead as plain text, keywords, the picture as an
-/// enclosure, and when it was updated.
-fn item(host: &str, v: &ReleaseView) -> rss::Item {
+/// An item's `content:encoded`: the release as its page shows it, with
+/// absolute links. The correction, the lead, the picture with its caption
+/// and credit, the text, the attachments, the contact people and the
+/// organisation's "About" text.
+pub fn item_content(v: &ReleaseView, about: &About) -> String {
     let mut content = String::new();
-    if let Some(img) = &v.image_abs {
-        content.push_str(&format!(
-            "<p><img src=\"{}\" alt=\"{}\"></p>\n",
-            escape_attr(&img.src),
-            escape_attr(&img.alt)
-        ));
-    }
-    // A correction comes first, as on the page.
     let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
     if let Some(c) = &v.correction {
         content.push_str(&format!(
@@ -77,7 +90,89 @@ fn item(host: &str, v: &ReleaseView) -> rss::Item {
             escape_attr(c)
         ));
     }
+    if v.has_summary && !v.lead.is_empty() {
+        content.push_str(&format!(
+            "<p><strong>{}</strong></p>\n",
+            escape_attr(&v.lead)
+        ));
+    }
+    if let Some(img) = &v.image_abs {
+        content.push_str(&format!(
+            "<figure><img src=\"{}\" alt=\"{}\">",
+            escape_attr(&img.src),
+            escape_attr(&img.alt)
+        ));
+        let caption: Vec<&str> = img
+            .caption
+            .iter()
+            .chain(img.credit.iter())
+            .map(String::as_str)
+            .collect();
+        if !caption.is_empty() {
+            content.push_str(&format!(
+                "<figcaption>{}</figcaption>",
+                escape_attr(&caption.join(" "))
+            ));
+        }
+        content.push_str("</figure>\n");
+    }
     content.push_str(v.body_abs.as_str());
+    if !v.attachments.is_empty() {
+        content.push_str(&format!(
+            "<h2>{}</h2>\n<ul>\n",
+            escape_attr(v.t.attachments)
+        ));
+        for a in &v.attachments {
+            content.push_str(&format!(
+                "<li><a href=\"{}\">{}</a> ({})</li>\n",
+                escape_attr(&a.href),
+                escape_attr(&a.title),
+                escape_attr(&a.meta)
+            ));
+        }
+        content.push_str("</ul>\n");
+    }
+    if !v.contacts.is_empty() {
+        content.push_str(&format!("<h2>{}</h2>\n<ul>\n", escape_attr(v.t.contacts)));
+        for c in &v.contacts {
+            content.push_str(&format!("<li><strong>{}</strong>", escape_attr(&c.name)));
+            if let Some(role) = &c.role {
+                content.push_str(&format!(", {}", escape_attr(role)));
+            }
+            if let Some(p) = &c.phone {
+                content.push_str(&format!(
+                    "<br>{} <a href=\"{}\">{}</a>",
+                    escape_attr(v.t.phone),
+                    escape_attr(&p.uri),
+                    escape_attr(&p.text)
+                ));
+            }
+            if let Some(e) = &c.email {
+                content.push_str(&format!(
+                    "<br><a href=\"mailto:{0}\">{0}</a>",
+                    escape_attr(e)
+                ));
+            }
+            content.push_str("</li>\n");
+        }
+        content.push_str("</ul>\n");
+    }
+    if !about.heading.is_empty() {
+        content.push_str(&format!(
+            "<h2>{}</h2>\n{}",
+            escape_attr(&about.heading),
+            about.html.as_str()
+        ));
+    }
+    content
+}
+
+/// The item of one release: its page's content (see [`item_content`]),
+/// the lead as plain text, keywords, the picture as an enclosure and as
+/// `media:content`, and when it was updated.
+fn item(host: &str, v: &ReleaseView, about: &About) -> rss::Item {
+    let content = item_content(v, about);
+    let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
     // Plain text, in a CDATA section that readers take as HTML:
     // escaped, so that markup in a lead stays text.
     let description = escape_attr(&match &v.correction {
@@ -97,6 +192,12 @@ fn item(host: &str, v: &ReleaseView) -> rss::Item {
             .entry("atom".to_string())
             .or_default()
             .insert("updated".to_string(), vec![updated]);
+    }
+    if let Some(img) = &v.image_abs {
+        extensions
+            .entry("media".to_string())
+            .or_default()
+            .insert("content".to_string(), vec![media_content(img)]);
     }
     let enclosure = v.image_abs.as_ref().map(|img| {
         EnclosureBuilder::default()
@@ -141,7 +242,7 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
     let items = views
         .iter()
         .take(spec.cap)
-        .map(|v| item(&host, v))
+        .map(|v| item(&host, v, &spec.about))
         .collect::<Vec<_>>();
     let mut namespaces = BTreeMap::new();
     namespaces.insert(
@@ -152,6 +253,7 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
         "content".to_string(),
         "http://purl.org/rss/1.0/modules/content/".to_string(),
     );
+    namespaces.insert("media".to_string(), MEDIA_RSS.to_string());
     let channel = ChannelBuilder::default()
         .title(spec.title.clone())
         .link(spec.link.clone())
@@ -168,9 +270,40 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
                 ..Default::default()
             }],
         }))
+        .image(spec.image.as_ref().map(|i| {
+            rss::ImageBuilder::default()
+                .url(i.url.clone())
+                .title(spec.title.clone())
+                .link(spec.link.clone())
+                .build()
+        }))
         .items(items)
         .build();
     channel.to_string()
+}
+
+/// The Media RSS namespace (feed readers take an item's picture from it).
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
+
+/// `<media:content>` of an item's picture: its address, kind and size.
+fn media_content(img: &super::ImageView) -> rss::extension::Extension {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("url".to_string(), img.src.clone());
+    attrs.insert("medium".to_string(), "image".to_string());
+    attrs.insert(
+        "type".to_string(),
+        mime_guess::from_path(&img.src)
+            .first_or_octet_stream()
+            .to_string(),
+    );
+    if let Some(size) = &img.size {
+        attrs.insert("width".to_string(), size.width.to_string());
+        attrs.insert("height".to_string(), size.height.to_string());
+    }
+    rss::extension::ExtensionBuilder::default()
+        .name("media:content".to_string())
+        .attrs(attrs)
+        .build()
 }
 
 fn escape_attr(s: &str) -> String {

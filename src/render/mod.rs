@@ -181,6 +181,68 @@ pub struct Picture {
     pub alt: String,
 }
 
+/// The organisation's logo in the header: a picture, and its width at the
+/// header's height of [`LOGO_HEIGHT`] pixels when its proportions are
+/// known (so that the page does not shift when it loads).
+#[derive(Debug, Clone, Serialize)]
+pub struct Logo {
+    pub src: String,
+    pub alt: String,
+    #[serde(serialize_with = "optional")]
+    pub width: Option<usize>,
+}
+
+/// The logo's height in the header, in CSS pixels.
+pub const LOGO_HEIGHT: usize = 48;
+
+/// The width of the picture `file` at [`LOGO_HEIGHT`]: from a raster
+/// picture's size, or an SVG's `viewBox`.
+fn logo_width(file: &Path) -> Option<usize> {
+    let (w, h) = match imagesize::size(file) {
+        Ok(d) => (d.width as f64, d.height as f64),
+        Err(_) => svg_size(&std::fs::read_to_string(file).ok()?)?,
+    };
+    (w > 0.0 && h > 0.0).then(|| (LOGO_HEIGHT as f64 * w / h).round() as usize)
+}
+
+/// An SVG's proportions, from the `viewBox` of its root element.
+fn svg_size(svg: &str) -> Option<(f64, f64)> {
+    let root = &svg[svg.find("<svg")?..];
+    let root = &root[..root.find('>')?];
+    let at = root.find("viewBox")?;
+    let value = root[at..].split(['"', '\'']).nth(1)?;
+    let n: Vec<f64> = value
+        .split([' ', ','])
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    match n.as_slice() {
+        [_, _, w, h] => Some((*w, *h)),
+        _ => None,
+    }
+}
+
+/// The site's icon when the organisation has no logo: its initial on its
+/// colour, as SVG (`favicon.svg`).
+pub fn favicon_svg(config: &Config) -> String {
+    let name = config
+        .organization
+        .name
+        .get(&config.site.default_lang, &config.site.default_lang);
+    let initial: String = name
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    let (bg, fg) = match &config.site.colors {
+        Some(c) => (c.primary.css(), c.text_on_primary.css()),
+        None => ("#0b4f8a".to_string(), "#ffffff".to_string()),
+    };
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><rect width=\"32\" height=\"32\" rx=\"6\" fill=\"{bg}\"/><text x=\"16\" y=\"23\" font-family=\"sans-serif\" font-size=\"20\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"{fg}\">{initial}</text></svg>\n"
+    )
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentView {
     pub title: String,
@@ -499,7 +561,9 @@ pub struct OrgView {
     pub footer_list: bool,
     /// The logo (root-relative source).
     #[serde(serialize_with = "optional")]
-    pub logo: Option<Picture>,
+    pub logo: Option<Logo>,
+    /// The site's icon: the logo, or `favicon.svg` (root-relative).
+    pub favicon: String,
 }
 
 impl OrgView {
@@ -561,10 +625,16 @@ impl OrgView {
                 })
                 .collect(),
             footer_list: false,
-            logo: config.site.logo.as_ref().map(|l| Picture {
+            logo: config.site.logo.as_ref().map(|l| Logo {
                 src: Links::site(urls.base().path(), page_of_file).rewrite(&file_dest(&l.src)),
                 alt: l.alt.get(lang, d).to_string(),
+                width: logo_width(&config.releases_dir().join(&l.src)),
             }),
+            favicon: String::new(),
+        };
+        org.favicon = match &org.logo {
+            Some(logo) => logo.src.clone(),
+            None => urls.path("favicon.svg"),
         };
         org.footer_list =
             org.accessibility.is_some() || org.privacy.is_some() || !org.footer_links.is_empty();

@@ -634,7 +634,25 @@ impl<'a> Site<'a> {
             lang: cx.lang.clone(),
             cap: site.feed_items,
             now: self.now,
+            about: super::feed::About {
+                heading: cx.org.about_heading.clone(),
+                html: cx.org.about.clone(),
+            },
+            image: self.channel_image(cx),
         }
+    }
+
+    /// The feed channel's `<image>`: the logo when RSS allows its kind.
+    fn channel_image(&self, cx: &LangCtx<'_>) -> Option<super::feed::ChannelImage> {
+        let logo = cx.org.logo.as_ref()?;
+        let kind = mime_guess::from_path(&logo.src).first()?;
+        if !matches!(kind.essence_str(), "image/png" | "image/jpeg" | "image/gif") {
+            return None;
+        }
+        let url = self.urls.base().join(&logo.src).ok()?;
+        Some(super::feed::ChannelImage {
+            url: url.to_string(),
+        })
     }
 
     /// Everything under `/{lang}/`; returns (pages, feeds).
@@ -1159,6 +1177,7 @@ fn render_with(
     );
     out.write("robots.txt", robots.as_bytes())?;
     out.write("style.css", stylesheet(config).as_bytes())?;
+    out.write("favicon.svg", super::favicon_svg(config).as_bytes())?;
     out.write(
         "search.js",
         config.theme.static_file("site/search.js").as_bytes(),

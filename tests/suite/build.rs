@@ -1354,3 +1354,135 @@ fn language_front_pages_have_a_description_and_alternates() {
         }
     }
 }
+
+/// A copy of the sample whose logo is the PNG picture in its assets.
+fn sample_with_png_logo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::common::sample_root();
+    for sub in ["releases", "pages"] {
+        copy_tree(&root.join(sub), &dir.path().join(sub));
+    }
+    let toml = fs::read_to_string(root.join("pressroom.toml"))
+        .unwrap()
+        .replace("assets/kaislamaa-logo.svg", "assets/kaislalahti-shore.png");
+    fs::write(dir.path().join("pressroom.toml"), toml).unwrap();
+    fs::create_dir_all(dir.path().join("subscribers")).unwrap();
+    for e in fs::read_dir(root.join("subscribers")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "csv") {
+            fs::copy(
+                &p,
+                dir.path().join("subscribers").join(p.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+    }
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_feed_item_holds_the_release_as_its_page_shows_it_and_the_channel_its_logo() {
+    let out = build_sample(NOW);
+    let feed = fs::read_to_string(out.path().join("public/fi/feed.xml")).unwrap();
+    let item = feed
+        .split("<item>")
+        .find(|i| i.contains("regional-strategy-2040"))
+        .expect("the strategy's item");
+    // The page's parts that a reader of content:encoded needs.
+    let page = fs::read_to_string(
+        out.path()
+            .join("public/fi/regional-strategy-2040/index.html"),
+    )
+    .unwrap();
+    let lead = page
+        .split("<p class=\"lead\">")
+        .nth(1)
+        .and_then(|r| r.split("</p>").next())
+        .expect("the page's lead");
+    assert!(item.contains(lead), "the lead: {item}");
+    assert!(
+        item.contains("<h2>Lisätietoja</h2>"),
+        "the contacts: {item}"
+    );
+    assert!(item.contains("<a href=\"tel:"), "a phone link: {item}");
+    assert!(
+        item.contains("<h2>Liitteet</h2>"),
+        "the attachments: {item}"
+    );
+    assert!(item.contains("lyhyesti</h2>"), "the About text: {item}");
+    assert!(item.contains("<figure><img"), "the picture: {item}");
+    assert!(
+        item.contains("<media:content ") && item.contains("medium=\"image\""),
+        "media:content: {item}"
+    );
+    // An SVG logo is not a channel image (RSS 2.0 allows GIF, JPEG, PNG).
+    assert!(!feed.contains("<image>"), "{feed}");
+
+    let png = sample_with_png_logo();
+    let public = png.path().join("public");
+    let o = pressroom(&[
+        "--root",
+        png.path().to_str().unwrap(),
+        "build",
+        "--out",
+        public.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let feed = fs::read_to_string(public.join("fi/feed.xml")).unwrap();
+    assert!(
+        feed.contains(&format!(
+            "<image><url>{BASE}assets/kaislalahti-shore.png</url>"
+        )),
+        "{feed}"
+    );
+}
+
+#[test]
+fn the_logo_has_its_width_and_every_page_names_an_icon() {
+    let out = build_sample(NOW);
+    let public = out.path().join("public");
+    let page = fs::read_to_string(public.join("fi/index.html")).unwrap();
+    let logo = page
+        .split("<img class=\"logo\"")
+        .nth(1)
+        .and_then(|r| r.split('>').next())
+        .expect("the logo");
+    let svg =
+        fs::read_to_string(crate::common::sample_root().join("releases/assets/kaislamaa-logo.svg"))
+            .unwrap();
+    let view_box: Vec<f64> = svg
+        .split("viewBox=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let width = (48.0 * view_box[2] / view_box[3]).round() as usize;
+    assert!(logo.contains(&format!("width=\"{width}\"")), "{logo}");
+    // The logo is the icon; without one, the build's favicon.svg.
+    assert!(
+        page.contains("<link rel=\"icon\" href=\"/assets/kaislamaa-logo.svg\">"),
+        "{page}"
+    );
+    let favicon = fs::read_to_string(public.join("favicon.svg")).unwrap();
+    assert!(
+        favicon.starts_with("<svg") && favicon.contains(">K</text>"),
+        "{favicon}"
+    );
+}

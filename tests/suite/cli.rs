@@ -249,7 +249,7 @@ fn preview_writes_html_text_and_a_complete_message() {
     let html = std::fs::read_to_string(out.path().join("email.html")).unwrap();
     let text = std::fs::read_to_string(out.path().join("email.txt")).unwrap();
     let eml = std::fs::read_to_string(out.path().join("message.eml")).unwrap();
-    assert!(html.contains("<html lang=\"sv\">") && html.contains("Landskapsfullmäktige"));
+    assert!(html.contains("<html lang=\"sv\"") && html.contains("Landskapsfullmäktige"));
     assert!(text.starts_with("Landskapsfullmäktige godkände"), "{text}");
     assert!(eml.contains("Content-Type: multipart/alternative"), "{eml}");
     let text_at = eml.find("Content-Type: text/plain").unwrap();
