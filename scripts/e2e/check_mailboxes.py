@@ -86,7 +86,7 @@ for i in range(count):
     else:
         text = msg.get_body(("plain",)).get_content()
         html = msg.get_body(("html",)).get_content()
-        if TITLES[lang] not in text or f'<html lang="{lang}">' not in html:
+        if TITLES[lang] not in text or not re.search(rf'<html lang="{lang}"[\s>]', html):
             problems.append(f"reader{i}: not in {lang}")
         link = re.search(r"https://tiedotteet\.kaislamaa\.example\.org/unsubscribe/[\w.-]+", text)
         if not link or link.group(0) not in str(msg.get("List-Unsubscribe")):
