@@ -348,7 +348,7 @@ def bench_scale():
 def bounded_room(name, config_extra=""):
     r = WORK / name
     (r / "releases" / "assets").mkdir(parents=True)
-    conf = (ROOT / "tests" / "common" / "mod.rs").read_text()
+    conf = (ROOT / "tests" / "suite" / "common" / "mod.rs").read_text()
     site = conf.split('r#"\n[site]', 1)[1].split('"#', 1)[0]
     (r / "pressroom.toml").write_text("[site]" + site + '[lists.media]\ntitle = "Media"\n' + config_extra)
     return r
