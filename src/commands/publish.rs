@@ -43,6 +43,23 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
     Ok(Outcome::from_failure(tally.is_failure()))
 }
 
+/// "Would send N messages through RELAY." when the plan sends anything.
+pub(super) fn print_would_send(
+    plan: &PublishPlan<'_>,
+    config: &Config,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !plan.work.is_empty() {
+        writeln!(
+            out,
+            "Would send {} messages through {}.",
+            plan.messages(),
+            Transport::from_config(config)?.describe()
+        )?;
+    }
+    Ok(())
+}
+
 /// Shows a publish plan: what is sent now, what is too old, what was
 /// renamed since it was emailed.
 pub(super) fn print_plan(
@@ -154,14 +171,7 @@ pub fn publish(
                 tally.already = plan.already;
                 keys = plan.work.iter().map(|(g, _)| g.key.clone()).collect();
                 if args.dry_run {
-                    if !plan.work.is_empty() {
-                        writeln!(
-                            out,
-                            "Would send {} messages through {}.",
-                            plan.messages(),
-                            Transport::from_config(config)?.describe()
-                        )?;
-                    }
+                    print_would_send(plan, config, out)?;
                     writeln!(out, "Dry run: nothing was built, sent or recorded.")?;
                     return Ok(None);
                 }

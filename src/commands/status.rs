@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use super::{Outcome, Ui, parse_now};
 use crate::content::Content;
 use crate::db::DeliveryStatus;
-use crate::delivery::Transport;
 use crate::delivery::plan::Group;
 use crate::sending::open_store;
 use crate::sending::publish::plan_publish;
@@ -115,13 +114,5 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
     let plan = plan_publish(content, &store, now)?;
     super::publish::print_plan(&plan, config, out)?;
     drop(tx);
-    if !plan.work.is_empty() {
-        writeln!(
-            out,
-            "Would send {} messages through {}.",
-            plan.messages(),
-            Transport::from_config(config)?.describe()
-        )?;
-    }
-    Ok(())
+    super::publish::print_would_send(&plan, config, out)
 }
