@@ -1,9 +1,17 @@
-//! Front matter: split the `---` fences, read the YAML, check every field and
-//! report every problem with its line and column. No I/O.
+//! Front matter: split the `---` fences, read the YAML into a typed
+//! [`RawFrontMatter`], check every field and report every problem with its
+//! line and column. No I/O.
+//!
+//! serde's derive stops at the first field of the wrong type; a writer
+//! wants every problem at once. So each field is a [`Field`]: absent, the
+//! type it needs, or the value it has instead (reported at the field's
+//! line by [`Ctx::take`]). Lines and columns come from [`Locator`], since
+//! serde_yaml keeps no positions for values.
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
@@ -51,6 +59,90 @@ const IMAGE_FIELDS: &[&str] = &["src", "alt", "caption", "credit"];
 const IMAGE_REQUIRED: &[&str] = &["src", "alt"];
 const ATTACHMENT_FIELDS: &[&str] = &["title", "src"];
 
+/// A front-matter field as written: absent, of the type the field needs,
+/// or a value of another type (kept for the message).
+#[derive(Debug, Default)]
+enum Field<T> {
+    #[default]
+    Absent,
+    Given(T),
+    Wrong,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Ok(serde_yaml::from_value::<T>(value).map_or(Field::Wrong, Field::Given))
+    }
+}
+
+/// Words written as a YAML list, or as one line separated by commas
+/// (`tags: budget, schools`).
+#[derive(Debug, Default)]
+struct Words(Vec<String>);
+
+impl<'de> Deserialize<'de> for Words {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Line(String),
+            List(Vec<String>),
+            Nothing(()),
+        }
+        Ok(Words(match Written::deserialize(d)? {
+            Written::Line(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            Written::List(l) => l,
+            Written::Nothing(()) => vec![],
+        }))
+    }
+}
+
+/// The front matter's fields with the types they are written in. The
+/// nested entries (`contacts`, `image`, `attachments`) stay YAML values
+/// here: [`Ctx::object`] checks their keys one by one, for messages that
+/// name the entry and suggest the field that was meant.
+#[derive(Debug, Deserialize)]
+struct RawFrontMatter {
+    #[serde(default)]
+    title: Field<String>,
+    #[serde(default)]
+    date: Field<String>,
+    #[serde(default)]
+    updated: Field<String>,
+    #[serde(default)]
+    correction: Field<String>,
+    #[serde(default)]
+    lang: Field<String>,
+    #[serde(default)]
+    slug: Field<String>,
+    #[serde(default)]
+    translation_key: Field<String>,
+    #[serde(default)]
+    summary: Field<String>,
+    #[serde(default)]
+    tags: Field<Words>,
+    #[serde(default)]
+    lists: Field<Words>,
+    #[serde(default)]
+    contacts: Field<Option<Vec<Value>>>,
+    #[serde(default)]
+    image: Field<Option<Value>>,
+    #[serde(default)]
+    attachments: Field<Option<Vec<Value>>>,
+    #[serde(default)]
+    draft: Field<bool>,
+    #[serde(default)]
+    web: Field<bool>,
+    #[serde(default)]
+    email: Field<bool>,
+}
+
 /// Splits `---\nYAML\n---\nbody`; returns (yaml, body, 1-based body line).
 pub(crate) fn split(text: &str) -> Option<(&str, &str, usize)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -87,11 +179,13 @@ impl Ctx<'_> {
         self.at(pos, msg);
     }
 
-    fn field<T: DeserializeOwned>(&mut self, map: &Mapping, key: &str, what: &str) -> Option<T> {
-        let v = map.get(key)?;
-        match serde_yaml::from_value::<T>(v.clone()) {
-            Ok(t) => Some(t),
-            Err(_) => {
+    /// The value of a field of the right type; a field of another type is
+    /// reported as "field 'key' must be `what`".
+    fn take<T>(&mut self, field: Field<T>, key: &str, what: &str) -> Option<T> {
+        match field {
+            Field::Absent => None,
+            Field::Given(t) => Some(t),
+            Field::Wrong => {
                 self.key(key, format!("field '{key}' must be {what}"));
                 None
             }
@@ -99,17 +193,16 @@ impl Ctx<'_> {
     }
 
     /// A `true`/`false` field, `default` when it is missing.
-    fn flag(&mut self, map: &Mapping, key: &str, default: bool) -> bool {
-        self.field::<bool>(map, key, "true or false")
-            .unwrap_or(default)
+    fn flag(&mut self, field: Field<bool>, key: &str, default: bool) -> bool {
+        self.take(field, key, "true or false").unwrap_or(default)
     }
 
-    fn required_string(&mut self, map: &Mapping, key: &str) -> Option<String> {
-        if !map.contains_key(key) {
+    fn required_string(&mut self, field: Field<String>, key: &str) -> Option<String> {
+        if matches!(field, Field::Absent) {
             self.at((0, 1), format!("missing required field '{key}'"));
             return None;
         }
-        let s: String = self.field(map, key, "text")?;
+        let s = self.take(field, key, "text")?;
         if s.trim().is_empty() {
             self.key(key, format!("field '{key}' is empty"));
             return None;
@@ -188,39 +281,24 @@ impl Ctx<'_> {
 
     fn objects<T: DeserializeOwned>(
         &mut self,
-        map: &Mapping,
+        field: Field<Option<Vec<Value>>>,
         key: &str,
         allowed: &[&str],
         required: &[&str],
     ) -> Vec<T> {
-        match map.get(key) {
-            None | Some(Value::Null) => vec![],
-            Some(Value::Sequence(items)) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| self.object(v, key, Some(i), allowed, required))
-                .collect(),
-            Some(_) => {
-                self.key(key, format!("field '{key}' must be a list"));
-                vec![]
-            }
-        }
+        self.take(field, key, "a list")
+            .flatten()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| self.object(v, key, Some(i), allowed, required))
+            .collect()
     }
 
-    fn strings(&mut self, map: &Mapping, key: &str) -> Vec<String> {
-        match map.get(key) {
-            None | Some(Value::Null) => vec![],
-            // "a, b" is accepted as a list too.
-            Some(Value::String(s)) => s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-            Some(_) => self
-                .field::<Vec<String>>(map, key, "a list of words")
-                .unwrap_or_default(),
-        }
+    fn words(&mut self, field: Field<Words>, key: &str) -> Vec<String> {
+        self.take(field, key, "a list of words")
+            .unwrap_or_default()
+            .0
     }
 }
 
@@ -389,9 +467,16 @@ struct Times {
 }
 
 /// `date`, `updated` and `correction`, in the site's time zone.
-fn times(cx: &mut Ctx<'_>, map: &Mapping, tz: chrono_tz::Tz) -> Times {
+fn times(
+    cx: &mut Ctx<'_>,
+    date: Field<String>,
+    updated: Field<String>,
+    correction: Field<String>,
+    tz: chrono_tz::Tz,
+) -> Times {
+    let updated_written = !matches!(updated, Field::Absent);
     let date = cx
-        .required_string(map, "date")
+        .required_string(date, "date")
         .and_then(|s| match parse_publish_time(&s, tz) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -399,7 +484,7 @@ fn times(cx: &mut Ctx<'_>, map: &Mapping, tz: chrono_tz::Tz) -> Times {
                 None
             }
         });
-    let updated = cx.field::<String>(map, "updated", "a date").and_then(|s| {
+    let updated = cx.take(updated, "updated", "a date").and_then(|s| {
         parse_publish_time(&s, tz)
             .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
             .ok()
@@ -410,10 +495,10 @@ fn times(cx: &mut Ctx<'_>, map: &Mapping, tz: chrono_tz::Tz) -> Times {
         cx.key("updated", "'updated' is earlier than 'date'");
     }
     let correction = cx
-        .field::<String>(map, "correction", "text")
+        .take(correction, "correction", "text")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
-    if correction.is_some() && updated.is_none() && map.get("updated").is_none() {
+    if correction.is_some() && updated.is_none() && !updated_written {
         cx.key(
             "correction",
             "a 'correction' needs 'updated' with the time it was made (readers and feeds are told when)",
@@ -429,11 +514,12 @@ fn times(cx: &mut Ctx<'_>, map: &Mapping, tz: chrono_tz::Tz) -> Times {
 /// The release's language: `lang`, or the file name's; one of the site's.
 fn language(
     cx: &mut Ctx<'_>,
-    map: &Mapping,
+    field: Field<String>,
     names: &FileName,
     site: &crate::config::Site,
 ) -> Option<Lang> {
-    let lang = match cx.field::<String>(map, "lang", "a language code") {
+    let written = !matches!(field, Field::Absent);
+    let lang = match cx.take(field, "lang", "a language code") {
         Some(s) => match Lang::parse(&s) {
             Ok(l) => {
                 if let Some(fl) = &names.lang
@@ -469,7 +555,7 @@ fn language(
             "language '{l}' is not one of the site's languages ({}) in pressroom.toml",
             langs.join(", ")
         );
-        if map.contains_key("lang") {
+        if written {
             cx.key("lang", msg);
         } else {
             cx.diags.push(Diagnostic::new(cx.path, 1, 1, msg));
@@ -479,8 +565,8 @@ fn language(
 }
 
 /// The lists the release is emailed to, each one declared in pressroom.toml.
-fn lists(cx: &mut Ctx<'_>, map: &Mapping, config: &Config) -> Vec<crate::config::ListName> {
-    cx.strings(map, "lists")
+fn lists(cx: &mut Ctx<'_>, field: Field<Words>, config: &Config) -> Vec<crate::config::ListName> {
+    cx.words(field, "lists")
         .iter()
         .filter_map(|l| {
             config
@@ -492,9 +578,9 @@ fn lists(cx: &mut Ctx<'_>, map: &Mapping, config: &Config) -> Vec<crate::config:
 }
 
 /// The keywords, at most [`MAX_TAGS`] of at most [`MAX_TAG_CHARS`] each.
-fn tags(cx: &mut Ctx<'_>, map: &Mapping) -> Vec<Tag> {
+fn tags(cx: &mut Ctx<'_>, field: Field<Words>) -> Vec<Tag> {
     let tags: Vec<Tag> = cx
-        .strings(map, "tags")
+        .words(field, "tags")
         .into_iter()
         .map(|name| Tag {
             slug: slugify(&name),
@@ -528,15 +614,12 @@ fn tags(cx: &mut Ctx<'_>, map: &Mapping) -> Vec<Tag> {
 /// The picture and the attachments are files under `releases/`.
 fn check_files(
     cx: &mut Ctx<'_>,
-    map: &Mapping,
+    image: Option<&Value>,
     attachments: &[Attachment],
     exists: &dyn Fn(&str) -> bool,
 ) {
     // Checked on the raw value, so a missing file is reported even when `alt` is missing too.
-    if let Some(src) = map
-        .get("image")
-        .and_then(|v| v.get("src"))
-        .and_then(Value::as_str)
+    if let Some(src) = image.and_then(|v| v.get("src")).and_then(Value::as_str)
         && crate::markdown::is_local(src)
         && !exists(src)
     {
@@ -635,37 +718,55 @@ pub fn parse(
         diags: vec![],
     };
     check_keys(&mut cx, &map);
+    let raw: RawFrontMatter = match serde_yaml::from_value(Value::Mapping(map.clone())) {
+        Ok(raw) => raw,
+        // Only a field name that is not text gets here; check_keys said so.
+        Err(e) => {
+            cx.at((1, 1), format!("front matter cannot be read: {e}"));
+            return Err(cx.diags);
+        }
+    };
     let site = &config.site;
-    let title = cx.required_string(&map, "title");
+    let title = cx.required_string(raw.title, "title");
     let Times {
         date,
         updated,
         correction,
-    } = times(&mut cx, &map, site.timezone);
-    let lang = language(&mut cx, &map, &names, site);
-    let slug = match cx.field::<String>(&map, "slug", "text") {
+    } = times(
+        &mut cx,
+        raw.date,
+        raw.updated,
+        raw.correction,
+        site.timezone,
+    );
+    let lang = language(&mut cx, raw.lang, &names, site);
+    let slug = match cx.take(raw.slug, "slug", "text") {
         Some(s) => Slug::parse(&s)
             .map_err(|e| cx.key("slug", e.to_string()))
             .ok(),
         None => Some(names.slug.clone()),
     };
-    let translation_key = cx.field::<String>(&map, "translation_key", "text");
-    let summary = cx.field::<String>(&map, "summary", "text");
-    let tags = tags(&mut cx, &map);
-    let lists = lists(&mut cx, &map, config);
-    let contacts: Vec<Contact> = cx.objects(&map, "contacts", CONTACT_FIELDS, &["name"]);
-    let image: Option<Image> = match map.get("image") {
-        None | Some(Value::Null) => None,
-        Some(v) => cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED),
-    };
-    let attachments: Vec<Attachment> =
-        cx.objects(&map, "attachments", ATTACHMENT_FIELDS, ATTACHMENT_FIELDS);
-    let (draft, web, email) = (
-        cx.flag(&map, "draft", false),
-        cx.flag(&map, "web", true),
-        cx.flag(&map, "email", true),
+    let translation_key = cx.take(raw.translation_key, "translation_key", "text");
+    let summary = cx.take(raw.summary, "summary", "text");
+    let tags = tags(&mut cx, raw.tags);
+    let lists = lists(&mut cx, raw.lists, config);
+    let contacts: Vec<Contact> = cx.objects(raw.contacts, "contacts", CONTACT_FIELDS, &["name"]);
+    let image_value = cx.take(raw.image, "image", "a mapping").flatten();
+    let image: Option<Image> = image_value
+        .as_ref()
+        .and_then(|v| cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED));
+    let attachments: Vec<Attachment> = cx.objects(
+        raw.attachments,
+        "attachments",
+        ATTACHMENT_FIELDS,
+        ATTACHMENT_FIELDS,
     );
-    check_files(&mut cx, &map, &attachments, exists);
+    let (draft, web, email) = (
+        cx.flag(raw.draft, "draft", false),
+        cx.flag(raw.web, "web", true),
+        cx.flag(raw.email, "email", true),
+    );
+    check_files(&mut cx, image_value.as_ref(), &attachments, exists);
     let release_links = check_body(&mut cx, body, body_line, exists);
     if !web && !email && !draft {
         cx.key(
