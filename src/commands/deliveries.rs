@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Outcome, Ui};
 use crate::content::Content;
-use crate::db::DeliveryStatus;
+use crate::db::{DeliveryStatus, EventKind};
 use crate::delivery::plan::Group;
 use crate::sending::open_store;
 
@@ -55,18 +55,18 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
     }
     let bounced = store.bounces().counts_for_release(&group.key)?;
     if !bounced.is_empty() {
-        let n = |k: &str| {
+        let n = |k: EventKind| {
             bounced
                 .iter()
-                .find(|(kind, _)| kind == k)
+                .find(|(kind, _)| *kind == k)
                 .map_or(0, |(_, n)| *n)
         };
         writeln!(
             out,
             "Came back later: {} hard bounces, {} soft bounces, {} complaints (addresses)",
-            n("hard"),
-            n("soft"),
-            n("complaint")
+            n(EventKind::Hard),
+            n(EventKind::Soft),
+            n(EventKind::Complaint)
         )?;
     }
     let failures = store.journal().failures(&group.key)?;
@@ -76,7 +76,7 @@ pub fn deliveries(content: &Content, release: &str, out: &mut dyn Write) -> anyh
             writeln!(
                 out,
                 "  {} ({}, {} attempts): {}",
-                crate::subscribers::printable(&f.email),
+                crate::subscribers::printable(&f.recipient.to_string()),
                 f.list,
                 f.attempts,
                 crate::subscribers::printable(&f.reply)

@@ -168,8 +168,8 @@ fn dry_run_report(
     }
     writeln!(out, "  {:<22}{:>10}", "total", recipients.total())?;
     writeln!(out, "Recipients (address, language, list):")?;
-    for (email, lang, list) in &recipients.rows {
-        writeln!(out, "{email}\t{lang}\t{list}")?;
+    for q in &recipients.rows {
+        writeln!(out, "{}\t{}\t{}", q.recipient, q.lang, q.list)?;
     }
     Ok(())
 }

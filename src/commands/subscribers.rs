@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
-use crate::db::{Db, Unsuppressed};
+use crate::db::{Db, Suppression, Unsuppressed};
 use crate::i18n::Lang;
 use crate::lists::{self, Added, Erased, ImportReport, Imported};
 use crate::subscribers::{self as subs, EmailAddress};
@@ -262,7 +262,7 @@ pub fn list(
                     writeln!(
                         out,
                         "{:<40} {:<24} {:<4} {:<12} {}",
-                        subs::printable(&m.email),
+                        subs::printable(m.email.as_str()),
                         subs::printable(&m.name),
                         m.lang.as_ref().map_or("", Lang::as_str),
                         m.status.as_str(),
@@ -308,7 +308,7 @@ pub fn export(
     db.subscribers()
         .each_member(list, !all, |m| -> anyhow::Result<()> {
             let cols = [
-                m.email,
+                m.email.as_str().to_string(),
                 m.name,
                 m.lang.map(|l| l.to_string()).unwrap_or_default(),
                 m.list,
@@ -345,14 +345,10 @@ fn bounces(db: &Db, since: &str, out: &mut dyn Write) -> anyhow::Result<()> {
             out,
             "{:<16}  {:<32}  {:<9}  {:<7}  {:<12}  {diagnostic}",
             r.at.get(..16).unwrap_or(&r.at).replace('T', " "),
-            subs::printable(&r.email),
-            r.kind,
-            r.status,
-            if r.suppressed.is_empty() {
-                "-"
-            } else {
-                r.suppressed.as_str()
-            },
+            subs::printable(&r.recipient.to_string()),
+            r.kind.as_str(),
+            r.status.as_deref().unwrap_or(""),
+            r.suppressed.map_or("-", Suppression::as_str),
         )?;
     }
     writeln!(out, "{} events since {}", rows.len(), &from[..10])?;

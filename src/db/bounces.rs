@@ -23,6 +23,18 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind as stored (`hard`), or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            EventKind::Hard,
+            EventKind::Soft,
+            EventKind::Complaint,
+            EventKind::Delivered,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Hard => "hard",
@@ -167,13 +179,13 @@ impl Bounces<'_> {
     }
 
     /// Bounces and complaints of `release`: (kind, count).
-    pub fn counts_for_release(&self, release: &str) -> Result<Vec<(String, u64)>> {
+    pub fn counts_for_release(&self, release: &str) -> Result<Vec<(EventKind, u64)>> {
         let mut q = self.store.conn.prepare(
             "SELECT kind, COUNT(DISTINCT email_hash) FROM bounce_events
              WHERE release = ?1 AND kind != 'delivered' GROUP BY kind ORDER BY kind",
         )?;
         let rows = q.query_map([release], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            Ok((r.get::<_, EventKind>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

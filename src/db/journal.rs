@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Result, immediate, now_text};
+use super::{Addressee, Result, immediate, now_text};
 use crate::config::ListName;
 use crate::i18n::Lang;
 use crate::subscribers::{EmailAddress, Secret};
@@ -226,12 +226,12 @@ impl Journal<'_> {
         for row in q.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, DeliveryStatus>(1)?,
                 r.get::<_, i64>(2)?,
             ))
         })? {
             let (release, status, n) = row?;
-            out.entry(release).or_default().add(&status, n);
+            out.entry(release).or_default().add(status, n);
         }
         Ok(out)
     }
@@ -243,10 +243,10 @@ impl Journal<'_> {
         )?;
         let mut counts = StatusCounts::default();
         for row in q.query_map([release], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            Ok((r.get::<_, DeliveryStatus>(0)?, r.get::<_, i64>(1)?))
         })? {
             let (status, n) = row?;
-            counts.add(&status, n);
+            counts.add(status, n);
         }
         Ok(statuses.iter().map(|s| counts.get(*s)).sum())
     }
@@ -265,17 +265,17 @@ impl Journal<'_> {
         for row in q.query_map([release], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, Lang>(1)?,
+                r.get::<_, DeliveryStatus>(2)?,
                 r.get::<_, i64>(3)?,
             ))
         })? {
             let (list, lang, status, n) = row?;
             match out.last_mut() {
-                Some(b) if b.list == list && b.lang == lang => b.counts.add(&status, n),
+                Some(b) if b.list == list && b.lang == lang => b.counts.add(status, n),
                 _ => {
                     let mut counts = StatusCounts::default();
-                    counts.add(&status, n);
+                    counts.add(status, n);
                     out.push(Breakdown { list, lang, counts });
                 }
             }
@@ -287,15 +287,15 @@ impl Journal<'_> {
     /// the start of its hash).
     pub fn failures(&self, release: &str) -> Result<Vec<Failure>> {
         let mut q = self.conn.prepare(
-            "SELECT COALESCE(email, '(erased) ' || substr(email_hash, 1, 12)), list, attempts, COALESCE(reply, '')
+            "SELECT email, email_hash, list, attempts, COALESCE(reply, '')
              FROM deliveries WHERE release = ?1 AND status = 'failed' ORDER BY email",
         )?;
         let rows = q.query_map([release], |r| {
             Ok(Failure {
-                email: r.get(0)?,
-                list: r.get(1)?,
-                attempts: r.get(2)?,
-                reply: r.get(3)?,
+                recipient: Addressee::from_columns(r.get(0)?, &r.get::<_, String>(1)?),
+                list: r.get(2)?,
+                attempts: r.get(3)?,
+                reply: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -305,14 +305,14 @@ impl Journal<'_> {
     /// address (for a dry run).
     pub fn queued_recipients(&self, release: &str) -> Result<Vec<QueuedRecipient>> {
         let mut q = self.conn.prepare(
-            "SELECT COALESCE(email, ''), lang, list FROM deliveries
+            "SELECT email, email_hash, lang, list FROM deliveries
              WHERE release = ?1 AND status IN ('queued', 'sending') ORDER BY list, lang, email",
         )?;
         let rows = q.query_map([release], |r| {
             Ok(QueuedRecipient {
-                email: r.get(0)?,
-                lang: r.get(1)?,
-                list: r.get(2)?,
+                recipient: Addressee::from_columns(r.get(0)?, &r.get::<_, String>(1)?),
+                lang: r.get(2)?,
+                list: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -541,10 +541,8 @@ impl DeliveryStatus {
 pub struct StatusCounts([u64; 5]);
 
 impl StatusCounts {
-    fn add(&mut self, status: &str, n: i64) {
-        if let Some(s) = DeliveryStatus::parse(status) {
-            self.0[s as usize] += n.max(0) as u64;
-        }
+    fn add(&mut self, status: DeliveryStatus, n: i64) {
+        self.0[status as usize] += n.max(0) as u64;
     }
 
     pub fn get(&self, status: DeliveryStatus) -> u64 {
@@ -556,14 +554,14 @@ impl StatusCounts {
 #[derive(Debug, Clone)]
 pub struct Breakdown {
     pub list: String,
-    pub lang: String,
+    pub lang: Lang,
     pub counts: StatusCounts,
 }
 
 /// One failed address, for `deliveries`.
 #[derive(Debug, Clone)]
 pub struct Failure {
-    pub email: String,
+    pub recipient: Addressee,
     pub list: String,
     pub attempts: u32,
     pub reply: String,
@@ -572,7 +570,7 @@ pub struct Failure {
 /// One recipient still to be sent, for a dry run.
 #[derive(Debug, Clone)]
 pub struct QueuedRecipient {
-    pub email: String,
-    pub lang: String,
+    pub recipient: Addressee,
+    pub lang: Lang,
     pub list: String,
 }

@@ -8,6 +8,7 @@
 
 pub mod backup;
 mod bounces;
+mod columns;
 mod journal;
 mod migrations;
 mod subscribers;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdict};
+pub use columns::Addressee;
 pub use journal::{
     Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, StatusCounts,
     now_ms,

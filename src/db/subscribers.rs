@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Db, Result, immediate, now_text};
+use super::{Addressee, Db, EventKind, Result, immediate, now_text};
 use crate::config::ListName;
 use crate::i18n::Lang;
 use crate::subscribers::{EmailAddress, Subject};
@@ -44,6 +44,19 @@ pub enum Suppression {
 }
 
 impl Suppression {
+    /// The reason as stored (`hard_bounce`), or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Suppression::Unsubscribed,
+            Suppression::HardBounce,
+            Suppression::Complaint,
+            Suppression::Manual,
+            Suppression::Forgotten,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Suppression::Unsubscribed => "unsubscribed",
@@ -99,8 +112,7 @@ pub struct ListCounts {
 /// One membership with its consent record, for listings and exports.
 #[derive(Debug, Clone)]
 pub struct Member {
-    /// As stored: validated when it was added.
-    pub email: String,
+    pub email: EmailAddress,
     pub name: String,
     /// `None`: no language chosen (the site's default is used).
     pub lang: Option<Lang>,
@@ -567,7 +579,7 @@ impl SubscriberStore<'_> {
         let mut q = self
             .conn
             .prepare(
-                "SELECT s.email, COALESCE(s.name, ''), COALESCE(s.lang, ''), m.list, m.status, m.consent_at, m.consent_source, m.updated_at
+                "SELECT s.email, COALESCE(s.name, ''), NULLIF(s.lang, ''), m.list, m.status, m.consent_at, m.consent_source, m.updated_at
                  FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
                  WHERE (?1 IS NULL OR m.list = ?1)
                    AND (NOT ?2 OR (m.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)))
@@ -579,19 +591,12 @@ impl SubscriberStore<'_> {
             .map_err(super::Error::from)?;
         while let Some(r) = rows.next().map_err(super::Error::from)? {
             let member = (|| -> rusqlite::Result<Member> {
-                let status: String = r.get(4)?;
                 Ok(Member {
                     email: r.get(0)?,
                     name: r.get(1)?,
-                    lang: Lang::parse(&r.get::<_, String>(2)?).ok(),
+                    lang: r.get(2)?,
                     list: r.get(3)?,
-                    status: Status::parse(&status).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            4,
-                            rusqlite::types::Type::Text,
-                            format!("'{status}' is not a membership status").into(),
-                        )
-                    })?,
+                    status: r.get(4)?,
                     consent_at: r.get(5)?,
                     consent_source: r.get(6)?,
                     updated_at: r.get(7)?,
@@ -653,9 +658,8 @@ impl SubscriberStore<'_> {
     /// newest first, at most `limit`.
     pub fn bounce_events(&self, since: &str, limit: usize) -> Result<Vec<BounceRow>> {
         let mut q = self.conn.prepare(
-            "SELECT e.received_at, COALESCE(s.email, '(erased) ' || substr(e.email_hash, 1, 12)),
-                    e.kind, COALESCE(e.status, ''), COALESCE(e.release, ''), COALESCE(e.diagnostic, ''),
-                    COALESCE(x.reason, '')
+            "SELECT e.received_at, s.email, e.email_hash,
+                    e.kind, e.status, e.release, COALESCE(e.diagnostic, ''), x.reason
              FROM bounce_events e
              LEFT JOIN subscribers s ON s.email_hash = e.email_hash
              LEFT JOIN suppressions x ON x.email_hash = e.email_hash
@@ -665,12 +669,12 @@ impl SubscriberStore<'_> {
         let rows = q.query_map(params![since, limit as i64], |r| {
             Ok(BounceRow {
                 at: r.get(0)?,
-                email: r.get(1)?,
-                kind: r.get(2)?,
-                status: r.get(3)?,
-                release: r.get(4)?,
-                diagnostic: r.get(5)?,
-                suppressed: r.get(6)?,
+                recipient: Addressee::from_columns(r.get(1)?, &r.get::<_, String>(2)?),
+                kind: r.get(3)?,
+                status: r.get(4)?,
+                release: r.get(5)?,
+                diagnostic: r.get(6)?,
+                suppressed: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -690,12 +694,14 @@ pub enum Unsuppressed {
 /// One bounce or complaint, for `subscribers bounces`.
 #[derive(Debug, Clone)]
 pub struct BounceRow {
+    /// When it was received (RFC 3339, UTC).
     pub at: String,
-    pub email: String,
-    pub kind: String,
-    pub status: String,
-    pub release: String,
+    pub recipient: Addressee,
+    pub kind: EventKind,
+    /// RFC 3463 status (`5.1.1`), or the feedback type of a complaint.
+    pub status: Option<String>,
+    pub release: Option<String>,
     pub diagnostic: String,
-    /// The address's suppression now (empty: none).
-    pub suppressed: String,
+    /// The address's suppression now.
+    pub suppressed: Option<Suppression>,
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::{Controls, Tally, load_secret, run_group, sendable};
 use crate::config::{Config, ListName};
 use crate::content::Content;
-use crate::db::Db;
+use crate::db::{Db, QueuedRecipient};
 use crate::delivery::plan::Group;
 use crate::delivery::{self, Delivered, Envelope, Recipient, Transport, prepare};
 use crate::i18n::Lang;
@@ -57,11 +57,12 @@ pub fn target<'a>(
 }
 
 /// Who a planned send goes to: messages per list and language, and each
-/// recipient as `address, language, list`.
+/// recipient.
 #[derive(Debug, Default)]
 pub struct Recipients {
-    pub counts: BTreeMap<(String, String), u64>,
-    pub rows: Vec<(String, String, String)>,
+    /// Messages per list and language.
+    pub counts: BTreeMap<(String, Lang), u64>,
+    pub rows: Vec<QueuedRecipient>,
 }
 
 impl Recipients {
@@ -78,7 +79,7 @@ pub fn recipients(store: &Db, key: &str) -> anyhow::Result<Recipients> {
         *r.counts
             .entry((q.list.clone(), q.lang.clone()))
             .or_default() += 1;
-        r.rows.push((q.email, q.lang, q.list));
+        r.rows.push(q);
     }
     Ok(r)
 }
