@@ -308,11 +308,17 @@ impl Mailbox {
     }
 
     /// Waits (IMAP IDLE) until the folder changes or `interval` passes.
+    /// Returns at once when the folder holds messages: one that came after
+    /// the last fetch and before this wait is not left for the next change.
     pub fn wait(&self, interval: Duration) -> Result<(), ImapError> {
         let shown = self.url.to_string();
         let imap_err = |e| ImapError::Imap(shown.clone(), Box::new(e));
         let mut session = self.session()?;
-        session.select(&self.url.folder).map_err(imap_err)?;
+        let folder = session.select(&self.url.folder).map_err(imap_err)?;
+        if folder.exists > 0 {
+            let _ = session.logout();
+            return Ok(());
+        }
         session
             .idle()
             .timeout(interval)

@@ -96,6 +96,7 @@ fn fetch(root: &Path, watch: bool, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     if watch {
         super::install_ctrl_c();
     }
+    let mut told = false;
     loop {
         let counts = batch::fetch(&mailbox, &reader, &db)?;
         if !watch || counts.read > 0 {
@@ -103,6 +104,15 @@ fn fetch(root: &Path, watch: bool, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
         }
         if !watch || ui.stop.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(Outcome::Done);
+        }
+        if !told {
+            writeln!(
+                ui.out,
+                "Watching {} for new mail (Ctrl-C stops)",
+                mailbox.url
+            )?;
+            ui.out.flush()?;
+            told = true;
         }
         // IDLE for a minute at a time, so that Ctrl-C is noticed.
         mailbox.wait(std::time::Duration::from_secs(60))?;
