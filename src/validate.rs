@@ -25,11 +25,11 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
         .releases
         .par_iter()
         .map(std::sync::Arc::as_ref)
-        .filter(|r| r.email && !r.draft)
+        .filter(|r| r.publication.email && !r.publication.draft)
         .filter_map(|r| match email::render(r, &content.config, &Default::default()) {
             Ok(e) if e.html.len() > GMAIL_CLIP_BYTES => Some(Diagnostic::new(
-                &r.path,
-                r.body_line,
+                &r.source.path,
+                r.source.body_line,
                 1,
                 format!(
                     "the email body is {} KB; Gmail clips messages over 102 KB and hides the rest, including the unsubscribe link. Shorten the release or move material into an attachment",
@@ -39,7 +39,7 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
             Ok(_) => None,
             // A template's problem is the template's, not the release's.
             Err(email::EmailError::Template(_, e)) => Some(e.diagnostic()),
-            Err(e) => Some(Diagnostic::new(&r.path, 1, 1, e.to_string())),
+            Err(e) => Some(Diagnostic::new(&r.source.path, 1, 1, e.to_string())),
         })
         .collect();
     problems.extend(template_problems(&mut content));
@@ -68,33 +68,33 @@ pub fn run(root: &Path) -> Result<Report, LoadError> {
 /// web): until the target is out, the page and the email show the link's
 /// text only, so that its address is not revealed early.
 fn early_links(content: &Content) -> Vec<String> {
-    let by_file: std::collections::HashMap<&std::ffi::OsStr, &crate::release::Release> = content
-        .releases
-        .iter()
-        .filter_map(|r| Some((r.path.file_name()?, r.as_ref())))
-        .collect();
+    let by_file = crate::content::by_file_name(&content.releases);
     let tz = content.config.site.timezone;
     let mut out = vec![];
-    for r in content.releases.iter().filter(|r| !r.draft) {
-        for (file, line, col) in &r.release_links {
+    for r in content.releases.iter().filter(|r| !r.publication.draft) {
+        for crate::release::ReleaseLink { file, line, col } in &r.source.release_links {
             let Some(target) = by_file.get(std::ffi::OsStr::new(file)) else {
                 continue;
             };
-            let why = if target.draft {
+            let why = if target.publication.draft {
                 "is a draft".to_string()
-            } else if !target.web {
+            } else if !target.publication.web {
                 "is never on the web (`web: false`)".to_string()
-            } else if target.date > r.date {
+            } else if target.publication.date > r.publication.date {
                 format!(
                     "comes out later ({})",
-                    target.date.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+                    target
+                        .publication
+                        .date
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%d %H:%M")
                 )
             } else {
                 continue;
             };
             out.push(format!(
                 "{}:{line}:{col}: warning: links to {file}, which {why}: until it is out, this release's page and email show the link's text only",
-                r.path.display()
+                r.source.path.display()
             ));
         }
     }
@@ -209,11 +209,11 @@ fn legal_warnings(content: &Content) -> Vec<String> {
 fn quoted_phones(content: &Content) -> Vec<String> {
     let mut out = vec![];
     for r in &content.releases {
-        for (i, c) in r.contacts.iter().enumerate() {
+        for (i, c) in r.material.contacts.iter().enumerate() {
             if c.phone_has_quotes() {
                 out.push(format!(
                     "{}:{}:1: warning: contacts[{i}].phone {:?} has quotation marks around the number (pasted from a word processor?): write it as phone: \"{}\"",
-                    r.path.display(),
+                    r.source.path.display(),
                     r.line_of("contacts"),
                     c.phone.as_deref().unwrap_or_default(),
                     c.phone_text().unwrap_or_default(),

@@ -38,8 +38,8 @@ pub fn file_of(dest: &str, base_path: &str) -> Option<String> {
 
 /// Every file under `releases/` that `release` uses.
 pub fn used_by(release: &Release, base_path: &str) -> Vec<String> {
-    let image = release.image.iter().map(|i| i.src.as_str());
-    let attachments = release.attachments.iter().map(|a| a.src.as_str());
+    let image = release.material.image.iter().map(|i| i.src.as_str());
+    let attachments = release.material.attachments.iter().map(|a| a.src.as_str());
     let body = crate::markdown::local_links(&release.body);
     image
         .chain(attachments)

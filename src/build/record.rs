@@ -239,10 +239,10 @@ impl Record {
             .releases
             .iter()
             // Email-only releases too: their files go out at their time.
-            .filter(|r| !r.draft)
+            .filter(|r| !r.publication.draft)
             .filter_map(|r| {
-                let name = r.path.file_name()?.to_string_lossy().into_owned();
-                Some((name, r.date.timestamp_micros()))
+                let name = r.source.path.file_name()?.to_string_lossy().into_owned();
+                Some((name, r.publication.date.timestamp_micros()))
             })
             .collect();
         let (s, assets) = made;

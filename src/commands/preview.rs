@@ -45,17 +45,17 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         list.as_ref(),
         &dir,
     )
-    .with_context(|| format!("cannot preview {}", r.path.display()))?;
+    .with_context(|| format!("cannot preview {}", r.source.path.display()))?;
     let out = &mut *ui.out;
     let shown = list.as_ref().or(r.lists.first());
     match shown {
         Some(l) => writeln!(
             out,
             "Preview of {} ({}), as a member of the list '{l}' gets it",
-            r.path.display(),
+            r.source.path.display(),
             r.lang
         )?,
-        None => writeln!(out, "Preview of {} ({})", r.path.display(), r.lang)?,
+        None => writeln!(out, "Preview of {} ({})", r.source.path.display(), r.lang)?,
     }
     writeln!(
         out,

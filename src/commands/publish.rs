@@ -98,7 +98,7 @@ pub(super) fn print_plan(
             let date = g
                 .versions
                 .iter()
-                .map(|r| r.date)
+                .map(|r| r.publication.date)
                 .min()
                 .map(|d| {
                     d.with_timezone(&config.site.timezone)

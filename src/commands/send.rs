@@ -62,7 +62,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
         let release = content.find(&args.release, args.lang.as_ref())?;
         let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
         let done = test_copy(config, release, &content.unpublished(now), &email)?;
-        let (path, lang) = (release.path.display(), &release.lang);
+        let (path, lang) = (release.source.path.display(), &release.lang);
         match done {
             Delivered::Outbox(file) => writeln!(
                 ui.out,
@@ -116,7 +116,12 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
                 }
                 return Ok(None);
             }
-            let published = group.versions.iter().map(|r| r.date).min().unwrap_or(now);
+            let published = group
+                .versions
+                .iter()
+                .map(|r| r.publication.date)
+                .min()
+                .unwrap_or(now);
             let age = if now - published > config.delivery.max_age.as_chrono() {
                 format!(
                     " It was published {} days ago, longer than max_age ({}).",

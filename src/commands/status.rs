@@ -30,19 +30,23 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
 
 /// What a release group is at `now`, for `status`.
 fn state_of(group: &Group<'_>, now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    let live: Vec<_> = group.versions.iter().filter(|r| !r.draft).collect();
+    let live: Vec<_> = group
+        .versions
+        .iter()
+        .filter(|r| !r.publication.draft)
+        .collect();
     if live.is_empty() {
         return "draft".into();
     }
-    if live.iter().all(|r| r.date > now) {
-        let at = live.iter().map(|r| r.date).min().unwrap_or(now);
+    if live.iter().all(|r| r.publication.date > now) {
+        let at = live.iter().map(|r| r.publication.date).min().unwrap_or(now);
         return format!(
             "scheduled {}",
             at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
         );
     }
-    let web = live.iter().any(|r| r.web);
-    let email = live.iter().any(|r| r.email);
+    let web = live.iter().any(|r| r.publication.web);
+    let email = live.iter().any(|r| r.publication.email);
     match (web, email) {
         (true, true) => "published".into(),
         (true, false) => "web only".into(),
@@ -73,19 +77,22 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
         "DATE", "RELEASE", "LANGS", "STATE", "SENT", "QUEUED", "FAILED"
     )?;
     let mut groups = Group::all(content);
-    groups.sort_by_key(|g| std::cmp::Reverse(g.versions.iter().map(|r| r.date).min()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.versions.iter().map(|r| r.publication.date).min()));
     for g in &groups {
         let date = g
             .versions
             .iter()
-            .map(|r| r.date)
+            .map(|r| r.publication.date)
             .min()
             .map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string())
             .unwrap_or_default();
         let langs: Vec<&str> = g.versions.iter().map(|r| r.lang.as_str()).collect();
         let c = counts.get(&g.key);
         let n = |s: DeliveryStatus| c.map_or(0, |m| m.get(s));
-        let emailed = c.is_some() || g.versions.iter().any(|r| r.email && !r.draft);
+        let emailed = c.is_some()
+            || g.versions
+                .iter()
+                .any(|r| r.publication.email && !r.publication.draft);
         let (sent, queued, failed) = if emailed {
             (
                 n(DeliveryStatus::Sent).to_string(),

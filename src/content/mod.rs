@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::i18n::Lang;
-use crate::release::{self, Release};
+use crate::release::{self, Release, ReleaseLink};
 
 /// A loaded pressroom: configuration and all releases (drafts and embargoed included).
 #[derive(Debug)]
@@ -241,8 +241,9 @@ impl Content {
             return Err(LoadError::Content(diags));
         }
         releases.sort_by(|a, b| {
-            b.date
-                .cmp(&a.date)
+            b.publication
+                .date
+                .cmp(&a.publication.date)
                 .then_with(|| a.slug.cmp(&b.slug))
                 .then_with(|| a.lang.cmp(&b.lang))
         });
@@ -261,7 +262,7 @@ impl Content {
         self.releases
             .iter()
             .map(std::sync::Arc::as_ref)
-            .filter(move |r| r.web && (all || r.is_published(now)))
+            .filter(move |r| r.publication.web && (all || r.is_published(now)))
     }
 
     /// The release pages not out at `now` (drafts, under embargo, never on
@@ -271,7 +272,7 @@ impl Content {
         let pages = self
             .releases
             .iter()
-            .filter(|r| !(self.show_unpublished || (r.web && r.is_published(now))))
+            .filter(|r| !(self.show_unpublished || (r.publication.web && r.is_published(now))))
             .map(|r| format!("{}/{}/", r.lang, r.slug));
         crate::markdown::Unpublished::new(pages, self.config.site.base_path())
     }
@@ -303,8 +304,8 @@ impl Content {
             .iter()
             .map(std::sync::Arc::as_ref)
             .filter(|r| {
-                let full = self.config.root.join(&r.path);
-                r.path == as_path
+                let full = self.config.root.join(&r.source.path);
+                r.source.path == as_path
                     || full == as_path
                     || as_path.canonicalize().ok() == full.canonicalize().ok()
             })
@@ -312,7 +313,7 @@ impl Content {
         if let Some(r) = by_path.first() {
             return match lang {
                 Some(l) if *l != r.lang => Err(FindError::OtherLang {
-                    path: r.path.clone(),
+                    path: r.source.path.clone(),
                     has: r.lang.clone(),
                     want: l.clone(),
                 }),
@@ -368,6 +369,15 @@ pub enum FindError {
     },
 }
 
+/// The releases by file name (`2026-10-26-strategy.fi.md`): what a link
+/// written as a release's file name points at.
+pub fn by_file_name(releases: &[Arc<Release>]) -> HashMap<&std::ffi::OsStr, &Release> {
+    releases
+        .iter()
+        .filter_map(|r| Some((r.source.path.file_name()?, r.as_ref())))
+        .collect()
+}
+
 /// Each link in a body to another release's file must reach that
 /// release's page: the page the file's name gives (see
 /// [`crate::markdown::release_page`]) must be the page the release has.
@@ -375,20 +385,17 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
     let linking: Vec<&Release> = releases
         .iter()
         .map(Arc::as_ref)
-        .filter(|r| !r.release_links.is_empty())
+        .filter(|r| !r.source.release_links.is_empty())
         .collect();
     if linking.is_empty() {
         return;
     }
-    let by_file: std::collections::HashMap<&std::ffi::OsStr, &Release> = releases
-        .iter()
-        .filter_map(|r| Some((r.path.file_name()?, r.as_ref())))
-        .collect();
+    let by_file = by_file_name(releases);
     for r in linking {
-        for (file, line, col) in &r.release_links {
+        for ReleaseLink { file, line, col } in &r.source.release_links {
             let Some(target) = by_file.get(std::ffi::OsStr::new(file)) else {
                 diags.push(Diagnostic::new(
-                    &r.path,
+                    &r.source.path,
                     *line,
                     *col,
                     format!("link to '{file}', which is not a release (a file whose name begins with '_' or '.' is not published)"),
@@ -398,7 +405,7 @@ fn release_links(releases: &[Arc<Release>], diags: &mut Diagnostics) {
             let page = format!("{}/{}/", target.lang, target.slug);
             if crate::release::page_of_file(file).as_deref() != Some(page.as_str()) {
                 diags.push(Diagnostic::new(
-                    &r.path,
+                    &r.source.path,
                     *line,
                     *col,
                     format!("link to '{file}': that release's page is /{page} (its front matter sets its language or slug), which the file name does not tell; link to /{page} instead"),
@@ -426,7 +433,7 @@ fn address_checks(
     for r in releases.iter().map(Arc::as_ref) {
         if RESERVED.contains(&r.slug.as_str()) {
             diags.push(Diagnostic::new(
-                &r.path,
+                &r.source.path,
                 r.line_of("slug"),
                 1,
                 format!(
@@ -438,7 +445,7 @@ fn address_checks(
         if !by_address.is_empty()
             && let Some(p) = by_address.get(&(&r.lang, r.slug.as_str()))
         {
-            diags.push(taken(p, &r.path));
+            diags.push(taken(p, &r.source.path));
         }
     }
 }
@@ -471,14 +478,14 @@ fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
     for r in releases.iter().map(Arc::as_ref) {
         if let Some(first) = by_slug.insert((&r.lang, r.slug.as_str()), r) {
             diags.push(Diagnostic::new(
-                &r.path,
+                &r.source.path,
                 r.line_of("slug"),
                 1,
                 format!(
                     "slug '{}' in language '{}' is already used by {}; give one of them another 'slug'",
                     r.slug,
                     r.lang,
-                    first.path.display()
+                    first.source.path.display()
                 ),
             ));
         }
@@ -486,13 +493,13 @@ fn cross_checks(releases: &[Arc<Release>], diags: &mut Diagnostics) {
             && let Some(first) = by_key.insert((&r.lang, key.as_str()), r)
         {
             diags.push(Diagnostic::new(
-                &r.path,
+                &r.source.path,
                 r.line_of("translation_key"),
                 1,
                 format!(
                     "translation_key '{key}' already has a '{}' version: {}",
                     r.lang,
-                    first.path.display()
+                    first.source.path.display()
                 ),
             ));
         }
@@ -563,7 +570,7 @@ fn parse_file(config: &Config, path: &Path, exists: &dyn Fn(&str) -> bool) -> Pa
         .unwrap_or_default();
     let release = release::parse(display, &name, &text, config, exists)?;
     let left = crate::scaffold::new::placeholders_in(&text);
-    if release.draft || left.is_empty() {
+    if release.publication.draft || left.is_empty() {
         return Ok(Arc::new(release));
     }
     Err(left

@@ -51,7 +51,7 @@ pub fn prepare(
     let mut out = HashMap::new();
     for r in &group.versions {
         let rendered = email::render(r, config, hidden)
-            .with_context(|| format!("cannot render {}", r.path.display()))?;
+            .with_context(|| format!("cannot render {}", r.source.path.display()))?;
         out.insert(
             r.lang.clone(),
             Prepared::new(config, &group.key, &r.lang, &rendered, dkim.clone())?,
@@ -72,23 +72,27 @@ pub fn ensure_sendable(
     tz: chrono_tz::Tz,
 ) -> anyhow::Result<()> {
     let first = group.versions[0];
-    if group.versions.iter().all(|r| r.draft) {
+    if group.versions.iter().all(|r| r.publication.draft) {
         bail!(
             "{} is a draft: remove `draft: true` before sending (or send a test copy with --to)",
-            first.path.display()
+            first.source.path.display()
         );
     }
-    if group.versions.iter().all(|r| !r.email) {
+    if group.versions.iter().all(|r| !r.publication.email) {
         bail!(
             "{} has `email: false`: it is published on the site only",
-            first.path.display()
+            first.source.path.display()
         );
     }
-    if group.versions.iter().all(|r| r.date > now) {
+    if group.versions.iter().all(|r| r.publication.date > now) {
         bail!(
             "{} is under embargo until {}: it cannot be sent before then (a test copy with --to can)",
-            first.path.display(),
-            first.date.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+            first.source.path.display(),
+            first
+                .publication
+                .date
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M %Z")
         );
     }
     Ok(())

@@ -140,7 +140,12 @@ pub fn plan(
         }
     }
     for r in &group.versions {
-        journal.record_file(&group.key, &r.path.to_string_lossy(), &r.lang, &r.title)?;
+        journal.record_file(
+            &group.key,
+            &r.source.path.to_string_lossy(),
+            &r.lang,
+            &r.title,
+        )?;
     }
     report.new = journal.rows(&group.key)? - before;
     Ok(report)
@@ -170,11 +175,11 @@ pub fn renamed(db: &Db, content: &Content) -> anyhow::Result<Vec<Renamed>> {
     let journal = db.journal();
     let mut out = vec![];
     for r in content.releases.iter().map(std::sync::Arc::as_ref) {
-        let rows = journal.sent_from(&r.path.to_string_lossy(), &r.lang, &r.title)?;
+        let rows = journal.sent_from(&r.source.path.to_string_lossy(), &r.lang, &r.title)?;
         for was in rows {
             if !keys.contains(&was) {
                 out.push(Renamed {
-                    path: r.path.clone(),
+                    path: r.source.path.clone(),
                     line: r.line_of("translation_key"),
                     was,
                     now: r.group_key(),

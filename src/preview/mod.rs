@@ -177,7 +177,7 @@ pub fn email_view(
         preheader: &rendered.preheader,
         size_text: crate::i18n::format_size(rendered.html.len() as u64, ui),
         clipped: rendered.html.len() > GMAIL_CLIP_BYTES,
-        email: release.email,
+        email: release.publication.email,
         recipients,
         page_href: crate::render::Urls::new(config).path(&crate::render::Urls::release(
             &release.lang,
@@ -244,7 +244,7 @@ fn recipients(
     release: &Release,
     audience: &Audience,
 ) -> Vec<RecipientRow> {
-    if !release.email {
+    if !release.publication.email {
         return vec![];
     }
     let group = crate::delivery::Group::of(content, release);

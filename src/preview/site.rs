@@ -152,13 +152,18 @@ impl PreviewSite {
         let release = content
             .releases
             .iter()
-            .find(|r| r.email && Urls::email_view(r).strip_suffix('/') == Some(dir))?;
+            .find(|r| r.publication.email && Urls::email_view(r).strip_suffix('/') == Some(dir))?;
         if !matches!(file, "index.html" | "email.html") {
             return None;
         }
         let made = Audience::load(&content.config)
             .and_then(|audience| email_view(&content, release, &audience))
-            .with_context(|| format!("cannot make the email view of {}", release.path.display()));
+            .with_context(|| {
+                format!(
+                    "cannot make the email view of {}",
+                    release.source.path.display()
+                )
+            });
         Some(made.map(|files| match file {
             "email.html" => files.html.into_bytes(),
             _ => files.page.into_bytes(),

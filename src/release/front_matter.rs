@@ -18,7 +18,7 @@ use serde_yaml::{Mapping, Value};
 use super::file_name::FileName;
 use super::slug::{Slug, slugify};
 use super::yaml_pos::Locator;
-use super::{Attachment, Contact, Image, Release, Tag};
+use super::{Attachment, Contact, Image, Material, Publication, Release, ReleaseLink, Source, Tag};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::i18n::Lang;
@@ -660,14 +660,18 @@ fn check_body(
     body: &str,
     body_line: usize,
     exists: &dyn Fn(&str) -> bool,
-) -> Vec<(String, usize, usize)> {
+) -> Vec<ReleaseLink> {
     let mut release_links = vec![];
     for (dest, offset) in crate::markdown::local_links(body) {
         let target = dest.split(['#', '?']).next().unwrap_or("");
         let (line, col) = crate::diagnostic::line_col(body, offset);
         let file = target.strip_prefix("./").unwrap_or(target);
         if file.ends_with(".md") && !file.contains('/') {
-            release_links.push((file.to_string(), body_line + line - 1, col));
+            release_links.push(ReleaseLink {
+                file: file.to_string(),
+                line: body_line + line - 1,
+                col,
+            });
         }
         let target = percent_encoding::percent_decode_str(target).decode_utf8_lossy();
         let target = target.as_ref();
@@ -785,34 +789,40 @@ pub fn parse(
         .collect();
     match (title, date, lang, slug) {
         (Some(title), Some(date), Some(lang), Some(slug)) => Ok(Release {
-            fingerprint: {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                (display_path, text).hash(&mut h);
-                h.finish()
-            },
-            path: display_path.to_path_buf(),
             file_date: names.date,
             lang,
             slug,
-            title,
-            date,
-            updated,
-            correction,
             translation_key,
+            title,
             summary,
+            body: body.to_string(),
             tags,
             lists,
-            contacts,
-            image,
-            attachments,
-            draft,
-            web,
-            email,
-            body: body.to_string(),
-            body_line,
-            release_links,
-            field_lines,
+            publication: Publication {
+                date,
+                updated,
+                correction,
+                draft,
+                web,
+                email,
+            },
+            material: Material {
+                contacts,
+                image,
+                attachments,
+            },
+            source: Source {
+                path: display_path.to_path_buf(),
+                fingerprint: {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (display_path, text).hash(&mut h);
+                    h.finish()
+                },
+                body_line,
+                release_links,
+                field_lines,
+            },
         }),
         _ => Err(vec![Diagnostic::new(
             display_path,

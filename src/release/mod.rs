@@ -114,41 +114,74 @@ pub struct Attachment {
     pub src: String,
 }
 
-/// One language version of a release, parsed and validated.
+/// One language version of a release, parsed and validated: what it is
+/// (language, slug, title, text, keywords, lists) at the top, and its
+/// parts: when and where it is published, the material that goes with it,
+/// and where in its file each thing was written.
 #[derive(Debug, Clone)]
 pub struct Release {
-    /// A hash of the file's path and text: equal fingerprints, equal
-    /// releases (for a preview that renders only what changed).
-    pub fingerprint: u64,
-    /// The file, relative to the pressroom root (for messages).
-    pub path: PathBuf,
     /// The date in the file name; with the slug, it identifies the release in feeds.
     pub file_date: NaiveDate,
     pub lang: Lang,
     pub slug: Slug,
+    /// Shared by the language versions of one release.
+    pub translation_key: Option<String>,
     pub title: String,
+    pub summary: Option<String>,
+    /// The Markdown after the front matter.
+    pub body: String,
+    pub tags: Vec<Tag>,
+    pub lists: Vec<crate::config::ListName>,
+    pub publication: Publication,
+    pub material: Material,
+    pub source: Source,
+}
+
+/// When and where a release is published.
+#[derive(Debug, Clone)]
+pub struct Publication {
     pub date: DateTime<Utc>,
     pub updated: Option<DateTime<Utc>>,
     /// What was corrected, shown with the time of `updated` on the page
     /// and in the feeds.
     pub correction: Option<String>,
-    pub translation_key: Option<String>,
-    pub summary: Option<String>,
-    pub tags: Vec<Tag>,
-    pub lists: Vec<crate::config::ListName>,
+    pub draft: bool,
+    /// On the site and in the feeds.
+    pub web: bool,
+    /// Emailed to its lists.
+    pub email: bool,
+}
+
+/// What goes with the text: the contact people, the picture, the files.
+#[derive(Debug, Clone, Default)]
+pub struct Material {
     pub contacts: Vec<Contact>,
     pub image: Option<Image>,
     pub attachments: Vec<Attachment>,
-    pub draft: bool,
-    pub web: bool,
-    pub email: bool,
-    /// The Markdown after the front matter.
-    pub body: String,
-    /// 1-based line in the file where `body` starts.
+}
+
+/// A link in a release's text to another release's file (`….fi.md`),
+/// with its place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseLink {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Where a release was read from, for messages and for the preview.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file, relative to the pressroom root (for messages).
+    pub path: PathBuf,
+    /// A hash of the file's path and text: equal fingerprints, equal
+    /// releases (for a preview that renders only what changed).
+    pub fingerprint: u64,
+    /// 1-based line in the file where the body starts.
     pub body_line: usize,
-    /// Links in the body to other release files (`….fi.md`), each with its
-    /// file line and column: pages link to those releases' pages.
-    pub release_links: Vec<(String, usize, usize)>,
+    /// Links in the body to other release files: pages link to those
+    /// releases' pages.
+    pub release_links: Vec<ReleaseLink>,
     /// 1-based file line of each top-level front-matter field present.
     pub field_lines: std::collections::BTreeMap<String, usize>,
 }
@@ -156,7 +189,7 @@ pub struct Release {
 impl Release {
     /// The file line of a field, or 1 when the field is absent.
     pub fn line_of(&self, field: &str) -> usize {
-        self.field_lines.get(field).copied().unwrap_or(1)
+        self.source.field_lines.get(field).copied().unwrap_or(1)
     }
 }
 
@@ -170,7 +203,7 @@ impl Release {
 
     /// Published (not a draft, not under embargo) at `now`.
     pub fn is_published(&self, now: DateTime<Utc>) -> bool {
-        !self.draft && self.date <= now
+        !self.publication.draft && self.publication.date <= now
     }
 
     /// The key shared by all language versions of this release.

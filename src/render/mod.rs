@@ -382,15 +382,15 @@ impl ReleaseView {
         let rel_path = Urls::release(&lang, r.slug.as_str());
         let (body, body_abs) = Html::pair_from_markdown(&r.body, urls.base(), hidden);
         Self {
-            fingerprint: r.fingerprint,
+            fingerprint: r.source.fingerprint,
             t,
             translation_key: r.translation_key.clone(),
             title: r.title.clone(),
-            date: r.date,
-            date_iso: r.date.to_rfc3339(),
-            date_text: i18n::format_date_time(&r.date, &lang, tz),
-            correction: r.correction.clone(),
-            updated: r.updated.map(|u| When {
+            date: r.publication.date,
+            date_iso: r.publication.date.to_rfc3339(),
+            date_text: i18n::format_date_time(&r.publication.date, &lang, tz),
+            correction: r.publication.correction.clone(),
+            updated: r.publication.updated.map(|u| When {
                 iso: u.to_rfc3339(),
                 text: i18n::format_date_time(&u, &lang, tz),
             }),
@@ -401,6 +401,7 @@ impl ReleaseView {
             image: images.view(r, site_links),
             image_abs: images.view(r, abs_links),
             image_bytes: r
+                .material
                 .image
                 .as_ref()
                 .filter(|i| markdown::is_local(&i.src))
@@ -409,6 +410,7 @@ impl ReleaseView {
             file_date: r.file_date,
             attachments,
             contacts: r
+                .material
                 .contacts
                 .iter()
                 .map(|c| ContactView {
@@ -425,7 +427,7 @@ impl ReleaseView {
             tag_slugs: r.tags.iter().map(|t| t.slug.as_str().to_string()).collect(),
             tags_abs: tag_links(true),
             url: urls.abs(&rel_path),
-            web: r.web,
+            web: r.publication.web,
             banner: None,
             email_view: None,
             rel_path,
@@ -446,6 +448,7 @@ impl<'a> ImageViews<'a> {
     fn new(r: &Release, releases_dir: &Path, t: &'a Strings) -> Self {
         let lang = &r.lang;
         let image_file = r
+            .material
             .image
             .as_ref()
             .filter(|i| markdown::is_local(&i.src))
@@ -470,7 +473,7 @@ impl<'a> ImageViews<'a> {
     /// The picture with its links in the form of `links`. A large JPEG or
     /// PNG is shown as its web copy.
     fn view(&self, r: &Release, links: Links<'_>) -> Option<ImageView> {
-        let i = r.image.as_ref()?;
+        let i = r.material.image.as_ref()?;
         let original = links.rewrite(&file_dest(&i.src));
         let web = self.size.and_then(|size| {
             let (w, h) = images::web_size(size)?;
@@ -510,7 +513,8 @@ fn attachment_views(
     site_links: Links<'_>,
     abs_links: Links<'_>,
 ) -> Vec<AttachmentView> {
-    r.attachments
+    r.material
+        .attachments
         .iter()
         .map(|a| {
             let bytes = std::fs::metadata(releases_dir.join(&a.src)).map_or(0, |m| m.len());

@@ -102,7 +102,7 @@ impl Memo {
     }
 
     fn view(&self, r: &Release, key: u64, make: impl FnOnce() -> ReleaseView) -> Arc<ReleaseView> {
-        let path = r.path.as_os_str();
+        let path = r.source.path.as_os_str();
         if let Some((k, v)) = self.views.shard(path).get(path)
             && *k == key
         {
@@ -1058,9 +1058,9 @@ fn preview_banner(
     now: DateTime<Utc>,
 ) -> Option<String> {
     let t = v.t;
-    if r.draft {
+    if r.publication.draft {
         Some(t.draft_banner.to_string())
-    } else if r.date > now {
+    } else if r.publication.date > now {
         Some(format!("{} {}", t.embargo_banner, v.date_text))
     } else {
         None
@@ -1204,13 +1204,17 @@ fn release_views(
         .map(|r| {
             // What the view depends on beyond the file: whether it is still
             // under embargo (its banner).
-            let key = fingerprint((r.fingerprint, r.date > now, content.show_unpublished));
+            let key = fingerprint((
+                r.source.fingerprint,
+                r.publication.date > now,
+                content.show_unpublished,
+            ));
             let make = || {
                 let mut v = ReleaseView::new(r, config, urls, &dir, hidden);
                 v.fingerprint = key;
                 if content.show_unpublished {
                     v.banner = preview_banner(r, &v, now);
-                    if r.email {
+                    if r.publication.email {
                         v.email_view = Some(LinkView {
                             name: i18n::preview_strings(&config.site.default_lang)
                                 .title

@@ -116,7 +116,7 @@ pub fn sendable<'a>(group: &Group<'a>, now: DateTime<Utc>) -> Group<'a> {
             .versions
             .iter()
             .copied()
-            .filter(|r| r.email && r.is_published(now))
+            .filter(|r| r.publication.email && r.is_published(now))
             .collect(),
     }
 }

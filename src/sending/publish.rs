@@ -58,7 +58,12 @@ pub fn plan_publish<'a>(
             p.renamed.extend(moved);
             continue;
         }
-        let published = g.versions.iter().map(|r| r.date).min().unwrap_or(now);
+        let published = g
+            .versions
+            .iter()
+            .map(|r| r.publication.date)
+            .min()
+            .unwrap_or(now);
         if now - published > config.delivery.max_age.as_chrono() {
             let left = queued(store, &g.key)?;
             p.too_old.push((g, left));

@@ -50,7 +50,7 @@ pub fn target<'a>(
     if lists.is_empty() {
         bail!(
             "{} has no lists: add `lists: [...]` to its front matter or pass --list NAME",
-            found.path.display()
+            found.source.path.display()
         );
     }
     Ok(Target { group, lists })

@@ -39,17 +39,17 @@ fn a_complete_release_parses_with_every_field() {
     assert_eq!(r.title, "Uusi bussilinja");
     assert_eq!(r.lang.as_str(), "fi");
     assert_eq!(r.slug.as_str(), "bus");
-    assert_eq!(r.date.to_rfc3339(), "2026-11-20T07:00:00+00:00");
+    assert_eq!(r.publication.date.to_rfc3339(), "2026-11-20T07:00:00+00:00");
     assert_eq!(r.tags[1].slug.as_str(), "ymparisto-ilmasto");
     assert_eq!(r.lists, vec!["media"]);
     assert_eq!(
-        r.contacts[0].phone_uri().as_deref(),
+        r.material.contacts[0].phone_uri().as_deref(),
         Some("tel:+358401234567")
     );
-    assert_eq!(r.image.as_ref().unwrap().alt, "Bussi pysäkillä.");
-    assert_eq!(r.attachments[0].src, "assets/report.pdf");
-    assert!(r.web && r.email && !r.draft);
-    assert_eq!(r.body_line, 19);
+    assert_eq!(r.material.image.as_ref().unwrap().alt, "Bussi pysäkillä.");
+    assert_eq!(r.material.attachments[0].src, "assets/report.pdf");
+    assert!(r.publication.web && r.publication.email && !r.publication.draft);
+    assert_eq!(r.source.body_line, 19);
 }
 
 #[test]

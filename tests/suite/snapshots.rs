@@ -91,7 +91,7 @@ fn the_stylesheet_is_inlined_and_only_the_dark_mode_rules_stay_in_a_style_block(
 fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_colour() {
     let content = Content::load(&crate::common::sample_root()).unwrap();
     let only_email = content.find("november-newsletter", None).unwrap();
-    assert!(!only_email.web);
+    assert!(!only_email.publication.web);
     let e = email::render(only_email, &content.config, &Default::default()).unwrap();
     assert_eq!(e.web_url, None);
     for part in [&e.html, &e.text] {
@@ -114,13 +114,13 @@ fn an_email_only_release_has_no_view_in_browser_link_and_the_preheader_has_no_co
 #[test]
 fn text_parts_have_no_signature_separator() {
     let content = Content::load(&crate::common::sample_root()).expect("sample loads");
-    for r in content.releases.iter().filter(|r| r.email) {
+    for r in content.releases.iter().filter(|r| r.publication.email) {
         let e = email::render(r, &content.config, &Default::default()).unwrap();
         for text in [&e.text, &e.text_curated] {
             assert!(
                 !text.lines().any(|l| l == "-- "),
                 "{}: {text}",
-                r.path.display()
+                r.source.path.display()
             );
         }
     }

@@ -163,7 +163,7 @@ fn ejected_templates_render_every_page_and_email_exactly_as_the_built_ins() {
     for (x, y) in plain.releases.iter().zip(&ours.releases) {
         let ex = pressroom::render::email::render(x, &plain.config, &Default::default()).unwrap();
         let ey = pressroom::render::email::render(y, &ours.config, &Default::default()).unwrap();
-        assert_eq!(ex, ey, "{}", x.path.display());
+        assert_eq!(ex, ey, "{}", x.source.path.display());
     }
     for lang in ["fi", "sv", "en"] {
         let lang = Lang::parse(lang).unwrap();
@@ -328,7 +328,11 @@ fn emails_wear_the_configured_colours() {
     )
     .unwrap();
     let content = Content::load(root.path()).unwrap();
-    let r = content.releases.iter().find(|r| r.email).unwrap();
+    let r = content
+        .releases
+        .iter()
+        .find(|r| r.publication.email)
+        .unwrap();
     let email = pressroom::render::email::render(r, &content.config, &Default::default()).unwrap();
     assert!(email.html.contains("background: #1d5c3a"), "{}", email.html);
     assert!(!email.html.contains("#0b4f8a"), "{}", email.html);
