@@ -10,7 +10,6 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
@@ -112,12 +111,6 @@ struct RawFrontMatter {
     #[serde(default)]
     title: Field<String>,
     #[serde(default)]
-    date: Field<String>,
-    #[serde(default)]
-    updated: Field<String>,
-    #[serde(default)]
-    correction: Field<String>,
-    #[serde(default)]
     lang: Field<String>,
     #[serde(default)]
     slug: Field<String>,
@@ -129,18 +122,38 @@ struct RawFrontMatter {
     tags: Field<Words>,
     #[serde(default)]
     lists: Field<Words>,
+    #[serde(flatten)]
+    publication: RawPublication,
+    #[serde(flatten)]
+    material: RawMaterial,
+}
+
+/// The fields of [`Publication`], as written.
+#[derive(Debug, Deserialize)]
+struct RawPublication {
     #[serde(default)]
-    contacts: Field<Option<Vec<Value>>>,
+    date: Field<String>,
     #[serde(default)]
-    image: Field<Option<Value>>,
+    updated: Field<String>,
     #[serde(default)]
-    attachments: Field<Option<Vec<Value>>>,
+    correction: Field<String>,
     #[serde(default)]
     draft: Field<bool>,
     #[serde(default)]
     web: Field<bool>,
     #[serde(default)]
     email: Field<bool>,
+}
+
+/// The fields of [`Material`], as written.
+#[derive(Debug, Deserialize)]
+struct RawMaterial {
+    #[serde(default)]
+    contacts: Field<Option<Vec<Value>>>,
+    #[serde(default)]
+    image: Field<Option<Value>>,
+    #[serde(default)]
+    attachments: Field<Option<Vec<Value>>>,
 }
 
 /// Splits `---\nYAML\n---\nbody`; returns (yaml, body, 1-based body line).
@@ -458,33 +471,20 @@ fn check_keys(cx: &mut Ctx<'_>, map: &Mapping) {
     }
 }
 
-/// When it was published and updated, and the correction that goes with
-/// an update.
-struct Times {
-    date: Option<DateTime<Utc>>,
-    updated: Option<DateTime<Utc>>,
-    correction: Option<String>,
-}
-
-/// `date`, `updated` and `correction`, in the site's time zone.
-fn times(
-    cx: &mut Ctx<'_>,
-    date: Field<String>,
-    updated: Field<String>,
-    correction: Field<String>,
-    tz: chrono_tz::Tz,
-) -> Times {
-    let updated_written = !matches!(updated, Field::Absent);
-    let date = cx
-        .required_string(date, "date")
-        .and_then(|s| match parse_publish_time(&s, tz) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                cx.key("date", format!("bad 'date': {e}"));
-                None
-            }
-        });
-    let updated = cx.take(updated, "updated", "a date").and_then(|s| {
+/// When and where: `date`, `updated` and `correction` in the site's time
+/// zone, and the `draft`, `web` and `email` switches.
+fn publication(cx: &mut Ctx<'_>, raw: RawPublication, tz: chrono_tz::Tz) -> Option<Publication> {
+    let updated_written = !matches!(raw.updated, Field::Absent);
+    let date =
+        cx.required_string(raw.date, "date")
+            .and_then(|s| match parse_publish_time(&s, tz) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    cx.key("date", format!("bad 'date': {e}"));
+                    None
+                }
+            });
+    let updated = cx.take(raw.updated, "updated", "a date").and_then(|s| {
         parse_publish_time(&s, tz)
             .map_err(|e| cx.key("updated", format!("bad 'updated': {e}")))
             .ok()
@@ -495,7 +495,7 @@ fn times(
         cx.key("updated", "'updated' is earlier than 'date'");
     }
     let correction = cx
-        .take(correction, "correction", "text")
+        .take(raw.correction, "correction", "text")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
     if correction.is_some() && updated.is_none() && !updated_written {
@@ -504,10 +504,46 @@ fn times(
             "a 'correction' needs 'updated' with the time it was made (readers and feeds are told when)",
         );
     }
-    Times {
-        date,
+    let (draft, web, email) = (
+        cx.flag(raw.draft, "draft", false),
+        cx.flag(raw.web, "web", true),
+        cx.flag(raw.email, "email", true),
+    );
+    if !web && !email && !draft {
+        cx.key(
+            "web",
+            "'web: false' and 'email: false' together publish nowhere; use 'draft: true' instead",
+        );
+    }
+    Some(Publication {
+        date: date?,
         updated,
         correction,
+        draft,
+        web,
+        email,
+    })
+}
+
+/// The contact people, the picture and the attachments, each file one
+/// that exists under `releases/`.
+fn material(cx: &mut Ctx<'_>, raw: RawMaterial, exists: &dyn Fn(&str) -> bool) -> Material {
+    let contacts: Vec<Contact> = cx.objects(raw.contacts, "contacts", CONTACT_FIELDS, &["name"]);
+    let image_value = cx.take(raw.image, "image", "a mapping").flatten();
+    let image: Option<Image> = image_value
+        .as_ref()
+        .and_then(|v| cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED));
+    let attachments: Vec<Attachment> = cx.objects(
+        raw.attachments,
+        "attachments",
+        ATTACHMENT_FIELDS,
+        ATTACHMENT_FIELDS,
+    );
+    check_files(cx, image_value.as_ref(), &attachments, exists);
+    Material {
+        contacts,
+        image,
+        attachments,
     }
 }
 
@@ -732,17 +768,7 @@ pub fn parse(
     };
     let site = &config.site;
     let title = cx.required_string(raw.title, "title");
-    let Times {
-        date,
-        updated,
-        correction,
-    } = times(
-        &mut cx,
-        raw.date,
-        raw.updated,
-        raw.correction,
-        site.timezone,
-    );
+    let publication = publication(&mut cx, raw.publication, site.timezone);
     let lang = language(&mut cx, raw.lang, &names, site);
     let slug = match cx.take(raw.slug, "slug", "text") {
         Some(s) => Slug::parse(&s)
@@ -754,30 +780,8 @@ pub fn parse(
     let summary = cx.take(raw.summary, "summary", "text");
     let tags = tags(&mut cx, raw.tags);
     let lists = lists(&mut cx, raw.lists, config);
-    let contacts: Vec<Contact> = cx.objects(raw.contacts, "contacts", CONTACT_FIELDS, &["name"]);
-    let image_value = cx.take(raw.image, "image", "a mapping").flatten();
-    let image: Option<Image> = image_value
-        .as_ref()
-        .and_then(|v| cx.object(v, "image", None, IMAGE_FIELDS, IMAGE_REQUIRED));
-    let attachments: Vec<Attachment> = cx.objects(
-        raw.attachments,
-        "attachments",
-        ATTACHMENT_FIELDS,
-        ATTACHMENT_FIELDS,
-    );
-    let (draft, web, email) = (
-        cx.flag(raw.draft, "draft", false),
-        cx.flag(raw.web, "web", true),
-        cx.flag(raw.email, "email", true),
-    );
-    check_files(&mut cx, image_value.as_ref(), &attachments, exists);
+    let material = material(&mut cx, raw.material, exists);
     let release_links = check_body(&mut cx, body, body_line, exists);
-    if !web && !email && !draft {
-        cx.key(
-            "web",
-            "'web: false' and 'email: false' together publish nowhere; use 'draft: true' instead",
-        );
-    }
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -787,8 +791,8 @@ pub fn parse(
         .filter_map(Value::as_str)
         .map(|k| (k.to_string(), cx.loc.key(k).0 + 1))
         .collect();
-    match (title, date, lang, slug) {
-        (Some(title), Some(date), Some(lang), Some(slug)) => Ok(Release {
+    match (title, publication, lang, slug) {
+        (Some(title), Some(publication), Some(lang), Some(slug)) => Ok(Release {
             file_date: names.date,
             lang,
             slug,
@@ -798,19 +802,8 @@ pub fn parse(
             body: body.to_string(),
             tags,
             lists,
-            publication: Publication {
-                date,
-                updated,
-                correction,
-                draft,
-                web,
-                email,
-            },
-            material: Material {
-                contacts,
-                image,
-                attachments,
-            },
+            publication,
+            material,
             source: Source {
                 path: display_path.to_path_buf(),
                 fingerprint: {
