@@ -90,6 +90,12 @@ pub enum Command {
     /// Manage subscribers and lists.
     #[command(subcommand)]
     Subscribers(commands::subscribers::Command),
+    /// Manage the desk's staff accounts (writer, editor, admin).
+    #[command(subcommand)]
+    Users(commands::users::Command),
+    /// Show the desk's audit trail: who signed in, changed accounts,
+    /// saved, approved and sent what, when and from where.
+    Audit(commands::audit::Args),
     /// Read bounces and complaints that came back to [delivery] return_path.
     #[command(subcommand)]
     Bounces(commands::bounces::Command),
@@ -147,6 +153,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Deliveries(args) => commands::deliveries::run(root, args, ui),
         Command::Subscribers(cmd) => commands::subscribers::run(root, cmd, ui),
         Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),
+        Command::Users(cmd) => commands::users::run(root, cmd, ui),
+        Command::Audit(args) => commands::audit::run(root, args, ui),
         Command::Serve(args) => commands::serve::run(root, args, ui),
         Command::Templates(cmd) => commands::templates::run(root, cmd, ui),
         Command::Completions(args) => commands::completions::completions(Cli::command(), args, ui),

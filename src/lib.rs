@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod delivery;
+pub mod desk;
 pub mod diagnostic;
 pub mod error;
 pub mod files;

@@ -72,38 +72,72 @@ pub fn human_duration(d: std::time::Duration) -> String {
         .join(" ")
 }
 
+/// A time that cannot be read, with what was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error(
+        "'{text}' is not a date: use 'YYYY-MM-DD HH:MM' (in {tz}) or RFC 3339 such as '2026-11-20T09:00:00+02:00'"
+    )]
+    NotADate { text: String, tz: &'static str },
+    #[error("'{text}' does not exist in {tz} (the clocks skip that hour when summer time starts)")]
+    InTheGap { text: String, tz: &'static str },
+    #[error("'{text}' is not an RFC 3339 time such as 2026-11-20T09:00:00+02:00 ({why})")]
+    NotRfc3339 { text: String, why: String },
+    #[error("--since '{0}' is neither a duration (\"7days\") nor a date (2026-11-01)")]
+    NotASince(String),
+}
+
+/// `--since`: a duration back from now ("7days") or a date (from its
+/// midnight, UTC), as stored times are written (RFC 3339, milliseconds).
+pub fn since(text: &str) -> Result<String, TimeError> {
+    let t = if let Ok(d) = humantime::parse_duration(text.trim()) {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| Utc::now().checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    } else if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    } else {
+        return Err(TimeError::NotASince(text.to_string()));
+    };
+    Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
 /// Parses a front-matter date. Local times are read in `tz`.
-pub fn parse_publish_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+pub fn parse_publish_time(s: &str, tz: Tz) -> Result<DateTime<Utc>, TimeError> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
-        .map_err(|_| {
-            format!(
-                "'{s}' is not a date: use 'YYYY-MM-DD HH:MM' (in {}) or RFC 3339 such as '2026-11-20T09:00:00+02:00'",
-                tz.name()
-            )
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
+        })
+        .map_err(|_| TimeError::NotADate {
+            text: s.to_string(),
+            tz: tz.name(),
         })?;
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         // Autumn: the hour repeats; take the first (summer time) occurrence.
         LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
-        LocalResult::None => Err(format!(
-            "'{s}' does not exist in {} (the clocks skip that hour when summer time starts)",
-            tz.name()
-        )),
+        LocalResult::None => Err(TimeError::InTheGap {
+            text: s.to_string(),
+            tz: tz.name(),
+        }),
     }
 }
 
 /// Parses the `--now` option (RFC 3339).
-pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, TimeError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            format!("'{s}' is not an RFC 3339 time such as 2026-11-20T09:00:00+02:00 ({e})")
+        .map_err(|e| TimeError::NotRfc3339 {
+            text: s.to_string(),
+            why: e.to_string(),
         })
 }
 
@@ -124,7 +158,7 @@ mod tests {
     #[test]
     fn a_time_in_the_spring_gap_is_an_error() {
         let err = parse_publish_time("2026-03-29 03:30", HELSINKI).unwrap_err();
-        assert!(err.contains("does not exist"), "{err}");
+        assert!(matches!(err, TimeError::InTheGap { .. }), "{err}");
     }
 
     #[test]
@@ -136,7 +170,7 @@ mod tests {
     #[test]
     fn nonsense_is_rejected_with_the_accepted_forms() {
         let err = parse_publish_time("yesterday", HELSINKI).unwrap_err();
-        assert!(err.contains("YYYY-MM-DD HH:MM"), "{err}");
+        assert!(err.to_string().contains("YYYY-MM-DD HH:MM"), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and a [`Ui`], calls into the library, and reports to a person (tables,
 //! summaries, progress bars, confirmation questions).
 
+pub mod audit;
 pub mod backup;
 pub mod bounces;
 pub mod build;
@@ -17,6 +18,7 @@ pub mod serve;
 pub mod status;
 pub mod subscribers;
 pub mod templates;
+pub mod users;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -164,7 +166,7 @@ pub fn under_root(root: &Path, p: &Path) -> PathBuf {
 }
 
 /// Parses `--now`.
-pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, crate::time::TimeError> {
     crate::time::parse_now(s)
 }
 

@@ -332,7 +332,7 @@ pub fn export(
 
 /// `subscribers bounces [--since WHEN]`: recent events, newest first.
 fn bounces(db: &Db, since: &str, out: &mut dyn Write) -> anyhow::Result<()> {
-    let from = since_time(since)?;
+    let from = crate::time::since(since).map_err(|e| UsageError(e.to_string()))?;
     let rows = db.subscribers().bounce_events(&from, 500)?;
     writeln!(
         out,
@@ -353,24 +353,4 @@ fn bounces(db: &Db, since: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     writeln!(out, "{} events since {}", rows.len(), &from[..10])?;
     Ok(())
-}
-
-/// `--since`: a duration back from now, or a date.
-fn since_time(since: &str) -> anyhow::Result<String> {
-    let t = if let Ok(d) = humantime::parse_duration(since.trim()) {
-        chrono::Duration::from_std(d)
-            .ok()
-            .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
-            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
-    } else if let Ok(date) = chrono::NaiveDate::parse_from_str(since.trim(), "%Y-%m-%d") {
-        date.and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-    } else {
-        return Err(UsageError(format!(
-            "--since '{since}' is neither a duration (\"7days\") nor a date (2026-11-01)"
-        ))
-        .into());
-    };
-    Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

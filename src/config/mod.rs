@@ -3,10 +3,12 @@
 //! Unknown keys are errors with a "did you mean" suggestion; every error names
 //! the file, line and column.
 
+mod desk;
 mod list_name;
 pub mod look;
 pub mod relay;
 
+pub use desk::DeskConfig;
 pub use list_name::{InvalidListName, ListName};
 
 use std::collections::BTreeMap;
@@ -81,6 +83,8 @@ struct RawConfig {
     serve: ServeConfig,
     #[serde(default)]
     bounces: BouncesConfig,
+    #[serde(default)]
+    desk: DeskConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -511,6 +515,7 @@ pub struct Config {
     pub subscribers: SubscribersConfig,
     pub serve: ServeConfig,
     pub bounces: BouncesConfig,
+    pub desk: DeskConfig,
     /// The templates: built in, or replaced from `templates/`.
     pub theme: std::sync::Arc<crate::theme::Theme>,
 }
@@ -601,6 +606,7 @@ impl Config {
             subscribers: raw.subscribers,
             serve: raw.serve,
             bounces: raw.bounces,
+            desk: raw.desk,
             theme: Default::default(),
         })
     }

@@ -7,7 +7,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 4;
+pub(super) const LATEST: i64 = 5;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -125,6 +125,57 @@ CREATE TABLE suppression_log (
     at         TEXT NOT NULL
 );
 CREATE INDEX suppression_log_by_hash ON suppression_log (email_hash, at);
+"#,
+        ),
+        // The desk: staff accounts, their sign-ins (only the hash of each
+        // session's cookie, so a copy of the database opens no session),
+        // one-time password links, failed sign-ins for throttling, and the
+        // audit trail, which SQL itself keeps append-only.
+        M::up(
+            r#"
+CREATE TABLE desk_users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('writer', 'editor', 'admin')),
+    password_hash TEXT,
+    lang          TEXT,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE desk_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES desk_users (id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    seen_at    INTEGER NOT NULL
+);
+CREATE INDEX desk_sessions_by_user ON desk_sessions (user_id);
+CREATE TABLE desk_password_links (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES desk_users (id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE desk_sign_in_failures (
+    at      INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    ip      TEXT NOT NULL
+);
+CREATE INDEX desk_sign_in_failures_by_account ON desk_sign_in_failures (account, at);
+CREATE INDEX desk_sign_in_failures_by_ip ON desk_sign_in_failures (ip, at);
+CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    actor  TEXT,
+    action TEXT NOT NULL,
+    object TEXT,
+    ip     TEXT,
+    detail TEXT
+);
+CREATE INDEX audit_by_time ON audit (at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 "#,
         ),
     ])

@@ -9,6 +9,7 @@
 pub mod backup;
 mod bounces;
 mod columns;
+mod desk;
 mod journal;
 mod migrations;
 mod subscribers;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdict};
 pub use columns::Addressee;
+pub use desk::{AuditEntry, AuditRow, DeskStore, Role, SessionRow, User};
 pub use journal::{
     Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, StatusCounts,
     now_ms,
@@ -185,6 +187,11 @@ impl Db {
         Bounces {
             store: self.subscribers(),
         }
+    }
+
+    /// Staff accounts, sign-ins and the audit trail.
+    pub fn desk(&self) -> DeskStore<'_> {
+        DeskStore { conn: &self.conn }
     }
 
     /// The delivery journal.

@@ -1,0 +1,354 @@
+//! The desk's tables: staff accounts, their sessions (stored as the hash
+//! of the cookie), one-time password links, failed sign-ins and the
+//! append-only audit trail.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Result, immediate, now_text};
+use crate::i18n::Lang;
+use crate::subscribers::EmailAddress;
+
+/// What a staff member may do on the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Writes releases, edits their own until approved, submits them.
+    Writer,
+    /// Everything a writer does on anyone's release, and approves and sends.
+    Editor,
+    /// Users, lists and subscribers, and the audit trail.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Writer, Role::Editor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Writer => "writer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role as written (`editor`), or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: EmailAddress,
+    pub name: String,
+    pub role: Role,
+    /// The Argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+    /// The desk's language for this user (`None`: from the browser).
+    pub lang: Option<Lang>,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+/// One sign-in, as stored.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: User,
+    /// Unix seconds.
+    pub started_at: i64,
+    /// Unix seconds of the last request.
+    pub seen_at: i64,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The staff member's address; `None` for the command line's operator.
+    pub actor: Option<String>,
+    pub action: String,
+    pub object: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// What to write to the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditEntry<'a> {
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub object: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, password_hash, lang, disabled, created_at";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("'{role}' is not a desk role").into(),
+            )
+        })?,
+        password_hash: r.get(4)?,
+        lang: r.get(5)?,
+        disabled: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+/// The desk's side of the database.
+pub struct DeskStore<'a> {
+    pub(super) conn: &'a Connection,
+}
+
+impl DeskStore<'_> {
+    /// Adds an account; `None` when the address has one already.
+    pub fn add_user(&self, email: &EmailAddress, name: &str, role: Role) -> Result<Option<User>> {
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO desk_users (email, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![email.as_str(), name, role.as_str(), now_text()])?;
+        if added == 0 {
+            return Ok(None);
+        }
+        self.user_by_email(email)
+    }
+
+    pub fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM desk_users WHERE email = ?1"
+            ))?
+            .query_row([email.as_str()], user_row)
+            .optional()?)
+    }
+
+    pub fn user(&self, id: i64) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM desk_users WHERE id = ?1"
+            ))?
+            .query_row([id], user_row)
+            .optional()?)
+    }
+
+    /// Every account, by address.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut q = self.conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM desk_users ORDER BY email"
+        ))?;
+        let rows = q.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn set_role(&self, id: i64, role: Role) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE desk_users SET role = ?2 WHERE id = ?1")?
+            .execute(params![id, role.as_str()])?;
+        Ok(())
+    }
+
+    /// Disables (or enables) an account; disabling ends its sign-ins.
+    pub fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        tx.execute(
+            "UPDATE desk_users SET disabled = ?2 WHERE id = ?1",
+            params![id, disabled],
+        )?;
+        if disabled {
+            tx.execute("DELETE FROM desk_sessions WHERE user_id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes an account with its sign-ins and links (the audit trail
+    /// keeps what it did).
+    pub fn remove_user(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM desk_users WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Sets the password hash and ends every sign-in of the account.
+    pub fn set_password(&self, id: i64, hash: &str) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        tx.execute(
+            "UPDATE desk_users SET password_hash = ?2 WHERE id = ?1",
+            params![id, hash],
+        )?;
+        tx.execute("DELETE FROM desk_sessions WHERE user_id = ?1", [id])?;
+        tx.execute("DELETE FROM desk_password_links WHERE user_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a one-time password link (its hash) until `expires_at`.
+    pub fn add_password_link(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO desk_password_links (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![token_hash, user_id, expires_at])?;
+        Ok(())
+    }
+
+    /// The account a password link is for, while it is valid (`now` is
+    /// before its expiry); the link is not used up.
+    pub fn password_link(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT user_id FROM desk_password_links WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => self.user(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Starts a sign-in.
+    pub fn start_session(&self, id_hash: &str, user_id: i64, now: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO desk_sessions (id_hash, user_id, started_at, seen_at) VALUES (?1, ?2, ?3, ?3)",
+            )?
+            .execute(params![id_hash, user_id, now])?;
+        Ok(())
+    }
+
+    pub fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        let row: Option<(i64, i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT user_id, started_at, seen_at FROM desk_sessions WHERE id_hash = ?1",
+            )?
+            .query_row([id_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((user_id, started_at, seen_at)) = row else {
+            return Ok(None);
+        };
+        Ok(self.user(user_id)?.map(|user| SessionRow {
+            user,
+            started_at,
+            seen_at,
+        }))
+    }
+
+    pub fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE desk_sessions SET seen_at = ?2 WHERE id_hash = ?1")?
+            .execute(params![id_hash, now])?;
+        Ok(())
+    }
+
+    pub fn end_session(&self, id_hash: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM desk_sessions WHERE id_hash = ?1")?
+            .execute([id_hash])?;
+        Ok(())
+    }
+
+    /// Sign-ins of an account still stored.
+    pub fn sessions_of(&self, user_id: i64) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM desk_sessions WHERE user_id = ?1",
+            [user_id],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Records a failed sign-in for `account` (a keyed hash of the address
+    /// typed) from `ip`, and forgets failures older than `forget_before`.
+    pub fn add_failure(&self, account: &str, ip: &str, now: i64, forget_before: i64) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        tx.execute(
+            "DELETE FROM desk_sign_in_failures WHERE at < ?1",
+            [forget_before],
+        )?;
+        tx.execute(
+            "INSERT INTO desk_sign_in_failures (at, account, ip) VALUES (?1, ?2, ?3)",
+            params![now, account, ip],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The times (unix seconds, oldest first) of failed sign-ins since
+    /// `since`: for `account`, and from `ip`.
+    pub fn failure_times(
+        &self,
+        account: &str,
+        ip: &str,
+        since: i64,
+    ) -> Result<(Vec<i64>, Vec<i64>)> {
+        let times = |sql: &str, key: &str| -> Result<Vec<i64>> {
+            let mut q = self.conn.prepare_cached(sql)?;
+            let rows = q.query_map(params![key, since], |r| r.get::<_, i64>(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        Ok((
+            times(
+                "SELECT at FROM desk_sign_in_failures WHERE account = ?1 AND at >= ?2 ORDER BY at",
+                account,
+            )?,
+            times(
+                "SELECT at FROM desk_sign_in_failures WHERE ip = ?1 AND at >= ?2 ORDER BY at",
+                ip,
+            )?,
+        ))
+    }
+
+    /// Appends to the audit trail.
+    pub fn audit(&self, e: &AuditEntry<'_>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO audit (at, actor, action, object, ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![now_text(), e.actor, e.action, e.object, e.ip, e.detail])?;
+        Ok(())
+    }
+
+    /// The audit trail since `since` (RFC 3339), oldest first, at most `limit`.
+    pub fn audit_since(&self, since: &str, limit: usize) -> Result<Vec<AuditRow>> {
+        let mut q = self.conn.prepare(
+            "SELECT id, at, actor, action, object, ip, detail FROM audit
+             WHERE at >= ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![since, limit as i64], |r| {
+            Ok(AuditRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                object: r.get(4)?,
+                ip: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
