@@ -39,12 +39,21 @@ pub struct Args {
     /// public address never serves them.
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_addr: Option<String>,
+    /// Also serve the desk, where staff sign in to write, review and send,
+    /// on this address under /desk/ (default: [desk] addr; none, no desk).
+    /// Keep it on the internal network, or behind an HTTPS reverse proxy
+    /// and set [desk] url. The public address never serves /desk/.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "drafts")]
+    pub desk_addr: Option<String>,
 }
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome> {
     if !args.drafts {
-        let config = Config::load(root)?;
+        let mut config = Config::load(root)?;
+        if let Some(addr) = &args.desk_addr {
+            config.desk.addr = Some(addr.clone());
+        }
         crate::http::run(
             config,
             &args.addr,

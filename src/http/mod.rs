@@ -4,6 +4,7 @@
 //! database work runs on blocking threads against SQLite in WAL mode.
 
 mod client;
+pub mod desk;
 pub mod form;
 mod limiter;
 pub mod log;
@@ -245,6 +246,13 @@ async fn site_paths(
     res
 }
 
+/// The desk has a listener of its own: the public address answers 404.
+async fn desk_is_elsewhere(
+    axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+) -> Response {
+    not_found(&st.config.root.join(&st.config.serve.public_dir), "/").await
+}
+
 /// The application: subscription routes, then the static site; every
 /// response with security headers, every request logged.
 pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
@@ -260,6 +268,9 @@ pub fn router(state: Arc<AppState>, public: PathBuf) -> Router {
         .route("/_pressroom/live.js", get(preview::live_js))
         .route("/_pressroom/events", get(preview::events))
         .route("/_email/{*rest}", get(preview::email_view))
+        .route("/desk", axum::routing::any(desk_is_elsewhere))
+        .route("/desk/", axum::routing::any(desk_is_elsewhere))
+        .route("/desk/{*rest}", axum::routing::any(desk_is_elsewhere))
         .route(
             "/{lang}/subscribe",
             get(subscription::subscribe_form).post(subscription::subscribe),
@@ -414,6 +425,9 @@ fn throwaway_secret() -> anyhow::Result<Secret> {
 /// request's headers may take.
 pub struct Service {
     pub router: Router,
+    /// The desk's routes (none in a writer's preview), for a listener of
+    /// their own.
+    pub desk: Option<Router>,
     pub header_timeout: Duration,
     state: Arc<AppState>,
     /// The private folder of a writer's preview.
@@ -453,8 +467,10 @@ pub fn service(config: Config, preview: Option<PreviewRun>) -> anyhow::Result<Se
     let mut state = AppState::new(config, secret, db, transport)?;
     state.preview = preview.map(|p| p.preview);
     let state = Arc::new(state);
+    let desk = state.preview.is_none().then(|| desk::router(state.clone()));
     Ok(Service {
         router: router(state.clone(), public),
+        desk,
         header_timeout,
         state,
         scratch,
@@ -473,8 +489,10 @@ pub fn run(
 ) -> anyhow::Result<()> {
     log::init(log_format);
     let public = config.root.join(&config.serve.public_dir);
+    let desk_addr = config.desk.addr.clone();
     let Service {
         router: app,
+        desk,
         header_timeout,
         state,
         scratch,
@@ -515,9 +533,26 @@ pub fn run(
                 axum::serve(listener, metrics::router(state.metrics.clone())).into_future(),
             );
         }
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let desk_server = match (desk, desk_addr) {
+            (Some(desk), Some(daddr)) => {
+                let listener = tokio::net::TcpListener::bind(&daddr)
+                    .await
+                    .with_context(|| format!("cannot listen on {daddr} for the desk"))?;
+                writeln!(out, "Desk on http://{}/desk/", listener.local_addr()?)?;
+                out.flush()?;
+                let mut stopped = stopped.clone();
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                Some(tokio::spawn(serve(listener, desk, header_timeout, shutdown)))
+            }
+            _ => None,
+        };
         let preview = state.preview.clone();
         let shutdown = async move {
             stop.await;
+            let _ = stopping.send(true);
             // Open pages hold their event stream for as long as they are
             // open: end the streams, or shutdown would wait for them.
             if let Some(p) = preview {
@@ -525,6 +560,10 @@ pub fn run(
             }
         };
         serve(listener, app, header_timeout, shutdown).await;
+        if let Some(desk) = desk_server {
+            let _ = desk.await;
+        }
+        drop(stopped);
         Ok(())
     })
 }

@@ -7,8 +7,10 @@
 use chrono::{DateTime, Locale, Utc};
 use chrono_tz::Tz;
 
+mod desk;
 mod lang;
 
+pub use desk::{DeskStrings, desk_lang, desk_strings};
 pub use lang::{InvalidLang, Lang};
 
 /// Every piece of interface text in one language.

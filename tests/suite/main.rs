@@ -10,6 +10,7 @@ mod bounces;
 mod build;
 mod cli;
 mod delivery;
+mod desk;
 mod front_matter;
 mod http;
 mod snapshots;

@@ -1,0 +1,233 @@
+//! What every desk request must show before a handler runs, as extractors
+//! a handler cannot forget: [`SignedIn`] (a valid sign-in), [`Admin`] (and
+//! the admin role), [`Checked`] (a signed-in form whose CSRF token is the
+//! one this sign-in was given). A refusal is a 403 page that changes
+//! nothing, never a redirect; only a page asked for without a sign-in is
+//! sent to the sign-in page.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+
+use super::{DeskPage, refused};
+use crate::db::Role;
+use crate::desk::sign_in::{self, Session};
+use crate::http::AppState;
+use crate::i18n::{desk_lang, desk_strings};
+
+/// The sign-in cookie: `__Host-` (Secure, whole host, no Domain) when the
+/// desk is reached over https.
+pub const COOKIE: &str = "pressroom-desk";
+pub const COOKIE_HTTPS: &str = "__Host-pressroom-desk";
+/// The sign-in page's nonce, which its form token is bound to.
+pub const LOGIN_COOKIE: &str = "pressroom-desk-login";
+
+/// What a CSRF token of a signed-in form is for.
+pub const FORM_PURPOSE: &str = "desk";
+
+/// Who asks, before any sign-in: their address (behind trusted proxies,
+/// the forwarded one) and the desk language their browser asks for.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub ip: String,
+    pub lang: &'static str,
+}
+
+impl FromRequestParts<Arc<AppState>> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let ip =
+            crate::http::client::client_ip(peer, &parts.headers, &st.config.serve.trusted_proxies);
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(Visitor {
+            ip: ip.to_string(),
+            lang: desk_lang(accept),
+        })
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The sign-in cookie's name for this desk.
+pub fn cookie_name(st: &AppState) -> &'static str {
+    if st.config.desk.is_https() {
+        COOKIE_HTTPS
+    } else {
+        COOKIE
+    }
+}
+
+/// A request with a valid sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub visitor: Visitor,
+    /// The token this sign-in's forms carry.
+    pub csrf: String,
+}
+
+impl SignedIn {
+    /// The desk language: the user's own, else the browser's.
+    pub fn lang(&self) -> &'static str {
+        match self
+            .session
+            .user
+            .lang
+            .as_ref()
+            .map(crate::i18n::Lang::as_str)
+        {
+            Some("fi") => "fi",
+            Some("sv") => "sv",
+            Some("en") => "en",
+            _ => self.visitor.lang,
+        }
+    }
+
+    /// The frame of a page for this user.
+    pub fn page(&self, st: &AppState, title: &str) -> DeskPage {
+        DeskPage::new(st, self.lang(), title, Some(self))
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(visitor) = Visitor::from_request_parts(parts, st).await;
+        let token = cookie(parts, cookie_name(st)).map(str::to_string);
+        let session = match token {
+            Some(token) => {
+                let st2 = Arc::clone(st);
+                tokio::task::spawn_blocking(move || {
+                    st2.with_db(|db| {
+                        sign_in::current(db, &st2.config.desk, &token, chrono::Utc::now())
+                    })
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .and_then(|r| r)
+                .map_err(|e| super::unavailable(st, visitor.lang, &e))?
+            }
+            None => None,
+        };
+        let Some(session) = session else {
+            return Err(if matches!(parts.method, Method::GET | Method::HEAD) {
+                Redirect::to("/desk/login").into_response()
+            } else {
+                refused(
+                    st,
+                    visitor.lang,
+                    StatusCode::FORBIDDEN,
+                    desk_strings(visitor.lang).refused_form,
+                )
+            });
+        };
+        let csrf = st.secret.form_token(FORM_PURPOSE, &session.token);
+        Ok(SignedIn {
+            session,
+            visitor,
+            csrf,
+        })
+    }
+}
+
+/// A request with a valid sign-in of an admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub SignedIn);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let signed = SignedIn::from_request_parts(parts, st).await?;
+        if signed.session.user.role != Role::Admin {
+            let lang = signed.lang();
+            return Err(refused(
+                st,
+                lang,
+                StatusCode::FORBIDDEN,
+                desk_strings(lang).refused_role,
+            ));
+        }
+        Ok(Admin(signed))
+    }
+}
+
+/// The `csrf` field of a form body.
+pub fn csrf_field(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A signed-in form of fields `T`, whose `csrf` field is this sign-in's
+/// token (checked in full, in constant time).
+pub struct Checked<T>(pub SignedIn, pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for Checked<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, st).await?;
+        let lang = signed.lang();
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let given = csrf_field(&bytes).unwrap_or_default();
+        if !st
+            .secret
+            .verify_form_token(FORM_PURPOSE, &signed.session.token, &given)
+        {
+            return Err(refused(
+                st,
+                lang,
+                StatusCode::FORBIDDEN,
+                desk_strings(lang).refused_form,
+            ));
+        }
+        let fields = serde_html_form::from_bytes(&bytes).map_err(|e| {
+            refused(
+                st,
+                lang,
+                StatusCode::BAD_REQUEST,
+                &format!("{}: {e}", desk_strings(lang).refused_form),
+            )
+        })?;
+        Ok(Checked(signed, fields))
+    }
+}

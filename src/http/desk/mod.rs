@@ -1,0 +1,257 @@
+//! The desk: the staff's pages, on a listener of their own (`[desk] addr`
+//! or `serve --desk-addr`), under `/desk/`. The public address never
+//! serves them.
+//!
+//! Every response carries a strict Content-Security-Policy (no script),
+//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (a password
+//! link's token must not leak) and `Cache-Control: no-store`. A request
+//! that changes anything is refused when `Sec-Fetch-Site` or `Origin` say
+//! it came from another site, and (see [`guard`]) when its form does not
+//! carry this sign-in's CSRF token.
+
+pub mod guard;
+mod pages;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::AppState;
+use crate::i18n::{DeskStrings, desk_strings};
+use guard::SignedIn;
+
+/// No script at all, styles from the desk's own stylesheet.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Who is signed in, as the page frame shows it.
+pub struct UserView {
+    pub name: String,
+    pub role: &'static str,
+    pub admin: bool,
+}
+
+/// What every desk page has: its language and words, its title, the site's
+/// name, who is signed in and the token their forms carry.
+pub struct DeskPage {
+    pub lang: &'static str,
+    pub t: &'static DeskStrings,
+    pub title: String,
+    pub site: String,
+    pub user: Option<UserView>,
+    pub csrf: String,
+}
+
+impl DeskPage {
+    pub fn new(st: &AppState, lang: &'static str, title: &str, signed: Option<&SignedIn>) -> Self {
+        let default = &st.config.site.default_lang;
+        Self {
+            lang,
+            t: desk_strings(lang),
+            title: title.to_string(),
+            site: st.config.site.title(default).to_string(),
+            user: signed.map(|s| UserView {
+                name: s.session.user.name.clone(),
+                role: s.session.user.role.as_str(),
+                admin: s.session.user.role == crate::db::Role::Admin,
+            }),
+            csrf: signed.map(|s| s.csrf.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk/message.html")]
+struct MessagePage<'a> {
+    page: DeskPage,
+    heading: &'a str,
+    text: &'a str,
+    link: Option<(&'a str, &'a str)>,
+}
+
+/// A rendered page, or a plain 500 when a template fails.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a desk page cannot be rendered");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page cannot be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A page that says why nothing was done.
+pub fn refused(st: &AppState, lang: &'static str, status: StatusCode, why: &str) -> Response {
+    let t = desk_strings(lang);
+    let heading = if status == StatusCode::TOO_MANY_REQUESTS {
+        t.throttled_title
+    } else {
+        t.refused_title
+    };
+    render(
+        status,
+        &MessagePage {
+            page: DeskPage::new(st, lang, heading, None),
+            heading,
+            text: why,
+            link: Some(("/desk/", t.desk)),
+        },
+    )
+}
+
+/// A 503 page when the database fails; the cause goes to the log.
+pub fn unavailable(st: &AppState, lang: &'static str, e: &anyhow::Error) -> Response {
+    tracing::error!(error = %crate::http::log::redact_addresses(&format!("{e:#}")), "desk request failed");
+    render(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &MessagePage {
+            page: DeskPage::new(st, lang, "503", None),
+            heading: "503",
+            text: "The desk cannot reach its database just now. Try again in a moment.",
+            link: None,
+        },
+    )
+}
+
+/// Runs database work on a blocking thread; a failure becomes a 503 page.
+pub async fn blocking<T: Send + 'static>(
+    st: &Arc<AppState>,
+    lang: &'static str,
+    f: impl FnOnce(&AppState) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, Response> {
+    let st2 = Arc::clone(st);
+    match tokio::task::spawn_blocking(move || f(&st2)).await {
+        Ok(Ok(t)) => Ok(t),
+        Ok(Err(e)) => Err(unavailable(st, lang, &e)),
+        Err(e) => Err(unavailable(st, lang, &anyhow::anyhow!("{e}"))),
+    }
+}
+
+/// The desk's own origin (`https://desk.example.org`), when `[desk] url` says.
+fn own_origin(st: &AppState) -> Option<String> {
+    st.config
+        .desk
+        .url
+        .as_ref()
+        .map(|u| u.origin().ascii_serialization())
+}
+
+/// Refuses a state-changing request from another site: `Sec-Fetch-Site`
+/// other than same-origin (or none, typed by the user), or an `Origin`
+/// that is not the desk's (by `[desk] url`, else by the `Host` it asked).
+async fn same_site_only(
+    axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let text = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let fetch_site_ok = text("sec-fetch-site").is_none_or(|s| s == "same-origin" || s == "none");
+    let origin_ok = match text("origin") {
+        None => true,
+        Some(origin) => match own_origin(&st) {
+            Some(own) => origin == own,
+            None => {
+                let host = text("host").unwrap_or("");
+                origin
+                    .strip_prefix("http://")
+                    .or_else(|| origin.strip_prefix("https://"))
+                    .is_some_and(|o| !host.is_empty() && o == host)
+            }
+        },
+    };
+    if fetch_site_ok && origin_ok {
+        return next.run(req).await;
+    }
+    let lang = crate::i18n::desk_lang(text("accept-language").unwrap_or(""));
+    tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site request to the desk");
+    refused(
+        &st,
+        lang,
+        StatusCode::FORBIDDEN,
+        desk_strings(lang).refused_site,
+    )
+}
+
+/// The desk's headers on every response.
+async fn desk_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../templates/desk/desk.css"),
+    )
+        .into_response()
+}
+
+async fn not_found(
+    axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+    visitor: guard::Visitor,
+) -> Response {
+    let t = desk_strings(visitor.lang);
+    render(
+        StatusCode::NOT_FOUND,
+        &MessagePage {
+            page: DeskPage::new(&st, visitor.lang, "404", None),
+            heading: "404",
+            text: "Not found.",
+            link: Some(("/desk/", t.desk)),
+        },
+    )
+}
+
+/// The desk's routes, behind its headers and the cross-site check.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/desk/", get(pages::home))
+        .route(
+            "/desk",
+            get(|| async { axum::response::Redirect::to("/desk/") }),
+        )
+        .route("/desk/desk.css", get(stylesheet))
+        .route("/desk/login", get(pages::login_form).post(pages::login))
+        .route("/desk/logout", post(pages::logout))
+        .route(
+            "/desk/password/{token}",
+            get(pages::password_form).post(pages::set_password),
+        )
+        .route("/desk/users", get(pages::users))
+        .route("/desk/audit", get(pages::audit))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_site_only,
+        ))
+        .layer(middleware::from_fn(desk_headers))
+        .with_state(state)
+}

@@ -1,0 +1,537 @@
+//! The desk's pages: sign-in and sign-out, the one-time password page, the
+//! releases by status, and the admin's users and audit trail.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::guard::{self, Admin, Checked, LOGIN_COOKIE, SignedIn, Visitor};
+use super::{DeskPage, blocking, refused, render};
+use crate::desk::accounts::{self, AccountError};
+use crate::desk::sign_in::{self, Refusal, Throttle};
+use crate::http::AppState;
+use crate::i18n::desk_strings;
+
+/// What a sign-in page's form token is for.
+const SIGN_IN: &str = "sign-in";
+/// What a password page's form token is for.
+const PASSWORD: &str = "password";
+
+/// A `Set-Cookie` value: HttpOnly, SameSite as given, Path=/, and Secure
+/// when the desk is reached over https.
+fn set_cookie(
+    st: &AppState,
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    if st.config.desk.is_https() {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).expect("cookie values are URL-safe base64")
+}
+
+#[derive(Template)]
+#[template(path = "desk/login.html")]
+struct LoginPage {
+    page: DeskPage,
+    problem: String,
+    email: String,
+}
+
+/// The sign-in page, with a new nonce cookie that its form token is bound to.
+fn login_page(
+    st: &AppState,
+    lang: &'static str,
+    status: StatusCode,
+    problem: &str,
+    email: &str,
+) -> Response {
+    let Ok(nonce) = crate::desk::random_token() else {
+        return super::unavailable(st, lang, &anyhow::anyhow!("no random numbers"));
+    };
+    let mut page = DeskPage::new(st, lang, desk_strings(lang).sign_in, None);
+    page.csrf = st.secret.form_token(SIGN_IN, &nonce);
+    let mut res = render(
+        status,
+        &LoginPage {
+            page,
+            problem: problem.to_string(),
+            email: email.to_string(),
+        },
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(st, LOGIN_COOKIE, &nonce, "Strict", Some(3600)),
+    );
+    res
+}
+
+pub async fn login_form(State(st): State<Arc<AppState>>, visitor: Visitor) -> Response {
+    login_page(&st, visitor.lang, StatusCode::OK, "", "")
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// The sign-in page's nonce cookie, read from the request's parts.
+pub struct LoginNonce(Option<String>);
+
+impl FromRequestParts<Arc<AppState>> for LoginNonce {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(LoginNonce(
+            guard::cookie(parts, LOGIN_COOKIE).map(str::to_string),
+        ))
+    }
+}
+
+/// Signs in: the form must carry the token of the nonce this browser was
+/// given with the sign-in page. An unknown address and a wrong password
+/// get the same page.
+pub async fn login(
+    State(st): State<Arc<AppState>>,
+    visitor: Visitor,
+    LoginNonce(nonce): LoginNonce,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = visitor.lang;
+    let t = desk_strings(lang);
+    let given = guard::csrf_field(&body).unwrap_or_default();
+    let bound = nonce.unwrap_or_default();
+    if bound.is_empty() || !st.secret.verify_form_token(SIGN_IN, &bound, &given) {
+        return refused(&st, lang, StatusCode::FORBIDDEN, t.refused_form);
+    }
+    let Ok(form) = serde_html_form::from_bytes::<LoginForm>(&body) else {
+        return refused(&st, lang, StatusCode::BAD_REQUEST, t.refused_form);
+    };
+    let ip = visitor.ip.clone();
+    let email = form.email.clone();
+    let outcome = blocking(&st, lang, move |st| {
+        st.with_db(|db| {
+            sign_in::sign_in(
+                db,
+                &email,
+                &form.password,
+                &ip,
+                chrono::Utc::now(),
+                Throttle::default(),
+            )
+        })
+    })
+    .await;
+    match outcome {
+        Err(res) => res,
+        Ok(Err(Refusal::Throttled)) => {
+            refused(&st, lang, StatusCode::TOO_MANY_REQUESTS, t.throttled)
+        }
+        Ok(Err(Refusal::NoMatch)) => login_page(&st, lang, StatusCode::OK, t.no_match, &form.email),
+        Ok(Ok(session)) => {
+            let mut res = Redirect::to("/desk/").into_response();
+            let h = res.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(&st, guard::cookie_name(&st), &session.token, "Lax", None),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(&st, LOGIN_COOKIE, "", "Strict", Some(0)),
+            );
+            res
+        }
+    }
+}
+
+/// No fields beyond the token.
+#[derive(Deserialize)]
+pub struct Nothing {}
+
+/// Signs out: the sign-in ends on the server and the cookie is cleared.
+pub async fn logout(
+    State(st): State<Arc<AppState>>,
+    Checked(signed, Nothing {}): Checked<Nothing>,
+) -> Response {
+    let lang = signed.lang();
+    let ip = signed.visitor.ip.clone();
+    let session = signed.session.clone();
+    if let Err(res) = blocking(&st, lang, move |st| {
+        st.with_db(|db| sign_in::sign_out(db, &session, &ip))
+    })
+    .await
+    {
+        return res;
+    }
+    let mut res = Redirect::to("/desk/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&st, guard::cookie_name(&st), "", "Lax", Some(0)),
+    );
+    res
+}
+
+#[derive(Template)]
+#[template(path = "desk/password.html")]
+struct PasswordPage {
+    page: DeskPage,
+    email: String,
+    token: String,
+    problem: String,
+}
+
+fn password_page(
+    st: &AppState,
+    lang: &'static str,
+    status: StatusCode,
+    email: &str,
+    token: &str,
+    problem: &str,
+) -> Response {
+    let mut page = DeskPage::new(st, lang, desk_strings(lang).set_password, None);
+    page.csrf = st.secret.form_token(PASSWORD, token);
+    render(
+        status,
+        &PasswordPage {
+            page,
+            email: email.to_string(),
+            token: token.to_string(),
+            problem: problem.to_string(),
+        },
+    )
+}
+
+/// A plain message page.
+fn message(
+    st: &AppState,
+    lang: &'static str,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    render(
+        status,
+        &super::MessagePage {
+            page: DeskPage::new(st, lang, heading, None),
+            heading,
+            text,
+            link,
+        },
+    )
+}
+
+pub async fn password_form(
+    State(st): State<Arc<AppState>>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Response {
+    let lang = visitor.lang;
+    let t = desk_strings(lang);
+    let token2 = token.clone();
+    match blocking(&st, lang, move |st| {
+        st.with_db(
+            |db| match accounts::link_owner(db, &token2, chrono::Utc::now()) {
+                Ok(u) => Ok(Some(u)),
+                Err(AccountError::LinkInvalid) => Ok(None),
+                Err(e) => Err(anyhow::Error::from(e)),
+            },
+        )
+    })
+    .await
+    {
+        Err(res) => res,
+        Ok(None) => message(
+            &st,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.set_password,
+            t.link_invalid,
+            None,
+        ),
+        Ok(Some(user)) => password_page(&st, lang, StatusCode::OK, user.email.as_str(), &token, ""),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets a password through a one-time link.
+pub async fn set_password(
+    State(st): State<Arc<AppState>>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = visitor.lang;
+    let t = desk_strings(lang);
+    let given = guard::csrf_field(&body).unwrap_or_default();
+    if !st.secret.verify_form_token(PASSWORD, &token, &given) {
+        return refused(&st, lang, StatusCode::FORBIDDEN, t.refused_form);
+    }
+    let Ok(form) = serde_html_form::from_bytes::<PasswordForm>(&body) else {
+        return refused(&st, lang, StatusCode::BAD_REQUEST, t.refused_form);
+    };
+    let (ip, token2) = (visitor.ip.clone(), token.clone());
+    let outcome = blocking(&st, lang, move |st| {
+        st.with_db(|db| {
+            match accounts::set_password_by_link(
+                db,
+                &ip,
+                &token2,
+                &form.password,
+                chrono::Utc::now(),
+            ) {
+                Ok(_) => Ok(Ok(())),
+                Err(AccountError::Password(p)) => {
+                    let owner = accounts::link_owner(db, &token2, chrono::Utc::now())?;
+                    Ok(Err(Some((owner.email.to_string(), p))))
+                }
+                Err(AccountError::LinkInvalid) => Ok(Err(None)),
+                Err(e) => Err(anyhow::Error::from(e)),
+            }
+        })
+    })
+    .await;
+    match outcome {
+        Err(res) => res,
+        Ok(Ok(())) => message(
+            &st,
+            lang,
+            StatusCode::OK,
+            t.set_password,
+            t.password_set,
+            Some(("/desk/login", t.sign_in)),
+        ),
+        Ok(Err(None)) => message(
+            &st,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.set_password,
+            t.link_invalid,
+            None,
+        ),
+        Ok(Err(Some((email, _)))) => password_page(
+            &st,
+            lang,
+            StatusCode::BAD_REQUEST,
+            &email,
+            &token,
+            t.password_rules,
+        ),
+    }
+}
+
+/// One release on the home page: its language versions together.
+pub struct ReleaseRow {
+    title: String,
+    langs: String,
+    date: String,
+    date_iso: String,
+}
+
+/// The releases of one status.
+pub struct StatusGroup {
+    key: &'static str,
+    name: &'static str,
+    rows: Vec<ReleaseRow>,
+}
+
+#[derive(Template)]
+#[template(path = "desk/home.html")]
+struct HomePage {
+    page: DeskPage,
+    groups: Vec<StatusGroup>,
+}
+
+/// The releases by status (draft, scheduled, published), language versions
+/// together, newest first.
+pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response {
+    let lang = signed.lang();
+    let t = desk_strings(lang);
+    let root = st.config.root.clone();
+    let content = match blocking(&st, lang, move |_| {
+        Ok(crate::content::Content::load(&root)?)
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let now = chrono::Utc::now();
+    let tz = content.config.site.timezone;
+    let mut groups: Vec<StatusGroup> = [
+        ("draft", t.draft),
+        ("scheduled", t.scheduled),
+        ("published", t.published),
+    ]
+    .into_iter()
+    .map(|(key, name)| StatusGroup {
+        key,
+        name,
+        rows: vec![],
+    })
+    .collect();
+    let mut by_key: std::collections::BTreeMap<String, Vec<&crate::release::Release>> =
+        Default::default();
+    for r in &content.releases {
+        by_key.entry(r.group_key()).or_default().push(r);
+    }
+    let mut rows: Vec<(usize, chrono::DateTime<chrono::Utc>, ReleaseRow)> = by_key
+        .values()
+        .map(|versions| {
+            let first = versions
+                .iter()
+                .find(|r| r.lang.as_str() == lang)
+                .unwrap_or(&versions[0]);
+            let status = if versions.iter().any(|r| r.publication.draft) {
+                0
+            } else if first.publication.date > now {
+                1
+            } else {
+                2
+            };
+            let mut langs: Vec<&str> = versions.iter().map(|r| r.lang.as_str()).collect();
+            langs.sort_unstable();
+            let date = first.publication.date;
+            (
+                status,
+                date,
+                ReleaseRow {
+                    title: first.title.clone(),
+                    langs: langs.join(", "),
+                    date: date.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                    date_iso: date.to_rfc3339(),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
+    for (status, _, row) in rows {
+        groups[status].rows.push(row);
+    }
+    groups.retain(|g| !g.rows.is_empty());
+    render(
+        StatusCode::OK,
+        &HomePage {
+            page: signed.page(&st, t.releases),
+            groups,
+        },
+    )
+}
+
+pub struct UserRow {
+    email: String,
+    name: String,
+    role: &'static str,
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "desk/users.html")]
+struct UsersPage {
+    page: DeskPage,
+    users: Vec<UserRow>,
+}
+
+/// The accounts (admins only).
+pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Response {
+    let lang = signed.lang();
+    let t = desk_strings(lang);
+    let users = match blocking(&st, lang, |st| st.with_db(|db| db.desk().users())).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let users = users
+        .into_iter()
+        .map(|u| UserRow {
+            email: u.email.to_string(),
+            name: u.name,
+            role: u.role.as_str(),
+            state: if u.disabled {
+                t.disabled
+            } else if u.password_hash.is_none() {
+                t.no_password
+            } else {
+                t.yes
+            },
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &UsersPage {
+            page: signed.page(&st, t.users),
+            users,
+        },
+    )
+}
+
+pub struct AuditLine {
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    ip: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/audit.html")]
+struct AuditPage {
+    page: DeskPage,
+    rows: Vec<AuditLine>,
+}
+
+/// The audit trail of the last 30 days, newest first (admins only).
+pub async fn audit(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Response {
+    let lang = signed.lang();
+    let t = desk_strings(lang);
+    let rows = match blocking(&st, lang, |st| {
+        let since = crate::time::since("30days")?;
+        st.with_db(|db| db.desk().audit_since(&since, 100_000))
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(res) => return res,
+    };
+    let rows = rows
+        .into_iter()
+        .rev()
+        .take(1000)
+        .map(|r| AuditLine {
+            at: r.at.get(..19).unwrap_or(&r.at).replace('T', " "),
+            actor: r.actor.unwrap_or_else(|| t.command_line.to_string()),
+            action: r.action,
+            object: r.object.unwrap_or_default(),
+            ip: r.ip.unwrap_or_default(),
+            detail: r.detail.unwrap_or_default(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &AuditPage {
+            page: signed.page(&st, t.audit),
+            rows,
+        },
+    )
+}

@@ -1,0 +1,765 @@
+//! The desk, served in this process on a port of its own as `serve` does:
+//! sign-in and sign-out, sessions and their limits, CSRF and cross-site
+//! refusals, throttling, roles, one-time password links and the audit
+//! trail, each checked in the database too.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::common::room::{Room, SECRET};
+use pressroom::db::{Db, Role};
+use pressroom::desk::Actor;
+use pressroom::desk::accounts;
+use pressroom::subscribers::EmailAddress;
+
+const PASSWORD: &str = "kolme karhua metsässä";
+
+/// The desk of a pressroom, and the public site beside it.
+struct Desk {
+    base: String,
+    public: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Desk {
+    fn start(room: &Room) -> Self {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let content = pressroom::content::Content::load(room.root()).unwrap();
+        pressroom::build::build(&content, &room.root().join("public"), now).unwrap();
+        std::fs::write(room.root().join("subscribers/.secret"), SECRET).unwrap();
+        let config = pressroom::config::Config::load(room.root()).unwrap();
+        let service = pressroom::http::service(config, None).unwrap();
+        let desk = service.desk.expect("a desk outside a writer's preview");
+        let public = service.router;
+        let timeout = service.header_timeout;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound, addrs) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let d = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let p = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                bound
+                    .send((d.local_addr().unwrap(), p.local_addr().unwrap()))
+                    .unwrap();
+                let (tx, rx) = tokio::sync::watch::channel(false);
+                let mut rx2 = rx.clone();
+                let public = tokio::spawn(pressroom::http::serve(p, public, timeout, async move {
+                    let _ = rx2.wait_for(|s| *s).await;
+                }));
+                let mut rx3 = rx.clone();
+                let desk = tokio::spawn(pressroom::http::serve(d, desk, timeout, async move {
+                    let _ = rx3.wait_for(|s| *s).await;
+                }));
+                let _ = stopped.await;
+                let _ = tx.send(true);
+                let _ = public.await;
+                let _ = desk.await;
+            });
+        });
+        let (d, p) = addrs.recv().unwrap();
+        Self {
+            base: format!("http://{d}"),
+            public: format!("http://{p}"),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            cookies: BTreeMap::new(),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .max_idle_connections(0)
+                .build()
+                .new_agent(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The CSRF token of the page's first form.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("a form with a token: {}", self.body));
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+/// A browser: keeps the cookies it is given, sends them back.
+struct Browser {
+    base: String,
+    cookies: BTreeMap<String, String>,
+    agent: ureq::Agent,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, page: &Page) {
+        for c in page.set_cookies() {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+
+    fn read(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Page {
+        let mut r = r.expect("the desk answers");
+        Page {
+            status: r.status().as_u16(),
+            headers: r
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect(),
+            body: r.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let page = Self::read(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("Cookie", self.cookie_header())
+                .call(),
+        );
+        self.keep(&page);
+        page
+    }
+
+    fn post_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header())
+            .content_type("application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let page = Self::read(req.send(body));
+        self.keep(&page);
+        page
+    }
+
+    /// A form sent as a browser sends it from the desk's own page.
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(path, fields, &[("Sec-Fetch-Site", "same-origin")])
+    }
+
+    fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/desk/login");
+        assert_eq!(form.status, 200);
+        self.post(
+            "/desk/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+    }
+}
+
+fn db(room: &Room) -> Db {
+    Db::open(&room.db()).unwrap()
+}
+
+fn add_user(room: &Room, email: &str, name: &str, role: Role) {
+    let email = EmailAddress::parse(email).unwrap();
+    accounts::add(
+        &db(room),
+        &Actor::command_line(),
+        &email,
+        name,
+        role,
+        Some(PASSWORD),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+}
+
+fn sql(room: &Room, statement: &str) {
+    rusqlite::Connection::open(room.db())
+        .unwrap()
+        .execute(statement, [])
+        .unwrap();
+}
+
+fn audit_actions(room: &Room) -> Vec<String> {
+    room.query("SELECT action || '|' || COALESCE(actor, '') || '|' || COALESCE(ip, '') || '|' || COALESCE(detail, '') FROM audit ORDER BY id")
+}
+
+#[test]
+fn the_public_address_never_serves_the_desk_and_a_stranger_is_sent_to_sign_in() {
+    let room = Room::new(1);
+    let desk = Desk::start(&room);
+    let agent = desk.browser().agent;
+    for path in ["/desk/", "/desk/login", "/desk/users", "/desk"] {
+        let r = Browser::read(agent.get(format!("{}{path}", desk.public)).call());
+        assert_eq!(r.status, 404, "{path} on the public address");
+    }
+    let mut b = desk.browser();
+    let home = b.get("/desk/");
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), "/desk/login");
+    let login = b.get("/desk/login");
+    assert_eq!(login.status, 200);
+    assert!(
+        login
+            .header("content-security-policy")
+            .contains("default-src 'none'")
+    );
+    assert!(
+        !login
+            .header("content-security-policy")
+            .contains("script-src")
+    );
+    assert_eq!(login.header("cache-control"), "no-store");
+    assert_eq!(login.header("x-frame-options"), "DENY");
+    assert_eq!(login.header("referrer-policy"), "no-referrer");
+    // A page that changes nothing without a sign-in is refused, not redirected.
+    let out = b.post("/desk/logout", &[("csrf", "x")]);
+    assert_eq!(out.status, 403);
+}
+
+#[test]
+fn signing_in_makes_a_new_session_and_signing_out_ends_it_on_the_server() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Editor);
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    // A session id planted before sign-in is never the one after it.
+    b.cookies
+        .insert("pressroom-desk".into(), "planted-by-an-attacker".into());
+    let signed = b.sign_in("aino@example.fi", PASSWORD);
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert_eq!(signed.header("location"), "/desk/");
+    let cookie = signed
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("pressroom-desk="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "http desk: {cookie}");
+    let token = b.cookies["pressroom-desk"].clone();
+    assert_ne!(token, "planted-by-an-attacker");
+    assert_eq!(token.len(), 43);
+    // Only the token's hash is stored.
+    let stored = room.query("SELECT id_hash FROM desk_sessions");
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token);
+
+    let home = b.get("/desk/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Aino Virta"), "{}", home.body);
+
+    let csrf = home.csrf();
+    let out = b.post("/desk/logout", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert!(room.query("SELECT * FROM desk_sessions").is_empty());
+    // The old cookie, replayed, opens nothing.
+    b.cookies.insert("pressroom-desk".into(), token);
+    assert_eq!(b.get("/desk/").status, 303);
+    let trail = audit_actions(&room);
+    assert!(
+        trail
+            .iter()
+            .any(|a| a == "sign-in|aino@example.fi|127.0.0.1|"),
+        "{trail:?}"
+    );
+    assert!(
+        trail
+            .iter()
+            .any(|a| a == "sign-out|aino@example.fi|127.0.0.1|"),
+        "{trail:?}"
+    );
+}
+
+#[test]
+fn an_unknown_address_and_a_wrong_password_get_the_same_answer() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Writer);
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    let tokens = |p: &Page| {
+        let mut body = p.body.clone();
+        let csrf = p.csrf();
+        body = body.replace(&csrf, "TOKEN");
+        body.replace("aino@example.fi", "ADDRESS")
+            .replace("nobody@example.fi", "ADDRESS")
+    };
+    let wrong = b.sign_in("aino@example.fi", "not the password at all");
+    let unknown = b.sign_in("nobody@example.fi", "not the password at all");
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.status, 200);
+    assert!(
+        wrong
+            .body
+            .contains("The address or the password is not right.")
+    );
+    assert_eq!(tokens(&wrong), tokens(&unknown));
+    assert!(b.get("/desk/").status == 303);
+    let trail = audit_actions(&room);
+    assert!(
+        trail.contains(&"sign-in-failed|aino@example.fi|127.0.0.1|wrong password".to_string()),
+        "{trail:?}"
+    );
+    // The address typed for no account is not kept.
+    assert!(
+        trail.contains(&"sign-in-failed||127.0.0.1|no account has this address".to_string()),
+        "{trail:?}"
+    );
+    assert!(
+        !room
+            .query("SELECT * FROM audit")
+            .concat()
+            .contains("nobody@")
+    );
+}
+
+#[test]
+fn five_failures_for_an_address_refuse_even_the_right_password_for_a_while() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Writer);
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    for _ in 0..5 {
+        assert_eq!(
+            b.sign_in("aino@example.fi", "wrong password 123").status,
+            200
+        );
+    }
+    let refused = b.sign_in("Aino@Example.fi", PASSWORD);
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.body.contains("Try again in 15 minutes"));
+    assert!(room.query("SELECT * FROM desk_sessions").is_empty());
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a.starts_with("sign-in-throttled|aino@example.fi"))
+    );
+    // The refusal ends a window after the fifth failure.
+    sql(&room, "UPDATE desk_sign_in_failures SET at = at - 901");
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 303);
+}
+
+#[test]
+fn twenty_failures_from_one_address_refuse_every_account_from_it() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Writer);
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    for i in 0..20 {
+        assert_eq!(
+            b.sign_in(&format!("guess{i}@example.fi"), "wrong password 123")
+                .status,
+            200
+        );
+    }
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 429);
+}
+
+#[test]
+fn a_form_without_this_sign_ins_token_or_from_another_site_changes_nothing() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Editor);
+    add_user(&room, "eero@example.fi", "Eero Koski", Role::Editor);
+    let desk = Desk::start(&room);
+    let mut aino = desk.browser();
+    assert_eq!(aino.sign_in("aino@example.fi", PASSWORD).status, 303);
+    let mut eero = desk.browser();
+    assert_eq!(eero.sign_in("eero@example.fi", PASSWORD).status, 303);
+    let eeros_token = eero.get("/desk/").csrf();
+    let ainos_token = aino.get("/desk/").csrf();
+    let sessions = || room.query("SELECT COUNT(*) FROM desk_sessions")[0].clone();
+    assert_eq!(sessions(), "2");
+
+    for (fields, headers, why) in [
+        (vec![], vec![("Sec-Fetch-Site", "same-origin")], "no token"),
+        (
+            vec![("csrf", "forged")],
+            vec![("Sec-Fetch-Site", "same-origin")],
+            "a forged token",
+        ),
+        (
+            vec![("csrf", eeros_token.as_str())],
+            vec![("Sec-Fetch-Site", "same-origin")],
+            "another sign-in's token",
+        ),
+        (
+            vec![("csrf", ainos_token.as_str())],
+            vec![("Sec-Fetch-Site", "cross-site")],
+            "another site (Sec-Fetch-Site)",
+        ),
+        (
+            vec![("csrf", ainos_token.as_str())],
+            vec![("Origin", "http://evil.example")],
+            "another site (Origin)",
+        ),
+        (
+            vec![("csrf", ainos_token.as_str())],
+            vec![("Origin", "null")],
+            "an opaque origin",
+        ),
+    ] {
+        let r = aino.post_with("/desk/logout", &fields, &headers);
+        assert_eq!(r.status, 403, "{why}: {}", r.body);
+        assert!(
+            !r.header("location").contains("login"),
+            "{why}: a refusal is not a redirect"
+        );
+        assert_eq!(sessions(), "2", "{why}: nothing changed");
+    }
+    // The sign-in form too: without the token its page gave, or from elsewhere.
+    let mut c = desk.browser();
+    let r = c.post(
+        "/desk/login",
+        &[("email", "aino@example.fi"), ("password", PASSWORD)],
+    );
+    assert_eq!(r.status, 403);
+    let form = c.get("/desk/login");
+    let r = c.post_with(
+        "/desk/login",
+        &[
+            ("csrf", &form.csrf()),
+            ("email", "aino@example.fi"),
+            ("password", PASSWORD),
+        ],
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(sessions(), "2");
+    // With its own token, from its own page: signed out.
+    let r = aino.post("/desk/logout", &[("csrf", &ainos_token)]);
+    assert_eq!(r.status, 303);
+    assert_eq!(sessions(), "1");
+}
+
+#[test]
+fn only_an_admin_reads_the_users_and_the_audit_trail() {
+    let room = Room::new(1);
+    add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
+    add_user(&room, "writer@example.fi", "Ville Writer", Role::Writer);
+    let desk = Desk::start(&room);
+    let mut w = desk.browser();
+    assert_eq!(w.sign_in("writer@example.fi", PASSWORD).status, 303);
+    for path in ["/desk/users", "/desk/audit"] {
+        let r = w.get(path);
+        assert_eq!(r.status, 403, "{path}");
+        assert!(
+            r.body.contains("Your role does not allow this"),
+            "{}",
+            r.body
+        );
+    }
+    assert!(!w.get("/desk/").body.contains("/desk/users"));
+    let mut a = desk.browser();
+    assert_eq!(a.sign_in("admin@example.fi", PASSWORD).status, 303);
+    let users = a.get("/desk/users");
+    assert_eq!(users.status, 200);
+    assert!(users.body.contains("writer@example.fi") && users.body.contains("Ville Writer"));
+    let audit = a.get("/desk/audit");
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("user-added"), "{}", audit.body);
+    assert!(audit.body.contains("sign-in"), "{}", audit.body);
+}
+
+#[test]
+fn an_idle_or_old_sign_in_ends_and_disabling_an_account_ends_its_sign_ins() {
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Editor);
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 303);
+    // 29 minutes idle: still signed in, and the request counts as activity.
+    sql(
+        &room,
+        "UPDATE desk_sessions SET seen_at = seen_at - 29 * 60",
+    );
+    assert_eq!(b.get("/desk/").status, 200);
+    // 31 minutes idle: ended, and removed on the server.
+    sql(
+        &room,
+        "UPDATE desk_sessions SET seen_at = seen_at - 31 * 60",
+    );
+    assert_eq!(b.get("/desk/").status, 303);
+    assert!(room.query("SELECT * FROM desk_sessions").is_empty());
+
+    // Busy, but begun 12 hours ago: ended.
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 303);
+    sql(
+        &room,
+        "UPDATE desk_sessions SET started_at = started_at - 12 * 3600 - 1",
+    );
+    assert_eq!(b.get("/desk/").status, 303);
+
+    // Disabled: every sign-in of the account ends at once.
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 303);
+    let mut other = desk.browser();
+    assert_eq!(other.sign_in("aino@example.fi", PASSWORD).status, 303);
+    let store = db(&room);
+    let user = accounts::find(&store, "aino@example.fi").unwrap();
+    accounts::set_disabled(&store, &Actor::command_line(), &user, true).unwrap();
+    assert_eq!(b.get("/desk/").status, 303);
+    assert_eq!(other.get("/desk/").status, 303);
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 200);
+}
+
+#[test]
+fn a_password_link_sets_a_password_once_within_a_day() {
+    let room = Room::new(1);
+    let store = db(&room);
+    let email = EmailAddress::parse("uusi@example.fi").unwrap();
+    let added = accounts::add(
+        &store,
+        &Actor::command_line(),
+        &email,
+        "Uusi Toimittaja",
+        Role::Writer,
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let link = added.link.expect("a link without a password");
+    let desk = Desk::start(&room);
+    let mut b = desk.browser();
+    // No password yet: no sign-in.
+    assert_eq!(b.sign_in("uusi@example.fi", "").status, 200);
+    let path = format!("/desk/password/{}", link.token);
+    let form = b.get(&path);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("uusi@example.fi"));
+    let weak = b.post(
+        &path,
+        &[("csrf", &form.csrf()), ("password", "toimittaja-2026!")],
+    );
+    assert_eq!(weak.status, 400, "a password with the name: {}", weak.body);
+    let short = b.post(&path, &[("csrf", &form.csrf()), ("password", "lyhyt")]);
+    assert_eq!(short.status, 400);
+    let forged = b.post(&path, &[("csrf", "forged"), ("password", PASSWORD)]);
+    assert_eq!(forged.status, 403);
+    let set = b.post(&path, &[("csrf", &form.csrf()), ("password", PASSWORD)]);
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(b.sign_in("uusi@example.fi", PASSWORD).status, 303);
+    // Used once: gone.
+    assert_eq!(b.get(&path).status, 404);
+    assert_eq!(
+        b.post(
+            &path,
+            &[
+                ("csrf", &form.csrf()),
+                ("password", "another good passphrase")
+            ]
+        )
+        .status,
+        404
+    );
+    // A link older than a day does not work.
+    let user = accounts::find(&store, "uusi@example.fi").unwrap();
+    let late =
+        accounts::password_link(&store, &Actor::command_line(), &user, chrono::Utc::now()).unwrap();
+    sql(
+        &room,
+        "UPDATE desk_password_links SET expires_at = expires_at - 24 * 3600",
+    );
+    assert_eq!(b.get(&format!("/desk/password/{}", late.token)).status, 404);
+    // Neither the password nor a token is in the trail.
+    let all = room.query("SELECT * FROM audit").concat();
+    assert!(!all.contains(PASSWORD) && !all.contains(&link.token) && !all.contains(&late.token));
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a.starts_with("password-set|uusi@example.fi|127.0.0.1|"))
+    );
+}
+
+#[test]
+fn users_and_audit_from_the_command_line() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let room = Room::new(1);
+    let mut add = room
+        .command(&[
+            "users",
+            "add",
+            "Aino@Example.fi",
+            "--name",
+            "Aino Virta",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let o = add.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let o = room.run(&[
+        "users",
+        "add",
+        "eero@example.fi",
+        "--name",
+        "Eero Koski",
+        "--role",
+        "writer",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("/desk/password/"), "{out}");
+    let o = room.run(&[
+        "users",
+        "add",
+        "eero@example.fi",
+        "--name",
+        "Eero",
+        "--role",
+        "writer",
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(crate::common::stderr(&o).contains("already has an account"));
+    let list = String::from_utf8_lossy(&room.run(&["users", "list"]).stdout).into_owned();
+    assert!(
+        list.contains("aino@example.fi") && list.contains("no password yet"),
+        "{list}"
+    );
+    let o = room.run(&["users", "set-role", "eero@example.fi", "editor"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json = String::from_utf8_lossy(&room.run(&["audit", "--json"]).stdout).into_owned();
+    let actions: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = actions
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "user-added",
+            "password-set",
+            "user-added",
+            "password-link-made",
+            "role-changed"
+        ]
+    );
+    assert_eq!(actions[4]["detail"], "writer → editor");
+}
+
+#[test]
+fn serve_with_a_desk_address_serves_the_desk_there() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let room = Room::new(1);
+    add_user(&room, "aino@example.fi", "Aino Virta", Role::Admin);
+    let o = room.run(&["build", "--now", "2026-11-22T08:00:00+02:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let mut child = room
+        .command(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--desk-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("Listening on http://"), "{first}");
+    let second = lines.next().unwrap().unwrap();
+    let addr = second
+        .strip_prefix("Desk on http://")
+        .and_then(|r| r.strip_suffix("/desk/"))
+        .unwrap_or_else(|| panic!("{second}"))
+        .to_string();
+    let mut b = Browser {
+        base: format!("http://{addr}"),
+        cookies: BTreeMap::new(),
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .new_agent(),
+    };
+    assert_eq!(b.sign_in("aino@example.fi", PASSWORD).status, 303);
+    assert_eq!(b.get("/desk/users").status, 200);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
