@@ -49,6 +49,19 @@ pub struct DeskStrings {
     pub from: &'static str,
     pub detail: &'static str,
     pub command_line: &'static str,
+    /// The roles' names: writer, editor, admin.
+    pub roles: [&'static str; 3],
+}
+
+impl DeskStrings {
+    /// The name of a role (`writer`, `editor`, `admin`) in this language.
+    pub fn role(&self, role: &str) -> &'static str {
+        match role {
+            "writer" => self.roles[0],
+            "editor" => self.roles[1],
+            _ => self.roles[2],
+        }
+    }
 }
 
 const FI: DeskStrings = DeskStrings {
@@ -97,6 +110,7 @@ const FI: DeskStrings = DeskStrings {
     from: "Mistä",
     detail: "Lisätieto",
     command_line: "(komentorivi)",
+    roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
 const SV: DeskStrings = DeskStrings {
@@ -145,6 +159,7 @@ const SV: DeskStrings = DeskStrings {
     from: "Varifrån",
     detail: "Detalj",
     command_line: "(kommandoraden)",
+    roles: ["skribent", "redaktör", "administratör"],
 };
 
 const EN: DeskStrings = DeskStrings {
@@ -193,6 +208,7 @@ const EN: DeskStrings = DeskStrings {
     from: "From",
     detail: "Detail",
     command_line: "(command line)",
+    roles: ["writer", "editor", "admin"],
 };
 
 /// The desk's text for `lang` (English for languages without one).

@@ -276,7 +276,7 @@ fn the_public_address_never_serves_the_desk_and_a_stranger_is_sent_to_sign_in() 
     );
     assert_eq!(login.header("cache-control"), "no-store");
     assert_eq!(login.header("x-frame-options"), "DENY");
-    assert_eq!(login.header("referrer-policy"), "no-referrer");
+    assert_eq!(login.header("referrer-policy"), "same-origin");
     // A page that changes nothing without a sign-in is refused, not redirected.
     let out = b.post("/desk/logout", &[("csrf", "x")]);
     assert_eq!(out.status, 403);

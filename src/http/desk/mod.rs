@@ -3,8 +3,10 @@
 //! serves them.
 //!
 //! Every response carries a strict Content-Security-Policy (no script),
-//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (a password
-//! link's token must not leak) and `Cache-Control: no-store`. A request
+//! `X-Frame-Options: DENY`, `Referrer-Policy: same-origin` (a password
+//! link's token never leaves the desk; `no-referrer` would make browsers
+//! send `Origin: null` with the desk's own forms) and
+//! `Cache-Control: no-store`. A request
 //! that changes anything is refused when `Sec-Fetch-Site` or `Origin` say
 //! it came from another site, and (see [`guard`]) when its form does not
 //! carry this sign-in's CSRF token.
@@ -56,7 +58,7 @@ impl DeskPage {
             site: st.config.site.title(default).to_string(),
             user: signed.map(|s| UserView {
                 name: s.session.user.name.clone(),
-                role: s.session.user.role.as_str(),
+                role: desk_strings(lang).role(s.session.user.role.as_str()),
                 admin: s.session.user.role == crate::db::Role::Admin,
             }),
             csrf: signed.map(|s| s.csrf.clone()).unwrap_or_default(),
@@ -175,7 +177,14 @@ async fn same_site_only(
         return next.run(req).await;
     }
     let lang = crate::i18n::desk_lang(text("accept-language").unwrap_or(""));
-    tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site request to the desk");
+    tracing::warn!(
+        method = %req.method(),
+        path = %req.uri().path(),
+        sec_fetch_site = text("sec-fetch-site").unwrap_or("-"),
+        origin = text("origin").unwrap_or("-"),
+        host = text("host").unwrap_or("-"),
+        "refused a cross-site request to the desk"
+    );
     refused(
         &st,
         lang,
@@ -195,7 +204,7 @@ async fn desk_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -466,7 +466,7 @@ pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Res
         .map(|u| UserRow {
             email: u.email.to_string(),
             name: u.name,
-            role: u.role.as_str(),
+            role: t.role(u.role.as_str()),
             state: if u.disabled {
                 t.disabled
             } else if u.password_hash.is_none() {
