@@ -351,4 +351,92 @@ impl DeskStore<'_> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// What the desk knows of the release `key`.
+    pub fn release_record(&self, key: &str) -> Result<ReleaseRecord> {
+        let row: Option<(bool, Option<i64>)> = self
+            .conn
+            .prepare_cached("SELECT in_review, created_by FROM desk_releases WHERE key = ?1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT DISTINCT user_id FROM desk_changes WHERE key = ?1")?;
+        let changers = q
+            .query_map([key], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        let mut q = self.conn.prepare_cached(
+            "SELECT user_id, files_hash FROM desk_approvals WHERE key = ?1 ORDER BY at",
+        )?;
+        let approvals = q
+            .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+        let (in_review, created_by) = row.unwrap_or((false, None));
+        Ok(ReleaseRecord {
+            in_review,
+            created_by,
+            changers,
+            approvals,
+        })
+    }
+
+    /// Records that `user_id` wrote or changed the release `key`: any
+    /// approval it had is withdrawn. The first change makes the record,
+    /// with `user_id` as its author.
+    pub fn record_change(&self, key: &str, user_id: i64) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        let now = now_text();
+        tx.execute(
+            "INSERT INTO desk_releases (key, created_by, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at",
+            params![key, user_id, now],
+        )?;
+        tx.execute(
+            "INSERT INTO desk_changes (key, user_id, at) VALUES (?1, ?2, ?3)",
+            params![key, user_id, now],
+        )?;
+        tx.execute("DELETE FROM desk_approvals WHERE key = ?1", [key])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts the release `key` in review (or takes it out, withdrawing its
+    /// approvals).
+    pub fn set_in_review(&self, key: &str, in_review: bool) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        tx.execute(
+            "INSERT INTO desk_releases (key, in_review, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET in_review = excluded.in_review, updated_at = excluded.updated_at",
+            params![key, in_review, now_text()],
+        )?;
+        if !in_review {
+            tx.execute("DELETE FROM desk_approvals WHERE key = ?1", [key])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records `user_id`'s approval of the release `key` as its files are
+    /// now (`files_hash`).
+    pub fn approve(&self, key: &str, user_id: i64, files_hash: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO desk_approvals (key, user_id, files_hash, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key, user_id) DO UPDATE SET files_hash = excluded.files_hash, at = excluded.at",
+            )?
+            .execute(params![key, user_id, files_hash, now_text()])?;
+        Ok(())
+    }
+}
+
+/// The desk's record of one release.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseRecord {
+    pub in_review: bool,
+    /// Who made it on the desk (`None`: written outside the desk).
+    pub created_by: Option<i64>,
+    /// Everyone who wrote or changed it on the desk.
+    pub changers: Vec<i64>,
+    /// Who approved it, and the hash of its files then.
+    pub approvals: Vec<(i64, String)>,
 }

@@ -7,7 +7,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 5;
+pub(super) const LATEST: i64 = 6;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -176,6 +176,32 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"#,
+        ),
+        // The desk's record of each release (by its group key): who made it,
+        // who changed it, whether it is in review, and who approved which
+        // bytes of its files.
+        M::up(
+            r#"
+CREATE TABLE desk_releases (
+    key        TEXT PRIMARY KEY,
+    in_review  INTEGER NOT NULL DEFAULT 0,
+    created_by INTEGER REFERENCES desk_users (id) ON DELETE SET NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE desk_changes (
+    key     TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    at      TEXT NOT NULL
+);
+CREATE INDEX desk_changes_by_key ON desk_changes (key);
+CREATE TABLE desk_approvals (
+    key        TEXT NOT NULL,
+    user_id    INTEGER NOT NULL,
+    files_hash TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (key, user_id)
+);
 "#,
         ),
     ])

@@ -21,7 +21,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdict};
 pub use columns::Addressee;
-pub use desk::{AuditEntry, AuditRow, DeskStore, Role, SessionRow, User};
+pub use desk::{AuditEntry, AuditRow, DeskStore, ReleaseRecord, Role, SessionRow, User};
 pub use journal::{
     Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, StatusCounts,
     now_ms,

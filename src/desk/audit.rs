@@ -17,6 +17,12 @@ pub enum Action {
     UserRemoved,
     PasswordLinkMade,
     PasswordSet,
+    Create,
+    Save,
+    Submit,
+    Approve,
+    Withdraw,
+    Release,
 }
 
 impl Action {
@@ -33,6 +39,12 @@ impl Action {
             Action::UserRemoved => "user-removed",
             Action::PasswordLinkMade => "password-link-made",
             Action::PasswordSet => "password-set",
+            Action::Create => "create",
+            Action::Save => "save",
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Withdraw => "withdraw",
+            Action::Release => "release",
         }
     }
 }

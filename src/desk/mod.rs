@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod password;
+pub mod releases;
 pub mod sign_in;
 
 pub use crate::db::{Role, User};

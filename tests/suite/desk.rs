@@ -763,3 +763,382 @@ fn serve_with_a_desk_address_serves_the_desk_there() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The value of a field in a page's form.
+fn field(page: &Page, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a field {name}: {}", page.body));
+    let rest = &page.body[at + marker.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Signs `email` in on a browser of its own.
+fn staff(desk: &Desk, email: &str) -> Browser {
+    let mut b = desk.browser();
+    let r = b.sign_in(email, PASSWORD);
+    assert_eq!(r.status, 303, "{email} signs in: {}", r.body);
+    b
+}
+
+/// Saves the editor's form of `path` with `title` and `body`.
+fn save(b: &mut Browser, path: &str, title: &str, body: &str) -> Page {
+    let form = b.get(path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    b.post(
+        path,
+        &[
+            ("csrf", &form.csrf()),
+            ("version", &field(&form, "version")),
+            ("title", title),
+            ("summary", ""),
+            ("date", "2026-12-01 09:00"),
+            ("tags", "satama, liikenne"),
+            ("lists", "news"),
+            ("body", body),
+        ],
+    )
+}
+
+/// Presses the button of `act` on release `slug`.
+fn press(b: &mut Browser, slug: &str, act: &str) -> Page {
+    let csrf = b.get("/desk/").csrf();
+    b.post(&format!("/desk/releases/{slug}/{act}"), &[("csrf", &csrf)])
+}
+
+fn new_release(b: &mut Browser, title: &str) -> String {
+    let form = b.get("/desk/releases/new");
+    assert_eq!(form.status, 200);
+    let made = b.post(
+        "/desk/releases/new",
+        &[
+            ("csrf", &form.csrf()),
+            ("title", title),
+            ("lang", "fi"),
+            ("date", "2026-12-01 09:00"),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    made.header("location").to_string()
+}
+
+fn workflow_room() -> Room {
+    let room = Room::new(1);
+    add_user(
+        &room,
+        "kirjoittaja@example.fi",
+        "Kalle Kirjoittaja",
+        Role::Writer,
+    );
+    add_user(&room, "toinen@example.fi", "Tiina Toinen", Role::Writer);
+    add_user(&room, "eka@example.fi", "Eeva Eka", Role::Editor);
+    add_user(&room, "toka@example.fi", "Tuomas Toka", Role::Editor);
+    room
+}
+
+/// One story, end to end: each step depends on the ones before it.
+#[test]
+#[allow(clippy::too_many_lines)]
+fn a_release_is_written_submitted_approved_by_another_and_sent_and_any_change_withdraws_the_approval()
+ {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let editor_path = new_release(&mut writer, "Uusi satama avataan");
+    assert_eq!(editor_path, "/desk/releases/uusi-satama-avataan/fi");
+    let file = room
+        .root()
+        .join("releases/2026-12-01-uusi-satama-avataan.fi.md");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("draft: true")
+    );
+
+    let saved = save(
+        &mut writer,
+        &editor_path,
+        "Uusi satama avataan joulukuussa",
+        "Satama avataan.\r\n\r\nToinen kappale.",
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("title: Uusi satama avataan joulukuussa"),
+        "{text}"
+    );
+    assert!(
+        text.contains("draft: true") && text.contains("- news"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Satama avataan.\n\nToinen kappale.\n"),
+        "{text:?}"
+    );
+
+    assert_eq!(
+        press(&mut writer, "uusi-satama-avataan", "submit").status,
+        303
+    );
+    // A writer approves nothing; nor does an editor who changed it.
+    assert_eq!(
+        press(&mut writer, "uusi-satama-avataan", "approve").status,
+        403
+    );
+    let mut first = staff(&desk, "eka@example.fi");
+    assert_eq!(
+        save(
+            &mut first,
+            &editor_path,
+            "Uusi satama avataan 1.12.",
+            "Satama avataan."
+        )
+        .status,
+        303
+    );
+    let own = press(&mut first, "uusi-satama-avataan", "approve");
+    assert_eq!(own.status, 403);
+    assert!(
+        own.body
+            .contains("someone other than the people who wrote or changed it"),
+        "{}",
+        own.body
+    );
+    // Not approved: it cannot be sent, and its file keeps `draft: true`.
+    assert_eq!(press(&mut first, "uusi-satama-avataan", "send").status, 403);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("draft: true")
+    );
+
+    let mut second = staff(&desk, "toka@example.fi");
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "approve").status,
+        303
+    );
+    assert!(
+        second
+            .get(&editor_path)
+            .body
+            .contains("<strong>Approved</strong>")
+    );
+    // A change after the approval withdraws it.
+    assert_eq!(
+        save(
+            &mut first,
+            &editor_path,
+            "Uusi satama avataan 1.12.",
+            "Korjattu teksti."
+        )
+        .status,
+        303
+    );
+    assert!(
+        second
+            .get(&editor_path)
+            .body
+            .contains("<strong>In review</strong>")
+    );
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "send").status,
+        403
+    );
+    // So does a change made outside the desk.
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "approve").status,
+        303
+    );
+    let mut outside = std::fs::read_to_string(&file).unwrap();
+    outside.push_str("\nLisätty tekstieditorissa.\n");
+    std::fs::write(&file, &outside).unwrap();
+    let page = second.get(&editor_path);
+    assert!(
+        page.body.contains("changed since it was approved"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "send").status,
+        403
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        outside,
+        "a refusal changes nothing"
+    );
+
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "approve").status,
+        303
+    );
+    assert_eq!(
+        press(&mut second, "uusi-satama-avataan", "send").status,
+        303
+    );
+    let sent = std::fs::read_to_string(&file).unwrap();
+    assert!(!sent.contains("draft"), "{sent}");
+    assert!(sent.contains("Lisätty tekstieditorissa."));
+    let content = pressroom::content::Content::load(room.root()).unwrap();
+    let r = content.find("uusi-satama-avataan", None).unwrap();
+    assert!(!r.publication.draft);
+
+    let trail = audit_actions(&room);
+    for expected in [
+        "create|kirjoittaja@example.fi|127.0.0.1|",
+        "save|kirjoittaja@example.fi|127.0.0.1|",
+        "submit|kirjoittaja@example.fi|127.0.0.1|",
+        "save|eka@example.fi|127.0.0.1|",
+        "approve|toka@example.fi|127.0.0.1|",
+        "release|toka@example.fi|127.0.0.1|",
+    ] {
+        assert!(
+            trail.iter().any(|a| a == expected),
+            "{expected} in {trail:?}"
+        );
+    }
+}
+
+#[test]
+fn a_writer_touches_only_their_own_release_and_a_refusal_changes_nothing() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Kirjaston aukioloajat");
+    let file = room
+        .root()
+        .join("releases/2026-12-01-kirjaston-aukioloajat.fi.md");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let form = writer.get(&path);
+    let (csrf_w, version) = (form.csrf(), field(&form, "version"));
+
+    let mut other = staff(&desk, "toinen@example.fi");
+    assert_eq!(other.get(&path).status, 403);
+    let csrf = other.get("/desk/").csrf();
+    let r = other.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("title", "Kaapattu"),
+            ("date", "2026-12-01 09:00"),
+            ("body", "x"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    for act in ["submit", "approve", "withdraw", "send"] {
+        assert_eq!(
+            press(&mut other, "kirjaston-aukioloajat", act).status,
+            403,
+            "{act}"
+        );
+    }
+    // A release written outside the desk is an editor's to submit.
+    assert_eq!(press(&mut other, "bridge", "submit").status, 403);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+
+    // The owner's form without its token: refused too.
+    let r = writer.post(
+        &path,
+        &[
+            ("version", &version),
+            ("title", "x"),
+            ("date", "2026-12-01 09:00"),
+            ("body", "x"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    let r = writer.post(
+        &path,
+        &[
+            ("csrf", &csrf_w),
+            ("version", &version),
+            ("title", "x"),
+            ("date", "2026-12-01 09:00"),
+            ("body", "x"),
+        ],
+    );
+    assert_eq!(r.status, 303, "the owner's own form with its token saves");
+    assert_eq!(
+        room.query("SELECT COUNT(*) FROM audit WHERE action = 'save'"),
+        ["1"]
+    );
+}
+
+#[test]
+fn a_save_over_a_change_it_has_not_seen_is_refused_with_both_versions_and_a_problem_sits_by_its_field()
+ {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Uimahallin remontti");
+    let file = room
+        .root()
+        .join("releases/2026-12-01-uimahallin-remontti.fi.md");
+    let form = writer.get(&path);
+    let (csrf, version) = (form.csrf(), field(&form, "version"));
+    // Someone saves the file meanwhile.
+    let theirs = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("title: Uimahallin remontti", "title: Uimahalli suljetaan");
+    std::fs::write(&file, &theirs).unwrap();
+    let mine = "Minun versioni tekstistä.";
+    let r = writer.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("title", "Uimahallin remontti alkaa"),
+            ("date", "2026-12-01 09:00"),
+            ("body", mine),
+        ],
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("Uimahalli suljetaan"),
+        "the file as it is now is shown"
+    );
+    assert!(
+        r.body.contains(mine) && r.body.contains("Uimahallin remontti alkaa"),
+        "and the writer's own"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        theirs,
+        "nothing was overwritten"
+    );
+    // Saving again from that page replaces it, on purpose.
+    let again = writer.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("version", &field(&r, "version")),
+            ("title", "Uimahallin remontti alkaa"),
+            ("date", "2026-12-01 09:00"),
+            ("body", mine),
+        ],
+    );
+    assert_eq!(again.status, 303);
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains(mine));
+
+    // A problem: shown by its field, with the form's values kept; nothing written.
+    let form = writer.get(&path);
+    let r = writer.post(
+        &path,
+        &[
+            ("csrf", &form.csrf()),
+            ("version", &field(&form, "version")),
+            ("title", "Uimahallin remontti"),
+            ("date", "someday"),
+            ("body", "Uusi teksti."),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"date-problem\""), "{}", r.body);
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    assert!(r.body.contains("Uusi teksti."));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), saved);
+}

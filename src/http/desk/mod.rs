@@ -13,6 +13,7 @@
 
 pub mod guard;
 mod pages;
+mod releases;
 
 use std::sync::Arc;
 
@@ -253,6 +254,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/desk/password/{token}",
             get(pages::password_form).post(pages::set_password),
         )
+        .route(
+            "/desk/releases/new",
+            get(releases::new_form).post(releases::create),
+        )
+        .route(
+            "/desk/releases/{slug}/{lang}",
+            get(releases::editor).post(releases::save),
+        )
+        .route("/desk/releases/{slug}/submit", post(releases::submit))
+        .route("/desk/releases/{slug}/approve", post(releases::approve))
+        .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
+        .route("/desk/releases/{slug}/send", post(releases::send))
         .route("/desk/users", get(pages::users))
         .route("/desk/audit", get(pages::audit))
         .fallback(not_found)

@@ -344,6 +344,7 @@ pub async fn set_password(
 /// One release on the home page: its language versions together.
 pub struct ReleaseRow {
     title: String,
+    href: String,
     langs: String,
     date: String,
     date_iso: String,
@@ -363,71 +364,73 @@ struct HomePage {
     groups: Vec<StatusGroup>,
 }
 
-/// The releases by status (draft, scheduled, published), language versions
-/// together, newest first.
+/// The releases by status (draft, in review, approved, scheduled,
+/// published), language versions together, newest first; each links to its
+/// editor.
 pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response {
+    use crate::desk::releases::{DeskRelease, Status};
     let lang = signed.lang();
     let t = desk_strings(lang);
     let root = st.config.root.clone();
-    let content = match blocking(&st, lang, move |_| {
-        Ok(crate::content::Content::load(&root)?)
+    let now = chrono::Utc::now();
+    let needed = st.config.desk.approvals;
+    let rows = blocking(&st, lang, move |st| {
+        let content = crate::content::Content::load(&root)?;
+        let tz = content.config.site.timezone;
+        let mut keys: Vec<String> = content.releases.iter().map(|r| r.group_key()).collect();
+        keys.sort();
+        keys.dedup();
+        st.with_db(|db| {
+            let mut rows = vec![];
+            for key in &keys {
+                let Some(d) = DeskRelease::of(db, &root, key, &content.releases)? else {
+                    continue;
+                };
+                let first = d
+                    .versions
+                    .iter()
+                    .find(|r| r.lang.as_str() == lang)
+                    .unwrap_or(&d.versions[0]);
+                let mut langs: Vec<&str> = d.versions.iter().map(|r| r.lang.as_str()).collect();
+                langs.sort_unstable();
+                let date = first.publication.date;
+                rows.push((
+                    d.status(now, needed),
+                    date,
+                    ReleaseRow {
+                        title: first.title.clone(),
+                        href: format!("/desk/releases/{}/{}", first.slug, first.lang),
+                        langs: langs.join(", "),
+                        date: date.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                        date_iso: date.to_rfc3339(),
+                    },
+                ));
+            }
+            Ok::<_, anyhow::Error>(rows)
+        })
     })
-    .await
-    {
-        Ok(c) => c,
+    .await;
+    let mut rows = match rows {
+        Ok(r) => r,
         Err(res) => return res,
     };
-    let now = chrono::Utc::now();
-    let tz = content.config.site.timezone;
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let mut groups: Vec<StatusGroup> = [
-        ("draft", t.draft),
-        ("scheduled", t.scheduled),
-        ("published", t.published),
+        Status::Draft,
+        Status::InReview,
+        Status::Approved,
+        Status::Scheduled,
+        Status::Published,
     ]
     .into_iter()
-    .map(|(key, name)| StatusGroup {
-        key,
-        name,
+    .map(|s| StatusGroup {
+        key: s.as_str(),
+        name: super::releases::status_name(t, s),
         rows: vec![],
     })
     .collect();
-    let mut by_key: std::collections::BTreeMap<String, Vec<&crate::release::Release>> =
-        Default::default();
-    for r in &content.releases {
-        by_key.entry(r.group_key()).or_default().push(r);
-    }
-    let mut rows: Vec<(usize, chrono::DateTime<chrono::Utc>, ReleaseRow)> = by_key
-        .values()
-        .map(|versions| {
-            let first = versions
-                .iter()
-                .find(|r| r.lang.as_str() == lang)
-                .unwrap_or(&versions[0]);
-            let status = if versions.iter().any(|r| r.publication.draft) {
-                0
-            } else if first.publication.date > now {
-                1
-            } else {
-                2
-            };
-            let mut langs: Vec<&str> = versions.iter().map(|r| r.lang.as_str()).collect();
-            langs.sort_unstable();
-            let date = first.publication.date;
-            (
-                status,
-                date,
-                ReleaseRow {
-                    title: first.title.clone(),
-                    langs: langs.join(", "),
-                    date: date.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                    date_iso: date.to_rfc3339(),
-                },
-            )
-        })
-        .collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (status, _, row) in rows {
-        groups[status].rows.push(row);
+        groups[status as usize].rows.push(row);
     }
     groups.retain(|g| !g.rows.is_empty());
     render(

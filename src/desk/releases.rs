@@ -1,0 +1,576 @@
+//! Releases on the desk: where each stands (draft, in review, approved,
+//! scheduled, published), who may do what to it, saving a language version
+//! from the editor's form, and submit → approve (four eyes) → release.
+//!
+//! The files stay the source of truth: the desk writes `releases/` as a
+//! text editor would (atomically, keeping fields its form does not know),
+//! and keeps in the database only who made, changed, submitted and
+//! approved what. An approval is of the bytes of the files: any change to
+//! them, on the desk or outside it, withdraws it.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde_yaml::{Mapping, Value};
+use sha2::Digest;
+
+use super::audit::{self, Action, Actor};
+use super::{Role, User};
+use crate::config::Config;
+use crate::db::{Db, ReleaseRecord};
+use crate::diagnostic::Diagnostic;
+use crate::release::Release;
+
+/// Where a release stands on the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Draft,
+    InReview,
+    Approved,
+    Scheduled,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in-review",
+            Status::Approved => "approved",
+            Status::Scheduled => "scheduled",
+            Status::Published => "published",
+        }
+    }
+}
+
+/// A release's language versions with the desk's record of it.
+#[derive(Debug, Clone)]
+pub struct DeskRelease<'a> {
+    pub key: String,
+    pub versions: Vec<&'a Release>,
+    pub record: ReleaseRecord,
+    /// The SHA-256 of its files as they are now.
+    pub files_hash: String,
+}
+
+/// The SHA-256 over the files of `versions` (each path and its bytes, in
+/// path order): what an approval is of.
+pub fn files_hash(root: &Path, versions: &[&Release]) -> std::io::Result<String> {
+    let mut paths: Vec<&Path> = versions.iter().map(|r| r.source.path.as_path()).collect();
+    paths.sort();
+    let mut h = sha2::Sha256::new();
+    for p in paths {
+        let bytes = std::fs::read(root.join(p))?;
+        h.update((p.as_os_str().len() as u64).to_be_bytes());
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(&bytes);
+    }
+    Ok(crate::subscribers::hex(&h.finalize()))
+}
+
+/// The SHA-256 of one file's text, in hex: the version an editor's form
+/// was opened on.
+pub fn text_version(text: &str) -> String {
+    crate::subscribers::hex(&sha2::Sha256::digest(text.as_bytes()))
+}
+
+impl<'a> DeskRelease<'a> {
+    /// The release of `key` among `releases`, with its record from `db`.
+    pub fn of(
+        db: &Db,
+        root: &Path,
+        key: &str,
+        releases: &'a [std::sync::Arc<Release>],
+    ) -> anyhow::Result<Option<Self>> {
+        let versions: Vec<&Release> = releases
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|r| r.group_key() == key)
+            .collect();
+        if versions.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            key: key.to_string(),
+            files_hash: files_hash(root, &versions)?,
+            record: db.desk().release_record(key)?,
+            versions,
+        }))
+    }
+
+    /// Approvals that count: of the files as they are now, by someone who
+    /// neither wrote nor changed the release.
+    pub fn valid_approvals(&self) -> usize {
+        self.record
+            .approvals
+            .iter()
+            .filter(|(user, hash)| *hash == self.files_hash && !self.record.changers.contains(user))
+            .count()
+    }
+
+    /// Approved before and changed since (on the desk or outside it).
+    pub fn changed_since_approval(&self) -> bool {
+        self.record
+            .approvals
+            .iter()
+            .any(|(_, hash)| *hash != self.files_hash)
+    }
+
+    /// Where it stands at `now`, with `needed` approvals required.
+    pub fn status(&self, now: DateTime<Utc>, needed: u32) -> Status {
+        let draft = self.versions.iter().any(|r| r.publication.draft);
+        if !draft {
+            let date = self.versions.iter().map(|r| r.publication.date).min();
+            return if date.is_some_and(|d| d > now) {
+                Status::Scheduled
+            } else {
+                Status::Published
+            };
+        }
+        if !self.record.in_review {
+            Status::Draft
+        } else if self.valid_approvals() >= needed as usize {
+            Status::Approved
+        } else {
+            Status::InReview
+        }
+    }
+
+    fn is_own(&self, user: &User) -> bool {
+        self.record.created_by == Some(user.id)
+    }
+}
+
+/// What someone asks to do to a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Edit,
+    Submit,
+    Approve,
+    /// Back to draft: out of review, approvals withdrawn.
+    Withdraw,
+    /// Take `draft: true` away, so that `publish` puts it out at its date.
+    Release,
+}
+
+/// Why an act is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("your role does not allow this")]
+    Role,
+    #[error("a writer works on their own releases only")]
+    NotTheirs,
+    #[error("an approved or published release is changed by an editor")]
+    Approved,
+    #[error("only a draft can be submitted for review")]
+    NotADraft,
+    #[error("only a release in review can be approved")]
+    NotInReview,
+    #[error("someone other than the people who wrote or changed it must approve it")]
+    OwnWork,
+    #[error("it needs its approvals first")]
+    NotApproved,
+}
+
+/// Whether `user` may do `act` to `d` at `now`, with `needed` approvals.
+/// Roles build on each other: an editor may do what a writer may, an
+/// admin what an editor may.
+pub fn may(
+    user: &User,
+    act: Act,
+    d: &DeskRelease<'_>,
+    now: DateTime<Utc>,
+    needed: u32,
+) -> Result<(), Refused> {
+    let editor = user.role >= Role::Editor;
+    let status = d.status(now, needed);
+    match act {
+        Act::Edit => {
+            if editor {
+                Ok(())
+            } else if !d.is_own(user) {
+                Err(Refused::NotTheirs)
+            } else if status >= Status::Approved {
+                Err(Refused::Approved)
+            } else {
+                Ok(())
+            }
+        }
+        Act::Submit => {
+            if !editor && !d.is_own(user) {
+                Err(Refused::NotTheirs)
+            } else if status != Status::Draft {
+                Err(Refused::NotADraft)
+            } else {
+                Ok(())
+            }
+        }
+        Act::Approve => {
+            if !editor {
+                Err(Refused::Role)
+            } else if !d.record.in_review || status >= Status::Scheduled {
+                Err(Refused::NotInReview)
+            } else if needed > 0 && d.record.changers.contains(&user.id) {
+                Err(Refused::OwnWork)
+            } else {
+                Ok(())
+            }
+        }
+        Act::Withdraw => {
+            let own_in_review = d.is_own(user) && status == Status::InReview;
+            if !(editor || own_in_review) {
+                Err(Refused::Role)
+            } else if !matches!(status, Status::InReview | Status::Approved) {
+                Err(Refused::NotInReview)
+            } else {
+                Ok(())
+            }
+        }
+        Act::Release => {
+            if !editor {
+                Err(Refused::Role)
+            } else if status != Status::Approved {
+                Err(Refused::NotApproved)
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What the editor's form sets in a language version.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub title: String,
+    pub summary: String,
+    /// `YYYY-MM-DD HH:MM` in the site's time zone, or RFC 3339.
+    pub date: String,
+    /// Comma-separated.
+    pub tags: String,
+    pub lists: Vec<String>,
+    pub body: String,
+}
+
+impl Edit {
+    /// The form's values for `r`, as the editor opens it.
+    pub fn of(r: &Release, config: &Config) -> Self {
+        Self {
+            title: r.title.clone(),
+            summary: r.summary.clone().unwrap_or_default(),
+            date: r
+                .publication
+                .date
+                .with_timezone(&config.site.timezone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            tags: r
+                .tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            lists: r.lists.iter().map(|l| l.as_str().to_string()).collect(),
+            body: r.body.clone(),
+        }
+    }
+}
+
+/// A problem with a saved form, with the field it concerns (`body` for the
+/// text, `file` when no field is to blame).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// Why a save did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// The file changed since the form was opened: here it is now.
+    #[error("the file changed since the form was opened")]
+    Conflict { now: String },
+    #[error("the release has problems")]
+    Invalid(Vec<FieldProblem>),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<crate::db::Error> for SaveError {
+    fn from(e: crate::db::Error) -> Self {
+        SaveError::Other(e.into())
+    }
+}
+
+/// The field a problem on `line` of a release file concerns: the
+/// top-level front-matter key at or above it, or `body` below the front
+/// matter.
+fn field_of(text: &str, line: usize) -> String {
+    let Some((yaml, _, body_line)) = crate::release::front_matter::split(text) else {
+        return "file".into();
+    };
+    if line >= body_line {
+        return "body".into();
+    }
+    yaml.lines()
+        .take(line.saturating_sub(1))
+        .filter(|l| !l.starts_with([' ', '\t', '-', '#']) && l.contains(':'))
+        .last()
+        .and_then(|l| l.split(':').next())
+        .map_or_else(|| "file".into(), |k| k.trim().to_string())
+}
+
+fn problems(text: &str, diags: Vec<Diagnostic>) -> Vec<FieldProblem> {
+    diags
+        .into_iter()
+        .map(|d| FieldProblem {
+            field: field_of(text, d.line),
+            message: d.message,
+        })
+        .collect()
+}
+
+/// The text of a release file with `edit` applied: the form's fields set
+/// (an empty summary or no tags removes the field), `draft: true`, every
+/// other field kept as it was, and the body replaced.
+pub fn apply(text: &str, edit: &Edit) -> anyhow::Result<String> {
+    let (yaml, _, _) = crate::release::front_matter::split(text)
+        .ok_or_else(|| anyhow::anyhow!("the file has no front matter"))?;
+    let mut map: Mapping = serde_yaml::from_str(yaml)?;
+    let mut set = |k: &str, v: Option<Value>| match v {
+        Some(v) => {
+            map.insert(Value::from(k), v);
+        }
+        None => {
+            map.remove(k);
+        }
+    };
+    set("title", Some(Value::from(edit.title.trim())));
+    set("date", Some(Value::from(edit.date.trim())));
+    let summary = edit.summary.replace("\r\n", "\n");
+    set(
+        "summary",
+        (!summary.trim().is_empty()).then(|| Value::from(summary.trim())),
+    );
+    let tags: Vec<Value> = edit
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Value::from)
+        .collect();
+    set("tags", (!tags.is_empty()).then(|| Value::Sequence(tags)));
+    let lists: Vec<Value> = edit.lists.iter().map(|l| Value::from(l.as_str())).collect();
+    set("lists", (!lists.is_empty()).then(|| Value::Sequence(lists)));
+    set("draft", Some(Value::Bool(true)));
+    let body = edit.body.replace("\r\n", "\n");
+    let body = body.trim_end();
+    Ok(format!(
+        "---\n{}---\n{body}\n",
+        serde_yaml::to_string(&map)?
+    ))
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it, then a
+/// rename, so a reader sees the old file or the new one, never half.
+fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("{} has no folder", path.display()))?;
+    let mut tmp = tempfile::Builder::new().prefix(".desk-").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Checks `text` as the release file `path` would be read.
+fn check(config: &Config, path: &Path, text: &str) -> Result<Release, Vec<Diagnostic>> {
+    let dir = config.releases_dir();
+    let exists = |rel: &str| {
+        !crate::files::is_hidden_path(rel)
+            && crate::files::is_regular_file_inside(&dir, Path::new(rel))
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::release::parse(config.display_path(path), &name, text, config, &exists)
+}
+
+/// Saves `edit` into the language version `r` of `d`, if `user` may edit
+/// it and its file is still the `version` the form was opened on. The new
+/// text must read as a release; the change is recorded (withdrawing any
+/// approval) and audited.
+#[allow(clippy::too_many_arguments)]
+pub fn save(
+    db: &Db,
+    config: &Config,
+    actor: &Actor,
+    user: &User,
+    d: &DeskRelease<'_>,
+    r: &Release,
+    version: &str,
+    edit: &Edit,
+) -> Result<(), SaveError> {
+    may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
+    let path = config.root.join(&r.source.path);
+    let now_text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+    if text_version(&now_text) != version {
+        return Err(SaveError::Conflict { now: now_text });
+    }
+    let new = apply(&now_text, edit)?;
+    check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+    write_atomic(&path, &new)?;
+    db.desk().record_change(&d.key, user.id)?;
+    let object = r.source.path.display().to_string();
+    audit::record(db, actor, Action::Save, Some(&object), None)?;
+    Ok(())
+}
+
+/// Makes a new release file (a draft) titled `title` in `lang` at `date`,
+/// owned by `user`; returns its path under the root.
+pub fn create(
+    db: &Db,
+    config: &Config,
+    actor: &Actor,
+    user: &User,
+    lang: &str,
+    edit: &Edit,
+) -> Result<PathBuf, SaveError> {
+    let invalid = |field: &str, message: String| {
+        SaveError::Invalid(vec![FieldProblem {
+            field: field.into(),
+            message,
+        }])
+    };
+    let lang = crate::i18n::Lang::parse(lang).map_err(|e| invalid("lang", e.to_string()))?;
+    let when = crate::time::parse_publish_time(&edit.date, config.site.timezone)
+        .map_err(|e| invalid("date", e.to_string()))?;
+    let slug = crate::release::slugify_at_most(edit.title.trim(), crate::release::NEW_SLUG_MAX);
+    if slug.as_str().is_empty() {
+        return Err(invalid("title", "a title is needed".into()));
+    }
+    let day = when.with_timezone(&config.site.timezone).format("%Y-%m-%d");
+    let name = format!("{day}-{slug}.{lang}.md");
+    let path = config.releases_dir().join(&name);
+    let text = apply("---\ntitle: x\n---\n", edit)?;
+    check(config, &path, &text).map_err(|diags| SaveError::Invalid(problems(&text, diags)))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    match file {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(text.as_bytes()).map_err(anyhow::Error::from)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(invalid(
+                "title",
+                format!("releases/{name} exists already: choose another title or date"),
+            ));
+        }
+        Err(e) => return Err(SaveError::Other(e.into())),
+    }
+    let key = check(config, &path, &text)
+        .map(|r| r.group_key())
+        .map_err(|diags| SaveError::Invalid(problems(&text, diags)))?;
+    db.desk().record_change(&key, user.id)?;
+    let object = format!("releases/{name}");
+    audit::record(db, actor, Action::Create, Some(&object), None)?;
+    Ok(PathBuf::from("releases").join(name))
+}
+
+/// Does `act` (submit, approve, withdraw or release) to `d` for `user`,
+/// and audits it.
+pub fn act(
+    db: &Db,
+    config: &Config,
+    actor: &Actor,
+    user: &User,
+    d: &DeskRelease<'_>,
+    act: Act,
+) -> Result<(), SaveError> {
+    may(user, act, d, Utc::now(), config.desk.approvals)?;
+    let action = match act {
+        Act::Edit => return Ok(()),
+        Act::Submit => {
+            if d.record.created_by.is_none() {
+                // Written outside the desk: whoever submits it answers for
+                // it, and someone else approves it.
+                db.desk().record_change(&d.key, user.id)?;
+            }
+            db.desk().set_in_review(&d.key, true)?;
+            Action::Submit
+        }
+        Act::Approve => {
+            db.desk().approve(&d.key, user.id, &d.files_hash)?;
+            Action::Approve
+        }
+        Act::Withdraw => {
+            db.desk().set_in_review(&d.key, false)?;
+            Action::Withdraw
+        }
+        Act::Release => {
+            for r in &d.versions {
+                let path = config.root.join(&r.source.path);
+                let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+                let (yaml, body, _) = crate::release::front_matter::split(&text)
+                    .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
+                let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
+                map.remove("draft");
+                let new = format!(
+                    "---\n{}---\n{body}",
+                    serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
+                );
+                check(config, &path, &new)
+                    .map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+                write_atomic(&path, &new)?;
+            }
+            db.desk().set_in_review(&d.key, false)?;
+            Action::Release
+        }
+    };
+    audit::record(db, actor, action, Some(&d.key), None)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_sets_its_fields_keeps_the_others_and_makes_a_draft() {
+        let text = "---\ntitle: Old\ndate: 2026-11-20 09:00\ntranslation_key: strategy\ncontacts:\n  - name: Aino\n---\nOld body.\n";
+        let edit = Edit {
+            title: "New: title".into(),
+            summary: String::new(),
+            date: "2026-11-21 10:00".into(),
+            tags: "budget, schools ,".into(),
+            lists: vec!["media".into()],
+            body: "New body.\r\nSecond line.\r\n".into(),
+        };
+        let out = apply(text, &edit).unwrap();
+        let (yaml, body, _) = crate::release::front_matter::split(&out).unwrap();
+        let map: Mapping = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(map["title"], Value::from("New: title"));
+        assert_eq!(map["translation_key"], Value::from("strategy"));
+        assert_eq!(map["contacts"][0]["name"], Value::from("Aino"));
+        assert_eq!(map["draft"], Value::Bool(true));
+        assert_eq!(map["tags"][1], Value::from("schools"));
+        assert!(map.get("summary").is_none());
+        assert_eq!(body, "New body.\nSecond line.\n");
+    }
+
+    #[test]
+    fn a_problem_is_put_next_to_the_field_it_concerns() {
+        let text = "---\ntitle: A\ndate: someday\ntags:\n  - x\n---\nBody\n";
+        assert_eq!(field_of(text, 3), "date");
+        assert_eq!(field_of(text, 5), "tags");
+        assert_eq!(field_of(text, 7), "body");
+    }
+}

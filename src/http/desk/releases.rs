@@ -1,0 +1,534 @@
+//! The release pages of the desk: the editor of one language version
+//! (GET shows it, POST saves), a new release, and the actions submit,
+//! approve, withdraw and send (take `draft: true` away so that `publish`
+//! puts it out at its time). Every action is checked by
+//! [`crate::desk::releases::may`] on the server and audited.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::guard::{Checked, SignedIn};
+use super::{DeskPage, blocking, refused, render};
+use crate::content::Content;
+use crate::desk::Actor;
+use crate::desk::releases::{self, Act, DeskRelease, Edit, FieldProblem, SaveError, Status};
+use crate::http::AppState;
+use crate::i18n::{DeskStrings, desk_strings};
+
+/// One field of the editor's form.
+pub struct FieldView {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    multiline: bool,
+    rows: u32,
+    problem: String,
+    hint: &'static str,
+}
+
+pub struct ListView {
+    name: String,
+    title: String,
+    checked: bool,
+}
+
+pub struct ActionView {
+    action: String,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "desk/editor.html")]
+struct EditorPage {
+    page: DeskPage,
+    heading: String,
+    status: &'static str,
+    changed_outside: bool,
+    notice: String,
+    conflict: Option<String>,
+    problems_elsewhere: Vec<String>,
+    action: String,
+    version: String,
+    fields: Vec<FieldView>,
+    lists: Vec<ListView>,
+    actions: Vec<ActionView>,
+}
+
+/// The status's name in the desk's language.
+pub fn status_name(t: &DeskStrings, s: Status) -> &'static str {
+    match s {
+        Status::Draft => t.draft,
+        Status::InReview => t.in_review,
+        Status::Approved => t.approved,
+        Status::Scheduled => t.scheduled,
+        Status::Published => t.published,
+    }
+}
+
+fn fields(t: &'static DeskStrings, edit: &Edit, problems: &[FieldProblem]) -> Vec<FieldView> {
+    let problem = |name: &str| {
+        problems
+            .iter()
+            .filter(|p| p.field == name)
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let f = |name, label, value: &str, multiline, rows, hint| FieldView {
+        name,
+        label,
+        value: value.to_string(),
+        multiline,
+        rows,
+        problem: problem(name),
+        hint,
+    };
+    vec![
+        f("title", t.title, &edit.title, false, 1, ""),
+        f("summary", t.summary, &edit.summary, true, 3, ""),
+        f("date", t.date, &edit.date, false, 1, t.date_hint),
+        f("tags", t.tags, &edit.tags, false, 1, ""),
+        f("body", t.body, &edit.body, true, 20, ""),
+    ]
+}
+
+/// Everything the editor page shows besides the form's values.
+struct Shown {
+    status: Status,
+    changed_outside: bool,
+    notice: String,
+    conflict: Option<String>,
+    problems: Vec<FieldProblem>,
+    version: String,
+    actions: Vec<ActionView>,
+}
+
+fn editor_page(
+    st: &AppState,
+    signed: &SignedIn,
+    slug: &str,
+    lang: &str,
+    edit: &Edit,
+    shown: Shown,
+) -> EditorPage {
+    let t = desk_strings(signed.lang());
+    let known = ["title", "summary", "date", "tags", "body"];
+    let problems_elsewhere = shown
+        .problems
+        .iter()
+        .filter(|p| !known.contains(&p.field.as_str()))
+        .map(|p| format!("{}: {}", p.field, p.message))
+        .collect();
+    let default = &st.config.site.default_lang;
+    let lists = st
+        .config
+        .lists
+        .iter()
+        .map(|(name, l)| ListView {
+            name: name.as_str().to_string(),
+            title: l.title.get(default, default).to_string(),
+            checked: edit.lists.iter().any(|x| x == name.as_str()),
+        })
+        .collect();
+    EditorPage {
+        page: signed.page(st, &edit.title),
+        heading: edit.title.clone(),
+        status: status_name(t, shown.status),
+        changed_outside: shown.changed_outside,
+        notice: shown.notice,
+        conflict: shown.conflict,
+        problems_elsewhere,
+        action: format!("/desk/releases/{slug}/{lang}"),
+        version: shown.version,
+        fields: fields(t, edit, &shown.problems),
+        lists,
+        actions: shown.actions,
+    }
+}
+
+/// The actions `user` may take on `d` now, as buttons.
+fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) -> Vec<ActionView> {
+    let t = desk_strings(signed.lang());
+    let now = chrono::Utc::now();
+    [
+        (Act::Submit, "submit", t.submit),
+        (Act::Approve, "approve", t.approve),
+        (Act::Withdraw, "withdraw", t.withdraw),
+        (Act::Release, "send", t.release_it),
+    ]
+    .into_iter()
+    .filter(|(act, _, _)| {
+        releases::may(&signed.session.user, *act, d, now, st.config.desk.approvals).is_ok()
+    })
+    .map(|(_, path, label)| ActionView {
+        action: format!("/desk/releases/{slug}/{path}"),
+        label,
+    })
+    .collect()
+}
+
+/// The release files, read fresh for each request.
+async fn content(st: &Arc<AppState>, lang: &'static str) -> Result<Arc<Content>, Response> {
+    let root = st.config.root.clone();
+    blocking(st, lang, move |_| Ok(Arc::new(Content::load(&root)?))).await
+}
+
+/// The language version `slug`/`lang`, with its release's record.
+fn find<'a>(
+    st: &AppState,
+    content: &'a Content,
+    slug: &str,
+    lang: &str,
+) -> anyhow::Result<Option<(&'a crate::release::Release, DeskRelease<'a>)>> {
+    let Some(r) = content
+        .releases
+        .iter()
+        .find(|r| r.slug.as_str() == slug && r.lang.as_str() == lang)
+    else {
+        return Ok(None);
+    };
+    let d =
+        st.with_db(|db| DeskRelease::of(db, &st.config.root, &r.group_key(), &content.releases))?;
+    Ok(d.map(|d| (r.as_ref(), d)))
+}
+
+fn not_found(st: &AppState, lang: &'static str) -> Response {
+    refused(st, lang, StatusCode::NOT_FOUND, "No such release.")
+}
+
+pub async fn editor(
+    State(st): State<Arc<AppState>>,
+    signed: SignedIn,
+    Path((slug, lang)): Path<(String, String)>,
+) -> Response {
+    let ui = signed.lang();
+    let content = match content(&st, ui).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let found = match find(&st, &content, &slug, &lang) {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(&st, ui),
+        Err(e) => return super::unavailable(&st, ui, &e),
+    };
+    let (r, d) = found;
+    if let Err(why) = releases::may(
+        &signed.session.user,
+        Act::Edit,
+        &d,
+        chrono::Utc::now(),
+        st.config.desk.approvals,
+    ) && why == releases::Refused::NotTheirs
+    {
+        return refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string());
+    }
+    let text = std::fs::read_to_string(st.config.root.join(&r.source.path)).unwrap_or_default();
+    let shown = Shown {
+        status: d.status(chrono::Utc::now(), st.config.desk.approvals),
+        changed_outside: d.changed_since_approval(),
+        notice: String::new(),
+        conflict: None,
+        problems: vec![],
+        version: releases::text_version(&text),
+        actions: actions(&st, &signed, &d, &slug),
+    };
+    let edit = Edit::of(r, &st.config);
+    render(
+        StatusCode::OK,
+        &editor_page(&st, &signed, &slug, &lang, &edit, shown),
+    )
+}
+
+/// The editor's form as sent.
+#[derive(Deserialize)]
+pub struct EditorForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    lists: Vec<String>,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    lang: String,
+}
+
+impl EditorForm {
+    fn edit(&self) -> Edit {
+        Edit {
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            date: self.date.clone(),
+            tags: self.tags.clone(),
+            lists: self.lists.clone(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// Saves the editor's form: 303 back to the editor, or the form again with
+/// the problems next to their fields (422), or both versions (409).
+pub async fn save(
+    State(st): State<Arc<AppState>>,
+    Path((slug, lang)): Path<(String, String)>,
+    Checked(signed, form): Checked<EditorForm>,
+) -> Response {
+    let ui = signed.lang();
+    let content = match content(&st, ui).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let (r, d) = match find(&st, &content, &slug, &lang) {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(&st, ui),
+        Err(e) => return super::unavailable(&st, ui, &e),
+    };
+    let edit = form.edit();
+    let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let outcome = st.with_db(|db| {
+        Ok::<_, anyhow::Error>(releases::save(
+            db,
+            &st.config,
+            &actor,
+            &signed.session.user,
+            &d,
+            r,
+            &form.version,
+            &edit,
+        ))
+    });
+    let t = desk_strings(ui);
+    let mut shown = Shown {
+        status: d.status(chrono::Utc::now(), st.config.desk.approvals),
+        changed_outside: d.changed_since_approval(),
+        notice: String::new(),
+        conflict: None,
+        problems: vec![],
+        version: form.version.clone(),
+        actions: vec![],
+    };
+    let status = match outcome {
+        Err(e) => return super::unavailable(&st, ui, &e),
+        Ok(Ok(())) => {
+            return Redirect::to(&format!("/desk/releases/{slug}/{lang}")).into_response();
+        }
+        Ok(Err(SaveError::Refused(why))) => {
+            return refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string());
+        }
+        Ok(Err(SaveError::Other(e))) => return super::unavailable(&st, ui, &e),
+        Ok(Err(SaveError::Conflict { now })) => {
+            shown.version = releases::text_version(&now);
+            shown.conflict = Some(now);
+            StatusCode::CONFLICT
+        }
+        Ok(Err(SaveError::Invalid(problems))) => {
+            shown.notice = t.problems.to_string();
+            shown.problems = problems;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    render(
+        status,
+        &editor_page(&st, &signed, &slug, &lang, &edit, shown),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "desk/new.html")]
+struct NewPage {
+    page: DeskPage,
+    problems: Vec<String>,
+    title: String,
+    date: String,
+    langs: Vec<(String, bool)>,
+}
+
+fn new_page(
+    st: &AppState,
+    signed: &SignedIn,
+    form: &EditorForm,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let t = desk_strings(signed.lang());
+    let chosen = if form.lang.is_empty() {
+        st.config.site.default_lang.as_str().to_string()
+    } else {
+        form.lang.clone()
+    };
+    render(
+        status,
+        &NewPage {
+            page: signed.page(st, t.new_release),
+            problems,
+            title: form.title.clone(),
+            date: form.date.clone(),
+            langs: st
+                .config
+                .site
+                .languages
+                .iter()
+                .map(|l| (l.as_str().to_string(), l.as_str() == chosen))
+                .collect(),
+        },
+    )
+}
+
+pub async fn new_form(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response {
+    let tz = st.config.site.timezone;
+    let form = EditorForm {
+        version: String::new(),
+        title: String::new(),
+        summary: String::new(),
+        date: chrono::Utc::now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        tags: String::new(),
+        lists: vec![],
+        body: String::new(),
+        lang: String::new(),
+    };
+    new_page(&st, &signed, &form, vec![], StatusCode::OK)
+}
+
+/// Makes a new draft and opens it in the editor.
+pub async fn create(
+    State(st): State<Arc<AppState>>,
+    Checked(signed, form): Checked<EditorForm>,
+) -> Response {
+    let ui = signed.lang();
+    let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let outcome = st.with_db(|db| {
+        Ok::<_, anyhow::Error>(releases::create(
+            db,
+            &st.config,
+            &actor,
+            &signed.session.user,
+            &form.lang,
+            &form.edit(),
+        ))
+    });
+    match outcome {
+        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
+        Ok(Ok(path)) => {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            match crate::release::FileName::parse(name) {
+                Ok(n) => Redirect::to(&format!("/desk/releases/{}/{}", n.slug, form.lang))
+                    .into_response(),
+                Err(_) => Redirect::to("/desk/").into_response(),
+            }
+        }
+        Ok(Err(SaveError::Invalid(problems))) => new_page(
+            &st,
+            &signed,
+            &form,
+            problems
+                .into_iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Ok(Err(SaveError::Refused(why))) => {
+            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
+        }
+        Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
+    }
+}
+
+/// A button's form: only the token.
+#[derive(Deserialize)]
+pub struct ActForm {}
+
+async fn act(st: Arc<AppState>, signed: SignedIn, slug: String, what: Act) -> Response {
+    let ui = signed.lang();
+    let content = match content(&st, ui).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let Some(r) = content.releases.iter().find(|r| r.slug.as_str() == slug) else {
+        return not_found(&st, ui);
+    };
+    let lang = r.lang.to_string();
+    let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let outcome = st.with_db(|db| {
+        let Some(d) = DeskRelease::of(db, &st.config.root, &r.group_key(), &content.releases)?
+        else {
+            return Ok(Err(SaveError::Other(anyhow::anyhow!(
+                "the release went away"
+            ))));
+        };
+        Ok::<_, anyhow::Error>(releases::act(
+            db,
+            &st.config,
+            &actor,
+            &signed.session.user,
+            &d,
+            what,
+        ))
+    });
+    match outcome {
+        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
+        Ok(Ok(())) => Redirect::to(&format!("/desk/releases/{slug}/{lang}")).into_response(),
+        Ok(Err(SaveError::Refused(why))) => {
+            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
+        }
+        Ok(Err(SaveError::Invalid(p))) => refused(
+            &st,
+            ui,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &p.into_iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
+    }
+}
+
+pub async fn submit(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, ActForm {}): Checked<ActForm>,
+) -> Response {
+    act(st, signed, slug, Act::Submit).await
+}
+
+pub async fn approve(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, ActForm {}): Checked<ActForm>,
+) -> Response {
+    act(st, signed, slug, Act::Approve).await
+}
+
+pub async fn withdraw(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, ActForm {}): Checked<ActForm>,
+) -> Response {
+    act(st, signed, slug, Act::Withdraw).await
+}
+
+pub async fn send(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, ActForm {}): Checked<ActForm>,
+) -> Response {
+    act(st, signed, slug, Act::Release).await
+}
