@@ -119,6 +119,44 @@ try {
   const refused = await writerPage.goto(`${desk}/desk/users`);
   expect(refused.status() === 403, `a writer is refused the users page (${refused.status()})`);
   await check(writerPage, '08-refused');
+
+  // The writer writes a release: the new-release form, the editor, save
+  // and submit, all from the keyboard.
+  await writerPage.goto(`${desk}/desk/releases/new`);
+  await check(writerPage, '09-new-release');
+  expect(await tabTo(writerPage, '#title'), 'the title field is reached with Tab');
+  await writerPage.keyboard.type('Ny färjeförbindelse till skärgården');
+  await tabTo(writerPage, '#lang');
+  await writerPage.selectOption('#lang', 'sv');
+  expect(await tabTo(writerPage, 'form button[type=submit]'), 'the create button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect(/\/desk\/releases\/ny-farjeforbindelse-till-skargarden\/sv$/.test(writerPage.url()), `the editor opens (${writerPage.url()})`);
+  await check(writerPage, '10-editor');
+  expect(await tabTo(writerPage, '#body', 60), 'the text field is reached with Tab');
+  await writerPage.keyboard.type('Förbindelsen börjar trafikera i december.');
+  expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect((await writerPage.inputValue('#body')).includes('trafikera i december'), 'the text is saved');
+  expect(await tabTo(writerPage, 'form[action$="/submit"] button', 80), 'the submit button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect((await writerPage.textContent('.status strong')).includes('Granskas'), 'in review');
+  await check(writerPage, '11-in-review');
+
+  // The admin (who did not write it) approves it and lets it out.
+  await signIn(page, admin, password);
+  await page.goto(`${desk}/desk/releases/ny-farjeforbindelse-till-skargarden/sv`);
+  expect(await tabTo(page, 'form[action$="/approve"] button', 80), 'the approve button is reached with Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  expect((await page.textContent('.status strong')).includes('Hyväksytty'), 'approved');
+  await check(page, '12-approved');
+  expect(await tabTo(page, 'form[action$="/send"] button', 80), 'the send button is reached with Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  expect(/(Ajastettu|Julkaistu)/.test(await page.textContent('.status strong')), 'released: scheduled or published');
+  await page.goto(`${desk}/desk/audit`);
+  const trail = await page.content();
+  for (const act of ['create', 'save', 'submit', 'approve', 'release']) {
+    expect(trail.includes(`<td>${act}</td>`), `the trail shows ${act}`);
+  }
 } finally {
   await browser.close();
 }
