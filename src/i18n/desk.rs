@@ -71,6 +71,14 @@ pub struct DeskStrings {
     pub withdraw: &'static str,
     pub release_it: &'static str,
     pub problems: &'static str,
+    pub add_user: &'static str,
+    pub change_role: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub new_link: &'static str,
+    pub link_made: &'static str,
+    pub not_yourself: &'static str,
+    pub actions: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -154,6 +162,14 @@ const FI: DeskStrings = DeskStrings {
     withdraw: "Palauta luonnokseksi",
     release_it: "Julkaise julkaisuaikana",
     problems: "Korjaa nämä ensin:",
+    add_user: "Lisää käyttäjä",
+    change_role: "Vaihda rooli",
+    disable: "Poista käytöstä",
+    enable: "Ota käyttöön",
+    new_link: "Uusi salasanalinkki",
+    link_made: "Anna tämä linkki henkilölle. Sillä asetetaan salasana; se toimii kerran ja 24 tunnin ajan:",
+    not_yourself: "Et voi poistaa käytöstä omaa tiliäsi etkä muuttaa omaa rooliasi.",
+    actions: "Toiminnot",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -225,6 +241,14 @@ const SV: DeskStrings = DeskStrings {
     withdraw: "Återför till utkast",
     release_it: "Publicera vid publiceringstiden",
     problems: "Rätta först detta:",
+    add_user: "Lägg till användare",
+    change_role: "Byt roll",
+    disable: "Stäng av",
+    enable: "Aktivera",
+    new_link: "Ny lösenordslänk",
+    link_made: "Ge länken till personen. Med den väljs lösenordet; den fungerar en gång och i 24 timmar:",
+    not_yourself: "Du kan inte stänga av ditt eget konto eller byta din egen roll.",
+    actions: "Åtgärder",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -296,6 +320,14 @@ const EN: DeskStrings = DeskStrings {
     withdraw: "Back to draft",
     release_it: "Publish at its time",
     problems: "Fix these first:",
+    add_user: "Add a user",
+    change_role: "Change role",
+    disable: "Disable",
+    enable: "Enable",
+    new_link: "New password link",
+    link_made: "Give this link to the person. It sets their password, and works once, for 24 hours:",
+    not_yourself: "You cannot disable your own account or change your own role.",
+    actions: "Actions",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -1142,3 +1142,109 @@ fn a_save_over_a_change_it_has_not_seen_is_refused_with_both_versions_and_a_prob
     assert!(r.body.contains("Uusi teksti."));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), saved);
 }
+
+#[test]
+fn an_admin_manages_accounts_on_the_desk_and_no_one_else_can() {
+    let room = Room::new(1);
+    add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
+    add_user(&room, "writer@example.fi", "Ville Writer", Role::Writer);
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "writer@example.fi");
+    let csrf = writer.get("/desk/").csrf();
+    let r = writer.post(
+        "/desk/users",
+        &[
+            ("csrf", &csrf),
+            ("email", "mole@example.fi"),
+            ("name", "Mole"),
+            ("role", "admin"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        writer
+            .post("/desk/users/1/disable", &[("csrf", &csrf)])
+            .status,
+        403
+    );
+    assert!(
+        room.query("SELECT email FROM desk_users WHERE email = 'mole@example.fi'")
+            .is_empty()
+    );
+
+    let mut admin = staff(&desk, "admin@example.fi");
+    let page = admin.get("/desk/users");
+    let added = admin.post(
+        "/desk/users",
+        &[
+            ("csrf", &page.csrf()),
+            ("email", "Uusi@Example.fi"),
+            ("name", "Uusi Ihminen"),
+            ("role", "editor"),
+        ],
+    );
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(
+        added.body.contains("/desk/password/"),
+        "the one-time link is shown"
+    );
+    assert_eq!(
+        room.query("SELECT role FROM desk_users WHERE email = 'uusi@example.fi'"),
+        ["editor"]
+    );
+    let writer_id =
+        room.query("SELECT id FROM desk_users WHERE email = 'writer@example.fi'")[0].clone();
+    let admin_id =
+        room.query("SELECT id FROM desk_users WHERE email = 'admin@example.fi'")[0].clone();
+    let csrf = admin.get("/desk/users").csrf();
+    let r = admin.post(
+        &format!("/desk/users/{writer_id}/role"),
+        &[("csrf", &csrf), ("role", "editor")],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT role FROM desk_users WHERE id = {writer_id}"
+        )),
+        ["editor"]
+    );
+    // Disabling ends the account's sign-ins at once.
+    assert_eq!(
+        admin
+            .post(
+                &format!("/desk/users/{writer_id}/disable"),
+                &[("csrf", &csrf)]
+            )
+            .status,
+        303
+    );
+    assert_eq!(writer.get("/desk/").status, 303);
+    // An admin cannot lock themselves out.
+    let r = admin.post(
+        &format!("/desk/users/{admin_id}/disable"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 403);
+    let r = admin.post(
+        &format!("/desk/users/{admin_id}/role"),
+        &[("csrf", &csrf), ("role", "writer")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT role, disabled FROM desk_users WHERE id = {admin_id}"
+        )),
+        ["admin|0"]
+    );
+    let trail = audit_actions(&room);
+    for expected in [
+        "user-added|admin@example.fi|127.0.0.1|editor",
+        "role-changed|admin@example.fi|127.0.0.1|writer → editor",
+        "user-disabled|admin@example.fi|127.0.0.1|",
+    ] {
+        assert!(
+            trail.iter().any(|a| a == expected),
+            "{expected} in {trail:?}"
+        );
+    }
+}

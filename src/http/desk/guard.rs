@@ -231,3 +231,24 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for Checked<T> {
         Ok(Checked(signed, fields))
     }
 }
+
+/// A signed-in admin's form of fields `T`, with this sign-in's CSRF token.
+pub struct AdminForm<T>(pub SignedIn, pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for AdminForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Checked(signed, fields) = Checked::<T>::from_request(req, st).await?;
+        if signed.session.user.role != Role::Admin {
+            let lang = signed.lang();
+            return Err(refused(
+                st,
+                lang,
+                StatusCode::FORBIDDEN,
+                desk_strings(lang).refused_role,
+            ));
+        }
+        Ok(AdminForm(signed, fields))
+    }
+}

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::guard::{self, Admin, Checked, LOGIN_COOKIE, SignedIn, Visitor};
+use super::guard::{self, Admin, AdminForm, Checked, LOGIN_COOKIE, SignedIn, Visitor};
 use super::{DeskPage, blocking, refused, render};
 use crate::desk::accounts::{self, AccountError};
 use crate::desk::sign_in::{self, Refusal, Throttle};
@@ -443,9 +443,12 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
 }
 
 pub struct UserRow {
+    id: i64,
     email: String,
     name: String,
     role: &'static str,
+    role_key: &'static str,
+    disabled: bool,
     state: &'static str,
 }
 
@@ -454,22 +457,34 @@ pub struct UserRow {
 struct UsersPage {
     page: DeskPage,
     users: Vec<UserRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    link: Option<String>,
+    problem: Option<String>,
 }
 
-/// The accounts (admins only).
-pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Response {
+/// The users page for `signed`, with a new password link or a problem.
+async fn users_page(
+    st: &Arc<AppState>,
+    signed: &SignedIn,
+    link: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
     let lang = signed.lang();
     let t = desk_strings(lang);
-    let users = match blocking(&st, lang, |st| st.with_db(|db| db.desk().users())).await {
+    let users = match blocking(st, lang, |st| st.with_db(|db| db.desk().users())).await {
         Ok(u) => u,
         Err(res) => return res,
     };
     let users = users
         .into_iter()
         .map(|u| UserRow {
+            id: u.id,
             email: u.email.to_string(),
             name: u.name,
             role: t.role(u.role.as_str()),
+            role_key: u.role.as_str(),
+            disabled: u.disabled,
             state: if u.disabled {
                 t.disabled
             } else if u.password_hash.is_none() {
@@ -480,12 +495,188 @@ pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Res
         })
         .collect();
     render(
-        StatusCode::OK,
+        status,
         &UsersPage {
-            page: signed.page(&st, t.users),
+            page: signed.page(st, t.users),
             users,
+            roles: crate::db::Role::ALL
+                .iter()
+                .map(|r| (r.as_str(), t.role(r.as_str())))
+                .collect(),
+            link,
+            problem,
         },
     )
+}
+
+/// The accounts (admins only).
+pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Response {
+    users_page(&st, &signed, None, None, StatusCode::OK).await
+}
+
+/// The address of a password link, on this desk.
+fn link_url(st: &AppState, token: &str) -> String {
+    let base = st
+        .config
+        .desk
+        .url
+        .as_ref()
+        .map_or_else(|| "/".to_string(), ToString::to_string);
+    format!("{base}desk/password/{token}")
+}
+
+#[derive(Deserialize)]
+pub struct AddUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Adds an account (admins only) and shows its one-time password link.
+pub async fn add_user(
+    State(st): State<Arc<AppState>>,
+    AdminForm(signed, form): AdminForm<AddUserForm>,
+) -> Response {
+    let Some(role) = crate::db::Role::parse(&form.role) else {
+        return users_page(
+            &st,
+            &signed,
+            None,
+            Some(format!("'{}'?", form.role)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let email = match crate::subscribers::EmailAddress::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return users_page(
+                &st,
+                &signed,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let actor = crate::desk::Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let name = form.name.clone();
+    let added = st.with_db(|db| {
+        Ok::<_, anyhow::Error>(accounts::add(
+            db,
+            &actor,
+            &email,
+            &name,
+            role,
+            None,
+            chrono::Utc::now(),
+        ))
+    });
+    match added {
+        Err(e) | Ok(Err(AccountError::Other(e))) => super::unavailable(&st, signed.lang(), &e),
+        Ok(Ok(added)) => {
+            let link = added.link.map(|l| link_url(&st, &l.token));
+            users_page(&st, &signed, link, None, StatusCode::OK).await
+        }
+        Ok(Err(e)) => {
+            users_page(
+                &st,
+                &signed,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// What an admin does to one account.
+enum UserChange {
+    Role(crate::db::Role),
+    Disabled(bool),
+    Link,
+}
+
+async fn change_user(st: Arc<AppState>, signed: SignedIn, id: i64, change: UserChange) -> Response {
+    let lang = signed.lang();
+    let t = desk_strings(lang);
+    if id == signed.session.user.id && !matches!(change, UserChange::Link) {
+        return refused(&st, lang, StatusCode::FORBIDDEN, t.not_yourself);
+    }
+    let actor = crate::desk::Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let done = st.with_db(|db| {
+        let Some(user) = db.desk().user(id)? else {
+            return Ok(None);
+        };
+        let link = match change {
+            UserChange::Role(role) => accounts::set_role(db, &actor, &user, role).map(|()| None),
+            UserChange::Disabled(d) => accounts::set_disabled(db, &actor, &user, d).map(|()| None),
+            UserChange::Link => accounts::password_link(db, &actor, &user, chrono::Utc::now())
+                .map(|l| Some(l.token)),
+        };
+        Ok::<_, anyhow::Error>(Some(link.map_err(anyhow::Error::from)?))
+    });
+    match done {
+        Err(e) => super::unavailable(&st, lang, &e),
+        Ok(None) => refused(&st, lang, StatusCode::NOT_FOUND, "No such account."),
+        Ok(Some(Some(token))) => {
+            users_page(
+                &st,
+                &signed,
+                Some(link_url(&st, &token)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Ok(Some(None)) => Redirect::to("/desk/users").into_response(),
+    }
+}
+
+pub async fn set_role(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    AdminForm(signed, form): AdminForm<RoleForm>,
+) -> Response {
+    match crate::db::Role::parse(&form.role) {
+        Some(role) => change_user(st, signed, id, UserChange::Role(role)).await,
+        None => refused(&st, signed.lang(), StatusCode::BAD_REQUEST, "No such role."),
+    }
+}
+
+pub async fn disable_user(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    AdminForm(signed, Nothing {}): AdminForm<Nothing>,
+) -> Response {
+    change_user(st, signed, id, UserChange::Disabled(true)).await
+}
+
+pub async fn enable_user(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    AdminForm(signed, Nothing {}): AdminForm<Nothing>,
+) -> Response {
+    change_user(st, signed, id, UserChange::Disabled(false)).await
+}
+
+pub async fn user_link(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    AdminForm(signed, Nothing {}): AdminForm<Nothing>,
+) -> Response {
+    change_user(st, signed, id, UserChange::Link).await
 }
 
 pub struct AuditLine {
