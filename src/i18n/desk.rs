@@ -79,6 +79,10 @@ pub struct DeskStrings {
     pub link_made: &'static str,
     pub not_yourself: &'static str,
     pub actions: &'static str,
+    pub filter: &'static str,
+    pub search_audit: &'static str,
+    pub since: &'static str,
+    pub csv: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -170,6 +174,10 @@ const FI: DeskStrings = DeskStrings {
     link_made: "Anna tämä linkki henkilölle. Sillä asetetaan salasana; se toimii kerran ja 24 tunnin ajan:",
     not_yourself: "Et voi poistaa käytöstä omaa tiliäsi etkä muuttaa omaa rooliasi.",
     actions: "Toiminnot",
+    filter: "Rajaa",
+    search_audit: "Hae tapahtumista (kuka, mitä, kohde, mistä)",
+    since: "Alkaen (päivä tai kesto, esim. 7days)",
+    csv: "Lataa CSV-tiedostona",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -249,6 +257,10 @@ const SV: DeskStrings = DeskStrings {
     link_made: "Ge länken till personen. Med den väljs lösenordet; den fungerar en gång och i 24 timmar:",
     not_yourself: "Du kan inte stänga av ditt eget konto eller byta din egen roll.",
     actions: "Åtgärder",
+    filter: "Filtrera",
+    search_audit: "Sök i händelserna (vem, vad, objekt, varifrån)",
+    since: "Från (datum eller tid bakåt, t.ex. 7days)",
+    csv: "Ladda ner som CSV",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -328,6 +340,10 @@ const EN: DeskStrings = DeskStrings {
     link_made: "Give this link to the person. It sets their password, and works once, for 24 hours:",
     not_yourself: "You cannot disable your own account or change your own role.",
     actions: "Actions",
+    filter: "Filter",
+    search_audit: "Search the trail (who, what, object, from)",
+    since: "Since (a date, or a time back such as 7days)",
+    csv: "Download as CSV",
     roles: ["writer", "editor", "admin"],
 };
 

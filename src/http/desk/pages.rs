@@ -693,14 +693,29 @@ pub struct AuditLine {
 struct AuditPage {
     page: DeskPage,
     rows: Vec<AuditLine>,
+    q: String,
+    since: String,
+    csv_href: String,
 }
 
 /// The audit trail of the last 30 days, newest first (admins only).
-pub async fn audit(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Response {
+pub async fn audit(
+    State(st): State<Arc<AppState>>,
+    Admin(signed): Admin,
+    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
+) -> Response {
     let lang = signed.lang();
     let t = desk_strings(lang);
-    let rows = match blocking(&st, lang, |st| {
-        let since = crate::time::since("30days")?;
+    let since_text = if query.since.trim().is_empty() {
+        "30days".to_string()
+    } else {
+        query.since.trim().to_string()
+    };
+    let since = match crate::time::since(&since_text) {
+        Ok(s) => s,
+        Err(e) => return refused(&st, lang, StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let rows = match blocking(&st, lang, move |st| {
         st.with_db(|db| db.desk().audit_since(&since, 100_000))
     })
     .await
@@ -708,10 +723,10 @@ pub async fn audit(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Res
         Ok(r) => r,
         Err(res) => return res,
     };
-    let rows = rows
+    let needle = query.q.trim().to_lowercase();
+    let rows: Vec<AuditLine> = rows
         .into_iter()
         .rev()
-        .take(1000)
         .map(|r| AuditLine {
             at: r.at.get(..19).unwrap_or(&r.at).replace('T', " "),
             actor: r.actor.unwrap_or_else(|| t.command_line.to_string()),
@@ -720,12 +735,74 @@ pub async fn audit(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Res
             ip: r.ip.unwrap_or_default(),
             detail: r.detail.unwrap_or_default(),
         })
+        .filter(|l| {
+            needle.is_empty()
+                || [&l.actor, &l.action, &l.object, &l.ip, &l.detail]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&needle))
+        })
         .collect();
+    if query.format == "csv" {
+        return audit_csv(&rows);
+    }
+    let csv_href = format!(
+        "/desk/audit?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &query.q)
+            .append_pair("since", &since_text)
+            .append_pair("format", "csv")
+            .finish()
+    );
     render(
         StatusCode::OK,
         &AuditPage {
             page: signed.page(&st, t.audit),
-            rows,
+            rows: rows.into_iter().take(1000).collect(),
+            q: query.q,
+            since: since_text,
+            csv_href,
         },
     )
+}
+
+/// The audit page's filters.
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// The trail as CSV, newest first, every cell safe to open in a spreadsheet.
+fn audit_csv(rows: &[AuditLine]) -> Response {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let safe = |s: &str| crate::subscribers::spreadsheet_safe(s).into_owned();
+    let mut out = w.write_record(["at_utc", "who", "action", "object", "from", "detail"]);
+    for l in rows {
+        if out.is_err() {
+            break;
+        }
+        out = w.write_record([
+            safe(&l.at),
+            safe(&l.actor),
+            safe(&l.action),
+            safe(&l.object),
+            safe(&l.ip),
+            safe(&l.detail),
+        ]);
+    }
+    match (out, w.into_inner()) {
+        (Ok(()), Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"pressroom-audit.csv\""),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "the CSV cannot be written").into_response(),
+    }
 }
