@@ -1256,7 +1256,9 @@ fn the_audit_trail_filters_exports_csv_safely_and_cannot_be_changed() {
     add_user(&room, "writer@example.fi", "Ville Writer", Role::Writer);
     let desk = Desk::start(&room);
     let mut admin = staff(&desk, "admin@example.fi");
-    let _ = desk.browser().sign_in("writer@example.fi", "wrong password here");
+    let _ = desk
+        .browser()
+        .sign_in("writer@example.fi", "wrong password here");
     sql(
         &room,
         "INSERT INTO audit (at, actor, action, detail) VALUES ('2026-12-01T00:00:00.000Z', 'x@example.fi', 'save', '=HYPERLINK(\"http://evil\")')",
@@ -1264,15 +1266,30 @@ fn the_audit_trail_filters_exports_csv_safely_and_cannot_be_changed() {
     let page = admin.get("/desk/audit?q=FAILED&since=2026-01-01");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("sign-in-failed"));
-    assert!(!page.body.contains("<td>user-added</td>"), "filtered by the text");
+    assert!(
+        !page.body.contains("<td>user-added</td>"),
+        "filtered by the text"
+    );
     let csv = admin.get("/desk/audit?since=2026-01-01&format=csv");
     assert!(csv.header("content-type").starts_with("text/csv"));
     assert!(csv.header("content-disposition").contains("attachment"));
-    assert!(csv.body.starts_with("at_utc,who,action,object,from,detail\n"), "{}", csv.body);
-    assert!(csv.body.contains("'=HYPERLINK"), "a formula is defused: {}", csv.body);
+    assert!(
+        csv.body
+            .starts_with("at_utc,who,action,object,from,detail\n"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("'=HYPERLINK"),
+        "a formula is defused: {}",
+        csv.body
+    );
     assert!(csv.body.contains("user-added"));
     // The trail refuses to be edited or shortened.
     let conn = rusqlite::Connection::open(room.db()).unwrap();
-    assert!(conn.execute("UPDATE audit SET actor = 'someone else'", []).is_err());
+    assert!(
+        conn.execute("UPDATE audit SET actor = 'someone else'", [])
+            .is_err()
+    );
     assert!(conn.execute("DELETE FROM audit", []).is_err());
 }

@@ -565,16 +565,18 @@ pub async fn add_user(
     };
     let actor = crate::desk::Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
     let name = form.name.clone();
-    let added = st.with_db(|db| {
-        Ok::<_, anyhow::Error>(accounts::add(
-            db,
-            &actor,
-            &email,
-            &name,
-            role,
-            None,
-            chrono::Utc::now(),
-        ))
+    let added = tokio::task::block_in_place(|| {
+        st.with_db(|db| {
+            Ok::<_, anyhow::Error>(accounts::add(
+                db,
+                &actor,
+                &email,
+                &name,
+                role,
+                None,
+                chrono::Utc::now(),
+            ))
+        })
     });
     match added {
         Err(e) | Ok(Err(AccountError::Other(e))) => super::unavailable(&st, signed.lang(), &e),
@@ -615,17 +617,23 @@ async fn change_user(st: Arc<AppState>, signed: SignedIn, id: i64, change: UserC
         return refused(&st, lang, StatusCode::FORBIDDEN, t.not_yourself);
     }
     let actor = crate::desk::Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
-    let done = st.with_db(|db| {
-        let Some(user) = db.desk().user(id)? else {
-            return Ok(None);
-        };
-        let link = match change {
-            UserChange::Role(role) => accounts::set_role(db, &actor, &user, role).map(|()| None),
-            UserChange::Disabled(d) => accounts::set_disabled(db, &actor, &user, d).map(|()| None),
-            UserChange::Link => accounts::password_link(db, &actor, &user, chrono::Utc::now())
-                .map(|l| Some(l.token)),
-        };
-        Ok::<_, anyhow::Error>(Some(link.map_err(anyhow::Error::from)?))
+    let done = tokio::task::block_in_place(|| {
+        st.with_db(|db| {
+            let Some(user) = db.desk().user(id)? else {
+                return Ok(None);
+            };
+            let link = match change {
+                UserChange::Role(role) => {
+                    accounts::set_role(db, &actor, &user, role).map(|()| None)
+                }
+                UserChange::Disabled(d) => {
+                    accounts::set_disabled(db, &actor, &user, d).map(|()| None)
+                }
+                UserChange::Link => accounts::password_link(db, &actor, &user, chrono::Utc::now())
+                    .map(|l| Some(l.token)),
+            };
+            Ok::<_, anyhow::Error>(Some(link.map_err(anyhow::Error::from)?))
+        })
     });
     match done {
         Err(e) => super::unavailable(&st, lang, &e),
@@ -798,11 +806,18 @@ fn audit_csv(rows: &[AuditLine]) -> Response {
         (Ok(()), Ok(bytes)) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"pressroom-audit.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"pressroom-audit.csv\"",
+                ),
             ],
             bytes,
         )
             .into_response(),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "the CSV cannot be written").into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the CSV cannot be written",
+        )
+            .into_response(),
     }
 }

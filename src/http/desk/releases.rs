@@ -172,6 +172,12 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
     .collect()
 }
 
+/// Runs blocking work (the database, release files) without holding up the
+/// other requests on this worker thread.
+fn sync<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
 /// The release files, read fresh for each request.
 async fn content(st: &Arc<AppState>, lang: &'static str) -> Result<Arc<Content>, Response> {
     let root = st.config.root.clone();
@@ -211,7 +217,7 @@ pub async fn editor(
         Ok(c) => c,
         Err(res) => return res,
     };
-    let found = match find(&st, &content, &slug, &lang) {
+    let found = match sync(|| find(&st, &content, &slug, &lang)) {
         Ok(Some(f)) => f,
         Ok(None) => return not_found(&st, ui),
         Err(e) => return super::unavailable(&st, ui, &e),
@@ -227,7 +233,8 @@ pub async fn editor(
     {
         return refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string());
     }
-    let text = std::fs::read_to_string(st.config.root.join(&r.source.path)).unwrap_or_default();
+    let text =
+        sync(|| std::fs::read_to_string(st.config.root.join(&r.source.path))).unwrap_or_default();
     let shown = Shown {
         status: d.status(chrono::Utc::now(), st.config.desk.approvals),
         changed_outside: d.changed_since_approval(),
@@ -290,24 +297,26 @@ pub async fn save(
         Ok(c) => c,
         Err(res) => return res,
     };
-    let (r, d) = match find(&st, &content, &slug, &lang) {
+    let (r, d) = match sync(|| find(&st, &content, &slug, &lang)) {
         Ok(Some(f)) => f,
         Ok(None) => return not_found(&st, ui),
         Err(e) => return super::unavailable(&st, ui, &e),
     };
     let edit = form.edit();
     let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
-    let outcome = st.with_db(|db| {
-        Ok::<_, anyhow::Error>(releases::save(
-            db,
-            &st.config,
-            &actor,
-            &signed.session.user,
-            &d,
-            r,
-            &form.version,
-            &edit,
-        ))
+    let outcome = sync(|| {
+        st.with_db(|db| {
+            Ok::<_, anyhow::Error>(releases::save(
+                db,
+                &st.config,
+                &actor,
+                &signed.session.user,
+                &d,
+                r,
+                &form.version,
+                &edit,
+            ))
+        })
     });
     let t = desk_strings(ui);
     let mut shown = Shown {
@@ -411,15 +420,17 @@ pub async fn create(
 ) -> Response {
     let ui = signed.lang();
     let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
-    let outcome = st.with_db(|db| {
-        Ok::<_, anyhow::Error>(releases::create(
-            db,
-            &st.config,
-            &actor,
-            &signed.session.user,
-            &form.lang,
-            &form.edit(),
-        ))
+    let outcome = sync(|| {
+        st.with_db(|db| {
+            Ok::<_, anyhow::Error>(releases::create(
+                db,
+                &st.config,
+                &actor,
+                &signed.session.user,
+                &form.lang,
+                &form.edit(),
+            ))
+        })
     });
     match outcome {
         Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
@@ -466,21 +477,23 @@ async fn act(st: Arc<AppState>, signed: SignedIn, slug: String, what: Act) -> Re
     };
     let lang = r.lang.to_string();
     let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
-    let outcome = st.with_db(|db| {
-        let Some(d) = DeskRelease::of(db, &st.config.root, &r.group_key(), &content.releases)?
-        else {
-            return Ok(Err(SaveError::Other(anyhow::anyhow!(
-                "the release went away"
-            ))));
-        };
-        Ok::<_, anyhow::Error>(releases::act(
-            db,
-            &st.config,
-            &actor,
-            &signed.session.user,
-            &d,
-            what,
-        ))
+    let outcome = sync(|| {
+        st.with_db(|db| {
+            let Some(d) = DeskRelease::of(db, &st.config.root, &r.group_key(), &content.releases)?
+            else {
+                return Ok(Err(SaveError::Other(anyhow::anyhow!(
+                    "the release went away"
+                ))));
+            };
+            Ok::<_, anyhow::Error>(releases::act(
+                db,
+                &st.config,
+                &actor,
+                &signed.session.user,
+                &d,
+                what,
+            ))
+        })
     });
     match outcome {
         Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
