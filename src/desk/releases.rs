@@ -485,6 +485,75 @@ pub fn create(
     Ok(PathBuf::from("releases").join(name))
 }
 
+/// Starts the `lang` version of `d` from its version `source`: a new file
+/// with the same date and slug (so the two are one release), the same
+/// fields and text to translate, and `draft: true`. Needs the right to
+/// edit `d`; any approval of `d` is withdrawn.
+pub fn translate(
+    db: &Db,
+    config: &Config,
+    actor: &Actor,
+    user: &User,
+    d: &DeskRelease<'_>,
+    source: &Release,
+    lang: &str,
+) -> Result<PathBuf, SaveError> {
+    may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
+    let invalid = |message: String| {
+        SaveError::Invalid(vec![FieldProblem {
+            field: "lang".into(),
+            message,
+        }])
+    };
+    let lang = crate::i18n::Lang::parse(lang).map_err(|e| invalid(e.to_string()))?;
+    if !config.site.languages.contains(&lang) {
+        return Err(invalid(format!(
+            "{lang} is not one of the site's languages"
+        )));
+    }
+    if d.versions.iter().any(|r| r.lang == lang) {
+        return Err(invalid(format!("the release has a {lang} version already")));
+    }
+    let text = std::fs::read_to_string(config.root.join(&source.source.path))
+        .map_err(anyhow::Error::from)?;
+    let (yaml, body, _) = crate::release::front_matter::split(&text)
+        .ok_or_else(|| anyhow::anyhow!("the file has no front matter"))?;
+    let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
+    map.remove("lang");
+    map.insert(Value::from("draft"), Value::Bool(true));
+    let new = format!(
+        "---\n{}---\n{body}",
+        serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
+    );
+    let name = format!("{}-{}.{lang}.md", source.file_date, source.slug);
+    let path = config.releases_dir().join(&name);
+    check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(new.as_bytes()).map_err(anyhow::Error::from)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(invalid(format!("releases/{name} exists already")));
+        }
+        Err(e) => return Err(SaveError::Other(e.into())),
+    }
+    db.desk().record_change(&d.key, user.id)?;
+    let object = format!("releases/{name}");
+    audit::record(
+        db,
+        actor,
+        Action::Create,
+        Some(&object),
+        Some("a language version"),
+    )?;
+    Ok(PathBuf::from("releases").join(name))
+}
+
 /// Does `act` (submit, approve, withdraw or release) to `d` for `user`,
 /// and audits it.
 pub fn act(

@@ -83,6 +83,8 @@ pub struct DeskStrings {
     pub search_audit: &'static str,
     pub since: &'static str,
     pub csv: &'static str,
+    pub add_version: &'static str,
+    pub versions: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -178,6 +180,8 @@ const FI: DeskStrings = DeskStrings {
     search_audit: "Hae tapahtumista (kuka, mitä, kohde, mistä)",
     since: "Alkaen (päivä tai kesto, esim. 7days)",
     csv: "Lataa CSV-tiedostona",
+    add_version: "Lisää kieliversio",
+    versions: "Kieliversiot",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -261,6 +265,8 @@ const SV: DeskStrings = DeskStrings {
     search_audit: "Sök i händelserna (vem, vad, objekt, varifrån)",
     since: "Från (datum eller tid bakåt, t.ex. 7days)",
     csv: "Ladda ner som CSV",
+    add_version: "Lägg till språkversion",
+    versions: "Språkversioner",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -344,6 +350,8 @@ const EN: DeskStrings = DeskStrings {
     search_audit: "Search the trail (who, what, object, from)",
     since: "Since (a date, or a time back such as 7days)",
     csv: "Download as CSV",
+    add_version: "Add a language version",
+    versions: "Language versions",
     roles: ["writer", "editor", "admin"],
 };
 

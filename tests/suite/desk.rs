@@ -1293,3 +1293,66 @@ fn the_audit_trail_filters_exports_csv_safely_and_cannot_be_changed() {
     );
     assert!(conn.execute("DELETE FROM audit", []).is_err());
 }
+
+#[test]
+fn a_language_version_starts_from_the_other_and_joins_its_release() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Torin joulumarkkinat");
+    assert_eq!(
+        save(
+            &mut writer,
+            &path,
+            "Torin joulumarkkinat",
+            "Markkinat avataan lauantaina."
+        )
+        .status,
+        303
+    );
+    let page = writer.get(&path);
+    assert!(
+        page.body.contains("name=\"lang\" value=\"sv\""),
+        "{}",
+        page.body
+    );
+    let r = writer.post(
+        "/desk/releases/torin-joulumarkkinat/translate",
+        &[("csrf", &page.csrf()), ("lang", "sv")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        "/desk/releases/torin-joulumarkkinat/sv"
+    );
+    let sv = std::fs::read_to_string(
+        room.root()
+            .join("releases/2026-12-01-torin-joulumarkkinat.sv.md"),
+    )
+    .unwrap();
+    assert!(
+        sv.contains("draft: true") && sv.contains("Markkinat avataan lauantaina."),
+        "{sv}"
+    );
+    let page = writer.get("/desk/releases/torin-joulumarkkinat/sv");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("href=\"/desk/releases/torin-joulumarkkinat/fi\"")
+    );
+    // A second one in the same language is refused; the file stays.
+    let again = writer.post(
+        "/desk/releases/torin-joulumarkkinat/translate",
+        &[("csrf", &page.csrf()), ("lang", "sv")],
+    );
+    assert_eq!(again.status, 422);
+    let content = pressroom::content::Content::load(room.root()).unwrap();
+    let keys: Vec<String> = content
+        .releases
+        .iter()
+        .filter(|r| r.slug.as_str() == "torin-joulumarkkinat")
+        .map(|r| r.group_key())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "one release in two languages");
+}

@@ -57,6 +57,11 @@ struct EditorPage {
     fields: Vec<FieldView>,
     lists: Vec<ListView>,
     actions: Vec<ActionView>,
+    /// The other language versions: (language, editor's address).
+    versions: Vec<(String, String)>,
+    /// Site languages without a version, and where to start one.
+    missing: Vec<String>,
+    translate: String,
 }
 
 /// The status's name in the desk's language.
@@ -99,6 +104,8 @@ fn fields(t: &'static DeskStrings, edit: &Edit, problems: &[FieldProblem]) -> Ve
 
 /// Everything the editor page shows besides the form's values.
 struct Shown {
+    versions: Vec<(String, String)>,
+    missing: Vec<String>,
     status: Status,
     changed_outside: bool,
     notice: String,
@@ -148,7 +155,39 @@ fn editor_page(
         fields: fields(t, edit, &shown.problems),
         lists,
         actions: shown.actions,
+        versions: shown.versions,
+        missing: shown.missing,
+        translate: format!("/desk/releases/{slug}/translate"),
     }
+}
+
+/// The other language versions of `d` (language, editor's address), and
+/// the site's languages it has none in.
+fn versions(
+    st: &AppState,
+    d: &DeskRelease<'_>,
+    lang: &str,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let have: Vec<(String, String)> = d
+        .versions
+        .iter()
+        .filter(|r| r.lang.as_str() != lang)
+        .map(|r| {
+            (
+                r.lang.to_string(),
+                format!("/desk/releases/{}/{}", r.slug, r.lang),
+            )
+        })
+        .collect();
+    let missing = st
+        .config
+        .site
+        .languages
+        .iter()
+        .filter(|l| !d.versions.iter().any(|r| &r.lang == *l))
+        .map(ToString::to_string)
+        .collect();
+    (have, missing)
 }
 
 /// The actions `user` may take on `d` now, as buttons.
@@ -235,7 +274,10 @@ pub async fn editor(
     }
     let text =
         sync(|| std::fs::read_to_string(st.config.root.join(&r.source.path))).unwrap_or_default();
+    let (have, missing) = versions(&st, &d, &lang);
     let shown = Shown {
+        versions: have,
+        missing,
         status: d.status(chrono::Utc::now(), st.config.desk.approvals),
         changed_outside: d.changed_since_approval(),
         notice: String::new(),
@@ -319,7 +361,10 @@ pub async fn save(
         })
     });
     let t = desk_strings(ui);
+    let (have, missing) = versions(&st, &d, &lang);
     let mut shown = Shown {
+        versions: have,
+        missing,
         status: d.status(chrono::Utc::now(), st.config.desk.approvals),
         changed_outside: d.changed_since_approval(),
         notice: String::new(),
@@ -544,4 +589,64 @@ pub async fn send(
     Checked(signed, ActForm {}): Checked<ActForm>,
 ) -> Response {
     act(st, signed, slug, Act::Release).await
+}
+
+#[derive(Deserialize)]
+pub struct TranslateForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// Starts another language version and opens it in the editor.
+pub async fn translate(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, form): Checked<TranslateForm>,
+) -> Response {
+    let ui = signed.lang();
+    let content = match content(&st, ui).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let Some(source) = content.releases.iter().find(|r| r.slug.as_str() == slug) else {
+        return not_found(&st, ui);
+    };
+    let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let outcome = sync(|| {
+        st.with_db(|db| {
+            let Some(d) =
+                DeskRelease::of(db, &st.config.root, &source.group_key(), &content.releases)?
+            else {
+                return Ok(Err(SaveError::Other(anyhow::anyhow!(
+                    "the release went away"
+                ))));
+            };
+            Ok::<_, anyhow::Error>(releases::translate(
+                db,
+                &st.config,
+                &actor,
+                &signed.session.user,
+                &d,
+                source,
+                &form.lang,
+            ))
+        })
+    });
+    match outcome {
+        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
+        Ok(Ok(_)) => Redirect::to(&format!("/desk/releases/{slug}/{}", form.lang)).into_response(),
+        Ok(Err(SaveError::Refused(why))) => {
+            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
+        }
+        Ok(Err(SaveError::Invalid(p))) => refused(
+            &st,
+            ui,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &p.into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
+    }
 }
