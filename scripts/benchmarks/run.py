@@ -222,6 +222,62 @@ def bench_preview():
               f"hugo server {row['hugo_served'] * 1000:.0f} ms (ratio {row['save_served'] / row['hugo_served']:.2f})")
 
 
+def p95(samples):
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+
+
+def bench_desk():
+    """The desk's pages at N releases: an admin signs in; the release list
+    and one release's editor are fetched again and again (p95 of the
+    latency), beside a page of the built site from the same server (the
+    floor: the same HTTP stack, no release read)."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+    for row in results["build"]:
+        n = row["n"]
+        root = WORK / f"corpus-{n}" / "pressroom"
+        sh([BIN, "--root", root, "build", "--now", NOW])
+        password = "a long passphrase for the desk"
+        subprocess.run([BIN, "--root", root, "users", "add", "bench@example.org", "--name", "Bench Mark",
+                        "--role", "admin", "--password-stdin"], input=password + "\n", check=True,
+                       capture_output=True, text=True, env=ENV)
+        p = subprocess.Popen([BIN, "--root", root, "serve", "--addr", "127.0.0.1:0", "--desk-addr", "127.0.0.1:0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV)
+        try:
+            site = re.search(r"http://[^/ ]+", p.stdout.readline()).group(0)
+            desk = re.search(r"http://[^/ ]+", p.stdout.readline()).group(0)
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            form = opener.open(f"{desk}/desk/login").read().decode()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+            body = urllib.parse.urlencode({"csrf": csrf, "email": "bench@example.org", "password": password}).encode()
+            opener.open(urllib.request.Request(f"{desk}/desk/login", data=body, headers={"Sec-Fetch-Site": "same-origin"})).read()
+            fi = sorted(root.glob("releases/*.fi.md"))
+            f = fi[len(fi) // 3]
+            slug = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", f.name[: -len(".fi.md")])
+            pages = {"list": f"{desk}/desk/", "editor": f"{desk}/desk/releases/{slug}/fi", "site": f"{site}/fi/{slug}/"}
+            times = {k: [] for k in pages}
+            rounds = 10 if QUICK else 40
+            opener.open(pages["list"]).read()  # the first read of the releases fills the desk's cache
+            for _ in range(rounds):
+                for k, url in pages.items():
+                    t0 = time.perf_counter()
+                    page = opener.open(url).read()
+                    times[k].append(time.perf_counter() - t0)
+                    if k != "site" and b"csrf" not in page:
+                        sys.exit(f"the desk did not answer {url} signed in")
+            for k in pages:
+                row[f"desk_{k}"] = p95(times[k])
+        finally:
+            p.terminate()
+            p.wait()
+        results["commands"].append(f"{BIN} --root {root} serve --desk-addr 127.0.0.1:0  # GET /desk/, an editor, a site page; p95")
+        print(f"desk N={n:>6}: list p95 {row['desk_list'] * 1000:.1f} ms, editor p95 {row['desk_editor'] * 1000:.1f} ms, "
+              f"a site page p95 {row['desk_site'] * 1000:.1f} ms")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -459,6 +515,14 @@ def report():
     for r in results["build"]:
         lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['save_served'] * 1000:.0f} ms | {r['save_served'] / r['pr_wall']:.3f} | "
                      f"{r['hugo_served'] * 1000:.0f} ms | {r['save_served'] / r['hugo_served']:.2f} |")
+    lines += ["", "### The desk's pages", "",
+              "`serve --desk-addr` on the same corpus, an admin signed in: the release list (`/desk/`, every release with its "
+              "status) and one release's editor, each fetched again and again, beside a page of the built site from the same "
+              "server, interleaved. p95 of the latency, in one run. Goal: each desk page at most 50 ms at 10,000 releases.", "",
+              "| releases | release list p95 | editor p95 | a site page p95 | list / site page |", "|---:|---:|---:|---:|---:|"]
+    for r in results["build"]:
+        lines.append(f"| {r['n']:,} | {r['desk_list'] * 1000:.1f} ms | {r['desk_editor'] * 1000:.1f} ms | "
+                     f"{r['desk_site'] * 1000:.1f} ms | {r['desk_list'] / r['desk_site']:.1f} |")
     s = results["send"]
     lines += ["", "## Send: pressroom against the loopback limit and mailmerge", "",
               f"Postfix `smtp-sink` on loopback receives. {s['recipients']:,} messages of {s['size']:,} bytes (the sample release), {CONCURRENCY} connections, journal on, no DKIM.", "",
@@ -500,6 +564,7 @@ def report():
 
 bench_build()
 bench_preview()
+bench_desk()
 bench_send()
 bench_scale()
 bench_bounded()

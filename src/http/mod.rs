@@ -54,6 +54,9 @@ pub struct AppState {
     pool: Mutex<Vec<Db>>,
     /// A writer's preview: the live-reload channel.
     pub preview: Option<Arc<preview::Preview>>,
+    /// What the desk read of the release files: a request parses again
+    /// only the files that changed since.
+    pub desk_content: crate::content::ParseCache,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             orgs,
             pool: Mutex::new(vec![store]),
             preview: None,
+            desk_content: crate::content::ParseCache::default(),
         })
     }
 

@@ -375,7 +375,7 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
     let now = chrono::Utc::now();
     let needed = st.config.desk.approvals;
     let rows = blocking(&st, lang, move |st| {
-        let content = crate::content::Content::load(&root)?;
+        let content = crate::content::Content::load_with(&root, Some(&st.desk_content))?;
         let tz = content.config.site.timezone;
         let mut keys: Vec<String> = content.releases.iter().map(|r| r.group_key()).collect();
         keys.sort();

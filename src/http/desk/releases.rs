@@ -220,7 +220,10 @@ fn sync<T>(f: impl FnOnce() -> T) -> T {
 /// The release files, read fresh for each request.
 async fn content(st: &Arc<AppState>, lang: &'static str) -> Result<Arc<Content>, Response> {
     let root = st.config.root.clone();
-    blocking(st, lang, move |_| Ok(Arc::new(Content::load(&root)?))).await
+    blocking(st, lang, move |st| {
+        Ok(Arc::new(Content::load_with(&root, Some(&st.desk_content))?))
+    })
+    .await
 }
 
 /// The language version `slug`/`lang`, with its release's record.
