@@ -380,6 +380,36 @@ impl DeskStore<'_> {
         })
     }
 
+    /// What the desk knows of every release it has a record of, by key:
+    /// three queries, whatever the number of releases.
+    pub fn release_records(&self) -> Result<std::collections::HashMap<String, ReleaseRecord>> {
+        let mut out: std::collections::HashMap<String, ReleaseRecord> = Default::default();
+        let mut q = self
+            .conn
+            .prepare("SELECT key, in_review, created_by FROM desk_releases")?;
+        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))? {
+            let (key, in_review, created_by) = row?;
+            let rec = out.entry(key).or_default();
+            rec.in_review = in_review;
+            rec.created_by = created_by;
+        }
+        let mut q = self
+            .conn
+            .prepare("SELECT DISTINCT key, user_id FROM desk_changes")?;
+        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
+            let (key, user) = row?;
+            out.entry(key).or_default().changers.push(user);
+        }
+        let mut q = self
+            .conn
+            .prepare("SELECT key, user_id, files_hash FROM desk_approvals ORDER BY at")?;
+        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))? {
+            let (key, user, hash) = row?;
+            out.entry(key).or_default().approvals.push((user, hash));
+        }
+        Ok(out)
+    }
+
     /// Records that `user_id` wrote or changed the release `key`: any
     /// approval it had is withdrawn. The first change makes the record,
     /// with `user_id` as its author.

@@ -99,6 +99,38 @@ impl<'a> DeskRelease<'a> {
         }))
     }
 
+    /// Every release among `releases`, each with its record from `db`, in
+    /// key order: for the list of releases. The files are read (for their
+    /// hash) only of releases that have approvals to compare it with.
+    pub fn all(
+        db: &Db,
+        root: &Path,
+        releases: &'a [std::sync::Arc<Release>],
+    ) -> anyhow::Result<Vec<Self>> {
+        let mut records = db.desk().release_records()?;
+        let mut by_key: std::collections::BTreeMap<String, Vec<&'a Release>> = Default::default();
+        for r in releases {
+            by_key.entry(r.group_key()).or_default().push(r);
+        }
+        by_key
+            .into_iter()
+            .map(|(key, versions)| {
+                let record = records.remove(&key).unwrap_or_default();
+                let files_hash = if record.approvals.is_empty() {
+                    String::new()
+                } else {
+                    files_hash(root, &versions)?
+                };
+                Ok(Self {
+                    key,
+                    versions,
+                    record,
+                    files_hash,
+                })
+            })
+            .collect()
+    }
+
     /// Approvals that count: of the files as they are now, by someone who
     /// neither wrote nor changed the release.
     pub fn valid_approvals(&self) -> usize {

@@ -377,15 +377,9 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
     let rows = blocking(&st, lang, move |st| {
         let content = crate::content::Content::load_with(&root, Some(&st.desk_content))?;
         let tz = content.config.site.timezone;
-        let mut keys: Vec<String> = content.releases.iter().map(|r| r.group_key()).collect();
-        keys.sort();
-        keys.dedup();
         st.with_db(|db| {
             let mut rows = vec![];
-            for key in &keys {
-                let Some(d) = DeskRelease::of(db, &root, key, &content.releases)? else {
-                    continue;
-                };
+            for d in DeskRelease::all(db, &root, &content.releases)? {
                 let first = d
                     .versions
                     .iter()
