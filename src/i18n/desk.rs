@@ -85,6 +85,9 @@ pub struct DeskStrings {
     pub csv: &'static str,
     pub add_version: &'static str,
     pub versions: &'static str,
+    pub search_releases: &'static str,
+    pub search: &'static str,
+    pub more: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -182,6 +185,9 @@ const FI: DeskStrings = DeskStrings {
     csv: "Lataa CSV-tiedostona",
     add_version: "Lisää kieliversio",
     versions: "Kieliversiot",
+    search_releases: "Hae otsikosta tai avainsanoista",
+    search: "Hae",
+    more: "lisää: tarkenna hakua nähdäksesi ne",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -267,6 +273,9 @@ const SV: DeskStrings = DeskStrings {
     csv: "Ladda ner som CSV",
     add_version: "Lägg till språkversion",
     versions: "Språkversioner",
+    search_releases: "Sök i rubriker och nyckelord",
+    search: "Sök",
+    more: "till: förfina sökningen för att se dem",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -352,6 +361,9 @@ const EN: DeskStrings = DeskStrings {
     csv: "Download as CSV",
     add_version: "Add a language version",
     versions: "Language versions",
+    search_releases: "Search titles and keywords",
+    search: "Search",
+    more: "more: narrow the search to see them",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -1356,3 +1356,37 @@ fn a_language_version_starts_from_the_other_and_joins_its_release() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "one release in two languages");
 }
+
+#[test]
+fn the_release_list_finds_by_title_and_keyword_and_shows_desk_statuses() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let one = new_release(&mut writer, "Kirjastoauto uusitaan");
+    new_release(&mut writer, "Pyöräteiden talvikunnossapito");
+    assert_eq!(
+        save(&mut writer, &one, "Kirjastoauto uusitaan", "Teksti.").status,
+        303
+    );
+    assert_eq!(
+        press(&mut writer, "kirjastoauto-uusitaan", "submit").status,
+        303
+    );
+    let all = writer.get("/desk/");
+    assert!(
+        all.body.contains("Kirjastoauto uusitaan")
+            && all.body.contains("Pyöräteiden talvikunnossapito")
+    );
+    assert!(all.body.contains("id=\"status-in-review\""), "{}", all.body);
+    let found = writer.get("/desk/?q=KIRJASTO");
+    assert!(found.body.contains("Kirjastoauto uusitaan"));
+    assert!(!found.body.contains("Pyöräteiden"));
+    // The keywords the save gave it find it too.
+    let by_tag = writer.get("/desk/?q=satama");
+    assert!(
+        by_tag.body.contains("Kirjastoauto uusitaan"),
+        "{}",
+        by_tag.body
+    );
+    assert!(!by_tag.body.contains("Pyöräteiden"));
+}

@@ -355,6 +355,18 @@ pub struct StatusGroup {
     key: &'static str,
     name: &'static str,
     rows: Vec<ReleaseRow>,
+    /// Releases of this status not shown.
+    more: usize,
+}
+
+/// Releases shown per status; the search finds the rest.
+const SHOWN_PER_STATUS: usize = 200;
+
+/// The release list's search.
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    q: String,
 }
 
 #[derive(Template)]
@@ -362,13 +374,19 @@ pub struct StatusGroup {
 struct HomePage {
     page: DeskPage,
     groups: Vec<StatusGroup>,
+    q: String,
 }
 
 /// The releases by status (draft, in review, approved, scheduled,
 /// published), language versions together, newest first; each links to its
 /// editor.
-pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response {
+pub async fn home(
+    State(st): State<Arc<AppState>>,
+    signed: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<HomeQuery>,
+) -> Response {
     use crate::desk::releases::{DeskRelease, Status};
+    let needle = query.q.trim().to_lowercase();
     let lang = signed.lang();
     let t = desk_strings(lang);
     let root = st.config.root.clone();
@@ -380,6 +398,16 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
         st.with_db(|db| {
             let mut rows = vec![];
             for d in DeskRelease::all(db, &root, &content.releases)? {
+                let matches = needle.is_empty()
+                    || d.versions.iter().any(|r| {
+                        r.title.to_lowercase().contains(&needle)
+                            || r.tags
+                                .iter()
+                                .any(|t| t.name.to_lowercase().contains(&needle))
+                    });
+                if !matches {
+                    continue;
+                }
                 let first = d
                     .versions
                     .iter()
@@ -421,10 +449,16 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
         key: s.as_str(),
         name: super::releases::status_name(t, s),
         rows: vec![],
+        more: 0,
     })
     .collect();
     for (status, _, row) in rows {
-        groups[status as usize].rows.push(row);
+        let g = &mut groups[status as usize];
+        if g.rows.len() < SHOWN_PER_STATUS {
+            g.rows.push(row);
+        } else {
+            g.more += 1;
+        }
     }
     groups.retain(|g| !g.rows.is_empty());
     render(
@@ -432,6 +466,7 @@ pub async fn home(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response
         &HomePage {
             page: signed.page(&st, t.releases),
             groups,
+            q: query.q,
         },
     )
 }
