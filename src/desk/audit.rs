@@ -23,6 +23,7 @@ pub enum Action {
     Approve,
     Withdraw,
     Release,
+    TestSend,
 }
 
 impl Action {
@@ -45,6 +46,7 @@ impl Action {
             Action::Approve => "approve",
             Action::Withdraw => "withdraw",
             Action::Release => "release",
+            Action::TestSend => "test-send",
         }
     }
 }

@@ -586,6 +586,35 @@ pub fn translate(
     Ok(PathBuf::from("releases").join(name))
 }
 
+/// Sends a test copy of the language version `r` of `d` to `user`'s own
+/// address: `[TEST]` in its subject in the release's language, a
+/// Message-ID of its own, no journal entry. Anyone who may edit the
+/// release, or is an editor, may; it is audited.
+#[allow(clippy::too_many_arguments)]
+pub fn test_send(
+    db: &Db,
+    config: &Config,
+    hidden: &crate::markdown::Unpublished,
+    actor: &Actor,
+    user: &User,
+    d: &DeskRelease<'_>,
+    r: &Release,
+) -> Result<crate::delivery::Delivered, SaveError> {
+    if user.role < Role::Editor {
+        may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
+    }
+    let delivered = crate::sending::send::test_copy(config, r, hidden, &user.email)?;
+    let object = r.source.path.display().to_string();
+    audit::record(
+        db,
+        actor,
+        Action::TestSend,
+        Some(&object),
+        Some("to the sender's own address"),
+    )?;
+    Ok(delivered)
+}
+
 /// Does `act` (submit, approve, withdraw or release) to `d` for `user`,
 /// and audits it.
 pub fn act(

@@ -88,6 +88,8 @@ pub struct DeskStrings {
     pub search_releases: &'static str,
     pub search: &'static str,
     pub more: &'static str,
+    pub test_send: &'static str,
+    pub test_sent: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -188,6 +190,8 @@ const FI: DeskStrings = DeskStrings {
     search_releases: "Hae otsikosta tai avainsanoista",
     search: "Hae",
     more: "lisää: tarkenna hakua nähdäksesi ne",
+    test_send: "Lähetä testiviesti itselleni",
+    test_sent: "Testiviesti lähetettiin osoitteeseesi.",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -276,6 +280,8 @@ const SV: DeskStrings = DeskStrings {
     search_releases: "Sök i rubriker och nyckelord",
     search: "Sök",
     more: "till: förfina sökningen för att se dem",
+    test_send: "Skicka ett testmeddelande till mig",
+    test_sent: "Testmeddelandet skickades till din adress.",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -364,6 +370,8 @@ const EN: DeskStrings = DeskStrings {
     search_releases: "Search titles and keywords",
     search: "Search",
     more: "more: narrow the search to see them",
+    test_send: "Send a test copy to me",
+    test_sent: "The test copy went to your address.",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -58,7 +58,7 @@ impl Tally {
         } else {
             self.releases
                 .iter()
-                .map(|k| crate::http::log::redact_addresses(k))
+                .map(|k| crate::subscribers::redact_addresses(k))
                 .collect::<Vec<_>>()
                 .join(",")
         };

@@ -117,6 +117,37 @@ impl fmt::Display for EmailAddress {
     }
 }
 
+/// `text` with anything shaped like an email address replaced by `<address>`
+/// (SMTP replies and errors quote the recipient).
+pub fn redact_addresses(text: &str) -> String {
+    let is_local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*=?^`{|}~".contains(c);
+    let is_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices('@') {
+        if at < copied {
+            continue;
+        }
+        let start = text[copied..at]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| is_local(c))
+            .last()
+            .map_or(at, |(i, _)| copied + i);
+        let end = text[at + 1..]
+            .char_indices()
+            .find(|&(_, c)| !is_domain(c))
+            .map_or(text.len(), |(i, _)| at + 1 + i);
+        if start < at && end > at + 1 {
+            out.push_str(&text[copied..start]);
+            out.push_str("<address>");
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ pub mod csv_file;
 mod name;
 mod token;
 
-pub use address::{AddressError, EmailAddress, hex};
+pub use address::{AddressError, EmailAddress, hex, redact_addresses};
 pub use name::{MAX_NAME_CHARS, clean_name, needs_cleaning, printable, spreadsheet_safe};
 pub use token::{
     CONFIRM_VALID_SECONDS, ConfirmToken, Secret, SecretError, Subject, TokenError,

@@ -1390,3 +1390,62 @@ fn the_release_list_finds_by_title_and_keyword_and_shows_desk_statuses() {
     );
     assert!(!by_tag.body.contains("Pyöräteiden"));
 }
+
+#[test]
+fn a_test_copy_goes_to_the_senders_own_address_only_for_those_who_may_edit() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Koulukuljetukset muuttuvat");
+    assert_eq!(
+        save(
+            &mut writer,
+            &path,
+            "Koulukuljetukset muuttuvat",
+            "Uudet reitit."
+        )
+        .status,
+        303
+    );
+    let outbox = room.root().join("outbox/test");
+    let count = || std::fs::read_dir(&outbox).map_or(0, |d| d.count());
+    let mut other = staff(&desk, "toinen@example.fi");
+    let csrf = other.get("/desk/").csrf();
+    let r = other.post(
+        "/desk/releases/koulukuljetukset-muuttuvat/test-send",
+        &[("csrf", &csrf), ("lang", "fi")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(count(), 0);
+    let page = writer.get(&path);
+    let r = writer.post(
+        "/desk/releases/koulukuljetukset-muuttuvat/test-send",
+        &[("csrf", &page.csrf()), ("lang", "fi")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        writer
+            .get(r.header("location"))
+            .body
+            .contains("The test copy went to your address.")
+    );
+    assert_eq!(count(), 1);
+    let eml = std::fs::read_dir(&outbox)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(eml).unwrap();
+    assert!(text.contains("To: kirjoittaja@example.fi"), "{text}");
+    assert!(text.contains("TEST"), "{text}");
+    assert!(
+        room.query("SELECT * FROM deliveries").is_empty(),
+        "no journal entry"
+    );
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a.starts_with("test-send|kirjoittaja@example.fi|127.0.0.1|"))
+    );
+}

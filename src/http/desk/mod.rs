@@ -267,6 +267,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
         .route("/desk/releases/{slug}/send", post(releases::send))
         .route("/desk/releases/{slug}/translate", post(releases::translate))
+        .route("/desk/releases/{slug}/test-send", post(releases::test_send))
         .route("/desk/users", get(pages::users).post(pages::add_user))
         .route("/desk/users/{id}/role", post(pages::set_role))
         .route("/desk/users/{id}/disable", post(pages::disable_user))

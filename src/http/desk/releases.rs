@@ -49,6 +49,9 @@ struct EditorPage {
     heading: String,
     status: &'static str,
     changed_outside: bool,
+    info: String,
+    test_send: String,
+    lang: String,
     notice: String,
     conflict: Option<String>,
     problems_elsewhere: Vec<String>,
@@ -104,6 +107,8 @@ fn fields(t: &'static DeskStrings, edit: &Edit, problems: &[FieldProblem]) -> Ve
 
 /// Everything the editor page shows besides the form's values.
 struct Shown {
+    /// A note that something went well (a test copy was sent).
+    info: String,
     versions: Vec<(String, String)>,
     missing: Vec<String>,
     status: Status,
@@ -147,6 +152,9 @@ fn editor_page(
         heading: edit.title.clone(),
         status: status_name(t, shown.status),
         changed_outside: shown.changed_outside,
+        info: shown.info,
+        test_send: format!("/desk/releases/{slug}/test-send"),
+        lang: lang.to_string(),
         notice: shown.notice,
         conflict: shown.conflict,
         problems_elsewhere,
@@ -249,10 +257,18 @@ fn not_found(st: &AppState, lang: &'static str) -> Response {
     refused(st, lang, StatusCode::NOT_FOUND, "No such release.")
 }
 
+/// The editor's page address's query: `sent=1` after a test copy.
+#[derive(Deserialize)]
+pub struct EditorQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
 pub async fn editor(
     State(st): State<Arc<AppState>>,
     signed: SignedIn,
     Path((slug, lang)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<EditorQuery>,
 ) -> Response {
     let ui = signed.lang();
     let content = match content(&st, ui).await {
@@ -279,6 +295,11 @@ pub async fn editor(
         sync(|| std::fs::read_to_string(st.config.root.join(&r.source.path))).unwrap_or_default();
     let (have, missing) = versions(&st, &d, &lang);
     let shown = Shown {
+        info: if query.sent.is_some() {
+            desk_strings(ui).test_sent.to_string()
+        } else {
+            String::new()
+        },
         versions: have,
         missing,
         status: d.status(chrono::Utc::now(), st.config.desk.approvals),
@@ -366,6 +387,7 @@ pub async fn save(
     let t = desk_strings(ui);
     let (have, missing) = versions(&st, &d, &lang);
     let mut shown = Shown {
+        info: String::new(),
         versions: have,
         missing,
         status: d.status(chrono::Utc::now(), st.config.desk.approvals),
@@ -651,5 +673,55 @@ pub async fn translate(
                 .join("; "),
         ),
         Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TestSendForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// Sends a test copy of one language version to the signed-in person.
+pub async fn test_send(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, form): Checked<TestSendForm>,
+) -> Response {
+    let ui = signed.lang();
+    let content = match content(&st, ui).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let found = match sync(|| find(&st, &content, &slug, &form.lang)) {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(&st, ui),
+        Err(e) => return super::unavailable(&st, ui, &e),
+    };
+    let (r, d) = found;
+    let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let hidden = content.unpublished(chrono::Utc::now());
+    let outcome = sync(|| {
+        st.with_db(|db| {
+            Ok::<_, anyhow::Error>(releases::test_send(
+                db,
+                &st.config,
+                &hidden,
+                &actor,
+                &signed.session.user,
+                &d,
+                r,
+            ))
+        })
+    });
+    match outcome {
+        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
+        Ok(Ok(_)) => {
+            Redirect::to(&format!("/desk/releases/{slug}/{}?sent=1", form.lang)).into_response()
+        }
+        Ok(Err(SaveError::Refused(why))) => {
+            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
+        }
+        Ok(Err(e)) => super::unavailable(&st, ui, &anyhow::anyhow!("{e}")),
     }
 }
