@@ -1449,3 +1449,99 @@ fn a_test_copy_goes_to_the_senders_own_address_only_for_those_who_may_edit() {
             .any(|a| a.starts_with("test-send|kirjoittaja@example.fi|127.0.0.1|"))
     );
 }
+
+#[test]
+fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
+    let room = workflow_room();
+    add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Lomakkeiden tarkistus");
+    let mut admin = staff(&desk, "admin@example.fi");
+    let files = || {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(room.root().join("releases"))
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                (p.display().to_string(), text)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = (
+        files(),
+        room.query("SELECT COUNT(*) FROM audit"),
+        room.query("SELECT * FROM desk_users ORDER BY id"),
+    );
+    let version = field(&admin.get(&path), "version");
+    for (route, fields) in [
+        ("/desk/logout", vec![]),
+        (
+            "/desk/releases/new",
+            vec![
+                ("title", "Kaapattu"),
+                ("lang", "fi"),
+                ("date", "2026-12-02 09:00"),
+            ],
+        ),
+        (
+            path.as_str(),
+            vec![
+                ("version", version.as_str()),
+                ("title", "Kaapattu"),
+                ("date", "2026-12-01 09:00"),
+                ("body", "x"),
+            ],
+        ),
+        ("/desk/releases/lomakkeiden-tarkistus/submit", vec![]),
+        ("/desk/releases/lomakkeiden-tarkistus/approve", vec![]),
+        ("/desk/releases/lomakkeiden-tarkistus/withdraw", vec![]),
+        ("/desk/releases/lomakkeiden-tarkistus/send", vec![]),
+        (
+            "/desk/releases/lomakkeiden-tarkistus/translate",
+            vec![("lang", "sv")],
+        ),
+        (
+            "/desk/releases/lomakkeiden-tarkistus/test-send",
+            vec![("lang", "fi")],
+        ),
+        (
+            "/desk/users",
+            vec![
+                ("email", "mole@example.fi"),
+                ("name", "Mole"),
+                ("role", "admin"),
+            ],
+        ),
+        ("/desk/users/1/role", vec![("role", "admin")]),
+        ("/desk/users/1/disable", vec![]),
+        ("/desk/users/1/enable", vec![]),
+        ("/desk/users/1/link", vec![]),
+    ] {
+        for token in ["", "forged-token"] {
+            let mut with: Vec<(&str, &str)> = fields.clone();
+            if !token.is_empty() {
+                with.push(("csrf", token));
+            }
+            let r = admin.post(route, &with);
+            assert_eq!(r.status, 403, "{route} with token {token:?}: {}", r.body);
+        }
+    }
+    assert!(
+        !room.root().join("outbox/test").exists(),
+        "no test copy went out"
+    );
+    let after = (
+        files(),
+        room.query("SELECT COUNT(*) FROM audit"),
+        room.query("SELECT * FROM desk_users ORDER BY id"),
+    );
+    assert_eq!(
+        before, after,
+        "nothing changed: files, audit trail, accounts"
+    );
+    // Still signed in: the refused sign-out did not end the session.
+    assert_eq!(admin.get("/desk/").status, 200);
+}
