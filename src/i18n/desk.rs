@@ -90,6 +90,8 @@ pub struct DeskStrings {
     pub more: &'static str,
     pub test_send: &'static str,
     pub test_sent: &'static str,
+    pub broken_title: &'static str,
+    pub broken_lead: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -192,6 +194,8 @@ const FI: DeskStrings = DeskStrings {
     more: "lisää: tarkenna hakua nähdäksesi ne",
     test_send: "Lähetä testiviesti itselleni",
     test_sent: "Testiviesti lähetettiin osoitteeseesi.",
+    broken_title: "Tiedostoissa on virheitä",
+    broken_lead: "Toimitus ei voi näyttää tiedotteita, ennen kuin nämä on korjattu tiedostoihin (tekstieditorilla tai versionhallinnassa):",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -282,6 +286,8 @@ const SV: DeskStrings = DeskStrings {
     more: "till: förfina sökningen för att se dem",
     test_send: "Skicka ett testmeddelande till mig",
     test_sent: "Testmeddelandet skickades till din adress.",
+    broken_title: "Det finns fel i filerna",
+    broken_lead: "Redaktionen kan inte visa pressmeddelandena förrän detta har rättats i filerna (med en textredigerare eller i versionshanteringen):",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -372,6 +378,8 @@ const EN: DeskStrings = DeskStrings {
     more: "more: narrow the search to see them",
     test_send: "Send a test copy to me",
     test_sent: "The test copy went to your address.",
+    broken_title: "The release files have problems",
+    broken_lead: "The desk cannot show the releases until these are fixed in the files (in a text editor or in version control):",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -1545,3 +1545,29 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
     // Still signed in: the refused sign-out did not end the session.
     assert_eq!(admin.get("/desk/").status, 200);
 }
+
+#[test]
+fn a_release_file_broken_outside_the_desk_is_shown_with_its_problem() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    std::fs::write(
+        room.root().join("releases/2026-12-02-rikki.fi.md"),
+        "---\ntitle: Rikki\ndate: someday\n---\nTeksti.\n",
+    )
+    .unwrap();
+    for path in ["/desk/", "/desk/releases/bridge/fi"] {
+        let page = writer.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body.contains("The release files have problems"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("releases/2026-12-02-rikki.fi.md:3:1"),
+            "{}",
+            page.body
+        );
+    }
+}

@@ -110,6 +110,44 @@ pub fn refused(st: &AppState, lang: &'static str, status: StatusCode, why: &str)
     )
 }
 
+#[derive(Template)]
+#[template(path = "desk/problems.html")]
+struct ProblemsPage {
+    page: DeskPage,
+    problems: Vec<String>,
+}
+
+/// The release files as the desk reads them (a request parses again only
+/// what changed since the last), or the page that lists their problems
+/// (a file broken outside the desk), or a 503.
+pub async fn content(
+    st: &Arc<AppState>,
+    signed: &SignedIn,
+) -> Result<Arc<crate::content::Content>, Response> {
+    use crate::content::{Content, LoadError};
+    let lang = signed.lang();
+    let root = st.config.root.clone();
+    let loaded = blocking(st, lang, move |st| {
+        Ok(match Content::load_with(&root, Some(&st.desk_content)) {
+            Ok(c) => Ok(Arc::new(c)),
+            Err(LoadError::Content(d)) => {
+                Err(d.0.iter().map(ToString::to_string).collect::<Vec<_>>())
+            }
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    loaded.map_err(|problems| {
+        render(
+            StatusCode::OK,
+            &ProblemsPage {
+                page: signed.page(st, desk_strings(lang).broken_title),
+                problems,
+            },
+        )
+    })
+}
+
 /// A 503 page when the database fails; the cause goes to the log.
 pub fn unavailable(st: &AppState, lang: &'static str, e: &anyhow::Error) -> Response {
     tracing::error!(error = %crate::http::log::redact_addresses(&format!("{e:#}")), "desk request failed");

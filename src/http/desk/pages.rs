@@ -392,8 +392,11 @@ pub async fn home(
     let root = st.config.root.clone();
     let now = chrono::Utc::now();
     let needed = st.config.desk.approvals;
+    let content = match super::content(&st, &signed).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
     let rows = blocking(&st, lang, move |st| {
-        let content = crate::content::Content::load_with(&root, Some(&st.desk_content))?;
         let tz = content.config.site.timezone;
         st.with_db(|db| {
             let mut rows = vec![];

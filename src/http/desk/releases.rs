@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::guard::{Checked, SignedIn};
-use super::{DeskPage, blocking, refused, render};
+use super::{DeskPage, refused, render};
 use crate::content::Content;
 use crate::desk::Actor;
 use crate::desk::releases::{self, Act, DeskRelease, Edit, FieldProblem, SaveError, Status};
@@ -225,15 +225,6 @@ fn sync<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
-/// The release files, read fresh for each request.
-async fn content(st: &Arc<AppState>, lang: &'static str) -> Result<Arc<Content>, Response> {
-    let root = st.config.root.clone();
-    blocking(st, lang, move |st| {
-        Ok(Arc::new(Content::load_with(&root, Some(&st.desk_content))?))
-    })
-    .await
-}
-
 /// The language version `slug`/`lang`, with its release's record.
 fn find<'a>(
     st: &AppState,
@@ -271,7 +262,7 @@ pub async fn editor(
     axum::extract::Query(query): axum::extract::Query<EditorQuery>,
 ) -> Response {
     let ui = signed.lang();
-    let content = match content(&st, ui).await {
+    let content = match super::content(&st, &signed).await {
         Ok(c) => c,
         Err(res) => return res,
     };
@@ -359,7 +350,7 @@ pub async fn save(
     Checked(signed, form): Checked<EditorForm>,
 ) -> Response {
     let ui = signed.lang();
-    let content = match content(&st, ui).await {
+    let content = match super::content(&st, &signed).await {
         Ok(c) => c,
         Err(res) => return res,
     };
@@ -538,7 +529,7 @@ pub struct ActForm {}
 
 async fn act(st: Arc<AppState>, signed: SignedIn, slug: String, what: Act) -> Response {
     let ui = signed.lang();
-    let content = match content(&st, ui).await {
+    let content = match super::content(&st, &signed).await {
         Ok(c) => c,
         Err(res) => return res,
     };
@@ -629,7 +620,7 @@ pub async fn translate(
     Checked(signed, form): Checked<TranslateForm>,
 ) -> Response {
     let ui = signed.lang();
-    let content = match content(&st, ui).await {
+    let content = match super::content(&st, &signed).await {
         Ok(c) => c,
         Err(res) => return res,
     };
@@ -689,7 +680,7 @@ pub async fn test_send(
     Checked(signed, form): Checked<TestSendForm>,
 ) -> Response {
     let ui = signed.lang();
-    let content = match content(&st, ui).await {
+    let content = match super::content(&st, &signed).await {
         Ok(c) => c,
         Err(res) => return res,
     };
