@@ -1476,7 +1476,7 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         room.query("SELECT * FROM desk_users ORDER BY id"),
     );
     let version = field(&admin.get(&path), "version");
-    for (route, fields) in [
+    let routes = [
         ("/desk/logout", vec![]),
         (
             "/desk/releases/new",
@@ -1519,7 +1519,8 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/users/1/disable", vec![]),
         ("/desk/users/1/enable", vec![]),
         ("/desk/users/1/link", vec![]),
-    ] {
+    ];
+    for (route, fields) in &routes {
         for token in ["", "forged-token"] {
             let mut with: Vec<(&str, &str)> = fields.clone();
             if !token.is_empty() {
@@ -1528,6 +1529,17 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
             let r = admin.post(route, &with);
             assert_eq!(r.status, 403, "{route} with token {token:?}: {}", r.body);
         }
+    }
+    // No sign-in at all, and a valid token sent from another site.
+    let mut stranger = desk.browser();
+    let token = admin.get("/desk/").csrf();
+    for (route, fields) in &routes {
+        let r = stranger.post(route, fields);
+        assert_eq!(r.status, 403, "{route} without a sign-in");
+        let mut with = fields.clone();
+        with.push(("csrf", token.as_str()));
+        let r = admin.post_with(route, &with, &[("Sec-Fetch-Site", "cross-site")]);
+        assert_eq!(r.status, 403, "{route} from another site");
     }
     assert!(
         !room.root().join("outbox/test").exists(),

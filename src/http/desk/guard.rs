@@ -162,6 +162,20 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
     }
 }
 
+/// `signed`, if it is an admin's; else the 403 page.
+fn admin_only(st: &AppState, signed: SignedIn) -> Result<SignedIn, Response> {
+    if signed.session.user.role == Role::Admin {
+        return Ok(signed);
+    }
+    let lang = signed.lang();
+    Err(refused(
+        st,
+        lang,
+        StatusCode::FORBIDDEN,
+        desk_strings(lang).refused_role,
+    ))
+}
+
 /// A request with a valid sign-in of an admin.
 #[derive(Debug, Clone)]
 pub struct Admin(pub SignedIn);
@@ -174,15 +188,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
         st: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let signed = SignedIn::from_request_parts(parts, st).await?;
-        if signed.session.user.role != Role::Admin {
-            let lang = signed.lang();
-            return Err(refused(
-                st,
-                lang,
-                StatusCode::FORBIDDEN,
-                desk_strings(lang).refused_role,
-            ));
-        }
+        let signed = admin_only(st, signed)?;
         Ok(Admin(signed))
     }
 }
@@ -240,15 +246,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for AdminForm<T> {
 
     async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let Checked(signed, fields) = Checked::<T>::from_request(req, st).await?;
-        if signed.session.user.role != Role::Admin {
-            let lang = signed.lang();
-            return Err(refused(
-                st,
-                lang,
-                StatusCode::FORBIDDEN,
-                desk_strings(lang).refused_role,
-            ));
-        }
+        let signed = admin_only(st, signed)?;
         Ok(AdminForm(signed, fields))
     }
 }

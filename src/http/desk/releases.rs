@@ -523,6 +523,34 @@ pub async fn create(
     }
 }
 
+/// The answer to an action: on success a 303 to the page `to` names;
+/// a refusal, a problem or a conflict as a page that says so; anything
+/// else a 503.
+fn answer<T>(
+    st: &AppState,
+    ui: &'static str,
+    outcome: anyhow::Result<Result<T, SaveError>>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
+    match outcome {
+        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(st, ui, &e),
+        Ok(Ok(t)) => Redirect::to(&to(t)).into_response(),
+        Ok(Err(SaveError::Refused(why))) => {
+            refused(st, ui, StatusCode::FORBIDDEN, &why.to_string())
+        }
+        Ok(Err(SaveError::Invalid(p))) => refused(
+            st,
+            ui,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &p.into_iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Ok(Err(SaveError::Conflict { .. })) => refused(st, ui, StatusCode::CONFLICT, "conflict"),
+    }
+}
+
 /// A button's form: only the token.
 #[derive(Deserialize)]
 pub struct ActForm {}
@@ -556,23 +584,9 @@ async fn act(st: Arc<AppState>, signed: SignedIn, slug: String, what: Act) -> Re
             ))
         })
     });
-    match outcome {
-        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
-        Ok(Ok(())) => Redirect::to(&format!("/desk/releases/{slug}/{lang}")).into_response(),
-        Ok(Err(SaveError::Refused(why))) => {
-            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
-        }
-        Ok(Err(SaveError::Invalid(p))) => refused(
-            &st,
-            ui,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &p.into_iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
-    }
+    answer(&st, ui, outcome, |()| {
+        format!("/desk/releases/{slug}/{lang}")
+    })
 }
 
 pub async fn submit(
@@ -648,23 +662,9 @@ pub async fn translate(
             ))
         })
     });
-    match outcome {
-        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
-        Ok(Ok(_)) => Redirect::to(&format!("/desk/releases/{slug}/{}", form.lang)).into_response(),
-        Ok(Err(SaveError::Refused(why))) => {
-            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
-        }
-        Ok(Err(SaveError::Invalid(p))) => refused(
-            &st,
-            ui,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &p.into_iter()
-                .map(|p| p.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
-    }
+    answer(&st, ui, outcome, |_| {
+        format!("/desk/releases/{slug}/{}", form.lang)
+    })
 }
 
 #[derive(Deserialize)]
@@ -705,14 +705,7 @@ pub async fn test_send(
             ))
         })
     });
-    match outcome {
-        Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(&st, ui, &e),
-        Ok(Ok(_)) => {
-            Redirect::to(&format!("/desk/releases/{slug}/{}?sent=1", form.lang)).into_response()
-        }
-        Ok(Err(SaveError::Refused(why))) => {
-            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
-        }
-        Ok(Err(e)) => super::unavailable(&st, ui, &anyhow::anyhow!("{e}")),
-    }
+    answer(&st, ui, outcome, |_| {
+        format!("/desk/releases/{slug}/{}?sent=1", form.lang)
+    })
 }
