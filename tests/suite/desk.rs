@@ -1450,6 +1450,20 @@ fn a_test_copy_goes_to_the_senders_own_address_only_for_those_who_may_edit() {
     );
 }
 
+/// Every release file with its text, by path.
+fn release_files(room: &Room) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(room.root().join("releases"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            (p.display().to_string(), text)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
     let room = workflow_room();
@@ -1458,18 +1472,7 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
     let mut writer = staff(&desk, "kirjoittaja@example.fi");
     let path = new_release(&mut writer, "Lomakkeiden tarkistus");
     let mut admin = staff(&desk, "admin@example.fi");
-    let files = || {
-        let mut v: Vec<(String, String)> = std::fs::read_dir(room.root().join("releases"))
-            .unwrap()
-            .map(|e| {
-                let p = e.unwrap().path();
-                let text = std::fs::read_to_string(&p).unwrap_or_default();
-                (p.display().to_string(), text)
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let files = || release_files(&room);
     let before = (
         files(),
         room.query("SELECT COUNT(*) FROM audit"),

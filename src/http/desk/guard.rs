@@ -162,13 +162,13 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
     }
 }
 
-/// `signed`, if it is an admin's; else the 403 page.
-fn admin_only(st: &AppState, signed: SignedIn) -> Result<SignedIn, Response> {
+/// The 403 page, unless `signed` is an admin's.
+fn unless_admin(st: &AppState, signed: &SignedIn) -> Option<Response> {
     if signed.session.user.role == Role::Admin {
-        return Ok(signed);
+        return None;
     }
     let lang = signed.lang();
-    Err(refused(
+    Some(refused(
         st,
         lang,
         StatusCode::FORBIDDEN,
@@ -188,7 +188,9 @@ impl FromRequestParts<Arc<AppState>> for Admin {
         st: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let signed = SignedIn::from_request_parts(parts, st).await?;
-        let signed = admin_only(st, signed)?;
+        if let Some(refusal) = unless_admin(st, &signed) {
+            return Err(refusal);
+        }
         Ok(Admin(signed))
     }
 }
@@ -246,7 +248,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for AdminForm<T> {
 
     async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let Checked(signed, fields) = Checked::<T>::from_request(req, st).await?;
-        let signed = admin_only(st, signed)?;
+        if let Some(refusal) = unless_admin(st, &signed) {
+            return Err(refusal);
+        }
         Ok(AdminForm(signed, fields))
     }
 }
