@@ -29,6 +29,68 @@ pub struct DeskConfig {
     /// A sign-in ends this long after it began, however busy ("12h").
     #[serde(default = "limit")]
     pub session_limit: MaxAge,
+    /// The largest file staff may upload ("20 MB"; KB, MB and GB are
+    /// powers of 1,000, KiB and MiB of 1,024; a bare number is bytes).
+    #[serde(default = "upload")]
+    pub upload_limit: Size,
+}
+
+/// A number of bytes, written `20 MB`, `512 KiB` or `1048576`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl Size {
+    /// `text` as a size, or why it is not one.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        let n: f64 = number.parse().map_err(|_| {
+            format!("'{text}' is not a size: write it as 20 MB, 500 KB or a number of bytes")
+        })?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kb" | "k" => 1_000,
+            "kib" => 1 << 10,
+            "mb" | "m" => 1_000_000,
+            "mib" => 1 << 20,
+            "gb" | "g" => 1_000_000_000,
+            "gib" => 1 << 30,
+            other => {
+                return Err(format!(
+                    "'{other}' in '{text}' is not a unit: use KB, MB or GB (or KiB, MiB, GiB)"
+                ));
+            }
+        };
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let bytes = (n * factor as f64).round() as u64;
+        if bytes == 0 {
+            return Err(format!("'{text}' is no bytes at all"));
+        }
+        Ok(Size(bytes))
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Bytes(u64),
+            Text(String),
+        }
+        match Given::deserialize(d)? {
+            Given::Bytes(0) => Err(serde::de::Error::custom("a size of 0 bytes takes no file")),
+            Given::Bytes(n) => Ok(Size(n)),
+            Given::Text(t) => Size::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 impl Default for DeskConfig {
@@ -65,6 +127,9 @@ fn desk_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<url::Url>, 
     Ok(Some(url))
 }
 
+fn upload() -> Size {
+    Size(20_000_000)
+}
 fn one() -> u32 {
     1
 }
@@ -73,4 +138,20 @@ fn idle() -> MaxAge {
 }
 fn limit() -> MaxAge {
     MaxAge(std::time::Duration::from_secs(12 * 3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(Size::parse("20 MB"), Ok(Size(20_000_000)));
+        assert_eq!(Size::parse("512KiB"), Ok(Size(524_288)));
+        assert_eq!(Size::parse("1.5 mb"), Ok(Size(1_500_000)));
+        assert_eq!(Size::parse("1000"), Ok(Size(1000)));
+        assert!(Size::parse("20 megs").unwrap_err().contains("'megs'"));
+        assert!(Size::parse("MB").is_err());
+        assert!(Size::parse("0 MB").is_err());
+    }
 }

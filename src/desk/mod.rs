@@ -8,8 +8,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod password;
+pub mod preview;
 pub mod releases;
 pub mod sign_in;
+pub mod uploads;
 
 pub use crate::db::{Role, User};
 pub use audit::{Action, Actor};

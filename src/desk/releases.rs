@@ -203,6 +203,8 @@ pub enum Refused {
     OwnWork,
     #[error("it needs its approvals first")]
     NotApproved,
+    #[error("its picture needs a description (alt text) and a credit first")]
+    PictureUnlabelled,
 }
 
 /// Whether `user` may do `act` to `d` at `now`, with `needed` approvals.
@@ -234,6 +236,13 @@ pub fn may(
                 Err(Refused::NotTheirs)
             } else if status != Status::Draft {
                 Err(Refused::NotADraft)
+            } else if d.versions.iter().any(|r| {
+                r.material.image.as_ref().is_some_and(|i| {
+                    i.alt.trim().is_empty()
+                        || i.credit.as_deref().is_none_or(|c| c.trim().is_empty())
+                })
+            }) {
+                Err(Refused::PictureUnlabelled)
             } else {
                 Ok(())
             }
@@ -282,6 +291,38 @@ pub struct Edit {
     pub tags: String,
     pub lists: Vec<String>,
     pub body: String,
+    /// The picture, attachments and contact people; `None` leaves them as
+    /// they are (a form without them).
+    pub material: Option<MaterialEdit>,
+    /// Files sent with the form, stored before the text is saved.
+    pub uploads: Vec<Upload>,
+}
+
+/// The release's material as the editor's form sets it.
+#[derive(Debug, Clone, Default)]
+pub struct MaterialEdit {
+    /// The picture (`src` under `releases/`), or none.
+    pub image: Option<crate::release::Image>,
+    pub attachments: Vec<crate::release::Attachment>,
+    pub contacts: Vec<crate::release::Contact>,
+}
+
+/// A file sent with the editor's form.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The name it came with (only its words are kept).
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub purpose: Purpose,
+}
+
+/// What an uploaded file is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// The release's picture, replacing any other.
+    Picture,
+    /// An attachment with this title (the file's name when empty).
+    Attachment(String),
 }
 
 impl Edit {
@@ -304,6 +345,12 @@ impl Edit {
                 .join(", "),
             lists: r.lists.iter().map(|l| l.as_str().to_string()).collect(),
             body: r.body.clone(),
+            material: Some(MaterialEdit {
+                image: r.material.image.clone(),
+                attachments: r.material.attachments.clone(),
+                contacts: r.material.contacts.clone(),
+            }),
+            uploads: vec![],
         }
     }
 }
@@ -396,13 +443,143 @@ pub fn apply(text: &str, edit: &Edit) -> anyhow::Result<String> {
     set("tags", (!tags.is_empty()).then(|| Value::Sequence(tags)));
     let lists: Vec<Value> = edit.lists.iter().map(|l| Value::from(l.as_str())).collect();
     set("lists", (!lists.is_empty()).then(|| Value::Sequence(lists)));
-    set("draft", Some(Value::Bool(true)));
+    if let Some(m) = &edit.material {
+        set_material(&mut map, m);
+    }
+    map.insert(Value::from("draft"), Value::Bool(true));
     let body = edit.body.replace("\r\n", "\n");
     let body = body.trim_end();
     Ok(format!(
         "---\n{}---\n{body}\n",
         serde_yaml::to_string(&map)?
     ))
+}
+
+/// Writes the picture, attachments and contacts of `m` into the front
+/// matter `map` (an empty one removes its key).
+fn set_material(map: &mut Mapping, m: &MaterialEdit) {
+    fn put(map: &mut Mapping, key: &str, v: Option<Value>) {
+        match v {
+            Some(v) => {
+                map.insert(Value::from(key), v);
+            }
+            None => {
+                map.remove(key);
+            }
+        }
+    }
+    fn entry(pairs: &[(&str, Option<&str>)]) -> Value {
+        let mut m = Mapping::new();
+        for (k, v) in pairs {
+            if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+                m.insert(Value::from(*k), Value::from(v));
+            }
+        }
+        Value::Mapping(m)
+    }
+    let image = m.image.as_ref().map(|i| {
+        entry(&[
+            ("src", Some(&i.src)),
+            ("alt", Some(&i.alt)),
+            ("caption", i.caption.as_deref()),
+            ("credit", i.credit.as_deref()),
+        ])
+    });
+    put(map, "image", image);
+    let attachments: Vec<Value> = m
+        .attachments
+        .iter()
+        .map(|a| entry(&[("title", Some(&a.title)), ("src", Some(&a.src))]))
+        .collect();
+    put(
+        map,
+        "attachments",
+        (!attachments.is_empty()).then_some(Value::Sequence(attachments)),
+    );
+    let contacts: Vec<Value> = m
+        .contacts
+        .iter()
+        .filter(|c| !c.name.trim().is_empty())
+        .map(|c| {
+            entry(&[
+                ("name", Some(&c.name)),
+                ("role", c.role.as_deref()),
+                ("phone", c.phone.as_deref()),
+                ("email", c.email.as_deref()),
+            ])
+        })
+        .collect();
+    put(
+        map,
+        "contacts",
+        (!contacts.is_empty()).then_some(Value::Sequence(contacts)),
+    );
+}
+
+/// Stores the files sent with `edit` in the release `slug`'s folder and
+/// puts them into its material: the picture replaces any other (keeping
+/// its description), an attachment is added. A refused file is a problem
+/// of its field (`image` or `attachments`), and nothing is stored for it.
+fn store_uploads(config: &Config, slug: &str, edit: &mut Edit) -> Result<(), SaveError> {
+    use super::uploads::{StoreError, store};
+    let mut problems = vec![];
+    let uploads = std::mem::take(&mut edit.uploads);
+    let material = edit.material.get_or_insert_with(MaterialEdit::default);
+    for u in uploads {
+        let picture = u.purpose == Purpose::Picture;
+        let field = if picture { "image" } else { "attachments" };
+        match store(config, slug, &u.name, &u.bytes, picture) {
+            Ok(src) => match u.purpose {
+                Purpose::Picture => {
+                    let mut image = material.image.take().unwrap_or(crate::release::Image {
+                        src: String::new(),
+                        alt: String::new(),
+                        caption: None,
+                        credit: None,
+                    });
+                    image.src = src;
+                    material.image = Some(image);
+                }
+                Purpose::Attachment(title) => {
+                    let title = if title.trim().is_empty() {
+                        u.name.rsplit(['/', '\\']).next().unwrap_or("").to_string()
+                    } else {
+                        title
+                    };
+                    material
+                        .attachments
+                        .push(crate::release::Attachment { title, src });
+                }
+            },
+            Err(StoreError::Refused(why)) => problems.push(FieldProblem {
+                field: field.into(),
+                message: format!("{}: {why}", u.name),
+            }),
+            Err(StoreError::Other(e)) => return Err(SaveError::Other(e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SaveError::Invalid(problems))
+    }
+}
+
+/// Stores the files sent with `edit` (see [`store_uploads`]) into the
+/// release `d`, if `user` may edit it: a form whose text then cannot be
+/// saved keeps what it uploaded.
+pub fn take_uploads(
+    config: &Config,
+    user: &User,
+    d: &DeskRelease<'_>,
+    slug: &str,
+    edit: &mut Edit,
+) -> Result<(), SaveError> {
+    if edit.uploads.is_empty() {
+        return Ok(());
+    }
+    may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
+    store_uploads(config, slug, edit)
 }
 
 /// Writes `text` to `path` atomically: a temporary file beside it, then a
@@ -433,6 +610,15 @@ fn check(config: &Config, path: &Path, text: &str) -> Result<Release, Vec<Diagno
     crate::release::parse(config.display_path(path), &name, text, config, &exists)
 }
 
+/// The language version `r` as it would read with `edit` saved; nothing
+/// is written (the desk's preview of a form).
+pub fn candidate(config: &Config, r: &Release, edit: &Edit) -> Result<Release, SaveError> {
+    let path = config.root.join(&r.source.path);
+    let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+    let new = apply(&text, edit)?;
+    check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))
+}
+
 /// Saves `edit` into the language version `r` of `d`, if `user` may edit
 /// it and its file is still the `version` the form was opened on. The new
 /// text must read as a release; the change is recorded (withdrawing any
@@ -454,7 +640,9 @@ pub fn save(
     if text_version(&now_text) != version {
         return Err(SaveError::Conflict { now: now_text });
     }
-    let new = apply(&now_text, edit)?;
+    let mut edit = edit.clone();
+    store_uploads(config, r.slug.as_str(), &mut edit)?;
+    let new = apply(&now_text, &edit)?;
     check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
     write_atomic(&path, &new)?;
     db.desk().record_change(&d.key, user.id)?;
@@ -683,6 +871,8 @@ mod tests {
             tags: "budget, schools ,".into(),
             lists: vec!["media".into()],
             body: "New body.\r\nSecond line.\r\n".into(),
+            material: None,
+            uploads: vec![],
         };
         let out = apply(text, &edit).unwrap();
         let (yaml, body, _) = crate::release::front_matter::split(&out).unwrap();
@@ -694,6 +884,61 @@ mod tests {
         assert_eq!(map["tags"][1], Value::from("schools"));
         assert!(map.get("summary").is_none());
         assert_eq!(body, "New body.\nSecond line.\n");
+    }
+
+    #[test]
+    fn the_form_s_material_replaces_the_picture_attachments_and_contacts() {
+        use crate::release::{Attachment, Contact, Image};
+        let text = "---\ntitle: Old\ndate: 2026-11-20 09:00\ncontacts:\n  - name: Aino\nimage:\n  src: assets/a.jpg\n  alt: A\n---\nBody\n";
+        let edit = Edit {
+            title: "Old".into(),
+            date: "2026-11-20 09:00".into(),
+            material: Some(MaterialEdit {
+                image: Some(Image {
+                    src: "assets/b/new.png".into(),
+                    alt: "A bridge".into(),
+                    caption: Some("  ".into()),
+                    credit: Some("Photo: Ville".into()),
+                }),
+                attachments: vec![Attachment {
+                    title: "Report".into(),
+                    src: "assets/b/report.pdf".into(),
+                }],
+                contacts: vec![
+                    Contact {
+                        name: "Ville Virta".into(),
+                        role: None,
+                        phone: Some("+358 40 123 4567".into()),
+                        email: None,
+                    },
+                    Contact {
+                        name: " ".into(),
+                        role: Some("nobody".into()),
+                        phone: None,
+                        email: None,
+                    },
+                ],
+            }),
+            ..Edit::default()
+        };
+        let out = apply(text, &edit).unwrap();
+        let (yaml, _, _) = crate::release::front_matter::split(&out).unwrap();
+        let map: Mapping = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(map["image"]["src"], Value::from("assets/b/new.png"));
+        assert_eq!(map["image"]["credit"], Value::from("Photo: Ville"));
+        assert!(map["image"].get("caption").is_none(), "{out}");
+        assert_eq!(map["attachments"][0]["title"], Value::from("Report"));
+        assert_eq!(map["contacts"].as_sequence().unwrap().len(), 1);
+        assert_eq!(map["contacts"][0]["phone"], Value::from("+358 40 123 4567"));
+        assert!(map["contacts"][0].get("role").is_none());
+        let none = Edit {
+            material: Some(MaterialEdit::default()),
+            ..edit
+        };
+        let out = apply(text, &none).unwrap();
+        for gone in ["image:", "contacts:", "attachments:"] {
+            assert!(!out.contains(gone), "{out}");
+        }
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct AppState {
     /// What the desk read of the release files: a request parses again
     /// only the files that changed since.
     pub desk_content: crate::content::ParseCache,
+    /// The desk's last previews, served to their frames.
+    pub desk_previews: desk::preview::PreviewStore,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             pool: Mutex::new(vec![store]),
             preview: None,
             desk_content: crate::content::ParseCache::default(),
+            desk_previews: desk::preview::PreviewStore::default(),
         })
     }
 

@@ -1233,6 +1233,61 @@ fn release_views(
         .collect()
 }
 
+/// Renders nothing: the single pages of [`release_preview`] are returned.
+struct Nowhere;
+
+impl Output for Nowhere {
+    fn write(&self, _rel: &str, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The web page of `r` alone, as a writer's preview shows it at `now`
+/// (with the banner that says why the public cannot see it yet), linked to
+/// its other language versions in `content`. `r` need not be in `content`:
+/// the desk previews a form's text before it is saved.
+pub fn release_preview(content: &Content, r: &Release, now: DateTime<Utc>) -> io::Result<String> {
+    let config = &content.config;
+    let urls = Urls::new(config);
+    let hidden = content.unpublished(now);
+    let dir = config.releases_dir();
+    let mut v = ReleaseView::new(r, config, &urls, &dir, &hidden);
+    v.banner = preview_banner(r, &v, now);
+    let others: Vec<ReleaseView> = r
+        .translation_key
+        .as_deref()
+        .map(|key| {
+            content
+                .releases
+                .iter()
+                .filter(|t| t.lang != r.lang && t.translation_key.as_deref() == Some(key))
+                .map(|t| ReleaseView::new(t, config, &urls, &dir, &hidden))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
+    if let Some(key) = v.translation_key.as_deref() {
+        by_key.insert(key, std::iter::once(&v).chain(&others).collect());
+    }
+    let cx = LangCtx {
+        lang: &r.lang,
+        org: OrgView::new(config, &r.lang, &urls),
+        views: vec![],
+        listed: vec![],
+        tags: BTreeMap::new(),
+    };
+    let site = Site {
+        content,
+        sitemap_max: SITEMAP_MAX_URLS,
+        urls: urls.clone(),
+        now,
+        memo: None,
+        out: &Nowhere,
+        hidden,
+    };
+    site.release_page(&cx, &v, &by_key)
+}
+
 impl Site<'_> {
     /// The front page: a language choice, or the only language's index.
     fn front_page(&self, contexts: &[LangCtx<'_>], default: &LangCtx<'_>) -> io::Result<()> {

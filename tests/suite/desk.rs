@@ -201,6 +201,59 @@ impl Browser {
         page
     }
 
+    /// A multipart form (`fields`, then `files` as field, file name,
+    /// bytes) sent as a browser sends it from the desk's own page.
+    fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let boundary = "----pressroom-test-boundary-7d3f";
+        let mut body: Vec<u8> = vec![];
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (k, name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sent = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header())
+            .header("Sec-Fetch-Site", "same-origin")
+            .content_type(format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..]);
+        // A server that refuses a body too large may close the connection
+        // before it has all of it: the sender sees a broken pipe.
+        if let Err(ureq::Error::Io(e)) = &sent
+            && matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            )
+        {
+            return Page {
+                status: 0,
+                headers: vec![],
+                body: format!("connection closed: {e}"),
+            };
+        }
+        let page = Self::read(sent);
+        self.keep(&page);
+        page
+    }
+
     /// A form sent as a browser sends it from the desk's own page.
     fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_with(path, fields, &[("Sec-Fetch-Site", "same-origin")])
@@ -1585,4 +1638,348 @@ fn a_release_file_broken_outside_the_desk_is_shown_with_its_problem() {
             page.body
         );
     }
+}
+
+/// The address of a frame (`/desk/preview/ID/page`) in a preview page.
+fn frame_of(page: &Page, part: &str) -> String {
+    let end = format!("/{part}\"");
+    let at = page
+        .body
+        .find(&end)
+        .unwrap_or_else(|| panic!("a frame of the {part}: {}", page.body));
+    let start = page.body[..at].rfind("\"/desk/preview/").unwrap() + 1;
+    page.body[start..at + end.len() - 1].to_string()
+}
+
+#[test]
+#[allow(clippy::too_many_lines)] // one story: the saved text, then the same form unsaved
+fn the_preview_shows_the_page_and_the_email_of_the_saved_text_and_of_the_form_unsaved() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Uusi satama avataan");
+    assert_eq!(
+        save(
+            &mut writer,
+            &path,
+            "Uusi satama avataan",
+            "Laiturit valmistuvat."
+        )
+        .status,
+        303
+    );
+    let changes = |room: &Room| {
+        audit_actions(room)
+            .into_iter()
+            .filter(|a| !a.starts_with("sign"))
+            .count()
+    };
+    let audit_before = changes(&room);
+
+    // The saved file: the page, the email at two widths, its text part.
+    let shown = writer.get(&format!("{path}/preview"));
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.header("x-frame-options"), "SAMEORIGIN");
+    assert!(
+        shown
+            .header("content-security-policy")
+            .contains("frame-ancestors 'self'")
+    );
+    assert!(
+        shown.body.contains("Laiturit valmistuvat."),
+        "the text part"
+    );
+    assert_eq!(
+        shown.body.matches("/email\"").count(),
+        2,
+        "phone and desktop"
+    );
+    let page = writer.get(&frame_of(&shown, "page"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Uusi satama avataan") && page.body.contains("Laiturit valmistuvat.")
+    );
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("sandbox") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let email = writer.get(&frame_of(&shown, "email"));
+    assert_eq!(email.status, 200);
+    assert!(email.body.contains("Laiturit valmistuvat."));
+    // Its stylesheet and pictures are the desk's to serve, to staff only.
+    assert_eq!(writer.get("/style.css").status, 200);
+    assert_eq!(desk.browser().get("/style.css").status, 303);
+    // Another person's preview is not theirs to see.
+    let mut editor = staff(&desk, "eka@example.fi");
+    assert_eq!(editor.get(&frame_of(&shown, "page")).status, 404);
+
+    // The form as it stands, not saved.
+    let file = room
+        .root()
+        .join("releases/2026-12-01-uusi-satama-avataan.fi.md");
+    let on_disk = std::fs::read_to_string(&file).unwrap();
+    let form = writer.get(&path);
+    let unsaved = writer.post(
+        &format!("{path}/preview"),
+        &[
+            ("csrf", &form.csrf()),
+            ("title", "Satama avataan jo toukokuussa"),
+            ("date", "2026-12-01 09:00"),
+            ("lists", "news"),
+            ("body", "Uusi teksti, ei vielä tallennettu."),
+        ],
+    );
+    assert_eq!(unsaved.status, 200, "{}", unsaved.body);
+    let page = writer.get(&frame_of(&unsaved, "page"));
+    assert!(page.body.contains("Satama avataan jo toukokuussa"));
+    assert!(page.body.contains("Uusi teksti, ei vielä tallennettu."));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        on_disk,
+        "nothing saved"
+    );
+    // A form that would not read as a release shows why.
+    let broken = writer.post(
+        &format!("{path}/preview"),
+        &[
+            ("csrf", &form.csrf()),
+            ("title", "Satama"),
+            ("date", "ensi viikolla"),
+            ("body", "Teksti."),
+        ],
+    );
+    assert_eq!(broken.status, 422);
+    assert!(broken.body.contains("date: "), "{}", broken.body);
+    // Without this sign-in's token, or signed out, there is no preview.
+    assert_eq!(
+        writer
+            .post(
+                &format!("{path}/preview"),
+                &[("csrf", "forged"), ("title", "X")]
+            )
+            .status,
+        403
+    );
+    assert_eq!(desk.browser().get(&format!("{path}/preview")).status, 303);
+    assert_eq!(changes(&room), audit_before, "a preview changes nothing");
+}
+
+/// A picture of one pixel, a PNG.
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+];
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
+/// The files under `releases/assets`, relative to it.
+fn assets(room: &Room) -> Vec<String> {
+    let dir = room.root().join("releases/assets");
+    let mut out = vec![];
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path().strip_prefix(&dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The editor's form of `path` as it stands, with `extra` fields and
+/// `files`, sent as the browser sends it.
+fn save_with_files(
+    b: &mut Browser,
+    path: &str,
+    extra: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> Page {
+    let form = b.get(path);
+    let csrf = form.csrf();
+    let version = field(&form, "version");
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("title", "Uusi satama avataan"),
+        ("date", "2026-12-01 09:00"),
+        ("lists", "news"),
+        ("body", "Laiturit valmistuvat."),
+        ("material", "1"),
+    ];
+    fields.extend_from_slice(extra);
+    b.post_files(path, &fields, files)
+}
+
+#[test]
+#[allow(clippy::too_many_lines)] // one story: each upload depends on the ones before it
+fn uploads_are_checked_by_their_bytes_named_safely_and_a_picture_needs_its_credit_to_be_submitted()
+{
+    let room = workflow_room();
+    room.append_config("[desk]\nupload_limit = \"4 KB\"");
+    std::fs::write(
+        room.root().join("releases/2026-10-01-earlier.fi.md"),
+        "---\ntitle: Aiempi\ndate: 2026-10-01 09:00\ncontacts:\n  - name: Maija Meikäläinen\n    role: viestintäjohtaja\n    phone: +358 40 765 4321\n---\nTeksti.\n",
+    )
+    .unwrap();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Uusi satama avataan");
+    let file = room
+        .root()
+        .join("releases/2026-12-01-uusi-satama-avataan.fi.md");
+
+    // A picture named with a path and the wrong extension, a PDF, a contact picked.
+    let saved = save_with_files(
+        &mut writer,
+        &path,
+        &[
+            ("image_alt", "Laituri aamulla"),
+            ("attachment_new_title", "Hankesuunnitelma"),
+            ("contact_name", "Ville Virta"),
+            ("contact_role", ""),
+            ("contact_phone", "+358 40 123 4567"),
+            ("contact_email", ""),
+            ("contact_pick", "Maija Meikäläinen"),
+        ],
+        &[
+            ("image_file", "../../../etc/Kuva satamasta.JPG", PNG),
+            ("attachment_file", "C:\\Users\\x\\suunnitelma.exe", PDF),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        assets(&room),
+        [
+            "uusi-satama-avataan/kuva-satamasta.png",
+            "uusi-satama-avataan/suunnitelma.pdf"
+        ]
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("src: assets/uusi-satama-avataan/kuva-satamasta.png"),
+        "{text}"
+    );
+    assert!(text.contains("alt: Laituri aamulla"), "{text}");
+    assert!(text.contains("title: Hankesuunnitelma"), "{text}");
+    assert!(
+        text.contains("name: Ville Virta") && text.contains("name: Maija Meikäläinen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+358 40 765 4321"),
+        "the picked contact's phone: {text}"
+    );
+    // The desk shows the picture to staff.
+    let picture = writer.get("/assets/uusi-satama-avataan/kuva-satamasta.png");
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.header("content-type"), "image/png");
+    assert_eq!(writer.get("/assets/../pressroom.toml").status, 404);
+
+    // Hostile files: each refused with its reason, nothing stored or changed.
+    let before = std::fs::read_to_string(&file).unwrap();
+    let mut polyglot = PNG.to_vec();
+    polyglot.extend_from_slice(b"<script>alert(document.cookie)</script>");
+    let svg: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let big = vec![0x25u8; 5000];
+    let mut big_pdf = PDF.to_vec();
+    big_pdf.extend_from_slice(&big);
+    for (name, bytes, why) in [
+        (
+            "kuva.png",
+            &polyglot[..],
+            "also holds a web page or a script",
+        ),
+        ("kuva.svg", svg, "is not a JPEG, PNG, WebP or GIF picture"),
+        ("iso.pdf", &big_pdf[..], "larger than the limit"),
+    ] {
+        let field = if name.ends_with("pdf") {
+            "attachment_file"
+        } else {
+            "image_file"
+        };
+        let r = save_with_files(
+            &mut writer,
+            &path,
+            &[("image_alt", "x")],
+            &[(field, name, bytes)],
+        );
+        assert_eq!(r.status, 422, "{name}: {}", r.body);
+        assert!(r.body.contains(why), "{name}: {}", r.body);
+        assert_eq!(assets(&room).len(), 2, "{name} was not stored");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), before, "{name}");
+    }
+    // More than the form's limit is refused before anything is read.
+    let huge = vec![0u8; 5 * 1024 * 1024];
+    let r = save_with_files(
+        &mut writer,
+        &path,
+        &[],
+        &[("attachment_file", "huge.pdf", &huge)],
+    );
+    assert!(
+        r.status == 413 || r.status == 0,
+        "413, or the connection closed before all was sent: {} {}",
+        r.status,
+        r.body
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    // Another writer may not upload into this release.
+    let mut other = staff(&desk, "toinen@example.fi");
+    let csrf = other.get("/desk/").csrf();
+    let r = other.post_files(
+        &path,
+        &[("csrf", &csrf), ("material", "1"), ("title", "Vallattu")],
+        &[("image_file", "x.png", PNG)],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(assets(&room).len(), 2);
+
+    // The picture has no credit: it cannot be submitted yet.
+    let refused = press(&mut writer, "uusi-satama-avataan", "submit");
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("credit"), "{}", refused.body);
+    let form = writer.get(&path);
+    let fixed = writer.post(
+        &path,
+        &[
+            ("csrf", &form.csrf()),
+            ("version", &field(&form, "version")),
+            ("title", "Uusi satama avataan"),
+            ("date", "2026-12-01 09:00"),
+            ("lists", "news"),
+            ("body", "Laiturit valmistuvat."),
+            ("material", "1"),
+            ("image_src", "assets/uusi-satama-avataan/kuva-satamasta.png"),
+            ("image_alt", "Laituri aamulla"),
+            ("image_credit", "Kuva: Ville Virta"),
+            (
+                "attachment_src",
+                "assets/uusi-satama-avataan/suunnitelma.pdf",
+            ),
+            ("attachment_title", "Hankesuunnitelma"),
+            ("contact_name", "Ville Virta"),
+            ("contact_phone", "+358 40 123 4567"),
+        ],
+    );
+    assert_eq!(fixed.status, 303, "{}", fixed.body);
+    assert_eq!(
+        press(&mut writer, "uusi-satama-avataan", "submit").status,
+        303
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("credit: 'Kuva: Ville Virta'")
+            || text.contains("credit: \"Kuva: Ville Virta\"")
+            || text.contains("credit: Kuva: Ville Virta"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Maija"),
+        "a contact left out of the form is removed: {text}"
+    );
 }

@@ -254,3 +254,130 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for AdminForm<T> {
         Ok(AdminForm(signed, fields))
     }
 }
+
+/// A file part of a multipart form.
+#[derive(Debug, Clone)]
+pub struct SentFile {
+    /// The form field it was sent in.
+    pub field: String,
+    /// The name the browser gave (anything at all).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A form's fields in the order sent, and its files (a multipart form
+/// with no file chosen sends an empty part, which is left out).
+#[derive(Debug, Clone, Default)]
+pub struct Submitted {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<SentFile>,
+}
+
+impl Submitted {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A signed-in form (URL-encoded, or multipart with files) whose `csrf`
+/// field is this sign-in's token; nothing is looked at before the token
+/// is checked but the parts themselves, which stay in memory.
+pub struct CheckedUpload(pub SignedIn, pub Submitted);
+
+impl FromRequest<Arc<AppState>> for CheckedUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, st).await?;
+        let lang = signed.lang();
+        let t = desk_strings(lang);
+        let too_large = |e: &dyn std::fmt::Display| {
+            refused(
+                st,
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("{} ({e})", t.upload_too_large),
+            )
+        };
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let req = Request::from_parts(parts, body);
+        let mut sent = Submitted::default();
+        if multipart {
+            let mut form = axum::extract::Multipart::from_request(req, st)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            loop {
+                let field = match form.next_field().await {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large(&e));
+                    }
+                    Err(e) => {
+                        return Err(refused(
+                            st,
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            &format!("{}: {e}", t.refused_form),
+                        ));
+                    }
+                };
+                let name = field.name().unwrap_or("").to_string();
+                let file = field.file_name().map(ToString::to_string);
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large(&e)
+                    } else {
+                        refused(
+                            st,
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            &format!("{}: {e}", t.refused_form),
+                        )
+                    }
+                })?;
+                match file {
+                    Some(f) if f.is_empty() && bytes.is_empty() => {}
+                    Some(f) => sent.files.push(SentFile {
+                        field: name,
+                        name: f,
+                        bytes: bytes.to_vec(),
+                    }),
+                    None => sent
+                        .fields
+                        .push((name, String::from_utf8_lossy(&bytes).into_owned())),
+                }
+            }
+        } else {
+            let bytes = axum::body::Bytes::from_request(req, st)
+                .await
+                .map_err(|e| too_large(&e.body_text()))?;
+            sent.fields = form_urlencoded::parse(&bytes).into_owned().collect();
+        }
+        if !st
+            .secret
+            .verify_form_token(FORM_PURPOSE, &signed.session.token, sent.get("csrf"))
+        {
+            return Err(refused(st, lang, StatusCode::FORBIDDEN, t.refused_form));
+        }
+        Ok(CheckedUpload(signed, sent))
+    }
+}

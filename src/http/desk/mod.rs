@@ -13,6 +13,7 @@
 
 pub mod guard;
 mod pages;
+pub mod preview;
 mod releases;
 
 use std::sync::Arc;
@@ -30,6 +31,10 @@ use guard::SignedIn;
 
 /// No script at all, styles from the desk's own stylesheet.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The editor's policy: the desk's, and the one script of the desk (its
+/// own file, the live preview), never an inline one.
+pub const EDITOR_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Who is signed in, as the page frame shows it.
 pub struct UserView {
@@ -236,11 +241,11 @@ async fn same_site_only(
 async fn desk_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A page with a policy of its own (the preview's frames) keeps it.
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
@@ -251,6 +256,14 @@ async fn desk_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+async fn live_preview_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../templates/desk/live-preview.js"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
@@ -277,8 +290,19 @@ async fn not_found(
     )
 }
 
+/// The route of the site path `rel` (the previews' stylesheet and
+/// pictures, at the addresses the site gives them).
+fn site_path(st: &AppState, rel: &str) -> String {
+    crate::render::Urls::new(&st.config).path(rel)
+}
+
 /// The desk's routes, behind its headers and the cross-site check.
 pub fn router(state: Arc<AppState>) -> Router {
+    // The editor's form: its text, a picture and an attachment.
+    let form_limit = usize::try_from(state.config.desk.upload_limit.0)
+        .unwrap_or(usize::MAX / 4)
+        .saturating_mul(2)
+        .saturating_add(2 << 20);
     Router::new()
         .route("/desk/", get(pages::home))
         .route(
@@ -286,6 +310,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|| async { axum::response::Redirect::to("/desk/") }),
         )
         .route("/desk/desk.css", get(stylesheet))
+        .route("/desk/live-preview.js", get(live_preview_script))
         .route("/desk/login", get(pages::login_form).post(pages::login))
         .route("/desk/logout", post(pages::logout))
         .route(
@@ -298,8 +323,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/desk/releases/{slug}/{lang}",
-            get(releases::editor).post(releases::save),
+            get(releases::editor)
+                .post(releases::save)
+                .layer(axum::extract::DefaultBodyLimit::max(form_limit)),
         )
+        .route(
+            "/desk/releases/{slug}/{lang}/preview",
+            get(preview::saved)
+                .post(preview::unsaved)
+                .layer(axum::extract::DefaultBodyLimit::max(form_limit)),
+        )
+        .route("/desk/preview/{id}/{part}", get(preview::frame))
         .route("/desk/releases/{slug}/submit", post(releases::submit))
         .route("/desk/releases/{slug}/approve", post(releases::approve))
         .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
@@ -312,6 +346,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/users/{id}/enable", post(pages::enable_user))
         .route("/desk/users/{id}/link", post(pages::user_link))
         .route("/desk/audit", get(pages::audit))
+        .route(&site_path(&state, "style.css"), get(preview::site_file))
+        .route(&site_path(&state, "favicon.svg"), get(preview::site_file))
+        .route(
+            &site_path(&state, "assets/{*path}"),
+            get(preview::site_file),
+        )
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(middleware::from_fn_with_state(

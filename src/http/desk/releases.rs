@@ -12,11 +12,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::guard::{Checked, SignedIn};
+use super::guard::{Checked, CheckedUpload, SignedIn, Submitted};
 use super::{DeskPage, refused, render};
 use crate::content::Content;
 use crate::desk::Actor;
-use crate::desk::releases::{self, Act, DeskRelease, Edit, FieldProblem, SaveError, Status};
+use crate::desk::releases::{
+    self, Act, DeskRelease, Edit, FieldProblem, MaterialEdit, Purpose, SaveError, Status, Upload,
+};
 use crate::http::AppState;
 use crate::i18n::{DeskStrings, desk_strings};
 
@@ -42,6 +44,78 @@ pub struct ActionView {
     label: &'static str,
 }
 
+/// The picture, attachments and contact people as the editor shows them.
+pub struct MaterialView {
+    image: Option<crate::release::Image>,
+    /// Where the desk shows the picture.
+    thumb: String,
+    attachments: Vec<crate::release::Attachment>,
+    /// The contact people, and one empty row for a new one.
+    contacts: Vec<crate::release::Contact>,
+    /// Names of the contact people of earlier releases, to pick from.
+    picks: Vec<String>,
+    image_problem: String,
+    attachments_problem: String,
+    contacts_problem: String,
+    /// The upload limit, as a person reads it.
+    limit: String,
+}
+
+impl MaterialView {
+    fn new(
+        st: &AppState,
+        ui: &str,
+        edit: &Edit,
+        content: &Content,
+        problems: &[FieldProblem],
+    ) -> Self {
+        let m = edit.material.clone().unwrap_or_default();
+        let problem = |name: &str| {
+            problems
+                .iter()
+                .filter(|p| p.field == name)
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut picks: Vec<String> = vec![];
+        let mut seen = std::collections::HashSet::new();
+        for c in content.releases.iter().flat_map(|r| &r.material.contacts) {
+            if picks.len() >= 200 {
+                break;
+            }
+            if !m.contacts.iter().any(|x| x.name == c.name) && seen.insert(c.name.as_str()) {
+                picks.push(c.name.clone());
+            }
+        }
+        picks.sort();
+        let mut contacts = m.contacts.clone();
+        contacts.push(crate::release::Contact {
+            name: String::new(),
+            role: None,
+            phone: None,
+            email: None,
+        });
+        let ui_lang =
+            crate::i18n::Lang::parse(ui).unwrap_or_else(|_| st.config.site.default_lang.clone());
+        MaterialView {
+            thumb: m
+                .image
+                .as_ref()
+                .map(|i| crate::render::Urls::new(&st.config).path(&i.src))
+                .unwrap_or_default(),
+            image: m.image,
+            attachments: m.attachments,
+            contacts,
+            picks,
+            image_problem: problem("image"),
+            attachments_problem: problem("attachments"),
+            contacts_problem: problem("contacts"),
+            limit: crate::i18n::format_size(st.config.desk.upload_limit.0, &ui_lang),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "desk/editor.html")]
 struct EditorPage {
@@ -65,6 +139,18 @@ struct EditorPage {
     /// Site languages without a version, and where to start one.
     missing: Vec<String>,
     translate: String,
+    material: MaterialView,
+    preview: String,
+}
+
+/// The editor page, with the policy that lets its live-preview script run.
+fn editor_response(status: StatusCode, page: &EditorPage) -> Response {
+    let mut res = render(status, page);
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(super::EDITOR_CSP),
+    );
+    res
 }
 
 /// The status's name in the desk's language.
@@ -126,10 +212,20 @@ fn editor_page(
     slug: &str,
     lang: &str,
     edit: &Edit,
+    content: &Content,
     shown: Shown,
 ) -> EditorPage {
     let t = desk_strings(signed.lang());
-    let known = ["title", "summary", "date", "tags", "body"];
+    let known = [
+        "title",
+        "summary",
+        "date",
+        "tags",
+        "body",
+        "image",
+        "attachments",
+        "contacts",
+    ];
     let problems_elsewhere = shown
         .problems
         .iter()
@@ -166,6 +262,8 @@ fn editor_page(
         versions: shown.versions,
         missing: shown.missing,
         translate: format!("/desk/releases/{slug}/translate"),
+        material: MaterialView::new(st, signed.lang(), edit, content, &shown.problems),
+        preview: format!("/desk/releases/{slug}/{lang}/preview"),
     }
 }
 
@@ -221,12 +319,12 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
 
 /// Runs blocking work (the database, release files) without holding up the
 /// other requests on this worker thread.
-fn sync<T>(f: impl FnOnce() -> T) -> T {
+pub(super) fn sync<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
 /// The language version `slug`/`lang`, with its release's record.
-fn find<'a>(
+pub(super) fn find<'a>(
     st: &AppState,
     content: &'a Content,
     slug: &str,
@@ -244,7 +342,7 @@ fn find<'a>(
     Ok(d.map(|d| (r.as_ref(), d)))
 }
 
-fn not_found(st: &AppState, lang: &'static str) -> Response {
+pub(super) fn not_found(st: &AppState, lang: &'static str) -> Response {
     refused(st, lang, StatusCode::NOT_FOUND, "No such release.")
 }
 
@@ -302,17 +400,15 @@ pub async fn editor(
         actions: actions(&st, &signed, &d, &slug),
     };
     let edit = Edit::of(r, &st.config);
-    render(
+    editor_response(
         StatusCode::OK,
-        &editor_page(&st, &signed, &slug, &lang, &edit, shown),
+        &editor_page(&st, &signed, &slug, &lang, &edit, &content, shown),
     )
 }
 
 /// The editor's form as sent.
 #[derive(Deserialize)]
 pub struct EditorForm {
-    #[serde(default)]
-    version: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -330,7 +426,7 @@ pub struct EditorForm {
 }
 
 impl EditorForm {
-    fn edit(&self) -> Edit {
+    pub(super) fn edit(&self) -> Edit {
         Edit {
             title: self.title.clone(),
             summary: self.summary.clone(),
@@ -338,7 +434,106 @@ impl EditorForm {
             tags: self.tags.clone(),
             lists: self.lists.clone(),
             body: self.body.clone(),
+            material: None,
+            uploads: vec![],
         }
+    }
+}
+
+/// The editor's form as sent: its text fields, its material (when the
+/// form had it: a `material` field) and its files. A contact person picked
+/// from earlier releases (`contact_pick`, by name) is added as the newest
+/// release that names them gives them.
+pub(super) fn edit_from(sent: &Submitted, content: &Content) -> Edit {
+    use crate::release::{Attachment, Contact, Image};
+    let text = |k: &str| sent.get(k).to_string();
+    let given = |k: &str| Some(sent.get(k).trim().to_string()).filter(|v| !v.is_empty());
+    let material = (sent.get("material") == "1").then(|| {
+        // A picture chosen now takes the description typed beside it.
+        let chosen = sent.files.iter().any(|f| f.field == "image_file");
+        let image = (sent.get("image_remove") != "1"
+            && (chosen || !sent.get("image_src").is_empty()))
+        .then(|| Image {
+            src: text("image_src"),
+            alt: text("image_alt"),
+            caption: given("image_caption"),
+            credit: given("image_credit"),
+        });
+        let removed = sent.all("attachment_remove");
+        let attachments = sent
+            .all("attachment_src")
+            .into_iter()
+            .zip(sent.all("attachment_title"))
+            .filter(|(src, _)| !removed.contains(src))
+            .map(|(src, title)| Attachment {
+                title: title.to_string(),
+                src: src.to_string(),
+            })
+            .collect();
+        let opt = |v: Option<&&str>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let (names, roles, phones, emails) = (
+            sent.all("contact_name"),
+            sent.all("contact_role"),
+            sent.all("contact_phone"),
+            sent.all("contact_email"),
+        );
+        let mut contacts: Vec<Contact> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.trim().is_empty())
+            .map(|(i, n)| Contact {
+                name: n.trim().to_string(),
+                role: opt(roles.get(i)),
+                phone: opt(phones.get(i)),
+                email: opt(emails.get(i)),
+            })
+            .collect();
+        let pick = sent.get("contact_pick").trim();
+        if !pick.is_empty()
+            && !contacts.iter().any(|c| c.name == pick)
+            && let Some(c) = content
+                .releases
+                .iter()
+                .flat_map(|r| &r.material.contacts)
+                .find(|c| c.name == pick)
+        {
+            contacts.push(c.clone());
+        }
+        MaterialEdit {
+            image,
+            attachments,
+            contacts,
+        }
+    });
+    let uploads = sent
+        .files
+        .iter()
+        .filter_map(|f| {
+            let purpose = match f.field.as_str() {
+                "image_file" => Purpose::Picture,
+                "attachment_file" => Purpose::Attachment(text("attachment_new_title")),
+                _ => return None,
+            };
+            Some(Upload {
+                name: f.name.clone(),
+                bytes: f.bytes.clone(),
+                purpose,
+            })
+        })
+        .collect();
+    Edit {
+        title: text("title"),
+        summary: text("summary"),
+        date: text("date"),
+        tags: text("tags"),
+        lists: sent
+            .all("lists")
+            .into_iter()
+            .map(ToString::to_string)
+            .collect(),
+        body: text("body"),
+        material,
+        uploads,
     }
 }
 
@@ -347,7 +542,7 @@ impl EditorForm {
 pub async fn save(
     State(st): State<Arc<AppState>>,
     Path((slug, lang)): Path<(String, String)>,
-    Checked(signed, form): Checked<EditorForm>,
+    CheckedUpload(signed, sent): CheckedUpload,
 ) -> Response {
     let ui = signed.lang();
     let content = match super::content(&st, &signed).await {
@@ -359,9 +554,15 @@ pub async fn save(
         Ok(None) => return not_found(&st, ui),
         Err(e) => return super::unavailable(&st, ui, &e),
     };
-    let edit = form.edit();
+    let mut edit = edit_from(&sent, &content);
+    let version = sent.get("version").to_string();
     let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
     let outcome = sync(|| {
+        if let Err(e) =
+            releases::take_uploads(&st.config, &signed.session.user, &d, &slug, &mut edit)
+        {
+            return Ok(Err(e));
+        }
         st.with_db(|db| {
             Ok::<_, anyhow::Error>(releases::save(
                 db,
@@ -370,7 +571,7 @@ pub async fn save(
                 &signed.session.user,
                 &d,
                 r,
-                &form.version,
+                &version,
                 &edit,
             ))
         })
@@ -386,7 +587,7 @@ pub async fn save(
         notice: String::new(),
         conflict: None,
         problems: vec![],
-        version: form.version.clone(),
+        version: version.clone(),
         actions: vec![],
     };
     let status = match outcome {
@@ -409,9 +610,9 @@ pub async fn save(
             StatusCode::UNPROCESSABLE_ENTITY
         }
     };
-    render(
+    editor_response(
         status,
-        &editor_page(&st, &signed, &slug, &lang, &edit, shown),
+        &editor_page(&st, &signed, &slug, &lang, &edit, &content, shown),
     )
 }
 
@@ -459,7 +660,6 @@ fn new_page(
 pub async fn new_form(State(st): State<Arc<AppState>>, signed: SignedIn) -> Response {
     let tz = st.config.site.timezone;
     let form = EditorForm {
-        version: String::new(),
         title: String::new(),
         summary: String::new(),
         date: chrono::Utc::now()
