@@ -169,6 +169,14 @@ impl DeskStore<'_> {
         Ok(())
     }
 
+    /// The desk's language for account `id` (`None`: the browser's).
+    pub fn set_lang(&self, id: i64, lang: Option<&Lang>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE desk_users SET lang = ?2 WHERE id = ?1")?
+            .execute(params![id, lang.map(Lang::as_str)])?;
+        Ok(())
+    }
+
     /// Disables (or enables) an account; disabling ends its sign-ins.
     pub fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
         let tx = immediate(self.conn)?;
@@ -361,10 +369,17 @@ impl DeskStore<'_> {
             .optional()?;
         let mut q = self
             .conn
-            .prepare_cached("SELECT DISTINCT user_id FROM desk_changes WHERE key = ?1")?;
-        let changers = q
-            .query_map([key], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
+            .prepare_cached("SELECT user_id, at FROM desk_changes WHERE key = ?1 ORDER BY rowid")?;
+        let changes = q
+            .query_map([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+        let mut changers: Vec<i64> = vec![];
+        for (user, _) in &changes {
+            if !changers.contains(user) {
+                changers.push(*user);
+            }
+        }
+        let last_change = changes.last().cloned();
         let mut q = self.conn.prepare_cached(
             "SELECT user_id, files_hash FROM desk_approvals WHERE key = ?1 ORDER BY at",
         )?;
@@ -377,6 +392,7 @@ impl DeskStore<'_> {
             created_by,
             changers,
             approvals,
+            last_change,
         })
     }
 
@@ -395,10 +411,16 @@ impl DeskStore<'_> {
         }
         let mut q = self
             .conn
-            .prepare("SELECT DISTINCT key, user_id FROM desk_changes")?;
-        for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
-            let (key, user) = row?;
-            out.entry(key).or_default().changers.push(user);
+            .prepare("SELECT key, user_id, at FROM desk_changes ORDER BY rowid")?;
+        for row in q.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+        })? {
+            let (key, user, at) = row?;
+            let rec = out.entry(key).or_default();
+            if !rec.changers.contains(&user) {
+                rec.changers.push(user);
+            }
+            rec.last_change = Some((user, at));
         }
         let mut q = self
             .conn
@@ -469,4 +491,6 @@ pub struct ReleaseRecord {
     pub changers: Vec<i64>,
     /// Who approved it, and the hash of its files then.
     pub approvals: Vec<(i64, String)>,
+    /// The last change on the desk: who, and when (RFC 3339).
+    pub last_change: Option<(i64, String)>,
 }

@@ -168,6 +168,26 @@ pub fn set_role(db: &Db, by: &Actor, user: &User, role: Role) -> Result<(), Acco
     Ok(())
 }
 
+/// Sets the desk's language of `user` (`None`: the browser's), as they
+/// chose it themselves.
+pub fn set_language(
+    db: &Db,
+    by: &Actor,
+    user: &User,
+    lang: Option<&crate::i18n::Lang>,
+) -> Result<(), AccountError> {
+    db.desk().set_lang(user.id, lang)?;
+    let detail = lang.map_or("browser", crate::i18n::Lang::as_str);
+    audit::record(
+        db,
+        by,
+        Action::LanguageSet,
+        Some(user.email.as_str()),
+        Some(detail),
+    )?;
+    Ok(())
+}
+
 /// Disables `user` (ending every sign-in) or enables it again.
 pub fn set_disabled(db: &Db, by: &Actor, user: &User, disabled: bool) -> Result<(), AccountError> {
     db.desk().set_disabled(user.id, disabled)?;

@@ -24,6 +24,7 @@ pub enum Action {
     Withdraw,
     Release,
     TestSend,
+    LanguageSet,
 }
 
 impl Action {
@@ -47,6 +48,7 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Release => "release",
             Action::TestSend => "test-send",
+            Action::LanguageSet => "language-set",
         }
     }
 }

@@ -1442,6 +1442,84 @@ fn the_release_list_finds_by_title_and_keyword_and_shows_desk_statuses() {
         by_tag.body
     );
     assert!(!by_tag.body.contains("Pyöräteiden"));
+    // One keyword exactly, and the author (or the files written outside).
+    let tagged = writer.get("/desk/?tag=LIIKENNE");
+    assert!(tagged.body.contains("Kirjastoauto uusitaan") && !tagged.body.contains("Pyöräteiden"));
+    assert!(
+        !writer
+            .get("/desk/?tag=liiken")
+            .body
+            .contains("Kirjastoauto")
+    );
+    let id =
+        room.query("SELECT id FROM desk_users WHERE email = 'kirjoittaja@example.fi'")[0].clone();
+    let mine = writer.get(&format!("/desk/?author={id}"));
+    assert!(mine.body.contains("Kirjastoauto uusitaan") && mine.body.contains("Pyöräteiden"));
+    assert!(
+        !mine.body.contains("The bridge opens"),
+        "the room's own release was written outside"
+    );
+    let outside = writer.get("/desk/?author=outside");
+    assert!(outside.body.contains("The bridge opens") && !outside.body.contains("Kirjastoauto"));
+    // Who made it and who changed it last are in the row.
+    assert!(
+        all.body.contains("<td>Kalle Kirjoittaja</td>"),
+        "{}",
+        all.body
+    );
+    assert!(
+        all.body.contains("<td>Kalle Kirjoittaja, 20"),
+        "{}",
+        all.body
+    );
+}
+
+#[test]
+fn each_person_picks_the_desk_s_language_and_the_choice_is_audited() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    // The browser asks for nothing in particular: English.
+    let page = writer.get("/desk/account");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<html lang=\"en\">"));
+    let saved = writer.post("/desk/account", &[("csrf", &page.csrf()), ("lang", "sv")]);
+    assert_eq!(saved.status, 303);
+    let releases = writer.get("/desk/");
+    assert!(
+        releases.body.contains("<html lang=\"sv\">"),
+        "{}",
+        releases.body
+    );
+    assert!(
+        releases.body.contains("Pressmeddelanden")
+            || releases.body.contains("Nytt pressmeddelande"),
+        "{}",
+        releases.body
+    );
+    assert_eq!(
+        room.query("SELECT lang FROM desk_users WHERE email = 'kirjoittaja@example.fi'"),
+        ["sv"]
+    );
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a.starts_with("language-set|kirjoittaja@example.fi") && a.ends_with("|sv"))
+    );
+    // Back to what the browser asks; an unknown language is refused.
+    let page = writer.get("/desk/account");
+    let bad = writer.post("/desk/account", &[("csrf", &page.csrf()), ("lang", "de")]);
+    assert_eq!(bad.status, 400);
+    writer.post(
+        "/desk/account",
+        &[("csrf", &page.csrf()), ("lang", "browser")],
+    );
+    assert_eq!(
+        room.query(
+            "SELECT COALESCE(lang, '-') FROM desk_users WHERE email = 'kirjoittaja@example.fi'"
+        ),
+        ["-"]
+    );
 }
 
 #[test]
@@ -1532,6 +1610,7 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         room.query("SELECT * FROM desk_users ORDER BY id"),
     );
     let version = field(&admin.get(&path), "version");
+    let preview = format!("{path}/preview");
     let routes = [
         ("/desk/logout", vec![]),
         (
@@ -1575,6 +1654,8 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/users/1/disable", vec![]),
         ("/desk/users/1/enable", vec![]),
         ("/desk/users/1/link", vec![]),
+        ("/desk/account", vec![("lang", "sv")]),
+        (preview.as_str(), vec![("title", "Kaapattu"), ("body", "x")]),
     ];
     for (route, fields) in &routes {
         for token in ["", "forged-token"] {
@@ -1833,6 +1914,14 @@ fn uploads_are_checked_by_their_bytes_named_safely_and_a_picture_needs_its_credi
         .root()
         .join("releases/2026-12-01-uusi-satama-avataan.fi.md");
 
+    // A multipart form with a file and a forged token stores nothing.
+    let r = writer.post_files(
+        &path,
+        &[("csrf", "forged-token"), ("material", "1")],
+        &[("image_file", "kuva.png", PNG)],
+    );
+    assert_eq!(r.status, 403);
+    assert!(!room.root().join("releases/assets").exists());
     // A picture named with a path and the wrong extension, a PDF, a contact picked.
     let saved = save_with_files(
         &mut writer,

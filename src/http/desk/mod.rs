@@ -346,6 +346,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/users/{id}/enable", post(pages::enable_user))
         .route("/desk/users/{id}/link", post(pages::user_link))
         .route("/desk/audit", get(pages::audit))
+        .route(
+            "/desk/account",
+            get(pages::account).post(pages::set_account),
+        )
         .route(&site_path(&state, "style.css"), get(preview::site_file))
         .route(&site_path(&state, "favicon.svg"), get(preview::site_file))
         .route(

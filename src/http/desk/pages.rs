@@ -348,6 +348,10 @@ pub struct ReleaseRow {
     langs: String,
     date: String,
     date_iso: String,
+    /// Who made it on the desk (empty: written outside the desk).
+    author: String,
+    /// Who changed it last on the desk, and when.
+    changed: String,
 }
 
 /// The releases of one status.
@@ -363,16 +367,99 @@ pub struct StatusGroup {
 const SHOWN_PER_STATUS: usize = 200;
 
 /// The release list's search.
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct HomeQuery {
+    /// Words of a title or keyword.
     #[serde(default)]
     q: String,
+    /// One keyword, exactly (any case).
+    #[serde(default)]
+    tag: String,
+    /// An author's account id, or `outside` for releases written outside
+    /// the desk.
+    #[serde(default)]
+    author: String,
+}
+
+impl HomeQuery {
+    /// Whether `d` is among the releases this query asks for.
+    fn admits(&self, d: &crate::desk::releases::DeskRelease<'_>) -> bool {
+        let needle = self.q.trim().to_lowercase();
+        let tag = self.tag.trim().to_lowercase();
+        let words = needle.is_empty()
+            || d.versions.iter().any(|r| {
+                r.title.to_lowercase().contains(&needle)
+                    || r.tags
+                        .iter()
+                        .any(|t| t.name.to_lowercase().contains(&needle))
+            });
+        let tagged = tag.is_empty()
+            || d.versions
+                .iter()
+                .any(|r| r.tags.iter().any(|t| t.name.to_lowercase() == tag));
+        let by = match self.author.trim() {
+            "" => true,
+            "outside" => d.record.created_by.is_none(),
+            id => d.record.created_by.map(|c| c.to_string()).as_deref() == Some(id),
+        };
+        words && tagged && by
+    }
+}
+
+/// The row of `d` in the list: its version in the desk's `lang` (else its
+/// first), with its status and date to sort by.
+fn release_row(
+    d: &crate::desk::releases::DeskRelease<'_>,
+    lang: &str,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+    needed: u32,
+    name: &dyn Fn(i64) -> String,
+) -> (
+    crate::desk::releases::Status,
+    chrono::DateTime<chrono::Utc>,
+    ReleaseRow,
+) {
+    let local = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
+    let first = d
+        .versions
+        .iter()
+        .find(|r| r.lang.as_str() == lang)
+        .unwrap_or(&d.versions[0]);
+    let mut langs: Vec<&str> = d.versions.iter().map(|r| r.lang.as_str()).collect();
+    langs.sort_unstable();
+    let date = first.publication.date;
+    let changed = d.record.last_change.as_ref().map(|(who, at)| {
+        let at = chrono::DateTime::parse_from_rfc3339(at)
+            .map_or_else(|_| at.clone(), |t| local(t.with_timezone(&chrono::Utc)));
+        format!("{}, {at}", name(*who))
+    });
+    (
+        d.status(now, needed),
+        date,
+        ReleaseRow {
+            title: first.title.clone(),
+            href: format!("/desk/releases/{}/{}", first.slug, first.lang),
+            langs: langs.join(", "),
+            date: local(date),
+            date_iso: date.to_rfc3339(),
+            author: d.record.created_by.map(name).unwrap_or_default(),
+            changed: changed.unwrap_or_default(),
+        },
+    )
 }
 
 #[derive(Template)]
 #[template(path = "desk/home.html")]
 struct HomePage {
     page: DeskPage,
+    tag: String,
+    /// The desk's accounts (id, name, chosen) for the author filter.
+    authors: Vec<(String, String, bool)>,
+    /// The filter asks for releases written outside the desk.
+    outside: bool,
     groups: Vec<StatusGroup>,
     q: String,
 }
@@ -386,7 +473,6 @@ pub async fn home(
     axum::extract::Query(query): axum::extract::Query<HomeQuery>,
 ) -> Response {
     use crate::desk::releases::{DeskRelease, Status};
-    let needle = query.q.trim().to_lowercase();
     let lang = signed.lang();
     let t = desk_strings(lang);
     let root = st.config.root.clone();
@@ -396,46 +482,35 @@ pub async fn home(
         Ok(c) => c,
         Err(res) => return res,
     };
+    let filter = query.clone();
     let rows = blocking(&st, lang, move |st| {
+        let query = filter;
         let tz = content.config.site.timezone;
         st.with_db(|db| {
+            let users: std::collections::HashMap<i64, String> = db
+                .desk()
+                .users()?
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect();
+            let name = |id: i64| users.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
             let mut rows = vec![];
             for d in DeskRelease::all(db, &root, &content.releases)? {
-                let matches = needle.is_empty()
-                    || d.versions.iter().any(|r| {
-                        r.title.to_lowercase().contains(&needle)
-                            || r.tags
-                                .iter()
-                                .any(|t| t.name.to_lowercase().contains(&needle))
-                    });
-                if !matches {
+                if !query.admits(&d) {
                     continue;
                 }
-                let first = d
-                    .versions
-                    .iter()
-                    .find(|r| r.lang.as_str() == lang)
-                    .unwrap_or(&d.versions[0]);
-                let mut langs: Vec<&str> = d.versions.iter().map(|r| r.lang.as_str()).collect();
-                langs.sort_unstable();
-                let date = first.publication.date;
-                rows.push((
-                    d.status(now, needed),
-                    date,
-                    ReleaseRow {
-                        title: first.title.clone(),
-                        href: format!("/desk/releases/{}/{}", first.slug, first.lang),
-                        langs: langs.join(", "),
-                        date: date.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                        date_iso: date.to_rfc3339(),
-                    },
-                ));
+                rows.push(release_row(&d, lang, tz, now, needed, &name));
             }
-            Ok::<_, anyhow::Error>(rows)
+            let mut authors: Vec<(String, String)> = users
+                .into_iter()
+                .map(|(id, n)| (id.to_string(), n))
+                .collect();
+            authors.sort_by(|a, b| a.1.cmp(&b.1));
+            Ok::<_, anyhow::Error>((rows, authors))
         })
     })
     .await;
-    let mut rows = match rows {
+    let (mut rows, authors) = match rows {
         Ok(r) => r,
         Err(res) => return res,
     };
@@ -470,6 +545,15 @@ pub async fn home(
             page: signed.page(&st, t.releases),
             groups,
             q: query.q,
+            tag: query.tag,
+            authors: authors
+                .into_iter()
+                .map(|(id, name)| {
+                    let chosen = id == query.author;
+                    (id, name, chosen)
+                })
+                .collect(),
+            outside: query.author == "outside",
         },
     )
 }
@@ -852,4 +936,85 @@ fn audit_csv(rows: &[AuditLine]) -> Response {
         )
             .into_response(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "desk/account.html")]
+struct AccountPage {
+    page: DeskPage,
+    email: String,
+    role: &'static str,
+    /// (code, name, chosen) of each desk language.
+    langs: Vec<(&'static str, &'static str, bool)>,
+    /// No language chosen: the browser's.
+    browser: bool,
+    saved: bool,
+}
+
+/// The query of the account page: `saved=1` after a change.
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `/desk/account`: who is signed in, and the desk's language for them.
+pub async fn account(
+    State(st): State<Arc<AppState>>,
+    signed: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<AccountQuery>,
+) -> Response {
+    let t = desk_strings(signed.lang());
+    let user = &signed.session.user;
+    let own = user.lang.as_ref().map(crate::i18n::Lang::as_str);
+    render(
+        StatusCode::OK,
+        &AccountPage {
+            page: signed.page(&st, t.account),
+            email: user.email.to_string(),
+            role: t.role(user.role.as_str()),
+            langs: [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
+                .into_iter()
+                .map(|(code, name)| (code, name, own == Some(code)))
+                .collect(),
+            browser: own.is_none(),
+            saved: query.saved.is_some(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// Saves the desk's language of the one signed in (`browser`: none).
+pub async fn set_account(
+    State(st): State<Arc<AppState>>,
+    Checked(signed, form): Checked<AccountForm>,
+) -> Response {
+    let ui = signed.lang();
+    let lang = match form.lang.as_str() {
+        "browser" | "" => None,
+        code @ ("fi" | "sv" | "en") => crate::i18n::Lang::parse(code).ok(),
+        _ => {
+            return super::refused(
+                &st,
+                ui,
+                StatusCode::BAD_REQUEST,
+                desk_strings(ui).refused_form,
+            );
+        }
+    };
+    let actor = crate::desk::Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
+    let user = signed.session.user.clone();
+    if let Err(res) = blocking(&st, ui, move |st| {
+        st.with_db(|db| accounts::set_language(db, &actor, &user, lang.as_ref()))
+    })
+    .await
+    {
+        return res;
+    }
+    Redirect::to("/desk/account?saved=1").into_response()
 }
