@@ -137,6 +137,34 @@ try {
   expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached with Tab');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
   expect((await writerPage.inputValue('#body')).includes('trafikera i december'), 'the text is saved');
+
+  // A picture: chosen (the file dialog is the system's; Playwright fills
+  // it), described and credited with the keyboard, saved with the text.
+  const picture = path.join(artefacts, 'desk-picture.png');
+  await writeFile(picture, Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64'));
+  await writerPage.setInputFiles('#image_file', picture);
+  expect(await tabTo(writerPage, '#image_alt', 80), 'the picture\'s description is reached with Tab');
+  await writerPage.keyboard.type('Färjan vid bryggan');
+  expect(await tabTo(writerPage, '#image_credit', 10), 'the credit is reached with Tab');
+  await writerPage.keyboard.type('Foto: Kaislamaa');
+  expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached again');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect(await writerPage.isVisible('img.thumb'), 'the picture is shown in the editor');
+  expect((await writerPage.inputValue('#image_credit')) === 'Foto: Kaislamaa', 'the credit is saved');
+  await check(writerPage, '10b-editor-with-picture');
+
+  // The preview: the page, the email at two widths and its text part.
+  const editorUrl = writerPage.url();
+  await writerPage.goto(`${editorUrl}/preview`);
+  expect((await writerPage.locator('iframe').count()) === 3, 'the page and the email twice');
+  expect((await writerPage.textContent('pre.text-part')).includes('trafikera i december'), 'the text part');
+  const frame = writerPage.frames().find((f) => f.url().endsWith('/page'));
+  expect(frame && (await frame.content()).includes('Färjan vid bryggan'), 'the page shows the picture\'s description');
+  await check(writerPage, '10c-preview');
+  await writerPage.goto(`${desk}/desk/account`);
+  await check(writerPage, '10d-account');
+  await writerPage.goto(editorUrl);
   expect(await tabTo(writerPage, 'form[action$="/submit"] button', 80), 'the submit button is reached with Tab');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
   expect((await writerPage.textContent('.status strong')).includes('Granskas'), 'in review');
