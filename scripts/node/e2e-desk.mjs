@@ -147,11 +147,11 @@ try {
   expect(await tabTo(writerPage, '#image_alt', 80), 'the picture\'s description is reached with Tab');
   await writerPage.keyboard.type('Färjan vid bryggan');
   expect(await tabTo(writerPage, '#image_credit', 10), 'the credit is reached with Tab');
-  await writerPage.keyboard.type('Foto: Kaislamaa');
+  await writerPage.keyboard.type('Kaislamaa');
   expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached again');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
   expect(await writerPage.isVisible('img.thumb'), 'the picture is shown in the editor');
-  expect((await writerPage.inputValue('#image_credit')) === 'Foto: Kaislamaa', 'the credit is saved');
+  expect((await writerPage.inputValue('#image_credit')) === 'Kaislamaa', 'the credit is saved');
   await check(writerPage, '10b-editor-with-picture');
 
   // The preview: the page, the email at two widths and its text part.
