@@ -11,6 +11,9 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [desk, admin, password, writerLink, writer, artefacts] = process.argv.slice(2);
+const editorAddress = 'toimittaja@kaislamaa.example.org';
+const titleFi = 'Uusi lauttayhteys saaristoon';
+const titleSv = 'Ny färjeförbindelse till skärgården';
 const require = createRequire(import.meta.url);
 const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 const htmlDir = path.join(artefacts, 'desk-html');
@@ -120,71 +123,106 @@ try {
   expect(refused.status() === 403, `a writer is refused the users page (${refused.status()})`);
   await check(writerPage, '08-refused');
 
-  // The writer writes a release: the new-release form, the editor, save
-  // and submit, all from the keyboard.
+  // The admin adds an editor on the users page, from the keyboard; the
+  // one-time link it shows is how the editor chooses a password.
+  await signIn(page, admin, password);
+  await page.goto(`${desk}/desk/users`);
+  expect(await tabTo(page, '#email', 80), 'the new account\'s address is reached with Tab');
+  await typeAndTab(page, editorAddress);
+  await page.keyboard.type('Eeva Editori');
+  await page.selectOption('#role', 'editor');
+  expect(await tabTo(page, 'form[action="/desk/users"] button[type=submit]', 10), 'the add button is reached with Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  const editorLink = (await page.textContent('code.link')).trim();
+  expect(editorLink.includes('/desk/password/'), 'the users page shows the editor\'s one-time link');
+  await check(page, '04b-user-added');
+  const editorPage = await (await browser.newContext({ locale: 'fi-FI', bypassCSP: true })).newPage();
+  await editorPage.goto(editorLink.replace(/^https?:\/\/[^/]+/, desk));
+  expect(await tabTo(editorPage, '#password'), 'the editor\'s password field is reached with Tab');
+  await editorPage.keyboard.type('toimittajan pitkä salalause');
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+
+  // The writer writes a Finnish release from the keyboard: the new-release
+  // form, the editor with its text and list, a picture with its
+  // description and credit, the preview; then a Swedish version; submit.
   await writerPage.goto(`${desk}/desk/releases/new`);
   await check(writerPage, '09-new-release');
   expect(await tabTo(writerPage, '#title'), 'the title field is reached with Tab');
-  await writerPage.keyboard.type('Ny färjeförbindelse till skärgården');
+  await writerPage.keyboard.type(titleFi);
   await tabTo(writerPage, '#lang');
-  await writerPage.selectOption('#lang', 'sv');
+  await writerPage.selectOption('#lang', 'fi');
   expect(await tabTo(writerPage, 'form button[type=submit]'), 'the create button is reached with Tab');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
-  expect(/\/desk\/releases\/ny-farjeforbindelse-till-skargarden\/sv$/.test(writerPage.url()), `the editor opens (${writerPage.url()})`);
+  expect(/\/desk\/releases\/uusi-lauttayhteys-saaristoon\/fi$/.test(writerPage.url()), `the editor opens (${writerPage.url()})`);
+  const editorFi = writerPage.url();
   await check(writerPage, '10-editor');
   expect(await tabTo(writerPage, '#body', 60), 'the text field is reached with Tab');
-  await writerPage.keyboard.type('Förbindelsen börjar trafikera i december.');
-  expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached with Tab');
-  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
-  expect((await writerPage.inputValue('#body')).includes('trafikera i december'), 'the text is saved');
-
-  // A picture: chosen (the file dialog is the system's; Playwright fills
-  // it), described and credited with the keyboard, saved with the text.
+  await writerPage.keyboard.type('Lautta alkaa liikennöidä joulukuussa.');
+  expect(await tabTo(writerPage, '#list-media', 10), 'the media list is reached with Tab');
+  await writerPage.keyboard.press('Space');
   const picture = path.join(artefacts, 'desk-picture.png');
   await writeFile(picture, Buffer.from(
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64'));
+  // The file dialog is the system's; Playwright fills it.
   await writerPage.setInputFiles('#image_file', picture);
-  expect(await tabTo(writerPage, '#image_alt', 80), 'the picture\'s description is reached with Tab');
-  await writerPage.keyboard.type('Färjan vid bryggan');
+  expect(await tabTo(writerPage, '#image_alt', 20), 'the picture\'s description is reached with Tab');
+  await writerPage.keyboard.type('Lautta laiturissa');
   expect(await tabTo(writerPage, '#image_credit', 10), 'the credit is reached with Tab');
   await writerPage.keyboard.type('Kaislamaa');
-  expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 60), 'the save button is reached again');
+  expect(await tabTo(writerPage, 'form[action$="/fi"] button[type=submit]', 60), 'the save button is reached with Tab');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect((await writerPage.inputValue('#body')).includes('joulukuussa'), 'the text is saved');
   expect(await writerPage.isVisible('img.thumb'), 'the picture is shown in the editor');
   expect((await writerPage.inputValue('#image_credit')) === 'Kaislamaa', 'the credit is saved');
+  expect(await writerPage.isChecked('#list-media'), 'the media list is chosen');
   await check(writerPage, '10b-editor-with-picture');
 
   // The preview: the page, the email at two widths and its text part.
-  const editorUrl = writerPage.url();
-  await writerPage.goto(`${editorUrl}/preview`);
+  await writerPage.goto(`${editorFi}/preview`);
   expect((await writerPage.locator('iframe').count()) === 3, 'the page and the email twice');
-  expect((await writerPage.textContent('pre.text-part')).includes('trafikera i december'), 'the text part');
+  expect((await writerPage.textContent('pre.text-part')).includes('joulukuussa'), 'the text part');
   const frame = writerPage.frames().find((f) => f.url().endsWith('/page'));
-  expect(frame && (await frame.content()).includes('Färjan vid bryggan'), 'the page shows the picture\'s description');
+  expect(frame && (await frame.content()).includes('Lautta laiturissa'), 'the page shows the picture\'s description');
   await check(writerPage, '10c-preview');
   await writerPage.goto(`${desk}/desk/account`);
   await check(writerPage, '10d-account');
-  await writerPage.goto(editorUrl);
-  expect(await tabTo(writerPage, 'form[action$="/submit"] button', 80), 'the submit button is reached with Tab');
+
+  // The Swedish version, started from the Finnish one.
+  await writerPage.goto(editorFi);
+  expect(await tabTo(writerPage, 'form[action$="/translate"] button', 120), 'the add-a-version button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect(/\/uusi-lauttayhteys-saaristoon\/sv$/.test(writerPage.url()), `the Swedish version opens (${writerPage.url()})`);
+  expect(await tabTo(writerPage, '#title'), 'its title is reached with Tab');
+  await writerPage.keyboard.press('Control+A');
+  await writerPage.keyboard.type(titleSv);
+  expect(await tabTo(writerPage, '#body', 60), 'its text is reached with Tab');
+  await writerPage.keyboard.press('Control+A');
+  await writerPage.keyboard.type('Färjan börjar trafikera i december.');
+  expect(await tabTo(writerPage, 'form[action$="/sv"] button[type=submit]', 80), 'its save button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect((await writerPage.inputValue('#title')) === titleSv, 'the Swedish title is saved');
+  expect(await tabTo(writerPage, 'form[action$="/submit"] button', 140), 'the submit button is reached with Tab');
   await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
   expect((await writerPage.textContent('.status strong')).includes('Granskas'), 'in review');
   await check(writerPage, '11-in-review');
 
-  // The admin (who did not write it) approves it and lets it out.
-  await signIn(page, admin, password);
-  await page.goto(`${desk}/desk/releases/ny-farjeforbindelse-till-skargarden/sv`);
-  expect(await tabTo(page, 'form[action$="/approve"] button', 80), 'the approve button is reached with Tab');
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  expect((await page.textContent('.status strong')).includes('Hyväksytty'), 'approved');
-  await check(page, '12-approved');
-  expect(await tabTo(page, 'form[action$="/send"] button', 80), 'the send button is reached with Tab');
-  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  expect(/(Ajastettu|Julkaistu)/.test(await page.textContent('.status strong')), 'released: scheduled or published');
+  // The editor (who did not write it) approves it and sends it.
+  await signIn(editorPage, editorAddress, 'toimittajan pitkä salalause');
+  await editorPage.goto(editorFi);
+  expect(await tabTo(editorPage, 'form[action$="/approve"] button', 140), 'the approve button is reached with Tab');
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  expect((await editorPage.textContent('.status strong')).includes('Hyväksytty'), 'approved');
+  await check(editorPage, '12-approved');
+  expect(await tabTo(editorPage, 'form[action$="/send"] button', 140), 'the send button is reached with Tab');
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  expect(/(Ajastettu|Julkaistu)/.test(await editorPage.textContent('.status strong')), 'released: scheduled or published');
   await page.goto(`${desk}/desk/audit`);
   const trail = await page.content();
-  for (const act of ['create', 'save', 'submit', 'approve', 'release']) {
-    expect(trail.includes(`<td>${act}</td>`), `the trail shows ${act}`);
+  for (const [act, who] of [['user-added', admin], ['create', writer], ['save', writer], ['submit', writer],
+    ['approve', editorAddress], ['release', editorAddress]]) {
+    expect(trail.includes(`<td>${act}</td>`) && trail.includes(who), `the trail shows ${act} by ${who}`);
   }
+  await check(page, '13-audit-story');
 } finally {
   await browser.close();
 }

@@ -25,6 +25,7 @@ pub enum Action {
     Release,
     TestSend,
     LanguageSet,
+    Upload,
 }
 
 impl Action {
@@ -49,6 +50,7 @@ impl Action {
             Action::Release => "release",
             Action::TestSend => "test-send",
             Action::LanguageSet => "language-set",
+            Action::Upload => "upload",
         }
     }
 }

@@ -520,7 +520,12 @@ fn set_material(map: &mut Mapping, m: &MaterialEdit) {
 /// puts them into its material: the picture replaces any other (keeping
 /// its description), an attachment is added. A refused file is a problem
 /// of its field (`image` or `attachments`), and nothing is stored for it.
-fn store_uploads(config: &Config, slug: &str, edit: &mut Edit) -> Result<(), SaveError> {
+fn store_uploads(
+    config: &Config,
+    slug: &str,
+    edit: &mut Edit,
+    stored: &mut Vec<String>,
+) -> Result<(), SaveError> {
     use super::uploads::{StoreError, store};
     let mut problems = vec![];
     let uploads = std::mem::take(&mut edit.uploads);
@@ -531,6 +536,7 @@ fn store_uploads(config: &Config, slug: &str, edit: &mut Edit) -> Result<(), Sav
         match store(config, slug, &u.name, &u.bytes, picture) {
             Ok(src) => match u.purpose {
                 Purpose::Picture => {
+                    stored.push(src.clone());
                     let mut image = material.image.take().unwrap_or(crate::release::Image {
                         src: String::new(),
                         alt: String::new(),
@@ -541,6 +547,7 @@ fn store_uploads(config: &Config, slug: &str, edit: &mut Edit) -> Result<(), Sav
                     material.image = Some(image);
                 }
                 Purpose::Attachment(title) => {
+                    stored.push(src.clone());
                     let title = if title.trim().is_empty() {
                         u.name.rsplit(['/', '\\']).next().unwrap_or("").to_string()
                     } else {
@@ -566,10 +573,13 @@ fn store_uploads(config: &Config, slug: &str, edit: &mut Edit) -> Result<(), Sav
 }
 
 /// Stores the files sent with `edit` (see [`store_uploads`]) into the
-/// release `d`, if `user` may edit it: a form whose text then cannot be
-/// saved keeps what it uploaded.
+/// release `d`, if `user` may edit it, and records each file kept in the
+/// audit trail: a form whose text then cannot be saved keeps what it
+/// uploaded.
 pub fn take_uploads(
+    db: &Db,
     config: &Config,
+    actor: &Actor,
     user: &User,
     d: &DeskRelease<'_>,
     slug: &str,
@@ -579,7 +589,18 @@ pub fn take_uploads(
         return Ok(());
     }
     may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
-    store_uploads(config, slug, edit)
+    let mut stored = vec![];
+    let outcome = store_uploads(config, slug, edit, &mut stored);
+    if !stored.is_empty() {
+        audit::record(
+            db,
+            actor,
+            Action::Upload,
+            Some(&d.key),
+            Some(&stored.join(", ")),
+        )?;
+    }
+    outcome
 }
 
 /// Writes `text` to `path` atomically: a temporary file beside it, then a
@@ -641,7 +662,7 @@ pub fn save(
         return Err(SaveError::Conflict { now: now_text });
     }
     let mut edit = edit.clone();
-    store_uploads(config, r.slug.as_str(), &mut edit)?;
+    take_uploads(db, config, actor, user, d, r.slug.as_str(), &mut edit)?;
     let new = apply(&now_text, &edit)?;
     check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
     write_atomic(&path, &new)?;

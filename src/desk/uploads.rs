@@ -230,7 +230,10 @@ pub enum StoreError {
 /// does not take is served as a download-only byte stream.
 pub fn read_asset(config: &Config, rel: &str) -> Option<(Vec<u8>, &'static str)> {
     let assets = config.releases_dir().join("assets");
-    if crate::files::is_hidden_path(rel) {
+    let plain = Path::new(rel)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain || crate::files::is_hidden_path(rel) {
         return None;
     }
     let bytes = match web_original(&assets, rel) {

@@ -420,8 +420,11 @@ fn release_row(
     chrono::DateTime<chrono::Utc>,
     ReleaseRow,
 ) {
-    let local = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    // In the desk's language: "6. joulukuuta 2026 klo 9.00".
+    let desk_lang = crate::i18n::Lang::parse(lang).ok();
+    let local = |t: chrono::DateTime<chrono::Utc>| match &desk_lang {
+        Some(l) => crate::i18n::format_date_time(&t, l, tz),
+        None => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
     };
     let first = d
         .versions

@@ -558,12 +558,18 @@ pub async fn save(
     let version = sent.get("version").to_string();
     let actor = Actor::staff(signed.session.user.email.as_str(), &signed.visitor.ip);
     let outcome = sync(|| {
-        if let Err(e) =
-            releases::take_uploads(&st.config, &signed.session.user, &d, &slug, &mut edit)
-        {
-            return Ok(Err(e));
-        }
         st.with_db(|db| {
+            if let Err(e) = releases::take_uploads(
+                db,
+                &st.config,
+                &actor,
+                &signed.session.user,
+                &d,
+                &slug,
+                &mut edit,
+            ) {
+                return Ok(Err(e));
+            }
             Ok::<_, anyhow::Error>(releases::save(
                 db,
                 &st.config,
