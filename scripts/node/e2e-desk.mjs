@@ -139,8 +139,9 @@ try {
   const editorPage = await (await browser.newContext({ locale: 'fi-FI', bypassCSP: true })).newPage();
   await editorPage.goto(editorLink.replace(/^https?:\/\/[^/]+/, desk));
   expect(await tabTo(editorPage, '#password'), 'the editor\'s password field is reached with Tab');
-  await editorPage.keyboard.type('toimittajan pitkä salalause');
+  await editorPage.keyboard.type('kolme karhua metsässä tänään');
   await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  expect((await editorPage.content()).includes('/desk/login'), 'the editor\'s password is set');
 
   // The writer writes a Finnish release from the keyboard: the new-release
   // form, the editor with its text and list, a picture with its
@@ -207,7 +208,8 @@ try {
   await check(writerPage, '11-in-review');
 
   // The editor (who did not write it) approves it and sends it.
-  await signIn(editorPage, editorAddress, 'toimittajan pitkä salalause');
+  await signIn(editorPage, editorAddress, 'kolme karhua metsässä tänään');
+  expect(editorPage.url().endsWith('/desk/'), `the editor is signed in (${editorPage.url()})`);
   await editorPage.goto(editorFi);
   expect(await tabTo(editorPage, 'form[action$="/approve"] button', 140), 'the approve button is reached with Tab');
   await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);

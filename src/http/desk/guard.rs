@@ -36,6 +36,9 @@ pub const FORM_PURPOSE: &str = "desk";
 pub struct Visitor {
     pub ip: String,
     pub lang: &'static str,
+    /// The `Host` it asked for (the desk's address when `[desk] url` does
+    /// not say), when it is a plain host name or address with a port.
+    pub host: Option<String>,
 }
 
 impl FromRequestParts<Arc<AppState>> for Visitor {
@@ -56,9 +59,20 @@ impl FromRequestParts<Arc<AppState>> for Visitor {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
+            .map(ToString::to_string);
         Ok(Visitor {
             ip: ip.to_string(),
             lang: desk_lang(accept),
+            host,
         })
     }
 }

@@ -633,14 +633,18 @@ pub async fn users(State(st): State<Arc<AppState>>, Admin(signed): Admin) -> Res
     users_page(&st, &signed, None, None, StatusCode::OK).await
 }
 
-/// The address of a password link, on this desk.
-fn link_url(st: &AppState, token: &str) -> String {
-    let base = st
-        .config
-        .desk
-        .url
-        .as_ref()
-        .map_or_else(|| "/".to_string(), ToString::to_string);
+/// The address of a password link, on this desk: from `[desk] url`, else
+/// from the host the admin's browser asked for.
+fn link_url(st: &AppState, visitor: &Visitor, token: &str) -> String {
+    let base = st.config.desk.url.as_ref().map_or_else(
+        || {
+            visitor
+                .host
+                .as_ref()
+                .map_or_else(|| "/".to_string(), |h| format!("http://{h}/"))
+        },
+        ToString::to_string,
+    );
     format!("{base}desk/password/{token}")
 }
 
@@ -700,7 +704,7 @@ pub async fn add_user(
     match added {
         Err(e) | Ok(Err(AccountError::Other(e))) => super::unavailable(&st, signed.lang(), &e),
         Ok(Ok(added)) => {
-            let link = added.link.map(|l| link_url(&st, &l.token));
+            let link = added.link.map(|l| link_url(&st, &signed.visitor, &l.token));
             users_page(&st, &signed, link, None, StatusCode::OK).await
         }
         Ok(Err(e)) => {
@@ -761,7 +765,7 @@ async fn change_user(st: Arc<AppState>, signed: SignedIn, id: i64, change: UserC
             users_page(
                 &st,
                 &signed,
-                Some(link_url(&st, &token)),
+                Some(link_url(&st, &signed.visitor, &token)),
                 None,
                 StatusCode::OK,
             )
