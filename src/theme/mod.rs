@@ -95,6 +95,67 @@ const FIXED: &[(&str, &str)] = &[(
     include_str!("../../templates/preview/email_view.html"),
 )];
 
+/// The desk's own pages (askama, compiled in), which a pressroom cannot
+/// replace either: the staff's tool looks the same everywhere.
+const DESK: &[(&str, &str)] = &[
+    (
+        "desk/account.html",
+        include_str!("../../templates/desk/account.html"),
+    ),
+    (
+        "desk/audit.html",
+        include_str!("../../templates/desk/audit.html"),
+    ),
+    (
+        "desk/base.html",
+        include_str!("../../templates/desk/base.html"),
+    ),
+    (
+        "desk/desk.css",
+        include_str!("../../templates/desk/desk.css"),
+    ),
+    (
+        "desk/editor.html",
+        include_str!("../../templates/desk/editor.html"),
+    ),
+    (
+        "desk/home.html",
+        include_str!("../../templates/desk/home.html"),
+    ),
+    (
+        "desk/live-preview.js",
+        include_str!("../../templates/desk/live-preview.js"),
+    ),
+    (
+        "desk/login.html",
+        include_str!("../../templates/desk/login.html"),
+    ),
+    (
+        "desk/message.html",
+        include_str!("../../templates/desk/message.html"),
+    ),
+    (
+        "desk/new.html",
+        include_str!("../../templates/desk/new.html"),
+    ),
+    (
+        "desk/password.html",
+        include_str!("../../templates/desk/password.html"),
+    ),
+    (
+        "desk/preview.html",
+        include_str!("../../templates/desk/preview.html"),
+    ),
+    (
+        "desk/problems.html",
+        include_str!("../../templates/desk/problems.html"),
+    ),
+    (
+        "desk/users.html",
+        include_str!("../../templates/desk/users.html"),
+    ),
+];
+
 /// The built-in named `name`.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
@@ -450,6 +511,17 @@ fn read_templates(
     // A file that is the built-in itself (this repository's own
     // `templates/`, or an eject not yet edited) replaces nothing.
     files.retain(|name, (_, text)| builtin(name).is_none_or(|b| b.source != text.as_str()));
+    for (name, (path, text)) in &files {
+        if name.starts_with("desk/") && !DESK.iter().any(|(n, src)| n == name && src == text) {
+            diags.push(Diagnostic::new(
+                shown(path),
+                1,
+                1,
+                "the desk's pages are part of pressroom and cannot be replaced: remove the file",
+            ));
+        }
+    }
+    files.retain(|name, _| !name.starts_with("desk/"));
     for (fixed, source) in FIXED {
         if let Some((path, text)) = files.remove(*fixed)
             && text != *source
@@ -557,6 +629,27 @@ mod tests {
         assert!(d.path.ends_with("templates/site/page.html"), "{d}");
         assert_eq!(d.line, 2, "{d}");
         assert!(d.message.contains("syntax error"), "{d}");
+    }
+
+    #[test]
+    fn the_desk_s_pages_cannot_be_replaced_and_a_copy_of_them_is_no_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = dir.path().join("templates/desk");
+        std::fs::create_dir_all(&desk).unwrap();
+        // This repository's own desk pages (askama, not minijinja) are fine.
+        for (name, text) in DESK {
+            std::fs::write(dir.path().join("templates").join(name), text).unwrap();
+        }
+        let theme = Theme::load(dir.path(), &|p| p.to_path_buf()).unwrap();
+        assert!(theme.is_builtin());
+        std::fs::write(desk.join("editor.html"), "<h1>mine</h1>").unwrap();
+        let err = Theme::load(dir.path(), &|p| p.to_path_buf()).unwrap_err();
+        assert!(err.0[0].path.ends_with("templates/desk/editor.html"));
+        assert!(
+            err.0[0].message.contains("cannot be replaced"),
+            "{}",
+            err.0[0]
+        );
     }
 
     #[test]
