@@ -22,7 +22,7 @@ need_cmd() {
 need_node_tools() {
   local dir
   dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node"
-  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ]; then
+  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ] || [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ]; then
     echo "==> npm ci in scripts/node" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
