@@ -8,9 +8,11 @@ use chrono::{DateTime, Locale, Utc};
 use chrono_tz::Tz;
 
 mod desk;
+mod diagnostics;
 mod lang;
 
 pub use desk::{DeskStrings, desk_lang, desk_strings};
+pub use diagnostics::desk_diagnostic;
 pub use lang::{InvalidLang, Lang};
 
 /// Every piece of interface text in one language.

@@ -2070,3 +2070,48 @@ fn uploads_are_checked_by_their_bytes_named_safely_and_a_picture_needs_its_credi
         "a contact left out of the form is removed: {text}"
     );
 }
+
+#[test]
+fn check_s_problems_and_the_desk_s_refusals_are_in_the_desk_s_language() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Uusi satama avataan");
+    let account = writer.get("/desk/account");
+    writer.post(
+        "/desk/account",
+        &[("csrf", &account.csrf()), ("lang", "fi")],
+    );
+    let form = writer.get(&path);
+    let bad = writer.post(
+        &path,
+        &[
+            ("csrf", &form.csrf()),
+            ("version", &field(&form, "version")),
+            ("title", ""),
+            ("date", "ensi viikolla"),
+            ("body", "Teksti."),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body
+            .contains("&#39;ensi viikolla&#39; ei ole päivämäärä"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("kenttä &#39;title&#39; on tyhjä")
+            || bad.body.contains("pakollinen kenttä"),
+        "{}",
+        bad.body
+    );
+    // A refusal says why in Finnish too: the release is not in review.
+    let refused = press(&mut writer, "uusi-satama-avataan", "withdraw");
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("roolisi ei salli tätä"),
+        "{}",
+        refused.body
+    );
+}

@@ -135,9 +135,19 @@ pub async fn content(
     let loaded = blocking(st, lang, move |st| {
         Ok(match Content::load_with(&root, Some(&st.desk_content)) {
             Ok(c) => Ok(Arc::new(c)),
-            Err(LoadError::Content(d)) => {
-                Err(d.0.iter().map(ToString::to_string).collect::<Vec<_>>())
-            }
+            Err(LoadError::Content(d)) => Err(d
+                .0
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{}:{}: error: {}",
+                        d.path.display(),
+                        d.line,
+                        d.col,
+                        crate::i18n::desk_diagnostic(&d.message, lang)
+                    )
+                })
+                .collect::<Vec<_>>()),
             Err(e) => return Err(e.into()),
         })
     })

@@ -124,7 +124,7 @@ fn page_of(
     };
     match made {
         Err(problems) => {
-            page.problems = problems;
+            page.problems = super::releases::in_desk_language(problems, ui);
             answer(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Ok(p) => {

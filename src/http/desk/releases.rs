@@ -143,6 +143,17 @@ struct EditorPage {
     preview: String,
 }
 
+/// `problems` with their messages in the desk's language `lang`.
+pub(super) fn in_desk_language(problems: Vec<FieldProblem>, lang: &str) -> Vec<FieldProblem> {
+    problems
+        .into_iter()
+        .map(|p| FieldProblem {
+            message: crate::i18n::desk_diagnostic(&p.message, lang),
+            ..p
+        })
+        .collect()
+}
+
 /// The editor page, with the policy that lets its live-preview script run.
 fn editor_response(status: StatusCode, page: &EditorPage) -> Response {
     let mut res = render(status, page);
@@ -216,6 +227,10 @@ fn editor_page(
     shown: Shown,
 ) -> EditorPage {
     let t = desk_strings(signed.lang());
+    let shown = Shown {
+        problems: in_desk_language(shown.problems, signed.lang()),
+        ..shown
+    };
     let known = [
         "title",
         "summary",
@@ -378,7 +393,12 @@ pub async fn editor(
         st.config.desk.approvals,
     ) && why == releases::Refused::NotTheirs
     {
-        return refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string());
+        return refused(
+            &st,
+            ui,
+            StatusCode::FORBIDDEN,
+            &crate::i18n::desk_diagnostic(&why.to_string(), ui),
+        );
     }
     let text =
         sync(|| std::fs::read_to_string(st.config.root.join(&r.source.path))).unwrap_or_default();
@@ -602,7 +622,12 @@ pub async fn save(
             return Redirect::to(&format!("/desk/releases/{slug}/{lang}")).into_response();
         }
         Ok(Err(SaveError::Refused(why))) => {
-            return refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string());
+            return refused(
+                &st,
+                ui,
+                StatusCode::FORBIDDEN,
+                &crate::i18n::desk_diagnostic(&why.to_string(), ui),
+            );
         }
         Ok(Err(SaveError::Other(e))) => return super::unavailable(&st, ui, &e),
         Ok(Err(SaveError::Conflict { now })) => {
@@ -716,15 +741,18 @@ pub async fn create(
             &st,
             &signed,
             &form,
-            problems
+            in_desk_language(problems, ui)
                 .into_iter()
                 .map(|p| format!("{}: {}", p.field, p.message))
                 .collect(),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Ok(Err(SaveError::Refused(why))) => {
-            refused(&st, ui, StatusCode::FORBIDDEN, &why.to_string())
-        }
+        Ok(Err(SaveError::Refused(why))) => refused(
+            &st,
+            ui,
+            StatusCode::FORBIDDEN,
+            &crate::i18n::desk_diagnostic(&why.to_string(), ui),
+        ),
         Ok(Err(SaveError::Conflict { .. })) => refused(&st, ui, StatusCode::CONFLICT, "conflict"),
     }
 }
@@ -741,14 +769,18 @@ fn answer<T>(
     match outcome {
         Err(e) | Ok(Err(SaveError::Other(e))) => super::unavailable(st, ui, &e),
         Ok(Ok(t)) => Redirect::to(&to(t)).into_response(),
-        Ok(Err(SaveError::Refused(why))) => {
-            refused(st, ui, StatusCode::FORBIDDEN, &why.to_string())
-        }
+        Ok(Err(SaveError::Refused(why))) => refused(
+            st,
+            ui,
+            StatusCode::FORBIDDEN,
+            &crate::i18n::desk_diagnostic(&why.to_string(), ui),
+        ),
         Ok(Err(SaveError::Invalid(p))) => refused(
             st,
             ui,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &p.into_iter()
+            &in_desk_language(p, ui)
+                .into_iter()
                 .map(|p| format!("{}: {}", p.field, p.message))
                 .collect::<Vec<_>>()
                 .join("; "),
