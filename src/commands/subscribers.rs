@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
 use crate::db::{Db, Suppression, Unsuppressed};
+use crate::desk::Action;
 use crate::i18n::Lang;
 use crate::lists::{self, Added, Erased, ImportReport, Imported};
 use crate::subscribers::{self as subs, EmailAddress};
@@ -82,7 +83,18 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
             } else {
                 under_root(root, file)
             };
-            import(&config, &db, &file, list, out)?;
+            let report = import(&config, &db, &file, list, out)?;
+            let detail = format!(
+                "{}: {} rows, {} added, {} already on it, {} not added (unsubscribed or suppressed), {} skipped",
+                file.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                report.rows,
+                report.added,
+                report.already,
+                report.refused,
+                report.skipped
+            );
+            audited(&db, Action::Import, list, &detail)?;
         }
         Command::Add {
             email,
@@ -115,15 +127,44 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
         Command::Export { list, all } => {
             let n = export(&config, &db, list.as_deref(), *all, out)?;
             eprintln!("{n} rows exported");
+            let what = if *all {
+                "every column"
+            } else {
+                "the mailable members"
+            };
+            audited(
+                &db,
+                Action::Export,
+                list.as_deref().unwrap_or("(every list)"),
+                &format!("{n} rows, {what}"),
+            )?;
         }
-        Command::Forget { email } => forget(&config, &db, email, out)?,
+        Command::Forget { email } => {
+            forget(&config, &db, email, out)?;
+            // The trail keeps no address of an erased person: the start of
+            // its hash, as the suppression list does.
+            let hash = EmailAddress::parse(email)?.hash();
+            let object = format!("(erased) {}", &hash[..hash.len().min(12)]);
+            audited(&db, Action::Erase, &object, "personal data erased")?;
+        }
         Command::Bounces { since } => bounces(&db, since, out)?,
         Command::Unsuppress { email } => {
             let email = EmailAddress::parse(email)?;
             let msg = match db.subscribers().unsuppress(&email)? {
-                Unsuppressed::Lifted(reason) => format!(
-                    "{email} is no longer suppressed (it was: {reason}); the lifted suppression stays in the record"
-                ),
+                Unsuppressed::Lifted(reason) => {
+                    // By the start of its hash: the trail cannot be erased,
+                    // so it keeps no subscriber's address.
+                    let hash = email.hash();
+                    audited(
+                        &db,
+                        Action::Unsuppress,
+                        &format!("(address) {}", &hash[..hash.len().min(12)]),
+                        &format!("was: {reason}"),
+                    )?;
+                    format!(
+                        "{email} is no longer suppressed (it was: {reason}); the lifted suppression stays in the record"
+                    )
+                }
                 Unsuppressed::NotSuppressed => format!("{email} is not suppressed"),
                 Unsuppressed::Erased => bail!(
                     "{email} was erased on request (forget): it stays suppressed; the person can subscribe again on the web form"
@@ -133,6 +174,19 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
         }
     }
     Ok(Outcome::Done)
+}
+
+/// Records a change to the lists made at the command line in the audit
+/// trail.
+fn audited(db: &Db, action: Action, object: &str, detail: &str) -> anyhow::Result<()> {
+    crate::desk::audit::record(
+        db,
+        &crate::desk::Actor::command_line(),
+        action,
+        Some(object),
+        Some(detail),
+    )?;
+    Ok(())
 }
 
 /// `subscribers import FILE --list NAME`: all rows in one transaction,

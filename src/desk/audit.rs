@@ -26,6 +26,10 @@ pub enum Action {
     TestSend,
     LanguageSet,
     Upload,
+    Import,
+    Export,
+    Erase,
+    Unsuppress,
 }
 
 impl Action {
@@ -51,6 +55,10 @@ impl Action {
             Action::TestSend => "test-send",
             Action::LanguageSet => "language-set",
             Action::Upload => "upload",
+            Action::Import => "import",
+            Action::Export => "export",
+            Action::Erase => "erase",
+            Action::Unsuppress => "unsuppress",
         }
     }
 }

@@ -2115,3 +2115,42 @@ fn check_s_problems_and_the_desk_s_refusals_are_in_the_desk_s_language() {
         refused.body
     );
 }
+
+#[test]
+fn imports_exports_and_erasures_at_the_command_line_are_in_the_trail_without_the_address() {
+    let room = Room::new(1);
+    let o = room.import(
+        "news",
+        "email,name,lang\nlaura.lehto@example.fi,Laura Lehto,fi\nolle@example.se,Olle,sv\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let o = room.run(&["subscribers", "export", "--list", "news"]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let o = room.run(&["subscribers", "forget", "laura.lehto@example.fi"]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
+    let trail = audit_actions(&room);
+    let line = |action: &str| {
+        trail
+            .iter()
+            .find(|a| a.starts_with(&format!("{action}|")))
+            .unwrap_or_else(|| panic!("no {action} in {trail:?}"))
+            .clone()
+    };
+    assert!(line("import").ends_with("|import-news.csv: 2 rows, 2 added, 0 already on it, 0 not added (unsubscribed or suppressed), 0 skipped"), "{trail:?}");
+    assert!(
+        line("export").ends_with("|2 rows, the mailable members"),
+        "{trail:?}"
+    );
+    assert!(
+        line("erase").ends_with("|personal data erased"),
+        "{trail:?}"
+    );
+    let everything =
+        room.query("SELECT COALESCE(object, '') || ' ' || COALESCE(detail, '') FROM audit");
+    assert!(
+        !everything
+            .iter()
+            .any(|r| r.contains("laura") || r.contains("Lehto")),
+        "the trail keeps no erased address: {everything:?}"
+    );
+}
