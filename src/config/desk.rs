@@ -33,6 +33,24 @@ pub struct DeskConfig {
     /// powers of 1,000, KiB and MiB of 1,024; a bare number is bytes).
     #[serde(default = "upload")]
     pub upload_limit: Size,
+    /// The team's test inboxes: the editor can send a test copy to all of
+    /// them at once, beside the one to one's own address.
+    #[serde(default, deserialize_with = "addresses")]
+    pub test_recipients: Vec<String>,
+}
+
+/// Email addresses, each checked (the subscribers' own check reads them
+/// again when a copy goes out); a bad one is named.
+fn addresses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let given = Vec::<String>::deserialize(d)?;
+    for s in &given {
+        if !email_address::EmailAddress::is_valid(s.trim()) {
+            return Err(serde::de::Error::custom(format!(
+                "'{s}' is not an email address: write it as name@example.org"
+            )));
+        }
+    }
+    Ok(given.into_iter().map(|s| s.trim().to_string()).collect())
 }
 
 /// A number of bytes, written `20 MB`, `512 KiB` or `1048576`.
@@ -143,6 +161,21 @@ fn limit() -> MaxAge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_recipient_that_is_no_address_is_named() {
+        let ok: DeskConfig = toml::from_str("test_recipients = [\" a@example.fi \"]").unwrap();
+        assert_eq!(ok.test_recipients, ["a@example.fi"]);
+        let err = toml::from_str::<DeskConfig>(
+            "test_recipients = [\"a@example.fi\", \"not an address\"]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("'not an address' is not an email address"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn sizes_read_as_people_write_them() {

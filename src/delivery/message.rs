@@ -270,14 +270,16 @@ impl Prepared {
         self.build_with(r, &url, self.subject.clone(), self.message_id(&r.email))
     }
 
-    /// Builds a test copy (`send --to`): `[TEST]` before the subject, a
+    /// Builds a test copy (`send --to`): `[TEST]` before the subject (in
+    /// the message's language: `[TESTI]` in Finnish), a
     /// Message-ID of its own (never the one the real message to the same
     /// address carries, which a receiver would drop as a duplicate), and an
     /// unsubscribe link that only says it is a test.
     pub fn build_test(&self, r: &Recipient) -> Result<Vec<u8>, MessageError> {
         let url = format!("{}unsubscribe/{}", self.base_url, super::TEST_COPY_TOKEN);
         let id = format!("<test.{:032x}@{}>", fastrand::u128(..), self.id_domain);
-        self.build_with(r, &url, format!("[TEST] {}", self.subject), id)
+        let mark = crate::i18n::strings(&self.lang).test_subject;
+        self.build_with(r, &url, format!("{mark} {}", self.subject), id)
     }
 
     fn build_with(

@@ -808,20 +808,39 @@ pub fn test_send(
     user: &User,
     d: &DeskRelease<'_>,
     r: &Release,
-) -> Result<crate::delivery::Delivered, SaveError> {
+    to_team: bool,
+) -> Result<usize, SaveError> {
     if user.role < Role::Editor {
         may(user, Act::Edit, d, Utc::now(), config.desk.approvals)?;
     }
-    let delivered = crate::sending::send::test_copy(config, r, hidden, &user.email)?;
+    let to: Vec<crate::subscribers::EmailAddress> = if to_team {
+        config
+            .desk
+            .test_recipients
+            .iter()
+            .map(|a| crate::subscribers::EmailAddress::parse(a))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("[desk] test_recipients: {e}"))?
+    } else {
+        vec![user.email.clone()]
+    };
+    if to.is_empty() {
+        return Err(SaveError::Invalid(vec![FieldProblem {
+            field: "to".into(),
+            message: "[desk] test_recipients names no address".into(),
+        }]));
+    }
+    for address in &to {
+        crate::sending::send::test_copy(config, r, hidden, address)?;
+    }
     let object = r.source.path.display().to_string();
-    audit::record(
-        db,
-        actor,
-        Action::TestSend,
-        Some(&object),
-        Some("to the sender's own address"),
-    )?;
-    Ok(delivered)
+    let detail = if to_team {
+        format!("to the {} addresses of [desk] test_recipients", to.len())
+    } else {
+        "to the sender's own address".to_string()
+    };
+    audit::record(db, actor, Action::TestSend, Some(&object), Some(&detail))?;
+    Ok(to.len())
 }
 
 /// Does `act` (submit, approve, withdraw or release) to `d` for `user`,

@@ -134,6 +134,8 @@ pub struct DeskStrings {
     pub desk_language: &'static str,
     pub browser_language: &'static str,
     pub language_saved: &'static str,
+    pub test_send_team: &'static str,
+    pub test_sent_team: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -280,6 +282,8 @@ const FI: DeskStrings = DeskStrings {
     desk_language: "Toimituksen kieli",
     browser_language: "Selaimen kieli",
     language_saved: "Kieli tallennettiin.",
+    test_send_team: "Lähetä testiviesti testiosoitteisiin",
+    test_sent_team: "Testiviestit lähetettiin testiosoitteisiin.",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -414,6 +418,8 @@ const SV: DeskStrings = DeskStrings {
     desk_language: "Redaktionens språk",
     browser_language: "Webbläsarens språk",
     language_saved: "Språket sparades.",
+    test_send_team: "Skicka ett testmeddelande till testadresserna",
+    test_sent_team: "Testmeddelandena skickades till testadresserna.",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -548,6 +554,8 @@ const EN: DeskStrings = DeskStrings {
     desk_language: "Language of the desk",
     browser_language: "As my browser asks",
     language_saved: "The language is saved.",
+    test_send_team: "Send a test copy to the test addresses",
+    test_sent_team: "The test copies went to the test addresses.",
     roles: ["writer", "editor", "admin"],
 };
 

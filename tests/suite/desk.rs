@@ -1565,7 +1565,10 @@ fn a_test_copy_goes_to_the_senders_own_address_only_for_those_who_may_edit() {
         .path();
     let text = std::fs::read_to_string(eml).unwrap();
     assert!(text.contains("To: kirjoittaja@example.fi"), "{text}");
-    assert!(text.contains("TEST"), "{text}");
+    assert!(
+        text.contains("Subject: [TESTI] Koulukuljetukset muuttuvat"),
+        "the mark in the release's language: {text}"
+    );
     assert!(
         room.query("SELECT * FROM deliveries").is_empty(),
         "no journal entry"
@@ -2152,5 +2155,49 @@ fn imports_exports_and_erasures_at_the_command_line_are_in_the_trail_without_the
             .iter()
             .any(|r| r.contains("laura") || r.contains("Lehto")),
         "the trail keeps no erased address: {everything:?}"
+    );
+}
+
+#[test]
+fn a_test_copy_goes_to_the_team_s_test_addresses_when_asked() {
+    let room = workflow_room();
+    room.append_config("[desk]\ntest_recipients = [\"testi1@example.fi\", \"testi2@example.fi\"]");
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Testiviesti tiimille");
+    let page = writer.get(&path);
+    assert!(
+        page.body.contains("name=\"to\" value=\"team\""),
+        "{}",
+        page.body
+    );
+    let r = writer.post(
+        "/desk/releases/testiviesti-tiimille/test-send",
+        &[("csrf", &page.csrf()), ("lang", "fi"), ("to", "team")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.header("location").ends_with("?sent=team"));
+    let outbox = room.root().join("outbox/test");
+    let mut to: Vec<String> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            assert!(
+                text.contains("Subject: [TESTI] Testiviesti tiimille"),
+                "{text}"
+            );
+            text.lines()
+                .find(|l| l.starts_with("To: "))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    to.sort();
+    assert_eq!(to, ["To: testi1@example.fi", "To: testi2@example.fi"]);
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a.starts_with("test-send|kirjoittaja@example.fi|")
+                && a.ends_with("|to the 2 addresses of [desk] test_recipients"))
     );
 }

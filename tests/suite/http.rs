@@ -1036,12 +1036,13 @@ fn one_click_stops_every_list_of_the_copy_and_a_test_copy_link_does_nothing() {
         .unwrap()
         .to_string();
 
-    // A test copy to a subscriber: its own Message-ID, [TEST], an inert link.
+    // A test copy to a subscriber: its own Message-ID, [TESTI] (the mark in
+    // the Finnish version's language), an inert link.
     let o = room.run(&["send", "bridge", "--to", "user1@example.org"]);
     assert_eq!(o.status.code(), Some(0), "{}", crate::common::stderr(&o));
     let test = outbox_message(&room, "test", "user1@example.org");
     let real1 = outbox_message(&room, "bridge", "user1@example.org");
-    assert!(header(&test, "Subject").starts_with("[TEST] "), "{test}");
+    assert!(header(&test, "Subject").starts_with("[TESTI] "), "{test}");
     assert_ne!(header(&test, "Message-ID"), header(&real1, "Message-ID"));
     assert!(header(&test, "Message-ID").ends_with("@example.org>"));
     assert_eq!(

@@ -125,6 +125,8 @@ struct EditorPage {
     changed_outside: bool,
     info: String,
     test_send: String,
+    /// How many addresses `[desk] test_recipients` names.
+    test_team: usize,
     lang: String,
     notice: String,
     conflict: Option<String>,
@@ -265,6 +267,7 @@ fn editor_page(
         changed_outside: shown.changed_outside,
         info: shown.info,
         test_send: format!("/desk/releases/{slug}/test-send"),
+        test_team: st.config.desk.test_recipients.len(),
         lang: lang.to_string(),
         notice: shown.notice,
         conflict: shown.conflict,
@@ -404,10 +407,10 @@ pub async fn editor(
         sync(|| std::fs::read_to_string(st.config.root.join(&r.source.path))).unwrap_or_default();
     let (have, missing) = versions(&st, &d, &lang);
     let shown = Shown {
-        info: if query.sent.is_some() {
-            desk_strings(ui).test_sent.to_string()
-        } else {
-            String::new()
+        info: match query.sent.as_deref() {
+            Some("team") => desk_strings(ui).test_sent_team.to_string(),
+            Some(_) => desk_strings(ui).test_sent.to_string(),
+            None => String::new(),
         },
         versions: have,
         missing,
@@ -909,6 +912,9 @@ pub async fn translate(
 pub struct TestSendForm {
     #[serde(default)]
     lang: String,
+    /// `team`: to `[desk] test_recipients`; else to one's own address.
+    #[serde(default)]
+    to: String,
 }
 
 /// Sends a test copy of one language version to the signed-in person.
@@ -940,10 +946,12 @@ pub async fn test_send(
                 &signed.session.user,
                 &d,
                 r,
+                form.to == "team",
             ))
         })
     });
+    let sent = if form.to == "team" { "team" } else { "1" };
     answer(&st, ui, outcome, |_| {
-        format!("/desk/releases/{slug}/{}?sent=1", form.lang)
+        format!("/desk/releases/{slug}/{}?sent={sent}", form.lang)
     })
 }
