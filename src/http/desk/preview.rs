@@ -91,18 +91,22 @@ struct Shown {
     text: String,
 }
 
-fn answer(status: StatusCode, page: &PreviewPage) -> Response {
-    let mut res = render(status, page);
+/// `res`, shown only inside the desk's own frames, under `policy`.
+fn framed(mut res: Response, policy: &'static str) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
+        HeaderValue::from_static(policy),
     );
     h.insert(
         header::X_FRAME_OPTIONS,
         HeaderValue::from_static("SAMEORIGIN"),
     );
     res
+}
+
+fn answer(status: StatusCode, page: &PreviewPage) -> Response {
+    framed(render(status, page), PAGE_CSP)
 }
 
 /// The preview page of `made` (or of the problems that stop it).
@@ -222,17 +226,10 @@ pub async fn frame(
         },
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(FRAME_CSP),
-    );
-    h.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("SAMEORIGIN"),
-    );
-    res
+    framed(
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
+        FRAME_CSP,
+    )
 }
 
 /// The site's stylesheet, icon and pictures at their site paths
