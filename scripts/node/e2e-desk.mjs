@@ -215,8 +215,22 @@ try {
   await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
   expect((await editorPage.textContent('.status strong')).includes('Hyväksytty'), 'approved');
   await check(editorPage, '12-approved');
-  expect(await tabTo(editorPage, 'form[action$="/send"] button', 140), 'the send button is reached with Tab');
+  expect(await tabTo(editorPage, 'a[href$="/send"]', 140), 'the send link is reached with Tab');
   await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  // The plan: counts per list and language; confirmed by typing the total.
+  const total = (await editorPage.textContent('#total')).trim();
+  expect(Number(total) > 0, `the plan counts ${total} messages`);
+  expect(!(await editorPage.content()).includes('@inbox.example.org'), 'the plan shows no address');
+  await check(editorPage, '13-send-plan');
+  expect(await tabTo(editorPage, '#when_now', 60), 'the choice of when is reached with Tab');
+  await editorPage.keyboard.press('ArrowDown');
+  expect(await editorPage.isChecked('#when_date'), '"at its date" is chosen with the arrow key');
+  expect(await tabTo(editorPage, '#confirm', 10), 'the number field is reached with Tab');
+  await editorPage.keyboard.type(total);
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  expect(editorPage.url().endsWith('/report'), `the delivery report follows (${editorPage.url()})`);
+  await check(editorPage, '14-report');
+  await editorPage.goto(editorFi);
   expect(/(Ajastettu|Julkaistu)/.test(await editorPage.textContent('.status strong')), 'released: scheduled or published');
   await page.goto(`${desk}/desk/audit`);
   const trail = await page.content();
@@ -224,7 +238,7 @@ try {
     ['approve', editorAddress], ['release', editorAddress]]) {
     expect(trail.includes(`<td>${act}</td>`) && trail.includes(who), `the trail shows ${act} by ${who}`);
   }
-  await check(page, '13-audit-story');
+  await check(page, '15-audit-story');
 } finally {
   await browser.close();
 }

@@ -34,6 +34,11 @@ pub struct Args {
     /// The language version for --to (default: the site's default language).
     #[arg(long, value_parser = parse_lang)]
     pub lang: Option<Lang>,
+    /// Also send it to people who joined its lists after it was first sent
+    /// to them (a list gets a release once, with the members it had then;
+    /// the plan counts the people who joined since).
+    #[arg(long)]
+    pub include_new_members: bool,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -90,7 +95,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     let planned = plan_and_confirm(
         &store,
         args.yes,
-        |store| plan::plan(store, config, &group, &lists),
+        |store| plan::plan(store, config, &group, &lists, args.include_new_members),
         |plan| {
             for p in &plan.csv_problems {
                 writeln!(out, "{p}")?;
@@ -99,21 +104,22 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
             tally.already = count_sent(&store, &group.key)?;
             if args.dry_run {
                 dry_run_report(&store, &group.key, &title, &lists, out)?;
+                if plan.joined_since > 0 {
+                    let what = if args.include_new_members {
+                        "included above"
+                    } else {
+                        "left out; --include-new-members sends to them too"
+                    };
+                    writeln!(
+                        out,
+                        "Joined a list after the first send: {} ({what})",
+                        plan.joined_since
+                    )?;
+                }
                 return Ok(None);
             }
             if pending == 0 {
-                writeln!(
-                    out,
-                    "Nothing to send: every recipient of {} already has “{title}”.",
-                    ListName::join(&lists)
-                )?;
-                if !plan.already_planned.is_empty() {
-                    writeln!(
-                        out,
-                        "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
-                        ListName::join(&plan.already_planned)
-                    )?;
-                }
+                nothing_to_send(out, &lists, &title, plan, args.include_new_members)?;
                 return Ok(None);
             }
             let published = group
@@ -152,6 +158,37 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     deliver(content, &store, &group, now, &ui.controls(), &mut tally)?;
     print_tally(&tally, ui.out, &format!("pressroom send {}", args.release))?;
     Ok(tally)
+}
+
+/// Why a send has nothing to send: everyone on its lists has it; who
+/// joined since, and how to send to them.
+fn nothing_to_send(
+    out: &mut dyn Write,
+    lists: &[ListName],
+    title: &str,
+    plan: &plan::PlanReport,
+    include_new: bool,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Nothing to send: every recipient of {} already has “{title}”.",
+        ListName::join(lists)
+    )?;
+    if !plan.already_planned.is_empty() {
+        writeln!(
+            out,
+            "It went to the members that {} had when it was first sent; people who joined since get the releases published after that.",
+            ListName::join(&plan.already_planned)
+        )?;
+    }
+    if plan.joined_since > 0 && !include_new {
+        writeln!(
+            out,
+            "{} people joined since and have not had it: `--include-new-members` sends it to them too.",
+            plan.joined_since
+        )?;
+    }
+    Ok(())
 }
 
 fn dry_run_report(

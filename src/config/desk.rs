@@ -37,6 +37,24 @@ pub struct DeskConfig {
     /// them at once, beside the one to one's own address.
     #[serde(default, deserialize_with = "addresses")]
     pub test_recipients: Vec<String>,
+    /// Who sends a release scheduled on the desk at its date: `"timer"`
+    /// (the default: `publish`, from pressroom-publish.timer or cron) or
+    /// `"serve"` (serve runs `publish`'s sending each minute; for a server
+    /// without the timer; turn the timer off then). "Send now" is always
+    /// carried out by `serve`.
+    #[serde(default)]
+    pub scheduled_sends: Scheduler,
+}
+
+/// Who carries out the sends scheduled on the desk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheduler {
+    /// `pressroom publish`, from its timer.
+    #[default]
+    Timer,
+    /// `serve` itself, each minute.
+    Serve,
 }
 
 /// Email addresses, each checked (the subscribers' own check reads them

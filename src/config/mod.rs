@@ -8,7 +8,7 @@ mod list_name;
 pub mod look;
 pub mod relay;
 
-pub use desk::DeskConfig;
+pub use desk::{DeskConfig, Scheduler};
 pub use list_name::{InvalidListName, ListName};
 
 use std::collections::BTreeMap;

@@ -283,6 +283,70 @@ impl Journal<'_> {
         Ok(out)
     }
 
+    /// The delivery report of `release`: per list and language, how many
+    /// were sent, are waiting (never tried, or being sent), wait for a
+    /// retry, failed or were suppressed, and how many of them came back
+    /// as a bounce or a complaint.
+    pub fn report(&self, release: &str) -> Result<Vec<ReportRow>> {
+        let mut q = self.conn.prepare(
+            "SELECT d.list, d.lang,
+                SUM(d.status = 'sent'),
+                SUM(d.status = 'sending' OR (d.status = 'queued' AND d.attempts = 0)),
+                SUM(d.status = 'queued' AND d.attempts > 0),
+                SUM(d.status = 'failed'),
+                SUM(d.status = 'suppressed'),
+                SUM(EXISTS (SELECT 1 FROM bounce_events b WHERE b.release = d.release
+                            AND b.email_hash = d.email_hash AND b.kind IN ('hard', 'soft'))),
+                SUM(EXISTS (SELECT 1 FROM bounce_events b WHERE b.release = d.release
+                            AND b.email_hash = d.email_hash AND b.kind = 'complaint'))
+             FROM deliveries d WHERE d.release = ?1
+             GROUP BY d.list, d.lang ORDER BY d.list, d.lang",
+        )?;
+        let n = |r: &rusqlite::Row<'_>, i| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        let rows = q.query_map([release], |r| {
+            Ok(ReportRow {
+                list: r.get(0)?,
+                lang: r.get(1)?,
+                sent: n(r, 2)?,
+                waiting: n(r, 3)?,
+                retrying: n(r, 4)?,
+                failed: n(r, 5)?,
+                suppressed: n(r, 6)?,
+                bounced: n(r, 7)?,
+                complained: n(r, 8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every recipient of `release` with what became of their message, in
+    /// address order, one at a time (for the report's CSV export).
+    pub fn report_lines(&self, release: &str, mut each: impl FnMut(ReportLine)) -> Result<()> {
+        let mut q = self.conn.prepare(
+            "SELECT d.email, d.email_hash, d.list, d.lang, d.status, d.attempts,
+                    COALESCE(d.reply, ''), d.updated_at,
+                    (SELECT group_concat(DISTINCT b.kind) FROM bounce_events b
+                     WHERE b.release = d.release AND b.email_hash = d.email_hash
+                       AND b.kind IN ('hard', 'soft', 'complaint'))
+             FROM deliveries d WHERE d.release = ?1 ORDER BY d.email",
+        )?;
+        let mut rows = q.query([release])?;
+        while let Some(r) = rows.next()? {
+            let line = ReportLine {
+                recipient: Addressee::from_columns(r.get(0)?, &r.get::<_, String>(1)?),
+                list: r.get(2)?,
+                lang: r.get(3)?,
+                status: r.get(4)?,
+                attempts: r.get(5)?,
+                reply: r.get(6)?,
+                updated_at: r.get(7)?,
+                came_back: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+            };
+            each(line);
+        }
+        Ok(())
+    }
+
     /// Failed addresses with the relay's reply (an erased address shows as
     /// the start of its hash).
     pub fn failures(&self, release: &str) -> Result<Vec<Failure>> {
@@ -379,6 +443,21 @@ impl Journal<'_> {
             params![release, list, at],
         )?;
         Ok(())
+    }
+
+    /// The confirmed, unsuppressed members of the database list `list` who
+    /// have no row for `release`: people who joined after it was planned.
+    pub fn new_members(&self, release: &str, list: &ListName) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM memberships m
+             WHERE m.list = ?2 AND m.status = 'confirmed'
+               AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
+               AND NOT EXISTS (SELECT 1 FROM deliveries d
+                               WHERE d.release = ?1 AND d.email_hash = m.email_hash)",
+            params![release, list],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// Queues the confirmed, unsuppressed members of the database list
@@ -565,6 +644,34 @@ pub struct Failure {
     pub list: String,
     pub attempts: u32,
     pub reply: String,
+}
+
+/// One list and language of a delivery report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportRow {
+    pub list: String,
+    pub lang: Lang,
+    pub sent: u64,
+    pub waiting: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    pub suppressed: u64,
+    pub bounced: u64,
+    pub complained: u64,
+}
+
+/// One recipient of a release, as the report's export shows them.
+#[derive(Debug, Clone)]
+pub struct ReportLine {
+    pub recipient: Addressee,
+    pub list: String,
+    pub lang: Lang,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub reply: String,
+    pub updated_at: String,
+    /// `hard`, `soft`, `complaint` (comma-separated) when it came back.
+    pub came_back: String,
 }
 
 /// One recipient still to be sent, for a dry run.

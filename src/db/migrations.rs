@@ -7,7 +7,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 6;
+pub(super) const LATEST: i64 = 7;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -202,6 +202,28 @@ CREATE TABLE desk_approvals (
     at         TEXT NOT NULL,
     PRIMARY KEY (key, user_id)
 );
+"#,
+        ),
+        // Sends asked for on the desk: "now" ones are carried out by `serve`,
+        // scheduled ones by `publish` at the release's date; both with or
+        // without the members who joined a list after the first send.
+        M::up(
+            r#"
+CREATE TABLE desk_sends (
+    id           INTEGER PRIMARY KEY,
+    release      TEXT NOT NULL,
+    requested_by INTEGER REFERENCES desk_users (id) ON DELETE SET NULL,
+    requested_at TEXT NOT NULL,
+    at_date      INTEGER NOT NULL DEFAULT 0,
+    include_new  INTEGER NOT NULL DEFAULT 0,
+    expected     INTEGER NOT NULL DEFAULT 0,
+    state        TEXT NOT NULL CHECK (state IN ('waiting', 'sending', 'done', 'failed', 'scheduled')),
+    started_at   TEXT,
+    finished_at  TEXT,
+    outcome      TEXT
+);
+CREATE INDEX desk_sends_by_state ON desk_sends (state, id);
+CREATE INDEX desk_sends_by_release ON desk_sends (release, id);
 "#,
         ),
     ])

@@ -12,6 +12,7 @@ mod columns;
 mod desk;
 mod journal;
 mod migrations;
+mod sends;
 mod subscribers;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +24,10 @@ pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdi
 pub use columns::Addressee;
 pub use desk::{AuditEntry, AuditRow, DeskStore, ReleaseRecord, Role, SessionRow, User};
 pub use journal::{
-    Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, StatusCounts,
-    now_ms,
+    Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, ReportLine,
+    ReportRow, StatusCounts, now_ms,
 };
+pub use sends::{SendQueue, SendRequest, SendState};
 pub use subscribers::{
     AddOutcome, BounceRow, ConfirmationLimits, ListCounts, Member, Reservation, Status,
     SubscriberStore, Suppression, Unsuppressed,
@@ -192,6 +194,11 @@ impl Db {
     /// Staff accounts, sign-ins and the audit trail.
     pub fn desk(&self) -> DeskStore<'_> {
         DeskStore { conn: &self.conn }
+    }
+
+    /// Sends asked for on the desk.
+    pub fn sends(&self) -> SendQueue<'_> {
+        SendQueue { conn: &self.conn }
     }
 
     /// The delivery journal.

@@ -416,13 +416,19 @@ fn sender_lock(db: &Path) -> anyhow::Result<std::fs::File> {
         .open(&lock_path)
         .with_context(|| format!("cannot open {}", lock_path.display()))?;
     if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
-        anyhow::bail!(
-            "another `pressroom send` or `publish` is sending from {} right now; nothing was sent. Try again when it has finished",
-            db.display()
-        );
+        return Err(SenderBusy(db.to_path_buf()).into());
     }
     Ok(lock)
 }
+
+/// Another `send` or `publish` is sending from the same database: nothing
+/// was sent, and the same send can be tried again when it has finished.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "another `pressroom send` or `publish` is sending from {} right now; nothing was sent. Try again when it has finished",
+    .0.display()
+)]
+pub struct SenderBusy(pub std::path::PathBuf);
 
 /// What is left of `max_per_hour` after the messages of the last hour;
 /// `None` without an hourly limit.

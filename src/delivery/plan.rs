@@ -76,6 +76,10 @@ pub struct PlanReport {
     /// Lists this release was sent to before: their members of that moment
     /// are in the journal, and nobody who joined since is added.
     pub already_planned: Vec<ListName>,
+    /// People who joined those lists (database lists) after the release was
+    /// first sent to them and have not had it: queued by this plan when it
+    /// was asked to include new members, otherwise only counted.
+    pub joined_since: u64,
 }
 
 /// Adds the current recipients of each of `lists` that this release was
@@ -83,12 +87,14 @@ pub struct PlanReport {
 /// on several lists gets one message, whose unsubscribe link names every
 /// list). A list is planned once: its members at that moment get the release,
 /// and people who join it later get the releases published after that, not
-/// this one. Idempotent.
+/// this one, unless `include_new` asks for them (`send
+/// --include-new-members`, a checkbox on the desk). Idempotent.
 pub fn plan(
     db: &Db,
     config: &Config,
     group: &Group<'_>,
     lists: &[ListName],
+    include_new: bool,
 ) -> anyhow::Result<PlanReport> {
     let default = &config.site.default_lang;
     let have: Vec<Lang> = group.versions.iter().map(|r| r.lang.clone()).collect();
@@ -101,6 +107,12 @@ pub fn plan(
         let list_config = config.list(list.as_str())?;
         if journal.is_planned(&group.key, list)? {
             report.already_planned.push(list.clone());
+            if list_config.source.is_none() {
+                report.joined_since += journal.new_members(&group.key, list)?;
+                if include_new {
+                    journal.queue_members(&group.key, list, &have, fallback, &now)?;
+                }
+            }
             continue;
         }
         let changed = match &list_config.source {

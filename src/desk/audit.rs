@@ -30,6 +30,8 @@ pub enum Action {
     Export,
     Erase,
     Unsuppress,
+    /// A send asked for on the desk, carried out (by `serve`).
+    Sent,
 }
 
 impl Action {
@@ -59,6 +61,7 @@ impl Action {
             Action::Export => "export",
             Action::Erase => "erase",
             Action::Unsuppress => "unsuppress",
+            Action::Sent => "sent",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod password;
 pub mod preview;
 pub mod releases;
+pub mod sending;
 pub mod sign_in;
 pub mod uploads;
 

@@ -269,9 +269,11 @@ pub fn may(
             }
         }
         Act::Release => {
+            // Once approved, an editor sends it (again, to people who
+            // joined a list since, or now rather than at its date).
             if !editor {
                 Err(Refused::Role)
-            } else if status != Status::Approved {
+            } else if status < Status::Approved {
                 Err(Refused::NotApproved)
             } else {
                 Ok(())
@@ -874,26 +876,50 @@ pub fn act(
             Action::Withdraw
         }
         Act::Release => {
-            for r in &d.versions {
-                let path = config.root.join(&r.source.path);
-                let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
-                let (yaml, body, _) = crate::release::front_matter::split(&text)
-                    .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
-                let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
-                map.remove("draft");
-                let new = format!(
-                    "---\n{}---\n{body}",
-                    serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
-                );
-                check(config, &path, &new)
-                    .map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
-                write_atomic(&path, &new)?;
-            }
+            release_files(config, d, None)?;
             db.desk().set_in_review(&d.key, false)?;
             Action::Release
         }
     };
     audit::record(db, actor, action, Some(&d.key), None)?;
+    Ok(())
+}
+
+/// Takes `draft: true` out of every version of `d` (and, with `date`,
+/// sets its date to that minute in the site's time zone: "send now" of a
+/// release whose date was still ahead), each file checked before it is
+/// written.
+pub fn release_files(
+    config: &Config,
+    d: &DeskRelease<'_>,
+    date: Option<DateTime<Utc>>,
+) -> Result<(), SaveError> {
+    for r in &d.versions {
+        let moves = date.is_some_and(|at| r.publication.date > at);
+        if !r.publication.draft && !moves {
+            // Out already (a send again): the file stays as it is.
+            continue;
+        }
+        let path = config.root.join(&r.source.path);
+        let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+        let (yaml, body, _) = crate::release::front_matter::split(&text)
+            .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
+        let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
+        map.remove("draft");
+        if let Some(at) = date.filter(|at| r.publication.date > *at) {
+            let local = at.with_timezone(&config.site.timezone);
+            map.insert(
+                Value::from("date"),
+                Value::from(local.format("%Y-%m-%d %H:%M").to_string()),
+            );
+        }
+        let new = format!(
+            "---\n{}---\n{body}",
+            serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
+        );
+        check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+        write_atomic(&path, &new)?;
+    }
     Ok(())
 }
 

@@ -59,6 +59,8 @@ pub struct AppState {
     pub desk_content: crate::content::ParseCache,
     /// The desk's last previews, served to their frames.
     pub desk_previews: desk::preview::PreviewStore,
+    /// Wakes the desk's sender when a "send now" is asked for.
+    pub desk_wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             preview: None,
             desk_content: crate::content::ParseCache::default(),
             desk_previews: desk::preview::PreviewStore::default(),
+            desk_wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -441,6 +444,19 @@ pub struct Service {
     scratch: Option<PathBuf>,
 }
 
+impl Service {
+    /// The desk's sender ([`desk::sender`]), to run beside the desk's
+    /// listener until `stopped` says so; none without a desk.
+    pub fn desk_sender(
+        &self,
+        stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        self.desk
+            .as_ref()
+            .map(|_| desk::sender::run(self.state.clone(), stopped))
+    }
+}
+
 /// The service of the pressroom that `config` describes: its built site,
 /// its database, secret and transport. A writer's preview (`preview`)
 /// never touches the pressroom's database nor its secret: sign-ups go to
@@ -497,13 +513,16 @@ pub fn run(
     log::init(log_format);
     let public = config.root.join(&config.serve.public_dir);
     let desk_addr = config.desk.addr.clone();
+    let service = service(config, preview)?;
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let sender = service.desk_sender(stopped.clone());
     let Service {
         router: app,
         desk,
         header_timeout,
         state,
         scratch,
-    } = service(config, preview)?;
+    } = service;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -540,7 +559,6 @@ pub fn run(
                 axum::serve(listener, metrics::router(state.metrics.clone())).into_future(),
             );
         }
-        let (stopping, stopped) = tokio::sync::watch::channel(false);
         let desk_server = match (desk, desk_addr) {
             (Some(desk), Some(daddr)) => {
                 let listener = tokio::net::TcpListener::bind(&daddr)
@@ -556,6 +574,10 @@ pub fn run(
             }
             _ => None,
         };
+        let sender = match (&desk_server, sender) {
+            (Some(_), Some(sender)) => Some(tokio::spawn(sender)),
+            _ => None,
+        };
         let preview = state.preview.clone();
         let shutdown = async move {
             stop.await;
@@ -569,6 +591,9 @@ pub fn run(
         serve(listener, app, header_timeout, shutdown).await;
         if let Some(desk) = desk_server {
             let _ = desk.await;
+        }
+        if let Some(sender) = sender {
+            let _ = sender.await;
         }
         drop(stopped);
         Ok(())

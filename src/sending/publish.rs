@@ -69,7 +69,8 @@ pub fn plan_publish<'a>(
             p.too_old.push((g, left));
             continue;
         }
-        let report = plan::plan(store, config, &g, &g.lists())?;
+        let include_new = store.sends().includes_new_members(&g.key)?;
+        let report = plan::plan(store, config, &g, &g.lists(), include_new)?;
         p.csv_problems.extend(report.csv_problems);
         p.already += count_sent(store, &g.key)?;
         let n = queued(store, &g.key)?;
@@ -99,7 +100,17 @@ pub fn send_planned(
             break;
         }
         tally.releases.push(g.key.to_string());
+        let before = (tally.sent, tally.failed.len());
         run_group(config, store, g, &hidden, &secret, controls, tally)?;
+        // A send scheduled on the desk is carried out by this run.
+        store.sends().finish_scheduled(
+            &g.key,
+            &format!(
+                "sent {}, failed {} by publish",
+                tally.sent - before.0,
+                tally.failed.len() - before.1
+            ),
+        )?;
         if tally.stopped.is_some() {
             break;
         }

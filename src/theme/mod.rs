@@ -127,6 +127,18 @@ const DESK: &[(&str, &str)] = &[
         include_str!("../../templates/desk/live-preview.js"),
     ),
     (
+        "desk/report.html",
+        include_str!("../../templates/desk/report.html"),
+    ),
+    (
+        "desk/report.js",
+        include_str!("../../templates/desk/report.js"),
+    ),
+    (
+        "desk/send.html",
+        include_str!("../../templates/desk/send.html"),
+    ),
+    (
         "desk/login.html",
         include_str!("../../templates/desk/login.html"),
     ),

@@ -631,6 +631,27 @@ fn without_relays_messages_go_to_the_outbox_and_publish_is_idempotent() {
         room.query("SELECT 1 FROM deliveries WHERE email LIKE 'late%'")
             .is_empty()
     );
+    // The plan counts them, and `--include-new-members` sends to them (the
+    // database list's new member; a CSV list is read once, when first sent).
+    assert!(
+        stdout(&o).contains("1 people joined since and have not had it"),
+        "{}",
+        stdout(&o)
+    );
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--include-new-members",
+        "--yes",
+        "--now",
+        "2026-11-01T12:06:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(outbox(), 6);
+    assert_eq!(
+        room.query("SELECT email, status FROM deliveries WHERE email LIKE 'late%'"),
+        ["late@example.org|sent"]
+    );
 }
 
 #[test]

@@ -43,6 +43,8 @@ impl Desk {
         std::fs::write(room.root().join("subscribers/.secret"), SECRET).unwrap();
         let config = pressroom::config::Config::load(room.root()).unwrap();
         let service = pressroom::http::service(config, None).unwrap();
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let sender = service.desk_sender(rx.clone()).expect("a desk sender");
         let desk = service.desk.expect("a desk outside a writer's preview");
         let public = service.router;
         let timeout = service.header_timeout;
@@ -60,7 +62,7 @@ impl Desk {
                 bound
                     .send((d.local_addr().unwrap(), p.local_addr().unwrap()))
                     .unwrap();
-                let (tx, rx) = tokio::sync::watch::channel(false);
+                let sender = tokio::spawn(sender);
                 let mut rx2 = rx.clone();
                 let public = tokio::spawn(pressroom::http::serve(p, public, timeout, async move {
                     let _ = rx2.wait_for(|s| *s).await;
@@ -73,6 +75,7 @@ impl Desk {
                 let _ = tx.send(true);
                 let _ = public.await;
                 let _ = desk.await;
+                let _ = sender.await;
             });
         });
         let (d, p) = addrs.recv().unwrap();
@@ -855,6 +858,21 @@ fn save(b: &mut Browser, path: &str, title: &str, body: &str) -> Page {
     )
 }
 
+/// The send page of `slug` (with `query`): the plan's number of messages
+/// and the form's token.
+fn send_plan(b: &mut Browser, slug: &str, query: &str) -> (u64, String) {
+    let page = b.get(&format!("/desk/releases/{slug}/send{query}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let total = page
+        .body
+        .split("id=\"total\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the plan's total");
+    (total, page.csrf())
+}
+
 /// Presses the button of `act` on release `slug`.
 fn press(b: &mut Browser, slug: &str, act: &str) -> Page {
     let csrf = b.get("/desk/").csrf();
@@ -1027,9 +1045,20 @@ fn a_release_is_written_submitted_approved_by_another_and_sent_and_any_change_wi
         press(&mut second, "uusi-satama-avataan", "approve").status,
         303
     );
+    // Sending asks for the number of messages; at its date, `publish` sends.
+    let (total, csrf) = send_plan(&mut second, "uusi-satama-avataan", "");
+    let sent = second.post(
+        "/desk/releases/uusi-satama-avataan/send",
+        &[
+            ("csrf", &csrf),
+            ("when", "date"),
+            ("confirm", &total.to_string()),
+        ],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(
-        press(&mut second, "uusi-satama-avataan", "send").status,
-        303
+        sent.header("location"),
+        "/desk/releases/uusi-satama-avataan/report"
     );
     let sent = std::fs::read_to_string(&file).unwrap();
     assert!(!sent.contains("draft"), "{sent}");
@@ -1045,7 +1074,7 @@ fn a_release_is_written_submitted_approved_by_another_and_sent_and_any_change_wi
         "submit|kirjoittaja@example.fi|127.0.0.1|",
         "save|eka@example.fi|127.0.0.1|",
         "approve|toka@example.fi|127.0.0.1|",
-        "release|toka@example.fi|127.0.0.1|",
+        "release|toka@example.fi|127.0.0.1|0 messages, at its date",
     ] {
         assert!(
             trail.iter().any(|a| a == expected),
@@ -2199,5 +2228,208 @@ fn a_test_copy_goes_to_the_team_s_test_addresses_when_asked() {
             .iter()
             .any(|a| a.starts_with("test-send|kirjoittaja@example.fi|")
                 && a.ends_with("|to the 2 addresses of [desk] test_recipients"))
+    );
+}
+
+/// Writes, submits and approves (by another editor) a release for `news`.
+fn approved_release(desk: &Desk, title: &str) -> String {
+    let mut writer = staff(desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, title);
+    assert_eq!(save(&mut writer, &path, title, "Teksti.").status, 303);
+    let slug = path.split('/').nth(3).unwrap().to_string();
+    assert_eq!(press(&mut writer, &slug, "submit").status, 303);
+    let mut approver = staff(desk, "toka@example.fi");
+    assert_eq!(press(&mut approver, &slug, "approve").status, 303);
+    slug
+}
+
+/// Polls `f` for up to 30 seconds.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while !f() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[allow(clippy::too_many_lines)]
+fn send_now_shows_counts_asks_for_the_number_and_serve_sends_it_within_seconds() {
+    let server = crate::common::smtp::SmtpServer::start();
+    let room = workflow_room();
+    room.edit_config(
+        "[delivery]\n",
+        &format!("[delivery]\nrelays = [\"{}\"]\n", server.url()),
+    );
+    assert!(
+        room.import("news", &crate::common::room::subscribers_csv(6))
+            .status
+            .success()
+    );
+    let desk = Desk::start(&room);
+    let slug = approved_release(&desk, "Kirjasto laajenee");
+
+    // A writer may not even see the plan.
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    assert_eq!(
+        writer.get(&format!("/desk/releases/{slug}/send")).status,
+        403
+    );
+
+    let mut editor = staff(&desk, "eka@example.fi");
+    let plan = editor.get(&format!("/desk/releases/{slug}/send"));
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    // Counts per list and language, the subject; never an address.
+    assert!(
+        plan.body.contains("<td>news</td><td>fi</td>"),
+        "{}",
+        plan.body
+    );
+    assert!(plan.body.contains("Kirjasto laajenee"), "{}", plan.body);
+    assert!(!plan.body.contains("@example.org"), "{}", plan.body);
+    let (total, csrf) = send_plan(&mut editor, &slug, "");
+    assert_eq!(total, 6);
+
+    // A wrong number sends nothing and changes nothing.
+    let file = room
+        .root()
+        .join("releases/2026-12-01-kirjasto-laajenee.fi.md");
+    let wrong = editor.post(
+        &format!("/desk/releases/{slug}/send"),
+        &[("csrf", &csrf), ("when", "now"), ("confirm", "60")],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("type 6."), "{}", wrong.body);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("draft: true")
+    );
+    assert!(room.query("SELECT id FROM desk_sends").is_empty());
+    // So does a writer's POST, and one without a token.
+    let csrf_w = writer.get("/desk/").csrf();
+    assert_eq!(
+        writer
+            .post(
+                &format!("/desk/releases/{slug}/send"),
+                &[("csrf", &csrf_w), ("when", "now"), ("confirm", "6")],
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        editor
+            .post(
+                &format!("/desk/releases/{slug}/send"),
+                &[("when", "now"), ("confirm", "6")],
+            )
+            .status,
+        403
+    );
+    assert!(server.accepted().is_empty());
+
+    let sent = editor.post(
+        &format!("/desk/releases/{slug}/send"),
+        &[("csrf", &csrf), ("when", "now"), ("confirm", "6")],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    eventually("six messages at the relay", || server.accepted().len() == 6);
+    eventually("the send to be recorded as done", || {
+        room.query("SELECT state FROM desk_sends") == ["done"]
+    });
+    // The site was built with it before the email went out.
+    let sitemap = std::fs::read_to_string(room.root().join("public/sitemap.xml")).unwrap();
+    assert!(sitemap.contains(&slug), "{sitemap}");
+
+    // The report: counts for everyone, addresses and the CSV for editors.
+    let report = editor.get(&format!("/desk/releases/{slug}/report"));
+    assert_eq!(report.status, 200);
+    assert!(
+        report.body.contains("data-k=\"sent\">6<"),
+        "{}",
+        report.body
+    );
+    assert!(
+        report
+            .header("content-security-policy")
+            .contains("script-src 'self'"),
+        "{}",
+        report.header("content-security-policy")
+    );
+    let live = editor.get(&format!("/desk/releases/{slug}/report?format=json"));
+    let v: serde_json::Value = serde_json::from_str(&live.body).unwrap();
+    assert_eq!(v["total"]["sent"], 6);
+    assert_eq!(v["live"], false);
+    let csv = editor.get(&format!("/desk/releases/{slug}/report?format=csv"));
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-disposition").contains("attachment"));
+    assert_eq!(csv.body.lines().count(), 7, "{}", csv.body);
+    assert!(
+        csv.body.contains("user0@example.org,news,fi,sent,1"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(
+        writer
+            .get(&format!("/desk/releases/{slug}/report?format=csv"))
+            .status,
+        403
+    );
+    let as_writer = writer.get(&format!("/desk/releases/{slug}/report"));
+    assert_eq!(as_writer.status, 200);
+    assert!(!as_writer.body.contains("@example.org"));
+
+    // Who joined later is left out unless the editor says so.
+    assert!(
+        room.import("news", "email,name,lang\nlate@example.org,Late,fi\n")
+            .status
+            .success()
+    );
+    let (again, _) = send_plan(&mut editor, &slug, "");
+    assert_eq!(again, 0);
+    let page = editor.get(&format!("/desk/releases/{slug}/send"));
+    assert!(
+        page.body.contains("Joined a list after the first send: 1"),
+        "{}",
+        page.body
+    );
+    let (with_new, csrf) = send_plan(&mut editor, &slug, "?include_new=1");
+    assert_eq!(with_new, 1);
+    let more = editor.post(
+        &format!("/desk/releases/{slug}/send"),
+        &[
+            ("csrf", &csrf),
+            ("when", "now"),
+            ("include_new", "1"),
+            ("confirm", "1"),
+        ],
+    );
+    assert_eq!(more.status, 303, "{}", more.body);
+    eventually("the late member's message", || server.accepted().len() == 7);
+    assert_eq!(
+        server
+            .accepted()
+            .iter()
+            .filter(|a| a.rcpt == "late@example.org")
+            .count(),
+        1
+    );
+
+    let trail = audit_actions(&room);
+    for expected in [
+        "release|eka@example.fi|127.0.0.1|6 messages, now",
+        "release|eka@example.fi|127.0.0.1|1 messages, now, with members who joined since",
+        "export|eka@example.fi|127.0.0.1|delivery report, 6 rows",
+    ] {
+        assert!(
+            trail.iter().any(|a| a == expected),
+            "{expected} in {trail:?}"
+        );
+    }
+    assert!(
+        trail
+            .iter()
+            .any(|a| a.starts_with("sent|||done by serve: sent 6")),
+        "{trail:?}"
     );
 }

@@ -15,6 +15,8 @@ pub mod guard;
 mod pages;
 pub mod preview;
 mod releases;
+pub mod sender;
+mod sends;
 
 use std::sync::Arc;
 
@@ -276,6 +278,14 @@ async fn live_preview_script() -> Response {
         .into_response()
 }
 
+async fn report_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../templates/desk/report.js"),
+    )
+        .into_response()
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
@@ -347,7 +357,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/releases/{slug}/submit", post(releases::submit))
         .route("/desk/releases/{slug}/approve", post(releases::approve))
         .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
-        .route("/desk/releases/{slug}/send", post(releases::send))
+        .route(
+            "/desk/releases/{slug}/send",
+            get(sends::send_form).post(sends::send),
+        )
+        .route("/desk/releases/{slug}/report", get(sends::report))
+        .route("/desk/report.js", get(report_script))
         .route("/desk/releases/{slug}/translate", post(releases::translate))
         .route("/desk/releases/{slug}/test-send", post(releases::test_send))
         .route("/desk/users", get(pages::users).post(pages::add_user))

@@ -42,6 +42,8 @@ pub struct ListView {
 pub struct ActionView {
     action: String,
     label: &'static str,
+    /// A page to open (the send's plan), not a button that acts at once.
+    link: bool,
 }
 
 /// The picture, attachments and contact people as the editor shows them.
@@ -127,6 +129,9 @@ struct EditorPage {
     test_send: String,
     /// How many addresses `[desk] test_recipients` names.
     test_team: usize,
+    /// Scheduled or out: the delivery report is linked.
+    has_sends: bool,
+    slug: String,
     lang: String,
     notice: String,
     conflict: Option<String>,
@@ -268,6 +273,8 @@ fn editor_page(
         info: shown.info,
         test_send: format!("/desk/releases/{slug}/test-send"),
         test_team: st.config.desk.test_recipients.len(),
+        has_sends: shown.status >= Status::Scheduled,
+        slug: slug.to_string(),
         lang: lang.to_string(),
         notice: shown.notice,
         conflict: shown.conflict,
@@ -322,15 +329,16 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
         (Act::Submit, "submit", t.submit),
         (Act::Approve, "approve", t.approve),
         (Act::Withdraw, "withdraw", t.withdraw),
-        (Act::Release, "send", t.release_it),
+        (Act::Release, "send", t.send_open),
     ]
     .into_iter()
     .filter(|(act, _, _)| {
         releases::may(&signed.session.user, *act, d, now, st.config.desk.approvals).is_ok()
     })
-    .map(|(_, path, label)| ActionView {
+    .map(|(act, path, label)| ActionView {
         action: format!("/desk/releases/{slug}/{path}"),
         label,
+        link: act == Act::Release,
     })
     .collect()
 }
@@ -852,14 +860,6 @@ pub async fn withdraw(
     Checked(signed, ActForm {}): Checked<ActForm>,
 ) -> Response {
     act(st, signed, slug, Act::Withdraw).await
-}
-
-pub async fn send(
-    State(st): State<Arc<AppState>>,
-    Path(slug): Path<String>,
-    Checked(signed, ActForm {}): Checked<ActForm>,
-) -> Response {
-    act(st, signed, slug, Act::Release).await
 }
 
 #[derive(Deserialize)]
