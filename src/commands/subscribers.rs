@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use super::{Outcome, Ui, UsageError, parse_lang, under_root};
 use crate::config::Config;
@@ -125,7 +125,7 @@ pub fn run(root: &Path, cmd: &Command, ui: &mut Ui<'_>) -> anyhow::Result<Outcom
         }
         Command::List { list: name } => list(&config, &db, name.as_deref(), out)?,
         Command::Export { list, all } => {
-            let n = export(&config, &db, list.as_deref(), *all, out)?;
+            let n = lists::export(&config, &db, list.as_deref(), *all, out)?;
             eprintln!("{n} rows exported");
             let what = if *all {
                 "every column"
@@ -329,59 +329,6 @@ pub fn list(
         }
     }
     Ok(())
-}
-
-/// `subscribers export [--list NAME] [--all]`: CSV on `out`, every cell
-/// safe to open in a spreadsheet.
-pub fn export(
-    config: &Config,
-    db: &Db,
-    list: Option<&str>,
-    all: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<u64> {
-    if let Some(l) = list {
-        config.list(l)?;
-    }
-    let mut w = csv::Writer::from_writer(out);
-    if all {
-        w.write_record([
-            "email",
-            "name",
-            "lang",
-            "list",
-            "status",
-            "consent_at",
-            "consent_source",
-            "updated_at",
-        ])?;
-    } else {
-        w.write_record(["email", "name", "lang", "list"])?;
-    }
-    let mut n = 0;
-    db.subscribers()
-        .each_member(list, !all, |m| -> anyhow::Result<()> {
-            let cols = [
-                m.email.as_str().to_string(),
-                m.name,
-                m.lang.map(|l| l.to_string()).unwrap_or_default(),
-                m.list,
-                m.status.as_str().to_string(),
-                m.consent_at,
-                m.consent_source,
-                m.updated_at,
-            ]
-            .map(|c| subs::spreadsheet_safe(&c).into_owned());
-            if all {
-                w.write_record(&cols)?;
-            } else {
-                w.write_record(&cols[..4])?;
-            }
-            n += 1;
-            Ok(())
-        })?;
-    w.flush().context("cannot write the export")?;
-    Ok(n)
 }
 
 /// `subscribers bounces [--since WHEN]`: recent events, newest first.

@@ -641,17 +641,99 @@ impl SubscriberStore<'_> {
     /// An erased address stays erased. The address's memberships are left as
     /// they are: one that was unsubscribed must subscribe again.
     pub fn unsuppress(&self, email: &EmailAddress) -> Result<Unsuppressed> {
-        let hash = email.hash();
+        self.unsuppress_hash(&email.hash(), "lifted by staff")
+    }
+
+    /// [`Self::unsuppress`] by the address's hash (the desk's list of
+    /// suppressions names entries so), with the staff's reason.
+    pub fn unsuppress_hash(&self, hash: &str, why: &str) -> Result<Unsuppressed> {
         let tx = immediate(self.conn)?;
-        if self.suppression(&hash)?.as_deref() == Some("forgotten") {
+        if self.suppression(hash)?.as_deref() == Some("forgotten") {
             return Ok(Unsuppressed::Erased);
         }
-        let out = match self.lift(&hash, "lifted by staff")? {
+        let out = match self.lift(hash, why)? {
             Some(reason) => Unsuppressed::Lifted(reason),
             None => Unsuppressed::NotSuppressed,
         };
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Subscribers whose address or name holds `q` (any case), in address
+    /// order, at most `limit`, each with their lists.
+    pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SubscriberRow>> {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s
+             WHERE s.email LIKE ?1 ESCAPE '\\' OR s.name LIKE ?1 ESCAPE '\\'
+             ORDER BY s.email LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![pattern, limit as i64], subscriber_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The subscriber with the address hash `hash`.
+    pub fn by_hash(&self, hash: &str) -> Result<Option<SubscriberRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE s.email_hash = ?1"),
+                [hash],
+                subscriber_row,
+            )
+            .optional()?)
+    }
+
+    /// The memberships of an address hash with their consent records.
+    pub fn consents(&self, hash: &str) -> Result<Vec<Consent>> {
+        let mut q = self.conn.prepare(
+            "SELECT list, status, consent_at, consent_source, updated_at FROM memberships
+             WHERE email_hash = ?1 ORDER BY list",
+        )?;
+        let rows = q.query_map([hash], |r| {
+            Ok(Consent {
+                list: r.get(0)?,
+                status: r.get(1)?,
+                consent_at: r.get(2)?,
+                source: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets (or clears) the language of an address hash: whether it is
+    /// a subscriber.
+    pub fn set_lang(&self, hash: &str, lang: Option<&Lang>) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE subscribers SET lang = ?2 WHERE email_hash = ?1",
+            params![hash, lang.map(Lang::as_str)],
+        )? == 1)
+    }
+
+    /// The suppression list, newest first, at most `limit`: each entry's
+    /// address when it is still known, reason, evidence and date.
+    pub fn suppressions(&self, limit: usize) -> Result<Vec<SuppressionRow>> {
+        let mut q = self.conn.prepare(
+            "SELECT x.email_hash, s.email, x.reason, COALESCE(x.detail, ''), x.created_at
+             FROM suppressions x LEFT JOIN subscribers s ON s.email_hash = x.email_hash
+             ORDER BY x.created_at DESC LIMIT ?1",
+        )?;
+        let rows = q.query_map([limit as i64], |r| {
+            Ok(SuppressionRow {
+                recipient: Addressee::from_columns(r.get(1)?, &r.get::<_, String>(0)?),
+                hash: r.get(0)?,
+                reason: r.get(2)?,
+                detail: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Bounce and complaint events received since `since` (RFC 3339),
@@ -679,6 +761,56 @@ impl SubscriberStore<'_> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+const SUBSCRIBER_COLUMNS: &str = "s.email_hash, s.email, s.name, s.lang, s.created_at,
+    (SELECT group_concat(m.list || ' (' || m.status || ')', ', ') FROM memberships m
+     WHERE m.email_hash = s.email_hash)";
+
+fn subscriber_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriberRow> {
+    Ok(SubscriberRow {
+        hash: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        lang: r.get(3)?,
+        created_at: r.get(4)?,
+        lists: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+    })
+}
+
+/// One subscriber, for the desk's search and page.
+#[derive(Debug, Clone)]
+pub struct SubscriberRow {
+    pub hash: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub lang: Option<String>,
+    pub created_at: String,
+    /// "news (confirmed), media (unsubscribed)".
+    pub lists: String,
+}
+
+/// One membership with its consent record.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub list: String,
+    pub status: String,
+    pub consent_at: String,
+    pub source: String,
+    pub updated_at: String,
+}
+
+/// One entry of the suppression list.
+#[derive(Debug, Clone)]
+pub struct SuppressionRow {
+    pub hash: String,
+    /// The address, or the start of its hash when it is not known (erased,
+    /// or never a subscriber: a CSV list's).
+    pub recipient: Addressee,
+    pub reason: String,
+    /// The evidence: the relay's or receiving server's words.
+    pub detail: String,
+    pub at: String,
 }
 
 /// What `unsuppress` did.

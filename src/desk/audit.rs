@@ -32,6 +32,9 @@ pub enum Action {
     Unsuppress,
     /// A send asked for on the desk, carried out (by `serve`).
     Sent,
+    SubscriberAdded,
+    SubscriberRemoved,
+    SubscriberLanguage,
 }
 
 impl Action {
@@ -62,6 +65,9 @@ impl Action {
             Action::Erase => "erase",
             Action::Unsuppress => "unsuppress",
             Action::Sent => "sent",
+            Action::SubscriberAdded => "subscriber-added",
+            Action::SubscriberRemoved => "subscriber-removed",
+            Action::SubscriberLanguage => "subscriber-language",
         }
     }
 }

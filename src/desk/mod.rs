@@ -12,6 +12,7 @@ pub mod preview;
 pub mod releases;
 pub mod sending;
 pub mod sign_in;
+pub mod subscribers;
 pub mod uploads;
 
 pub use crate::db::{Role, User};

@@ -212,3 +212,56 @@ pub fn erase(config: &Config, db: &Db, email: &EmailAddress) -> anyhow::Result<E
         kept_bounces,
     })
 }
+
+/// `subscribers export [--list NAME] [--all]`: CSV on `out`, every cell
+/// safe to open in a spreadsheet.
+pub fn export(
+    config: &Config,
+    db: &Db,
+    list: Option<&str>,
+    all: bool,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<u64> {
+    if let Some(l) = list {
+        config.list(l)?;
+    }
+    let mut w = csv::Writer::from_writer(out);
+    if all {
+        w.write_record([
+            "email",
+            "name",
+            "lang",
+            "list",
+            "status",
+            "consent_at",
+            "consent_source",
+            "updated_at",
+        ])?;
+    } else {
+        w.write_record(["email", "name", "lang", "list"])?;
+    }
+    let mut n = 0;
+    db.subscribers()
+        .each_member(list, !all, |m| -> anyhow::Result<()> {
+            let cols = [
+                m.email.as_str().to_string(),
+                m.name,
+                m.lang.map(|l| l.to_string()).unwrap_or_default(),
+                m.list,
+                m.status.as_str().to_string(),
+                m.consent_at,
+                m.consent_source,
+                m.updated_at,
+            ]
+            .map(|c| crate::subscribers::spreadsheet_safe(&c).into_owned());
+            if all {
+                w.write_record(&cols)?;
+            } else {
+                w.write_record(&cols[..4])?;
+            }
+            n += 1;
+            Ok(())
+        })?;
+    w.flush().context("cannot write the export")?;
+    Ok(n)
+}

@@ -127,6 +127,22 @@ const DESK: &[(&str, &str)] = &[
         include_str!("../../templates/desk/live-preview.js"),
     ),
     (
+        "desk/import.html",
+        include_str!("../../templates/desk/import.html"),
+    ),
+    (
+        "desk/subscriber.html",
+        include_str!("../../templates/desk/subscriber.html"),
+    ),
+    (
+        "desk/subscribers.html",
+        include_str!("../../templates/desk/subscribers.html"),
+    ),
+    (
+        "desk/suppressions.html",
+        include_str!("../../templates/desk/suppressions.html"),
+    ),
+    (
         "desk/report.html",
         include_str!("../../templates/desk/report.html"),
     ),

@@ -858,6 +858,15 @@ fn save(b: &mut Browser, path: &str, title: &str, body: &str) -> Page {
     )
 }
 
+const SUB_LANG: &str =
+    "/desk/subscribers/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/lang";
+const SUB_REMOVE: &str =
+    "/desk/subscribers/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/remove";
+const SUB_ERASE: &str =
+    "/desk/subscribers/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/erase";
+const SUB_LIFT: &str =
+    "/desk/suppressions/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/lift";
+
 /// The send page of `slug` (with `query`): the plan's number of messages
 /// and the form's token.
 fn send_plan(b: &mut Browser, slug: &str, query: &str) -> (u64, String) {
@@ -1661,7 +1670,19 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/releases/lomakkeiden-tarkistus/submit", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/approve", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/withdraw", vec![]),
-        ("/desk/releases/lomakkeiden-tarkistus/send", vec![]),
+        (
+            "/desk/releases/lomakkeiden-tarkistus/send",
+            vec![("when", "now"), ("confirm", "0")],
+        ),
+        (
+            "/desk/subscribers",
+            vec![("email", "mole@example.org"), ("list", "news")],
+        ),
+        ("/desk/subscribers/import", vec![("list", "news")]),
+        (SUB_LANG, vec![("lang", "sv")]),
+        (SUB_REMOVE, vec![("list", "news")]),
+        (SUB_ERASE, vec![("confirm", "x@example.org")]),
+        (SUB_LIFT, vec![("why", "x")]),
         (
             "/desk/releases/lomakkeiden-tarkistus/translate",
             vec![("lang", "sv")],
@@ -2431,5 +2452,229 @@ fn send_now_shows_counts_asks_for_the_number_and_serve_sends_it_within_seconds()
             .iter()
             .any(|a| a.starts_with("sent|||done by serve: sent 6")),
         "{trail:?}"
+    );
+}
+
+#[test]
+#[allow(clippy::too_many_lines)] // one story: each step depends on the ones before it
+fn an_admin_finds_adds_changes_imports_exports_erases_and_lifts_and_each_step_is_audited() {
+    let room = workflow_room();
+    add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
+    assert!(
+        room.import("news", &crate::common::room::subscribers_csv(3))
+            .status
+            .success()
+    );
+    let bounced = EmailAddress::parse("user1@example.org").unwrap().hash();
+    room.query(&format!(
+        "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES ('{bounced}', 'hard_bounce', '550 5.1.1 user unknown', '2026-12-01T10:00:00Z') RETURNING 1"
+    ));
+    let desk = Desk::start(&room);
+
+    // Only admins: a writer and an editor are refused every page and form.
+    for who in ["kirjoittaja@example.fi", "eka@example.fi"] {
+        let mut b = staff(&desk, who);
+        for path in [
+            "/desk/subscribers",
+            "/desk/suppressions",
+            "/desk/subscribers/export?list=news",
+            &format!("/desk/subscribers/{bounced}"),
+        ] {
+            assert_eq!(b.get(path).status, 403, "{who} GET {path}");
+        }
+        let csrf = b.get("/desk/").csrf();
+        for path in [
+            "/desk/subscribers".to_string(),
+            format!("/desk/subscribers/{bounced}/erase"),
+            format!("/desk/suppressions/{bounced}/lift"),
+        ] {
+            let r = b.post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("email", "x@example.org"),
+                    ("list", "news"),
+                    ("confirm", "user1@example.org"),
+                    ("why", "x"),
+                ],
+            );
+            assert_eq!(r.status, 403, "{who} POST {path}");
+        }
+        let up = b.post_files(
+            "/desk/subscribers/import",
+            &[("csrf", &csrf), ("list", "news")],
+            &[("file", "x.csv", b"email\nnobody@example.org\n")],
+        );
+        assert_eq!(up.status, 403, "{who} import");
+    }
+    assert!(
+        room.query("SELECT 1 FROM subscribers WHERE email LIKE 'x@%' OR email LIKE 'nobody@%'")
+            .is_empty()
+    );
+
+    let mut admin = staff(&desk, "admin@example.fi");
+    let lists = admin.get("/desk/subscribers");
+    assert_eq!(lists.status, 200, "{}", lists.body);
+    assert!(
+        lists.body.contains("<td class=\"n\">3</td>"),
+        "{}",
+        lists.body
+    );
+    let found = admin.get("/desk/subscribers?q=USER2");
+    assert!(found.body.contains("user2@example.org"), "{}", found.body);
+    assert!(!found.body.contains("user0@example.org"));
+    // A search's wildcard is a character, not a pattern.
+    assert!(
+        admin
+            .get("/desk/subscribers?q=%25")
+            .body
+            .contains("No matches.")
+    );
+
+    // Add, change the language, remove from the list.
+    let csrf = lists.csrf();
+    let added = admin.post(
+        "/desk/subscribers",
+        &[
+            ("csrf", &csrf),
+            ("email", "uusi@example.org"),
+            ("name", "Uusi Toimittaja"),
+            ("lang", "sv"),
+            ("list", "news"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let bad = admin.post(
+        "/desk/subscribers",
+        &[
+            ("csrf", &csrf),
+            ("email", "not an address"),
+            ("list", "news"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    let new = EmailAddress::parse("uusi@example.org").unwrap().hash();
+    let page = admin.get(&format!("/desk/subscribers/{new}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("added by staff"), "{}", page.body);
+    let r = admin.post(
+        &format!("/desk/subscribers/{new}/lang"),
+        &[("csrf", &csrf), ("lang", "fi")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin.post(
+        &format!("/desk/subscribers/{new}/remove"),
+        &[("csrf", &csrf), ("list", "news")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT s.lang, m.status FROM subscribers s JOIN memberships m USING (email_hash) WHERE email_hash = '{new}'"
+        )),
+        ["fi|unsubscribed"]
+    );
+    // Without the token, nothing.
+    let r = admin.post(&format!("/desk/subscribers/{new}/lang"), &[("lang", "sv")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(admin.get("/desk/subscribers/not-a-hash").status, 404);
+
+    // Import a CSV: the importer's report, with the rows it skipped.
+    let up = admin.post_files(
+        "/desk/subscribers/import",
+        &[("csrf", &csrf), ("list", "news")],
+        &[(
+            "file",
+            "toimittajat.csv",
+            b"email;name;lang\nlehti@example.org;Lehti;fi\nei-osoite;Rikki;fi\nuser1@example.org;Palautunut;fi\n",
+        )],
+    );
+    assert_eq!(up.status, 200, "{}", up.body);
+    assert!(up.body.contains("id=\"added\">1<"), "{}", up.body);
+    assert!(up.body.contains("id=\"skipped\">1<"), "{}", up.body);
+    assert!(up.body.contains("toimittajat.csv:3:"), "{}", up.body);
+    assert!(
+        std::fs::read_dir(room.root().join("subscribers"))
+            .unwrap()
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().starts_with(".desk-import")),
+        "the upload's temporary file is gone"
+    );
+
+    // Export: spreadsheet-safe CSV.
+    let csv = admin.get("/desk/subscribers/export?list=news");
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with("email,name,lang,list"), "{}", csv.body);
+    assert!(csv.body.contains("lehti@example.org"), "{}", csv.body);
+
+    // The suppression list shows the evidence; lifting needs a reason.
+    let sup = admin.get("/desk/suppressions");
+    assert!(sup.body.contains("550 5.1.1 user unknown"), "{}", sup.body);
+    let no_reason = admin.post(
+        &format!("/desk/suppressions/{bounced}/lift"),
+        &[("csrf", &csrf), ("why", " ")],
+    );
+    assert_eq!(no_reason.status, 422);
+    let lifted = admin.post(
+        &format!("/desk/suppressions/{bounced}/lift"),
+        &[("csrf", &csrf), ("why", "the mailbox was full, not gone")],
+    );
+    assert_eq!(lifted.status, 303, "{}", lifted.body);
+    assert!(
+        room.query(&format!(
+            "SELECT 1 FROM suppressions WHERE email_hash = '{bounced}'"
+        ))
+        .is_empty()
+    );
+
+    // Erase: the address must be typed; then nothing of it is left.
+    let wrong = admin.post(
+        &format!("/desk/subscribers/{bounced}/erase"),
+        &[("csrf", &csrf), ("confirm", "user2@example.org")],
+    );
+    assert_eq!(wrong.status, 422);
+    let erased = admin.post(
+        &format!("/desk/subscribers/{bounced}/erase"),
+        &[("csrf", &csrf), ("confirm", "USER1@example.org")],
+    );
+    assert_eq!(erased.status, 303, "{}", erased.body);
+    assert!(
+        room.query("SELECT 1 FROM subscribers WHERE email = 'user1@example.org'")
+            .is_empty()
+    );
+    assert_eq!(
+        room.query(&format!(
+            "SELECT reason FROM suppressions WHERE email_hash = '{bounced}'"
+        )),
+        ["forgotten"]
+    );
+
+    let trail = audit_actions(&room);
+    let short = |h: &str| h[..12].to_string();
+    for expected in [
+        "subscriber-added|admin@example.fi|127.0.0.1|to news".to_string(),
+        "subscriber-language|admin@example.fi|127.0.0.1|fi".to_string(),
+        "subscriber-removed|admin@example.fi|127.0.0.1|from news".to_string(),
+        "import|admin@example.fi|127.0.0.1|toimittajat.csv: 3 rows, 1 added, 0 already on it, 1 not added (unsubscribed or suppressed), 1 skipped".to_string(),
+        "export|admin@example.fi|127.0.0.1|3 rows, the mailable members, from the desk".to_string(),
+        "unsuppress|admin@example.fi|127.0.0.1|was: hard_bounce; why: the mailbox was full, not gone".to_string(),
+        "erase|admin@example.fi|127.0.0.1|personal data erased".to_string(),
+    ] {
+        assert!(trail.contains(&expected), "{expected} in {trail:?}");
+    }
+    let objects = room.query("SELECT COALESCE(object, '') FROM audit");
+    assert!(
+        objects.contains(&format!("(address) {}", short(&new))),
+        "{objects:?}"
+    );
+    assert!(
+        objects.contains(&format!("(erased) {}", short(&bounced))),
+        "{objects:?}"
+    );
+    let everything = room.query("SELECT COALESCE(object, '') || COALESCE(detail, '') FROM audit");
+    assert!(
+        everything
+            .iter()
+            .all(|l| !l.contains("user1@example.org") && !l.contains("uusi@example.org")),
+        "no subscriber's address in the trail: {everything:?}"
     );
 }

@@ -17,6 +17,7 @@ pub mod preview;
 mod releases;
 pub mod sender;
 mod sends;
+mod subscribers;
 
 use std::sync::Arc;
 
@@ -371,6 +372,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/users/{id}/enable", post(pages::enable_user))
         .route("/desk/users/{id}/link", post(pages::user_link))
         .route("/desk/audit", get(pages::audit))
+        .route(
+            "/desk/subscribers",
+            get(subscribers::lists).post(subscribers::add),
+        )
+        .route(
+            "/desk/subscribers/import",
+            post(subscribers::import).layer(axum::extract::DefaultBodyLimit::max(form_limit)),
+        )
+        .route("/desk/subscribers/export", get(subscribers::export))
+        .route("/desk/subscribers/{id}", get(subscribers::subscriber))
+        .route("/desk/subscribers/{id}/lang", post(subscribers::set_lang))
+        .route("/desk/subscribers/{id}/remove", post(subscribers::remove))
+        .route("/desk/subscribers/{id}/erase", post(subscribers::erase))
+        .route("/desk/suppressions", get(subscribers::suppressions))
+        .route("/desk/suppressions/{id}/lift", post(subscribers::lift))
         .route(
             "/desk/account",
             get(pages::account).post(pages::set_account),
