@@ -1,7 +1,9 @@
 // The desk in headless Chromium, driven by the keyboard alone: an admin
 // signs in, reads the releases, the users and the audit trail; a new writer
 // sets a password through a one-time link, signs in, and is refused the
-// admin's pages. axe-core (WCAG 2.1 A/AA) runs on every desk page; each
+// admin's pages; the story goes on to a release written, approved, planned
+// and sent, its delivery report, and the admin's lists (import, erasure,
+// a suppression lifted). axe-core (WCAG 2.1 A/AA) runs on every desk page; each
 // page's HTML is saved to ARTEFACT_DIR/desk-html/ for the Nu checker, and
 // a picture of each to ARTEFACT_DIR/desk-*.png. Exits 1 on any failure.
 // Usage: node e2e-desk.mjs DESK_URL ADMIN_ADDRESS PASSWORD WRITER_LINK WRITER_ADDRESS ARTEFACT_DIR
@@ -239,6 +241,43 @@ try {
     expect(trail.includes(`<td>${act}</td>`) && trail.includes(who), `the trail shows ${act} by ${who}`);
   }
   await check(page, '15-audit-story');
+
+  // The lists: the admin imports a CSV, finds a subscriber and erases
+  // them, and lifts a suppression; each step is in the trail.
+  await page.goto(`${desk}/desk/subscribers`);
+  await check(page, '16-subscribers');
+  await page.setInputFiles('#import_file', {
+    name: 'toimittajat.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('email;name;lang\nuutiset@example.org;Uutiset;fi\npoistettava@example.org;Poistettava;sv\nrikki-osoite;Rikki;fi\n'),
+  });
+  await page.selectOption('#import_list', 'citizens');
+  expect(await tabTo(page, 'form[action$="/import"] button', 60), 'the import button is reached with Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  expect((await page.textContent('#added')).trim() === '2', 'the import added two');
+  expect((await page.textContent('#skipped')).trim() === '1', 'and skipped the broken row, with its line');
+  await check(page, '17-import-report');
+  await page.goto(`${desk}/desk/subscribers?q=poistettava`);
+  expect(await tabTo(page, 'td a[href^="/desk/subscribers/"]:not([download])', 60), 'the subscriber found is reached with Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  await check(page, '18-subscriber');
+  expect(await tabTo(page, '#confirm', 80), 'the erasure field is reached with Tab');
+  await page.keyboard.type('poistettava@example.org');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  expect(!(await page.goto(`${desk}/desk/subscribers?q=poistettava`), await page.content()).includes('poistettava@example.org'),
+    'the erased subscriber is not found');
+  await page.goto(`${desk}/desk/suppressions`);
+  expect((await page.content()).includes('550 5.1.1 mailbox unknown (e2e)'), 'the suppression shows its evidence');
+  await check(page, '19-suppressions');
+  expect(await tabTo(page, 'input[name=why]', 80), 'the reason to lift is reached with Tab');
+  await page.keyboard.type('the receiving server was misconfigured');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  expect(!(await page.content()).includes('mailbox unknown (e2e)'), 'the suppression is lifted');
+  await page.goto(`${desk}/desk/audit`);
+  const lists = await page.content();
+  for (const act of ['import', 'erase', 'unsuppress']) {
+    expect(lists.includes(`<td>${act}</td>`), `the trail shows ${act}`);
+  }
 } finally {
   await browser.close();
 }

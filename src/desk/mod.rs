@@ -13,6 +13,7 @@ pub mod releases;
 pub mod sending;
 pub mod sign_in;
 pub mod subscribers;
+pub mod totp;
 pub mod uploads;
 
 pub use crate::db::{Role, User};

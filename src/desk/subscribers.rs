@@ -135,13 +135,7 @@ pub fn import(
         .with_context(|| format!("cannot write a temporary file in {}", dir.display()))?;
     file.write_all(bytes)?;
     file.flush()?;
-    let mut imported = lists::import(config, db, file.path(), list)?;
-    let shown = file.path().display().to_string();
-    for p in &mut imported.problems {
-        if let Some(rest) = p.strip_prefix(&shown) {
-            *p = format!("{name}{rest}");
-        }
-    }
+    let imported = lists::import_as(config, db, file.path(), Some(name), list)?;
     let r = &imported.report;
     audit::record(
         db,

@@ -58,17 +58,36 @@ pub struct Imported {
 /// Imports a CSV file into a list, all rows in one transaction: invalid
 /// rows are skipped, unsubscribed and suppressed addresses never added.
 pub fn import(config: &Config, db: &Db, file: &Path, list: &str) -> anyhow::Result<Imported> {
+    import_as(config, db, file, None, list)
+}
+
+/// [`import`] of a file known to people as `shown` (an upload's name,
+/// kept in a temporary file): the consent records and the problems name
+/// `shown`, not the temporary file.
+pub fn import_as(
+    config: &Config,
+    db: &Db,
+    file: &Path,
+    shown: Option<&str>,
+    list: &str,
+) -> anyhow::Result<Imported> {
     db_list(config, list)?;
     let mut report = ImportReport::default();
     let mut refusals = vec![];
     let mut problems = vec![];
     let source = format!(
         "import {}",
-        file.file_name().map_or_else(
-            || file.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
+        shown.map_or_else(
+            || {
+                file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            },
+            ToString::to_string
         )
     );
+    let display = shown.map_or_else(|| file.display().to_string(), ToString::to_string);
     let tx = db.write()?;
     let encoding = csv_file::read(
         file,
@@ -92,9 +111,7 @@ pub fn import(config: &Config, db: &Db, file: &Path, list: &str) -> anyhow::Resu
                         row.line,
                         format!(
                             "{}:{}: not added: {} is {why}",
-                            file.display(),
-                            row.line,
-                            row.email
+                            display, row.line, row.email
                         ),
                     ));
                 }
@@ -112,7 +129,7 @@ pub fn import(config: &Config, db: &Db, file: &Path, list: &str) -> anyhow::Resu
     report.rows += skipped;
     let mut lines: Vec<(u64, String)> = problems
         .into_iter()
-        .map(|(line, m)| (line, format!("{}:{line}: {m}", file.display())))
+        .map(|(line, m)| (line, format!("{display}:{line}: {m}")))
         .chain(refusals)
         .collect();
     lines.sort();

@@ -1,0 +1,192 @@
+//! A second factor for local accounts: time-based one-time passwords
+//! (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps, the codes an
+//! authenticator app shows), enrolled with a QR code or the secret typed
+//! in, and ten single-use recovery codes. A code is accepted one step
+//! either side of now (clocks drift) and never twice: the last step used
+//! is kept, and only a later one is accepted after it.
+
+use base64::Engine;
+use ring::rand::SecureRandom;
+
+/// Seconds per step.
+pub const STEP: i64 = 30;
+/// Recovery codes made at enrolment.
+pub const RECOVERY_CODES: usize = 10;
+
+/// A shared secret (20 random bytes, as RFC 4226 recommends).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpSecret(Vec<u8>);
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpSecret(…)")
+    }
+}
+
+impl TotpSecret {
+    /// A new random secret.
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut bytes = vec![0u8; 20];
+        ring::rand::SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?;
+        Ok(Self(bytes))
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Base32 (RFC 4648, no padding): what an app takes when typed in,
+    /// shown in groups of four.
+    pub fn base32(&self) -> String {
+        data_encoding::BASE32_NOPAD.encode(&self.0)
+    }
+
+    /// The `otpauth://` address an authenticator app reads from the QR code.
+    pub fn uri(&self, issuer: &str, account: &str) -> String {
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        format!(
+            "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period={STEP}",
+            enc(issuer),
+            enc(account),
+            self.base32(),
+            enc(issuer)
+        )
+    }
+
+    /// The code of step `step` (RFC 4226 dynamic truncation).
+    pub fn code_at(&self, step: i64) -> String {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &self.0);
+        let tag = ring::hmac::sign(&key, &step.to_be_bytes());
+        let h = tag.as_ref();
+        let offset = usize::from(h[h.len() - 1] & 0x0f);
+        let bin = (u32::from(h[offset]) & 0x7f) << 24
+            | u32::from(h[offset + 1]) << 16
+            | u32::from(h[offset + 2]) << 8
+            | u32::from(h[offset + 3]);
+        format!("{:06}", bin % 1_000_000)
+    }
+
+    /// The step `code` belongs to, if it is the code of the step of `now`
+    /// (Unix seconds) or one either side, and later than `last_used`.
+    pub fn verify(&self, code: &str, now: i64, last_used: Option<i64>) -> Option<i64> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let current = now.div_euclid(STEP);
+        let mut found = None;
+        // Every candidate is compared, in constant time, whatever matched.
+        for step in [current - 1, current, current + 1] {
+            if same(self.code_at(step).as_bytes(), code.as_bytes())
+                && last_used.is_none_or(|l| step > l)
+            {
+                found = Some(step);
+            }
+        }
+        found
+    }
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their length only.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Ten recovery codes (`xxxx-xxxx-xxxx`, 60 random bits each), shown once;
+/// only their hashes are stored.
+pub fn recovery_codes() -> anyhow::Result<Vec<String>> {
+    let rng = ring::rand::SystemRandom::new();
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 9];
+            rng.fill(&mut bytes)
+                .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?;
+            let s = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(bytes)
+                .to_ascii_lowercase()
+                .replace(['-', '_'], "x");
+            Ok(format!("{}-{}-{}", &s[0..4], &s[4..8], &s[8..12]))
+        })
+        .collect()
+}
+
+/// A recovery code as typed, in the form it was hashed in.
+pub fn normalise_recovery(code: &str) -> String {
+    code.trim().to_ascii_lowercase().replace(' ', "")
+}
+
+/// The enrolment QR code of `uri`, as an SVG picture.
+pub fn qr_svg(uri: &str) -> anyhow::Result<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes())?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238, appendix B: the SHA-1 secret "12345678901234567890".
+    #[test]
+    fn the_codes_are_rfc_6238_s() {
+        let s = TotpSecret::from_bytes(b"12345678901234567890".to_vec());
+        for (time, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_111_111_111, "050471"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+        ] {
+            assert_eq!(s.code_at(time / STEP), code, "at {time}");
+        }
+    }
+
+    #[test]
+    fn a_code_is_good_one_step_either_side_and_only_once() {
+        let s = TotpSecret::generate().unwrap();
+        let now = 1_800_000_000;
+        let step = now / STEP;
+        assert_eq!(s.verify(&s.code_at(step), now, None), Some(step));
+        assert_eq!(s.verify(&s.code_at(step - 1), now, None), Some(step - 1));
+        assert_eq!(s.verify(&s.code_at(step + 1), now, None), Some(step + 1));
+        assert_eq!(s.verify(&s.code_at(step - 2), now, None), None);
+        // Used: the same code, or an earlier one, is refused.
+        assert_eq!(s.verify(&s.code_at(step), now, Some(step)), None);
+        assert_eq!(s.verify(&s.code_at(step - 1), now, Some(step)), None);
+        assert_eq!(s.verify("12345", now, None), None);
+        assert_eq!(s.verify("abcdef", now, None), None);
+        let spaced = format!("{} {}", &s.code_at(step)[..3], &s.code_at(step)[3..]);
+        assert_eq!(s.verify(&spaced, now, None), Some(step));
+    }
+
+    #[test]
+    fn the_uri_and_the_recovery_codes_are_well_formed() {
+        let s = TotpSecret::from_bytes(vec![0; 20]);
+        assert_eq!(s.base32(), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(
+            s.uri("Kaislamaa desk", "a@example.fi"),
+            "otpauth://totp/Kaislamaa%20desk:a%40example%2Efi?secret=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&issuer=Kaislamaa%20desk&algorithm=SHA1&digits=6&period=30"
+        );
+        let codes = recovery_codes().unwrap();
+        assert_eq!(codes.len(), 10);
+        let unique: std::collections::BTreeSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), 10);
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 14 && c.as_bytes()[4] == b'-')
+        );
+        assert!(qr_svg(&s.uri("x", "y")).unwrap().starts_with("<?xml"));
+    }
+}
