@@ -44,6 +44,10 @@ pub struct DeskConfig {
     /// carried out by `serve`.
     #[serde(default)]
     pub scheduled_sends: Scheduler,
+    /// Every account must have a second factor (TOTP): one without is
+    /// sent to enrol before any other page.
+    #[serde(default)]
+    pub require_totp: bool,
 }
 
 /// Who carries out the sends scheduled on the desk.

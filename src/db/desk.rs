@@ -481,6 +481,111 @@ impl DeskStore<'_> {
     }
 }
 
+/// A local account's second factor, as stored.
+#[derive(Clone)]
+pub struct TotpRow {
+    pub secret: Vec<u8>,
+    /// `None` while being enrolled (no right code yet).
+    pub enabled_at: Option<String>,
+    pub last_step: Option<i64>,
+}
+
+impl DeskStore<'_> {
+    /// The second factor of `user_id`, enrolled or being enrolled.
+    pub fn totp(&self, user_id: i64) -> Result<Option<TotpRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT secret, enabled_at, last_step FROM desk_totp WHERE user_id = ?1",
+                [user_id],
+                |r| {
+                    Ok(TotpRow {
+                        secret: r.get(0)?,
+                        enabled_at: r.get(1)?,
+                        last_step: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Starts enrolling `secret` for `user_id` (replacing an enrolment not
+    /// finished; never an enabled one).
+    pub fn totp_begin(&self, user_id: i64, secret: &[u8]) -> Result<bool> {
+        Ok(self.conn.execute(
+            "INSERT INTO desk_totp (user_id, secret) VALUES (?1, ?2)
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret
+             WHERE desk_totp.enabled_at IS NULL",
+            params![user_id, secret],
+        )? == 1)
+    }
+
+    /// Marks `step` as used by `user_id`, if it is later than the last
+    /// used: whether it was (a code is accepted once, even by two
+    /// requests at the same moment).
+    pub fn totp_use(&self, user_id: i64, step: i64) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE desk_totp SET last_step = ?2
+             WHERE user_id = ?1 AND (last_step IS NULL OR last_step < ?2)",
+            params![user_id, step],
+        )? == 1)
+    }
+
+    /// Turns the enrolment of `user_id` on, with the recovery codes'
+    /// hashes (any earlier ones go).
+    pub fn totp_enable(&self, user_id: i64, step: i64, code_hashes: &[String]) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        tx.execute(
+            "UPDATE desk_totp SET enabled_at = ?2, last_step = ?3 WHERE user_id = ?1",
+            params![user_id, now_text(), step],
+        )?;
+        tx.execute(
+            "DELETE FROM desk_recovery_codes WHERE user_id = ?1",
+            [user_id],
+        )?;
+        for h in code_hashes {
+            tx.execute(
+                "INSERT INTO desk_recovery_codes (user_id, code_hash) VALUES (?1, ?2)",
+                params![user_id, h],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Uses the recovery code with hash `code_hash` of `user_id`: whether
+    /// it was there and unused.
+    pub fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE desk_recovery_codes SET used_at = ?3
+             WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+            params![user_id, code_hash, now_text()],
+        )? == 1)
+    }
+
+    /// Recovery codes of `user_id` not used yet.
+    pub fn recovery_codes_left(&self, user_id: i64) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM desk_recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+            [user_id],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Removes the second factor of `user_id` (an admin's reset, for a lost
+    /// phone and lost codes).
+    pub fn totp_remove(&self, user_id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM desk_totp WHERE user_id = ?1", [user_id])?;
+        self.conn.execute(
+            "DELETE FROM desk_recovery_codes WHERE user_id = ?1",
+            [user_id],
+        )?;
+        Ok(())
+    }
+}
+
 /// The desk's record of one release.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReleaseRecord {

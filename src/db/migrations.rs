@@ -7,7 +7,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 7;
+pub(super) const LATEST: i64 = 8;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -224,6 +224,25 @@ CREATE TABLE desk_sends (
 );
 CREATE INDEX desk_sends_by_state ON desk_sends (state, id);
 CREATE INDEX desk_sends_by_release ON desk_sends (release, id);
+"#,
+        ),
+        // A second factor for local accounts: the TOTP secret (enabled once
+        // a first code was right; the last step used, so that no code is
+        // accepted twice) and the recovery codes' hashes.
+        M::up(
+            r#"
+CREATE TABLE desk_totp (
+    user_id    INTEGER PRIMARY KEY REFERENCES desk_users (id) ON DELETE CASCADE,
+    secret     BLOB NOT NULL,
+    enabled_at TEXT,
+    last_step  INTEGER
+);
+CREATE TABLE desk_recovery_codes (
+    user_id   INTEGER NOT NULL REFERENCES desk_users (id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at   TEXT,
+    PRIMARY KEY (user_id, code_hash)
+) WITHOUT ROWID;
 "#,
         ),
     ])

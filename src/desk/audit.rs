@@ -35,6 +35,8 @@ pub enum Action {
     SubscriberAdded,
     SubscriberRemoved,
     SubscriberLanguage,
+    TotpEnabled,
+    TotpReset,
 }
 
 impl Action {
@@ -68,6 +70,8 @@ impl Action {
             Action::SubscriberAdded => "subscriber-added",
             Action::SubscriberRemoved => "subscriber-removed",
             Action::SubscriberLanguage => "subscriber-language",
+            Action::TotpEnabled => "totp-enabled",
+            Action::TotpReset => "totp-reset",
         }
     }
 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use super::audit::{self, Action, Actor};
-use super::{User, password, random_token, token_hash};
+use super::{User, password, random_token, token_hash, totp};
 use crate::config::DeskConfig;
 use crate::db::Db;
 use crate::subscribers::EmailAddress;
@@ -70,13 +70,48 @@ fn account_key(typed: &str) -> String {
     }
 }
 
-/// Signs in with `address` and `password` from `ip`: a new sign-in (a new
-/// token, whatever the browser had before), or why not. Every outcome is
-/// written to the audit trail.
+/// Checks the second factor of `user`, if they have one: a code of their
+/// authenticator app (once) or one of their recovery codes (once). `None`
+/// when it fails; otherwise what was used ("" without a second factor).
+fn second_factor(
+    db: &Db,
+    user: &User,
+    code: &str,
+    now_s: i64,
+) -> anyhow::Result<Option<&'static str>> {
+    let Some(row) = db.desk().totp(user.id)? else {
+        return Ok(Some(""));
+    };
+    if row.enabled_at.is_none() {
+        return Ok(Some(""));
+    }
+    let secret = totp::TotpSecret::from_bytes(row.secret);
+    if let Some(step) = secret.verify(code, now_s, row.last_step) {
+        return Ok(db
+            .desk()
+            .totp_use(user.id, step)?
+            .then_some("with an app's code"));
+    }
+    let recovery = totp::normalise_recovery(code);
+    if recovery.len() == 14
+        && db
+            .desk()
+            .use_recovery_code(user.id, &token_hash(&recovery))?
+    {
+        return Ok(Some("with a recovery code"));
+    }
+    Ok(None)
+}
+
+/// Signs in with `address`, `password` and (for an account with a second
+/// factor) `code` from `ip`: a new sign-in (a new token, whatever the
+/// browser had before), or why not. Every outcome is written to the audit
+/// trail.
 pub fn sign_in(
     db: &Db,
     address: &str,
     pass: &str,
+    code: &str,
     ip: &str,
     now: DateTime<Utc>,
     throttle: Throttle,
@@ -117,10 +152,27 @@ pub fn sign_in(
         return Ok(Err(Refusal::NoMatch));
     }
     let user = user.expect("a password matched an account");
+    let Some(how) = second_factor(db, &user, code, now_s)? else {
+        db.desk()
+            .add_failure(&account, ip, now_s, now_s - 2 * throttle.window)?;
+        let why = if code.trim().is_empty() {
+            "no second-factor code"
+        } else {
+            "wrong or used second-factor code"
+        };
+        audit::record(db, &actor, Action::SignInFailed, None, Some(why))?;
+        return Ok(Err(Refusal::NoMatch));
+    };
     let token = random_token()?;
     db.desk()
         .start_session(&token_hash(&token), user.id, now_s)?;
-    audit::record(db, &actor, Action::SignIn, None, None)?;
+    audit::record(
+        db,
+        &actor,
+        Action::SignIn,
+        None,
+        Some(how).filter(|h| !h.is_empty()),
+    )?;
     Ok(Ok(Session { token, user }))
 }
 

@@ -37,6 +37,20 @@ impl TotpSecret {
         Self(bytes)
     }
 
+    /// The secret of a key as an app shows it (base32, any case, spaces
+    /// allowed).
+    pub fn from_base32(key: &str) -> Option<Self> {
+        let key: String = key
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '=')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        data_encoding::BASE32_NOPAD
+            .decode(key.as_bytes())
+            .ok()
+            .map(Self)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -131,6 +145,87 @@ pub fn qr_svg(uri: &str) -> anyhow::Result<String> {
         .min_dimensions(200, 200)
         .quiet_zone(true)
         .build())
+}
+
+/// Where a person's second factor stands, for their account page.
+#[derive(Debug, Clone)]
+pub enum Enrolment {
+    /// On since then, with this many recovery codes left.
+    On { since: String, codes_left: u64 },
+    /// Being enrolled: the secret to show (QR code and text).
+    Pending(TotpSecret),
+}
+
+/// The enrolment of `user`: on, or pending (a new secret is made when
+/// there is none yet; one not confirmed stays until it is).
+pub fn enrolment(db: &crate::db::Db, user: &super::User) -> anyhow::Result<Enrolment> {
+    if let Some(row) = db.desk().totp(user.id)? {
+        return Ok(match row.enabled_at {
+            Some(since) => Enrolment::On {
+                since,
+                codes_left: db.desk().recovery_codes_left(user.id)?,
+            },
+            None => Enrolment::Pending(TotpSecret::from_bytes(row.secret)),
+        });
+    }
+    let secret = TotpSecret::generate()?;
+    db.desk().totp_begin(user.id, secret.as_bytes())?;
+    Ok(Enrolment::Pending(secret))
+}
+
+/// Confirms the pending enrolment of `user` with a first `code` from their
+/// app: the ten recovery codes (to show once), or `None` when the code is
+/// wrong (or there is nothing pending). Audited.
+pub fn confirm(
+    db: &crate::db::Db,
+    actor: &super::Actor,
+    user: &super::User,
+    code: &str,
+    now: i64,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(row) = db.desk().totp(user.id)? else {
+        return Ok(None);
+    };
+    if row.enabled_at.is_some() {
+        return Ok(None);
+    }
+    let secret = TotpSecret::from_bytes(row.secret);
+    let Some(step) = secret.verify(code, now, None) else {
+        return Ok(None);
+    };
+    let codes = recovery_codes()?;
+    let hashes: Vec<String> = codes.iter().map(|c| super::token_hash(c)).collect();
+    db.desk().totp_enable(user.id, step, &hashes)?;
+    super::audit::record(
+        db,
+        actor,
+        super::audit::Action::TotpEnabled,
+        Some(user.email.as_str()),
+        None,
+    )?;
+    Ok(Some(codes))
+}
+
+/// An admin removes the second factor of `user` (a lost phone and lost
+/// recovery codes); they enrol again at their next sign-in. Audited.
+pub fn reset(db: &crate::db::Db, actor: &super::Actor, user: &super::User) -> anyhow::Result<()> {
+    db.desk().totp_remove(user.id)?;
+    super::audit::record(
+        db,
+        actor,
+        super::audit::Action::TotpReset,
+        Some(user.email.as_str()),
+        None,
+    )?;
+    Ok(())
+}
+
+/// Whether `user` has a second factor switched on.
+pub fn is_on(db: &crate::db::Db, user: &super::User) -> anyhow::Result<bool> {
+    Ok(db
+        .desk()
+        .totp(user.id)?
+        .is_some_and(|r| r.enabled_at.is_some()))
 }
 
 #[cfg(test)]

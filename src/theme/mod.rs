@@ -143,6 +143,10 @@ const DESK: &[(&str, &str)] = &[
         include_str!("../../templates/desk/suppressions.html"),
     ),
     (
+        "desk/totp.html",
+        include_str!("../../templates/desk/totp.html"),
+    ),
+    (
         "desk/report.html",
         include_str!("../../templates/desk/report.html"),
     ),

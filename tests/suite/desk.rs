@@ -263,6 +263,11 @@ impl Browser {
     }
 
     fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.sign_in_with(email, password, "")
+    }
+
+    /// Signs in with a second factor's `code`.
+    fn sign_in_with(&mut self, email: &str, password: &str, code: &str) -> Page {
         let form = self.get("/desk/login");
         assert_eq!(form.status, 200);
         self.post(
@@ -271,6 +276,7 @@ impl Browser {
                 ("csrf", &form.csrf()),
                 ("email", email),
                 ("password", password),
+                ("code", code),
             ],
         )
     }
@@ -1633,6 +1639,7 @@ fn release_files(room: &Room) -> Vec<(String, String)> {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one table of every form of the desk
 fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
     let room = workflow_room();
     add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
@@ -1704,6 +1711,8 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/users/1/enable", vec![]),
         ("/desk/users/1/link", vec![]),
         ("/desk/account", vec![("lang", "sv")]),
+        ("/desk/account/totp", vec![("code", "123456")]),
+        ("/desk/users/1/totp-reset", vec![]),
         (preview.as_str(), vec![("title", "Kaapattu"), ("body", "x")]),
     ];
     for (route, fields) in &routes {
@@ -2677,4 +2686,161 @@ fn an_admin_finds_adds_changes_imports_exports_erases_and_lifts_and_each_step_is
             .all(|l| !l.contains("user1@example.org") && !l.contains("uusi@example.org")),
         "no subscriber's address in the trail: {everything:?}"
     );
+}
+
+#[test]
+#[allow(clippy::too_many_lines)] // one story: each step depends on the ones before it
+fn a_second_factor_is_enrolled_asked_for_once_per_code_and_recovery_codes_work_once() {
+    use pressroom::desk::totp::{STEP, TotpSecret};
+    let room = workflow_room();
+    add_user(&room, "admin@example.fi", "Anna Admin", Role::Admin);
+    room.append_config("[desk]\nrequire_totp = true");
+    let desk = Desk::start(&room);
+
+    // Required: a sign-in without one reaches only the enrolment.
+    let mut b = staff(&desk, "eka@example.fi");
+    let home = b.get("/desk/");
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), "/desk/account/totp");
+    let csrf = b.get("/desk/account/totp").csrf();
+    assert_eq!(
+        b.post("/desk/account", &[("csrf", &csrf), ("lang", "fi")])
+            .status,
+        403
+    );
+    let enrol = b.get("/desk/account/totp");
+    assert_eq!(enrol.status, 200);
+    assert!(
+        enrol.body.contains("data:image/svg+xml;base64,"),
+        "{}",
+        enrol.body
+    );
+    let key = enrol
+        .body
+        .split("id=\"totp-key\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    let secret = TotpSecret::from_base32(&key).expect("the key shown is base32");
+    let now = || chrono::Utc::now().timestamp();
+    // A wrong code is refused, and nothing is switched on.
+    let wrong = b.post("/desk/account/totp", &[("csrf", &csrf), ("code", "000000")]);
+    let wrong = if wrong.status == 200 {
+        // 000000 happened to be right: try another wrong one.
+        b.post("/desk/account/totp", &[("csrf", &csrf), ("code", "999999")])
+    } else {
+        wrong
+    };
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let step = now() / STEP;
+    let on = b.post(
+        "/desk/account/totp",
+        &[("csrf", &csrf), ("code", &secret.code_at(step - 1))],
+    );
+    assert_eq!(on.status, 200, "{}", on.body);
+    let codes: Vec<String> = on
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|r| r.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", on.body);
+    assert_eq!(b.get("/desk/").status, 200, "enrolled: the desk opens");
+
+    // Signing in now needs a code: none, a wrong one, and the one used at
+    // enrolment are refused; the next step's code works once.
+    let mut c = desk.browser();
+    // (Four failures: the fifth would throttle the account, as it should.)
+    for code in ["", &secret.code_at(step - 1)] {
+        let r = c.sign_in_with("eka@example.fi", PASSWORD, code);
+        assert_eq!(r.status, 200, "code {code:?} refused: {}", r.body);
+        assert!(c.get("/desk/").status == 303);
+    }
+    let fresh = secret.code_at(now() / STEP + 1);
+    assert_eq!(
+        c.sign_in_with("eka@example.fi", PASSWORD, &fresh).status,
+        303
+    );
+    let mut d = desk.browser();
+    assert_eq!(
+        d.sign_in_with("eka@example.fi", PASSWORD, &fresh).status,
+        200,
+        "a code is used once"
+    );
+    // A recovery code works once, in any case and with spaces around it.
+    let shouted = format!("  {}  ", codes[3].to_uppercase());
+    assert_eq!(
+        d.sign_in_with("eka@example.fi", PASSWORD, &shouted).status,
+        303
+    );
+    let mut e = desk.browser();
+    assert_eq!(
+        e.sign_in_with("eka@example.fi", PASSWORD, &codes[3]).status,
+        200
+    );
+    assert_eq!(
+        e.sign_in_with("eka@example.fi", PASSWORD, &codes[4]).status,
+        303
+    );
+
+    // An admin resets it (a lost phone): the person enrols again.
+    let mut admin = desk.browser();
+    assert_eq!(admin.sign_in("admin@example.fi", PASSWORD).status, 303);
+    let csrf = admin.get("/desk/account/totp").csrf();
+    let id = room.query("SELECT id FROM desk_users WHERE email = 'eka@example.fi'")[0].clone();
+    let mut writer = desk.browser();
+    writer.sign_in("kirjoittaja@example.fi", PASSWORD);
+    let wcsrf = writer.get("/desk/account/totp").csrf();
+    assert_eq!(
+        writer
+            .post(&format!("/desk/users/{id}/totp-reset"), &[("csrf", &wcsrf)])
+            .status,
+        403,
+        "only an admin resets"
+    );
+    assert_eq!(
+        admin
+            .post(&format!("/desk/users/{id}/totp-reset"), &[("csrf", &csrf)])
+            .status,
+        403,
+        "an admin without a second factor, under require_totp, does nothing but enrol"
+    );
+    let admin_key = admin
+        .get("/desk/account/totp")
+        .body
+        .split("id=\"totp-key\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    let admin_secret = TotpSecret::from_base32(&admin_key).unwrap();
+    let r = admin.post(
+        "/desk/account/totp",
+        &[
+            ("csrf", &csrf),
+            ("code", &admin_secret.code_at(now() / STEP)),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let r = admin.post(&format!("/desk/users/{id}/totp-reset"), &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut f = desk.browser();
+    assert_eq!(f.sign_in("eka@example.fi", PASSWORD).status, 303);
+    assert_eq!(f.get("/desk/").header("location"), "/desk/account/totp");
+
+    let trail = audit_actions(&room);
+    for expected in [
+        "totp-enabled|eka@example.fi|127.0.0.1|",
+        "sign-in-failed|eka@example.fi|127.0.0.1|no second-factor code",
+        "sign-in-failed|eka@example.fi|127.0.0.1|wrong or used second-factor code",
+        "sign-in|eka@example.fi|127.0.0.1|with an app's code",
+        "sign-in|eka@example.fi|127.0.0.1|with a recovery code",
+        "totp-reset|admin@example.fi|127.0.0.1|",
+    ] {
+        assert!(
+            trail.iter().any(|a| a == expected),
+            "{expected} in {trail:?}"
+        );
+    }
 }

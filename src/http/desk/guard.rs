@@ -145,7 +145,14 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
                 let st2 = Arc::clone(st);
                 tokio::task::spawn_blocking(move || {
                     st2.with_db(|db| {
-                        sign_in::current(db, &st2.config.desk, &token, chrono::Utc::now())
+                        let Some(session) =
+                            sign_in::current(db, &st2.config.desk, &token, chrono::Utc::now())?
+                        else {
+                            return Ok(None);
+                        };
+                        let second = !st2.config.desk.require_totp
+                            || crate::desk::totp::is_on(db, &session.user)?;
+                        Ok::<_, anyhow::Error>(Some((session, second)))
                     })
                 })
                 .await
@@ -154,6 +161,27 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
                 .map_err(|e| super::unavailable(st, visitor.lang, &e))?
             }
             None => None,
+        };
+        // With `[desk] require_totp`, a sign-in without a second factor
+        // reaches only its enrolment (and signing out).
+        let session = match session {
+            Some((session, false)) if st.config.desk.require_totp => {
+                let path = parts.uri.path();
+                if path != "/desk/account/totp" && path != "/desk/logout" {
+                    return Err(if matches!(parts.method, Method::GET | Method::HEAD) {
+                        Redirect::to("/desk/account/totp").into_response()
+                    } else {
+                        refused(
+                            st,
+                            visitor.lang,
+                            StatusCode::FORBIDDEN,
+                            desk_strings(visitor.lang).totp_required,
+                        )
+                    });
+                }
+                Some(session)
+            }
+            other => other.map(|(session, _)| session),
         };
         let Some(session) = session else {
             return Err(if matches!(parts.method, Method::GET | Method::HEAD) {

@@ -18,6 +18,7 @@ mod releases;
 pub mod sender;
 mod sends;
 mod subscribers;
+mod totp;
 
 use std::sync::Arc;
 
@@ -391,6 +392,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/desk/account",
             get(pages::account).post(pages::set_account),
         )
+        .route("/desk/account/totp", get(totp::show).post(totp::confirm))
+        .route("/desk/users/{id}/totp-reset", post(pages::reset_totp))
         .route(&site_path(&state, "style.css"), get(preview::site_file))
         .route(&site_path(&state, "favicon.svg"), get(preview::site_file))
         .route(

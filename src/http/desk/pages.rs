@@ -87,6 +87,9 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The second factor's code, for an account that has one.
+    #[serde(default)]
+    code: String,
 }
 
 /// The sign-in page's nonce cookie, read from the request's parts.
@@ -131,6 +134,7 @@ pub async fn login(
                 db,
                 &email,
                 &form.password,
+                &form.code,
                 &ip,
                 chrono::Utc::now(),
                 Throttle::default(),
@@ -731,6 +735,7 @@ enum UserChange {
     Role(crate::db::Role),
     Disabled(bool),
     Link,
+    TotpReset,
 }
 
 async fn change_user(st: Arc<AppState>, signed: SignedIn, id: i64, change: UserChange) -> Response {
@@ -754,6 +759,10 @@ async fn change_user(st: Arc<AppState>, signed: SignedIn, id: i64, change: UserC
                 }
                 UserChange::Link => accounts::password_link(db, &actor, &user, chrono::Utc::now())
                     .map(|l| Some(l.token)),
+                UserChange::TotpReset => {
+                    crate::desk::totp::reset(db, &actor, &user)?;
+                    Ok(None)
+                }
             };
             Ok::<_, anyhow::Error>(Some(link.map_err(anyhow::Error::from)?))
         })
@@ -800,6 +809,15 @@ pub async fn enable_user(
     AdminForm(signed, Nothing {}): AdminForm<Nothing>,
 ) -> Response {
     change_user(st, signed, id, UserChange::Disabled(false)).await
+}
+
+/// Removes an account's second factor (a lost phone and lost codes).
+pub async fn reset_totp(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<i64>,
+    AdminForm(signed, Nothing {}): AdminForm<Nothing>,
+) -> Response {
+    change_user(st, signed, id, UserChange::TotpReset).await
 }
 
 pub async fn user_link(
