@@ -278,6 +278,10 @@ try {
   for (const act of ['import', 'erase', 'unsuppress']) {
     expect(lists.includes(`<td>${act}</td>`), `the trail shows ${act}`);
   }
+  // The second factor's enrolment: a QR code, and the key as text.
+  await page.goto(`${desk}/desk/account/totp`);
+  expect((await page.textContent('#totp-key')).trim().length >= 32, 'the key is shown as text');
+  await check(page, '20-totp');
 } finally {
   await browser.close();
 }
