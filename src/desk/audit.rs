@@ -98,6 +98,15 @@ impl Actor {
         }
     }
 
+    /// pressroom itself, as the named part (`serve` carrying out a send
+    /// asked for on the desk): shown as `(serve)`.
+    pub fn system(part: &str) -> Self {
+        Self {
+            email: Some(format!("({part})")),
+            ip: None,
+        }
+    }
+
     /// Someone not signed in, from `ip`.
     pub fn anonymous(ip: &str) -> Self {
         Self {

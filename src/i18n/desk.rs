@@ -239,6 +239,7 @@ pub struct DeskStrings {
     pub totp_recovery_note: &'static str,
     pub totp_required: &'static str,
     pub totp_reset: &'static str,
+    pub totp_app_code: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -490,6 +491,7 @@ const FI: DeskStrings = DeskStrings {
     totp_recovery_note: "Tallenna nämä turvalliseen paikkaan. Kukin käy kerran, jos puhelin ei ole käsillä. Niitä ei näytetä uudelleen.",
     totp_required: "Tämän toimituksen käyttö edellyttää kaksivaiheista kirjautumista.",
     totp_reset: "Poista kaksivaiheinen tunnistus",
+    totp_app_code: "Sovelluksen näyttämä koodi",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -729,6 +731,7 @@ const SV: DeskStrings = DeskStrings {
     totp_recovery_note: "Spara dem på ett säkert ställe. Var och en fungerar en gång om telefonen inte finns till hands. De visas inte igen.",
     totp_required: "Den här redaktionen kräver tvåstegsinloggning.",
     totp_reset: "Ta bort tvåstegsinloggningen",
+    totp_app_code: "Koden som appen visar",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -968,6 +971,7 @@ const EN: DeskStrings = DeskStrings {
     totp_recovery_note: "Keep them somewhere safe. Each works once when your phone is not at hand. They are not shown again.",
     totp_required: "This desk requires two-step sign-in.",
     totp_reset: "Reset two-step sign-in",
+    totp_app_code: "The code the app shows",
     roles: ["writer", "editor", "admin"],
 };
 

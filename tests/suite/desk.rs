@@ -2459,7 +2459,7 @@ fn send_now_shows_counts_asks_for_the_number_and_serve_sends_it_within_seconds()
     assert!(
         trail
             .iter()
-            .any(|a| a.starts_with("sent|||done by serve: sent 6")),
+            .any(|a| a.starts_with("sent|(serve)||done: sent 6")),
         "{trail:?}"
     );
 }

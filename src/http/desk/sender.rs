@@ -103,10 +103,10 @@ fn carry_out_next(st: &AppState, stop: &AtomicBool) -> anyhow::Result<bool> {
         db.sends().finish(req.id, state, &line)?;
         audit::record(
             db,
-            &Actor::command_line(),
+            &Actor::system("serve"),
             Action::Sent,
             Some(&req.release),
-            Some(&format!("{} by serve: {line}", state.as_str())),
+            Some(&format!("{}: {line}", state.as_str())),
         )
     })?;
     Ok(true)
