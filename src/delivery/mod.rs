@@ -84,6 +84,12 @@ pub fn ensure_sendable(
             first.source.path.display()
         );
     }
+    if group.versions.iter().all(|r| r.is_withdrawn(now)) {
+        bail!(
+            "{} was withdrawn from the site (`withdrawn:`): it is not sent again",
+            first.source.path.display()
+        );
+    }
     if group.versions.iter().all(|r| r.publication.date > now) {
         bail!(
             "{} is under embargo until {}: it cannot be sent before then (a test copy with --to can)",

@@ -37,6 +37,8 @@ pub enum Action {
     SubscriberLanguage,
     TotpEnabled,
     TotpReset,
+    /// A published release taken off the site.
+    TakeDown,
 }
 
 impl Action {
@@ -72,6 +74,7 @@ impl Action {
             Action::SubscriberLanguage => "subscriber-language",
             Action::TotpEnabled => "totp-enabled",
             Action::TotpReset => "totp-reset",
+            Action::TakeDown => "take-down",
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum Status {
     Approved,
     Scheduled,
     Published,
+    /// Taken off the site (`withdrawn:`).
+    Withdrawn,
 }
 
 impl Status {
@@ -39,6 +41,7 @@ impl Status {
             Status::Approved => "approved",
             Status::Scheduled => "scheduled",
             Status::Published => "published",
+            Status::Withdrawn => "withdrawn",
         }
     }
 }
@@ -152,6 +155,9 @@ impl<'a> DeskRelease<'a> {
     /// Where it stands at `now`, with `needed` approvals required.
     pub fn status(&self, now: DateTime<Utc>, needed: u32) -> Status {
         let draft = self.versions.iter().any(|r| r.publication.draft);
+        if !draft && self.versions.iter().all(|r| r.is_withdrawn(now)) {
+            return Status::Withdrawn;
+        }
         if !draft {
             let date = self.versions.iter().map(|r| r.publication.date).min();
             return if date.is_some_and(|d| d > now) {
@@ -182,8 +188,12 @@ pub enum Act {
     Approve,
     /// Back to draft: out of review, approvals withdrawn.
     Withdraw,
-    /// Take `draft: true` away, so that `publish` puts it out at its date.
+    /// Take `draft: true` away and send it (now, or at its date by
+    /// `publish`); once out, send it again to whoever has not had it.
     Release,
+    /// Take a published (or scheduled) release off the site and the feeds:
+    /// `withdrawn:` now; a page saying so stays at its address.
+    TakeDown,
 }
 
 /// Why an act is refused.
@@ -205,6 +215,10 @@ pub enum Refused {
     NotApproved,
     #[error("its picture needs a description (alt text) and a credit first")]
     PictureUnlabelled,
+    #[error("it was withdrawn from the site: it is not sent again")]
+    Withdrawn,
+    #[error("only a published or scheduled release can be taken off the site")]
+    NotOut,
 }
 
 /// Whether `user` may do `act` to `d` at `now`, with `needed` approvals.
@@ -275,6 +289,17 @@ pub fn may(
                 Err(Refused::Role)
             } else if status < Status::Approved {
                 Err(Refused::NotApproved)
+            } else if status == Status::Withdrawn {
+                Err(Refused::Withdrawn)
+            } else {
+                Ok(())
+            }
+        }
+        Act::TakeDown => {
+            if !editor {
+                Err(Refused::Role)
+            } else if !matches!(status, Status::Scheduled | Status::Published) {
+                Err(Refused::NotOut)
             } else {
                 Ok(())
             }
@@ -880,8 +905,38 @@ pub fn act(
             db.desk().set_in_review(&d.key, false)?;
             Action::Release
         }
+        Act::TakeDown => {
+            set_withdrawn(config, d, Utc::now())?;
+            Action::TakeDown
+        }
     };
     audit::record(db, actor, action, Some(&d.key), None)?;
+    Ok(())
+}
+
+/// Writes `withdrawn:` (the minute of `at`, in the site's time zone) into
+/// every version of `d`, each file checked before it is written.
+pub fn set_withdrawn(
+    config: &Config,
+    d: &DeskRelease<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), SaveError> {
+    let local = at.with_timezone(&config.site.timezone);
+    let stamp = local.format("%Y-%m-%d %H:%M").to_string();
+    for r in &d.versions {
+        let path = config.root.join(&r.source.path);
+        let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+        let (yaml, body, _) = crate::release::front_matter::split(&text)
+            .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
+        let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
+        map.insert(Value::from("withdrawn"), Value::from(stamp.clone()));
+        let new = format!(
+            "---\n{}---\n{body}",
+            serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
+        );
+        check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+        write_atomic(&path, &new)?;
+    }
     Ok(())
 }
 

@@ -240,6 +240,8 @@ pub struct DeskStrings {
     pub totp_required: &'static str,
     pub totp_reset: &'static str,
     pub totp_app_code: &'static str,
+    pub withdrawn_status: &'static str,
+    pub take_down: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -492,6 +494,8 @@ const FI: DeskStrings = DeskStrings {
     totp_required: "Tämän toimituksen käyttö edellyttää kaksivaiheista kirjautumista.",
     totp_reset: "Poista kaksivaiheinen tunnistus",
     totp_app_code: "Sovelluksen näyttämä koodi",
+    withdrawn_status: "Poistettu sivustolta",
+    take_down: "Poista sivustolta",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -732,6 +736,8 @@ const SV: DeskStrings = DeskStrings {
     totp_required: "Den här redaktionen kräver tvåstegsinloggning.",
     totp_reset: "Ta bort tvåstegsinloggningen",
     totp_app_code: "Koden som appen visar",
+    withdrawn_status: "Borttaget från webbplatsen",
+    take_down: "Ta bort från webbplatsen",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -972,6 +978,8 @@ const EN: DeskStrings = DeskStrings {
     totp_required: "This desk requires two-step sign-in.",
     totp_reset: "Reset two-step sign-in",
     totp_app_code: "The code the app shows",
+    withdrawn_status: "Withdrawn",
+    take_down: "Take it off the site",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -30,6 +30,8 @@ pub struct Strings {
     pub at_time: &'static str,
     /// Before a test copy's subject: "[TESTI]", "[TEST]".
     pub test_subject: &'static str,
+    /// The page left at a withdrawn release's address, before its date.
+    pub withdrawn_note: &'static str,
     pub contacts: &'static str,
     pub attachments: &'static str,
     pub keywords: &'static str,
@@ -143,6 +145,7 @@ const FI: Strings = Strings {
     updated: "Päivitetty",
     at_time: "klo",
     test_subject: "[TESTI]",
+    withdrawn_note: "Tämä tiedote on poistettu julkaisusta",
     contacts: "Lisätietoja",
     attachments: "Liitteet",
     keywords: "Avainsanat",
@@ -198,6 +201,7 @@ const SV: Strings = Strings {
     updated: "Uppdaterad",
     at_time: "kl.",
     test_subject: "[TEST]",
+    withdrawn_note: "Det här pressmeddelandet har dragits tillbaka",
     contacts: "Mer information",
     attachments: "Bilagor",
     keywords: "Nyckelord",
@@ -253,6 +257,7 @@ const EN: Strings = Strings {
     updated: "Updated",
     at_time: "at",
     test_subject: "[TEST]",
+    withdrawn_note: "This release was withdrawn",
     contacts: "Further information",
     attachments: "Attachments",
     keywords: "Keywords",

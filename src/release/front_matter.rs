@@ -30,6 +30,7 @@ pub const FIELDS: &[&str] = &[
     "date",
     "updated",
     "correction",
+    "withdrawn",
     "lang",
     "slug",
     "translation_key",
@@ -137,6 +138,8 @@ struct RawPublication {
     updated: Field<String>,
     #[serde(default)]
     correction: Field<String>,
+    #[serde(default)]
+    withdrawn: Field<String>,
     #[serde(default)]
     draft: Field<bool>,
     #[serde(default)]
@@ -504,6 +507,16 @@ fn publication(cx: &mut Ctx<'_>, raw: RawPublication, tz: chrono_tz::Tz) -> Opti
             "a 'correction' needs 'updated' with the time it was made (readers and feeds are told when)",
         );
     }
+    let withdrawn = cx.take(raw.withdrawn, "withdrawn", "a date").and_then(|s| {
+        parse_publish_time(&s, tz)
+            .map_err(|e| cx.key("withdrawn", format!("bad 'withdrawn': {e}")))
+            .ok()
+    });
+    if let (Some(d), Some(w)) = (date, withdrawn)
+        && w < d
+    {
+        cx.key("withdrawn", "'withdrawn' is earlier than 'date'");
+    }
     let (draft, web, email) = (
         cx.flag(raw.draft, "draft", false),
         cx.flag(raw.web, "web", true),
@@ -519,6 +532,7 @@ fn publication(cx: &mut Ctx<'_>, raw: RawPublication, tz: chrono_tz::Tz) -> Opti
         date: date?,
         updated,
         correction,
+        withdrawn,
         draft,
         web,
         email,

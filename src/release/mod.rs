@@ -145,6 +145,9 @@ pub struct Publication {
     /// What was corrected, shown with the time of `updated` on the page
     /// and in the feeds.
     pub correction: Option<String>,
+    /// Taken off the site and the feeds at this time (`withdrawn:`): a
+    /// page saying so stays at its address, and it is never emailed again.
+    pub withdrawn: Option<DateTime<Utc>>,
     pub draft: bool,
     /// On the site and in the feeds.
     pub web: bool,
@@ -203,7 +206,12 @@ impl Release {
 
     /// Published (not a draft, not under embargo) at `now`.
     pub fn is_published(&self, now: DateTime<Utc>) -> bool {
-        !self.publication.draft && self.publication.date <= now
+        !self.publication.draft && self.publication.date <= now && !self.is_withdrawn(now)
+    }
+
+    /// Taken off the site by `withdrawn:` at or before `now`.
+    pub fn is_withdrawn(&self, now: DateTime<Utc>) -> bool {
+        self.publication.withdrawn.is_some_and(|w| w <= now)
     }
 
     /// The key shared by all language versions of this release.

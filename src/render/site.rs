@@ -948,6 +948,42 @@ impl<'a> Site<'a> {
         Ok(n)
     }
 
+    /// The page left at the address of each release of `cx`'s language
+    /// withdrawn by now: its title, and when it was withdrawn. Nothing else
+    /// of it stays on the site (its text, picture, feeds and indexes go).
+    fn withdrawn_pages(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
+        let mut n = 0;
+        for r in self.content.releases.iter().map(Arc::as_ref).filter(|r| {
+            &r.lang == cx.lang
+                && r.publication.web
+                && !r.publication.draft
+                && r.is_withdrawn(self.now)
+        }) {
+            let Some(at) = r.publication.withdrawn else {
+                continue;
+            };
+            let rel = Urls::release(&r.lang, r.slug.as_str());
+            let when =
+                crate::i18n::format_date_time(&at, cx.lang, self.content.config.site.timezone);
+            let note = format!("{}: {when}.", cx.t().withdrawn_note);
+            self.emit(&format!("{rel}index.html"), (&r.title, &note), || {
+                let site_title = self.content.config.site.title(cx.lang);
+                let mut page = self.layout(cx, format!("{} – {site_title}", r.title), &rel);
+                page.description.clone_from(&note);
+                self.page(
+                    "site/page.html",
+                    &StandingPage {
+                        page,
+                        title: &r.title,
+                        body: Html::pair_from_markdown(&note, self.urls.base(), &self.hidden).0,
+                    },
+                )
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// The list of a language's keywords, each with its count.
     fn keyword_index(&self, cx: &'a LangCtx<'a>, tags_rel: &str) -> io::Result<String> {
         let (t, lang) = (cx.t(), cx.lang);
@@ -1159,7 +1195,7 @@ fn render_with(
     };
     for cx in &contexts {
         let (pages, feeds) = site.language(cx, &by_key)?;
-        summary.pages += pages + site.standing_pages(cx)?;
+        summary.pages += pages + site.standing_pages(cx)? + site.withdrawn_pages(cx)?;
         summary.feeds += feeds;
         summary.tags += cx.tags.len();
     }

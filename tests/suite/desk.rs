@@ -1677,6 +1677,7 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/releases/lomakkeiden-tarkistus/submit", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/approve", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/withdraw", vec![]),
+        ("/desk/releases/lomakkeiden-tarkistus/take-down", vec![]),
         (
             "/desk/releases/lomakkeiden-tarkistus/send",
             vec![("when", "now"), ("confirm", "0")],
@@ -2843,4 +2844,70 @@ fn a_second_factor_is_enrolled_asked_for_once_per_code_and_recovery_codes_work_o
             "{expected} in {trail:?}"
         );
     }
+}
+
+#[test]
+fn an_editor_takes_a_published_release_off_the_site_and_a_page_says_so() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let slug = approved_release(&desk, "Kirjaston remontti alkaa");
+    let mut editor = staff(&desk, "eka@example.fi");
+    let (total, csrf) = send_plan(&mut editor, &slug, "");
+    let sent = editor.post(
+        &format!("/desk/releases/{slug}/send"),
+        &[
+            ("csrf", &csrf),
+            ("when", "date"),
+            ("confirm", &total.to_string()),
+        ],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let content = pressroom::content::Content::load(room.root()).unwrap();
+    pressroom::build::build(&content, &room.root().join("public"), chrono::Utc::now()).unwrap();
+    let page = room.root().join(format!("public/fi/{slug}/index.html"));
+    let feed = room.root().join("public/fi/feed.xml");
+    assert!(std::fs::read_to_string(&page).unwrap().contains("Teksti."));
+    assert!(std::fs::read_to_string(&feed).unwrap().contains(&slug));
+
+    // A writer may not; an editor may, once, and the site is built at once.
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    assert_eq!(press(&mut writer, &slug, "take-down").status, 403);
+    assert_eq!(press(&mut editor, &slug, "take-down").status, 303);
+    assert_eq!(press(&mut editor, &slug, "take-down").status, 403);
+    let file = std::fs::read_to_string(
+        room.root()
+            .join("releases/2026-12-01-kirjaston-remontti-alkaa.fi.md"),
+    )
+    .unwrap();
+    assert!(file.contains("withdrawn:"), "{file}");
+    let notice = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        notice.contains("Tämä tiedote on poistettu julkaisusta")
+            && notice.contains("Kirjaston remontti alkaa"),
+        "{notice}"
+    );
+    assert!(!notice.contains("Teksti."), "the text is gone: {notice}");
+    assert!(!std::fs::read_to_string(&feed).unwrap().contains(&slug));
+    let sitemap = std::fs::read_to_string(room.root().join("public/sitemap.xml")).unwrap();
+    assert!(!sitemap.contains(&slug), "{sitemap}");
+    // Never sent again, on the desk or at the command line.
+    assert_eq!(
+        editor.get(&format!("/desk/releases/{slug}/send")).status,
+        403
+    );
+    let o = room.run(&["send", &slug, "--yes"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("was withdrawn from the site"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        editor.get("/desk/").body.contains("Withdrawn"),
+        "the list has a group for it"
+    );
+    assert!(
+        audit_actions(&room)
+            .iter()
+            .any(|a| a == "take-down|eka@example.fi|127.0.0.1|")
+    );
 }

@@ -359,6 +359,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/releases/{slug}/submit", post(releases::submit))
         .route("/desk/releases/{slug}/approve", post(releases::approve))
         .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
+        .route("/desk/releases/{slug}/take-down", post(releases::take_down))
         .route(
             "/desk/releases/{slug}/send",
             get(sends::send_form).post(sends::send),

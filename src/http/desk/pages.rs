@@ -528,6 +528,7 @@ pub async fn home(
         Status::Approved,
         Status::Scheduled,
         Status::Published,
+        Status::Withdrawn,
     ]
     .into_iter()
     .map(|s| StatusGroup {

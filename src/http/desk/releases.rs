@@ -179,6 +179,7 @@ pub fn status_name(t: &DeskStrings, s: Status) -> &'static str {
         Status::Approved => t.approved,
         Status::Scheduled => t.scheduled,
         Status::Published => t.published,
+        Status::Withdrawn => t.withdrawn_status,
     }
 }
 
@@ -330,6 +331,7 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
         (Act::Approve, "approve", t.approve),
         (Act::Withdraw, "withdraw", t.withdraw),
         (Act::Release, "send", t.send_open),
+        (Act::TakeDown, "take-down", t.take_down),
     ]
     .into_iter()
     .filter(|(act, _, _)| {
@@ -852,6 +854,34 @@ pub async fn approve(
     Checked(signed, ActForm {}): Checked<ActForm>,
 ) -> Response {
     act(st, signed, slug, Act::Approve).await
+}
+
+/// `POST /desk/releases/{slug}/take-down`: off the site and the feeds
+/// (`withdrawn:` now), and the site built again at once.
+pub async fn take_down(
+    State(st): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Checked(signed, ActForm {}): Checked<ActForm>,
+) -> Response {
+    let res = act(st.clone(), signed, slug, Act::TakeDown).await;
+    if res.status() == StatusCode::SEE_OTHER {
+        let st = st.clone();
+        // The page that says so replaces the release now, not at the next
+        // `publish`; a failure leaves that to `publish` and is logged.
+        let built = tokio::task::spawn_blocking(move || {
+            let content = Content::load(&st.config.root)?;
+            crate::build::build(
+                &content,
+                &crate::desk::sending::public_dir(&st.config),
+                chrono::Utc::now(),
+            )
+        })
+        .await;
+        if let Ok(Err(e)) = built {
+            tracing::error!(error = %format!("{e:#}"), "the site was not built after a release was taken down");
+        }
+    }
+    res
 }
 
 pub async fn withdraw(
