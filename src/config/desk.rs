@@ -48,6 +48,10 @@ pub struct DeskConfig {
     /// sent to enrol before any other page.
     #[serde(default)]
     pub require_totp: bool,
+    /// Each change made on the desk is also a git commit of `releases/`
+    /// (when it is in a git work tree), by the staff member.
+    #[serde(default)]
+    pub git: bool,
 }
 
 /// Who carries out the sends scheduled on the desk.

@@ -39,6 +39,8 @@ pub enum Action {
     TotpReset,
     /// A published release taken off the site.
     TakeDown,
+    /// A commit of `[desk] git` failed (the change is saved).
+    GitFailed,
 }
 
 impl Action {
@@ -75,6 +77,7 @@ impl Action {
             Action::TotpEnabled => "totp-enabled",
             Action::TotpReset => "totp-reset",
             Action::TakeDown => "take-down",
+            Action::GitFailed => "git-failed",
         }
     }
 }

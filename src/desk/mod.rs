@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod git;
 pub mod password;
 pub mod preview;
 pub mod releases;

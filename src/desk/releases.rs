@@ -696,6 +696,7 @@ pub fn save(
     db.desk().record_change(&d.key, user.id)?;
     let object = r.source.path.display().to_string();
     audit::record(db, actor, Action::Save, Some(&object), None)?;
+    super::git::commit(db, config, user, Action::Save, &object);
     Ok(())
 }
 
@@ -750,6 +751,7 @@ pub fn create(
     db.desk().record_change(&key, user.id)?;
     let object = format!("releases/{name}");
     audit::record(db, actor, Action::Create, Some(&object), None)?;
+    super::git::commit(db, config, user, Action::Create, &object);
     Ok(PathBuf::from("releases").join(name))
 }
 
@@ -819,6 +821,7 @@ pub fn translate(
         Some(&object),
         Some("a language version"),
     )?;
+    super::git::commit(db, config, user, Action::Create, &object);
     Ok(PathBuf::from("releases").join(name))
 }
 
@@ -911,6 +914,7 @@ pub fn act(
         }
     };
     audit::record(db, actor, action, Some(&d.key), None)?;
+    super::git::commit(db, config, user, action, &d.key);
     Ok(())
 }
 

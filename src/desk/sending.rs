@@ -174,6 +174,7 @@ pub fn request(
     }
     audit::record(db, actor, Action::Release, Some(&d.key), Some(&detail))
         .map_err(anyhow::Error::from)?;
+    super::git::commit(db, config, user, Action::Release, &d.key);
     Ok((id, p))
 }
 

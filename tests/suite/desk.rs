@@ -2911,3 +2911,77 @@ fn an_editor_takes_a_published_release_off_the_site_and_a_page_says_so() {
             .any(|a| a == "take-down|eka@example.fi|127.0.0.1|")
     );
 }
+
+#[test]
+fn with_desk_git_each_change_is_a_commit_by_its_author_and_a_failed_commit_loses_nothing() {
+    let git = |root: &std::path::Path, args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let room = workflow_room();
+    room.append_config("[desk]\ngit = true");
+    git(room.root(), &["init", "-q"]);
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Torin valaistus uusitaan");
+    assert_eq!(
+        save(
+            &mut writer,
+            &path,
+            "Torin valaistus uusitaan",
+            "Valot vaihtuvat."
+        )
+        .status,
+        303
+    );
+    let slug = path.split('/').nth(3).unwrap();
+    assert_eq!(press(&mut writer, slug, "submit").status, 303);
+    let log = git(room.root(), &["log", "--format=%an <%ae>|%s"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Kalle Kirjoittaja <kirjoittaja@example.fi>|save: releases/2026-12-01-torin-valaistus-uusitaan.fi.md",
+            "Kalle Kirjoittaja <kirjoittaja@example.fi>|create: releases/2026-12-01-torin-valaistus-uusitaan.fi.md",
+        ],
+        "one commit per change of the files (a submit changes none): {log}"
+    );
+    // Nothing outside releases/ is committed: no database, no secret.
+    let files = git(room.root(), &["ls-files"]);
+    assert!(files.lines().all(|f| f.starts_with("releases/")), "{files}");
+
+    // Not a work tree: the save stands, and the failure is in the trail.
+    let elsewhere = workflow_room();
+    elsewhere.append_config("[desk]\ngit = true");
+    let desk = Desk::start(&elsewhere);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Puistot siivotaan");
+    assert_eq!(
+        save(&mut writer, &path, "Puistot siivotaan", "Siivous alkaa.").status,
+        303
+    );
+    let text = std::fs::read_to_string(
+        elsewhere
+            .root()
+            .join("releases/2026-12-01-puistot-siivotaan.fi.md"),
+    )
+    .unwrap();
+    assert!(text.contains("Siivous alkaa."));
+    assert!(
+        audit_actions(&elsewhere)
+            .iter()
+            .any(|a| a.starts_with("git-failed|(git)||") && a.contains("not in a git work tree")),
+        "{:?}",
+        audit_actions(&elsewhere)
+    );
+}
