@@ -245,6 +245,21 @@ const RULES: &[Rule] = &[
         "sen kuvalle tarvitaan ensin kuvaus (vaihtoehtoinen teksti) ja kuvaajan nimi",
         "dess bild behöver först en beskrivning (alternativ text) och en fotograf",
     ),
+    rule(
+        "it was withdrawn from the site: it is not sent again",
+        "se on poistettu sivustolta: sitä ei lähetetä uudelleen",
+        "det har tagits bort från webbplatsen: det skickas inte igen",
+    ),
+    rule(
+        "only a published or scheduled release can be taken off the site",
+        "vain julkaistun tai ajastetun tiedotteen voi poistaa sivustolta",
+        "bara ett publicerat eller schemalagt pressmeddelande kan tas bort från webbplatsen",
+    ),
+    rule(
+        "'withdrawn' is earlier than 'date'",
+        "'withdrawn' on aikaisempi kuin 'date'",
+        "'withdrawn' är tidigare än 'date'",
+    ),
     // A nested field's message: "'contacts[0]': unknown field …".
     rule("'{0}': {1}", "'{0}': {1}", "'{0}': {1}"),
 ];
