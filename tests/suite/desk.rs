@@ -324,6 +324,29 @@ fn the_public_address_never_serves_the_desk_and_a_stranger_is_sent_to_sign_in() 
     let home = b.get("/desk/");
     assert_eq!(home.status, 303);
     assert_eq!(home.header("location"), "/desk/login");
+    // Every page of the desk, without a sign-in: to the sign-in page.
+    for path in [
+        "/desk/releases/bridge/send",
+        "/desk/releases/bridge/report",
+        "/desk/releases/bridge/report?format=csv",
+        "/desk/releases/bridge/report?format=json",
+        "/desk/subscribers",
+        "/desk/subscribers?q=user",
+        "/desk/subscribers/export?list=news",
+        "/desk/subscribers/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "/desk/suppressions",
+        "/desk/account/totp",
+    ] {
+        let r = b.get(path);
+        assert_eq!(r.status, 303, "{path} without a sign-in");
+        assert_eq!(r.header("location"), "/desk/login", "{path}");
+        assert!(!r.body.contains("@example"), "{path} shows nothing");
+    }
+    // Nor is any of them on the public address.
+    for path in ["/desk/subscribers", "/desk/releases/bridge/report"] {
+        let r = Browser::read(agent.get(format!("{}{path}", desk.public)).call());
+        assert_eq!(r.status, 404, "{path} on the public address");
+    }
     let login = b.get("/desk/login");
     assert_eq!(login.status, 200);
     assert!(
