@@ -918,6 +918,37 @@ pub fn act(
     Ok(())
 }
 
+/// `at` as the front matter writes a time: the minute, in the site's
+/// time zone.
+fn minute(config: &Config, at: DateTime<Utc>) -> String {
+    at.with_timezone(&config.site.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Changes the front matter of `r`'s file with `change`, keeping every
+/// other field and the text; the new file is checked before it is written
+/// (atomically).
+fn rewrite_front_matter(
+    config: &Config,
+    r: &Release,
+    change: impl FnOnce(&mut Mapping),
+) -> Result<(), SaveError> {
+    let path = config.root.join(&r.source.path);
+    let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
+    let (yaml, body, _) = crate::release::front_matter::split(&text)
+        .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
+    let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
+    change(&mut map);
+    let new = format!(
+        "---\n{}---\n{body}",
+        serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
+    );
+    check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
+    write_atomic(&path, &new)?;
+    Ok(())
+}
+
 /// Writes `withdrawn:` (the minute of `at`, in the site's time zone) into
 /// every version of `d`, each file checked before it is written.
 pub fn set_withdrawn(
@@ -925,21 +956,11 @@ pub fn set_withdrawn(
     d: &DeskRelease<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), SaveError> {
-    let local = at.with_timezone(&config.site.timezone);
-    let stamp = local.format("%Y-%m-%d %H:%M").to_string();
+    let stamp = minute(config, at);
     for r in &d.versions {
-        let path = config.root.join(&r.source.path);
-        let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
-        let (yaml, body, _) = crate::release::front_matter::split(&text)
-            .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
-        let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
-        map.insert(Value::from("withdrawn"), Value::from(stamp.clone()));
-        let new = format!(
-            "---\n{}---\n{body}",
-            serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
-        );
-        check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
-        write_atomic(&path, &new)?;
+        rewrite_front_matter(config, r, |map| {
+            map.insert(Value::from("withdrawn"), Value::from(stamp.clone()));
+        })?;
     }
     Ok(())
 }
@@ -954,30 +975,17 @@ pub fn release_files(
     date: Option<DateTime<Utc>>,
 ) -> Result<(), SaveError> {
     for r in &d.versions {
-        let moves = date.is_some_and(|at| r.publication.date > at);
-        if !r.publication.draft && !moves {
+        let moved = date.filter(|at| r.publication.date > *at);
+        if !r.publication.draft && moved.is_none() {
             // Out already (a send again): the file stays as it is.
             continue;
         }
-        let path = config.root.join(&r.source.path);
-        let text = std::fs::read_to_string(&path).map_err(anyhow::Error::from)?;
-        let (yaml, body, _) = crate::release::front_matter::split(&text)
-            .ok_or_else(|| anyhow::anyhow!("{} has no front matter", path.display()))?;
-        let mut map: Mapping = serde_yaml::from_str(yaml).map_err(anyhow::Error::from)?;
-        map.remove("draft");
-        if let Some(at) = date.filter(|at| r.publication.date > *at) {
-            let local = at.with_timezone(&config.site.timezone);
-            map.insert(
-                Value::from("date"),
-                Value::from(local.format("%Y-%m-%d %H:%M").to_string()),
-            );
-        }
-        let new = format!(
-            "---\n{}---\n{body}",
-            serde_yaml::to_string(&map).map_err(anyhow::Error::from)?
-        );
-        check(config, &path, &new).map_err(|diags| SaveError::Invalid(problems(&new, diags)))?;
-        write_atomic(&path, &new)?;
+        rewrite_front_matter(config, r, |map| {
+            map.remove("draft");
+            if let Some(at) = moved {
+                map.insert(Value::from("date"), Value::from(minute(config, at)));
+            }
+        })?;
     }
     Ok(())
 }
