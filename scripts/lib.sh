@@ -18,11 +18,12 @@ need_cmd() {
   command -v "$cmd" >/dev/null 2>&1 || apt_install "$@"
 }
 
-# The npm tools of scripts/node (vnu-jar, axe-core, playwright-core).
+# The npm tools of scripts/node (vnu-jar, axe-core, playwright-core,
+# doiuse-email, and oidc-provider with jose for the desk's sign-in tests).
 need_node_tools() {
   local dir
   dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node"
-  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ] || [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ]; then
+  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ] || [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ] || [ ! -d "$dir/node_modules/oidc-provider" ] || [ ! -d "$dir/node_modules/jose" ]; then
     echo "==> npm ci in scripts/node" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi

@@ -52,6 +52,91 @@ pub struct DeskConfig {
     /// (when it is in a git work tree), by the staff member.
     #[serde(default)]
     pub git: bool,
+    /// Local passwords on the desk's sign-in page. `false` once signing in
+    /// with the organisation's account (`[desk.oidc]`) works: then only a
+    /// one-time link from `pressroom users add` (or an admin) opens the
+    /// desk without it.
+    #[serde(default = "yes")]
+    pub password_sign_in: bool,
+    /// `[desk.oidc]`: signing in with the organisation's account.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// `[desk.oidc]`: the organisation's OpenID provider (Microsoft Entra ID,
+/// Google Workspace, Keycloak). The client secret comes from
+/// `PRESSROOM_OIDC_SECRET`, never from this file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer: its discovery document is at this address +
+    /// `/.well-known/openid-configuration`. https, or http on loopback
+    /// (for a test provider).
+    #[serde(deserialize_with = "issuer")]
+    pub issuer: url::Url,
+    /// The desk's client id at the provider.
+    pub client_id: String,
+    /// The claim of the ID token that holds the person's address:
+    /// `"email"` (the default) or `"preferred_username"` (Entra ID's user
+    /// principal name, an address too).
+    #[serde(default)]
+    pub claim: Claim,
+    /// Anyone whose address is in this domain may sign in, as a writer,
+    /// without an admin adding them first.
+    #[serde(default, deserialize_with = "domain")]
+    pub allow_domain: Option<String>,
+    /// What the sign-in button names ("Microsoft"); default: the
+    /// organisation's account.
+    pub label: Option<String>,
+    /// The client secret, from `PRESSROOM_OIDC_SECRET`.
+    #[serde(skip)]
+    pub secret: Option<String>,
+}
+
+/// Which claim names the person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    #[default]
+    Email,
+    PreferredUsername,
+}
+
+/// The issuer: https, or http on a loopback address.
+fn issuer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<url::Url, D::Error> {
+    let s = String::deserialize(d)?;
+    let url = url::Url::parse(s.trim()).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "'{s}' is not a web address ({e}): write the issuer as https://login.microsoftonline.com/TENANT-ID/v2.0"
+        ))
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err(serde::de::Error::custom(format!(
+            "'{s}' must be an https:// address (http:// only on this machine, for a test provider)"
+        )));
+    }
+    Ok(url)
+}
+
+/// A domain name, lower case, without `@`.
+fn domain<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s = String::deserialize(d)?;
+    let t = s.trim().trim_start_matches('@').to_ascii_lowercase();
+    if t.is_empty() || !t.contains('.') || t.contains(|c: char| c.is_whitespace() || c == '@') {
+        return Err(serde::de::Error::custom(format!(
+            "'{s}' is not a domain: write it as example.fi"
+        )));
+    }
+    Ok(Some(t))
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Who carries out the sends scheduled on the desk.
@@ -148,6 +233,17 @@ impl DeskConfig {
     /// over https.
     pub fn is_https(&self) -> bool {
         self.url.as_ref().is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// The address the provider sends a person back to:
+    /// `[desk] url` + `desk/login/oidc/callback`, else `http://ADDR/…`.
+    pub fn oidc_redirect(&self) -> Option<url::Url> {
+        let base = match (&self.url, &self.addr) {
+            (Some(u), _) => u.clone(),
+            (None, Some(addr)) => url::Url::parse(&format!("http://{addr}/")).ok()?,
+            (None, None) => return None,
+        };
+        base.join("desk/login/oidc/callback").ok()
     }
 }
 

@@ -8,7 +8,7 @@ mod list_name;
 pub mod look;
 pub mod relay;
 
-pub use desk::{DeskConfig, Scheduler};
+pub use desk::{Claim, DeskConfig, OidcConfig, Scheduler};
 pub use list_name::{InvalidListName, ListName};
 
 use std::collections::BTreeMap;
@@ -84,7 +84,7 @@ struct RawConfig {
     #[serde(default)]
     bounces: BouncesConfig,
     #[serde(default)]
-    desk: DeskConfig,
+    desk: Option<Spanned<DeskConfig>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -563,6 +563,15 @@ impl Config {
         if let Some(d) = &raw.delivery {
             check_delivery(d, &mut p);
         }
+        if let Some(d) = &raw.desk
+            && !d.get_ref().password_sign_in
+            && d.get_ref().oidc.is_none()
+        {
+            p.at(
+                d.span(),
+                "[desk] password_sign_in = false needs [desk.oidc]: without either, no one could sign in to the desk",
+            );
+        }
         if !p.diags.is_empty() {
             return Err(p.diags);
         }
@@ -606,7 +615,7 @@ impl Config {
             subscribers: raw.subscribers,
             serve: raw.serve,
             bounces: raw.bounces,
-            desk: raw.desk,
+            desk: raw.desk.map(Spanned::into_inner).unwrap_or_default(),
             theme: Default::default(),
         })
     }

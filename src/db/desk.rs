@@ -65,6 +65,17 @@ pub struct SessionRow {
     pub started_at: i64,
     /// Unix seconds of the last request.
     pub seen_at: i64,
+    /// How it was made: `password`, `link` (a one-time link) or `oidc`.
+    pub method: String,
+}
+
+/// A sign-in begun at the OpenID provider, as stored under its `state`.
+#[derive(Debug, Clone)]
+pub struct OidcFlow {
+    pub verifier: String,
+    pub nonce: String,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 /// One line of the audit trail.
@@ -212,6 +223,16 @@ impl DeskStore<'_> {
         Ok(())
     }
 
+    /// Uses up the one-time link `token_hash`: `false` when it was not
+    /// there (already used, or by another request at the same moment).
+    pub fn use_password_link(&self, token_hash: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM desk_password_links WHERE token_hash = ?1")?
+            .execute([token_hash])?
+            == 1)
+    }
+
     /// Stores a one-time password link (its hash) until `expires_at`.
     pub fn add_password_link(&self, token_hash: &str, user_id: i64, expires_at: i64) -> Result<()> {
         self.conn
@@ -239,30 +260,78 @@ impl DeskStore<'_> {
     }
 
     /// Starts a sign-in.
-    pub fn start_session(&self, id_hash: &str, user_id: i64, now: i64) -> Result<()> {
+    /// A new sign-in, made by `method` (`password`, `link` or `oidc`).
+    pub fn start_session(&self, id_hash: &str, user_id: i64, now: i64, method: &str) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO desk_sessions (id_hash, user_id, started_at, seen_at) VALUES (?1, ?2, ?3, ?3)",
+                "INSERT INTO desk_sessions (id_hash, user_id, started_at, seen_at, method) VALUES (?1, ?2, ?3, ?3, ?4)",
             )?
-            .execute(params![id_hash, user_id, now])?;
+            .execute(params![id_hash, user_id, now, method])?;
         Ok(())
     }
 
-    pub fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, i64, i64)> = self
+    /// Keeps a sign-in begun at the provider; forgets the ones begun before
+    /// `forget_before`. `false` (nothing kept) when `limit` are waiting.
+    pub fn add_oidc_flow(
+        &self,
+        state_hash: &str,
+        flow: &OidcFlow,
+        forget_before: i64,
+        limit: u64,
+    ) -> Result<bool> {
+        self.conn
+            .prepare_cached("DELETE FROM desk_oidc_flows WHERE created_at < ?1")?
+            .execute([forget_before])?;
+        let waiting: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM desk_oidc_flows")?
+            .query_row([], |r| r.get(0))?;
+        if u64::try_from(waiting).unwrap_or(u64::MAX) >= limit {
+            return Ok(false);
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO desk_oidc_flows (state_hash, verifier, nonce, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![state_hash, flow.verifier, flow.nonce, flow.created_at])?;
+        Ok(true)
+    }
+
+    /// Takes the sign-in begun under `state_hash` (once: it is removed).
+    pub fn take_oidc_flow(&self, state_hash: &str) -> Result<Option<OidcFlow>> {
+        Ok(self
             .conn
             .prepare_cached(
-                "SELECT user_id, started_at, seen_at FROM desk_sessions WHERE id_hash = ?1",
+                "DELETE FROM desk_oidc_flows WHERE state_hash = ?1 RETURNING verifier, nonce, created_at",
             )?
-            .query_row([id_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([state_hash], |r| {
+                Ok(OidcFlow {
+                    verifier: r.get(0)?,
+                    nonce: r.get(1)?,
+                    created_at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        let row: Option<(i64, i64, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT user_id, started_at, seen_at, method FROM desk_sessions WHERE id_hash = ?1",
+            )?
+            .query_row([id_hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
-        let Some((user_id, started_at, seen_at)) = row else {
+        let Some((user_id, started_at, seen_at, method)) = row else {
             return Ok(None);
         };
         Ok(self.user(user_id)?.map(|user| SessionRow {
             user,
             started_at,
             seen_at,
+            method,
         }))
     }
 

@@ -7,7 +7,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 8;
+pub(super) const LATEST: i64 = 9;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -242,6 +242,22 @@ CREATE TABLE desk_recovery_codes (
     code_hash TEXT NOT NULL,
     used_at   TEXT,
     PRIMARY KEY (user_id, code_hash)
+) WITHOUT ROWID;
+"#,
+        ),
+        // Signing in with the organisation's account: how each sign-in was
+        // made (a second factor is asked of local ones only), and the
+        // sign-ins begun at the provider, each used once: the hash of its
+        // `state`, its PKCE verifier and its nonce.
+        M::up(
+            r#"
+ALTER TABLE desk_sessions ADD COLUMN method TEXT NOT NULL DEFAULT 'password'
+    CHECK (method IN ('password', 'link', 'oidc'));
+CREATE TABLE desk_oidc_flows (
+    state_hash TEXT PRIMARY KEY,
+    verifier   TEXT NOT NULL,
+    nonce      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
         ),

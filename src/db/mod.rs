@@ -22,7 +22,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use bounces::{Bounces, Event, EventKind, MAX_EVIDENCE_BYTES, SoftRule, Verdict};
 pub use columns::Addressee;
-pub use desk::{AuditEntry, AuditRow, DeskStore, ReleaseRecord, Role, SessionRow, TotpRow, User};
+pub use desk::{
+    AuditEntry, AuditRow, DeskStore, OidcFlow, ReleaseRecord, Role, SessionRow, TotpRow, User,
+};
 pub use journal::{
     Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, ReportLine,
     ReportRow, StatusCounts, now_ms,

@@ -146,6 +146,29 @@ pub fn set_password_by_link(
     Ok(user)
 }
 
+/// Signs in through a one-time link, which is then used up: the way in
+/// with `[desk] password_sign_in = false` for someone the organisation's
+/// account does not admit yet (the first admin).
+pub fn sign_in_by_link(
+    db: &Db,
+    ip: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<super::sign_in::Session, AccountError> {
+    let user = link_owner(db, token, now)?;
+    if !db.desk().use_password_link(&token_hash(token))? {
+        return Err(AccountError::LinkInvalid);
+    }
+    Ok(super::sign_in::open_session(
+        db,
+        user,
+        super::sign_in::Method::Link,
+        ip,
+        now,
+        Some("through a one-time link"),
+    )?)
+}
+
 /// Sets the password of `user` (from the command line).
 pub fn set_password(db: &Db, by: &Actor, user: &User, password: &str) -> Result<(), AccountError> {
     let p = NewPassword::check(password, user.email.as_str(), &user.name)?;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod git;
+pub mod oidc;
 pub mod password;
 pub mod preview;
 pub mod releases;

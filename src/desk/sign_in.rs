@@ -54,11 +54,79 @@ pub enum Refusal {
     Throttled,
 }
 
-/// A sign-in: the cookie's value (only its hash is stored) and who it is.
+/// A sign-in: the cookie's value (only its hash is stored), who it is and
+/// how they signed in.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token: String,
     pub user: User,
+    pub method: Method,
+}
+
+/// How a sign-in was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A local account's password (and its second factor, if any).
+    Password,
+    /// A one-time link (`pressroom users add`, or an admin's).
+    Link,
+    /// The organisation's account, at its OpenID provider.
+    Oidc,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Password => "password",
+            Method::Link => "link",
+            Method::Oidc => "oidc",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "link" => Method::Link,
+            "oidc" => Method::Oidc,
+            _ => Method::Password,
+        }
+    }
+
+    /// Whether this is a local account's sign-in (`[desk] require_totp`
+    /// asks a second factor of these).
+    pub fn is_local(self) -> bool {
+        self != Method::Oidc
+    }
+}
+
+/// Starts a sign-in of `user` made by `method` (a new token), and audits
+/// it with `detail`.
+pub fn open_session(
+    db: &Db,
+    user: User,
+    method: Method,
+    ip: &str,
+    now: DateTime<Utc>,
+    detail: Option<&str>,
+) -> anyhow::Result<Session> {
+    let token = random_token()?;
+    db.desk().start_session(
+        &token_hash(&token),
+        user.id,
+        now.timestamp(),
+        method.as_str(),
+    )?;
+    audit::record(
+        db,
+        &Actor::staff(user.email.as_str(), ip),
+        Action::SignIn,
+        None,
+        detail,
+    )?;
+    Ok(Session {
+        token,
+        user,
+        method,
+    })
 }
 
 /// What the failures of an address are counted under: the hash of the
@@ -163,17 +231,15 @@ pub fn sign_in(
         audit::record(db, &actor, Action::SignInFailed, None, Some(why))?;
         return Ok(Err(Refusal::NoMatch));
     };
-    let token = random_token()?;
-    db.desk()
-        .start_session(&token_hash(&token), user.id, now_s)?;
-    audit::record(
+    let session = open_session(
         db,
-        &actor,
-        Action::SignIn,
-        None,
+        user,
+        Method::Password,
+        ip,
+        now,
         Some(how).filter(|h| !h.is_empty()),
     )?;
-    Ok(Ok(Session { token, user }))
+    Ok(Ok(session))
 }
 
 /// The sign-in that `token` stands for, if it is still valid: not idle for
@@ -201,6 +267,7 @@ pub fn current(
     Ok(Some(Session {
         token: token.to_string(),
         user: row.user,
+        method: Method::parse(&row.method),
     }))
 }
 

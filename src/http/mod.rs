@@ -61,6 +61,8 @@ pub struct AppState {
     pub desk_previews: desk::preview::PreviewStore,
     /// Wakes the desk's sender when a "send now" is asked for.
     pub desk_wake: tokio::sync::Notify,
+    /// Signing in with the organisation's account, with `[desk.oidc]`.
+    pub oidc: Option<crate::desk::oidc::Oidc>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             desk_content: crate::content::ParseCache::default(),
             desk_previews: desk::preview::PreviewStore::default(),
             desk_wake: tokio::sync::Notify::new(),
+            oidc: None,
         })
     }
 
@@ -487,7 +490,16 @@ pub fn service(config: Config, preview: Option<PreviewRun>) -> anyhow::Result<Se
         );
     }
     let header_timeout = Duration::from_secs(u64::from(config.serve.header_timeout_seconds.max(1)));
+    let mut config = config;
+    if let Some(o) = config.desk.oidc.as_mut()
+        && o.secret.is_none()
+    {
+        o.secret = std::env::var("PRESSROOM_OIDC_SECRET").ok();
+    }
     let mut state = AppState::new(config, secret, db, transport)?;
+    if preview.is_none() {
+        state.oidc = crate::desk::oidc::Oidc::new(&state.config.desk)?;
+    }
     state.preview = preview.map(|p| p.preview);
     let state = Arc::new(state);
     let desk = state.preview.is_none().then(|| desk::router(state.clone()));

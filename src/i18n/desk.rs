@@ -242,6 +242,15 @@ pub struct DeskStrings {
     pub totp_app_code: &'static str,
     pub withdrawn_status: &'static str,
     pub take_down: &'static str,
+    pub oidc_sign_in: &'static str,
+    pub or_password: &'static str,
+    pub passwords_off: &'static str,
+    pub oidc_failed: &'static str,
+    pub oidc_unknown: &'static str,
+    pub oidc_state: &'static str,
+    pub oidc_refused: &'static str,
+    pub oidc_unavailable: &'static str,
+    pub link_sign_in_lead: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -496,6 +505,15 @@ const FI: DeskStrings = DeskStrings {
     totp_app_code: "Sovelluksen näyttämä koodi",
     withdrawn_status: "Poistettu sivustolta",
     take_down: "Poista sivustolta",
+    oidc_sign_in: "Kirjaudu organisaation tunnuksella",
+    or_password: "Tai kirjaudu salasanalla",
+    passwords_off: "Salasanalla kirjautuminen on poistettu käytöstä. Kirjaudu organisaation tunnuksella.",
+    oidc_failed: "Kirjautuminen ei onnistunut",
+    oidc_unknown: "Tällä osoitteella ei ole toimituksen tunnusta. Pyydä ylläpitäjää lisäämään sinut ja kirjaudu sitten uudelleen.",
+    oidc_state: "Tämä kirjautuminen on vanhentunut tai jo käytetty. Aloita alusta kirjautumissivulta.",
+    oidc_refused: "Organisaation kirjautumispalvelu ei vahvistanut henkilöllisyyttäsi. Aloita alusta; jos sama toistuu, kerro toimituksen ylläpitäjälle.",
+    oidc_unavailable: "Organisaation kirjautumispalveluun ei juuri nyt saada yhteyttä. Yritä hetken päästä uudelleen tai kerro toimituksen ylläpitäjälle.",
+    link_sign_in_lead: "Tällä kertakäyttöisellä linkillä kirjaudut kerran sisään osoitteella",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -738,6 +756,15 @@ const SV: DeskStrings = DeskStrings {
     totp_app_code: "Koden som appen visar",
     withdrawn_status: "Borttaget från webbplatsen",
     take_down: "Ta bort från webbplatsen",
+    oidc_sign_in: "Logga in med organisationens konto",
+    or_password: "Eller logga in med lösenord",
+    passwords_off: "Inloggning med lösenord är avstängd. Logga in med organisationens konto.",
+    oidc_failed: "Inloggningen lyckades inte",
+    oidc_unknown: "Ingen i redaktionen har den här adressen. Be en administratör att lägga till dig och logga sedan in igen.",
+    oidc_state: "Den här inloggningen har gått ut eller redan använts. Börja om från inloggningssidan.",
+    oidc_refused: "Organisationens inloggningstjänst bekräftade inte vem du är. Börja om; om det händer igen, kontakta redaktionens administratör.",
+    oidc_unavailable: "Organisationens inloggningstjänst går inte att nå just nu. Försök igen om en stund eller kontakta redaktionens administratör.",
+    link_sign_in_lead: "Med den här engångslänken loggar du in en gång som",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -980,6 +1007,15 @@ const EN: DeskStrings = DeskStrings {
     totp_app_code: "The code the app shows",
     withdrawn_status: "Withdrawn",
     take_down: "Take it off the site",
+    oidc_sign_in: "Sign in with your organisation's account",
+    or_password: "Or sign in with a password",
+    passwords_off: "Signing in with a password is turned off. Sign in with your organisation's account.",
+    oidc_failed: "Sign-in did not work",
+    oidc_unknown: "No one on the desk has this address. Ask an admin of the desk to add you, then sign in again.",
+    oidc_state: "This sign-in has expired or has been used. Start again from the sign-in page.",
+    oidc_refused: "Your organisation's sign-in service did not confirm who you are. Start again; if it happens again, tell the desk's admin.",
+    oidc_unavailable: "Your organisation's sign-in service cannot be reached just now. Try again in a moment, or tell the desk's admin.",
+    link_sign_in_lead: "This one-time link signs you in once as",
     roles: ["writer", "editor", "admin"],
 };
 

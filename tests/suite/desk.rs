@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+mod oidc;
+
 use crate::common::room::{Room, SECRET};
 use pressroom::db::{Db, Role};
 use pressroom::desk::Actor;
@@ -35,13 +37,20 @@ impl Drop for Desk {
 
 impl Desk {
     fn start(room: &Room) -> Self {
+        Self::start_with(room, |_| {})
+    }
+
+    /// Starts the desk with its configuration changed by `edit` first
+    /// (what the environment would add, such as a secret).
+    fn start_with(room: &Room, edit: impl FnOnce(&mut pressroom::config::Config)) -> Self {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
             .unwrap()
             .with_timezone(&chrono::Utc);
         let content = pressroom::content::Content::load(room.root()).unwrap();
         pressroom::build::build(&content, &room.root().join("public"), now).unwrap();
         std::fs::write(room.root().join("subscribers/.secret"), SECRET).unwrap();
-        let config = pressroom::config::Config::load(room.root()).unwrap();
+        let mut config = pressroom::config::Config::load(room.root()).unwrap();
+        edit(&mut config);
         let service = pressroom::http::service(config, None).unwrap();
         let (tx, rx) = tokio::sync::watch::channel(false);
         let sender = service.desk_sender(rx.clone()).expect("a desk sender");

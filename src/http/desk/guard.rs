@@ -150,7 +150,10 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
                         else {
                             return Ok(None);
                         };
+                        // A second factor is asked of local accounts only:
+                        // the organisation's provider has its own.
                         let second = !st2.config.desk.require_totp
+                            || !session.method.is_local()
                             || crate::desk::totp::is_on(db, &session.user)?;
                         Ok::<_, anyhow::Error>(Some((session, second)))
                     })

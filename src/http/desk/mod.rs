@@ -12,6 +12,7 @@
 //! carry this sign-in's CSRF token.
 
 pub mod guard;
+mod oidc;
 mod pages;
 pub mod preview;
 mod releases;
@@ -334,6 +335,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/desk.css", get(stylesheet))
         .route("/desk/live-preview.js", get(live_preview_script))
         .route("/desk/login", get(pages::login_form).post(pages::login))
+        .route("/desk/login/oidc", get(oidc::begin))
+        .route("/desk/login/oidc/callback", get(oidc::callback))
         .route("/desk/logout", post(pages::logout))
         .route(
             "/desk/password/{token}",

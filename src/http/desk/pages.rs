@@ -24,7 +24,7 @@ const PASSWORD: &str = "password";
 
 /// A `Set-Cookie` value: HttpOnly, SameSite as given, Path=/, and Secure
 /// when the desk is reached over https.
-fn set_cookie(
+pub(super) fn set_cookie(
     st: &AppState,
     name: &str,
     value: &str,
@@ -47,6 +47,10 @@ struct LoginPage {
     page: DeskPage,
     problem: String,
     email: String,
+    /// The organisation's account's button, with `[desk.oidc]`.
+    oidc: Option<String>,
+    /// Whether local passwords are on (`[desk] password_sign_in`).
+    passwords: bool,
 }
 
 /// The sign-in page, with a new nonce cookie that its form token is bound to.
@@ -60,7 +64,8 @@ fn login_page(
     let Ok(nonce) = crate::desk::random_token() else {
         return super::unavailable(st, lang, &anyhow::anyhow!("no random numbers"));
     };
-    let mut page = DeskPage::new(st, lang, desk_strings(lang).sign_in, None);
+    let t = desk_strings(lang);
+    let mut page = DeskPage::new(st, lang, t.sign_in, None);
     page.csrf = st.secret.form_token(SIGN_IN, &nonce);
     let mut res = render(
         status,
@@ -68,6 +73,11 @@ fn login_page(
             page,
             problem: problem.to_string(),
             email: email.to_string(),
+            oidc: st.oidc.as_ref().map(|o| match o.label() {
+                Some(label) => format!("{} ({label})", t.oidc_sign_in),
+                None => t.oidc_sign_in.to_string(),
+            }),
+            passwords: st.config.desk.password_sign_in,
         },
     );
     res.headers_mut().append(
@@ -118,6 +128,9 @@ pub async fn login(
 ) -> Response {
     let lang = visitor.lang;
     let t = desk_strings(lang);
+    if !st.config.desk.password_sign_in {
+        return refused(&st, lang, StatusCode::FORBIDDEN, t.passwords_off);
+    }
     let given = guard::csrf_field(&body).unwrap_or_default();
     let bound = nonce.unwrap_or_default();
     if bound.is_empty() || !st.secret.verify_form_token(SIGN_IN, &bound, &given) {
@@ -198,6 +211,8 @@ struct PasswordPage {
     email: String,
     token: String,
     problem: String,
+    /// Whether the link sets a password (else it signs in once).
+    passwords: bool,
 }
 
 fn password_page(
@@ -208,7 +223,10 @@ fn password_page(
     token: &str,
     problem: &str,
 ) -> Response {
-    let mut page = DeskPage::new(st, lang, desk_strings(lang).set_password, None);
+    let t = desk_strings(lang);
+    let passwords = st.config.desk.password_sign_in;
+    let title = if passwords { t.set_password } else { t.sign_in };
+    let mut page = DeskPage::new(st, lang, title, None);
     page.csrf = st.secret.form_token(PASSWORD, token);
     render(
         status,
@@ -217,12 +235,13 @@ fn password_page(
             email: email.to_string(),
             token: token.to_string(),
             problem: problem.to_string(),
+            passwords,
         },
     )
 }
 
 /// A plain message page.
-fn message(
+pub(super) fn message(
     st: &AppState,
     lang: &'static str,
     status: StatusCode,
@@ -279,6 +298,46 @@ pub struct PasswordForm {
     password: String,
 }
 
+/// Signs in once through a one-time link (`[desk] password_sign_in =
+/// false`), which is then used up.
+async fn sign_in_by_link(
+    st: Arc<AppState>,
+    lang: &'static str,
+    ip: String,
+    token: String,
+) -> Response {
+    let t = desk_strings(lang);
+    let outcome = blocking(&st, lang, move |st| {
+        st.with_db(
+            |db| match accounts::sign_in_by_link(db, &ip, &token, chrono::Utc::now()) {
+                Ok(session) => Ok(Some(session)),
+                Err(AccountError::LinkInvalid) => Ok(None),
+                Err(e) => Err(anyhow::Error::from(e)),
+            },
+        )
+    })
+    .await;
+    match outcome {
+        Err(res) => res,
+        Ok(None) => message(
+            &st,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.sign_in,
+            t.link_invalid,
+            None,
+        ),
+        Ok(Some(session)) => {
+            let mut res = Redirect::to("/desk/").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&st, guard::cookie_name(&st), &session.token, "Lax", None),
+            );
+            res
+        }
+    }
+}
+
 /// Sets a password through a one-time link.
 pub async fn set_password(
     State(st): State<Arc<AppState>>,
@@ -291,6 +350,9 @@ pub async fn set_password(
     let given = guard::csrf_field(&body).unwrap_or_default();
     if !st.secret.verify_form_token(PASSWORD, &token, &given) {
         return refused(&st, lang, StatusCode::FORBIDDEN, t.refused_form);
+    }
+    if !st.config.desk.password_sign_in {
+        return sign_in_by_link(st, lang, visitor.ip.clone(), token).await;
     }
     let Ok(form) = serde_html_form::from_bytes::<PasswordForm>(&body) else {
         return refused(&st, lang, StatusCode::BAD_REQUEST, t.refused_form);
