@@ -497,6 +497,33 @@ impl Journal<'_> {
         )?)
     }
 
+    /// Queues the correction `key` of `original` for everyone the
+    /// original was sent to, in the language they had it in, unless they
+    /// were erased, suppressed or left one of its lists since. Returns the
+    /// rows added (a correction is queued once per person).
+    pub fn queue_correction(&self, original: &str, key: &str, at: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            &format!(
+                "INSERT OR IGNORE INTO deliveries (release, email_hash, email, name, lang, list, status, updated_at)
+                 SELECT ?2, d.email_hash, d.email, d.name, d.lang, d.list, 'queued', ?3
+                 FROM deliveries d
+                 WHERE d.release = ?1 {STILL_THERE}"
+            ),
+            params![original, key, at],
+        )?)
+    }
+
+    /// How many people [`Journal::queue_correction`] would queue for a
+    /// correction of `original` now.
+    pub fn correction_audience(&self, original: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM deliveries d WHERE d.release = ?1 {STILL_THERE}"),
+            [original],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
     /// A prepared insert of recipients read from a CSV list.
     pub fn csv_inserter(&self) -> Result<CsvInserter<'_>> {
         Ok(CsvInserter(self.conn.prepare_cached(&format!(
@@ -548,6 +575,15 @@ const JOIN: &str =
     "ON CONFLICT (release, email_hash) DO UPDATE SET list = deliveries.list || ',' || excluded.list
      WHERE deliveries.status = 'queued'
        AND instr(',' || deliveries.list || ',', ',' || excluded.list || ',') = 0";
+
+/// The rows of a release sent to someone who may still be written to:
+/// not erased (the address is kept), not suppressed, and not unsubscribed
+/// from any list the row names.
+const STILL_THERE: &str = "AND d.status = 'sent' AND d.email IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
+   AND NOT EXISTS (SELECT 1 FROM memberships m
+                   WHERE m.email_hash = d.email_hash AND m.status = 'unsubscribed'
+                     AND instr(',' || d.list || ',', ',' || m.list || ',') > 0)";
 
 /// A prepared insert of CSV-list recipients ([`Journal::csv_inserter`]).
 pub struct CsvInserter<'a>(rusqlite::CachedStatement<'a>);

@@ -248,9 +248,11 @@ CREATE TABLE desk_recovery_codes (
         // Signing in with the organisation's account: how each sign-in was
         // made (a second factor is asked of local ones only), and the
         // sign-ins begun at the provider, each used once: the hash of its
-        // `state`, its PKCE verifier and its nonce.
+        // `state`, its PKCE verifier and its nonce. A send asked for on the
+        // desk may be a correction's (its journal key).
         M::up(
             r#"
+ALTER TABLE desk_sends ADD COLUMN correction TEXT;
 ALTER TABLE desk_sessions ADD COLUMN method TEXT NOT NULL DEFAULT 'password'
     CHECK (method IN ('password', 'link', 'oidc'));
 CREATE TABLE desk_oidc_flows (

@@ -64,9 +64,11 @@ pub struct SendRequest {
     pub finished_at: Option<String>,
     /// What happened, in a line (counts only, never an address).
     pub outcome: Option<String>,
+    /// The journal key of the correction it emails, for a correction.
+    pub correction: Option<String>,
 }
 
-const COLUMNS: &str = "id, release, requested_by, requested_at, at_date, include_new, expected, state, started_at, finished_at, outcome";
+const COLUMNS: &str = "id, release, requested_by, requested_at, at_date, include_new, expected, state, started_at, finished_at, outcome, correction";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SendRequest> {
     Ok(SendRequest {
@@ -81,6 +83,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SendRequest> {
         started_at: r.get(8)?,
         finished_at: r.get(9)?,
         outcome: r.get(10)?,
+        correction: r.get(11)?,
     })
 }
 
@@ -116,6 +119,29 @@ impl SendQueue<'_> {
                 include_new,
                 i64::try_from(expected).unwrap_or(i64::MAX),
                 state.as_str()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records the emailing of the correction `key` of `release`, asked
+    /// for by `user_id`, to `expected` people: `serve` takes it at once.
+    pub fn request_correction(
+        &self,
+        release: &str,
+        key: &str,
+        user_id: i64,
+        expected: u64,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO desk_sends (release, requested_by, requested_at, expected, state, correction)
+             VALUES (?1, ?2, ?3, ?4, 'waiting', ?5)",
+            params![
+                release,
+                user_id,
+                now_text(),
+                i64::try_from(expected).unwrap_or(i64::MAX),
+                key
             ],
         )?;
         Ok(self.conn.last_insert_rowid())

@@ -41,6 +41,8 @@ pub enum Action {
     TakeDown,
     /// A commit of `[desk] git` failed (the change is saved).
     GitFailed,
+    /// A correction published (and perhaps emailed).
+    Correct,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Action::TotpReset => "totp-reset",
             Action::TakeDown => "take-down",
             Action::GitFailed => "git-failed",
+            Action::Correct => "correct",
         }
     }
 }

@@ -194,6 +194,9 @@ pub enum Act {
     /// Take a published (or scheduled) release off the site and the feeds:
     /// `withdrawn:` now; a page saying so stays at its address.
     TakeDown,
+    /// Publish a correction of a published release (`updated:` and
+    /// `correction:`), and email it to those who had the original.
+    Correct,
 }
 
 /// Why an act is refused.
@@ -219,6 +222,10 @@ pub enum Refused {
     Withdrawn,
     #[error("only a published or scheduled release can be taken off the site")]
     NotOut,
+    #[error("only a published release is corrected; until then, change it in the editor")]
+    NotPublished,
+    #[error("write what was corrected, in at least one language")]
+    NoNote,
 }
 
 /// Whether `user` may do `act` to `d` at `now`, with `needed` approvals.
@@ -300,6 +307,15 @@ pub fn may(
                 Err(Refused::Role)
             } else if !matches!(status, Status::Scheduled | Status::Published) {
                 Err(Refused::NotOut)
+            } else {
+                Ok(())
+            }
+        }
+        Act::Correct => {
+            if !editor {
+                Err(Refused::Role)
+            } else if status != Status::Published {
+                Err(Refused::NotPublished)
             } else {
                 Ok(())
             }
@@ -912,6 +928,8 @@ pub fn act(
             set_withdrawn(config, d, Utc::now())?;
             Action::TakeDown
         }
+        // With its notes: see [`correct`].
+        Act::Correct => return Err(Refused::NoNote.into()),
     };
     audit::record(db, actor, action, Some(&d.key), None)?;
     super::git::commit(db, config, user, action, &d.key);
@@ -963,6 +981,54 @@ pub fn set_withdrawn(
         })?;
     }
     Ok(())
+}
+
+/// The longest correction note, in characters.
+pub const MAX_NOTE: usize = 2_000;
+
+/// Publishes a correction of `d` by `user`: each language version with a
+/// note in `notes` (by language code; an empty one leaves its version as
+/// it is) gets `updated:` (this minute) and `correction:`, each file
+/// checked before it is written. Audited `correct` with the languages.
+/// Returns the languages corrected.
+pub fn correct(
+    db: &Db,
+    config: &Config,
+    actor: &Actor,
+    user: &User,
+    d: &DeskRelease<'_>,
+    notes: &std::collections::BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, SaveError> {
+    may(user, Act::Correct, d, now, config.desk.approvals)?;
+    let note_of = |r: &Release| {
+        notes
+            .get(r.lang.as_str())
+            .map(|n| n.trim().chars().take(MAX_NOTE).collect::<String>())
+            .filter(|n| !n.is_empty())
+    };
+    if !d.versions.iter().any(|r| note_of(r).is_some()) {
+        return Err(Refused::NoNote.into());
+    }
+    let stamp = minute(config, now);
+    let mut done = vec![];
+    for r in &d.versions {
+        let Some(note) = note_of(r) else { continue };
+        rewrite_front_matter(config, r, |map| {
+            map.insert(Value::from("updated"), Value::from(stamp.clone()));
+            map.insert(Value::from("correction"), Value::from(note));
+        })?;
+        done.push(r.lang.to_string());
+    }
+    audit::record(
+        db,
+        actor,
+        Action::Correct,
+        Some(&d.key),
+        Some(&done.join(", ")),
+    )?;
+    super::git::commit(db, config, user, Action::Correct, &d.key);
+    Ok(done)
 }
 
 /// Takes `draft: true` out of every version of `d` (and, with `date`,

@@ -196,6 +196,7 @@ pub fn carry_out(
     public: &std::path::Path,
     key: &str,
     include_new: bool,
+    correction: Option<&str>,
     stop: &AtomicBool,
 ) -> anyhow::Result<Carried> {
     let content = Content::load(root)?;
@@ -207,6 +208,26 @@ pub fn carry_out(
             "the release is no longer among the release files".into(),
         ));
     };
+    let controls = Controls {
+        stop,
+        progress: |_| indicatif::ProgressBar::hidden(),
+    };
+    let mut tally = Tally::default();
+    if let Some(asked) = correction {
+        if crate::sending::correction::key(&group).as_deref() != Some(asked) {
+            return Ok(Carried::Finished(
+                SendState::Failed,
+                "the correction was changed after it was asked for: nothing was sent; ask again"
+                    .into(),
+            ));
+        }
+        crate::build::build(&content, public, now)?;
+        let store = crate::sending::open_store(config)?;
+        let sent = crate::sending::correction::deliver(
+            &content, &store, &group, now, &controls, &mut tally,
+        );
+        return finished(sent.map(|_| ()), &tally);
+    }
     if group.versions.iter().all(|r| !r.publication.email) {
         crate::build::build(&content, public, now)?;
         return Ok(Carried::Finished(
@@ -223,12 +244,13 @@ pub fn carry_out(
     let tx = store.write()?;
     plan::plan(&store, config, &group, &group.lists(), include_new)?;
     tx.commit()?;
-    let mut tally = Tally::default();
-    let controls = Controls {
-        stop,
-        progress: |_| indicatif::ProgressBar::hidden(),
-    };
-    match send::deliver(&content, &store, &group, now, &controls, &mut tally) {
+    let sent = send::deliver(&content, &store, &group, now, &controls, &mut tally);
+    finished(sent, &tally)
+}
+
+/// How a send that ran ended: put back when the sender lock was held.
+fn finished(sent: anyhow::Result<()>, tally: &Tally) -> anyhow::Result<Carried> {
+    match sent {
         Ok(()) => {}
         Err(e) if e.downcast_ref::<SenderBusy>().is_some() => return Ok(Carried::Busy),
         Err(e) => return Err(e),
@@ -239,8 +261,37 @@ pub fn carry_out(
         } else {
             SendState::Done
         },
-        outcome_line(&tally),
+        outcome_line(tally),
     ))
+}
+
+/// Asks `serve` to email the correction the release `group_key` carries
+/// in `content` (read after the correction was written) to those who had
+/// the original: the request's id and how many people it goes to, or
+/// `None` when the release has no correction. Audited.
+pub fn request_correction(
+    db: &Db,
+    content: &Content,
+    actor: &Actor,
+    user: &User,
+    group_key: &str,
+) -> anyhow::Result<Option<(i64, u64)>> {
+    let Some(group) = Group::all(content).into_iter().find(|g| g.key == group_key) else {
+        return Ok(None);
+    };
+    let Some(key) = crate::sending::correction::key(&group) else {
+        return Ok(None);
+    };
+    let n = crate::sending::correction::audience(db, &group)?;
+    let id = db.sends().request_correction(group_key, &key, user.id, n)?;
+    audit::record(
+        db,
+        actor,
+        Action::Correct,
+        Some(group_key),
+        Some(&format!("emailed to the {n} who had the original")),
+    )?;
+    Ok(Some((id, n)))
 }
 
 /// A tally as one line of counts.

@@ -251,6 +251,15 @@ pub struct DeskStrings {
     pub oidc_refused: &'static str,
     pub oidc_unavailable: &'static str,
     pub link_sign_in_lead: &'static str,
+    pub correct: &'static str,
+    pub correct_lead: &'static str,
+    pub correct_note: &'static str,
+    pub correct_earlier: &'static str,
+    pub correct_email: &'static str,
+    pub correct_none: &'static str,
+    pub correct_submit: &'static str,
+    pub correct_done: &'static str,
+    pub correct_emailing: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -514,6 +523,15 @@ const FI: DeskStrings = DeskStrings {
     oidc_refused: "Organisaation kirjautumispalvelu ei vahvistanut henkilöllisyyttäsi. Aloita alusta; jos sama toistuu, kerro toimituksen ylläpitäjälle.",
     oidc_unavailable: "Organisaation kirjautumispalveluun ei juuri nyt saada yhteyttä. Yritä hetken päästä uudelleen tai kerro toimituksen ylläpitäjälle.",
     link_sign_in_lead: "Tällä kertakäyttöisellä linkillä kirjaudut kerran sisään osoitteella",
+    correct: "Julkaise korjaus",
+    correct_lead: "Kirjoita, mitä tiedotteessa korjattiin. Huomautus ja korjauksen aika näytetään tiedotteen alussa sivustolla ja syötteissä. Muuta itse tekstiä ensin muokkaimessa.",
+    correct_note: "Mitä korjattiin",
+    correct_earlier: "Aiempi korjaus",
+    correct_email: "Lähetä sähköpostilla pelkkä korjaus niille, jotka saivat alkuperäisen tiedotteen",
+    correct_none: "Alkuperäistä tiedotetta ei lähetetty kenellekään sähköpostilla.",
+    correct_submit: "Julkaise korjaus",
+    correct_done: "Korjaus on julkaistu sivustolla.",
+    correct_emailing: "Korjaus lähetetään sähköpostilla niille, jotka saivat alkuperäisen. Vastaanottajia:",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -765,6 +783,15 @@ const SV: DeskStrings = DeskStrings {
     oidc_refused: "Organisationens inloggningstjänst bekräftade inte vem du är. Börja om; om det händer igen, kontakta redaktionens administratör.",
     oidc_unavailable: "Organisationens inloggningstjänst går inte att nå just nu. Försök igen om en stund eller kontakta redaktionens administratör.",
     link_sign_in_lead: "Med den här engångslänken loggar du in en gång som",
+    correct: "Publicera en rättelse",
+    correct_lead: "Skriv vad som rättades i pressmeddelandet. Anmärkningen och tiden för rättelsen visas överst i pressmeddelandet på webbplatsen och i flödena. Ändra själva texten först i redigeraren.",
+    correct_note: "Vad som rättades",
+    correct_earlier: "Tidigare rättelse",
+    correct_email: "Skicka bara rättelsen per e-post till dem som fick det ursprungliga pressmeddelandet",
+    correct_none: "Det ursprungliga pressmeddelandet skickades inte till någon per e-post.",
+    correct_submit: "Publicera rättelsen",
+    correct_done: "Rättelsen är publicerad på webbplatsen.",
+    correct_emailing: "Rättelsen skickas per e-post till dem som fick originalet. Mottagare:",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -1016,6 +1043,15 @@ const EN: DeskStrings = DeskStrings {
     oidc_refused: "Your organisation's sign-in service did not confirm who you are. Start again; if it happens again, tell the desk's admin.",
     oidc_unavailable: "Your organisation's sign-in service cannot be reached just now. Try again in a moment, or tell the desk's admin.",
     link_sign_in_lead: "This one-time link signs you in once as",
+    correct: "Publish a correction",
+    correct_lead: "Write what was corrected in the release. The note and the time of the correction are shown at the top of the release on the site and in the feeds. Change the text itself in the editor first.",
+    correct_note: "What was corrected",
+    correct_earlier: "Earlier correction",
+    correct_email: "Email only the correction to those who had the original release",
+    correct_none: "The original release was not emailed to anyone.",
+    correct_submit: "Publish the correction",
+    correct_done: "The correction is on the site.",
+    correct_emailing: "The correction is being emailed to those who had the original. Recipients:",
     roles: ["writer", "editor", "admin"],
 };
 

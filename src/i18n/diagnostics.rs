@@ -256,6 +256,16 @@ const RULES: &[Rule] = &[
         "bara ett publicerat eller schemalagt pressmeddelande kan tas bort från webbplatsen",
     ),
     rule(
+        "only a published release is corrected; until then, change it in the editor",
+        "vain julkaistua tiedotetta korjataan; sitä ennen muuta sitä muokkaimessa",
+        "bara ett publicerat pressmeddelande rättas; innan dess ändrar du det i redigeraren",
+    ),
+    rule(
+        "write what was corrected, in at least one language",
+        "kirjoita, mitä korjattiin, ainakin yhdellä kielellä",
+        "skriv vad som rättades, på minst ett språk",
+    ),
+    rule(
         "'withdrawn' is earlier than 'date'",
         "'withdrawn' on aikaisempi kuin 'date'",
         "'withdrawn' är tidigare än 'date'",

@@ -138,8 +138,56 @@ pub fn render_view(
     config: &Config,
     hidden: &markdown::Unpublished,
 ) -> Result<RenderedEmail, EmailError> {
-    let (theme, colors) = (&config.theme, config.site.colors.as_ref());
+    let body_text =
+        markdown::to_text_hiding(body_md, Links::absolute(urls.base(), page_of_file), hidden)
+            .trim_end()
+            .to_string();
+    let data = email_data(v, org, config, body_text);
+    render_data(v, config, &data)
+}
+
+/// The correction of one language version, emailed to those who had the
+/// original: the note (with when it was made) as the lead, the link to
+/// the corrected release, the contact people and the "About" text; the
+/// subject "[KORJAUS] title" ("[RÄTTELSE]", "[CORRECTION]"). `None` when
+/// the version has no correction.
+pub fn render_correction(
+    release: &Release,
+    config: &Config,
+    hidden: &markdown::Unpublished,
+) -> Result<Option<RenderedEmail>, EmailError> {
+    let Some(note) = release.publication.correction.as_deref() else {
+        return Ok(None);
+    };
+    let urls = Urls::new(config);
+    let v = ReleaseView::new(release, config, &urls, &config.releases_dir(), hidden);
+    let org = OrgView::new(config, &release.lang, &urls);
+    let when = v.updated.as_ref().map_or("", |u| u.text.as_str());
+    let lead = format!("{} {when}: {}", v.t.correction, note.trim());
+    let empty = Html::default();
     let data = EmailData {
+        lead: &lead,
+        has_summary: true,
+        image: &None,
+        body: &empty,
+        body_text: String::new(),
+        attachments: &[],
+        tags: &[],
+        ..email_data(&v, &org, config, String::new())
+    };
+    let mut rendered = render_data(&v, config, &data)?;
+    rendered.subject = format!("[{}] {}", v.t.correction.to_uppercase(), v.title);
+    Ok(Some(rendered))
+}
+
+/// What the templates show of a release view.
+fn email_data<'a>(
+    v: &'a ReleaseView,
+    org: &'a OrgView,
+    config: &Config,
+    body_text: String,
+) -> EmailData<'a> {
+    EmailData {
         lang: v.lang.as_str(),
         t: v.t,
         title: &v.title,
@@ -148,13 +196,7 @@ pub fn render_view(
         has_summary: v.has_summary,
         image: &v.image_abs,
         body: &v.body_abs,
-        body_text: markdown::to_text_hiding(
-            body_md,
-            Links::absolute(urls.base(), page_of_file),
-            hidden,
-        )
-        .trim_end()
-        .to_string(),
+        body_text,
         attachments: &v.attachments,
         contacts: &v.contacts,
         tags: &v.tags_abs,
@@ -166,11 +208,20 @@ pub fn render_view(
         org_website: &org.website,
         org_website_label: &org.website_label,
         about_heading: &org.about_heading,
-        colors: EmailColors::of(colors),
+        colors: EmailColors::of(config.site.colors.as_ref()),
         about: &org.about,
         about_text: &org.about_text,
         privacy: org.privacy.as_deref(),
-    };
+    }
+}
+
+/// Both parts (and their curated twins) of `data`.
+fn render_data(
+    v: &ReleaseView,
+    config: &Config,
+    data: &EmailData<'_>,
+) -> Result<RenderedEmail, EmailError> {
+    let theme = &config.theme;
     let parts = |data: &EmailData<'_>| -> Result<(String, String), EmailError> {
         const HTML: &str = "email/release.html";
         const TEXT: &str = "email/release.txt";
@@ -188,14 +239,16 @@ pub fn render_view(
         }
         Ok((html, text))
     };
-    let (html, text) = parts(&data)?;
+    let (html, text) = parts(data)?;
     let (html_curated, text_curated) = parts(&EmailData {
         reason: v.t.email_reason_curated,
-        ..data
+        body_text: data.body_text.clone(),
+        colors: data.colors.clone(),
+        ..*data
     })?;
     Ok(RenderedEmail {
         subject: v.title.clone(),
-        preheader: v.lead.clone(),
+        preheader: data.lead.to_string(),
         html,
         text,
         html_curated,

@@ -4,6 +4,7 @@
 //! Nothing here prints or asks: the front door shows the plan, asks its
 //! question through a callback and shows the [`Tally`].
 
+pub mod correction;
 pub mod publish;
 pub mod send;
 
@@ -142,9 +143,26 @@ pub fn run_group(
     controls: &Controls<'_>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let transport = Transport::from_config(config)?;
     let prepared = prepare(config, group, hidden)?;
-    let total = queued(store, &group.key)?;
+    run_prepared(
+        config, store, &group.key, &prepared, secret, controls, tally,
+    )
+}
+
+/// Sends the queued messages of the journal key `key`, each recipient
+/// the message of their language in `prepared`, and adds the result to
+/// `tally`.
+pub fn run_prepared(
+    config: &Config,
+    store: &Db,
+    key: &str,
+    prepared: &std::collections::HashMap<crate::i18n::Lang, crate::delivery::Prepared>,
+    secret: &Secret,
+    controls: &Controls<'_>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let transport = Transport::from_config(config)?;
+    let total = queued(store, key)?;
     let pb = (controls.progress)(total);
     let return_path = config
         .delivery
@@ -154,8 +172,8 @@ pub fn run_group(
         .transpose()?;
     let summary = engine::run(&engine::Run {
         db: store.path(),
-        release: &group.key,
-        prepared: &prepared,
+        release: key,
+        prepared,
         fallback_lang: &config.site.default_lang,
         secret,
         transport: &transport,
@@ -166,7 +184,7 @@ pub fn run_group(
     })?;
     pb.finish_and_clear();
     tally.add(summary);
-    tally.queued_left += queued(store, &group.key)?;
+    tally.queued_left += queued(store, key)?;
     Ok(())
 }
 

@@ -159,6 +159,10 @@ const DESK: &[(&str, &str)] = &[
         include_str!("../../templates/desk/send.html"),
     ),
     (
+        "desk/correct.html",
+        include_str!("../../templates/desk/correct.html"),
+    ),
+    (
         "desk/login.html",
         include_str!("../../templates/desk/login.html"),
     ),

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+mod corrections;
 mod oidc;
 
 use crate::common::room::{Room, SECRET};

@@ -11,6 +11,7 @@
 //! it came from another site, and (see [`guard`]) when its form does not
 //! carry this sign-in's CSRF token.
 
+mod corrections;
 pub mod guard;
 mod oidc;
 mod pages;
@@ -363,6 +364,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/desk/releases/{slug}/approve", post(releases::approve))
         .route("/desk/releases/{slug}/withdraw", post(releases::withdraw))
         .route("/desk/releases/{slug}/take-down", post(releases::take_down))
+        .route(
+            "/desk/releases/{slug}/correct",
+            get(corrections::form).post(corrections::correct),
+        )
         .route(
             "/desk/releases/{slug}/send",
             get(sends::send_form).post(sends::send),

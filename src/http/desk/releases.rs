@@ -332,6 +332,7 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
         (Act::Withdraw, "withdraw", t.withdraw),
         (Act::Release, "send", t.send_open),
         (Act::TakeDown, "take-down", t.take_down),
+        (Act::Correct, "correct", t.correct),
     ]
     .into_iter()
     .filter(|(act, _, _)| {
@@ -340,7 +341,7 @@ fn actions(st: &AppState, signed: &SignedIn, d: &DeskRelease<'_>, slug: &str) ->
     .map(|(act, path, label)| ActionView {
         action: format!("/desk/releases/{slug}/{path}"),
         label,
-        link: act == Act::Release,
+        link: matches!(act, Act::Release | Act::Correct),
     })
     .collect()
 }
@@ -773,7 +774,7 @@ pub async fn create(
 /// The answer to an action: on success a 303 to the page `to` names;
 /// a refusal, a problem or a conflict as a page that says so; anything
 /// else a 503.
-fn answer<T>(
+pub(super) fn answer<T>(
     st: &AppState,
     ui: &'static str,
     outcome: anyhow::Result<Result<T, SaveError>>,
@@ -865,23 +866,30 @@ pub async fn take_down(
 ) -> Response {
     let res = act(st.clone(), signed, slug, Act::TakeDown).await;
     if res.status() == StatusCode::SEE_OTHER {
-        let st = st.clone();
         // The page that says so replaces the release now, not at the next
-        // `publish`; a failure leaves that to `publish` and is logged.
-        let built = tokio::task::spawn_blocking(move || {
-            let content = Content::load(&st.config.root)?;
-            crate::build::build(
-                &content,
-                &crate::desk::sending::public_dir(&st.config),
-                chrono::Utc::now(),
-            )
-        })
-        .await;
-        if let Ok(Err(e)) = built {
-            tracing::error!(error = %format!("{e:#}"), "the site was not built after a release was taken down");
-        }
+        // `publish`.
+        rebuild(&st, "taken down").await;
     }
     res
+}
+
+/// Builds the site into `[serve] public_dir` at once after a change to a
+/// published release (`what` says which, for the log); a failure leaves
+/// that to the next `publish` and is logged.
+pub(super) async fn rebuild(st: &Arc<AppState>, what: &'static str) {
+    let st = st.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let content = Content::load(&st.config.root)?;
+        crate::build::build(
+            &content,
+            &crate::desk::sending::public_dir(&st.config),
+            chrono::Utc::now(),
+        )
+    })
+    .await;
+    if let Ok(Err(e)) = built {
+        tracing::error!(error = %format!("{e:#}"), "the site was not built after a release was {what}");
+    }
 }
 
 pub async fn withdraw(

@@ -85,6 +85,7 @@ fn carry_out_next(st: &AppState, stop: &AtomicBool) -> anyhow::Result<bool> {
         &sending::public_dir(&st.config),
         &req.release,
         req.include_new,
+        req.correction.as_deref(),
         stop,
     );
     let (state, line) = match outcome {

@@ -52,7 +52,7 @@ pub struct PlanQuery {
 }
 
 /// The release of `slug` (any language version) with its desk record.
-fn desk_release<'a>(
+pub(super) fn desk_release<'a>(
     st: &AppState,
     content: &'a crate::content::Content,
     slug: &str,
@@ -63,7 +63,7 @@ fn desk_release<'a>(
     st.with_db(|db| DeskRelease::of(db, &st.config.root, &r.group_key(), &content.releases))
 }
 
-fn title_of(d: &DeskRelease<'_>, ui: &str) -> String {
+pub(super) fn title_of(d: &DeskRelease<'_>, ui: &str) -> String {
     d.versions
         .iter()
         .find(|r| r.lang.as_str() == ui)
