@@ -1,9 +1,10 @@
 // The desk in headless Chromium, driven by the keyboard alone: an admin
 // signs in, reads the releases, the users and the audit trail; a new writer
 // sets a password through a one-time link, signs in, and is refused the
-// admin's pages; the story goes on to a release written, approved, planned
-// and sent, its delivery report, and the admin's lists (import, erasure,
-// a suppression lifted). axe-core (WCAG 2.1 A/AA) runs on every desk page; each
+// admin's pages; the story goes on to a release written, a test copy sent,
+// approved, planned and sent now by serve, its delivery report counting
+// live, the admin's lists (import, erasure, a suppression lifted), and a
+// correction emailed to those who had the release. axe-core (WCAG 2.1 A/AA) runs on every desk page; each
 // page's HTML is saved to ARTEFACT_DIR/desk-html/ for the Nu checker, and
 // a picture of each to ARTEFACT_DIR/desk-*.png. Exits 1 on any failure.
 // Usage: node e2e-desk.mjs DESK_URL ADMIN_ADDRESS PASSWORD WRITER_LINK WRITER_ADDRESS ARTEFACT_DIR
@@ -179,6 +180,12 @@ try {
   expect((await writerPage.inputValue('#image_credit')) === 'Kaislamaa', 'the credit is saved');
   expect(await writerPage.isChecked('#list-media'), 'the media list is chosen');
   await check(writerPage, '10b-editor-with-picture');
+  // A test copy to the writer's own address, through Postfix: the shell
+  // finds it in the mailbox with [TESTI] before the title.
+  expect(await tabTo(writerPage, 'form[action$="/test-send"] button', 20), 'the test-copy button is reached with Tab');
+  await Promise.all([writerPage.waitForNavigation(), writerPage.keyboard.press('Enter')]);
+  expect(writerPage.url().includes('sent=1'), `the test copy is sent (${writerPage.url()})`);
+  await check(writerPage, '10e-test-copy-sent');
 
   // The preview: the page, the email at two widths and its text part.
   await writerPage.goto(`${editorFi}/preview`);
@@ -227,13 +234,23 @@ try {
   expect(await tabTo(editorPage, '#when_now', 60), 'the choice of when is reached with Tab');
   await editorPage.keyboard.press('ArrowDown');
   expect(await editorPage.isChecked('#when_date'), '"at its date" is chosen with the arrow key');
+  await editorPage.keyboard.press('ArrowUp');
+  expect(await editorPage.isChecked('#when_now'), '"now" is chosen again with the arrow key');
   expect(await tabTo(editorPage, '#confirm', 10), 'the number field is reached with Tab');
   await editorPage.keyboard.type(total);
   await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
   expect(editorPage.url().endsWith('/report'), `the delivery report follows (${editorPage.url()})`);
+  // serve sends it within seconds; the report's counts follow without a
+  // reload (its script asks for the counts).
+  let sent = '';
+  for (let i = 0; i < 150 && sent !== total; i++) {
+    await editorPage.waitForTimeout(200);
+    sent = (await editorPage.textContent('tfoot [data-k="sent"]')).trim();
+  }
+  expect(sent === total, `the report counts ${sent} of ${total} sent, live`);
   await check(editorPage, '14-report');
   await editorPage.goto(editorFi);
-  expect(/(Ajastettu|Julkaistu)/.test(await editorPage.textContent('.status strong')), 'released: scheduled or published');
+  expect((await editorPage.textContent('.status strong')).includes('Julkaistu'), 'published');
   await page.goto(`${desk}/desk/audit`);
   const trail = await page.content();
   for (const [act, who] of [['user-added', admin], ['create', writer], ['save', writer], ['submit', writer],
@@ -282,6 +299,25 @@ try {
   await page.goto(`${desk}/desk/account/totp`);
   expect((await page.textContent('#totp-key')).trim().length >= 32, 'the key is shown as text');
   await check(page, '20-totp');
+
+  // The editor corrects the published release in both languages and
+  // emails only the correction to those who had it.
+  await editorPage.goto(editorFi);
+  expect(await tabTo(editorPage, 'a[href$="/correct"]', 160), 'the correction link is reached with Tab');
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  await check(editorPage, '21-correct');
+  expect(await tabTo(editorPage, '#note_fi', 20), 'the Finnish note is reached with Tab');
+  await editorPage.keyboard.type('Liikennöinnin alkamispäivä korjattu.');
+  expect(await tabTo(editorPage, '#note_sv', 10), 'the Swedish note is reached with Tab');
+  await editorPage.keyboard.type('Datumet då trafiken börjar är rättat.');
+  expect(await tabTo(editorPage, '#email', 10), 'the email choice is reached with Tab');
+  await editorPage.keyboard.press('Space');
+  expect(await tabTo(editorPage, 'form[action$="/correct"] button[type=submit]', 10), 'the publish button is reached with Tab');
+  await Promise.all([editorPage.waitForNavigation(), editorPage.keyboard.press('Enter')]);
+  expect((await editorPage.content()).includes('Korjaus on julkaistu'), 'the correction is published');
+  await check(editorPage, '22-corrected');
+  await page.goto(`${desk}/desk/audit`);
+  expect((await page.content()).includes('<td>correct</td>'), 'the trail shows the correction');
 } finally {
   await browser.close();
 }

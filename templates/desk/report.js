@@ -1,11 +1,27 @@
 // The delivery report's live counts: every two seconds, while the release
 // is being sent, the counts are read again (the report's own JSON) and put
-// in their cells. Without this script the page refreshes itself instead.
+// in their cells; before anything is planned, the page is loaded again once
+// there is. Without this script the page refreshes itself instead.
 (function () {
   'use strict';
-  var table = document.querySelector('table[data-live]');
-  if (!table) { return; }
-  var url = table.getAttribute('data-live');
+  var live = document.querySelector('[data-live]');
+  if (!live) { return; }
+  var url = live.getAttribute('data-live');
+  // Nothing planned yet ("send now" waits for serve): the page is loaded
+  // again as soon as there are counts to show.
+  if (live.tagName !== 'TABLE') {
+    var wait = function () {
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          if (data.rows.length > 0 || !data.live) { window.location.reload(); } else { window.setTimeout(wait, 2000); }
+        })
+        .catch(function () { window.setTimeout(wait, 5000); });
+    };
+    window.setTimeout(wait, 1000);
+    return;
+  }
+  var table = live;
   function put(row, counts) {
     var tr = table.querySelector('tr[data-row="' + row.replace(/"/g, '') + '"]');
     if (!tr) { return false; }
