@@ -80,6 +80,13 @@ pub enum Command {
     /// Build the site, then email every due release to everyone on its lists
     /// who has not had it. Idempotent: run it from cron every few minutes.
     Publish(commands::publish::Args),
+    /// Take a published release off the site and its feeds.
+    ///
+    /// Every language version gets `withdrawn:` (now); the site is built at
+    /// once, and a page at the release's address says it was withdrawn,
+    /// and when. It is not emailed again. To correct a release instead,
+    /// set `correction:` and `updated:` and use `send --correction`.
+    Withdraw(commands::withdraw::Args),
     /// Show every release with its languages and state (draft, scheduled,
     /// published, web only, email only), what was sent, and what the next
     /// `publish` would do.
@@ -150,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Send(args) => commands::send::run(root, args, ui),
         Command::Publish(args) => commands::publish::run(root, args, ui),
         Command::Status(args) => commands::status::run(root, args, ui),
+        Command::Withdraw(args) => commands::withdraw::run(root, args, ui),
         Command::Deliveries(args) => commands::deliveries::run(root, args, ui),
         Command::Subscribers(cmd) => commands::subscribers::run(root, cmd, ui),
         Command::Bounces(cmd) => commands::bounces::run(root, cmd, ui),

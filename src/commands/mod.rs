@@ -19,6 +19,7 @@ pub mod status;
 pub mod subscribers;
 pub mod templates;
 pub mod users;
+pub mod withdraw;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};

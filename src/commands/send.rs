@@ -39,6 +39,11 @@ pub struct Args {
     /// the plan counts the people who joined since).
     #[arg(long)]
     pub include_new_members: bool,
+    /// Email only the correction the release carries (`correction:` and
+    /// `updated:`) to those who had the original and are still
+    /// subscribed, once each, in the language they had it in.
+    #[arg(long, conflicts_with_all = ["to", "lists", "include_new_members"])]
+    pub correction: bool,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -83,6 +88,9 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
             sent: 1,
             ..Default::default()
         });
+    }
+    if args.correction {
+        return send_correction(content, args, ui, now);
     }
     let Target { group, lists } =
         target(content, &args.release, args.lang.as_ref(), &args.lists, now)?;
@@ -157,6 +165,92 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     }
     deliver(content, &store, &group, now, &ui.controls(), &mut tally)?;
     print_tally(&tally, ui.out, &format!("pressroom send {}", args.release))?;
+    Ok(tally)
+}
+
+/// `pressroom send RELEASE --correction`.
+fn send_correction(
+    content: &Content,
+    args: &Args,
+    ui: &mut Ui<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Tally> {
+    use crate::sending::correction;
+    let config = &content.config;
+    let found = content.find(&args.release, args.lang.as_ref())?;
+    let group = plan::Group::of(content, found);
+    let Some(key) = correction::key(&group) else {
+        return Err(UsageError(format!(
+            "{} has no correction: write `correction:` (what was corrected) and `updated:` (when) in its front matter, build, then send it",
+            found.source.path.display()
+        ))
+        .into());
+    };
+    if !group.versions.iter().any(|r| r.is_published(now)) {
+        return Err(UsageError(format!(
+            "{} is not published: there is no original to correct",
+            found.source.path.display()
+        ))
+        .into());
+    }
+    let store = open_store(config)?;
+    let title = group.title(&config.site.default_lang).to_string();
+    let mut tally = Tally::default();
+    let interactive = ui.interactive;
+    let mut declined = false;
+    let out = &mut *ui.out;
+    let planned = plan_and_confirm(
+        &store,
+        args.yes,
+        |store| correction::queue(store, &group, &key),
+        |_| {
+            let pending = queued(&store, &key)?;
+            tally.already = count_sent(&store, &key)?;
+            if args.dry_run {
+                writeln!(
+                    out,
+                    "Dry run: the correction of “{title}” ({key}) would go to {pending} people who had the original (nothing is sent or recorded)"
+                )?;
+                return Ok(None);
+            }
+            if pending == 0 {
+                writeln!(
+                    out,
+                    "Nothing to send: everyone who had “{title}” and is still subscribed has this correction."
+                )?;
+                return Ok(None);
+            }
+            Ok(Some(format!(
+                "Email the correction of “{title}” to the {pending} people who had the original, through {}?",
+                Transport::from_config(config)?.describe()
+            )))
+        },
+        |question| {
+            let yes = super::ask(question, interactive)?;
+            declined = !yes;
+            Ok(yes)
+        },
+    )?;
+    if planned.is_none() {
+        if declined {
+            writeln!(ui.out, "Nothing sent.")?;
+        }
+        return Ok(tally);
+    }
+    correction::send_queued(
+        content,
+        &store,
+        &group,
+        &key,
+        now,
+        &ui.controls(),
+        &mut tally,
+    )?;
+    print_tally(
+        &tally,
+        ui.out,
+        &format!("pressroom send {} --correction", args.release),
+    )?;
     Ok(tally)
 }
 

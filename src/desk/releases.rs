@@ -974,8 +974,19 @@ pub fn set_withdrawn(
     d: &DeskRelease<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), SaveError> {
+    withdraw_versions(config, &d.versions, at)
+}
+
+/// Writes `withdrawn:` (the minute of `at`) into each of `versions` (the
+/// language versions of one release; `pressroom withdraw` and the desk's
+/// take-down), each file checked before it is written.
+pub fn withdraw_versions(
+    config: &Config,
+    versions: &[&Release],
+    at: DateTime<Utc>,
+) -> Result<(), SaveError> {
     let stamp = minute(config, at);
-    for r in &d.versions {
+    for r in versions {
         rewrite_front_matter(config, r, |map| {
             map.insert(Value::from("withdrawn"), Value::from(stamp.clone()));
         })?;

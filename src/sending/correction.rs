@@ -43,15 +43,20 @@ pub fn audience(db: &Db, group: &Group<'_>) -> anyhow::Result<u64> {
     Ok(db.journal().correction_audience(&group.key)?)
 }
 
-/// Queues the correction `key` of `group` for those who had the original:
-/// the rows added.
+/// Queues the correction `key` of `group` for those who had the original
+/// (inside the caller's write transaction): the rows added.
+pub fn queue(db: &Db, group: &Group<'_>, key: &str) -> anyhow::Result<u64> {
+    Ok(db
+        .journal()
+        .queue_correction(&group.key, key, &now_text())? as u64)
+}
+
+/// [`queue`] in a write transaction of its own.
 pub fn plan(db: &Db, group: &Group<'_>, key: &str) -> anyhow::Result<u64> {
     let tx = db.write()?;
-    let n = db
-        .journal()
-        .queue_correction(&group.key, key, &now_text())?;
+    let n = queue(db, group, key)?;
     tx.commit()?;
-    Ok(n as u64)
+    Ok(n)
 }
 
 /// The correction message of each corrected language version (a reader of
@@ -94,12 +99,24 @@ pub fn deliver(
             group.key
         );
     };
+    let queued = plan(store, group, &key)?;
+    send_queued(content, store, group, &key, now, controls, tally)?;
+    Ok(queued)
+}
+
+/// Sends the queued messages of the correction `key` of `group`.
+pub fn send_queued(
+    content: &Content,
+    store: &Db,
+    group: &Group<'_>,
+    key: &str,
+    now: DateTime<Utc>,
+    controls: &Controls<'_>,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
     let config = &content.config;
     let secret = load_secret(config)?;
-    let hidden = content.unpublished(now);
-    let prepared = prepare(config, group, &key, &hidden)?;
-    let queued = plan(store, group, &key)?;
-    tally.releases.push(key.clone());
-    run_prepared(config, store, &key, &prepared, &secret, controls, tally)?;
-    Ok(queued)
+    let prepared = prepare(config, group, key, &content.unpublished(now))?;
+    tally.releases.push(key.to_string());
+    run_prepared(config, store, key, &prepared, &secret, controls, tally)
 }

@@ -1592,3 +1592,116 @@ fn each_send_and_publish_ends_with_one_summary_line_a_log_search_finds() {
         lines[0]
     );
 }
+
+/// The decoded subject of a message.
+fn decoded_subject(data: &str) -> String {
+    use mailparse::MailHeaderMap;
+    mailparse::parse_mail(data.as_bytes())
+        .unwrap()
+        .headers
+        .get_first_value("Subject")
+        .unwrap_or_default()
+}
+
+#[test]
+fn send_correction_emails_only_the_correction_once_to_those_who_had_it_and_withdraw_takes_it_down()
+{
+    let (server, room) = crate::common::room::sent_with_return_path(6, 2);
+    assert_eq!(server.accepted().len(), 6);
+    // user5 leaves the list: no correction for them.
+    room.query("UPDATE memberships SET status = 'unsubscribed' WHERE email_hash = (SELECT email_hash FROM subscribers WHERE email = 'user5@example.org') RETURNING list");
+
+    // Without a correction there is nothing to send, and it says what to do.
+    let none = room.run(&["send", "bridge", "--correction", "--yes"]);
+    assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
+    assert!(
+        stderr(&none).contains("has no correction: write `correction:`"),
+        "{}",
+        stderr(&none)
+    );
+
+    for (lang, note) in [
+        ("fi", "Avajaispäivä korjattu."),
+        ("sv", "Öppningsdagen är rättad."),
+    ] {
+        let file = room
+            .root()
+            .join(format!("releases/2026-11-01-bridge.{lang}.md"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(
+            &file,
+            text.replacen(
+                "---\n",
+                &format!("---\nupdated: 2026-11-05 10:00\ncorrection: {note}\n"),
+                1,
+            ),
+        )
+        .unwrap();
+    }
+    let dry = room.run(&["send", "bridge", "--correction", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry).contains("would go to 5 people who had the original"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(server.accepted().len(), 6, "a dry run sends nothing");
+
+    let sent = room.run(&["send", "bridge", "--correction", "--yes"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    let accepted = server.accepted();
+    assert_eq!(accepted.len(), 11, "{}", stdout(&sent));
+    let mut got: Vec<(String, String)> = accepted[6..]
+        .iter()
+        .map(|a| (a.rcpt.clone(), decoded_subject(&a.data)))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "user0@example.org".to_string(),
+                "[KORJAUS] Silta avataan".to_string()
+            ),
+            ("user1@example.org".into(), "[RÄTTELSE] Bron öppnas".into()),
+            // No English note: the default language's correction.
+            ("user2@example.org".into(), "[KORJAUS] Silta avataan".into()),
+            ("user3@example.org".into(), "[KORJAUS] Silta avataan".into()),
+            ("user4@example.org".into(), "[KORJAUS] Silta avataan".into()),
+        ]
+    );
+    for a in &accepted[6..] {
+        assert!(
+            !a.data.contains("Body in"),
+            "the release's text is not sent again"
+        );
+    }
+    // Once: a second run finds everyone has it.
+    let again = room.run(&["send", "bridge", "--correction", "--yes"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("Nothing to send"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(server.accepted().len(), 11);
+
+    // Withdrawn: off the site, a notice at its address, never sent again.
+    let w = room.run(&["withdraw", "bridge", "--yes"]);
+    assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
+    for lang in ["fi", "sv", "en"] {
+        let text = std::fs::read_to_string(
+            room.root()
+                .join(format!("releases/2026-11-01-bridge.{lang}.md")),
+        )
+        .unwrap();
+        assert!(text.contains("withdrawn:"), "{text}");
+    }
+    assert!(
+        room.query("SELECT action || ' ' || coalesce(detail, '') FROM audit")
+            .contains(&"take-down pressroom withdraw".to_string())
+    );
+    let resend = room.run(&["send", "bridge", "--yes"]);
+    assert_ne!(resend.status.code(), Some(0));
+    assert_eq!(server.accepted().len(), 11);
+}
