@@ -25,9 +25,13 @@ pub struct Args {
     /// Send to these lists instead of the release's `lists` (repeatable).
     #[arg(long = "list", value_name = "NAME")]
     pub lists: Vec<String>,
-    /// Show who would get which language version; send nothing.
+    /// Show how many messages would go to each list in each language, and
+    /// who is left out and why; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: also list every recipient (address, language, list).
+    #[arg(long, requires = "dry_run")]
+    pub recipients: bool,
     /// Send one test copy to this address only (not recorded; drafts allowed).
     #[arg(long, value_name = "ADDR")]
     pub to: Option<String>,
@@ -69,25 +73,7 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     let config = &content.config;
     let now = args.now.unwrap_or_else(Utc::now);
     if let Some(to) = &args.to {
-        let release = content.find(&args.release, args.lang.as_ref())?;
-        let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
-        let done = test_copy(config, release, &content.unpublished(now), &email)?;
-        let (path, lang) = (release.source.path.display(), &release.lang);
-        match done {
-            Delivered::Outbox(file) => writeln!(
-                ui.out,
-                "Test copy of {path} ({lang}) written to {}",
-                file.display()
-            )?,
-            Delivered::Relay { relay, reply } => writeln!(
-                ui.out,
-                "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
-            )?,
-        }
-        return Ok(Tally {
-            sent: 1,
-            ..Default::default()
-        });
+        return send_test_copy(content, args, to, now, ui);
     }
     if args.correction {
         return send_correction(content, args, ui, now);
@@ -95,6 +81,15 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     let Target { group, lists } =
         target(content, &args.release, args.lang.as_ref(), &args.lists, now)?;
     let store = open_store(config)?;
+    if args.dry_run && !args.recipients {
+        let counts = plan::count(&store, config, &group, &lists, args.include_new_members)?;
+        let title = group.title(&config.site.default_lang);
+        print_counts(&counts, title, &lists, args.include_new_members, ui.out)?;
+        return Ok(Tally {
+            already: counts.already,
+            ..Tally::default()
+        });
+    }
     let title = group.title(&config.site.default_lang).to_string();
     let mut tally = Tally::default();
     let interactive = ui.interactive;
@@ -166,6 +161,36 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     deliver(content, &store, &group, now, &ui.controls(), &mut tally)?;
     print_tally(&tally, ui.out, &format!("pressroom send {}", args.release))?;
     Ok(tally)
+}
+
+/// `pressroom send RELEASE --to ADDR`: one test copy, not recorded.
+fn send_test_copy(
+    content: &Content,
+    args: &Args,
+    to: &str,
+    now: DateTime<Utc>,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<Tally> {
+    let config = &content.config;
+    let release = content.find(&args.release, args.lang.as_ref())?;
+    let email = EmailAddress::parse(to).map_err(|e| UsageError(format!("--to: {e}")))?;
+    let done = test_copy(config, release, &content.unpublished(now), &email)?;
+    let (path, lang) = (release.source.path.display(), &release.lang);
+    match done {
+        Delivered::Outbox(file) => writeln!(
+            ui.out,
+            "Test copy of {path} ({lang}) written to {}",
+            file.display()
+        )?,
+        Delivered::Relay { relay, reply } => writeln!(
+            ui.out,
+            "Test copy of {path} ({lang}) sent to {email} via {relay}: {reply}"
+        )?,
+    }
+    Ok(Tally {
+        sent: 1,
+        ..Default::default()
+    })
 }
 
 /// `pressroom send RELEASE --correction`.
@@ -282,6 +307,45 @@ fn nothing_to_send(
             plan.joined_since
         )?;
     }
+    Ok(())
+}
+
+/// A dry run's plan, as counts: messages per list and language, and who
+/// is left out and why.
+fn print_counts(
+    counts: &plan::PlanCounts,
+    title: &str,
+    lists: &[ListName],
+    include_new: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    for p in &counts.csv_problems {
+        writeln!(out, "{p}")?;
+    }
+    writeln!(
+        out,
+        "Dry run: “{title}” to lists {} (nothing is sent or recorded)",
+        ListName::join(lists)
+    )?;
+    writeln!(out, "  {:<16}{:<6}{:>10}", "LIST", "LANG", "MESSAGES")?;
+    for ((list, lang), n) in &counts.messages {
+        writeln!(out, "  {list:<16}{lang:<6}{n:>10}")?;
+    }
+    writeln!(out, "  {:<22}{:>10}", "total", counts.total())?;
+    writeln!(out, "Left out:")?;
+    writeln!(out, "  {:<52}{:>10}", "had it already", counts.already)?;
+    writeln!(
+        out,
+        "  {:<52}{:>10}",
+        "suppressed (bounced, complained, erased)", counts.suppressed
+    )?;
+    let joined = if include_new {
+        "joined after the first send (included above)"
+    } else {
+        "joined after the first send (--include-new-members)"
+    };
+    writeln!(out, "  {joined:<52}{:>10}", counts.joined_since)?;
+    writeln!(out, "(--recipients lists every address)")?;
     Ok(())
 }
 

@@ -524,6 +524,94 @@ impl Journal<'_> {
         Ok(n.max(0) as u64)
     }
 
+    /// The members of the database lists `lists` (in that order) who would
+    /// be queued for `release` now, counted by the lists they are on
+    /// (joined by `,`) and the language they would get (theirs when it is
+    /// one of `langs`, else `fallback`): confirmed, unsuppressed, with no
+    /// row for the release yet. Nothing is written.
+    pub fn count_members(
+        &self,
+        release: &str,
+        lists: &[ListName],
+        langs: &[Lang],
+        fallback: &Lang,
+    ) -> Result<Vec<(String, Lang, u64)>> {
+        let json = |items: Vec<&str>| serde_json::to_string(&items).expect("strings serialise");
+        let lists_json = json(lists.iter().map(ListName::as_str).collect());
+        let langs_json = json(langs.iter().map(Lang::as_str).collect());
+        // One list (the common case) needs no grouping by person.
+        let sql = if lists.len() == 1 {
+            "SELECT ?2, CASE WHEN s.lang IN (SELECT value FROM json_each(?3)) THEN s.lang ELSE ?4 END AS l, COUNT(*)
+             FROM memberships m JOIN subscribers s INDEXED BY subscribers_lang ON s.email_hash = m.email_hash
+             WHERE m.list = ?2 AND m.status = 'confirmed'
+               AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
+               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.release = ?1 AND d.email_hash = m.email_hash)
+             GROUP BY l"
+        } else {
+            "WITH target(list, ord) AS (SELECT value, key FROM json_each(?2)),
+             person AS (
+               SELECT m.email_hash AS h, group_concat(m.list, ',' ORDER BY t.ord) AS lists
+               FROM target t JOIN memberships m ON m.list = t.list
+               WHERE m.status = 'confirmed'
+                 AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
+                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.release = ?1 AND d.email_hash = m.email_hash)
+               GROUP BY m.email_hash)
+             SELECT p.lists, CASE WHEN s.lang IN (SELECT value FROM json_each(?3)) THEN s.lang ELSE ?4 END AS l, COUNT(*)
+             FROM person p JOIN subscribers s INDEXED BY subscribers_lang ON s.email_hash = p.h
+             GROUP BY p.lists, l"
+        };
+        let lists_param = match lists {
+            [one] => one.as_str().to_string(),
+            _ => lists_json,
+        };
+        let mut q = self.conn.prepare(sql)?;
+        let rows = q.query_map(
+            params![release, lists_param, langs_json, fallback.as_str()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Lang>(1)?,
+                    r.get::<_, i64>(2)?.max(0) as u64,
+                ))
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The confirmed members of the database lists `lists` whom a
+    /// suppression (a bounce, a complaint, an erasure) keeps from `release`:
+    /// each person once.
+    pub fn count_suppressed(&self, release: &str, lists: &[ListName]) -> Result<u64> {
+        let lists_json =
+            serde_json::to_string(&lists.iter().map(ListName::as_str).collect::<Vec<_>>())
+                .expect("strings serialise");
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(DISTINCT m.email_hash) FROM memberships m
+             WHERE m.list IN (SELECT value FROM json_each(?2)) AND m.status = 'confirmed'
+               AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
+               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.release = ?1 AND d.email_hash = m.email_hash)",
+            params![release, lists_json],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The rows of `release` still to send, by list and language.
+    pub fn pending_by_list(&self, release: &str) -> Result<Vec<(String, Lang, u64)>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT list, lang, COUNT(*) FROM deliveries
+             WHERE release = ?1 AND status IN ('queued', 'sending') GROUP BY list, lang",
+        )?;
+        let rows = q.query_map([release], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Lang>(1)?,
+                r.get::<_, i64>(2)?.max(0) as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A prepared insert of recipients read from a CSV list.
     pub fn csv_inserter(&self) -> Result<CsvInserter<'_>> {
         Ok(CsvInserter(self.conn.prepare_cached(&format!(

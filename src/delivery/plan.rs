@@ -163,6 +163,89 @@ pub fn plan(
     Ok(report)
 }
 
+/// A send's plan as counts, made without queuing anything: what `send
+/// --dry-run` and the desk's send page show.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PlanCounts {
+    /// Messages per list (a person on several: their names joined by `,`)
+    /// and language: those still queued from an earlier send, and the new.
+    pub messages: std::collections::BTreeMap<(String, Lang), u64>,
+    /// Messages of this release sent before.
+    pub already: u64,
+    /// Confirmed members a suppression keeps from it (bounced, complained).
+    pub suppressed: u64,
+    /// People who joined a list after it was first sent and have not had
+    /// it (in `messages` only when asked for).
+    pub joined_since: u64,
+    /// CSV rows skipped (invalid), with file, line and reason.
+    pub csv_problems: Vec<String>,
+}
+
+impl PlanCounts {
+    /// The messages in all.
+    pub fn total(&self) -> u64 {
+        self.messages.values().sum()
+    }
+}
+
+/// Counts what [`plan`] would queue now, and why the others are left out,
+/// without writing: the database lists by two aggregate queries (each
+/// member is read from the indexes once; memory does not grow with the
+/// list). A CSV list not yet sent to is read as the send reads it, in a
+/// transaction that is rolled back.
+pub fn count(
+    db: &Db,
+    config: &Config,
+    group: &Group<'_>,
+    lists: &[ListName],
+    include_new: bool,
+) -> anyhow::Result<PlanCounts> {
+    let journal = db.journal();
+    let key = &group.key;
+    let mut out = PlanCounts::default();
+    let mut csv_unplanned = false;
+    let mut db_lists = vec![];
+    let mut to_plan = vec![];
+    for list in lists {
+        let planned = journal.is_planned(key, list)?;
+        if config.list(list.as_str())?.source.is_some() {
+            csv_unplanned |= !planned;
+            continue;
+        }
+        db_lists.push(list.clone());
+        if planned {
+            out.joined_since += journal.new_members(key, list)?;
+        }
+        if !planned || include_new {
+            to_plan.push(list.clone());
+        }
+    }
+    out.already = journal.count(key, &[crate::db::DeliveryStatus::Sent])?;
+    out.suppressed = journal.count_suppressed(key, &db_lists)?;
+    if csv_unplanned {
+        let tx = db.write()?;
+        let report = plan(db, config, group, lists, include_new)?;
+        for (list, lang, n) in journal.pending_by_list(key)? {
+            *out.messages.entry((list, lang)).or_default() += n;
+        }
+        drop(tx);
+        out.csv_problems = report.csv_problems;
+        return Ok(out);
+    }
+    for (list, lang, n) in journal.pending_by_list(key)? {
+        *out.messages.entry((list, lang)).or_default() += n;
+    }
+    if !to_plan.is_empty() {
+        let default = &config.site.default_lang;
+        let have: Vec<Lang> = group.versions.iter().map(|r| r.lang.clone()).collect();
+        let fallback = &group.version_for(None, default).lang;
+        for (list, lang, n) in journal.count_members(key, &to_plan, &have, fallback)? {
+            *out.messages.entry((list, lang)).or_default() += n;
+        }
+    }
+    Ok(out)
+}
+
 /// A release whose journal identity changed after it was emailed (its file
 /// renamed, its slug or `translation_key` edited): sending it again would
 /// reach everyone a second time.

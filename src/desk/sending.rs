@@ -20,7 +20,7 @@ use crate::db::{Db, SendState};
 use crate::delivery::engine::SenderBusy;
 use crate::delivery::plan::{self, Group};
 use crate::i18n::Lang;
-use crate::sending::{Controls, Tally, count_sent, send};
+use crate::sending::{Controls, Tally, send};
 
 /// What a send of one release would do now.
 #[derive(Debug, Clone, Default)]
@@ -82,15 +82,12 @@ pub fn plan(
         out.subjects
             .push((r.lang.clone(), rendered.subject.clone()));
     }
-    let tx = db.write()?;
-    let report = plan::plan(db, config, &group, &group.lists(), include_new)?;
-    let queued = send::recipients(db, &group.key)?;
-    out.already = count_sent(db, &group.key)?;
-    drop(tx);
-    out.total = queued.total();
-    out.rows = queued.counts;
-    out.joined_since = report.joined_since;
-    out.csv_problems = report.csv_problems;
+    let counts = plan::count(db, config, &group, &group.lists(), include_new)?;
+    out.total = counts.total();
+    out.already = counts.already;
+    out.joined_since = counts.joined_since;
+    out.rows = counts.messages;
+    out.csv_problems = counts.csv_problems;
     Ok(out)
 }
 

@@ -530,14 +530,24 @@ fn suppressed_unsubscribed_and_forgotten_addresses_are_never_mailed_or_resubscri
 }
 
 #[test]
-fn dry_run_lists_recipients_by_language_and_changes_nothing() {
+fn dry_run_counts_by_language_lists_recipients_only_when_asked_and_changes_nothing() {
     let mut room = Room::new(2);
     room.relays = format!("smtp://127.0.0.1:{}", dead_port());
     room.import("news", &subscribers_csv(8));
     let o = room.run(&["send", "bridge", "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("user1@example.org\tsv\tnews"), "{out}");
+    assert!(
+        !out.contains("@example.org"),
+        "no address without --recipients: {out}"
+    );
+    assert!(out.contains("  news            sv             2"), "{out}");
+    let listed = room.run(&["send", "bridge", "--dry-run", "--recipients"]);
+    assert!(
+        stdout(&listed).contains("user1@example.org\tsv\tnews"),
+        "{}",
+        stdout(&listed)
+    );
     assert!(
         out.lines()
             .any(|l| l.trim_start().starts_with("total") && l.trim_end().ends_with(" 8")),
@@ -1704,4 +1714,134 @@ fn send_correction_emails_only_the_correction_once_to_those_who_had_it_and_withd
     let resend = room.run(&["send", "bridge", "--yes"]);
     assert_ne!(resend.status.code(), Some(0));
     assert_eq!(server.accepted().len(), 11);
+}
+
+/// What the real plan queues for `lists`, by list and language, worked out
+/// in a transaction that is rolled back.
+fn planned_by_list(
+    db: &pressroom::db::Db,
+    content: &pressroom::content::Content,
+    lists: &[pressroom::config::ListName],
+    include_new: bool,
+) -> std::collections::BTreeMap<(String, pressroom::i18n::Lang), u64> {
+    use pressroom::delivery::plan;
+    let release = content.find("bridge", None).unwrap();
+    let group = plan::Group::of(content, release);
+    let tx = db.write().unwrap();
+    plan::plan(db, &content.config, &group, lists, include_new).unwrap();
+    let out = db
+        .journal()
+        .pending_by_list(&group.key)
+        .unwrap()
+        .into_iter()
+        .map(|(l, lang, n)| ((l, lang), n))
+        .collect();
+    drop(tx);
+    out
+}
+
+#[test]
+fn the_counted_plan_is_what_the_send_queues_person_by_person() {
+    use pressroom::delivery::plan;
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.append_config("[lists.media]\ntitle = \"Media\"\n");
+    // Six on news, some of them on media too, in every language and none;
+    // one suppressed, one unsubscribed from media only.
+    assert!(room.import("news", &subscribers_csv(6)).status.success());
+    assert!(room.import("media", "email,name,lang\nuser0@example.org,,fi\nuser1@example.org,,sv\nmedia@example.org,,en\nbounced@example.org,,fi\nleft@example.org,,sv\n").status.success());
+    std::fs::write(
+        room.root().join("subscribers/journalists.csv"),
+        "email;name;lang\nuser2@example.org;;en\ncsv@example.org;;sv\n",
+    )
+    .unwrap();
+    room.query("INSERT INTO suppressions (email_hash, reason, created_at) SELECT email_hash, 'hard_bounce', '2026-12-01T00:00:00Z' FROM subscribers WHERE email = 'bounced@example.org' RETURNING email_hash");
+    room.query("UPDATE memberships SET status = 'unsubscribed' WHERE list = 'media' AND email_hash = (SELECT email_hash FROM subscribers WHERE email = 'left@example.org') RETURNING list");
+
+    let content = pressroom::content::Content::load(room.root()).unwrap();
+    let db = pressroom::db::Db::open(&room.db()).unwrap();
+    let release = content.find("bridge", None).unwrap();
+    let group = plan::Group::of(&content, release);
+    let names = |l: &[&str]| -> Vec<pressroom::config::ListName> {
+        l.iter()
+            .map(|n| content.config.list_name(n).unwrap())
+            .collect()
+    };
+    let check = |lists: &[pressroom::config::ListName], include_new: bool| {
+        let counted = plan::count(&db, &content.config, &group, lists, include_new).unwrap();
+        let queued = planned_by_list(&db, &content, lists, include_new);
+        assert_eq!(
+            counted.messages, queued,
+            "lists {lists:?}, include_new {include_new}"
+        );
+        counted
+    };
+    // One list; two database lists (one message each, under both names);
+    // with the CSV list too.
+    let one = check(&names(&["news"]), false);
+    assert_eq!(one.total(), 6);
+    let two = check(&names(&["media", "news"]), false);
+    assert_eq!(two.total(), 7, "{two:?}");
+    assert_eq!(two.suppressed, 1);
+    let all = check(&names(&["journalists", "media", "news"]), false);
+    assert_eq!(all.total(), 8, "{all:?}");
+
+    // Sent to news; two people join it since: left out unless asked for.
+    let o = room.run(&["send", "bridge", "--list", "news", "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        room.import(
+            "news",
+            "email,name,lang\nlate1@example.org,,sv\nlate2@example.org,,\n"
+        )
+        .status
+        .success()
+    );
+    let after = check(&names(&["news"]), false);
+    assert_eq!(
+        (after.total(), after.already, after.joined_since),
+        (0, 6, 2)
+    );
+    let with_new = check(&names(&["news"]), true);
+    assert_eq!((with_new.total(), with_new.joined_since), (2, 2));
+    let more = check(&names(&["media", "news"]), true);
+    assert_eq!(more.total(), 3, "{more:?}");
+
+    // The dry run prints the counts and no address unless asked.
+    let dry = room.run(&[
+        "send",
+        "bridge",
+        "--list",
+        "news",
+        "--include-new-members",
+        "--dry-run",
+    ]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        stdout(&dry)
+            .lines()
+            .any(|l| l.trim_start().starts_with("total") && l.trim_end().ends_with(" 2")),
+        "{}",
+        stdout(&dry)
+    );
+    assert!(
+        !stdout(&dry).contains("late1@example.org"),
+        "{}",
+        stdout(&dry)
+    );
+    let listed = room.run(&[
+        "send",
+        "bridge",
+        "--list",
+        "news",
+        "--include-new-members",
+        "--dry-run",
+        "--recipients",
+    ]);
+    assert!(
+        stdout(&listed).contains("late1@example.org"),
+        "{}",
+        stdout(&listed)
+    );
 }
