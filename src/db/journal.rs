@@ -596,6 +596,54 @@ impl Journal<'_> {
         Ok(n.max(0) as u64)
     }
 
+    /// What a plan needs to know of one address for `release`: its row
+    /// (list, language, and whether it is still queued), whether it is
+    /// suppressed, the database lists of `lists` it is a confirmed member
+    /// of, the ones it left, and its language.
+    pub fn person(&self, release: &str, email_hash: &str, lists: &[ListName]) -> Result<Person> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT list, lang, status = 'queued' FROM deliveries WHERE release = ?1 AND email_hash = ?2",
+            )?
+            .query_row(params![release, email_hash], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Lang>(1)?, r.get::<_, bool>(2)?))
+            })
+            .optional()?;
+        let suppressed = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ?1)")?
+            .query_row([email_hash], |r| r.get(0))?;
+        let mut member_of = vec![];
+        let mut left = vec![];
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT list, status FROM memberships WHERE email_hash = ?1")?;
+        for m in q.query_map([email_hash], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (list, status) = m?;
+            match status.as_str() {
+                "confirmed" if lists.iter().any(|l| l.as_str() == list) => member_of.push(list),
+                "unsubscribed" => left.push(list),
+                _ => {}
+            }
+        }
+        let lang = self
+            .conn
+            .prepare_cached("SELECT lang FROM subscribers WHERE email_hash = ?1")?
+            .query_row([email_hash], |r| r.get::<_, Option<Lang>>(0))
+            .optional()?
+            .flatten();
+        Ok(Person {
+            row,
+            suppressed,
+            member_of,
+            left,
+            lang,
+        })
+    }
+
     /// The rows of `release` still to send, by list and language.
     pub fn pending_by_list(&self, release: &str) -> Result<Vec<(String, Lang, u64)>> {
         let mut q = self.conn.prepare_cached(
@@ -663,6 +711,20 @@ const JOIN: &str =
     "ON CONFLICT (release, email_hash) DO UPDATE SET list = deliveries.list || ',' || excluded.list
      WHERE deliveries.status = 'queued'
        AND instr(',' || deliveries.list || ',', ',' || excluded.list || ',') = 0";
+
+/// One address as a plan sees it ([`Journal::person`]).
+#[derive(Debug, Clone, Default)]
+pub struct Person {
+    /// Its row for the release: list, language, still queued.
+    pub row: Option<(String, Lang, bool)>,
+    pub suppressed: bool,
+    /// The lists asked about that it is a confirmed member of.
+    pub member_of: Vec<String>,
+    /// The lists it unsubscribed from.
+    pub left: Vec<String>,
+    /// Its own language, as a subscriber.
+    pub lang: Option<Lang>,
+}
 
 /// The rows of a release sent to someone who may still be written to:
 /// not erased (the address is kept), not suppressed, and not unsubscribed

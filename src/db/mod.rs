@@ -26,8 +26,8 @@ pub use desk::{
     AuditEntry, AuditRow, DeskStore, OidcFlow, ReleaseRecord, Role, SessionRow, TotpRow, User,
 };
 pub use journal::{
-    Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, QueuedRecipient, ReportLine,
-    ReportRow, StatusCounts, now_ms,
+    Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, Person, QueuedRecipient,
+    ReportLine, ReportRow, StatusCounts, now_ms,
 };
 pub use sends::{SendQueue, SendRequest, SendState};
 pub use subscribers::{

@@ -222,28 +222,145 @@ pub fn count(
     }
     out.already = journal.count(key, &[crate::db::DeliveryStatus::Sent])?;
     out.suppressed = journal.count_suppressed(key, &db_lists)?;
-    if csv_unplanned {
-        let tx = db.write()?;
-        let report = plan(db, config, group, lists, include_new)?;
-        for (list, lang, n) in journal.pending_by_list(key)? {
-            *out.messages.entry((list, lang)).or_default() += n;
-        }
-        drop(tx);
-        out.csv_problems = report.csv_problems;
-        return Ok(out);
-    }
     for (list, lang, n) in journal.pending_by_list(key)? {
         *out.messages.entry((list, lang)).or_default() += n;
     }
+    let default = &config.site.default_lang;
+    let have: Vec<Lang> = group.versions.iter().map(|r| r.lang.clone()).collect();
+    let fallback = group.version_for(None, default).lang.clone();
     if !to_plan.is_empty() {
-        let default = &config.site.default_lang;
-        let have: Vec<Lang> = group.versions.iter().map(|r| r.lang.clone()).collect();
-        let fallback = &group.version_for(None, default).lang;
-        for (list, lang, n) in journal.count_members(key, &to_plan, &have, fallback)? {
+        for (list, lang, n) in journal.count_members(key, &to_plan, &have, &fallback)? {
             *out.messages.entry((list, lang)).or_default() += n;
         }
     }
+    if csv_unplanned {
+        count_csv(db, config, group, lists, &to_plan, &fallback, &mut out)?;
+    }
     Ok(out)
+}
+
+/// Adds the CSV lists not yet sent to into `out`, as [`plan`] would queue
+/// them. The files are read first (each address with the CSV lists it is
+/// on, and the language each gives); then each such address is followed
+/// through `lists` in order as the plan goes, from the row the database
+/// lists gave it (counted by `count_members`) or its row from before, to
+/// the one message it gets. Only the CSV files' addresses are held: the
+/// staff's own lists.
+fn count_csv(
+    db: &Db,
+    config: &Config,
+    group: &Group<'_>,
+    lists: &[ListName],
+    to_plan: &[ListName],
+    fallback: &Lang,
+    out: &mut PlanCounts,
+) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    let journal = db.journal();
+    let key = &group.key;
+    let default = &config.site.default_lang;
+    // Address hash → the CSV lists it is on, with the language each gives.
+    let mut on: BTreeMap<String, Vec<(String, Lang)>> = BTreeMap::new();
+    for list in lists {
+        let Some(src) = config.list(list.as_str())?.source.clone() else {
+            continue;
+        };
+        if journal.is_planned(key, list)? {
+            continue;
+        }
+        let path = config.root.join(&src);
+        let mut problems = vec![];
+        csv_file::read(
+            &path,
+            &config.site.languages,
+            config.delivery.smtputf8,
+            |row| {
+                let lang = group.version_for(row.lang.as_ref(), default).lang.clone();
+                let entry = on.entry(row.email.hash()).or_default();
+                if !entry.iter().any(|(l, _)| l == list.as_str()) {
+                    entry.push((list.to_string(), lang));
+                }
+                Ok::<_, anyhow::Error>(())
+            },
+            |p| problems.push(format!("{}:{}: {}", src, p.line, p.message)),
+        )
+        .with_context(|| format!("cannot read the list '{list}'"))?;
+        out.csv_problems.extend(problems);
+    }
+    let db_lang = |l: Option<&Lang>| -> Lang {
+        l.filter(|l| group.versions.iter().any(|r| &r.lang == *l))
+            .cloned()
+            .unwrap_or_else(|| fallback.clone())
+    };
+    for (hash, csv) in on {
+        let person = journal.person(key, &hash, to_plan)?;
+        if person.suppressed {
+            out.suppressed += 1;
+            continue;
+        }
+        // Where `pending_by_list` or `count_members` counted this person.
+        let counted = match &person.row {
+            Some((label, lang, true)) => Some((label.clone(), lang.clone())),
+            Some(_) => continue,
+            None if !person.member_of.is_empty() => Some((
+                to_plan
+                    .iter()
+                    .filter(|l| person.member_of.iter().any(|m| m == l.as_str()))
+                    .map(ListName::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                db_lang(person.lang.as_ref()),
+            )),
+            None => None,
+        };
+        // The plan, list by list, for this person.
+        let mut row: Option<(String, Lang)> = person
+            .row
+            .as_ref()
+            .map(|(label, lang, _)| (label.clone(), lang.clone()));
+        for list in lists {
+            let name = list.as_str();
+            let joins = if to_plan.contains(list) {
+                person
+                    .member_of
+                    .iter()
+                    .any(|m| m == name)
+                    .then(|| db_lang(person.lang.as_ref()))
+            } else {
+                csv.iter()
+                    .find(|(l, _)| l == name)
+                    .filter(|_| !person.left.iter().any(|l| l == name))
+                    .map(|(_, lang)| lang.clone())
+            };
+            let Some(lang) = joins else { continue };
+            row = Some(match row {
+                None => (name.to_string(), lang),
+                Some((label, l)) if label.split(',').any(|x| x == name) => (label, l),
+                Some((label, l)) => (format!("{label},{name}"), l),
+            });
+        }
+        if counted == row {
+            continue;
+        }
+        if let Some((label, lang)) = &counted {
+            dec(out, label, lang);
+        }
+        if let Some((label, lang)) = row {
+            *out.messages.entry((label, lang)).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
+/// One message fewer under `label` and `lang` (it moves elsewhere).
+fn dec(out: &mut PlanCounts, label: &str, lang: &Lang) {
+    let k = (label.to_string(), lang.clone());
+    if let Some(n) = out.messages.get_mut(&k) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            out.messages.remove(&k);
+        }
+    }
 }
 
 /// A release whose journal identity changed after it was emailed (its file

@@ -1741,12 +1741,24 @@ fn planned_by_list(
 }
 
 #[test]
+// One story of one room, read top to bottom.
+#[allow(clippy::too_many_lines)]
 fn the_counted_plan_is_what_the_send_queues_person_by_person() {
     use pressroom::delivery::plan;
     let server = SmtpServer::start();
     let mut room = Room::new(1);
     room.relays = server.url();
-    room.append_config("[lists.media]\ntitle = \"Media\"\n");
+    room.append_config(
+        "[lists.media]\ntitle = \"Media\"\n[lists.zine]\ntitle = \"Zine\"\nsource = \"subscribers/zine.csv\"\n",
+    );
+    // A CSV list that sorts after the database lists, with people on them
+    // too (in another language), one of them twice, one suppressed, one
+    // who left it, and a broken row.
+    std::fs::write(
+        room.root().join("subscribers/zine.csv"),
+        "email,name,lang\nuser3@example.org,,sv\nuser3@example.org,,sv\nzine@example.org,,\nbounced@example.org,,fi\ncsv@example.org,,en\nnot an address,,fi\n",
+    )
+    .unwrap();
     // Six on news, some of them on media too, in every language and none;
     // one suppressed, one unsubscribed from media only.
     assert!(room.import("news", &subscribers_csv(6)).status.success());
@@ -1786,6 +1798,11 @@ fn the_counted_plan_is_what_the_send_queues_person_by_person() {
     assert_eq!(two.suppressed, 1);
     let all = check(&names(&["journalists", "media", "news"]), false);
     assert_eq!(all.total(), 8, "{all:?}");
+    let every = check(&names(&["journalists", "media", "news", "zine"]), false);
+    assert_eq!(every.total(), 9, "{every:?}");
+    assert_eq!(every.csv_problems.len(), 1, "{every:?}");
+    check(&names(&["news", "zine"]), false);
+    check(&names(&["zine", "journalists"]), false);
 
     // Sent to news; two people join it since: left out unless asked for.
     let o = room.run(&["send", "bridge", "--list", "news", "--yes"]);
@@ -1807,6 +1824,8 @@ fn the_counted_plan_is_what_the_send_queues_person_by_person() {
     assert_eq!((with_new.total(), with_new.joined_since), (2, 2));
     let more = check(&names(&["media", "news"]), true);
     assert_eq!(more.total(), 3, "{more:?}");
+    check(&names(&["journalists", "news", "zine"]), true);
+    check(&names(&["journalists", "news", "zine"]), false);
 
     // The dry run prints the counts and no address unless asked.
     let dry = room.run(&[
