@@ -542,7 +542,7 @@ impl Journal<'_> {
         // One list (the common case) needs no grouping by person.
         let sql = if lists.len() == 1 {
             "SELECT ?2, CASE WHEN s.lang IN (SELECT value FROM json_each(?3)) THEN s.lang ELSE ?4 END AS l, COUNT(*)
-             FROM memberships m JOIN subscribers s INDEXED BY subscribers_lang ON s.email_hash = m.email_hash
+             FROM memberships m JOIN subscribers s ON s.email_hash = m.email_hash
              WHERE m.list = ?2 AND m.status = 'confirmed'
                AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = m.email_hash)
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.release = ?1 AND d.email_hash = m.email_hash)
@@ -557,7 +557,7 @@ impl Journal<'_> {
                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.release = ?1 AND d.email_hash = m.email_hash)
                GROUP BY m.email_hash)
              SELECT p.lists, CASE WHEN s.lang IN (SELECT value FROM json_each(?3)) THEN s.lang ELSE ?4 END AS l, COUNT(*)
-             FROM person p JOIN subscribers s INDEXED BY subscribers_lang ON s.email_hash = p.h
+             FROM person p JOIN subscribers s ON s.email_hash = p.h
              GROUP BY p.lists, l"
         };
         let lists_param = match lists {

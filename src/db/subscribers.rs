@@ -162,11 +162,8 @@ impl SubscriberStore<'_> {
         Ok(self
             .db
             .conn
-            .query_row(
-                "SELECT reason FROM suppressions WHERE email_hash = ?1",
-                [email_hash],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT reason FROM suppressions WHERE email_hash = ?1")?
+            .query_row([email_hash], |r| r.get(0))
             .optional()?)
     }
 
@@ -214,37 +211,37 @@ impl SubscriberStore<'_> {
             }));
         }
         let now = now_text();
-        self.conn.execute(
-            "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
-                 lang = COALESCE(excluded.lang, subscribers.lang)",
-            params![hash, email.as_str(), name, lang, now],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
+                     lang = COALESCE(excluded.lang, subscribers.lang)",
+            )?
+            .execute(params![hash, email.as_str(), name, lang, now])?;
         let current: Option<String> = self
             .conn
-            .query_row(
-                "SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2",
-                params![hash, list],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2")?
+            .query_row(params![hash, list], |r| r.get(0))
             .optional()?;
         match current.as_deref() {
             Some("unsubscribed") => Ok(AddOutcome::Refused("unsubscribed from this list")),
             Some("confirmed") => Ok(AddOutcome::AlreadyMember),
             Some(_) if status == Status::Pending => Ok(AddOutcome::AlreadyMember),
             Some(_) => {
-                self.conn.execute(
-                    "UPDATE memberships SET status = ?3, updated_at = ?4 WHERE email_hash = ?1 AND list = ?2",
-                    params![hash, list, status.as_str(), now],
-                )?;
+                self.conn
+                    .prepare_cached(
+                        "UPDATE memberships SET status = ?3, updated_at = ?4 WHERE email_hash = ?1 AND list = ?2",
+                    )?
+                    .execute(params![hash, list, status.as_str(), now])?;
                 Ok(AddOutcome::Added)
             }
             None => {
-                self.conn.execute(
-                    "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-                    params![hash, list, status.as_str(), now, source],
-                )?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+                    )?
+                    .execute(params![hash, list, status.as_str(), now, source])?;
                 Ok(AddOutcome::Added)
             }
         }

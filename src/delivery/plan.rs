@@ -189,9 +189,9 @@ impl PlanCounts {
 }
 
 /// Counts what [`plan`] would queue now, and why the others are left out,
-/// without writing: the database lists by two aggregate queries (each
-/// member is read from the indexes once; memory does not grow with the
-/// list). A CSV list not yet sent to is read as the send reads it, in a
+/// without writing: the database lists by aggregate queries (each member
+/// is read once, in the order of their hash; memory does not grow with
+/// the list). A CSV list not yet sent to is read as the send reads it, in a
 /// transaction that is rolled back.
 pub fn count(
     db: &Db,
