@@ -260,6 +260,8 @@ pub struct DeskStrings {
     pub correct_submit: &'static str,
     pub correct_done: &'static str,
     pub correct_emailing: &'static str,
+    /// A correction's send, in the report's list of sends.
+    pub correct_sent: &'static str,
     /// The roles' names: writer, editor, admin.
     pub roles: [&'static str; 3],
 }
@@ -532,6 +534,7 @@ const FI: DeskStrings = DeskStrings {
     correct_submit: "Julkaise korjaus",
     correct_done: "Korjaus on julkaistu sivustolla.",
     correct_emailing: "Korjaus lähetetään sähköpostilla niille, jotka saivat alkuperäisen. Vastaanottajia:",
+    correct_sent: "korjaus",
     roles: ["kirjoittaja", "toimittaja", "ylläpitäjä"],
 };
 
@@ -792,6 +795,7 @@ const SV: DeskStrings = DeskStrings {
     correct_submit: "Publicera rättelsen",
     correct_done: "Rättelsen är publicerad på webbplatsen.",
     correct_emailing: "Rättelsen skickas per e-post till dem som fick originalet. Mottagare:",
+    correct_sent: "rättelse",
     roles: ["skribent", "redaktör", "administratör"],
 };
 
@@ -1052,6 +1056,7 @@ const EN: DeskStrings = DeskStrings {
     correct_submit: "Publish the correction",
     correct_done: "The correction is on the site.",
     correct_emailing: "The correction is being emailed to those who had the original. Recipients:",
+    correct_sent: "correction",
     roles: ["writer", "editor", "admin"],
 };
 

@@ -280,6 +280,8 @@ pub async fn send(
 /// One request of the report's list of sends, as shown.
 pub struct SendView {
     requested_at: String,
+    /// A correction's send (only the correction was emailed).
+    correction: bool,
     state: &'static str,
     expected: u64,
     outcome: String,
@@ -473,6 +475,7 @@ fn report_page(
             .iter()
             .map(|r| SendView {
                 requested_at: when(&r.requested_at),
+                correction: r.correction.is_some(),
                 state: state_name(t, r.state),
                 expected: r.expected,
                 outcome: r.outcome.clone().unwrap_or_default(),

@@ -144,6 +144,9 @@ fn a_correction_goes_on_the_site_and_only_to_those_who_had_the_original() {
     eventually("the correction's send to be done", || {
         room.query("SELECT state FROM desk_sends WHERE correction IS NOT NULL") == ["done"]
     });
+    // The report lists the correction's send as one.
+    let report = editor.get(&format!("/desk/releases/{slug}/report"));
+    assert!(report.body.contains("(correction)"), "{}", report.body);
 
     let trail = audit_actions(&room);
     for expected in [
