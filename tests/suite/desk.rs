@@ -337,6 +337,7 @@ fn the_public_address_never_serves_the_desk_and_a_stranger_is_sent_to_sign_in() 
     // Every page of the desk, without a sign-in: to the sign-in page.
     for path in [
         "/desk/releases/bridge/send",
+        "/desk/releases/bridge/correct",
         "/desk/releases/bridge/report",
         "/desk/releases/bridge/report?format=csv",
         "/desk/releases/bridge/report?format=json",
@@ -1711,6 +1712,10 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
         ("/desk/releases/lomakkeiden-tarkistus/approve", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/withdraw", vec![]),
         ("/desk/releases/lomakkeiden-tarkistus/take-down", vec![]),
+        (
+            "/desk/releases/lomakkeiden-tarkistus/correct",
+            vec![("note_fi", "Kaapattu korjaus"), ("email", "1")],
+        ),
         (
             "/desk/releases/lomakkeiden-tarkistus/send",
             vec![("when", "now"), ("confirm", "0")],
