@@ -213,7 +213,7 @@ impl Mailbox {
                     .map_err(|e| fail(format!("the CA file: {e}")))?;
             }
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| fail(e.to_string()))?

@@ -4,11 +4,12 @@
 //! built, not the other signature, so both verify; the RSA one comes first,
 //! for receivers that read only one. Signing the bytes that go on the wire
 //! (rather than a builder's idea of them) lets `Content-Type` be signed too.
-//! The keys are `ring`'s, which signs RSA-2048 about as fast as OpenSSL.
+//! The keys are `aws-lc-rs`'s (AWS-LC, the crypto provider of TLS here
+//! too), which signs RSA-2048 as fast as `openssl speed` does.
 
+use aws_lc_rs::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use ring::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use sha2::{Digest, Sha256};
 
 /// Header fields signed when present, in this order. `From`, `Subject` and
@@ -94,7 +95,7 @@ impl Signer {
             other => return Err(bad(format!("a PEM block of type {other}"))),
         }
         .map_err(|e| bad(e.to_string()))?;
-        if key.public().modulus_len() < 128 {
+        if key.public_modulus_len() < 128 {
             return Err(bad(
                 "keys shorter than 1024 bits are refused by receivers".into()
             ));
@@ -179,10 +180,10 @@ impl Signer {
         canonical_header(field.as_bytes(), &mut data);
         let signature = match &self.key {
             Key::Rsa(k) => {
-                let mut sig = vec![0; k.public().modulus_len()];
+                let mut sig = vec![0; k.public_modulus_len()];
                 k.sign(
                     &RSA_PKCS1_SHA256,
-                    &ring::rand::SystemRandom::new(),
+                    &aws_lc_rs::rand::SystemRandom::new(),
                     &data,
                     &mut sig,
                 )
@@ -290,11 +291,33 @@ fn canonical_header(raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// The lines of a body split at LF (as `split` would, with an empty last
+/// line after a final LF), found with SIMD rather than byte by byte.
+struct Lines<'a> {
+    /// `None` once the last line was given.
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        match memchr::memchr(b'\n', rest) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => self.rest.take(),
+        }
+    }
+}
+
 /// Relaxed body canonicalisation (RFC 6376 3.4.4).
 fn canonical_body(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut empty_lines = 0usize;
-    let mut lines = body.split(|&b| b == b'\n').peekable();
+    let mut lines = Lines { rest: Some(body) }.peekable();
     while let Some(line) = lines.next() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if lines.peek().is_none() && line.is_empty() {
@@ -310,6 +333,13 @@ fn canonical_body(body: &[u8]) -> Vec<u8> {
             out.extend_from_slice(b"\r\n");
         }
         empty_lines = 0;
+        // Most lines (quoted-printable never has a tab or two spaces in a
+        // row) are already canonical: copied whole, not byte by byte.
+        if memchr::memchr(b'\t', line).is_none() && memchr::memmem::find(line, b"  ").is_none() {
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+            continue;
+        }
         let mut space = false;
         for &b in line {
             if is_wsp(b) {
@@ -346,6 +376,60 @@ mod tests {
         );
         assert_eq!(canonical_body(b""), b"");
         assert_eq!(canonical_body(b"\r\n\r\n"), b"");
+    }
+
+    /// RFC 6376 3.4.4 read literally, byte by byte.
+    fn reference_body(body: &[u8]) -> Vec<u8> {
+        let mut lines: Vec<Vec<u8>> = body
+            .split(|&b| b == b'\n')
+            .map(|l| {
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                let mut out = vec![];
+                let mut space = false;
+                for &b in l {
+                    if is_wsp(b) {
+                        space = true;
+                    } else {
+                        if space {
+                            out.push(b' ');
+                        }
+                        space = false;
+                        out.push(b);
+                    }
+                }
+                out
+            })
+            .collect();
+        if body.ends_with(b"\n") {
+            lines.pop();
+        }
+        while lines.last().is_some_and(Vec::is_empty) {
+            lines.pop();
+        }
+        lines
+            .iter()
+            .flat_map(|l| [&l[..], b"\r\n"].concat())
+            .collect()
+    }
+
+    #[test]
+    fn body_canonicalisation_matches_the_rfc_read_byte_by_byte() {
+        let alphabet = [b'a', b' ', b'\t', b'\r', b'\n', b'=', b'x'];
+        let mut rng = fastrand::Rng::with_seed(6376);
+        for _ in 0..20_000 {
+            let len = rng.usize(0..40);
+            let body: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            // Bodies on the wire end their lines in CRLF; stray CRs inside a
+            // line are the reference's business too.
+            assert_eq!(
+                canonical_body(&body),
+                reference_body(&body),
+                "{:?}",
+                String::from_utf8_lossy(&body)
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! The sending engine: a dispatcher claims due journal rows in batches and
-//! hands them to `concurrency` workers, each with its own SMTP connection and
-//! database connection. Outcomes are committed one by one as they happen.
+//! hands them to `concurrency` workers, each with its own SMTP connection.
+//! Outcomes are committed one by one as they happen, through one shared
+//! journal connection.
+//!
+//! With DKIM on, a message costs a signature (about 0.4 ms of one core for
+//! RSA-2048) against microseconds for the rest, so signing is a stage of its
+//! own: one signing thread per core builds and signs the claimed messages
+//! ahead of the SMTP workers, and a session never waits for a signature
+//! while another message could be on the wire.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -170,18 +177,73 @@ fn backoff(limits: &Limits, attempts: u32) -> Duration {
     Duration::from_secs_f64(base * (0.5 + fastrand::f64()))
 }
 
-fn worker(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>) -> anyhow::Result<()> {
-    let mut sender = sh.transport.sender();
+/// A claimed row, with its message when the signing stage built it.
+type Item = (Job, Option<anyhow::Result<Vec<u8>>>);
+
+/// Where an SMTP worker takes its next row from.
+enum Source<'a> {
+    /// Straight from the dispatcher: the worker builds the message.
+    Claimed(&'a Mutex<Receiver<Job>>),
+    /// From the signing stage, built and signed.
+    Signed(&'a Mutex<Receiver<Item>>),
+}
+
+impl Source<'_> {
+    fn next(&self) -> Option<Item> {
+        match self {
+            Source::Claimed(rx) => rx.lock().expect("lock").recv().ok().map(|j| (j, None)),
+            Source::Signed(rx) => rx.lock().expect("lock").recv().ok(),
+        }
+    }
+}
+
+/// The message of `job`: its language's version (or the fallback).
+fn prepared_for<'a>(sh: &Shared<'a>, job: &Job) -> &'a Prepared {
+    job.lang
+        .as_ref()
+        .and_then(|l| sh.prepared.get(l))
+        .unwrap_or(sh.fallback)
+}
+
+fn recipient_of(job: &Job) -> Recipient {
+    Recipient {
+        email: job.email.clone(),
+        link_id: Some(job.link_id.clone()),
+        name: job.name.clone(),
+        list: job.list.clone(),
+    }
+}
+
+/// The signing stage: builds and signs each claimed row's message and
+/// passes it on, until the dispatcher stops handing out rows. After a stop
+/// the rows pass unbuilt: the worker gives them back to the queue.
+fn signer(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>, tx: &SyncSender<Item>) {
     loop {
         let job = match rx.lock().expect("lock").recv() {
             Ok(j) => j,
-            Err(_) => break,
+            Err(_) => return,
         };
+        let bytes = (!sh.stop.load(Ordering::SeqCst))
+            .then(|| build_bytes(prepared_for(sh, &job), sh.secret, &recipient_of(&job)));
+        if let Err(e) = tx.send((job, bytes)) {
+            // Every worker has gone (the run halted): the row goes back.
+            let (job, _) = e.0;
+            sh.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if let Err(e) = sh.db().journal().unclaim(&job) {
+                sh.halt(format!("{e:#}"));
+            }
+        }
+    }
+}
+
+fn worker(sh: &Shared<'_>, source: &Source<'_>) -> anyhow::Result<()> {
+    let mut sender = sh.transport.sender();
+    while let Some((job, built)) = source.next() {
         // A panic while handling one recipient fails that recipient, not the
         // run: the row is marked failed with the reason, the connection
         // (perhaps mid-transaction) is dropped, and the worker goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            deliver(sh, &mut sender, &job)
+            deliver(sh, &mut sender, &job, built)
         }))
         .unwrap_or_else(|panic| {
             sender = sh.transport.sender();
@@ -224,7 +286,12 @@ fn no_panic<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
         .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
 }
 
-fn deliver(sh: &Shared<'_>, sender: &mut Sender<'_>, job: &Job) -> anyhow::Result<()> {
+fn deliver(
+    sh: &Shared<'_>,
+    sender: &mut Sender<'_>,
+    job: &Job,
+    built: Option<anyhow::Result<Vec<u8>>>,
+) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
         sh.db().journal().unclaim(job)?;
         return Ok(());
@@ -239,18 +306,9 @@ fn deliver(sh: &Shared<'_>, sender: &mut Sender<'_>, job: &Job) -> anyhow::Resul
         return Ok(());
     }
     sh.pacer.wait();
-    let prepared = job
-        .lang
-        .as_ref()
-        .and_then(|l| sh.prepared.get(l))
-        .unwrap_or(sh.fallback);
-    let recipient = Recipient {
-        email: job.email.clone(),
-        link_id: Some(job.link_id.clone()),
-        name: job.name.clone(),
-        list: job.list.clone(),
-    };
-    let bytes = match build_bytes(prepared, sh.secret, &recipient) {
+    let prepared = prepared_for(sh, job);
+    let built = built.unwrap_or_else(|| build_bytes(prepared, sh.secret, &recipient_of(job)));
+    let bytes = match built {
         Ok(b) => b,
         Err(e) => return sh.fail(job, "", format!("cannot build the message: {e:#}")),
     };
@@ -451,14 +509,31 @@ fn dispatch(sh: &Shared<'_>, suppressed: &mut u64) -> anyhow::Result<()> {
     let (release, secret, stop, progress) = (sh.release, sh.secret, sh.stop, sh.progress);
     let limits = sh.limits;
     let (tx, rx) = sync_channel::<Job>(limits.concurrency * 4);
-    let rx = Arc::new(Mutex::new(rx));
+    let rx = Mutex::new(rx);
+    // The signing stage, when messages are signed: a thread per core, and
+    // a few signed messages waiting for each SMTP session.
+    let signing = sh.prepared.values().any(Prepared::signs);
+    let (signed_tx, signed_rx) = sync_channel::<Item>(limits.concurrency * 2);
+    let signed_rx = Mutex::new(signed_rx);
+    let source = if signing {
+        Source::Signed(&signed_rx)
+    } else {
+        Source::Claimed(&rx)
+    };
     let batch = (limits.concurrency * 64).max(64);
     std::thread::scope(|scope| {
+        if signing {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            for _ in 0..cores {
+                let (sh, rx, tx) = (&sh, &rx, signed_tx.clone());
+                scope.spawn(move || signer(sh, rx, &tx));
+            }
+        }
+        drop(signed_tx);
         let handles: Vec<_> = (0..limits.concurrency)
             .map(|_| {
-                let rx = Arc::clone(&rx);
-                let sh = &sh;
-                scope.spawn(move || worker(sh, &rx))
+                let (sh, source) = (&sh, &source);
+                scope.spawn(move || worker(sh, source))
             })
             .collect();
         let result = (|| -> anyhow::Result<()> {

@@ -337,6 +337,12 @@ impl Prepared {
 }
 
 impl Prepared {
+    /// Whether each message is DKIM-signed (building one then costs a
+    /// signature, not microseconds).
+    pub fn signs(&self) -> bool {
+        !self.dkim.is_empty()
+    }
+
     /// The text and HTML parts a member of `list` (names joined by `,`)
     /// gets. Someone only on staff-kept lists did not subscribe: the
     /// footer must not say they did.

@@ -23,10 +23,10 @@ pub use audit::{Action, Actor};
 
 /// A random token of 256 bits, URL-safe base64 (43 characters).
 pub fn random_token() -> anyhow::Result<String> {
+    use aws_lc_rs::rand::SecureRandom;
     use base64::Engine;
-    use ring::rand::SecureRandom;
     let mut bytes = [0u8; 32];
-    ring::rand::SystemRandom::new()
+    aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))

@@ -168,6 +168,13 @@ impl Oidc {
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(15)))
             .user_agent(concat!("pressroom/", env!("CARGO_PKG_VERSION")))
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                        rustls::crypto::aws_lc_rs::default_provider(),
+                    ))
+                    .build(),
+            )
             .build()
             .new_agent();
         Ok(Some(Self {

@@ -5,8 +5,8 @@
 //! either side of now (clocks drift) and never twice: the last step used
 //! is kept, and only a later one is accepted after it.
 
+use aws_lc_rs::rand::SecureRandom;
 use base64::Engine;
-use ring::rand::SecureRandom;
 
 /// Seconds per step.
 pub const STEP: i64 = 30;
@@ -27,7 +27,7 @@ impl TotpSecret {
     /// A new random secret.
     pub fn generate() -> anyhow::Result<Self> {
         let mut bytes = vec![0u8; 20];
-        ring::rand::SystemRandom::new()
+        aws_lc_rs::rand::SystemRandom::new()
             .fill(&mut bytes)
             .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?;
         Ok(Self(bytes))
@@ -77,8 +77,9 @@ impl TotpSecret {
 
     /// The code of step `step` (RFC 4226 dynamic truncation).
     pub fn code_at(&self, step: i64) -> String {
-        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &self.0);
-        let tag = ring::hmac::sign(&key, &step.to_be_bytes());
+        let key =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &self.0);
+        let tag = aws_lc_rs::hmac::sign(&key, &step.to_be_bytes());
         let h = tag.as_ref();
         let offset = usize::from(h[h.len() - 1] & 0x0f);
         let bin = (u32::from(h[offset]) & 0x7f) << 24
@@ -117,7 +118,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// Ten recovery codes (`xxxx-xxxx-xxxx`, 60 random bits each), shown once;
 /// only their hashes are stored.
 pub fn recovery_codes() -> anyhow::Result<Vec<String>> {
-    let rng = ring::rand::SystemRandom::new();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
     (0..RECOVERY_CODES)
         .map(|_| {
             let mut bytes = [0u8; 9];

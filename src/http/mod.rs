@@ -425,9 +425,9 @@ pub struct PreviewRun {
 /// A signing key that lives as long as one preview: its links work in
 /// that preview only.
 fn throwaway_secret() -> anyhow::Result<Secret> {
-    use ring::rand::SecureRandom;
+    use aws_lc_rs::rand::SecureRandom;
     let mut key = [0u8; 32];
-    ring::rand::SystemRandom::new()
+    aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut key)
         .map_err(|_| anyhow::anyhow!("the system has no random numbers for a preview key"))?;
     Ok(Secret::from_bytes(&key))

@@ -116,8 +116,8 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 /// Fills `buf` from the operating system's generator (getrandom(2)).
 fn getrandom(buf: &mut [u8]) -> std::io::Result<()> {
-    use ring::rand::SecureRandom as _;
-    ring::rand::SystemRandom::new()
+    use aws_lc_rs::rand::SecureRandom as _;
+    aws_lc_rs::rand::SystemRandom::new()
         .fill(buf)
         .map_err(|_| std::io::Error::other("the system's random generator failed"))
 }

@@ -869,6 +869,89 @@ fn max_per_hour_stops_the_run_and_leaves_the_rest_queued() {
     );
 }
 
+/// Signing is a stage of its own (a thread per core ahead of the SMTP
+/// sessions): every message still reaches the relay once, signed, with its
+/// own recipient's unsubscribe headers under the signature.
+#[test]
+fn signed_messages_reach_a_real_relay_once_each_and_every_signature_verifies() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(4);
+    room.relays = server.url();
+    let key = room.root().join("dkim.pem");
+    crate::common::dkim::make_rsa_key(&key);
+    let rsa_txt = crate::common::dkim::rsa_txt(&key);
+    room.append_config(
+        "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\n",
+    );
+    room.import("news", &subscribers_csv(40));
+    let o = room.run(&[
+        "send",
+        "bridge",
+        "--yes",
+        "--now",
+        "2026-11-01T12:00:00+02:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let accepted = server.accepted();
+    let mut rcpts: Vec<&str> = accepted.iter().map(|a| a.rcpt.as_str()).collect();
+    rcpts.sort_unstable();
+    rcpts.dedup();
+    assert_eq!((accepted.len(), rcpts.len()), (40, 40));
+    let dir = tempfile::tempdir().unwrap();
+    for (i, a) in accepted.iter().enumerate() {
+        assert!(a.data.starts_with("DKIM-Signature: "), "{}", a.data);
+        let eml = dir.path().join(format!("{i}.eml"));
+        std::fs::write(&eml, a.data.replace("\r\n", "\n").replace('\n', "\r\n")).unwrap();
+        let lines = crate::common::dkim::verify(&eml, &rsa_txt, crate::common::dkim::ED25519_TXT);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("a=rsa-sha256 ok "),
+            "{} {lines:?}",
+            a.rcpt
+        );
+    }
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+        vec!["sent|40"]
+    );
+}
+
+/// A run that stops while the signing stage holds messages built ahead
+/// gives every unsent one back to the queue: nothing is lost, nothing sent
+/// twice on the next run.
+#[test]
+fn a_stop_with_signed_messages_waiting_leaves_them_queued_for_the_next_run() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(3);
+    room.relays = server.url();
+    crate::common::dkim::make_rsa_key(&room.root().join("dkim.pem"));
+    room.append_config(
+        "[delivery.dkim]\nselector = \"e2e\"\ndomain = \"example.org\"\nkey_file = \"dkim.pem\"\n",
+    );
+    room.edit_config("max_attempts = 4", "max_attempts = 4\nmax_per_hour = 7");
+    room.import("news", &subscribers_csv(30));
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("max_per_hour reached"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(server.accepted().len(), 7);
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status ORDER BY status"),
+        vec!["queued|23", "sent|7"]
+    );
+    room.edit_config("max_per_hour = 7", "max_per_hour = 0");
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let accepted = server.accepted();
+    let mut rcpts: Vec<&str> = accepted.iter().map(|a| a.rcpt.as_str()).collect();
+    rcpts.sort_unstable();
+    rcpts.dedup();
+    assert_eq!((accepted.len(), rcpts.len()), (30, 30));
+}
+
 #[test]
 fn a_test_copy_goes_to_one_address_only_and_is_not_recorded() {
     let server = SmtpServer::start();
