@@ -93,6 +93,19 @@ fn immediate(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
     Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
 }
 
+/// The page cache of [`Db::bulk_cache`]; dropping it restores the size.
+pub struct BulkCache<'a> {
+    conn: &'a Connection,
+    before: i64,
+}
+
+impl Drop for BulkCache<'_> {
+    fn drop(&mut self) {
+        // Nothing to report if it fails: the connection keeps a larger cache.
+        let _ = self.conn.pragma_update(None, "cache_size", self.before);
+    }
+}
+
 /// An open write transaction: [`WriteTx::commit`] keeps its changes,
 /// dropping it discards them.
 pub struct WriteTx<'a>(Transaction<'a>);
@@ -212,6 +225,18 @@ impl Db {
     /// until it is committed or dropped is one unit.
     pub fn write(&self) -> Result<WriteTx<'_>> {
         Ok(WriteTx(immediate(&self.conn)?))
+    }
+
+    /// A larger page cache (64 MiB) for bulk work such as an import, until
+    /// the guard is dropped: the pages a big transaction changes stay in
+    /// memory instead of being written to the WAL and read back.
+    pub fn bulk_cache(&self) -> Result<BulkCache<'_>> {
+        let before: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "cache_size", -65_536)?;
+        Ok(BulkCache {
+            conn: &self.conn,
+            before,
+        })
     }
 
     /// Whether the database answers a read of every table's schema.

@@ -77,6 +77,17 @@ pub enum AddOutcome {
     Refused(&'static str),
 }
 
+/// Why a suppressed address is not added, for a suppression's reason.
+fn refusal(reason: &str) -> &'static str {
+    match reason {
+        "hard_bounce" => "suppressed after a hard bounce",
+        "complaint" => "suppressed after a complaint",
+        "forgotten" => "erased on request (forget)",
+        "manual" => "suppressed by hand",
+        _ => "unsubscribed from everything",
+    }
+}
+
 /// Whether a confirmation email may go to an address now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
@@ -199,25 +210,67 @@ impl SubscriberStore<'_> {
         status: Status,
         source: &str,
     ) -> Result<AddOutcome> {
-        let hash = email.hash();
-        let name = name.and_then(crate::subscribers::clean_name);
-        if let Some(reason) = self.suppression(&hash)? {
-            return Ok(AddOutcome::Refused(match reason.as_str() {
-                "hard_bounce" => "suppressed after a hard bounce",
-                "complaint" => "suppressed after a complaint",
-                "forgotten" => "erased on request (forget)",
-                "manual" => "suppressed by hand",
-                _ => "unsubscribed from everything",
-            }));
+        self.add_hashed(&email.hash(), email, name, lang, list, status, source)
+    }
+
+    /// [`Self::add`] with the address's hash worked out already.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_hashed(
+        &self,
+        hash: &str,
+        email: &EmailAddress,
+        name: Option<&str>,
+        lang: Option<&Lang>,
+        list: &str,
+        status: Status,
+        source: &str,
+    ) -> Result<AddOutcome> {
+        if let Some(why) = self.record(hash, email, name, lang)? {
+            return Ok(AddOutcome::Refused(why));
         }
-        let now = now_text();
+        self.join(hash, list, status, source)
+    }
+
+    /// The first half of an add: records the person (or, known already,
+    /// their new name and language), unless the address is suppressed:
+    /// then why it is refused. An import does this for a sorted chunk of
+    /// rows, then [`Self::join`] for them, each a sweep through one table.
+    pub fn record(
+        &self,
+        hash: &str,
+        email: &EmailAddress,
+        name: Option<&str>,
+        lang: Option<&Lang>,
+    ) -> Result<Option<&'static str>> {
+        if let Some(reason) = self.suppression(hash)? {
+            return Ok(Some(refusal(&reason)));
+        }
+        let name = name.and_then(crate::subscribers::clean_name);
         self.conn
             .prepare_cached(
                 "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
                      lang = COALESCE(excluded.lang, subscribers.lang)",
             )?
-            .execute(params![hash, email.as_str(), name, lang, now])?;
+            .execute(params![hash, email.as_str(), name, lang, now_text()])?;
+        Ok(None)
+    }
+
+    /// The second half of an add: the recorded person joins `list`,
+    /// unless they left it (never resubscribed by staff).
+    pub fn join(&self, hash: &str, list: &str, status: Status, source: &str) -> Result<AddOutcome> {
+        let now = now_text();
+        // A new member (most rows of an import) costs one statement.
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (email_hash, list) DO NOTHING",
+            )?
+            .execute(params![hash, list, status.as_str(), now, source])?;
+        if inserted == 1 {
+            return Ok(AddOutcome::Added);
+        }
         let current: Option<String> = self
             .conn
             .prepare_cached("SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2")?
@@ -235,15 +288,8 @@ impl SubscriberStore<'_> {
                     .execute(params![hash, list, status.as_str(), now])?;
                 Ok(AddOutcome::Added)
             }
-            None => {
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-                    )?
-                    .execute(params![hash, list, status.as_str(), now, source])?;
-                Ok(AddOutcome::Added)
-            }
+            // The insert above found a row; within this write it is there.
+            None => Err(rusqlite::Error::QueryReturnedNoRows.into()),
         }
     }
 

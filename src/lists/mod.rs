@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use crate::config::{Config, ListConfig};
 use crate::db::{AddOutcome, Db, Status};
 use crate::i18n::Lang;
+use crate::subscribers::csv_file::Row;
 use crate::subscribers::{EmailAddress, csv_file};
 
 /// Lists that live in the database (not a CSV `source`).
@@ -55,6 +56,9 @@ pub struct Imported {
     pub problems: Vec<String>,
 }
 
+/// Rows sorted and added together by an import (about 25 MB of them).
+const IMPORT_CHUNK: usize = 100_000;
+
 /// Imports a CSV file into a list, all rows in one transaction: invalid
 /// rows are skipped, unsubscribed and suppressed addresses never added.
 pub fn import(config: &Config, db: &Db, file: &Path, list: &str) -> anyhow::Result<Imported> {
@@ -89,37 +93,19 @@ pub fn import_as(
     );
     let display = shown.map_or_else(|| file.display().to_string(), ToString::to_string);
     let tx = db.write()?;
-    let encoding = csv_file::read(
-        file,
-        &config.site.languages,
-        config.delivery.smtputf8,
-        |row| {
-            report.rows += 1;
-            match db.subscribers().add(
-                &row.email,
-                row.name.as_deref(),
-                row.lang.as_ref(),
-                list,
-                Status::Confirmed,
-                &source,
-            )? {
-                AddOutcome::Added => report.added += 1,
-                AddOutcome::AlreadyMember => report.already += 1,
-                AddOutcome::Refused(why) => {
-                    report.refused += 1;
-                    refusals.push((
-                        row.line,
-                        format!(
-                            "{}:{}: not added: {} is {why}",
-                            display, row.line, row.email
-                        ),
-                    ));
-                }
-            }
-            Ok::<_, anyhow::Error>(())
-        },
-        |p| problems.push((p.line, p.message)),
-    )?;
+    let encoding = {
+        let _cache = db.bulk_cache()?;
+        let mut add = |chunk: Vec<(String, Row)>| {
+            add_chunk(db, list, &source, &chunk, &mut report, &mut |row, why| {
+                refusals.push((
+                    row.line,
+                    format!("{display}:{}: not added: {} is {why}", row.line, row.email),
+                ));
+            })
+        };
+        read_sorted_chunks(config, file, &mut add, &mut problems)?
+    };
+    report.rows += report.added + report.already + report.refused;
     tx.commit()?;
     let skipped = problems
         .iter()
@@ -138,6 +124,81 @@ pub fn import_as(
         encoding: encoding.to_string(),
         problems: lines.into_iter().map(|(_, p)| p).collect(),
     })
+}
+
+/// Reads `file` and gives `add` its rows a chunk at a time, sorted by
+/// key: each B-tree then grows at a few places instead of at random ones,
+/// and the memory stays bounded whatever the file's size. The sort is
+/// stable: an address's rows keep the file's order (the first one adds
+/// it).
+///
+/// Measured at 1,000,000 rows and not kept: reading on a thread of its
+/// own beside the adding (5% faster, 40% more memory); staging the rows in
+/// a temporary table and adding them with three `INSERT … SELECT`s (no
+/// faster once each row's outcome is worked out, and the table grows with
+/// the file).
+fn read_sorted_chunks(
+    config: &Config,
+    file: &Path,
+    add: &mut dyn FnMut(Vec<(String, Row)>) -> anyhow::Result<()>,
+    problems: &mut Vec<(u64, String)>,
+) -> anyhow::Result<&'static str> {
+    let mut chunk = Vec::with_capacity(IMPORT_CHUNK.min(4096));
+    let mut pass = |chunk: &mut Vec<(String, Row)>| {
+        let mut full = std::mem::take(chunk);
+        full.sort_by(|a, b| a.0.cmp(&b.0));
+        add(full)
+    };
+    let encoding = csv_file::read(
+        file,
+        &config.site.languages,
+        config.delivery.smtputf8,
+        |row| {
+            chunk.push((row.email.hash(), row));
+            if chunk.len() >= IMPORT_CHUNK {
+                pass(&mut chunk)?;
+            }
+            Ok::<_, anyhow::Error>(())
+        },
+        |p| problems.push((p.line, p.message)),
+    )?;
+    pass(&mut chunk)?;
+    Ok(encoding)
+}
+
+/// Adds a sorted chunk of rows to `list`: first every person (a sweep
+/// through one table), then every membership (a sweep through the other).
+fn add_chunk(
+    db: &Db,
+    list: &str,
+    source: &str,
+    chunk: &[(String, Row)],
+    report: &mut ImportReport,
+    refused: &mut dyn FnMut(&Row, &str),
+) -> anyhow::Result<()> {
+    let store = db.subscribers();
+    let mut recorded = Vec::with_capacity(chunk.len());
+    for (i, (hash, row)) in chunk.iter().enumerate() {
+        match store.record(hash, &row.email, row.name.as_deref(), row.lang.as_ref())? {
+            Some(why) => {
+                report.refused += 1;
+                refused(row, why);
+            }
+            None => recorded.push(i),
+        }
+    }
+    for i in recorded {
+        let (hash, row) = &chunk[i];
+        match store.join(hash, list, Status::Confirmed, source)? {
+            AddOutcome::Added => report.added += 1,
+            AddOutcome::AlreadyMember => report.already += 1,
+            AddOutcome::Refused(why) => {
+                report.refused += 1;
+                refused(row, why);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether [`add`] added the address.

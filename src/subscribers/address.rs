@@ -103,12 +103,7 @@ impl EmailAddress {
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 impl fmt::Display for EmailAddress {

@@ -25,14 +25,15 @@ pub struct Problem {
 }
 
 /// Decodes bytes: UTF-8 (BOM optional), else Windows-1252.
-pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+/// UTF-8 text is taken over as it is, not copied (a list may be large).
+pub fn decode(bytes: Vec<u8>) -> (String, &'static str) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 with BOM");
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), "UTF-8"),
-        Err(_) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, "UTF-8"),
+        Err(e) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(e.as_bytes());
             (text.into_owned(), "Windows-1252")
         }
     }
@@ -87,7 +88,7 @@ pub fn read<E: From<CsvError>>(
         path: path.to_path_buf(),
         source,
     })?;
-    let (text, encoding) = decode(&bytes);
+    let (text, encoding) = decode(bytes);
     // The csv crate counts lines one short after a CRLF header; LF keeps them right.
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n")

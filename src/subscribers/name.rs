@@ -12,7 +12,11 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub fn clean_name(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
     let mut space = false;
+    let mut kept = 0;
     for c in raw.chars() {
+        if kept == MAX_NAME_CHARS {
+            break;
+        }
         let blank = c.is_control()
             || c.is_whitespace()
             || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
@@ -22,12 +26,16 @@ pub fn clean_name(raw: &str) -> Option<String> {
         }
         if space {
             out.push(' ');
+            kept += 1;
             space = false;
+            if kept == MAX_NAME_CHARS {
+                break;
+            }
         }
         out.push(c);
+        kept += 1;
     }
-    let out: String = out.chars().take(MAX_NAME_CHARS).collect();
-    let out = out.trim_end().to_string();
+    out.truncate(out.trim_end().len());
     (!out.is_empty()).then_some(out)
 }
 

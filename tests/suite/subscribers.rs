@@ -102,6 +102,81 @@ fn an_import_reports_what_it_did_with_each_row() {
     );
 }
 
+/// An import adds its rows a sorted chunk (100,000 rows) at a time: what
+/// each row gets must not depend on where the chunks fall. An address's
+/// later rows are repeats even in another chunk, and update its name; the
+/// suppressed and the unsubscribed are refused wherever they are, and the
+/// problems come out in the file's order.
+#[test]
+fn a_large_import_treats_each_row_as_a_small_one_would() {
+    let room = Room::new(1);
+    room.import(
+        "news",
+        "email,name\nleft@example.org,Left\nbounced@example.org,B\n",
+    );
+    room.run(&[
+        "subscribers",
+        "remove",
+        "left@example.org",
+        "--list",
+        "news",
+    ]);
+    // Removed from everything: a suppression.
+    room.run(&["subscribers", "remove", "bounced@example.org"]);
+    let mut csv = String::from("email,name,lang\nfirst@example.org,,fi\n");
+    for i in 0..150_000 {
+        csv.push_str(&format!("reader{i}@example.org,Reader {i},sv\n"));
+        if i == 120_000 {
+            csv.push_str("left@example.org,Left Again,fi\nbounced@example.org,B,fi\n");
+        }
+    }
+    csv.push_str("first@example.org,First Named,\nreader7@example.org,Reader Seven,en\nnot-an-address,X,fi\n");
+    let o = room.import("news", &csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let count = |label: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or("?")
+            .to_string()
+    };
+    assert_eq!(count("rows read"), "150006", "{out}");
+    assert_eq!(count("added"), "150001", "{out}");
+    assert_eq!(count("already on the list"), "2", "{out}");
+    assert_eq!(count("not added"), "2", "{out}");
+    assert_eq!(count("skipped: invalid rows"), "1", "{out}");
+    let problems: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("import-news.csv:"))
+        .collect();
+    assert_eq!(problems.len(), 3, "{out}");
+    assert!(
+        problems[0].contains(":120004: not added: left@example.org is unsubscribed from this list"),
+        "{out}"
+    );
+    assert!(
+        problems[1]
+            .contains(":120005: not added: bounced@example.org is unsubscribed from everything"),
+        "{out}"
+    );
+    assert!(problems[2].contains(":150007: skipped"), "{out}");
+    assert_eq!(
+        room.query(
+            "SELECT email, name, lang FROM subscribers WHERE email IN ('first@example.org', 'reader7@example.org', 'left@example.org') ORDER BY email"
+        ),
+        vec![
+            "first@example.org|First Named|fi",
+            "left@example.org|Left Again|fi",
+            "reader7@example.org|Reader Seven|en"
+        ]
+    );
+    assert_eq!(
+        room.query("SELECT status, COUNT(*) FROM memberships WHERE list = 'news' GROUP BY status ORDER BY status"),
+        vec!["confirmed|150001", "unsubscribed|2"]
+    );
+}
+
 #[test]
 fn importing_into_an_unknown_or_file_list_is_refused() {
     let room = Room::new(1);
