@@ -10,7 +10,7 @@ use super::{Outcome, Ui, parse_now, print_tally, under_root};
 use crate::config::Config;
 use crate::content::Content;
 use crate::delivery::Transport;
-use crate::sending::publish::{PublishPlan, plan_publish, send_planned};
+use crate::sending::publish::{Planning, PublishPlan, plan_publish, send_planned};
 use crate::sending::{Tally, open_store, plan_and_confirm};
 
 /// Arguments of `publish`.
@@ -25,9 +25,13 @@ pub struct Args {
     /// Output directory of the site.
     #[arg(long, value_name = "DIR", default_value = "public")]
     pub out: PathBuf,
-    /// Print what would be built and sent, to whom; change nothing.
+    /// Print what would be built and sent: messages per release, list and
+    /// language, and who is left out and why; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: list every recipient's address too.
+    #[arg(long, requires = "dry_run")]
+    pub recipients: bool,
 }
 
 /// Runs `publish` in the pressroom at `root`.
@@ -156,6 +160,21 @@ pub fn publish(
         )?;
     }
     let store = open_store(config)?;
+    if args.dry_run && !args.recipients {
+        let plan = plan_publish(content, &store, now, Planning::Count)?;
+        print_plan(&plan, config, ui.out)?;
+        let lang = &config.site.default_lang;
+        for ((g, _), counts) in plan.work.iter().zip(&plan.counts) {
+            let include_new = store.sends().includes_new_members(&g.key)?;
+            super::send::print_counts(counts, g.title(lang), &g.lists(), include_new, ui.out)?;
+        }
+        print_would_send(&plan, config, ui.out)?;
+        writeln!(ui.out, "Dry run: nothing was built, sent or recorded.")?;
+        return Ok(Tally {
+            already: plan.already,
+            ..Tally::default()
+        });
+    }
     let mut tally = Tally::default();
     let mut keys: Vec<String> = vec![];
     let interactive = ui.interactive;
@@ -165,12 +184,16 @@ pub fn publish(
         plan_and_confirm(
             &store,
             args.yes,
-            |store| plan_publish(content, store, now),
+            |store| plan_publish(content, store, now, Planning::Queue),
             |plan| {
                 print_plan(plan, config, out)?;
                 tally.already = plan.already;
                 keys = plan.work.iter().map(|(g, _)| g.key.clone()).collect();
                 if args.dry_run {
+                    for (g, _) in &plan.work {
+                        let title = g.title(&config.site.default_lang);
+                        super::send::dry_run_report(&store, &g.key, title, &g.lists(), out)?;
+                    }
                     print_would_send(plan, config, out)?;
                     writeln!(out, "Dry run: nothing was built, sent or recorded.")?;
                     return Ok(None);

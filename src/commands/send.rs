@@ -84,6 +84,9 @@ pub fn send(content: &Content, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<T
     if args.dry_run && !args.recipients {
         let counts = plan::count(&store, config, &group, &lists, args.include_new_members)?;
         let title = group.title(&config.site.default_lang);
+        for p in &counts.csv_problems {
+            writeln!(ui.out, "{p}")?;
+        }
         print_counts(&counts, title, &lists, args.include_new_members, ui.out)?;
         return Ok(Tally {
             already: counts.already,
@@ -311,17 +314,14 @@ fn nothing_to_send(
 }
 
 /// A dry run's plan, as counts: messages per list and language, and who
-/// is left out and why.
-fn print_counts(
+/// is left out and why (the caller prints the lists' problems).
+pub(super) fn print_counts(
     counts: &plan::PlanCounts,
     title: &str,
     lists: &[ListName],
     include_new: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    for p in &counts.csv_problems {
-        writeln!(out, "{p}")?;
-    }
     writeln!(
         out,
         "Dry run: “{title}” to lists {} (nothing is sent or recorded)",
@@ -349,7 +349,7 @@ fn print_counts(
     Ok(())
 }
 
-fn dry_run_report(
+pub(super) fn dry_run_report(
     store: &Db,
     key: &str,
     title: &str,

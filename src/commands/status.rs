@@ -11,7 +11,7 @@ use crate::content::Content;
 use crate::db::DeliveryStatus;
 use crate::delivery::plan::Group;
 use crate::sending::open_store;
-use crate::sending::publish::plan_publish;
+use crate::sending::publish::{Planning, plan_publish};
 
 /// Arguments of `status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -117,9 +117,7 @@ pub fn status(content: &Content, now: DateTime<Utc>, out: &mut dyn Write) -> any
         "Would build public ({} releases on the web)",
         content.on_web(now).count()
     )?;
-    let tx = store.write()?;
-    let plan = plan_publish(content, &store, now)?;
+    let plan = plan_publish(content, &store, now, Planning::Count)?;
     super::publish::print_plan(&plan, config, out)?;
-    drop(tx);
     super::publish::print_would_send(&plan, config, out)
 }

@@ -317,7 +317,12 @@ pub fn publish_due(
     let now = Utc::now();
     let store = crate::sending::open_store(&content.config)?;
     let tx = store.write()?;
-    let planned = crate::sending::publish::plan_publish(&content, &store, now)?;
+    let planned = crate::sending::publish::plan_publish(
+        &content,
+        &store,
+        now,
+        crate::sending::publish::Planning::Queue,
+    )?;
     tx.commit()?;
     let mut tally = Tally::default();
     crate::build::build(&content, public, now)?;

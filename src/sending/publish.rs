@@ -23,6 +23,19 @@ pub struct PublishPlan<'a> {
     pub csv_problems: Vec<String>,
     /// Messages of the due releases sent by earlier runs.
     pub already: u64,
+    /// With [`Planning::Count`]: each release's plan as counts (per list
+    /// and language, and who is left out and why), in the order of `work`.
+    pub counts: Vec<plan::PlanCounts>,
+}
+
+/// How [`plan_publish`] plans each due release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Planning {
+    /// Queue its recipients (inside the caller's write transaction).
+    Queue,
+    /// Count them, writing nothing (a dry run): memory and time do not
+    /// grow with the lists beyond one pass over each.
+    Count,
 }
 
 impl PublishPlan<'_> {
@@ -38,6 +51,7 @@ pub fn plan_publish<'a>(
     content: &'a Content,
     store: &Db,
     now: DateTime<Utc>,
+    planning: Planning,
 ) -> anyhow::Result<PublishPlan<'a>> {
     let config = &content.config;
     let renamed = plan::renamed(store, content)?;
@@ -47,6 +61,7 @@ pub fn plan_publish<'a>(
         renamed: vec![],
         csv_problems: vec![],
         already: 0,
+        counts: vec![],
     };
     for g in Group::all(content)
         .iter()
@@ -70,6 +85,17 @@ pub fn plan_publish<'a>(
             continue;
         }
         let include_new = store.sends().includes_new_members(&g.key)?;
+        if planning == Planning::Count {
+            let counts = plan::count(store, config, &g, &g.lists(), include_new)?;
+            p.csv_problems.extend(counts.csv_problems.iter().cloned());
+            p.already += counts.already;
+            let n = counts.total();
+            if n > 0 {
+                p.work.push((g, n));
+                p.counts.push(counts);
+            }
+            continue;
+        }
         let report = plan::plan(store, config, &g, &g.lists(), include_new)?;
         p.csv_problems.extend(report.csv_problems);
         p.already += count_sent(store, &g.key)?;

@@ -794,9 +794,36 @@ fn status_shows_every_release_and_publish_dry_run_changes_nothing() {
         out.contains("Dry run: nothing was built, sent or recorded."),
         "{out}"
     );
+    // Counts per list and language, and who is left out: no address.
+    assert!(
+        out.contains("Dry run: “Silta avataan” to lists news"),
+        "{out}"
+    );
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("news "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["news", "en", "1"],
+            ["news", "fi", "3"],
+            ["news", "sv", "2"]
+        ],
+        "{out}"
+    );
+    assert!(out.contains("had it already"), "{out}");
+    assert!(!out.contains("@example.org"), "{out}");
     assert!(!room.root().join("public").exists());
     assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
     assert_eq!(room.query("SELECT COUNT(*) FROM planned_lists"), vec!["0"]);
+    // Addresses only when asked for; still nothing recorded.
+    let o = room.run(&["publish", "--dry-run", "--recipients", "--now", now]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("@example.org\t").count(), 6, "{out}");
+    assert_eq!(room.query("SELECT COUNT(*) FROM deliveries"), vec!["0"]);
 
     room.run(&["send", "bridge", "--yes", "--now", now]);
     room.run(&["subscribers", "add", "late@example.org", "--list", "news"]);
