@@ -44,6 +44,8 @@ pub struct SiteWriter {
     pending: Mutex<Vec<(PathBuf, PathBuf)>>,
     written: AtomicU64,
     kept: AtomicU64,
+    /// Of `kept`: not rendered at all (the memo knew their inputs).
+    skipped: AtomicU64,
 }
 
 /// What [`SiteWriter::finish`] changed.
@@ -53,6 +55,8 @@ pub struct Changes {
     pub written: u64,
     /// Files left as they were.
     pub unchanged: u64,
+    /// Of those: not rendered again, their inputs being as recorded.
+    pub skipped: u64,
     /// Files of the old site that this build no longer has, removed.
     pub removed: u64,
 }
@@ -76,6 +80,7 @@ impl SiteWriter {
             pending: Mutex::default(),
             written: AtomicU64::new(0),
             kept: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
         }
     }
 
@@ -97,6 +102,7 @@ impl SiteWriter {
         Ok(Changes {
             written: self.written.into_inner(),
             unchanged: self.kept.into_inner(),
+            skipped: self.skipped.into_inner(),
             removed,
         })
     }
@@ -118,6 +124,7 @@ impl SiteWriter {
         let changes = Changes {
             written: self.written.into_inner(),
             unchanged: self.kept.into_inner(),
+            skipped: self.skipped.into_inner(),
             removed: 0,
         };
         Ok((changes, written))
@@ -177,9 +184,11 @@ impl Output for SiteWriter {
         Ok(())
     }
 
-    /// Only a preview, whose memo keeps track of its files, skips pages.
-    fn unchanged(&self, _rel: &str) {
+    /// A page the memo knows unchanged: it stays as it is, part of the site.
+    fn unchanged(&self, rel: &str) {
+        self.produce(rel);
         self.kept.fetch_add(1, Ordering::Relaxed);
+        self.skipped.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -245,6 +254,8 @@ pub struct BuildReport {
     pub written: u64,
     /// Pages, feeds and assets unchanged since the last build (kept, not rewritten).
     pub unchanged: u64,
+    /// Of those: not even rendered, their inputs being as recorded.
+    pub skipped: u64,
     /// Files of the previous build that this one no longer has.
     pub removed: u64,
 }
@@ -266,6 +277,7 @@ impl BuildReport {
             assets,
             written: changes.written,
             unchanged: changes.unchanged,
+            skipped: changes.skipped,
             removed: changes.removed,
         }
     }
@@ -355,12 +367,28 @@ pub fn build_pressroom(
             assets: made.assets,
             written: 0,
             unchanged: made.files,
+            skipped: made.files,
             removed: 0,
         });
     }
+    // Only the releases changed: the pages whose inputs are as recorded
+    // are neither rendered nor read again.
+    let memo = (!force && out.join(MARKER).is_file())
+        .then(|| {
+            let inputs = inputs.as_ref()?;
+            record::Record::load(&at)?.memo(inputs, out)
+        })
+        .flatten()
+        .unwrap_or_default();
     let content = Content::load(root)?;
-    let report = build(&content, out, now)?;
-    let made = (&report.summary, report.assets);
+    memo.begin();
+    let report = build_with(&content, out, now, Some(&memo))?;
+    memo.sweep();
+    let made = record::Made {
+        summary: &report.summary,
+        assets: report.assets,
+        pages: memo.inputs(),
+    };
     if let Err(e) = record::Record::save(&at, inputs, start, &content, now, out, made) {
         // The site is built; only the next build's shortcut is lost.
         tracing::warn!(error = %e, path = %at.display(), "cannot record the build");
@@ -370,6 +398,18 @@ pub fn build_pressroom(
 
 /// Builds the site of `content` as seen at `now` into `out`.
 pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
+    build_with(content, out, now, None)
+}
+
+/// [`build`], skipping the pages whose inputs `memo` knows unchanged (an
+/// update in place only: a new site renders every page, and records each
+/// one's inputs in `memo`).
+fn build_with(
+    content: &Content,
+    out: &Path,
+    now: DateTime<Utc>,
+    memo: Option<&Memo>,
+) -> anyhow::Result<BuildReport> {
     if out.exists() {
         let is_empty = fs::read_dir(out)
             .map(|mut d| d.next().is_none())
@@ -381,7 +421,7 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
             );
         }
         if !is_empty {
-            return update(content, out, now);
+            return update(content, out, now, memo);
         }
     }
     let parent = out
@@ -396,7 +436,11 @@ pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Resul
     let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     let writer = SiteWriter::fresh(staging.clone());
-    let rendered = render_into(content, now, &writer, None).and_then(|r| {
+    // A new site has nothing to keep: the memo only learns the inputs.
+    if let Some(memo) = memo {
+        memo.clear();
+    }
+    let rendered = render_into(content, now, &writer, memo).and_then(|r| {
         fs::write(staging.join(MARKER), b"").context("cannot write the build marker")?;
         Ok(r)
     });
@@ -466,17 +510,25 @@ fn remove_abandoned_staging(parent: &Path, name: &str) {
 /// Updates the site that a previous build left at `out`. A symbolic link
 /// inside it (which no build makes) is removed first, so that nothing is
 /// written through it.
-fn update(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
+fn update(
+    content: &Content,
+    out: &Path,
+    now: DateTime<Utc>,
+    memo: Option<&Memo>,
+) -> anyhow::Result<BuildReport> {
     let links = crate::files::remove_symlinks(out)
         .with_context(|| format!("cannot check {} for symbolic links", out.display()))?;
     for link in &links {
         tracing::warn!(path = %link.display(), "removed a symbolic link from the site's folder: pressroom build never writes through one");
     }
     let writer = SiteWriter::in_place(out.to_path_buf());
-    let (summary, assets) = match render_into(content, now, &writer, None) {
+    let (summary, assets) = match render_into(content, now, &writer, memo) {
         Ok(r) => r,
         Err(e) => {
             writer.abandon();
+            if let Some(memo) = memo {
+                memo.abandon();
+            }
             return Err(e);
         }
     };

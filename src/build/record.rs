@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::content::Content;
-use crate::render::site::{Summary, fingerprint};
+use crate::render::site::{Memo, Summary, fingerprint};
 
 /// Bumped when the record's meaning changes; an older record is ignored.
 const FORMAT: u32 = 1;
@@ -148,6 +148,19 @@ pub struct Record {
     /// Release files, releases on the web, pages, feeds, languages,
     /// keyword pages and assets.
     counts: [usize; 7],
+    /// A fingerprint of the inputs of each page, feed and asset the build
+    /// rendered (see [`Memo`]): the next build renders only those whose
+    /// inputs changed, when nothing else did.
+    #[serde(default)]
+    pages: BTreeMap<String, u64>,
+}
+
+/// What a build made, to record.
+pub struct Made<'a> {
+    pub summary: &'a Summary,
+    pub assets: u64,
+    /// The inputs of each page, feed and asset (see [`Memo::inputs`]).
+    pub pages: BTreeMap<String, u64>,
 }
 
 /// What a record says a build produced.
@@ -219,6 +232,20 @@ impl Record {
         })
     }
 
+    /// What the pages' inputs were at the last build, when a build of
+    /// `inputs` into `out` may skip the pages whose inputs are the same:
+    /// only the release files changed (or the time), and every file the
+    /// last build left is as it left it. The same program, configuration,
+    /// templates, assets and standing pages render the same inputs into
+    /// the same bytes.
+    pub fn memo(&self, inputs: &Inputs, out: &Path) -> Option<Memo> {
+        let same = self.program == inputs.program
+            && self.config == inputs.config
+            && self.assets == inputs.assets
+            && !self.pages.is_empty();
+        (same && outputs(out).ok()? == self.outputs).then(|| Memo::with_inputs(self.pages.clone()))
+    }
+
     /// Records a build of `content` (read from `inputs`, stamped at
     /// `start`) at `now` into `out`; a build that read files changed just
     /// before it started is not recorded, and any older record is removed.
@@ -229,7 +256,7 @@ impl Record {
         content: &Content,
         now: DateTime<Utc>,
         out: &Path,
-        made: (&Summary, u64),
+        made: Made<'_>,
     ) -> io::Result<()> {
         let _ = fs::remove_file(path);
         let Some(inputs) = inputs.filter(|i| !i.racy(start)) else {
@@ -245,7 +272,11 @@ impl Record {
                 Some((name, r.publication.date.timestamp_micros()))
             })
             .collect();
-        let (s, assets) = made;
+        let Made {
+            summary: s,
+            assets,
+            pages,
+        } = made;
         let record = Self {
             format: FORMAT,
             program: inputs.program,
@@ -264,6 +295,7 @@ impl Record {
                 s.tags,
                 assets as usize,
             ],
+            pages,
         };
         let dir = path.parent().expect("the record is in .cache/");
         fs::create_dir_all(dir)?;

@@ -60,6 +60,13 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         "  {:<40}{:>6}",
         "files unchanged (kept as they were)", report.unchanged
     )?;
+    if !report.up_to_date && report.skipped > 0 {
+        writeln!(
+            out,
+            "    {:<38}{:>6}",
+            "not rendered (inputs as before)", report.skipped
+        )?;
+    }
     if report.removed > 0 {
         writeln!(
             out,

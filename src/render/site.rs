@@ -52,6 +52,27 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// A memo that knows the inputs `pages` had in an earlier process's
+    /// render (a build's [record](crate::build::record::Record)), and no
+    /// release views: the next render renders only the pages whose inputs
+    /// differ (and every release view, once).
+    pub fn with_inputs(pages: impl IntoIterator<Item = (String, u64)>) -> Self {
+        let memo = Self::default();
+        for (rel, inputs) in pages {
+            memo.inputs.shard(&rel).insert(rel, (inputs, 0));
+        }
+        memo
+    }
+
+    /// The inputs of every file as of the last finished render, to record.
+    pub fn inputs(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        self.inputs.for_each(|m| {
+            out.extend(m.iter().map(|(rel, (inputs, _))| (rel.clone(), *inputs)));
+        });
+        out
+    }
+
     /// Forgets everything: the next render renders every page.
     pub fn clear(&self) {
         self.views.clear();
@@ -1233,17 +1254,21 @@ fn release_views(
 ) -> Vec<Arc<ReleaseView>> {
     let config = &content.config;
     let dir = config.releases_dir();
+    // A link to a release not out yet is its text alone: when one comes
+    // out (or a new one is held back), the links to it change.
+    let hidden_pages = fingerprint(hidden.sorted());
     content
         .on_web(now)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|r| {
             // What the view depends on beyond the file: whether it is still
-            // under embargo (its banner).
+            // under embargo (its banner), and which releases are not out.
             let key = fingerprint((
                 r.source.fingerprint,
                 r.publication.date > now,
                 content.show_unpublished,
+                hidden_pages,
             ));
             let make = || {
                 let mut v = ReleaseView::new(r, config, urls, &dir, hidden);

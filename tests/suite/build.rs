@@ -1486,3 +1486,171 @@ fn the_logo_has_its_width_and_every_page_names_an_icon() {
         "{favicon}"
     );
 }
+
+/// Every file under `dir` (but the build marker) with its bytes.
+fn site_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != ".pressroom-build"))
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            (rel, fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// A release with keywords, for the rebuild tests.
+fn tagged_release(title: &str, date: &str, tags: &str) -> String {
+    format!("---\ntitle: {title}\ndate: {date}\ntags: [{tags}]\n---\nTeksti {title}.\n")
+}
+
+/// 24 Finnish releases five to a page, two keywords, and a Swedish one
+/// under embargo until 2026-12-01 that the fifth links to.
+fn rebuild_room() -> tempfile::TempDir {
+    let mut files_in: Vec<(String, String)> = (1..=24)
+        .map(|i| {
+            (
+                format!("2026-01-{i:02}-r{i}.fi.md"),
+                tagged_release(
+                    &format!("Tiedote {i}"),
+                    &format!("2026-01-{i:02} 12:00"),
+                    if i % 2 == 0 { "satama" } else { "koulu" },
+                ),
+            )
+        })
+        .collect();
+    files_in.push((
+        "2026-12-01-later.sv.md".into(),
+        tagged_release("Senare", "2026-12-01 10:00", "hamn"),
+    ));
+    // A link to the embargoed release: its text alone until it is out.
+    files_in[4]
+        .1
+        .push_str("\nKatso [myöhempi](2026-12-01-later.sv.md).\n");
+    let named: Vec<(&str, &str)> = files_in
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let dir = crate::common::temp_pressroom(&named);
+    let toml = dir.path().join("pressroom.toml");
+    let text = fs::read_to_string(&toml).unwrap();
+    fs::write(&toml, text.replace("[site]\n", "[site]\npage_size = 5\n")).unwrap();
+    age_releases(dir.path(), 3600);
+    dir
+}
+
+/// What a build's summary says it did not render again.
+fn not_rendered(report: &str) -> u64 {
+    report
+        .lines()
+        .find(|l| l.contains("not rendered (inputs as before)"))
+        .and_then(|l| l.split_whitespace().last())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// A rebuild after releases changed renders only the pages whose inputs
+/// changed (the others are not even read), and leaves exactly the site a
+/// build from nothing makes: after a release is added, edited (its title
+/// is on index pages), re-tagged and deleted, and after an embargo ends.
+/// Anything else changing (the configuration, a file of the site) makes
+/// it look at every page again.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_build() {
+    let dir = rebuild_room();
+    let toml = dir.path().join("pressroom.toml");
+    let root = dir.path().to_str().unwrap();
+    let out = dir.path().join("public");
+    let build = |out: &Path, now: &str| {
+        let out = out.to_str().unwrap();
+        let o = pressroom(&["--root", root, "build", "--out", out, "--now", now]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        crate::common::stdout(&o)
+    };
+    let skipped = not_rendered;
+    let mut step = 0;
+    let mut check = |now: &str, what: &str| -> String {
+        let report = build(&out, now);
+        step += 1;
+        let fresh = dir.path().join(format!("fresh-{step}"));
+        build(&fresh, now);
+        assert_eq!(
+            site_bytes(&out).keys().collect::<Vec<_>>(),
+            site_bytes(&fresh).keys().collect::<Vec<_>>(),
+            "after {what}: the same files"
+        );
+        for (rel, bytes) in site_bytes(&out) {
+            assert!(
+                bytes == fs::read(fresh.join(&rel)).unwrap(),
+                "after {what}: {rel} differs from a full build"
+            );
+        }
+        report
+    };
+    check(NOW, "the first build");
+    let page = out.join("fi/r3/index.html");
+    let inode = || std::os::unix::fs::MetadataExt::ino(&fs::metadata(&page).unwrap());
+    let before = inode();
+
+    let write = |name: &str, text: String| {
+        fs::write(dir.path().join("releases").join(name), text).unwrap();
+        age_releases(dir.path(), 1800);
+    };
+    write(
+        "2026-02-01-new.fi.md",
+        tagged_release("Uusi", "2026-02-01 12:00", "satama"),
+    );
+    let report = check(NOW, "a release added");
+    // The 24 other releases' pages at least (every index page shifts).
+    assert!(
+        skipped(&report) >= 24,
+        "untouched pages are not rendered: {report}"
+    );
+    assert!(out.join("fi/new/index.html").is_file());
+    write(
+        "2026-01-10-r10.fi.md",
+        tagged_release("Tiedote kymmenen", "2026-01-10 12:00", "satama"),
+    );
+    check(NOW, "a title edited");
+    write(
+        "2026-01-11-r11.fi.md",
+        tagged_release("Tiedote 11", "2026-01-11 12:00", "satama, uusi"),
+    );
+    check(NOW, "keywords changed");
+    fs::remove_file(dir.path().join("releases/2026-01-12-r12.fi.md")).unwrap();
+    age_releases(dir.path(), 1700);
+    check(NOW, "a release deleted");
+    assert!(!out.join("fi/r12/index.html").exists());
+    let linking = out.join("fi/r5/index.html");
+    assert!(!fs::read_to_string(&linking).unwrap().contains("sv/later/"));
+    let report = check("2026-12-02T08:00:00+02:00", "an embargo ended");
+    assert!(out.join("sv/later/index.html").is_file(), "{report}");
+    assert!(
+        fs::read_to_string(&linking).unwrap().contains("sv/later/"),
+        "the link is live now"
+    );
+    assert_eq!(
+        inode(),
+        before,
+        "an untouched release page is never rewritten"
+    );
+
+    // Not the releases: every page is looked at again.
+    fs::write(
+        &toml,
+        format!("{}\n# edited\n", fs::read_to_string(&toml).unwrap()),
+    )
+    .unwrap();
+    let report = check("2026-12-02T08:00:00+02:00", "the configuration edited");
+    assert_eq!(skipped(&report), 0, "{report}");
+    fs::write(out.join("fi/r3/index.html"), "tampered").unwrap();
+    write(
+        "2026-01-13-r13.fi.md",
+        tagged_release("Tiedote 13 b", "2026-01-13 12:00", "koulu"),
+    );
+    let report = check(
+        "2026-12-02T08:00:00+02:00",
+        "a page of the site changed by hand",
+    );
+    assert_eq!(skipped(&report), 0, "{report}");
+}
