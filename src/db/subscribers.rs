@@ -210,25 +210,11 @@ impl SubscriberStore<'_> {
         status: Status,
         source: &str,
     ) -> Result<AddOutcome> {
-        self.add_hashed(&email.hash(), email, name, lang, list, status, source)
-    }
-
-    /// [`Self::add`] with the address's hash worked out already.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_hashed(
-        &self,
-        hash: &str,
-        email: &EmailAddress,
-        name: Option<&str>,
-        lang: Option<&Lang>,
-        list: &str,
-        status: Status,
-        source: &str,
-    ) -> Result<AddOutcome> {
-        if let Some(why) = self.record(hash, email, name, lang)? {
+        let hash = email.hash();
+        if let Some(why) = self.record(&hash, email, name, lang)? {
             return Ok(AddOutcome::Refused(why));
         }
-        self.join(hash, list, status, source)
+        self.join(&hash, list, status, source)
     }
 
     /// The first half of an add: records the person (or, known already,

@@ -896,6 +896,14 @@ fn max_per_hour_stops_the_run_and_leaves_the_rest_queued() {
     );
 }
 
+/// The recipients the relay accepted, each once.
+fn distinct_recipients(accepted: &[crate::common::smtp::Accepted]) -> Vec<&str> {
+    let mut rcpts: Vec<&str> = accepted.iter().map(|a| a.rcpt.as_str()).collect();
+    rcpts.sort_unstable();
+    rcpts.dedup();
+    rcpts
+}
+
 /// Signing is a stage of its own (a thread per core ahead of the SMTP
 /// sessions): every message still reaches the relay once, signed, with its
 /// own recipient's unsubscribe headers under the signature.
@@ -920,9 +928,7 @@ fn signed_messages_reach_a_real_relay_once_each_and_every_signature_verifies() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let accepted = server.accepted();
-    let mut rcpts: Vec<&str> = accepted.iter().map(|a| a.rcpt.as_str()).collect();
-    rcpts.sort_unstable();
-    rcpts.dedup();
+    let rcpts = distinct_recipients(&accepted);
     assert_eq!((accepted.len(), rcpts.len()), (40, 40));
     let dir = tempfile::tempdir().unwrap();
     for (i, a) in accepted.iter().enumerate() {
@@ -973,9 +979,7 @@ fn a_stop_with_signed_messages_waiting_leaves_them_queued_for_the_next_run() {
     let o = room.run(&["send", "bridge", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let accepted = server.accepted();
-    let mut rcpts: Vec<&str> = accepted.iter().map(|a| a.rcpt.as_str()).collect();
-    rcpts.sort_unstable();
-    rcpts.dedup();
+    let rcpts = distinct_recipients(&accepted);
     assert_eq!((accepted.len(), rcpts.len()), (30, 30));
 }
 

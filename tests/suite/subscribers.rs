@@ -68,6 +68,15 @@ fn export_writes_active_members_or_everything_with_consent() {
     );
 }
 
+/// The number an import's report gives on the line starting with `label`.
+fn reported(out: &str, label: &str) -> String {
+    out.lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or("?")
+        .to_string()
+}
+
 #[test]
 fn an_import_reports_what_it_did_with_each_row() {
     let room = Room::new(1);
@@ -85,13 +94,7 @@ fn an_import_reports_what_it_did_with_each_row() {
         ),
         "{out}"
     );
-    let count = |label: &str| {
-        out.lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .and_then(|l| l.split_whitespace().last())
-            .unwrap_or("?")
-            .to_string()
-    };
+    let count = |label: &str| reported(&out, label);
     assert_eq!(count("rows read"), "5");
     assert_eq!(count("added"), "2");
     assert_eq!(count("already on the list"), "1");
@@ -134,13 +137,7 @@ fn a_large_import_treats_each_row_as_a_small_one_would() {
     let o = room.import("news", &csv);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    let count = |label: &str| {
-        out.lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .and_then(|l| l.split_whitespace().last())
-            .unwrap_or("?")
-            .to_string()
-    };
+    let count = |label: &str| reported(&out, label);
     assert_eq!(count("rows read"), "150006", "{out}");
     assert_eq!(count("added"), "150001", "{out}");
     assert_eq!(count("already on the list"), "2", "{out}");
