@@ -2,7 +2,7 @@
 """Driver of scripts/bench: runs each comparison side by side and reports
 medians and ratios. See scripts/bench for what is compared.
 
-Usage: run.py PRESSROOM_BIN [--quick] [--only build,preview,desk,send,scale,bounded]
+Usage: run.py PRESSROOM_BIN [--quick] [--only build,preview,desk,send,scale,bounded,search]
 With --only, the named parts run (full sizes unless --quick) and nothing is
 written: for measuring one thing while working on it.
 """
@@ -20,7 +20,7 @@ import time
 
 BIN = sys.argv[1]
 QUICK = "--quick" in sys.argv
-PARTS = ["build", "preview", "desk", "send", "scale", "bounded"]
+PARTS = ["build", "preview", "desk", "send", "scale", "bounded", "search"]
 ONLY = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")), None)
 ONLY = ONLY.split(",") if ONLY else None
 if ONLY and not set(ONLY) <= set(PARTS):
@@ -36,7 +36,10 @@ NOW = "2030-01-01T00:00:00Z"
 ENV = dict(os.environ, PRESSROOM_SECRET="benchmark-secret-0123456789abcdefghijkl")
 ENV.pop("PRESSROOM_RELAYS", None)
 ENV.pop("PRESSROOM_DB", None)
-results = {"build": [], "send": {}, "scale": [], "bounded": [], "commands": []}
+results = {"build": [], "send": {}, "scale": [], "bounded": [], "search": [], "commands": []}
+# Releases of the search corpus (a third per language).
+SEARCH = [300] if QUICK else [10_000, 30_000]
+SEARCH_LIMIT_KB = 300
 # Hostile input, at N and 2N: work must grow linearly (ratio about 2).
 BOUNDED = [5_000, 10_000] if QUICK else [100_000, 200_000]
 
@@ -414,6 +417,32 @@ def bench_scale():
         shutil.rmtree(r, ignore_errors=True)
 
 
+def bench_search():
+    """What one query transfers from the fragmented search index, on a corpus
+    with a large vocabulary (gen_corpus.py --rich): search-transfer.mjs runs
+    the site's search.js on each language's index with an empty cache."""
+    for n in SEARCH:
+        corpus = WORK / f"search-{n}"
+        sh([sys.executable, ROOT / "scripts/benchmarks/gen_corpus.py", str(n), str(corpus), "--rich"])
+        out = corpus / "out"
+        wall, rss = timed([BIN, "--root", corpus / "pressroom", "build", "--out", out, "--now", NOW])
+        for lang in ["fi", "sv", "en"]:
+            cmd = ["node", ROOT / "scripts/node/search-transfer.mjs", out, lang, str(SEARCH_LIMIT_KB)]
+            results["commands"].append(" ".join(map(str, cmd)))
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr
+            if r.returncode != 0:
+                sys.exit(f"search-transfer failed at {n} releases, {lang}:\n{r.stdout}{r.stderr}")
+            m = re.search(r"(\d+) releases, (\d+) words, index (\d+) KB in (\d+) files; per query: "
+                          r"largest ([\d.]+) KB, median ([\d.]+) KB", last)
+            row = dict(n=n, lang=lang, releases=int(m[1]), words=int(m[2]), index_kb=int(m[3]), files=int(m[4]),
+                       max_kb=float(m[5]), median_kb=float(m[6]), build_s=wall)
+            results["search"].append(row)
+            print(f"search N={n:>6} {lang}: {row['releases']} releases, {row['words']} words, index {row['index_kb']} KB "
+                  f"in {row['files']} files; a query: largest {row['max_kb']} KB, median {row['median_kb']} KB")
+        shutil.rmtree(corpus, ignore_errors=True)
+
+
 def bounded_room(name, config_extra=""):
     r = WORK / name
     (r / "releases" / "assets").mkdir(parents=True)
@@ -575,6 +604,19 @@ def report():
         def ratio(key):
             return f"{b[1][key] / b[0][key]:.2f}" if b[0][key] > 0 else "n/a (too fast to time)"
         lines.append(f"| ratio 2N/N | {ratio('check_s')} | {ratio('releases')} | {ratio('site_mb')} | {ratio('build_s')} |")
+    if results["search"]:
+        lines += ["", "## Search: what one query transfers", "",
+                  "The site's full-text index in fragments, on a generated corpus with a large vocabulary "
+                  "(`gen_corpus.py N --rich`: 20,000 made-up stems per language with Zipf frequencies, inflections and "
+                  "compounds). `scripts/node/search-transfer.mjs` runs the site's own `search.js` with an empty cache "
+                  "for each of 40 queries (the 10 most frequent words, 10 random words, 10 three-letter prefixes, "
+                  "10 two-word queries) and counts every byte it fetches: the manifest, the word fragments and the "
+                  f"release fragments of the first 20 results. Goal: at most {SEARCH_LIMIT_KB} KB for a query at 10,000 releases.", "",
+                  "| releases in all | language | its releases | words | whole index | files | a query: largest | median |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for r in results["search"]:
+            lines.append(f"| {r['n']:,} | {r['lang']} | {r['releases']:,} | {r['words']:,} | {r['index_kb'] / 1024:.1f} MB | "
+                         f"{r['files']:,} | {r['max_kb']:.0f} KB | {r['median_kb']:.0f} KB |")
     # Relative to the repository; $WORK is the run's temporary directory.
     shown = [c.replace(str(BIN), "target/release/pressroom").replace(str(WORK), "$WORK") for c in results["commands"]]
     lines += ["", "## Commands", "", "Run from the repository; `$WORK` stands for the run's temporary directory.", "", "```"] + shown + ["```", ""]

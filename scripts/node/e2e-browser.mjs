@@ -133,6 +133,16 @@ try {
     expect(!found.some((t) => t.includes('Kesätyöseteli')), 'an unrelated release is filtered out');
     const status = await p.textContent('#search-status');
     expect(/Löytyi (\d+ tiedotetta|yksi tiedote)/.test(status), `the count is announced (${status})`);
+    // Full text: a word only the text of the rail study has, in another
+    // form than the text's, and the start of a compound's second part.
+    for (const q of ['kilometri', 'reittivaihtoehdot', 'vaihtoehto']) {
+      await p.fill('#search-q', q);
+      await p.waitForFunction((t) => [...document.querySelectorAll('#search-results li a')].some((a) => a.textContent.includes(t)),
+        'raideyhteydestä', { timeout: 10000 }).catch(() => {});
+      const hits = await p.locator('#search-results li a').allTextContents();
+      expect(hits.some((t) => t.includes('raideyhteydestä')), `"${q}" finds the release whose text has it (${hits.join(' | ')})`);
+    }
+    expect(!(await p.isVisible('#search-more')), 'no "show more" button under a list that is all there');
     // axe injects itself as an inline script: checked where the policy is
     // bypassed, with the same results on the page.
     await page.goto(`${base}/fi/search/?q=strategia`);

@@ -83,6 +83,10 @@ pub struct Strings {
     /// One release found.
     pub search_found_one: &'static str,
     pub search_none: &'static str,
+    /// The button under search results that shows the next ones.
+    pub search_more: &'static str,
+    /// When the search index could not be fetched.
+    pub search_failed: &'static str,
     pub archive: &'static str,
     pub archive_intro: &'static str,
     pub decimal_separator: char,
@@ -185,6 +189,8 @@ const FI: Strings = Strings {
     search_found: "Löytyi {n} tiedotetta.",
     search_found_one: "Löytyi yksi tiedote.",
     search_none: "Hakusanoilla ei löytynyt tiedotteita.",
+    search_more: "Näytä lisää tuloksia",
+    search_failed: "Haku ei nyt toimi. Yritä hetken päästä uudelleen tai selaa arkistoa.",
     archive: "Arkisto",
     archive_intro: "Selaa tiedotteita vuosittain:",
     decimal_separator: ',',
@@ -241,6 +247,8 @@ const SV: Strings = Strings {
     search_found: "{n} pressmeddelanden hittades.",
     search_found_one: "Ett pressmeddelande hittades.",
     search_none: "Inga pressmeddelanden hittades.",
+    search_more: "Visa fler träffar",
+    search_failed: "Sökningen fungerar inte just nu. Försök igen om en stund eller bläddra i arkivet.",
     archive: "Arkiv",
     archive_intro: "Bläddra bland pressmeddelandena per år:",
     decimal_separator: ',',
@@ -297,6 +305,8 @@ const EN: Strings = Strings {
     search_found: "{n} releases found.",
     search_found_one: "One release found.",
     search_none: "No releases found.",
+    search_more: "Show more results",
+    search_failed: "Search is not working right now. Try again in a moment, or browse the archive.",
     archive: "Archive",
     archive_intro: "Browse the releases by year:",
     decimal_separator: '.',

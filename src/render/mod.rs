@@ -5,6 +5,7 @@
 pub mod email;
 pub mod feed;
 pub mod images;
+pub mod search;
 pub mod site;
 
 use std::fmt;

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::feed::{self, FeedSpec};
-use super::{Html, LinkView, OrgView, ReleaseView, Urls};
+use super::{Html, LinkView, OrgView, ReleaseView, Urls, search};
 use crate::content::Content;
 use crate::i18n::Lang;
 use crate::i18n::{self, Strings};
@@ -120,6 +120,32 @@ impl Memo {
                 false
             }
         }
+    }
+
+    /// For a group of files made together (the files under `prefix`):
+    /// when the last render made them all from `inputs`, records them as
+    /// files of this render and returns them; else none.
+    fn fresh_group(&self, prefix: &str, inputs: u64) -> Option<Vec<String>> {
+        let round = self.round.load(Ordering::Relaxed);
+        let mut rels = vec![];
+        let mut same = true;
+        self.inputs.for_each(|m| {
+            for (rel, (old, _)) in m.iter() {
+                if rel.starts_with(prefix) {
+                    same &= *old == inputs;
+                    rels.push(rel.clone());
+                }
+            }
+        });
+        if !same || rels.is_empty() {
+            return None;
+        }
+        for rel in &rels {
+            if let Some(e) = self.inputs.shard(rel.as_str()).get_mut(rel.as_str()) {
+                e.1 = round;
+            }
+        }
+        Some(rels)
     }
 
     fn view(&self, r: &Release, key: u64, make: impl FnOnce() -> ReleaseView) -> Arc<ReleaseView> {
@@ -330,22 +356,6 @@ struct SearchPage<'a> {
     years: Vec<LinkView>,
 }
 
-/// One release in a search index (short keys: the index of a large
-/// pressroom is fetched whole).
-#[derive(serde::Serialize)]
-struct SearchEntry<'a> {
-    /// Title.
-    t: &'a str,
-    /// Address.
-    u: String,
-    /// Date as the language writes it.
-    d: &'a str,
-    /// Date, ISO 8601.
-    i: &'a str,
-    /// What a search looks in: title, lead and keywords, lower-cased.
-    s: String,
-}
-
 /// A standing page (`pages/NAME.LANG.md`).
 #[derive(Template, Serialize)]
 #[template(path = "site/page.html")]
@@ -421,6 +431,34 @@ impl<'a> Site<'a> {
             return Ok(());
         }
         self.out.write(rel, render()?.as_bytes())
+    }
+
+    /// Like [`emit`](Self::emit) for the files that `render` makes together
+    /// under `prefix` (names under it, and their bytes): when their inputs
+    /// are as last time, none is made again.
+    fn emit_group(
+        &self,
+        prefix: &str,
+        inputs: impl Hash,
+        render: impl FnOnce() -> Vec<(String, String)>,
+    ) -> io::Result<()> {
+        let inputs = fingerprint((prefix, inputs));
+        if let Some(memo) = self.memo
+            && let Some(rels) = memo.fresh_group(prefix, inputs)
+        {
+            for rel in rels {
+                self.out.unchanged(&rel);
+            }
+            return Ok(());
+        }
+        for (name, bytes) in render() {
+            let rel = format!("{prefix}{name}");
+            if let Some(memo) = self.memo {
+                memo.fresh(&rel, inputs);
+            }
+            self.out.write(&rel, bytes.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// `page` rendered with the template `name` (the pressroom's own, when
@@ -749,7 +787,8 @@ impl<'a> Site<'a> {
     }
 
     /// The language's archive (a page per year, paginated) and its search
-    /// page with the search index it reads (`/{lang}/search.json`);
+    /// page with the search index it reads (`/{lang}/search/fragments/`,
+    /// see [`search`]);
     /// returns how many pages.
     fn archive_and_search(&self, cx: &'a LangCtx<'a>) -> io::Result<usize> {
         use chrono::Datelike;
@@ -767,24 +806,24 @@ impl<'a> Site<'a> {
             let rel = Urls::archive(lang, *year);
             pages += self.list_pages(cx, &rel, &format!("{} {year}", t.archive), views, None)?;
         }
-        let index = format!("{lang}/search.json");
-        self.emit(&index, fingerprints(&cx.views), || {
-            let entries: Vec<SearchEntry> = cx
+        let dir = format!("{lang}/search/fragments/");
+        self.emit_group(&dir, fingerprints(&cx.views), || {
+            let docs: Vec<search::Doc> = cx
                 .views
                 .iter()
-                .map(|v| {
-                    let tags: Vec<&str> = v.tags.iter().map(|t| t.name.as_str()).collect();
-                    SearchEntry {
-                        t: &v.title,
-                        u: self.urls.path(&v.rel_path),
-                        d: &v.date_text,
-                        i: &v.date_iso,
-                        s: format!("{} {} {}", v.title, v.lead, tags.join(" ")).to_lowercase(),
-                    }
+                .map(|v| search::Doc {
+                    title: &v.title,
+                    url: self.urls.path(&v.rel_path),
+                    date_text: &v.date_text,
+                    date_iso: &v.date_iso,
+                    lead: &v.lead,
+                    keywords: v.tags.iter().map(|t| t.name.as_str()).collect(),
+                    body_html: v.body.as_str(),
                 })
                 .collect();
-            Ok(serde_json::to_string(&entries).expect("the search index serialises"))
+            search::build(lang.as_str(), &docs)
         })?;
+        let index = format!("{dir}index.json");
         let counts: Vec<(i32, usize)> = years.iter().map(|(y, v)| (*y, v.len())).collect();
         let rel = Urls::search(lang);
         self.emit(&format!("{rel}index.html"), &counts, || {

@@ -909,7 +909,7 @@ fn each_language_has_a_search_page_with_its_index_and_an_archive_by_year() {
     let public = out.path().join("public");
     let search = fs::read_to_string(public.join("fi/search/index.html")).unwrap();
     // Without JavaScript: the archive years; the form waits for its script.
-    assert!(search.contains("<form id=\"search-form\" role=\"search\" method=\"get\" hidden data-index=\"/fi/search.json\""), "{search}");
+    assert!(search.contains("<form id=\"search-form\" role=\"search\" method=\"get\" hidden data-index=\"/fi/search/fragments/index.json\""), "{search}");
     assert!(
         search.contains("<a href=\"/fi/archive/2026/\">2026 ("),
         "{search}"
@@ -918,30 +918,47 @@ fn each_language_has_a_search_page_with_its_index_and_an_archive_by_year() {
         search.contains("<script src=\"/search.js\" defer></script>"),
         "{search}"
     );
-    let index: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(public.join("fi/search.json")).unwrap()).unwrap();
-    let entries = index.as_array().unwrap();
-    let strategy = entries
-        .iter()
-        .find(|e| e["u"] == "/fi/regional-strategy-2040/")
-        .expect("the strategy in the index");
-    assert!(
-        strategy["s"]
-            .as_str()
-            .unwrap()
-            .contains("maakuntastrategia"),
-        "{strategy}"
-    );
+    // The index in fragments: the manifest, word fragments, release
+    // fragments. A word only in a release's text finds it.
+    let fragments = public.join("fi/search/fragments");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(fragments.join(name)).unwrap()).unwrap()
+    };
+    let manifest = read("index.json");
+    let releases: Vec<serde_json::Value> = (0..manifest["n"].as_u64().unwrap())
+        .step_by(manifest["r"].as_u64().unwrap() as usize)
+        .enumerate()
+        .flat_map(|(i, _)| read(&format!("r{i}.json")).as_array().unwrap().clone())
+        .collect();
+    let urls: Vec<&str> = releases.iter().map(|r| r[1].as_str().unwrap()).collect();
     // Only the language's own releases, and no draft.
-    assert!(
-        entries
+    assert!(urls.iter().all(|u| u.starts_with("/fi/")), "{urls:?}");
+    assert!(!urls.contains(&"/fi/council-meeting-agenda/"), "{urls:?}");
+    let found = |word: &str| -> Vec<&str> {
+        let firsts = manifest["w"].as_array().unwrap();
+        let i = firsts.partition_point(|f| f.as_str().unwrap() <= word) - 1;
+        let f = read(&format!("w{i}.json"));
+        let Some(at) = f["w"].as_array().unwrap().iter().position(|w| w == word) else {
+            return vec![];
+        };
+        let mut doc = 0;
+        f["p"][f["s"][at].as_u64().unwrap() as usize]
+            .as_array()
+            .unwrap()
             .iter()
-            .all(|e| e["u"].as_str().unwrap().starts_with("/fi/"))
-    );
+            .map(|n| {
+                doc += n.as_u64().unwrap() >> 4;
+                urls[doc as usize]
+            })
+            .collect()
+    };
+    // In the text only; a compound's part.
+    assert_eq!(found("kilometrin"), ["/fi/rail-connection-study/"]);
+    assert!(found("maakuntastrategia").contains(&"/fi/regional-strategy-2040/"));
+    assert!(found("strategia").contains(&"/fi/regional-strategy-2040/"));
     assert!(
-        !entries
-            .iter()
-            .any(|e| e["u"] == "/fi/council-meeting-agenda/")
+        found("asialista").is_empty(),
+        "a draft's words are not in the index"
     );
     let archive = fs::read_to_string(public.join("fi/archive/2026/index.html")).unwrap();
     assert!(archive.contains("<h1>Arkisto 2026</h1>"), "{archive}");

@@ -1,0 +1,558 @@
+//! The site's full-text search index, in fragments that a query fetches
+//! on demand (the way Pagefind splits its index), so that a reader's
+//! browser downloads a few fragments, not the whole index of a language.
+//!
+//! A language's index lives under `/{lang}/search/`:
+//! - `index.json`: the index's version, the number of releases, how many
+//!   releases a release fragment holds, and the first word of each word
+//!   fragment;
+//! - `wN.json`: word fragments: words in alphabetical order, each pointing
+//!   at the postings of its stem (which releases have the word in any of
+//!   its forms, and how strongly);
+//! - `rN.json`: release fragments: the title, address, dates and the start
+//!   of the lead of [`RELEASES_PER_FRAGMENT`] releases, newest first.
+//!
+//! What is indexed: the title, the lead, the keywords and the text, as
+//! words of letters and digits, lower-cased. Words that share a stem
+//! (Snowball's Finnish, Swedish and English stemmers) share their postings,
+//! so that `liikenteen` finds a release that says `liikenne`... when the
+//! stemmer puts them together, and a query word also matches every word
+//! that begins with it (`jätehuol` finds `jätehuollon` and `jätehuolto`).
+//! A compound (`jätehuoltolaki`, `avfallshantering`) whose parts are also
+//! words of the language's releases is indexed under its parts as well, so
+//! `laki` and `hantering` find it. The site's `search.js` reads the format.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Serialize;
+
+use crate::sharded::{HashMap, HashSet};
+
+/// Releases per release fragment: a page of 20 results fetches at most 20
+/// fragments of about 3 KB.
+pub const RELEASES_PER_FRAGMENT: usize = 8;
+/// A word fragment is closed once it holds about this many bytes.
+const WORD_FRAGMENT_BYTES: usize = 12 * 1024;
+/// Longer words are not words (hashes, long numbers, addresses).
+const MAX_WORD_CHARS: usize = 40;
+/// Characters of the lead a result shows.
+const EXCERPT_CHARS: usize = 180;
+/// A posting's weight: how often the release has the word (at most 7) …
+const TF_MAX: u8 = 7;
+/// … and whether it is in the title or the keywords.
+const IN_TITLE: u8 = 8;
+
+/// One release as the index sees it.
+pub struct Doc<'a> {
+    pub title: &'a str,
+    /// The page's address (root-relative).
+    pub url: String,
+    pub date_text: &'a str,
+    pub date_iso: &'a str,
+    pub lead: &'a str,
+    pub keywords: Vec<&'a str>,
+    /// The release's text as sanitised HTML (its words are read between
+    /// the tags).
+    pub body_html: &'a str,
+}
+
+/// The files of a language's index: (name under `/{lang}/search/`, JSON).
+pub type Files = Vec<(String, String)>;
+
+/// The words of `text`: runs of letters and digits of 2 to
+/// [`MAX_WORD_CHARS`] characters, lower-cased (the same rule as
+/// `search.js`).
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some() && chars.next().is_some() && w.chars().count() <= MAX_WORD_CHARS
+        })
+        .map(str::to_lowercase)
+}
+
+/// The text between the tags of `html` (pressroom's own sanitised
+/// output): tags and character references become spaces.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        out.push(' ');
+        let end = if rest.as_bytes()[i] == b'<' { '>' } else { ';' };
+        rest = match rest[i..].find(end) {
+            Some(j) => &rest[i + j + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The stemmer of `lang`, if Snowball has one.
+fn stemmer(lang: &str) -> Option<Stemmer> {
+    let algorithm = match lang {
+        "fi" => Algorithm::Finnish,
+        "sv" => Algorithm::Swedish,
+        "en" => Algorithm::English,
+        "no" | "nb" | "nn" => Algorithm::Norwegian,
+        "da" => Algorithm::Danish,
+        "de" => Algorithm::German,
+        "fr" => Algorithm::French,
+        "es" => Algorithm::Spanish,
+        "it" => Algorithm::Italian,
+        "nl" => Algorithm::Dutch,
+        "pt" => Algorithm::Portuguese,
+        "ru" => Algorithm::Russian,
+        _ => return None,
+    };
+    Some(Stemmer::create(algorithm))
+}
+
+/// A release's words with their weights.
+fn doc_words(d: &Doc) -> HashMap<String, u8> {
+    let mut out: HashMap<String, u8> = HashMap::default();
+    let mut add = |w: String, title: bool| {
+        let weight = out.entry(w).or_insert(0);
+        if *weight & TF_MAX < TF_MAX {
+            *weight += 1;
+        }
+        if title {
+            *weight |= IN_TITLE;
+        }
+    };
+    for w in words(d.title) {
+        add(w, true);
+    }
+    for k in &d.keywords {
+        for w in words(k) {
+            add(w, true);
+        }
+    }
+    for w in words(d.lead).chain(words(&html_text(d.body_html))) {
+        add(w, false);
+    }
+    out
+}
+
+/// The parts of `word` when it is a compound of words of `known`: the
+/// head as short as it can be (at least 3 characters), then the tail,
+/// itself a word or a compound (at least 4 characters). In Swedish (and
+/// its neighbours), a head may end in a linking `s` (`avfalls|hantering`).
+fn compound_parts<'w>(
+    word: &'w str,
+    known: &HashSet<&str>,
+    linking_s: bool,
+) -> Option<Vec<&'w str>> {
+    let chars = word.chars().count();
+    if chars < 7 {
+        return None;
+    }
+    for (n, (i, _)) in word.char_indices().enumerate().skip(3) {
+        if chars - n < 4 {
+            break;
+        }
+        let (head, tail) = word.split_at(i);
+        let head = if known.contains(head) {
+            head
+        } else if let Some(h) = head
+            .strip_suffix('s')
+            .filter(|h| linking_s && h.chars().count() >= 3 && known.contains(h))
+        {
+            h
+        } else {
+            continue;
+        };
+        if known.contains(tail) {
+            return Some(vec![head, tail]);
+        }
+        if let Some(mut rest) = compound_parts(tail, known, linking_s) {
+            rest.insert(0, head);
+            return Some(rest);
+        }
+    }
+    None
+}
+
+/// A word fragment as JSON: `w` its words in order, `s` for each word the
+/// index of its postings in `p`, `p` postings (see [`encode`]).
+#[derive(Serialize, Default)]
+struct WordFragment<'a> {
+    w: Vec<&'a str>,
+    s: Vec<usize>,
+    p: Vec<Vec<u64>>,
+}
+
+/// The manifest, `index.json`.
+#[derive(Serialize)]
+struct Manifest<'a> {
+    /// Version: changes with any fragment (search.js asks for fragments
+    /// with `?v=` so that no cache mixes two versions).
+    v: String,
+    /// Releases.
+    n: usize,
+    /// Releases per release fragment.
+    r: usize,
+    /// The first word of each word fragment.
+    w: Vec<&'a str>,
+}
+
+/// Postings as numbers: for each release in order, the distance from the
+/// previous one (the first from 0) times 16, plus its weight.
+fn encode(postings: &[(u32, u8)]) -> Vec<u64> {
+    let mut prev = 0u32;
+    postings
+        .iter()
+        .map(|&(doc, weight)| {
+            let n = (u64::from(doc - prev) << 4) | u64::from(weight);
+            prev = doc;
+            n
+        })
+        .collect()
+}
+
+/// The JSON length of a number.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The start of `lead`, cut at a word after [`EXCERPT_CHARS`] characters.
+fn excerpt(lead: &str) -> String {
+    let lead = lead.trim();
+    if lead.chars().count() <= EXCERPT_CHARS {
+        return lead.to_string();
+    }
+    let cut = lead
+        .char_indices()
+        .nth(EXCERPT_CHARS)
+        .map_or(lead.len(), |(i, _)| i);
+    let head = &lead[..cut];
+    let head = head.rfind(char::is_whitespace).map_or(head, |i| &head[..i]);
+    format!("{}…", head.trim_end_matches(|c: char| !c.is_alphanumeric()))
+}
+
+/// The word fragments: `vocabulary`'s words in order (each with its
+/// stem), cut at about [`WORD_FRAGMENT_BYTES`], each fragment with the
+/// postings of its words' stems.
+fn word_fragments<'v>(
+    vocabulary: &BTreeMap<&'v str, usize>,
+    postings: &[Vec<(u32, u8)>],
+) -> Vec<WordFragment<'v>> {
+    let mut fragments: Vec<WordFragment> = vec![];
+    let mut current = WordFragment::default();
+    let mut in_current: HashMap<usize, usize> = HashMap::default();
+    let mut bytes = 0;
+    for (&w, &stem) in vocabulary {
+        if bytes >= WORD_FRAGMENT_BYTES {
+            fragments.push(std::mem::take(&mut current));
+            in_current.clear();
+            bytes = 0;
+        }
+        let slot = *in_current.entry(stem).or_insert_with(|| {
+            let encoded = encode(&postings[stem]);
+            bytes += encoded.iter().map(|&n| digits(n) + 1).sum::<usize>() + 3;
+            current.p.push(encoded);
+            current.p.len() - 1
+        });
+        bytes += w.len() + 4 + digits(slot as u64);
+        current.w.push(w);
+        current.s.push(slot);
+    }
+    if !current.w.is_empty() || fragments.is_empty() {
+        fragments.push(current);
+    }
+    fragments
+}
+
+/// The index of `docs` (a language's releases, newest first) in `lang`.
+pub fn build(lang: &str, docs: &[Doc]) -> Files {
+    let per_doc: Vec<HashMap<String, u8>> = docs.par_iter().map(doc_words).collect();
+
+    // The language's words, each with its stem.
+    let mut vocabulary: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in per_doc.iter().flat_map(HashMap::keys) {
+        vocabulary.entry(w.as_str()).or_insert(0);
+    }
+    let stemmer = stemmer(lang);
+    let stem_of: Vec<String> = vocabulary
+        .keys()
+        .map(|w| match &stemmer {
+            // Numbers and codes (`2040`, `a4`) are not inflected words.
+            Some(s) if w.chars().all(char::is_alphabetic) => s.stem(w).into_owned(),
+            _ => (*w).to_string(),
+        })
+        .collect();
+    let mut stems: HashMap<&str, usize> = HashMap::default();
+    for ((_, id), stem) in vocabulary.iter_mut().zip(&stem_of) {
+        let next = stems.len();
+        *id = *stems.entry(stem.as_str()).or_insert(next);
+    }
+
+    // Compounds: a word's parts, when both are words (or stems) too.
+    let known: HashSet<&str> = vocabulary
+        .keys()
+        .copied()
+        .chain(stem_of.iter().map(String::as_str))
+        .collect();
+    let linking_s = matches!(lang, "sv" | "no" | "nb" | "nn" | "da" | "de");
+    let parts: HashMap<&str, Vec<&str>> = vocabulary
+        .keys()
+        .filter(|w| w.chars().count() >= 8)
+        .filter_map(|w| compound_parts(w, &known, linking_s).map(|p| (*w, p)))
+        .collect();
+
+    // Postings per stem, releases in order.
+    let mut postings: Vec<Vec<(u32, u8)>> = vec![vec![]; stems.len()];
+    let mut of_doc: HashMap<usize, u8> = HashMap::default();
+    for (doc, words) in per_doc.iter().enumerate() {
+        of_doc.clear();
+        for (w, &weight) in words {
+            let stem = vocabulary[w.as_str()];
+            let e = of_doc.entry(stem).or_insert(0);
+            *e = ((*e & TF_MAX) + (weight & TF_MAX)).min(TF_MAX) | ((*e | weight) & IN_TITLE);
+            for part in parts.get(w.as_str()).into_iter().flatten() {
+                if let Some(&stem) = vocabulary.get(part).or_else(|| stems.get(part)) {
+                    of_doc.entry(stem).or_insert(1);
+                }
+            }
+        }
+        let doc = u32::try_from(doc).expect("fewer than 2^32 releases");
+        for (&stem, &weight) in &of_doc {
+            postings[stem].push((doc, weight));
+        }
+    }
+    for p in &mut postings {
+        p.sort_unstable_by_key(|&(doc, _)| doc);
+    }
+
+    let fragments = word_fragments(&vocabulary, &postings);
+    let mut files: Files = vec![];
+    for (i, f) in fragments.iter().enumerate() {
+        let json = serde_json::to_string(f).expect("a word fragment serialises");
+        files.push((format!("w{i}.json"), json));
+    }
+    for (i, chunk) in docs.chunks(RELEASES_PER_FRAGMENT).enumerate() {
+        let rows: Vec<[String; 5]> = chunk
+            .iter()
+            .map(|d| {
+                [
+                    d.title.to_string(),
+                    d.url.clone(),
+                    d.date_text.to_string(),
+                    d.date_iso.to_string(),
+                    excerpt(d.lead),
+                ]
+            })
+            .collect();
+        let json = serde_json::to_string(&rows).expect("a release fragment serialises");
+        files.push((format!("r{i}.json"), json));
+    }
+    let manifest = Manifest {
+        v: format!("{:016x}", super::site::fingerprint(&files)),
+        n: docs.len(),
+        r: RELEASES_PER_FRAGMENT,
+        w: fragments
+            .iter()
+            .map(|f| f.w.first().copied().unwrap_or(""))
+            .collect(),
+    };
+    let json = serde_json::to_string(&manifest).expect("the manifest serialises");
+    files.push(("index.json".to_string(), json));
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc<'a>(title: &'a str, lead: &'a str, body: &'a str) -> Doc<'a> {
+        Doc {
+            title,
+            url: format!("/fi/{}/", title.to_lowercase().replace(' ', "-")),
+            date_text: "1.2.2026",
+            date_iso: "2026-02-01T10:00:00+02:00",
+            lead,
+            keywords: vec!["Liikenne"],
+            body_html: body,
+        }
+    }
+
+    /// The releases whose postings `word` finds exactly, with weights, as
+    /// search.js reads the files.
+    fn lookup(files: &Files, word: &str) -> Vec<(u32, u8)> {
+        let get = |name: &str| -> serde_json::Value {
+            let (_, json) = files.iter().find(|(n, _)| n == name).unwrap();
+            serde_json::from_str(json).unwrap()
+        };
+        let manifest = get("index.json");
+        let firsts: Vec<&str> = manifest["w"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let i = firsts.partition_point(|f| *f <= word).saturating_sub(1);
+        let fragment = get(&format!("w{i}.json"));
+        let Some(at) = fragment["w"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|w| w == word)
+        else {
+            return vec![];
+        };
+        let slot = fragment["s"][at].as_u64().unwrap() as usize;
+        let mut doc = 0u32;
+        fragment["p"][slot]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let n = n.as_u64().unwrap();
+                doc += (n >> 4) as u32;
+                (doc, (n & 15) as u8)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_are_letters_and_digits_lower_cased() {
+        let w: Vec<String> = words("Jätehuolto-laki (2026): Å ja ÖVERSIKT, e-mail.").collect();
+        assert_eq!(w, ["jätehuolto", "laki", "2026", "ja", "översikt", "mail"]);
+    }
+
+    #[test]
+    fn html_text_drops_tags_and_references() {
+        assert_eq!(
+            html_text("<p>Tie&amp;rata <a href=\"/x\">linkki</a></p>"),
+            " Tie rata  linkki  "
+        );
+        assert_eq!(html_text("a <b"), "a  ");
+    }
+
+    #[test]
+    fn a_word_in_the_text_finds_its_release_with_its_weight() {
+        let docs = [
+            doc(
+                "Uusi rata",
+                "Rata valmistuu.",
+                "<p>Rautatieasemalla on juhla.</p>",
+            ),
+            doc(
+                "Tiemaksut",
+                "Tie maksaa.",
+                "<p>Juhla ei ole. <em>rata</em> rata</p>",
+            ),
+        ];
+        let files = build("fi", &docs);
+        // In the title, the lead and the text of the first: 3 times, in the
+        // title; twice in the text of the second.
+        assert_eq!(lookup(&files, "rata"), [(0, IN_TITLE | 2), (1, 2)]);
+        assert_eq!(lookup(&files, "juhla"), [(0, 1), (1, 1)]);
+        // The keyword is in every release, as a title word.
+        assert_eq!(
+            lookup(&files, "liikenne"),
+            [(0, IN_TITLE | 1), (1, IN_TITLE | 1)]
+        );
+        assert!(lookup(&files, "bussi").is_empty());
+    }
+
+    #[test]
+    fn inflected_forms_share_their_stem_s_postings() {
+        let docs = [
+            doc("Liikenne", "", "<p>Kaupungin liikenne.</p>"),
+            doc("Asemat", "", "<p>Kaupungeissa on asemia.</p>"),
+        ];
+        let files = build("fi", &docs);
+        let stemmer = Stemmer::create(Algorithm::Finnish);
+        assert_eq!(stemmer.stem("asemat"), stemmer.stem("asemia"));
+        assert_eq!(lookup(&files, "asemia"), lookup(&files, "asemat"));
+        assert_eq!(lookup(&files, "asemia").len(), 1);
+    }
+
+    #[test]
+    fn a_compound_is_found_by_its_parts() {
+        let docs = [
+            doc("Jätehuoltolaki", "", "<p>Uusi jätehuoltolaki.</p>"),
+            doc("Jäte", "", "<p>Huolto ja laki.</p>"),
+            doc("Avfall", "", "<p>Om avfall.</p>"),
+        ];
+        let known: HashSet<&str> = ["jäte", "huolto", "laki"].into_iter().collect();
+        assert_eq!(
+            compound_parts("jätehuoltolaki", &known, false),
+            Some(vec!["jäte", "huolto", "laki"])
+        );
+        let files = build("fi", &docs);
+        let laki: Vec<u32> = lookup(&files, "laki").into_iter().map(|(d, _)| d).collect();
+        assert_eq!(laki, [0, 1]);
+        let sv = [
+            doc("Avfallshantering", "", "<p>Ny avfallshantering.</p>"),
+            doc("Hantering", "", "<p>Om avfall och hantering.</p>"),
+        ];
+        let files = build("sv", &sv);
+        let found: Vec<u32> = lookup(&files, "hantering")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        assert_eq!(found, [0, 1]);
+        let found: Vec<u32> = lookup(&files, "avfall")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        assert_eq!(found, [0, 1]);
+    }
+
+    #[test]
+    fn short_parts_are_no_compound() {
+        let known: HashSet<&str> = ["ja", "tiedote", "te", "tiedot"].into_iter().collect();
+        assert_eq!(compound_parts("jatiedote", &known, false), None);
+        assert_eq!(compound_parts("tiedotte", &known, false), None);
+    }
+
+    #[test]
+    fn fragments_hold_every_word_once_in_order_and_stay_small() {
+        let bodies: Vec<String> = (0..400)
+            .map(|i| format!("<p>sana{i} yhteinen toinen{} </p>", i % 37))
+            .collect();
+        let docs: Vec<Doc> = bodies.iter().map(|b| doc("Otsikko", "", b)).collect();
+        let files = build("fi", &docs);
+        let mut all = vec![];
+        for (name, json) in &files {
+            if name.starts_with('w') {
+                assert!(
+                    json.len() < 2 * WORD_FRAGMENT_BYTES,
+                    "{name}: {}",
+                    json.len()
+                );
+                let f: serde_json::Value = serde_json::from_str(json).unwrap();
+                all.extend(
+                    f["w"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|w| w.as_str().unwrap().to_string()),
+                );
+            }
+        }
+        let mut sorted = all.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(all, sorted);
+        assert!(all.len() > 400);
+        assert!(files.iter().filter(|(n, _)| n.starts_with('w')).count() > 1);
+        assert_eq!(lookup(&files, "yhteinen").len(), 400);
+        assert_eq!(lookup(&files, "sana399"), [(399, 1)]);
+        assert_eq!(files.iter().filter(|(n, _)| n.starts_with('r')).count(), 50);
+    }
+
+    #[test]
+    fn an_excerpt_ends_at_a_word() {
+        let lead = "sana ".repeat(60);
+        let e = excerpt(&lead);
+        assert!(e.ends_with("sana…"), "{e}");
+        assert!(e.chars().count() <= EXCERPT_CHARS + 1);
+        assert_eq!(excerpt(" Lyhyt. "), "Lyhyt.");
+    }
+}
