@@ -23,7 +23,7 @@ need_cmd() {
 need_node_tools() {
   local dir
   dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node"
-  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ] || [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ] || [ ! -d "$dir/node_modules/oidc-provider" ] || [ ! -d "$dir/node_modules/jose" ]; then
+  if [ ! -d "$dir/node_modules/axe-core" ] || [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/vnu-jar" ] || [ ! -d "$dir/node_modules/@jsx-email/doiuse-email" ] || [ ! -d "$dir/node_modules/oidc-provider" ] || [ ! -d "$dir/node_modules/jose" ] || [ ! -d "$dir/node_modules/lighthouse" ]; then
     echo "==> npm ci in scripts/node" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi

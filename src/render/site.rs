@@ -1403,6 +1403,10 @@ impl Site<'_> {
                 href: self.urls.abs(&Urls::lang_index(c.lang)),
             })
             .collect();
+        let site = &self.content.config.site;
+        if let Some(d) = &site.description {
+            page.description = d.get(default.lang, &site.default_lang).to_string();
+        }
         let html = if contexts.len() > 1 {
             let choices = self.lang_links(default.lang, &BTreeMap::new());
             page.lang_links = vec![];

@@ -1344,7 +1344,8 @@ fn markup_in_a_plain_text_summary_stays_text_in_the_feed() {
 }
 
 /// Each language's front page has the site's description in its language
-/// and names the other languages' front pages as hreflang alternates.
+/// and names the other languages' front pages as hreflang alternates; the
+/// root has the default language's description.
 #[test]
 fn language_front_pages_have_a_description_and_alternates() {
     let out = build_sample(NOW);
@@ -1354,6 +1355,16 @@ fn language_front_pages_have_a_description_and_alternates() {
         toml.contains("[site.description]"),
         "the sample sets a description"
     );
+    // The root (the choice of language) too, in the default language.
+    let root = fs::read_to_string(out.path().join("public/index.html")).unwrap();
+    let fi = fs::read_to_string(out.path().join("public/fi/index.html")).unwrap();
+    let description = |html: &str| {
+        html.lines()
+            .find(|l| l.starts_with("<meta name=\"description\""))
+            .map(str::to_string)
+    };
+    assert!(description(&root).is_some(), "the root has no description");
+    assert_eq!(description(&root), description(&fi));
     for lang in ["fi", "sv", "en"] {
         let html =
             fs::read_to_string(out.path().join(format!("public/{lang}/index.html"))).unwrap();
