@@ -320,6 +320,8 @@ pub struct ReleaseView {
     pub banner: Option<String>,
     /// In a writer's preview, the address of the release's email view.
     pub email_view: Option<LinkView>,
+    /// Its words for the site's search index.
+    pub words: search::Words,
 }
 
 /// An attachment's title without a last "(PDF)" or "(PDF, 2 MB)" that
@@ -382,7 +384,11 @@ impl ReleaseView {
         };
         let rel_path = Urls::release(&lang, r.slug.as_str());
         let (body, body_abs) = Html::pair_from_markdown(&r.body, urls.base(), hidden);
+        let keywords: Vec<&str> = r.tags.iter().map(|t| t.name.as_str()).collect();
+        let lead = r.lead();
+        let words = search::Words::of(&r.title, &keywords, &lead, body.as_str());
         Self {
+            words,
             fingerprint: r.source.fingerprint,
             t,
             translation_key: r.translation_key.clone(),
@@ -395,7 +401,7 @@ impl ReleaseView {
                 iso: u.to_rfc3339(),
                 text: i18n::format_date_time(&u, &lang, tz),
             }),
-            lead: r.lead(),
+            lead,
             has_summary: r.summary.is_some(),
             body,
             body_abs,

@@ -24,7 +24,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
 
@@ -52,10 +51,69 @@ pub struct Doc<'a> {
     pub date_text: &'a str,
     pub date_iso: &'a str,
     pub lead: &'a str,
-    pub keywords: Vec<&'a str>,
-    /// The release's text as sanitised HTML (its words are read between
-    /// the tags).
-    pub body_html: &'a str,
+    pub words: &'a Words,
+}
+
+/// A release's distinct words with their weights, worked out once with its
+/// view (a writer's preview keeps views between saves, so an edit
+/// tokenises one release, not all of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    /// The words, each followed by a newline.
+    text: String,
+    /// Each word's weight, in the order of `text`.
+    weights: Vec<u8>,
+}
+
+impl Words {
+    /// The words of a release's title, keywords, lead and text (sanitised
+    /// HTML, read between the tags).
+    pub fn of(title: &str, keywords: &[&str], lead: &str, body_html: &str) -> Self {
+        let mut map: HashMap<String, u8> = HashMap::default();
+        let mut buf = String::new();
+        let mut add = |raw: &str, title: bool| {
+            lower_into(raw, &mut buf);
+            let weight = match map.get_mut(buf.as_str()) {
+                Some(weight) => weight,
+                None => map.entry(buf.clone()).or_insert(0),
+            };
+            if *weight & TF_MAX < TF_MAX {
+                *weight += 1;
+            }
+            if title {
+                *weight |= IN_TITLE;
+            }
+        };
+        for w in raw_words(title) {
+            add(w, true);
+        }
+        for k in keywords {
+            for w in raw_words(k) {
+                add(w, true);
+            }
+        }
+        let text = html_text(body_html);
+        for w in raw_words(lead).chain(raw_words(&text)) {
+            add(w, false);
+        }
+        let mut out = Self {
+            text: String::with_capacity(map.keys().map(|w| w.len() + 1).sum()),
+            weights: Vec::with_capacity(map.len()),
+        };
+        for (w, weight) in map {
+            out.text.push_str(&w);
+            out.text.push('\n');
+            out.weights.push(weight);
+        }
+        out
+    }
+
+    /// Each word with its weight.
+    fn iter(&self) -> impl Iterator<Item = (&str, u8)> {
+        self.text
+            .split_terminator('\n')
+            .zip(self.weights.iter().copied())
+    }
 }
 
 /// The files of a language's index: (name under `/{lang}/search/`, JSON).
@@ -65,12 +123,33 @@ pub type Files = Vec<(String, String)>;
 /// [`MAX_WORD_CHARS`] characters, lower-cased (the same rule as
 /// `search.js`).
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| {
-            let mut chars = w.chars();
-            chars.next().is_some() && chars.next().is_some() && w.chars().count() <= MAX_WORD_CHARS
-        })
-        .map(str::to_lowercase)
+    raw_words(text).map(|w| {
+        let mut buf = String::new();
+        lower_into(w, &mut buf);
+        buf
+    })
+}
+
+/// The words of `text` as they are written.
+fn raw_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| {
+        let mut chars = w.chars();
+        chars.next().is_some() && chars.next().is_some() && w.chars().count() <= MAX_WORD_CHARS
+    })
+}
+
+/// `word` lower-cased into `buf` (which it replaces), without allocating
+/// when `buf` has room.
+fn lower_into(word: &str, buf: &mut String) {
+    buf.clear();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+    } else if word.chars().any(char::is_uppercase) {
+        *buf = word.to_lowercase();
+    } else {
+        buf.push_str(word);
+    }
 }
 
 /// The text between the tags of `html` (pressroom's own sanitised
@@ -109,32 +188,6 @@ fn stemmer(lang: &str) -> Option<Stemmer> {
         _ => return None,
     };
     Some(Stemmer::create(algorithm))
-}
-
-/// A release's words with their weights.
-fn doc_words(d: &Doc) -> HashMap<String, u8> {
-    let mut out: HashMap<String, u8> = HashMap::default();
-    let mut add = |w: String, title: bool| {
-        let weight = out.entry(w).or_insert(0);
-        if *weight & TF_MAX < TF_MAX {
-            *weight += 1;
-        }
-        if title {
-            *weight |= IN_TITLE;
-        }
-    };
-    for w in words(d.title) {
-        add(w, true);
-    }
-    for k in &d.keywords {
-        for w in words(k) {
-            add(w, true);
-        }
-    }
-    for w in words(d.lead).chain(words(&html_text(d.body_html))) {
-        add(w, false);
-    }
-    out
 }
 
 /// The parts of `word` when it is a compound of words of `known`: the
@@ -268,12 +321,10 @@ fn word_fragments<'v>(
 
 /// The index of `docs` (a language's releases, newest first) in `lang`.
 pub fn build(lang: &str, docs: &[Doc]) -> Files {
-    let per_doc: Vec<HashMap<String, u8>> = docs.par_iter().map(doc_words).collect();
-
     // The language's words, each with its stem.
     let mut vocabulary: BTreeMap<&str, usize> = BTreeMap::new();
-    for w in per_doc.iter().flat_map(HashMap::keys) {
-        vocabulary.entry(w.as_str()).or_insert(0);
+    for (w, _) in docs.iter().flat_map(|d| d.words.iter()) {
+        vocabulary.entry(w).or_insert(0);
     }
     let stemmer = stemmer(lang);
     let stem_of: Vec<String> = vocabulary
@@ -306,13 +357,13 @@ pub fn build(lang: &str, docs: &[Doc]) -> Files {
     // Postings per stem, releases in order.
     let mut postings: Vec<Vec<(u32, u8)>> = vec![vec![]; stems.len()];
     let mut of_doc: HashMap<usize, u8> = HashMap::default();
-    for (doc, words) in per_doc.iter().enumerate() {
+    for (doc, d) in docs.iter().enumerate() {
         of_doc.clear();
-        for (w, &weight) in words {
-            let stem = vocabulary[w.as_str()];
+        for (w, weight) in d.words.iter() {
+            let stem = vocabulary[w];
             let e = of_doc.entry(stem).or_insert(0);
             *e = ((*e & TF_MAX) + (weight & TF_MAX)).min(TF_MAX) | ((*e | weight) & IN_TITLE);
-            for part in parts.get(w.as_str()).into_iter().flatten() {
+            for part in parts.get(w).into_iter().flatten() {
                 if let Some(&stem) = vocabulary.get(part).or_else(|| stems.get(part)) {
                     of_doc.entry(stem).or_insert(1);
                 }
@@ -368,14 +419,14 @@ mod tests {
     use super::*;
 
     fn doc<'a>(title: &'a str, lead: &'a str, body: &'a str) -> Doc<'a> {
+        let words = Box::leak(Box::new(Words::of(title, &["Liikenne"], lead, body)));
         Doc {
             title,
             url: format!("/fi/{}/", title.to_lowercase().replace(' ', "-")),
             date_text: "1.2.2026",
             date_iso: "2026-02-01T10:00:00+02:00",
             lead,
-            keywords: vec!["Liikenne"],
-            body_html: body,
+            words,
         }
     }
 

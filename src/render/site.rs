@@ -817,8 +817,7 @@ impl<'a> Site<'a> {
                     date_text: &v.date_text,
                     date_iso: &v.date_iso,
                     lead: &v.lead,
-                    keywords: v.tags.iter().map(|t| t.name.as_str()).collect(),
-                    body_html: v.body.as_str(),
+                    words: &v.words,
                 })
                 .collect();
             search::build(lang.as_str(), &docs)
