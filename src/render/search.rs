@@ -10,7 +10,8 @@
 //!   at the postings of its stem (which releases have the word in any of
 //!   its forms, and how strongly);
 //! - `rN.json`: release fragments: the title, address, dates and the start
-//!   of the lead of [`RELEASES_PER_FRAGMENT`] releases, newest first.
+//!   of the lead of [`RELEASES_PER_FRAGMENT`] releases, numbered from the oldest (a new release changes the last
+//!   fragment only).
 //!
 //! What is indexed: the title, the lead, the keywords and the text, as
 //! words of letters and digits, lower-cased. Words that share a stem
@@ -23,6 +24,7 @@
 //! `laki` and `hantering` find it. The site's `search.js` reads the format.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
@@ -287,8 +289,13 @@ fn excerpt(lead: &str) -> String {
 }
 
 /// The word fragments: `vocabulary`'s words in order (each with its
-/// stem), cut at about [`WORD_FRAGMENT_BYTES`], each fragment with the
-/// postings of its words' stems.
+/// stem), each fragment with the postings of its words' stems. Where a
+/// fragment ends depends on the words alone, not on where it began: after
+/// each word, with a chance in proportion to the bytes the word added (one
+/// in [`WORD_FRAGMENT_BYTES`] per byte), decided by a hash of the word; at
+/// the latest after three times that. So fragments are about
+/// [`WORD_FRAGMENT_BYTES`], and a new release changes the fragments of its
+/// own words only, not every fragment after the first it touches.
 fn word_fragments<'v>(
     vocabulary: &BTreeMap<&'v str, usize>,
     postings: &[Vec<(u32, u8)>],
@@ -298,11 +305,7 @@ fn word_fragments<'v>(
     let mut in_current: HashMap<usize, usize> = HashMap::default();
     let mut bytes = 0;
     for (&w, &stem) in vocabulary {
-        if bytes >= WORD_FRAGMENT_BYTES {
-            fragments.push(std::mem::take(&mut current));
-            in_current.clear();
-            bytes = 0;
-        }
+        let before = bytes;
         let slot = *in_current.entry(stem).or_insert_with(|| {
             let encoded = encode(&postings[stem]);
             bytes += encoded.iter().map(|&n| digits(n) + 1).sum::<usize>() + 3;
@@ -312,6 +315,15 @@ fn word_fragments<'v>(
         bytes += w.len() + 4 + digits(slot as u64);
         current.w.push(w);
         current.s.push(slot);
+        let added = (bytes - before) as u128;
+        let draw = u128::from(rustc_hash::FxBuildHasher.hash_one(w));
+        let cut = draw * WORD_FRAGMENT_BYTES as u128 <= added * u128::from(u64::MAX)
+            || bytes >= 3 * WORD_FRAGMENT_BYTES;
+        if cut {
+            fragments.push(std::mem::take(&mut current));
+            in_current.clear();
+            bytes = 0;
+        }
     }
     if !current.w.is_empty() || fragments.is_empty() {
         fragments.push(current);
@@ -319,7 +331,9 @@ fn word_fragments<'v>(
     fragments
 }
 
-/// The index of `docs` (a language's releases, newest first) in `lang`.
+/// The index of `docs` (a language's releases, oldest first: a new release
+/// is the last, so that the postings and release fragments of the others
+/// stay as they were) in `lang`.
 pub fn build(lang: &str, docs: &[Doc]) -> Files {
     // The language's words, each with its stem.
     let mut vocabulary: BTreeMap<&str, usize> = BTreeMap::new();
@@ -564,7 +578,7 @@ mod tests {
 
     #[test]
     fn fragments_hold_every_word_once_in_order_and_stay_small() {
-        let bodies: Vec<String> = (0..400)
+        let bodies: Vec<String> = (0..3000)
             .map(|i| format!("<p>sana{i} yhteinen toinen{} </p>", i % 37))
             .collect();
         let docs: Vec<Doc> = bodies.iter().map(|b| doc("Otsikko", "", b)).collect();
@@ -573,7 +587,7 @@ mod tests {
         for (name, json) in &files {
             if name.starts_with('w') {
                 assert!(
-                    json.len() < 2 * WORD_FRAGMENT_BYTES,
+                    json.len() < 4 * WORD_FRAGMENT_BYTES,
                     "{name}: {}",
                     json.len()
                 );
@@ -591,11 +605,47 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(all, sorted);
-        assert!(all.len() > 400);
+        assert!(all.len() > 3000);
         assert!(files.iter().filter(|(n, _)| n.starts_with('w')).count() > 1);
-        assert_eq!(lookup(&files, "yhteinen").len(), 400);
-        assert_eq!(lookup(&files, "sana399"), [(399, 1)]);
-        assert_eq!(files.iter().filter(|(n, _)| n.starts_with('r')).count(), 50);
+        assert_eq!(lookup(&files, "yhteinen").len(), 3000);
+        assert_eq!(lookup(&files, "sana2999"), [(2999, 1)]);
+        assert_eq!(
+            files.iter().filter(|(n, _)| n.starts_with('r')).count(),
+            375
+        );
+    }
+
+    #[test]
+    fn a_new_release_changes_the_fragments_of_its_words_and_the_last_release_fragment() {
+        let bodies: Vec<String> = (0..3001)
+            .map(|i| format!("<p>sana{i} yhteinen toinen{} </p>", i % 37))
+            .collect();
+        let docs: Vec<Doc> = bodies.iter().map(|b| doc("Otsikko", "", b)).collect();
+        let before = build("fi", &docs[..3000]);
+        let after = build("fi", &docs);
+        let changed: Vec<&str> = after
+            .iter()
+            .filter(|f| !before.contains(f))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        // The new release's words: `sana3000` (next to `sana300`), `yhteinen`,
+        // `toinen3` and `otsikko`, `liikenne` (in every release); the last
+        // release fragment (3,000 filled 375), and the manifest.
+        let words = changed.iter().filter(|n| n.starts_with('w')).count();
+        let total = after.iter().filter(|(n, _)| n.starts_with('w')).count();
+        assert!(
+            words <= 6,
+            "{words} of {total} word fragments changed: {changed:?}"
+        );
+        assert!(total >= 8, "{total}");
+        assert!(changed.contains(&"r375.json"), "{changed:?}");
+        assert!(
+            !changed
+                .iter()
+                .any(|n| n.starts_with('r') && *n != "r375.json"),
+            "{changed:?}"
+        );
+        assert!(changed.contains(&"index.json"));
     }
 
     #[test]

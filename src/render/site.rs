@@ -282,12 +282,18 @@ pub struct OtherLang<'a> {
     pub in_lang: &'static str,
 }
 
+/// Where a page of a list is. Pages are numbered from the oldest: the
+/// list's own address is the last page, with the newest releases.
 #[derive(Serialize)]
 pub struct Pagination {
+    /// This page's number.
     pub current: usize,
+    /// The number of pages (the last page's number).
     pub total: usize,
+    /// The page of newer releases.
     #[serde(serialize_with = "optional")]
     pub prev: Option<String>,
+    /// The page of older releases.
     #[serde(serialize_with = "optional")]
     pub next: Option<String>,
 }
@@ -584,6 +590,14 @@ impl<'a> Site<'a> {
         self.page("site/release.html", &ReleasePage { page, r })
     }
 
+    /// A paginated list of `views` (newest first) at `rel_dir`, numbered
+    /// from the oldest: page 1 (`page/1/`) holds the oldest
+    /// `page_size` releases, page 2 the next, and so on; the list's own
+    /// address is the last page, with the newest releases and the ones that
+    /// do not fill a page yet (so it holds `page_size` to twice that, less
+    /// one). A new release changes the last page only, until it is full
+    /// enough to leave a numbered page behind: an old page keeps its address
+    /// and its content. Returns how many pages.
     fn list_pages(
         &self,
         cx: &'a LangCtx<'a>,
@@ -592,18 +606,30 @@ impl<'a> Site<'a> {
         views: &[&'a ReleaseView],
         feed: Option<FeedLink>,
     ) -> io::Result<usize> {
-        let size = self.content.config.site.page_size;
-        let total = views.len().div_ceil(size).max(1);
+        let size = self.content.config.site.page_size.max(1);
+        let count = views.len();
+        let numbered = if count >= 2 * size {
+            count / size - 1
+        } else {
+            0
+        };
+        let last = numbered + 1;
         let page_rel = |n: usize| {
-            if n == 1 {
+            if n == last {
                 rel_dir.to_string()
             } else {
                 format!("{rel_dir}page/{n}/")
             }
         };
+        let chunk = |n: usize| -> &[&'a ReleaseView] {
+            if n == last {
+                &views[..count - numbered * size]
+            } else {
+                &views[count - n * size..count - (n - 1) * size]
+            }
+        };
         let render_page = |n: usize| -> io::Result<String> {
-            let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
-            let items = chunk
+            let items = chunk(n)
                 .iter()
                 .map(|v| ListItem {
                     title: &v.title,
@@ -622,11 +648,11 @@ impl<'a> Site<'a> {
             // the site's ("Kaislamaan liiton tiedotteet"), not "Tiedotteet –
             // Kaislamaan liiton tiedotteet".
             let index = rel_dir == Urls::lang_index(cx.lang);
-            let title = match (n, index) {
-                (1, true) => site_title.to_string(),
-                (1, false) => format!("{heading} – {site_title}"),
-                (_, true) => format!("{site_title} ({} {n})", cx.t().page),
-                (_, false) => format!("{heading} ({} {n}) – {site_title}", cx.t().page),
+            let title = match (n == last, index) {
+                (true, true) => site_title.to_string(),
+                (true, false) => format!("{heading} – {site_title}"),
+                (false, true) => format!("{site_title} ({} {n})", cx.t().page),
+                (false, false) => format!("{heading} ({} {n}) – {site_title}", cx.t().page),
             };
             let mut page = self.layout(cx, title, &page_rel(n));
             if let Some(f) = &feed {
@@ -634,7 +660,7 @@ impl<'a> Site<'a> {
             }
             // A language's front page: the site's description in its
             // language, and the other languages' front pages as alternates.
-            if index && n == 1 {
+            if index && n == last {
                 let site = &self.content.config.site;
                 if let Some(d) = &site.description {
                     page.description = d.get(cx.lang, &site.default_lang).to_string();
@@ -656,27 +682,29 @@ impl<'a> Site<'a> {
                     page,
                     heading: heading.to_string(),
                     items,
-                    pagination: (total > 1).then(|| Pagination {
+                    pagination: (last > 1).then(|| Pagination {
                         current: n,
-                        total,
-                        prev: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
-                        next: (n < total).then(|| self.urls.path(&page_rel(n + 1))),
+                        total: last,
+                        prev: (n < last).then(|| self.urls.path(&page_rel(n + 1))),
+                        next: (n > 1).then(|| self.urls.path(&page_rel(n - 1))),
                     }),
                 },
             )
         };
-        for n in 1..=total {
-            let chunk = views.chunks(size).nth(n - 1).unwrap_or(&[]);
+        for n in 1..=last {
+            // A page's own releases, where its links lead, and the number of
+            // pages (which a template of one's own may show).
             let inputs = (
                 heading,
-                total,
-                chunk.iter().map(|v| v.fingerprint).collect::<Vec<_>>(),
+                n,
+                last,
+                chunk(n).iter().map(|v| v.fingerprint).collect::<Vec<_>>(),
                 feed.as_ref().map(|f| (&f.title, &f.href)),
             );
             let rel = format!("{}index.html", page_rel(n));
             self.emit(&rel, inputs, || render_page(n))?;
         }
-        Ok(total)
+        Ok(last)
     }
 
     fn feed_spec(&self, cx: &LangCtx<'_>, rel: &str, title: String, page_rel: &str) -> FeedSpec {
@@ -811,6 +839,7 @@ impl<'a> Site<'a> {
             let docs: Vec<search::Doc> = cx
                 .views
                 .iter()
+                .rev()
                 .map(|v| search::Doc {
                     title: &v.title,
                     url: self.urls.path(&v.rel_path),

@@ -131,7 +131,8 @@
         }
         hits.push([doc, score]);
       });
-      hits.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+      /* Releases are numbered from the oldest. */
+      hits.sort(function (a, b) { return b[1] - a[1] || b[0] - a[0]; });
       return hits.map(function (h) { return h[0]; });
     });
   };

@@ -307,33 +307,88 @@ fn feed_guids_survive_rebuilds_and_edits() {
     assert_eq!(first.len(), 4);
 }
 
+/// Lists are paginated from the oldest: page 1 holds the oldest 20, and the
+/// list's own address the newest, with those that do not fill a page yet.
+/// A new release changes the newest page only; the numbered pages keep
+/// their addresses and their bytes until the newest page can leave a full
+/// page behind.
 #[test]
-fn long_lists_are_paginated() {
-    let releases: Vec<(String, String)> = (1..=25)
-        .map(|i| (format!("2026-01-{i:02}-r{i}.fi.md"), format!("---\ntitle: Tiedote {i}\ndate: 2026-01-{i:02} 12:00\ntags: [kaikki]\n---\nTeksti.\n")))
-        .collect();
+fn long_lists_are_paginated_from_the_oldest_and_old_pages_stay_as_they_are() {
+    let release = |i: usize| {
+        let (month, day) = (1 + (i - 1) / 28, 1 + (i - 1) % 28);
+        (
+            format!("2026-{month:02}-{day:02}-r{i}.fi.md"),
+            format!(
+                "---\ntitle: Tiedote {i}\ndate: 2026-{month:02}-{day:02} 12:00\ntags: [kaikki]\n---\nTeksti.\n"
+            ),
+        )
+    };
+    let releases: Vec<(String, String)> = (1..=45).map(release).collect();
     let refs: Vec<(&str, &str)> = releases
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let dir = crate::common::temp_pressroom(&refs);
+    let root = dir.path().to_str().unwrap();
     let out = dir.path().join("public");
-    let o = pressroom(&[
-        "--root",
-        dir.path().to_str().unwrap(),
-        "build",
-        "--now",
-        NOW,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let page1 = fs::read_to_string(out.join("fi/index.html")).unwrap();
-    let page2 = fs::read_to_string(out.join("fi/page/2/index.html")).unwrap();
-    assert_eq!(page1.matches("<li>\n<h2>").count(), 20);
-    assert_eq!(page2.matches("<li>\n<h2>").count(), 5);
-    assert!(page1.contains(r#"href="/fi/page/2/" rel="next""#));
-    assert!(page2.contains(r#"href="/fi/" rel="prev""#));
-    assert!(page2.contains("Tiedote 1<") && !page1.contains("Tiedote 1<"));
-    assert!(out.join("fi/tags/kaikki/page/2/index.html").is_file());
+    let build = || {
+        let o = pressroom(&["--root", root, "build", "--now", NOW]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    build();
+    let read = |rel: &str| fs::read_to_string(out.join(rel)).unwrap();
+    let titles = |html: &str| -> Vec<usize> {
+        html.split("<h2><a href=\"/fi/r")
+            .skip(1)
+            .map(|s| s[..s.find('/').unwrap()].parse().unwrap())
+            .collect()
+    };
+    // 45 releases: page 1 the oldest 20, the front page the newest 25.
+    let front = read("fi/index.html");
+    let page1 = read("fi/page/1/index.html");
+    assert_eq!(titles(&page1), (1..=20).rev().collect::<Vec<_>>());
+    assert_eq!(titles(&front), (21..=45).rev().collect::<Vec<_>>());
+    assert!(!out.join("fi/page/2").exists());
+    assert!(
+        front.contains(r#"href="/fi/page/1/" rel="next""#),
+        "{front}"
+    );
+    assert!(page1.contains(r#"href="/fi/" rel="prev""#), "{page1}");
+    assert!(page1.contains(" (Sivu 1)</title>"), "{page1}");
+    assert!(
+        page1.contains(r#"<span aria-current="page">Sivu 1</span>"#),
+        "{page1}"
+    );
+    let tag_page1 = read("fi/tags/kaikki/page/1/index.html");
+
+    // Up to 59 releases, page 1 stays as it was, byte for byte.
+    for i in 46..=59 {
+        let (name, text) = release(i);
+        fs::write(dir.path().join("releases").join(name), text).unwrap();
+    }
+    build();
+    assert_eq!(read("fi/page/1/index.html"), page1);
+    assert_eq!(read("fi/tags/kaikki/page/1/index.html"), tag_page1);
+    assert_eq!(titles(&read("fi/index.html")).len(), 39);
+
+    // The 60th leaves page 2 behind (21 to 40); page 1 now leads to it.
+    let (name, text) = release(60);
+    fs::write(dir.path().join("releases").join(name), text).unwrap();
+    build();
+    assert_eq!(
+        titles(&read("fi/page/2/index.html")),
+        (21..=40).rev().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        titles(&read("fi/index.html")),
+        (41..=60).rev().collect::<Vec<_>>()
+    );
+    let page1_now = read("fi/page/1/index.html");
+    assert_eq!(titles(&page1_now), (1..=20).rev().collect::<Vec<_>>());
+    assert!(
+        page1_now.contains(r#"href="/fi/page/2/" rel="prev""#),
+        "{page1_now}"
+    );
 }
 
 #[test]
