@@ -61,7 +61,7 @@ def timed(cmd, cwd=None, record=True):
     return h * 3600 + m * 60 + s, rss / 1024
 
 
-def count_pages(out):
+def count_pages(out, hugo=False):
     n = 0
     for p in pathlib.Path(out).rglob("*"):
         # Pages the Hugo side has no counterpart of are not counted (but
@@ -70,7 +70,7 @@ def count_pages(out):
         rel = str(p.relative_to(out))
         if p.suffix in (".html", ".xml") and p.name not in ("404.html", "sitemap.xml") \
                 and "/archive/" not in rel and "/search/" not in rel \
-                and not rel.endswith("/page/1/index.html"):
+                and not (hugo and rel.endswith("/page/1/index.html")):
             n += 1
     return n
 
@@ -130,7 +130,8 @@ def bench_build():
         differ = subprocess.run(["diff", "-rq", out_p, out_t], capture_output=True, text=True).stdout
         if differ:
             sys.exit(f"a site built from ejected templates differs at N={n}:\n{differ[:2000]}")
-        pages_p, pages_h = count_pages(out_p), count_pages(out_h)
+        # Hugo's page/1/ only redirects to the list; pressroom's holds the oldest releases.
+        pages_p, pages_h = count_pages(out_p), count_pages(out_h, hugo=True)
         if pages_p != pages_h:
             sys.exit(f"page counts differ at N={n}: pressroom {pages_p}, hugo {pages_h}")
         row = dict(n=n, pages=pages_p,
