@@ -2,7 +2,7 @@
 //! on demand (the way Pagefind splits its index), so that a reader's
 //! browser downloads a few fragments, not the whole index of a language.
 //!
-//! A language's index lives under `/{lang}/search/`:
+//! A language's index lives under `/{lang}/search/fragments/`:
 //! - `index.json`: the index's version, the number of releases, how many
 //!   releases a release fragment holds, and the first word of each word
 //!   fragment;
@@ -10,18 +10,18 @@
 //!   at the postings of its stem (which releases have the word in any of
 //!   its forms, and how strongly);
 //! - `rN.json`: release fragments: the title, address, dates and the start
-//!   of the lead of [`RELEASES_PER_FRAGMENT`] releases, numbered from the oldest (a new release changes the last
-//!   fragment only).
+//!   of the lead of [`RELEASES_PER_FRAGMENT`] releases. Releases are
+//!   numbered from the oldest, so a new release changes the last release
+//!   fragment only.
 //!
 //! What is indexed: the title, the lead, the keywords and the text, as
-//! words of letters and digits, lower-cased. Words that share a stem
-//! (Snowball's Finnish, Swedish and English stemmers) share their postings,
-//! so that `liikenteen` finds a release that says `liikenne`... when the
-//! stemmer puts them together, and a query word also matches every word
-//! that begins with it (`jätehuol` finds `jätehuollon` and `jätehuolto`).
-//! A compound (`jätehuoltolaki`, `avfallshantering`) whose parts are also
-//! words of the language's releases is indexed under its parts as well, so
-//! `laki` and `hantering` find it. The site's `search.js` reads the format.
+//! words of letters and digits, lower-cased. Words that Snowball's stemmer
+//! for the language reduces to one stem share their postings, and a query
+//! word also matches every word that begins with it (`jätehuol` finds
+//! `jätehuollon` and `jätehuolto`). A compound (`jätehuoltolaki`,
+//! `avfallshantering`) whose parts are also words of the language's
+//! releases is indexed under its parts as well, so `laki` and `hantering`
+//! find it. The site's `search.js` reads the format.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -34,7 +34,7 @@ use crate::sharded::{HashMap, HashSet};
 /// Releases per release fragment: a page of 20 results fetches at most 20
 /// fragments of about 3 KB.
 pub const RELEASES_PER_FRAGMENT: usize = 8;
-/// A word fragment is closed once it holds about this many bytes.
+/// The mean size of a word fragment (see [`word_fragments`]).
 const WORD_FRAGMENT_BYTES: usize = 12 * 1024;
 /// Longer words are not words (hashes, long numbers, addresses).
 const MAX_WORD_CHARS: usize = 40;
