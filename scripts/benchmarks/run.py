@@ -435,7 +435,7 @@ def bench_search():
         wall, rss = timed([BIN, "--root", corpus / "pressroom", "build", "--out", out, "--now", NOW])
         for lang in ["fi", "sv", "en"]:
             cmd = ["node", ROOT / "scripts/node/search-transfer.mjs", out, lang, str(SEARCH_LIMIT_KB)]
-            results["commands"].append(" ".join(map(str, cmd)))
+            results["commands"].append(" ".join(map(str, cmd)).replace(str(ROOT) + "/", ""))
             r = subprocess.run(cmd, capture_output=True, text=True)
             last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr
             if r.returncode != 0:
