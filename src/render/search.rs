@@ -121,18 +121,9 @@ impl Words {
 /// The files of a language's index: (name under `/{lang}/search/`, JSON).
 pub type Files = Vec<(String, String)>;
 
-/// The words of `text`: runs of letters and digits of 2 to
-/// [`MAX_WORD_CHARS`] characters, lower-cased (the same rule as
-/// `search.js`).
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    raw_words(text).map(|w| {
-        let mut buf = String::new();
-        lower_into(w, &mut buf);
-        buf
-    })
-}
-
-/// The words of `text` as they are written.
+/// The words of `text` as they are written: runs of letters and digits of
+/// 2 to [`MAX_WORD_CHARS`] characters (the same rule as `search.js`, which
+/// lower-cases them as [`lower_into`] does).
 fn raw_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| {
         let mut chars = w.chars();
@@ -480,6 +471,14 @@ mod tests {
                 (doc, (n & 15) as u8)
             })
             .collect()
+    }
+
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        raw_words(text).map(|w| {
+            let mut buf = String::new();
+            lower_into(w, &mut buf);
+            buf
+        })
     }
 
     #[test]
