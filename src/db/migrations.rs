@@ -3,11 +3,12 @@
 
 use std::sync::LazyLock;
 
+use rusqlite::{Transaction, params};
 use rusqlite_migration::{M, Migrations};
 
 /// The schema version after every migration (SQLite `user_version`); a
 /// test checks it against [`MIGRATIONS`].
-pub(super) const LATEST: i64 = 11;
+pub(super) const LATEST: i64 = 12;
 
 pub(super) static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -309,8 +310,92 @@ ALTER TABLE memberships_by_hash RENAME TO memberships;
 CREATE INDEX memberships_by_list ON memberships (list, status, email_hash);
 "#,
         ),
+        // Every `CHECK (column IN (…))` becomes a chain of `OR`s: the same
+        // rule on the same stored rows, without a temporary table built on
+        // every row written (see `checks_without_in_lists`).
+        M::up_with_hook("", |tx: &Transaction| {
+            checks_without_in_lists(tx)?;
+            Ok(())
+        }),
     ])
 });
+
+/// Rewrites each `CHECK (column IN ('a', 'b', …))` of the schema as
+/// `CHECK (column = 'a' OR column = 'b' OR …)`. The rule is the same, but
+/// SQLite checks an `IN` list of three or more values by building a
+/// temporary table each time a row is written: a third of an import's
+/// instructions went to building and dropping one for each membership, and
+/// every journal write of a send built one too. The stored rows do not
+/// change, so this is done the way SQLite documents for such changes
+/// (<https://sqlite.org/lang_altertable.html#otheralter>): the tables'
+/// text is edited with `writable_schema` on, and the schema version is
+/// bumped so that every open connection reads it again.
+fn checks_without_in_lists(tx: &Transaction) -> rusqlite::Result<()> {
+    let tables: Vec<(String, String)> = tx
+        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%CHECK (% IN (%'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    // Defensive mode (off unless a build turns it on) forbids the edit.
+    let defensive = tx.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE)?;
+    tx.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, false)?;
+    tx.pragma_update(None, "writable_schema", true)?;
+    let edited = tables.iter().try_for_each(|(name, sql)| {
+        tx.execute(
+            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2",
+            params![in_lists_as_or(sql), name],
+        )
+        .map(drop)
+    });
+    tx.pragma_update(None, "schema_version", version + 1)?;
+    tx.pragma_update(None, "writable_schema", false)?;
+    tx.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE,
+        defensive,
+    )?;
+    edited
+}
+
+/// `sql` with each `CHECK (x IN ('a', 'b'))` written `CHECK (x = 'a' OR
+/// x = 'b')`; any other `CHECK` is left as it is.
+fn in_lists_as_or(sql: &str) -> String {
+    const CHECK: &str = "CHECK (";
+    let mut out = String::with_capacity(sql.len() * 2);
+    let mut rest = sql;
+    while let Some(at) = rest.find(CHECK) {
+        let (before, inside) = rest.split_at(at + CHECK.len());
+        out.push_str(before);
+        let parsed = inside.split_once(" IN (").and_then(|(column, tail)| {
+            let (list, after) = tail.split_once("))")?;
+            let values: Vec<&str> = list.split(", ").collect();
+            let plain = |v: &&str| {
+                v.len() >= 2
+                    && v.starts_with('\'')
+                    && v.ends_with('\'')
+                    && !v[1..v.len() - 1].contains(['\'', ',', '(', ')'])
+            };
+            let is_column = !column.is_empty()
+                && column
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            (is_column && values.iter().all(plain)).then_some((column, values, after))
+        });
+        match parsed {
+            Some((column, values, after)) => {
+                let ors: Vec<String> = values.iter().map(|v| format!("{column} = {v}")).collect();
+                out.push_str(&ors.join(" OR "));
+                out.push(')');
+                rest = after;
+            }
+            None => rest = inside,
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -362,6 +447,88 @@ mod tests {
             plan.iter().any(|p| p.contains("memberships_by_list")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn an_in_list_check_becomes_a_chain_of_comparisons() {
+        assert_eq!(
+            super::in_lists_as_or(
+                "CREATE TABLE t (\n    s TEXT NOT NULL CHECK (s IN ('a', 'b', 'c')),\n    n INTEGER CHECK (n > 0)\n, m TEXT CHECK (m IN ('x', 'y')))"
+            ),
+            "CREATE TABLE t (\n    s TEXT NOT NULL CHECK (s = 'a' OR s = 'b' OR s = 'c'),\n    n INTEGER CHECK (n > 0)\n, m TEXT CHECK (m = 'x' OR m = 'y'))"
+        );
+        // Anything else is left as it is.
+        for sql in [
+            "CREATE TABLE t (s TEXT CHECK (s IN (SELECT x FROM y)))",
+            "CREATE TABLE t (s TEXT CHECK (lower(s) IN ('a', 'b')))",
+            "CREATE TABLE t (s TEXT CHECK (s IN ('a,b', 'c')))",
+        ] {
+            assert_eq!(super::in_lists_as_or(sql), sql);
+        }
+    }
+
+    /// The opcodes SQLite compiles `sql` into.
+    fn opcodes(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+        let mut q = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let n = q.parameter_count();
+        let args: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+        q.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(1))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn writing_a_membership_or_a_journal_row_builds_no_temporary_table() {
+        let hot = [
+            "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (email_hash, list) DO NOTHING",
+            "UPDATE deliveries SET status = 'sent', attempts = 1, relay = ?2, reply = ?3, message_id = ?4, updated_at = ?5 WHERE rowid = ?1",
+            "INSERT INTO suppressions (email_hash, reason, detail, created_at) VALUES (?1, ?2, ?3, ?4)",
+        ];
+        let ephemeral = |conn: &rusqlite::Connection, sql: &str| {
+            opcodes(conn, sql).contains(&"OpenEphemeral".to_string())
+        };
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::MIGRATIONS.to_version(&mut conn, 11).unwrap();
+        assert!(hot.iter().all(|sql| ephemeral(&conn, sql)), "as it was");
+        conn.execute_batch(
+            "INSERT INTO subscribers VALUES ('a', 'a@example.org', NULL, NULL, 't0');
+             INSERT INTO memberships VALUES ('a', 'news', 'confirmed', 't0', 'form', 't0');",
+        )
+        .unwrap();
+        super::MIGRATIONS.to_latest(&mut conn).unwrap();
+        // A statement that runs (not only `EXPLAIN`) sees the new schema
+        // version and reads the schema again.
+        conn.execute_batch("SELECT COUNT(*) FROM memberships")
+            .unwrap();
+        for sql in hot {
+            assert!(!ephemeral(&conn, sql), "{sql}");
+        }
+        // The same rules: what they refused is still refused.
+        for bad in [
+            "INSERT INTO memberships VALUES ('b', 'news', 'maybe', 't0', 'form', 't0')",
+            "UPDATE memberships SET status = 'gone'",
+            "INSERT INTO suppressions (email_hash, reason, created_at) VALUES ('a', 'whim', 't0')",
+            "INSERT INTO deliveries (release, email_hash, lang, list, status, updated_at) VALUES ('r', 'a', 'fi', 'news', 'lost', 't0')",
+            "INSERT INTO desk_users (name, email, role, created_at) VALUES ('x', 'x@example.org', 'root', 't0')",
+        ] {
+            let err = conn.execute_batch(bad).unwrap_err().to_string();
+            assert!(err.contains("CHECK constraint failed"), "{bad}: {err}");
+        }
+        conn.execute_batch("UPDATE memberships SET status = 'unsubscribed'")
+            .unwrap();
+        let schema: Vec<String> = conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!schema.iter().any(|s| s.contains(" IN (")), "{schema:?}");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
     }
 
     #[test]

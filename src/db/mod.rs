@@ -31,8 +31,8 @@ pub use journal::{
 };
 pub use sends::{SendQueue, SendRequest, SendState};
 pub use subscribers::{
-    AddOutcome, BounceRow, ConfirmationLimits, Consent, ListCounts, Member, Reservation, Status,
-    SubscriberRow, SubscriberStore, Suppression, SuppressionRow, Unsuppressed,
+    AddOutcome, BounceRow, ConfirmationLimits, Consent, Importer, ListCounts, Member, Reservation,
+    Status, SubscriberRow, SubscriberStore, Suppression, SuppressionRow, Unsuppressed,
 };
 
 /// Language codes are stored as their text.

@@ -134,6 +134,82 @@ pub struct Member {
     pub updated_at: String,
 }
 
+/// Why an address hash is suppressed, if it is.
+const SUPPRESSION: &str = "SELECT reason FROM suppressions WHERE email_hash = ?1";
+
+/// Adds people to lists, row after row, with its statements prepared once
+/// (an import's chunk of 100,000 rows, or a single add): see
+/// [`SubscriberStore::record`] and [`SubscriberStore::join`].
+pub struct Importer<'c> {
+    conn: &'c Connection,
+    suppression: rusqlite::CachedStatement<'c>,
+    record: rusqlite::CachedStatement<'c>,
+    join: rusqlite::CachedStatement<'c>,
+    /// When: the time of every row this importer adds.
+    now: String,
+}
+
+impl Importer<'_> {
+    /// [`SubscriberStore::record`].
+    pub fn record(
+        &mut self,
+        hash: &str,
+        email: &EmailAddress,
+        name: Option<&str>,
+        lang: Option<&Lang>,
+    ) -> Result<Option<&'static str>> {
+        let suppressed: Option<String> = self
+            .suppression
+            .query_row([hash], |r| r.get(0))
+            .optional()?;
+        if let Some(reason) = suppressed {
+            return Ok(Some(refusal(&reason)));
+        }
+        let name = name.and_then(crate::subscribers::clean_name);
+        self.record
+            .execute(params![hash, email.as_str(), name, lang, self.now])?;
+        Ok(None)
+    }
+
+    /// [`SubscriberStore::join`].
+    pub fn join(
+        &mut self,
+        hash: &str,
+        list: &str,
+        status: Status,
+        source: &str,
+    ) -> Result<AddOutcome> {
+        let now = &self.now;
+        // A new member (most rows of an import) costs one statement.
+        let inserted = self
+            .join
+            .execute(params![hash, list, status.as_str(), now, source])?;
+        if inserted == 1 {
+            return Ok(AddOutcome::Added);
+        }
+        let current: Option<String> = self
+            .conn
+            .prepare_cached("SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2")?
+            .query_row(params![hash, list], |r| r.get(0))
+            .optional()?;
+        match current.as_deref() {
+            Some("unsubscribed") => Ok(AddOutcome::Refused("unsubscribed from this list")),
+            Some("confirmed") => Ok(AddOutcome::AlreadyMember),
+            Some(_) if status == Status::Pending => Ok(AddOutcome::AlreadyMember),
+            Some(_) => {
+                self.conn
+                    .prepare_cached(
+                        "UPDATE memberships SET status = ?3, updated_at = ?4 WHERE email_hash = ?1 AND list = ?2",
+                    )?
+                    .execute(params![hash, list, status.as_str(), now])?;
+                Ok(AddOutcome::Added)
+            }
+            // The insert above found a row; within this write it is there.
+            None => Err(rusqlite::Error::QueryReturnedNoRows.into()),
+        }
+    }
+}
+
 /// The subscriber side of the database: addresses, memberships with their
 /// consent records, suppressions, link identifiers and confirmation sends.
 pub struct SubscriberStore<'a> {
@@ -173,7 +249,7 @@ impl SubscriberStore<'_> {
         Ok(self
             .db
             .conn
-            .prepare_cached("SELECT reason FROM suppressions WHERE email_hash = ?1")?
+            .prepare_cached(SUPPRESSION)?
             .query_row([email_hash], |r| r.get(0))
             .optional()?)
     }
@@ -220,7 +296,8 @@ impl SubscriberStore<'_> {
     /// The first half of an add: records the person (or, known already,
     /// their new name and language), unless the address is suppressed:
     /// then why it is refused. An import does this for a sorted chunk of
-    /// rows, then [`Self::join`] for them, each a sweep through one table.
+    /// rows, then [`Self::join`] for them, each a sweep through one table
+    /// (with an [`Importer`], which prepares the statements once).
     pub fn record(
         &self,
         hash: &str,
@@ -228,55 +305,32 @@ impl SubscriberStore<'_> {
         name: Option<&str>,
         lang: Option<&Lang>,
     ) -> Result<Option<&'static str>> {
-        if let Some(reason) = self.suppression(hash)? {
-            return Ok(Some(refusal(&reason)));
-        }
-        let name = name.and_then(crate::subscribers::clean_name);
-        self.conn
-            .prepare_cached(
-                "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
-                     lang = COALESCE(excluded.lang, subscribers.lang)",
-            )?
-            .execute(params![hash, email.as_str(), name, lang, now_text()])?;
-        Ok(None)
+        self.importer()?.record(hash, email, name, lang)
     }
 
     /// The second half of an add: the recorded person joins `list`,
     /// unless they left it (never resubscribed by staff).
     pub fn join(&self, hash: &str, list: &str, status: Status, source: &str) -> Result<AddOutcome> {
-        let now = now_text();
-        // A new member (most rows of an import) costs one statement.
-        let inserted = self
-            .conn
-            .prepare_cached(
+        self.importer()?.join(hash, list, status, source)
+    }
+
+    /// The statements of [`Self::record`] and [`Self::join`], prepared for
+    /// many rows, with one time for all of them.
+    pub fn importer(&self) -> Result<Importer<'_>> {
+        Ok(Importer {
+            conn: self.conn,
+            suppression: self.conn.prepare_cached(SUPPRESSION)?,
+            record: self.conn.prepare_cached(
+                "INSERT INTO subscribers (email_hash, email, name, lang, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (email_hash) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name),
+                     lang = COALESCE(excluded.lang, subscribers.lang)",
+            )?,
+            join: self.conn.prepare_cached(
                 "INSERT INTO memberships (email_hash, list, status, consent_at, consent_source, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (email_hash, list) DO NOTHING",
-            )?
-            .execute(params![hash, list, status.as_str(), now, source])?;
-        if inserted == 1 {
-            return Ok(AddOutcome::Added);
-        }
-        let current: Option<String> = self
-            .conn
-            .prepare_cached("SELECT status FROM memberships WHERE email_hash = ?1 AND list = ?2")?
-            .query_row(params![hash, list], |r| r.get(0))
-            .optional()?;
-        match current.as_deref() {
-            Some("unsubscribed") => Ok(AddOutcome::Refused("unsubscribed from this list")),
-            Some("confirmed") => Ok(AddOutcome::AlreadyMember),
-            Some(_) if status == Status::Pending => Ok(AddOutcome::AlreadyMember),
-            Some(_) => {
-                self.conn
-                    .prepare_cached(
-                        "UPDATE memberships SET status = ?3, updated_at = ?4 WHERE email_hash = ?1 AND list = ?2",
-                    )?
-                    .execute(params![hash, list, status.as_str(), now])?;
-                Ok(AddOutcome::Added)
-            }
-            // The insert above found a row; within this write it is there.
-            None => Err(rusqlite::Error::QueryReturnedNoRows.into()),
-        }
+            )?,
+            now: now_text(),
+        })
     }
 
     /// Unsubscribes an address hash from one list, or from everything (`list: None`,

@@ -177,9 +177,10 @@ fn add_chunk(
     refused: &mut dyn FnMut(&Row, &str),
 ) -> anyhow::Result<()> {
     let store = db.subscribers();
+    let mut importer = store.importer()?;
     let mut recorded = Vec::with_capacity(chunk.len());
     for (i, (hash, row)) in chunk.iter().enumerate() {
-        match store.record(hash, &row.email, row.name.as_deref(), row.lang.as_ref())? {
+        match importer.record(hash, &row.email, row.name.as_deref(), row.lang.as_ref())? {
             Some(why) => {
                 report.refused += 1;
                 refused(row, why);
@@ -189,7 +190,7 @@ fn add_chunk(
     }
     for i in recorded {
         let (hash, row) = &chunk[i];
-        match store.join(hash, list, Status::Confirmed, source)? {
+        match importer.join(hash, list, Status::Confirmed, source)? {
             AddOutcome::Added => report.added += 1,
             AddOutcome::AlreadyMember => report.already += 1,
             AddOutcome::Refused(why) => {
