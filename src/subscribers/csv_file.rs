@@ -3,8 +3,13 @@
 //! Windows-1252; `,`, `;` or tab as the delimiter. Bad rows are reported with
 //! their line number and skipped; nothing else is dropped.
 
-use crate::i18n::Lang;
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
+
+use encoding_rs::{Decoder, Encoding, UTF_8, WINDOWS_1252};
+
+use crate::i18n::Lang;
 
 use super::address::EmailAddress;
 
@@ -24,26 +29,147 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Decodes bytes: UTF-8 (BOM optional), else Windows-1252.
-/// UTF-8 text is taken over as it is, not copied (a list may be large).
-pub fn decode(bytes: Vec<u8>) -> (String, &'static str) {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 with BOM");
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => (s, "UTF-8"),
-        Err(e) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(e.as_bytes());
-            (text.into_owned(), "Windows-1252")
+/// Bytes read from a file at a time: the file is read as it is parsed,
+/// never held whole (a list may be large).
+const CHUNK: usize = 64 * 1024;
+
+/// How a file is encoded, from a first pass over it: UTF-8 with a BOM; UTF-8
+/// if every byte is; else Windows-1252. Also the raw bytes of its first line
+/// (at most `chunk` bytes), to find the delimiter in. Reads `chunk` bytes
+/// at a time (at least 8).
+fn encoding_of(
+    mut file: impl Read,
+    chunk: usize,
+) -> io::Result<(&'static Encoding, &'static str, Vec<u8>)> {
+    let mut buf = vec![0; chunk.max(8)];
+    // Bytes of a character that the last read cut in two.
+    let mut carry = 0;
+    let mut first_line: Option<Vec<u8>> = None;
+    let mut start = true;
+    loop {
+        let n = read_some(&mut file, &mut buf[carry..])?;
+        let len = carry + n;
+        if start {
+            start = false;
+            if buf[..len].starts_with(b"\xEF\xBB\xBF") {
+                let line = first_line_of(&buf[3..len]);
+                return Ok((UTF_8, "UTF-8 with BOM", line));
+            }
+        }
+        if first_line.is_none() {
+            first_line = Some(first_line_of(&buf[..len]));
+        }
+        match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => carry = 0,
+            // A character cut at the end of what was read: keep its start.
+            Err(e) if e.error_len().is_none() && n > 0 => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..len, 0);
+                carry = len - valid;
+            }
+            Err(_) => return Ok((WINDOWS_1252, "Windows-1252", first_line.unwrap_or_default())),
+        }
+        if n == 0 {
+            return Ok((UTF_8, "UTF-8", first_line.unwrap_or_default()));
         }
     }
 }
 
+/// What one `read` gives, retried when interrupted.
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+/// The bytes before the first line break.
+fn first_line_of(bytes: &[u8]) -> Vec<u8> {
+    let end = memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len());
+    bytes[..end].to_vec()
+}
+
+/// A file's text as UTF-8, decoded a chunk at a time as the CSV reader asks
+/// for it (invalid UTF-8 after a BOM as U+FFFD), with CRLF line ends as LF:
+/// the csv crate counts lines one short after a CRLF header.
+struct Decoded<R> {
+    inner: R,
+    decoder: Decoder,
+    raw: Vec<u8>,
+    /// Decoded bytes, and how many of them were handed out.
+    text: Vec<u8>,
+    given: usize,
+    /// A `\r` held back until the next byte shows whether a `\n` follows.
+    cr: bool,
+    done: bool,
+}
+
+impl<R: Read> Decoded<R> {
+    fn new(inner: R, encoding: &'static Encoding, chunk: usize) -> Self {
+        Self {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            raw: vec![0; chunk],
+            text: Vec::with_capacity(chunk * 3 + 4),
+            given: 0,
+            cr: false,
+            done: false,
+        }
+    }
+
+    /// Decodes the next chunk of the file into `text`.
+    fn fill(&mut self) -> io::Result<()> {
+        let n = read_some(&mut self.inner, &mut self.raw)?;
+        let last = n == 0;
+        let mut decoded = vec![0; self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 4)];
+        let (_, read, written, _) = self
+            .decoder
+            .decode_to_utf8(&self.raw[..n], &mut decoded, last);
+        debug_assert_eq!(read, n, "room for all of it");
+        self.text.clear();
+        self.given = 0;
+        for &b in &decoded[..written] {
+            if std::mem::take(&mut self.cr) && b != b'\n' {
+                self.text.push(b'\r');
+            }
+            if b == b'\r' {
+                self.cr = true;
+            } else {
+                self.text.push(b);
+            }
+        }
+        if last {
+            if std::mem::take(&mut self.cr) {
+                self.text.push(b'\r');
+            }
+            self.done = true;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.given == self.text.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.fill()?;
+        }
+        let n = buf.len().min(self.text.len() - self.given);
+        buf[..n].copy_from_slice(&self.text[self.given..self.given + n]);
+        self.given += n;
+        Ok(n)
+    }
+}
+
 /// The delimiter that splits the header line into the most fields.
-fn sniff_delimiter(header: &str) -> u8 {
+fn sniff_delimiter(header: &[u8]) -> u8 {
     [b';', b'\t', b',']
         .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .max_by_key(|d| header.iter().filter(|b| *b == d).count())
         .unwrap_or(b',')
 }
 
@@ -75,6 +201,18 @@ pub enum CsvError {
     },
 }
 
+/// A CSV reader of `path` (its encoding and delimiter found in a first
+/// pass), and the name of its encoding.
+fn open(path: &Path) -> io::Result<(csv::Reader<Decoded<File>>, &'static str)> {
+    let (encoding, label, header_line) = encoding_of(File::open(path)?, CHUNK)?;
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(&header_line))
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(Decoded::new(File::open(path)?, encoding, CHUNK));
+    Ok((reader, label))
+}
+
 /// Reads `path`, calling `on_row` for each valid row and `on_problem` for each
 /// skipped row or ignored value. `languages` are the accepted `lang` values.
 pub fn read<E: From<CsvError>>(
@@ -84,23 +222,11 @@ pub fn read<E: From<CsvError>>(
     mut on_row: impl FnMut(Row) -> Result<(), E>,
     mut on_problem: impl FnMut(Problem),
 ) -> Result<&'static str, E> {
-    let bytes = std::fs::read(path).map_err(|source| CsvError::Read {
+    let cannot_read = |source: io::Error| CsvError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    let (text, encoding) = decode(bytes);
-    // The csv crate counts lines one short after a CRLF header; LF keeps them right.
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text
     };
-    let header_line = text.lines().next().unwrap_or("");
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(header_line))
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let (mut reader, label) = open(path).map_err(cannot_read)?;
     let headers = reader
         .headers()
         .map_err(|e| CsvError::Header {
@@ -124,6 +250,13 @@ pub fn read<E: From<CsvError>>(
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
+            // The file, not a row: nothing after it can be read.
+            Err(e) if e.is_io_error() => {
+                let csv::ErrorKind::Io(source) = e.into_kind() else {
+                    unreachable!("an I/O error")
+                };
+                return Err(cannot_read(source).into());
+            }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 on_problem(Problem {
@@ -184,7 +317,7 @@ pub fn read<E: From<CsvError>>(
             lang,
         })?;
     }
-    Ok(encoding)
+    Ok(label)
 }
 
 #[cfg(test)]
@@ -208,6 +341,73 @@ mod tests {
         )
         .unwrap();
         (rows, problems, enc)
+    }
+
+    /// What the reader is given for `bytes`, read `chunk` bytes at a time.
+    fn streamed(bytes: &[u8], chunk: usize) -> (String, &'static str, Vec<u8>) {
+        let (encoding, label, first) = encoding_of(bytes, chunk).unwrap();
+        let mut text = String::new();
+        Decoded::new(bytes, encoding, chunk)
+            .read_to_string(&mut text)
+            .unwrap();
+        (text, label, first)
+    }
+
+    #[test]
+    fn a_file_read_a_little_at_a_time_reads_as_it_would_whole() {
+        let cases: [(&[u8], &str, &str, &[u8]); 6] = [
+            (
+                "email;nimi\nä@example.org;Äijälä 😀\n".as_bytes(),
+                "email;nimi\nä@example.org;Äijälä 😀\n",
+                "UTF-8",
+                b"email;nimi",
+            ),
+            (
+                b"email,name\r\na@example.org,A\rB\r\n\r",
+                "email,name\na@example.org,A\rB\n\r",
+                "UTF-8",
+                b"email,name",
+            ),
+            (
+                b"\xEF\xBB\xBFemail\r\nb@example.org \xFF\n",
+                "email\nb@example.org \u{FFFD}\n",
+                "UTF-8 with BOM",
+                b"email",
+            ),
+            (
+                b"email;name\r\nm@example.org;M\xe4kinen\r\n",
+                "email;name\nm@example.org;Mäkinen\n",
+                "Windows-1252",
+                b"email;name",
+            ),
+            // Valid UTF-8 up to a byte that is not: Windows-1252, all of it.
+            (
+                b"email\n\xC3\xA4@example.org\n\xE4",
+                "email\nÃ¤@example.org\nä",
+                "Windows-1252",
+                b"email",
+            ),
+            (b"", "", "UTF-8", b""),
+        ];
+        for (bytes, text, label, first) in cases {
+            for chunk in [1, 2, 3, 5, 8, 9, 13, 64] {
+                let (got, got_label, got_first) = streamed(bytes, chunk);
+                assert_eq!(
+                    (got.as_str(), got_label),
+                    (text, label),
+                    "chunk {chunk}: {bytes:?}"
+                );
+                // The first line as far as the first chunk goes.
+                assert!(first.starts_with(&got_first), "chunk {chunk}: {bytes:?}");
+                if chunk == 64 {
+                    assert_eq!(got_first, first);
+                }
+            }
+        }
+        let mixed = [&"ä".repeat(20).into_bytes()[..], b"\xe4"].concat();
+        for chunk in [8, 9, 10, 64] {
+            assert_eq!(streamed(&mixed, chunk).1, "Windows-1252", "chunk {chunk}");
+        }
     }
 
     #[test]
