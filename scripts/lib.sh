@@ -57,6 +57,9 @@ postfix_start() {
     echo "postfix postfix/mailname string pressroom-e2e.localdomain" | debconf-set-selections
     apt_install postfix
   fi
+  # Postfix installed with "No configuration" has no main.cf, and postmap
+  # and postconf need one: Debian's own starting point.
+  [ -f /etc/postfix/main.cf ] || cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
   id vmail >/dev/null 2>&1 || useradd --system --uid 5000 --user-group --no-create-home vmail 2>/dev/null || useradd --system --user-group --no-create-home vmail
   mkdir -p "$base" && chown -R vmail:vmail "$base"
   cp "$map" /etc/postfix/pressroom_vmailbox
