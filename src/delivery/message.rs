@@ -3,8 +3,11 @@
 //! unsubscribe placeholder; per recipient only the token and the headers
 //! change.
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
-use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::address::Envelope;
+use lettre::message::header::{
+    self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
+};
+use lettre::message::{Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use sha2::{Digest, Sha256};
 
@@ -290,14 +293,22 @@ impl Prepared {
         message_id: String,
     ) -> Result<Vec<u8>, MessageError> {
         let address = r.email.to_lettre();
+        // The envelope given, not read back out of the headers (lettre
+        // would parse the From and To it has just written); the transport
+        // sends with an envelope of its own anyway.
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
+            .map_err(|e| MessageError::Build(e.to_string()))?;
         let to = Mailbox::new(
             r.name.as_deref().and_then(crate::subscribers::clean_name),
             address,
         );
         let list_id = r.list.split(',').next().unwrap_or_default();
+        // `header` sets From and To outright (`from` and `to` would look
+        // for one to add to first).
         let mut b = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+            .envelope(envelope)
+            .header(header::From::from(Mailboxes::from(self.from.clone())))
+            .header(header::To::from(Mailboxes::from(to)))
             .subject(subject)
             .date_now()
             .message_id(Some(message_id))
