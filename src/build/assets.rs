@@ -40,11 +40,11 @@ pub fn file_of(dest: &str, base_path: &str) -> Option<String> {
 pub fn used_by(release: &Release, base_path: &str) -> Vec<String> {
     let image = release.material.image.iter().map(|i| i.src.as_str());
     let attachments = release.material.attachments.iter().map(|a| a.src.as_str());
-    let body = crate::markdown::local_links(&release.body);
+    let body = release.source.local_links.iter().map(String::as_str);
     image
         .chain(attachments)
+        .chain(body)
         .filter_map(|s| file_of(s, base_path))
-        .chain(body.iter().filter_map(|(dest, _)| file_of(dest, base_path)))
         .collect()
 }
 

@@ -24,6 +24,7 @@ use crate::content::Content;
 use crate::render::site::{self, Memo, Output, Summary};
 
 pub mod assets;
+pub mod cache;
 pub mod record;
 use crate::sharded::{HashSet, Sharded};
 
@@ -105,6 +106,43 @@ impl SiteWriter {
             skipped: self.skipped.into_inner(),
             removed,
         })
+    }
+
+    /// As [`finish`](SiteWriter::finish), for a site known to hold exactly
+    /// `old` (no other file, no symbolic link): the files of `old` that
+    /// this build did not produce are removed without reading the folder.
+    /// Returns the site's files as they are now.
+    pub fn finish_known(self, old: &record::Outputs) -> io::Result<(Changes, record::Outputs)> {
+        let pending = self.pending.into_inner().expect("pending list");
+        let written: Vec<String> = pending
+            .iter()
+            .filter_map(|(_, path)| path.strip_prefix(&self.root).ok())
+            .map(|rel| {
+                rel.to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/")
+            })
+            .collect();
+        put_in_place(pending)?;
+        let produced = self.produced.into_set();
+        let gone: Vec<String> = old
+            .files()
+            .filter(|rel| !produced.contains(*rel))
+            .map(str::to_string)
+            .collect();
+        for rel in &gone {
+            let path = self.root.join(rel);
+            fs::remove_file(&path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            remove_empty_parents(&self.root, &path);
+        }
+        let now = old.after(&self.root, &written, &gone)?;
+        let changes = Changes {
+            written: self.written.into_inner(),
+            unchanged: self.kept.into_inner(),
+            skipped: self.skipped.into_inner(),
+            removed: gone.len() as u64,
+        };
+        Ok((changes, now))
     }
 
     /// Puts the written pages in place, and nothing else: for a writer whose
@@ -258,6 +296,12 @@ pub struct BuildReport {
     pub skipped: u64,
     /// Files of the previous build that this one no longer has.
     pub removed: u64,
+    /// Releases parsed (new or changed since the last build), when the
+    /// build kept the others from the last one.
+    pub parsed: Option<usize>,
+    /// The site's files after the build, when it knew them without
+    /// reading the folder again.
+    pub outputs: Option<record::Outputs>,
 }
 
 impl BuildReport {
@@ -279,6 +323,8 @@ impl BuildReport {
             unchanged: changes.unchanged,
             skipped: changes.skipped,
             removed: changes.removed,
+            parsed: None,
+            outputs: None,
         }
     }
 }
@@ -353,11 +399,18 @@ pub fn build_pressroom(
     let inputs = record::Inputs::read(&config)
         .with_context(|| format!("cannot read {}", config.root.display()))?;
     let at = record::Record::path(&config, out);
-    if !force
-        && out.join(MARKER).is_file()
+    // The last build's record, if the site is as it left it: the folder
+    // is read once, here.
+    let old = (!force && out.join(MARKER).is_file())
+        .then(|| record::Record::load(&at))
+        .flatten()
+        .and_then(|old| {
+            let on_disk = record::Outputs::read(out).ok()?;
+            old.left_as_is(&on_disk).then_some((old, on_disk))
+        });
+    if let Some((old, _)) = &old
         && let Some(inputs) = &inputs
-        && let Some(old) = record::Record::load(&at)
-        && let Some(made) = old.unchanged(inputs, now, out)
+        && let Some(made) = old.unchanged(inputs, now)
     {
         return Ok(BuildReport {
             out: out.to_path_buf(),
@@ -369,25 +422,55 @@ pub fn build_pressroom(
             unchanged: made.files,
             skipped: made.files,
             removed: 0,
+            parsed: Some(0),
+            outputs: None,
         });
     }
     // Only the releases changed: the pages whose inputs are as recorded
     // are neither rendered nor read again.
-    let memo = (!force && out.join(MARKER).is_file())
-        .then(|| {
-            let inputs = inputs.as_ref()?;
-            record::Record::load(&at)?.memo(inputs, out)
-        })
-        .flatten()
-        .unwrap_or_default();
-    let content = Content::load(root)?;
+    let (memo, known) = match (&old, &inputs) {
+        (Some((old, on_disk)), Some(inputs)) => match old.memo(inputs) {
+            Some(memo) => (memo, Some(on_disk)),
+            None => (Memo::default(), None),
+        },
+        _ => (Memo::default(), None),
+    };
+    // The releases parsed and viewed by earlier builds, unless forced.
+    let parses = crate::content::ParseCache::default();
+    let cache_at = cache::path(&config);
+    let reading_key = inputs.as_ref().map(record::Inputs::reading_key);
+    let loaded = match reading_key {
+        Some(key) if !force => cache::load(&cache_at, key, &parses, &memo),
+        _ => cache::Loaded::default(),
+    };
+    let content = Content::load_with(root, Some(&parses))?;
     memo.begin();
-    let report = build_with(&content, out, now, Some(&memo))?;
+    let mut report = build_with(&content, out, now, Some(&memo), known)?;
+    report.parsed = Some(content.releases.len().saturating_sub(parses.hits()));
     memo.sweep();
+    let kept = match reading_key {
+        Some(key) if inputs.as_ref().is_some_and(|i| !i.assets_racy(start)) => {
+            let race_from = start
+                .checked_sub(record::RACY)
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            let made = cache::Made {
+                content: &content,
+                parses: &parses,
+                memo: &memo,
+            };
+            cache::save(&cache_at, key, &loaded, made, race_from)
+        }
+        _ => cache::remove(&cache_at),
+    };
+    if let Err(e) = kept {
+        // The site is built; only the next build's head start is lost.
+        tracing::warn!(error = %e, path = %cache_at.display(), "cannot keep the parsed releases");
+    }
     let made = record::Made {
         summary: &report.summary,
         assets: report.assets,
         pages: memo.inputs(),
+        left: report.outputs.take(),
     };
     if let Err(e) = record::Record::save(&at, inputs, start, &content, now, out, made) {
         // The site is built; only the next build's shortcut is lost.
@@ -398,17 +481,19 @@ pub fn build_pressroom(
 
 /// Builds the site of `content` as seen at `now` into `out`.
 pub fn build(content: &Content, out: &Path, now: DateTime<Utc>) -> anyhow::Result<BuildReport> {
-    build_with(content, out, now, None)
+    build_with(content, out, now, None, None)
 }
 
 /// [`build`], skipping the pages whose inputs `memo` knows unchanged (an
 /// update in place only: a new site renders every page, and records each
-/// one's inputs in `memo`).
+/// one's inputs in `memo`). `known` is what the site at `out` holds, when
+/// a record vouches for it.
 fn build_with(
     content: &Content,
     out: &Path,
     now: DateTime<Utc>,
     memo: Option<&Memo>,
+    known: Option<&record::Outputs>,
 ) -> anyhow::Result<BuildReport> {
     if out.exists() {
         let is_empty = fs::read_dir(out)
@@ -421,7 +506,7 @@ fn build_with(
             );
         }
         if !is_empty {
-            return update(content, out, now, memo);
+            return update(content, out, now, memo, known);
         }
     }
     let parent = out
@@ -438,7 +523,7 @@ fn build_with(
     let writer = SiteWriter::fresh(staging.clone());
     // A new site has nothing to keep: the memo only learns the inputs.
     if let Some(memo) = memo {
-        memo.clear();
+        memo.forget_pages();
     }
     let rendered = render_into(content, now, &writer, memo).and_then(|r| {
         fs::write(staging.join(MARKER), b"").context("cannot write the build marker")?;
@@ -509,17 +594,21 @@ fn remove_abandoned_staging(parent: &Path, name: &str) {
 
 /// Updates the site that a previous build left at `out`. A symbolic link
 /// inside it (which no build makes) is removed first, so that nothing is
-/// written through it.
+/// written through it; a site `known` to hold the files its record names
+/// (of which none is a link) is not read again.
 fn update(
     content: &Content,
     out: &Path,
     now: DateTime<Utc>,
     memo: Option<&Memo>,
+    known: Option<&record::Outputs>,
 ) -> anyhow::Result<BuildReport> {
-    let links = crate::files::remove_symlinks(out)
-        .with_context(|| format!("cannot check {} for symbolic links", out.display()))?;
-    for link in &links {
-        tracing::warn!(path = %link.display(), "removed a symbolic link from the site's folder: pressroom build never writes through one");
+    if known.is_none() {
+        let links = crate::files::remove_symlinks(out)
+            .with_context(|| format!("cannot check {} for symbolic links", out.display()))?;
+        for link in &links {
+            tracing::warn!(path = %link.display(), "removed a symbolic link from the site's folder: pressroom build never writes through one");
+        }
     }
     let writer = SiteWriter::in_place(out.to_path_buf());
     let (summary, assets) = match render_into(content, now, &writer, memo) {
@@ -532,12 +621,15 @@ fn update(
             return Err(e);
         }
     };
-    let changes = writer
-        .finish()
-        .with_context(|| format!("cannot update {}", out.display()))?;
-    Ok(BuildReport::rendered(
-        content, out, summary, assets, changes,
-    ))
+    let finished = match known {
+        Some(old) => writer.finish_known(old).map(|(c, now)| (c, Some(now))),
+        None => writer.finish().map(|c| (c, None)),
+    };
+    let (changes, outputs) =
+        finished.with_context(|| format!("cannot update {}", out.display()))?;
+    let mut report = BuildReport::rendered(content, out, summary, assets, changes);
+    report.outputs = outputs;
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -24,20 +24,24 @@ use crate::content::Content;
 use crate::render::site::{Memo, Summary, fingerprint};
 
 /// Bumped when the record's meaning changes; an older record is ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A file changed this close to the build's start may change again
 /// within the file system's timestamp granularity (two seconds on FAT)
-/// without its stamp showing it: a build that read such a file is not
-/// recorded, so the next one looks at everything again.
-const RACY: Duration = Duration::from_secs(2);
+/// without its stamp showing it: a build that read such a file records it
+/// as unknown, so the next one reads that file again.
+pub(crate) const RACY: Duration = Duration::from_secs(2);
 
 /// What tells that a file changed without reading it: size, modification
 /// and change times (nanoseconds), inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Stamp(u64, i128, i128, u64);
 
 impl Stamp {
+    /// Equal to no file's stamp: recorded for a file that must be read
+    /// again.
+    const UNKNOWN: Self = Self(u64::MAX, i128::MIN, i128::MIN, u64::MAX);
+
     fn of(m: &fs::Metadata) -> Self {
         let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
         Self(
@@ -118,14 +122,31 @@ impl Inputs {
         }))
     }
 
-    /// Whether a file read was changed so close to `start` that its stamp
-    /// may not show a change that follows.
-    fn racy(&self, start: SystemTime) -> bool {
+    /// A fingerprint of what a release's parse and view depend on beyond
+    /// its own file: the program, the configuration, the assets and the
+    /// standing pages (the key of the build's [cache](super::cache)).
+    pub fn reading_key(&self) -> u64 {
+        fingerprint((&self.program, &self.config, &self.assets))
+    }
+
+    /// Whether an asset or standing page changed so close to `start` that
+    /// its stamp may not show a change that follows.
+    pub fn assets_racy(&self, start: SystemTime) -> bool {
         let since = start.checked_sub(RACY).unwrap_or(SystemTime::UNIX_EPOCH);
-        self.sources
-            .values()
-            .chain(self.assets.values())
-            .any(|s| s.modified_after(since))
+        self.assets.values().any(|s| s.modified_after(since))
+    }
+
+    /// Forgets the stamp of each file changed so close to `start` that
+    /// its stamp may not show a change that follows (within the file
+    /// system's clock tick): the next build reads that file again, as if
+    /// it had changed, and trusts the stamps of all the others.
+    fn forget_racy(&mut self, start: SystemTime) {
+        let since = start.checked_sub(RACY).unwrap_or(SystemTime::UNIX_EPOCH);
+        for stamp in self.sources.values_mut().chain(self.assets.values_mut()) {
+            if stamp.modified_after(since) {
+                *stamp = Stamp::UNKNOWN;
+            }
+        }
     }
 }
 
@@ -161,6 +182,9 @@ pub struct Made<'a> {
     pub assets: u64,
     /// The inputs of each page, feed and asset (see [`Memo::inputs`]).
     pub pages: BTreeMap<String, u64>,
+    /// The files the site holds now, when the build knows them (`None`:
+    /// read the folder).
+    pub left: Option<Outputs>,
 }
 
 /// What a record says a build produced.
@@ -176,7 +200,7 @@ impl Record {
     pub fn path(config: &Config, out: &Path) -> PathBuf {
         let out = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
         config.root.join(".cache").join(format!(
-            "build-{:016x}.json",
+            "build-{:016x}.bin",
             fingerprint(out.as_os_str().as_encoded_bytes())
         ))
     }
@@ -186,14 +210,22 @@ impl Record {
         let bytes = fs::read(path).ok()?;
         // The first line names the output folder (see `prune`).
         let at = bytes.iter().position(|&b| b == b'\n')?;
-        serde_json::from_slice::<Self>(&bytes[at + 1..])
+        postcard::from_bytes::<Self>(&bytes[at + 1..])
             .ok()
             .filter(|r| r.format == FORMAT)
     }
 
-    /// Whether a build of `inputs` at `now` into `out` would make exactly
-    /// what this record says is there: what it produced, if so.
-    pub fn unchanged(&self, inputs: &Inputs, now: DateTime<Utc>, out: &Path) -> Option<Recorded> {
+    /// Whether `on_disk` (the output folder now, see [`Outputs::read`]) is
+    /// exactly what this build left: no file of the site changed, went or
+    /// came since (and so none is a symbolic link).
+    pub fn left_as_is(&self, on_disk: &Outputs) -> bool {
+        on_disk.0 == self.outputs
+    }
+
+    /// Whether a build of `inputs` at `now` into an output folder left as
+    /// the record says (see [`left_as_is`](Record::left_as_is)) would make
+    /// exactly what is there: what it produced, if so.
+    pub fn unchanged(&self, inputs: &Inputs, now: DateTime<Utc>) -> Option<Recorded> {
         let same = self.program == inputs.program
             && self.config == inputs.config
             && self.sources == inputs.sources
@@ -206,7 +238,7 @@ impl Record {
             (then.min(now), then.max(now))
         };
         let passed = self.shown_from.values().any(|&t| a < t && t <= b);
-        if !same || passed || outputs(out).ok()? != self.outputs {
+        if !same || passed {
             return None;
         }
         let [
@@ -238,17 +270,18 @@ impl Record {
     /// last build left is as it left it. The same program, configuration,
     /// templates, assets and standing pages render the same inputs into
     /// the same bytes.
-    pub fn memo(&self, inputs: &Inputs, out: &Path) -> Option<Memo> {
+    pub fn memo(&self, inputs: &Inputs) -> Option<Memo> {
         let same = self.program == inputs.program
             && self.config == inputs.config
             && self.assets == inputs.assets
             && !self.pages.is_empty();
-        (same && outputs(out).ok()? == self.outputs).then(|| Memo::with_inputs(self.pages.clone()))
+        same.then(|| Memo::with_inputs(self.pages.clone()))
     }
 
     /// Records a build of `content` (read from `inputs`, stamped at
-    /// `start`) at `now` into `out`; a build that read files changed just
-    /// before it started is not recorded, and any older record is removed.
+    /// `start`) at `now` into `out`, in place of any older record. A file
+    /// changed just before the build started is recorded as unknown, so
+    /// that the next build reads it again (and only it).
     pub fn save(
         path: &Path,
         inputs: Option<Inputs>,
@@ -259,9 +292,10 @@ impl Record {
         made: Made<'_>,
     ) -> io::Result<()> {
         let _ = fs::remove_file(path);
-        let Some(inputs) = inputs.filter(|i| !i.racy(start)) else {
+        let Some(mut inputs) = inputs else {
             return Ok(());
         };
+        inputs.forget_racy(start);
         let shown_from = content
             .releases
             .iter()
@@ -276,6 +310,7 @@ impl Record {
             summary: s,
             assets,
             pages,
+            left,
         } = made;
         let record = Self {
             format: FORMAT,
@@ -285,7 +320,10 @@ impl Record {
             sources: inputs.sources,
             shown_from,
             assets: inputs.assets,
-            outputs: outputs(out)?,
+            outputs: match left {
+                Some(left) => left.0,
+                None => Outputs::read(out)?.0,
+            },
             counts: [
                 content.releases.len(),
                 s.releases,
@@ -304,7 +342,7 @@ impl Record {
         let mut w = io::BufWriter::new(tmp.as_file_mut());
         serde_json::to_writer(&mut w, &out.canonicalize()?)?;
         w.write_all(b"\n")?;
-        serde_json::to_writer(&mut w, &record)?;
+        w.write_all(&postcard::to_allocvec(&record).map_err(io::Error::other)?)?;
         w.flush()?;
         drop(w);
         tmp.persist(path)?;
@@ -314,7 +352,8 @@ impl Record {
 }
 
 /// Removes the records of output folders that no longer exist (each
-/// record's first line names its folder).
+/// record's first line names its folder), and the records of an older
+/// format (`build-….json`).
 fn prune(dir: &Path) {
     use std::io::BufRead;
     let Ok(entries) = fs::read_dir(dir) else {
@@ -323,7 +362,12 @@ fn prune(dir: &Path) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        if !name.to_string_lossy().starts_with("build-") {
+        let name = name.to_string_lossy();
+        if !name.starts_with("build-") {
+            continue;
+        }
+        if name.ends_with(".json") {
+            let _ = fs::remove_file(&path);
             continue;
         }
         let mut first = String::new();
@@ -338,23 +382,89 @@ fn prune(dir: &Path) {
     }
 }
 
+/// The files of a site (but the build marker), by path below its folder,
+/// with their stamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outputs(BTreeMap<String, Stamp>);
+
+impl Outputs {
+    /// Every file under `out` now.
+    pub fn read(out: &Path) -> io::Result<Self> {
+        outputs(out).map(Self)
+    }
+
+    /// Every file, by path below the site's folder.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// These files after a build wrote `written` (stamped again) and
+    /// removed `removed`, both below the site's folder at `out`.
+    pub fn after(&self, out: &Path, written: &[String], removed: &[String]) -> io::Result<Self> {
+        let mut files = self.0.clone();
+        for rel in removed {
+            files.remove(rel);
+        }
+        for rel in written {
+            files.insert(
+                rel.clone(),
+                Stamp::of(&fs::symlink_metadata(out.join(rel))?),
+            );
+        }
+        Ok(Self(files))
+    }
+}
+
 /// Every file under `out` (but the build marker) and its stamp.
 fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
-    fn walk(dir: &Path, prefix: &str, into: &mut BTreeMap<String, Stamp>) -> io::Result<()> {
+    use rayon::prelude::*;
+    /// The files under `dir` into `into`; its folders into `dirs`.
+    fn list(
+        dir: &Path,
+        prefix: &str,
+        into: &mut BTreeMap<String, Stamp>,
+        dirs: &mut Vec<(std::path::PathBuf, String)>,
+    ) -> io::Result<()> {
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = format!("{prefix}{name}");
             let kind = entry.file_type()?;
             if kind.is_dir() {
-                walk(&entry.path(), &format!("{rel}/"), into)?;
+                dirs.push((entry.path(), format!("{rel}/")));
             } else if rel != super::MARKER {
                 into.insert(rel, Stamp::of(&entry.metadata()?));
             }
         }
         Ok(())
     }
+    fn walk(dir: &Path, prefix: &str, into: &mut BTreeMap<String, Stamp>) -> io::Result<()> {
+        let mut dirs = vec![];
+        list(dir, prefix, into, &mut dirs)?;
+        for (path, rel) in dirs {
+            walk(&path, &rel, into)?;
+        }
+        Ok(())
+    }
+    // The folders of the top two levels (the languages and what is in
+    // them) are walked on every core: a site has thousands of folders,
+    // and reading them is mostly waiting for the file system.
     let mut all = BTreeMap::new();
-    walk(out, "", &mut all)?;
+    let mut top = vec![];
+    list(out, "", &mut all, &mut top)?;
+    let mut second = vec![];
+    for (path, rel) in &top {
+        list(path, rel, &mut all, &mut second)?;
+    }
+    let parts = second
+        .par_iter()
+        .map(|(path, rel)| {
+            let mut part = BTreeMap::new();
+            walk(path, rel, &mut part).map(|()| part)
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    for part in parts {
+        all.extend(part);
+    }
     Ok(all)
 }

@@ -45,6 +45,16 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         "left out (draft, embargo, email only)",
         total - s.releases
     )?;
+    if !report.up_to_date
+        && let Some(parsed) = report.parsed
+        && parsed < total
+    {
+        writeln!(
+            out,
+            "  {:<40}{:>6}",
+            "release files read (new or changed)", parsed
+        )?;
+    }
     writeln!(out, "  {:<40}{:>6}", "languages", s.languages)?;
     writeln!(out, "  {:<40}{:>6}", "pages", s.pages)?;
     writeln!(out, "  {:<40}{:>6}", "feeds", s.feeds)?;

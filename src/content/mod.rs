@@ -62,13 +62,15 @@ pub struct ParseCache {
     /// The release files the last load found (sorted as
     /// [`list_releases`] sorts them), when it found nothing amiss.
     listing: std::sync::Mutex<Option<Vec<PathBuf>>>,
+    /// Files that loads found unchanged (not parsed again).
+    hits: std::sync::atomic::AtomicUsize,
 }
 
 type Parsed = Result<Arc<Release>, Vec<Diagnostic>>;
 
 /// What tells that a file changed without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
     changed: (i64, i64),
@@ -86,9 +88,39 @@ impl Stamp {
             inode: m.ino(),
         })
     }
+
+    /// Whether the file was modified at or after `t` (or when is unknown).
+    pub fn modified_since(&self, t: std::time::SystemTime) -> bool {
+        self.modified.is_none_or(|m| m >= t)
+    }
 }
 
 impl ParseCache {
+    /// Adds what an earlier process parsed of the file at `path` when it
+    /// had `stamp` (the build's cache, see [`crate::build::cache`]).
+    pub fn seed(&self, path: std::ffi::OsString, stamp: Stamp, release: Arc<Release>) {
+        self.files
+            .shard(path.as_os_str())
+            .insert(path, (stamp, Ok(release)));
+    }
+
+    /// Every release parsed without error, by file, with the stamp its file
+    /// had when it was read.
+    pub fn parsed(&self) -> Vec<(std::ffi::OsString, Stamp, Arc<Release>)> {
+        let mut out = vec![];
+        self.files.for_each(|m| {
+            out.extend(m.iter().filter_map(|(path, (stamp, parsed))| {
+                Some((path.clone(), *stamp, parsed.as_ref().ok()?.clone()))
+            }));
+        });
+        out
+    }
+
+    /// How many files loads found unchanged and did not parse again.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Forgets every file.
     pub fn clear(&self) {
         self.files.clear();
@@ -157,6 +189,7 @@ impl ParseCache {
             && !path.file_name().is_some_and(|n| unchanged.contains(n))
             && let Some((_, parsed)) = self.files.shard(key).get(key)
         {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return parsed.clone();
         }
         let stamp = Stamp::of(path);
@@ -164,6 +197,7 @@ impl ParseCache {
             && let Some((s, parsed)) = self.files.shard(key).get(key)
             && *s == stamp
         {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return parsed.clone();
         }
         let parsed = parse();

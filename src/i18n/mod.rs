@@ -614,6 +614,12 @@ pub fn preview_strings(lang: &Lang) -> &'static PreviewStrings {
     }
 }
 
+/// The English interface text: a placeholder until the language is known
+/// (a view read back from the build's cache, see `ReleaseView::restored`).
+pub fn english() -> &'static Strings {
+    &EN
+}
+
 /// The interface text for `lang` (English for languages without a translation).
 pub fn strings(lang: &Lang) -> &'static Strings {
     match lang.as_str() {

@@ -704,15 +704,18 @@ fn check_files(
 }
 
 /// The links in the body (each to a file that exists; those to another
-/// release's file returned with their place) and the tables' widths.
+/// release's file returned with their place, and every one as written)
+/// and the tables' widths.
 fn check_body(
     cx: &mut Ctx<'_>,
     body: &str,
     body_line: usize,
     exists: &dyn Fn(&str) -> bool,
-) -> Vec<ReleaseLink> {
+) -> (Vec<ReleaseLink>, Vec<String>) {
     let mut release_links = vec![];
-    for (dest, offset) in crate::markdown::local_links(body) {
+    let links = crate::markdown::local_links(body);
+    for (dest, offset) in &links {
+        let (dest, offset) = (dest.as_str(), *offset);
         let target = dest.split(['#', '?']).next().unwrap_or("");
         let (line, col) = crate::diagnostic::line_col(body, offset);
         let file = target.strip_prefix("./").unwrap_or(target);
@@ -746,7 +749,10 @@ fn check_body(
             ));
         }
     }
-    release_links
+    (
+        release_links,
+        links.into_iter().map(|(dest, _)| dest).collect(),
+    )
 }
 
 /// Parses the text of a release file. `display_path` is used in messages;
@@ -795,7 +801,7 @@ pub fn parse(
     let tags = tags(&mut cx, raw.tags);
     let lists = lists(&mut cx, raw.lists, config);
     let material = material(&mut cx, raw.material, exists);
-    let release_links = check_body(&mut cx, body, body_line, exists);
+    let (release_links, local_links) = check_body(&mut cx, body, body_line, exists);
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -828,6 +834,7 @@ pub fn parse(
                 },
                 body_line,
                 release_links,
+                local_links,
                 field_lines,
             },
         }),

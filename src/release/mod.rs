@@ -12,7 +12,7 @@ mod yaml_pos;
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use file_name::FileName;
 pub use front_matter::{FIELDS, parse};
@@ -38,14 +38,14 @@ pub fn page_of_file(dest: &str) -> Option<String> {
 }
 
 /// A keyword with its URL-safe form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Tag {
     pub name: String,
     pub slug: Slug,
 }
 
 /// A contact person shown in the release's contact block.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: String,
@@ -93,7 +93,7 @@ impl Contact {
 }
 
 /// The release's main image.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
     pub src: String,
@@ -107,7 +107,7 @@ pub struct Image {
 }
 
 /// A downloadable file (e.g. a PDF in `releases/assets/`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub title: String,
@@ -118,7 +118,7 @@ pub struct Attachment {
 /// (language, slug, title, text, keywords, lists) at the top, and its
 /// parts: when and where it is published, the material that goes with it,
 /// and where in its file each thing was written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Release {
     /// The date in the file name; with the slug, it identifies the release in feeds.
     pub file_date: NaiveDate,
@@ -138,7 +138,7 @@ pub struct Release {
 }
 
 /// When and where a release is published.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Publication {
     pub date: DateTime<Utc>,
     pub updated: Option<DateTime<Utc>>,
@@ -156,7 +156,7 @@ pub struct Publication {
 }
 
 /// What goes with the text: the contact people, the picture, the files.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Material {
     pub contacts: Vec<Contact>,
     pub image: Option<Image>,
@@ -165,7 +165,7 @@ pub struct Material {
 
 /// A link in a release's text to another release's file (`….fi.md`),
 /// with its place in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseLink {
     pub file: String,
     pub line: usize,
@@ -173,7 +173,7 @@ pub struct ReleaseLink {
 }
 
 /// Where a release was read from, for messages and for the preview.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Source {
     /// The file, relative to the pressroom root (for messages).
     pub path: PathBuf,
@@ -185,6 +185,9 @@ pub struct Source {
     /// Links in the body to other release files: pages link to those
     /// releases' pages.
     pub release_links: Vec<ReleaseLink>,
+    /// Every local link and picture in the body, as written (the files a
+    /// release uses, without parsing its text again).
+    pub local_links: Vec<String>,
     /// 1-based file line of each top-level front-matter field present.
     pub field_lines: std::collections::BTreeMap<String, usize>,
 }

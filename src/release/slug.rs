@@ -13,8 +13,16 @@ pub struct InvalidSlug {
 }
 
 /// Lower-case ASCII letters, digits and single hyphens, e.g. `regional-plan-2030`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct Slug(String);
+
+/// Read back (from the build's cache) only if it is a slug.
+impl<'de> serde::Deserialize<'de> for Slug {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Slug::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
 
 impl Slug {
     /// Accepts only a slug that is already in canonical form.

@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::config::Config;
@@ -60,10 +60,24 @@ impl fmt::Display for Html {
 
 impl askama::filters::HtmlSafe for Html {}
 
-/// Marked safe for the template engine, as askama treats it.
+/// Marked safe for the template engine, as askama treats it; plain text
+/// for a compact format (the build's cache, see [`crate::build::cache`]).
 impl serde::Serialize for Html {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        minijinja::Value::from_safe_string(self.0.clone()).serialize(s)
+        if s.is_human_readable() {
+            minijinja::Value::from_safe_string(self.0.clone()).serialize(s)
+        } else {
+            s.serialize_str(&self.0)
+        }
+    }
+}
+
+/// Read back from the build's cache only: a private file (mode 0600 in a
+/// 0700 folder) that pressroom wrote from its own sanitised HTML, and
+/// that a build reads only when the same program wrote it.
+impl<'de> Deserialize<'de> for Html {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self)
     }
 }
 
@@ -130,19 +144,19 @@ impl Urls {
 pub const EMAIL_VIEWS: &str = "_email/";
 
 /// A localised point in time.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct When {
     pub iso: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkView {
     pub name: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImageView {
     pub src: String,
     pub alt: String,
@@ -169,7 +183,7 @@ pub struct ImageView {
 }
 
 /// A picture's size in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Size {
     pub width: usize,
     pub height: usize,
@@ -244,7 +258,7 @@ pub fn favicon_svg(config: &Config) -> String {
     )
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttachmentView {
     pub title: String,
     /// Absolute URL (feeds, email).
@@ -257,13 +271,13 @@ pub struct AttachmentView {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Phone {
     pub text: String,
     pub uri: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContactView {
     pub name: String,
     #[serde(serialize_with = "optional")]
@@ -275,12 +289,15 @@ pub struct ContactView {
 }
 
 /// Everything about one release that pages, feeds and emails show, computed once.
-#[derive(Debug, Clone)]
+/// Serialised only into the build's cache (see [`crate::build::cache`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReleaseView {
     /// The release's fingerprint, and whatever else the view depends on
     /// (see `site::Memo`).
     pub fingerprint: u64,
     pub lang: Lang,
+    /// Not stored: [`ReleaseView::restored`] takes it from `lang`.
+    #[serde(skip, default = "i18n::english")]
     pub t: &'static Strings,
     pub translation_key: Option<String>,
     pub title: String,
@@ -353,6 +370,13 @@ fn file_dest(src: &str) -> String {
 }
 
 impl ReleaseView {
+    /// A view read back from the build's cache, with the interface text of
+    /// its language (which is not stored).
+    pub fn restored(mut self) -> Self {
+        self.t = i18n::strings(&self.lang);
+        self
+    }
+
     /// Renders what every output needs from a release. `releases_dir` is read
     /// only for attachment sizes.
     /// Links to the pages in `hidden` are written as their text.

@@ -59,7 +59,7 @@ pub struct Doc<'a> {
 /// A release's distinct words with their weights, worked out once with its
 /// view (a writer's preview keeps views between saves, so an edit
 /// tokenises one release, not all of them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Words {
     /// The words, each followed by a newline.
     text: String,

@@ -73,6 +73,27 @@ impl Memo {
         out
     }
 
+    /// Adds the view an earlier process made of the release in the file
+    /// `path` under `key` (the build's cache, see [`crate::build::cache`]).
+    pub fn seed_view(&self, path: std::ffi::OsString, key: u64, view: Arc<ReleaseView>) {
+        self.views.shard(path.as_os_str()).insert(path, (key, view));
+    }
+
+    /// Every view kept, by release file, with the key it was made under.
+    pub fn views(&self) -> Vec<(std::ffi::OsString, u64, Arc<ReleaseView>)> {
+        let mut out = vec![];
+        self.views.for_each(|m| {
+            out.extend(m.iter().map(|(p, (k, v))| (p.clone(), *k, v.clone())));
+        });
+        out
+    }
+
+    /// Forgets the pages, not the views (which are keyed by what they are
+    /// made from): the next render renders every page.
+    pub fn forget_pages(&self) {
+        self.inputs.clear();
+    }
+
     /// Forgets everything: the next render renders every page.
     pub fn clear(&self) {
         self.views.clear();

@@ -27,8 +27,16 @@ impl<T: Serialize> Optional for &Option<T> {
 /// Serialises an optional value as a list of zero or one item
 /// (`#[serde(serialize_with = "optional")]`): askama's `{% for x in opt %}`
 /// then means the same in both engines.
-pub fn optional<O: Optional, S: Serializer>(value: &O, s: S) -> Result<S::Ok, S::Error> {
-    value.items().serialize(s)
+/// A compact format (the build's cache) gets the option as it is.
+pub fn optional<O: Optional + Serialize, S: Serializer>(
+    value: &O,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        value.items().serialize(s)
+    } else {
+        value.serialize(s)
+    }
 }
 
 /// `is_empty()`, `len()`, `is_some()` and `is_none()` on lists, maps and

@@ -635,15 +635,19 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
         fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
         0o700
     );
-    let records: Vec<_> = fs::read_dir(&cache)
+    let kept: Vec<_> = fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(records.len(), 1, "{records:?}");
-    assert_eq!(
-        fs::metadata(&records[0]).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    // The record of the build, and the releases it parsed and viewed.
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    for file in &kept {
+        assert_eq!(
+            fs::metadata(file).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{file:?}"
+        );
+    }
     assert!(
         files(&out)
             .iter()
@@ -699,10 +703,13 @@ fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen
     assert!(up_to_date(&build()));
 
     // A release saved just now: its stamp may not show a second save within
-    // the same clock tick, so builds look at everything until it is older.
+    // the same clock tick, so builds read it again until it is older, but
+    // only it: the pages that do not show it are not rendered again.
     fs::write(&first, release("Ensimmäinen, taas", "2026-01-02 12:00")).unwrap();
     assert!(rendered(&build()));
-    assert!(rendered(&build()));
+    let second = build();
+    assert!(rendered(&second), "{second}");
+    assert!(not_rendered(&second) > 0, "{second}");
 }
 
 #[test]
@@ -1622,6 +1629,117 @@ fn rebuild_room() -> tempfile::TempDir {
     dir
 }
 
+/// Builds the pressroom at `root` into `out` at `now`, and from nothing
+/// (`--force`, neither the record nor the kept releases) into `fresh`:
+/// the two sites must be the same, byte for byte. Returns the first
+/// build's summary.
+fn build_and_compare(root: &Path, out: &Path, fresh: &Path, now: &str, what: &str) -> String {
+    let build = |out: &Path, more: &[&str]| {
+        let mut args = vec![
+            "--root",
+            root.to_str().unwrap(),
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+            "--now",
+            now,
+        ];
+        args.extend(more);
+        let o = pressroom(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        crate::common::stdout(&o)
+    };
+    let report = build(out, &[]);
+    build(fresh, &["--force"]);
+    assert_eq!(
+        site_bytes(out).keys().collect::<Vec<_>>(),
+        site_bytes(fresh).keys().collect::<Vec<_>>(),
+        "after {what}: the same files"
+    );
+    for (rel, bytes) in site_bytes(out) {
+        assert!(
+            bytes == fs::read(fresh.join(&rel)).unwrap(),
+            "after {what}: {rel} differs from a full build"
+        );
+    }
+    report
+}
+
+/// Writes a release file saved long before the build (only this file: the
+/// others keep their stamps, and a build does not read them again).
+#[cfg(unix)]
+fn write_aged(root: &Path, name: &str, text: &str) {
+    let path = root.join("releases").join(name);
+    fs::write(&path, text).unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(1800);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+}
+
+/// The releases a build keeps for the next one, damaged (a build killed
+/// while writing them, a disk error) or replaced by something else: what
+/// cannot be read back is parsed again, and the site is as a build from
+/// nothing makes it.
+#[cfg(unix)]
+#[test]
+fn kept_releases_that_cannot_be_read_back_are_parsed_again() {
+    let dir = rebuild_room();
+    let (root, out) = (dir.path(), dir.path().join("public"));
+    let fresh = |n: u32| dir.path().join(format!("fresh-{n}"));
+    build_and_compare(root, &out, &fresh(1), NOW, "the first build");
+    write_aged(
+        root,
+        "2026-01-10-r10.fi.md",
+        &tagged_release("Tiedote kymmenen", "2026-01-10 12:00", "satama"),
+    );
+    let report = build_and_compare(root, &out, &fresh(2), NOW, "a title edited");
+    assert_eq!(read_again(&report), Some(1), "{report}");
+
+    let kept = dir.path().join(".cache/releases.bin");
+    let mut bytes = fs::read(&kept).unwrap();
+    // Just after the header: the first record, and so all that follow.
+    bytes[40..104].fill(0xA5);
+    fs::write(&kept, &bytes).unwrap();
+    write_aged(
+        root,
+        "2026-01-09-r9.fi.md",
+        &tagged_release("Tiedote yhdeksän", "2026-01-09 12:00", "koulu"),
+    );
+    let report = build_and_compare(root, &out, &fresh(3), NOW, "the kept releases damaged");
+    assert_eq!(read_again(&report), None, "all read again: {report}");
+
+    fs::write(&kept, b"not what a build writes").unwrap();
+    write_aged(
+        root,
+        "2026-01-08-r8.fi.md",
+        &tagged_release("Tiedote kahdeksan", "2026-01-08 12:00", "satama"),
+    );
+    let report = build_and_compare(root, &out, &fresh(4), NOW, "the kept releases overwritten");
+    assert_eq!(read_again(&report), None, "all read again: {report}");
+    // Written anew: the next build reads back what it needs.
+    write_aged(
+        root,
+        "2026-01-07-r7.fi.md",
+        &tagged_release("Tiedote seitsemän", "2026-01-07 12:00", "koulu"),
+    );
+    let report = build_and_compare(root, &out, &fresh(5), NOW, "one more edit");
+    assert_eq!(read_again(&report), Some(1), "{report}");
+}
+
+/// How many release files a build's summary says it read again (`None`:
+/// all of them, or it does not say).
+fn read_again(report: &str) -> Option<u64> {
+    report
+        .lines()
+        .find(|l| l.contains("release files read (new or changed)"))
+        .and_then(|l| l.split_whitespace().last())
+        .map(|n| n.parse().unwrap())
+}
+
 /// What a build's summary says it did not render again.
 fn not_rendered(report: &str) -> u64 {
     report
@@ -1642,43 +1760,20 @@ fn not_rendered(report: &str) -> u64 {
 fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_build() {
     let dir = rebuild_room();
     let toml = dir.path().join("pressroom.toml");
-    let root = dir.path().to_str().unwrap();
     let out = dir.path().join("public");
-    let build = |out: &Path, now: &str| {
-        let out = out.to_str().unwrap();
-        let o = pressroom(&["--root", root, "build", "--out", out, "--now", now]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        crate::common::stdout(&o)
-    };
     let skipped = not_rendered;
     let mut step = 0;
     let mut check = |now: &str, what: &str| -> String {
-        let report = build(&out, now);
         step += 1;
         let fresh = dir.path().join(format!("fresh-{step}"));
-        build(&fresh, now);
-        assert_eq!(
-            site_bytes(&out).keys().collect::<Vec<_>>(),
-            site_bytes(&fresh).keys().collect::<Vec<_>>(),
-            "after {what}: the same files"
-        );
-        for (rel, bytes) in site_bytes(&out) {
-            assert!(
-                bytes == fs::read(fresh.join(&rel)).unwrap(),
-                "after {what}: {rel} differs from a full build"
-            );
-        }
-        report
+        build_and_compare(dir.path(), &out, &fresh, now, what)
     };
     check(NOW, "the first build");
     let page = out.join("fi/r3/index.html");
     let inode = || std::os::unix::fs::MetadataExt::ino(&fs::metadata(&page).unwrap());
     let before = inode();
 
-    let write = |name: &str, text: String| {
-        fs::write(dir.path().join("releases").join(name), text).unwrap();
-        age_releases(dir.path(), 1800);
-    };
+    let write = |name: &str, text: String| write_aged(dir.path(), name, &text);
     write(
         "2026-02-01-new.fi.md",
         tagged_release("Uusi", "2026-02-01 12:00", "satama"),
@@ -1690,11 +1785,13 @@ fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_buil
         "untouched pages are not rendered: {report}"
     );
     assert!(out.join("fi/new/index.html").is_file());
+    assert_eq!(read_again(&report), Some(1), "{report}");
     write(
         "2026-01-10-r10.fi.md",
         tagged_release("Tiedote kymmenen", "2026-01-10 12:00", "satama"),
     );
-    check(NOW, "a title edited");
+    let report = check(NOW, "a title edited");
+    assert_eq!(read_again(&report), Some(1), "{report}");
     write(
         "2026-01-11-r11.fi.md",
         tagged_release("Tiedote 11", "2026-01-11 12:00", "satama, uusi"),

@@ -1,0 +1,378 @@
+//! The releases a build parsed and the views it made of them, kept for the
+//! next build in the pressroom's `.cache/` folder: a build after one
+//! release was added (the cron case) parses and renders that release, not
+//! the thousands that did not change.
+//!
+//! The file holds a header (the format, and a fingerprint of the program,
+//! the configuration, the assets and the standing pages: what a parse and a
+//! view depend on beyond the release's own file) and then records, each a
+//! length, a checksum and a `postcard` encoding of one parse (keyed by the
+//! stamp its file had when it was read) or one view (keyed by the
+//! fingerprint of what it was made from). A build appends the records it
+//! made to the file in one write; when the file holds more dead records
+//! than live ones, or its header no longer fits, it is written anew beside
+//! and renamed over. A record that is cut short or does not match its
+//! checksum (a build killed while appending) ends the reading there: what
+//! follows is made again.
+//!
+//! Like the build's record, the file is private to the pressroom (0600 in
+//! a 0700 folder): it holds drafts and embargoed releases. It holds no
+//! subscriber data.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::content::{Content, ParseCache, Stamp};
+use crate::release::Release;
+use crate::render::ReleaseView;
+use crate::render::site::Memo;
+
+/// Bumped when the records' meaning changes; a file of another format is
+/// written anew.
+const FORMAT: u32 = 1;
+
+/// The file's first bytes.
+const MAGIC: &[u8; 8] = b"prcache\n";
+
+/// A record's frame: its length and its checksum, 8 bytes each.
+const FRAME: usize = 16;
+
+/// Records are read this many at a time, decoded on every core.
+const BATCH: usize = 512;
+
+#[derive(Serialize, Deserialize, PartialEq, Eq)]
+struct Header {
+    format: u32,
+    key: u64,
+}
+
+/// A record as written.
+#[derive(Serialize)]
+enum Out<'a> {
+    Parsed(&'a OsString, &'a Stamp, &'a Release),
+    View(&'a OsString, u64, &'a ReleaseView),
+}
+
+/// A record as read.
+#[derive(Deserialize)]
+enum In {
+    Parsed(OsString, Stamp, Box<Release>),
+    View(OsString, u64, Box<ReleaseView>),
+}
+
+/// What the file held when it was read, to tell what the build added.
+#[derive(Default)]
+pub struct Loaded {
+    parsed: HashMap<OsString, Stamp>,
+    views: HashMap<OsString, u64>,
+    /// Records in the file, live or dead.
+    records: usize,
+    /// The file was read to its end and its header fits: new records may
+    /// be appended to it.
+    appendable: bool,
+    /// How many releases were taken from the file.
+    pub releases: usize,
+}
+
+/// Where the cache of the pressroom of `config` is kept.
+pub fn path(config: &Config) -> PathBuf {
+    config.root.join(".cache").join("releases.bin")
+}
+
+/// Fills `parses` and `memo` with what the file at `path` holds for a
+/// build whose reading key (see `record::Inputs::reading_key`) is `key`.
+/// A missing, unreadable or foreign file fills nothing.
+pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
+    let mut loaded = Loaded::default();
+    let Ok(file) = fs::File::open(path) else {
+        return loaded;
+    };
+    let mut r = io::BufReader::with_capacity(1 << 20, file);
+    let mut magic = [0; 8];
+    if r.read_exact(&mut magic).is_err() || &magic != MAGIC {
+        return loaded;
+    }
+    let Some(header) = read_record(&mut r) else {
+        return loaded;
+    };
+    let fits = postcard::from_bytes::<Header>(&header).is_ok_and(|h| {
+        h == Header {
+            format: FORMAT,
+            key,
+        }
+    });
+    if !fits {
+        return loaded;
+    }
+    loop {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut ended = false;
+        while batch.len() < BATCH {
+            match read_record(&mut r) {
+                Some(bytes) => batch.push(bytes),
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        let decoded: Vec<Option<In>> = batch
+            .par_iter()
+            .map(|b| postcard::from_bytes(b).ok())
+            .collect();
+        for record in decoded {
+            loaded.records += 1;
+            match record {
+                Some(In::Parsed(path, stamp, release)) => {
+                    loaded.parsed.insert(path.clone(), stamp);
+                    parses.seed(path, stamp, Arc::from(release));
+                }
+                Some(In::View(path, key, view)) => {
+                    loaded.views.insert(path.clone(), key);
+                    memo.seed_view(path, key, Arc::new(view.restored()));
+                }
+                // A record of a release type this program cannot read
+                // back: the file is written anew.
+                None => return loaded,
+            }
+        }
+        if ended {
+            break;
+        }
+    }
+    loaded.appendable = at_end(&mut r);
+    loaded.releases = loaded.parsed.len();
+    loaded
+}
+
+/// Whether nothing is left to read.
+fn at_end(r: &mut impl io::BufRead) -> bool {
+    r.fill_buf().is_ok_and(|b| b.is_empty())
+}
+
+/// The next record's bytes, if a whole one with a matching checksum is
+/// there.
+fn read_record(r: &mut impl Read) -> Option<Vec<u8>> {
+    let mut frame = [0; FRAME];
+    r.read_exact(&mut frame).ok()?;
+    let len = u64::from_le_bytes(frame[..8].try_into().ok()?);
+    let sum = u64::from_le_bytes(frame[8..].try_into().ok()?);
+    // No record is near this size: a damaged length.
+    if len > 1 << 30 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    r.by_ref().take(len).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 == len && checksum(&bytes) == sum).then_some(bytes)
+}
+
+/// Encodes `records` on every core, a batch at a time, and writes them
+/// framed to `w`.
+fn write_records(w: &mut impl Write, records: &[Out<'_>]) -> io::Result<()> {
+    for batch in records.chunks(BATCH) {
+        let encoded: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|out| {
+                let mut buf = vec![];
+                frame(
+                    &mut buf,
+                    &postcard::to_allocvec(out).map_err(io::Error::other)?,
+                );
+                Ok(buf)
+            })
+            .collect::<io::Result<_>>()?;
+        for e in &encoded {
+            w.write_all(e)?;
+        }
+    }
+    Ok(())
+}
+
+/// A record's checksum: to find one cut short or overwritten, not to
+/// resist forgery (whoever can write the file can write the releases).
+fn checksum(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Appends one framed record to `buf`.
+fn frame(buf: &mut Vec<u8>, record: &[u8]) {
+    buf.extend_from_slice(&(record.len() as u64).to_le_bytes());
+    buf.extend_from_slice(&checksum(record).to_le_bytes());
+    buf.extend_from_slice(record);
+}
+
+/// What a build parsed and viewed.
+pub struct Made<'a> {
+    pub content: &'a Content,
+    pub parses: &'a ParseCache,
+    pub memo: &'a Memo,
+}
+
+/// Removes the cache (a build whose assets changed a moment ago cannot
+/// vouch for the views it made of them).
+pub fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Writes what the build of `content` parsed and viewed that the file did
+/// not hold (`loaded`), appending to it, or writes the file anew. Parses
+/// of files changed since `race_from` are left out: their stamps may not
+/// show a change that follows.
+pub fn save(
+    path: &Path,
+    key: u64,
+    loaded: &Loaded,
+    made: Made<'_>,
+    race_from: SystemTime,
+) -> io::Result<()> {
+    let Made {
+        content,
+        parses,
+        memo,
+    } = made;
+    // The views are kept by the release's path as messages show it, the
+    // parses by the file's: both name a file in `releases/`.
+    let releases: std::collections::HashSet<&std::ffi::OsStr> = content
+        .releases
+        .iter()
+        .map(|r| r.source.path.as_os_str())
+        .collect();
+    let names: std::collections::HashSet<&std::ffi::OsStr> = content
+        .releases
+        .iter()
+        .filter_map(|r| r.source.path.file_name())
+        .collect();
+    let parsed: Vec<_> = parses
+        .parsed()
+        .into_iter()
+        .filter(|(p, stamp, _)| {
+            Path::new(p).file_name().is_some_and(|n| names.contains(n))
+                && !stamp.modified_since(race_from)
+        })
+        .collect();
+    let views: Vec<_> = memo
+        .views()
+        .into_iter()
+        .filter(|(p, _, _)| releases.contains(p.as_os_str()))
+        .collect();
+    let live = parsed.len() + views.len();
+    let new_parsed: Vec<_> = parsed
+        .iter()
+        .filter(|(p, s, _)| loaded.parsed.get(p) != Some(s))
+        .collect();
+    let new_views: Vec<_> = views
+        .iter()
+        .filter(|(p, k, _)| loaded.views.get(p) != Some(k))
+        .collect();
+    let added = new_parsed.len() + new_views.len();
+    let anew = !loaded.appendable || loaded.records + added > 2 * live + 64;
+    if !anew && added == 0 {
+        return Ok(());
+    }
+    let (parsed_now, views_now): (Vec<_>, Vec<_>) = if anew {
+        (parsed.iter().collect(), views.iter().collect())
+    } else {
+        (new_parsed, new_views)
+    };
+    let records: Vec<Out<'_>> = parsed_now
+        .iter()
+        .map(|(p, s, r)| Out::Parsed(p, s, r))
+        .chain(views_now.iter().map(|(p, k, v)| Out::View(p, *k, v)))
+        .collect();
+    let dir = path.parent().expect("the cache is in .cache/");
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    if anew {
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        w.write_all(MAGIC)?;
+        let mut header = vec![];
+        frame(
+            &mut header,
+            &postcard::to_allocvec(&Header {
+                format: FORMAT,
+                key,
+            })
+            .map_err(io::Error::other)?,
+        );
+        w.write_all(&header)?;
+        write_records(&mut w, &records)?;
+        w.flush()?;
+        drop(w);
+        tmp.persist(path)?;
+    } else {
+        // One write at the end of the file: builds running side by side
+        // do not interleave their records.
+        let mut buf = vec![];
+        write_records(&mut buf, &records)?;
+        let mut f = fs::OpenOptions::new().append(true).open(path)?;
+        f.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample pressroom, built once into `out` with `memo`.
+    fn sample_build(memo: &Memo, parses: &ParseCache, out: &Path) -> Content {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let content = Content::load_with(root, Some(parses)).unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let writer = crate::build::SiteWriter::fresh(out.to_path_buf());
+        crate::build::render_into(&content, now, &writer, Some(memo)).unwrap();
+        content
+    }
+
+    #[test]
+    fn every_release_and_view_reads_back_as_it_was_written() {
+        let d = tempfile::tempdir().unwrap();
+        let (memo, parses) = (Memo::default(), ParseCache::default());
+        let content = sample_build(&memo, &parses, &d.path().join("a"));
+        let file = d.path().join("cache/releases.bin");
+        let none = Loaded::default();
+        let made = Made {
+            content: &content,
+            parses: &parses,
+            memo: &memo,
+        };
+        save(&file, 7, &none, made, SystemTime::now()).unwrap();
+
+        let (memo2, parses2) = (Memo::default(), ParseCache::default());
+        let loaded = load(&file, 7, &parses2, &memo2);
+        assert_eq!(loaded.releases, content.releases.len());
+        let debug = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let releases =
+            |p: &ParseCache| debug(p.parsed().iter().map(|e| format!("{e:?}")).collect());
+        let views = |m: &Memo| debug(m.views().iter().map(|e| format!("{e:?}")).collect());
+        assert_eq!(releases(&parses2), releases(&parses));
+        assert!(!views(&memo).is_empty());
+        assert_eq!(views(&memo2), views(&memo));
+
+        // Another key (the configuration changed, say): nothing is taken.
+        let (memo3, parses3) = (Memo::default(), ParseCache::default());
+        assert_eq!(load(&file, 8, &parses3, &memo3).releases, 0);
+        assert!(parses3.parsed().is_empty() && memo3.views().is_empty());
+    }
+}
