@@ -85,13 +85,20 @@ def bench_build():
     for n in SIZES:
         corpus = WORK / f"corpus-{n}"
         sh([sys.executable, ROOT / "scripts/benchmarks/gen_corpus.py", str(n), str(corpus)])
-        pr, hu = [], []
+        pr, hu, cp = [], [], []
         for _ in range(RUNS):
             out_p, out_h = corpus / "out-pressroom", corpus / "out-hugo"
             shutil.rmtree(out_p, ignore_errors=True)
             shutil.rmtree(out_h, ignore_errors=True)
+            # From nothing: no record and no kept releases either.
+            shutil.rmtree(corpus / "pressroom" / ".cache", ignore_errors=True)
             pr.append(timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW], record=not pr))
             hu.append(timed(["hugo", "--quiet", "--source", corpus / "hugo", "--destination", out_h], record=not hu))
+            # The floor for the same files and bytes: a copy of the site
+            # just built, into a folder removed first, as the build's was.
+            out_c = corpus / "out-copy"
+            shutil.rmtree(out_c, ignore_errors=True)
+            cp.append(timed(["cp", "-r", out_p, out_c], record=not cp))
         # Rebuilding over the site just built, with nothing changed: only
         # files whose bytes changed are written (none here).
         noop = [timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW], record=i == 0)
@@ -105,6 +112,21 @@ def bench_build():
             edited.write_text(head + "\n---\n" + f"Muokattu {i}.\n\n" + body)
             edit.append(timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW],
                               record=i == 0))
+        # The cron case: one new release (the newest, published) added
+        # before each rebuild; the others are read back from what the
+        # last build kept.
+        newest = max((corpus / "pressroom" / "releases").glob("*.fi.md"),
+                     key=lambda f: (f.name[:10] <= NOW[:10], f.name))
+        added = []
+        for i in range(RUNS):
+            head, body = newest.read_text().split("\n---\n", 1)
+            head = re.sub(r"(?m)^translation_key: .*$", f"translation_key: bench-new-{i}", head)
+            (newest.parent / f"{newest.name[:10]}-bench-new-{i}.fi.md").write_text(head + "\n---\n" + body)
+            added.append(timed([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW],
+                               record=i == 0))
+        for f in newest.parent.glob("*-bench-new-*.fi.md"):
+            f.unlink()
+        sh([BIN, "--root", corpus / "pressroom", "build", "--out", out_p, "--now", NOW])
         # The same pressroom with every template replaced (ejected, each
         # differing by a comment), so every page renders through the
         # run-time engine; its site must be byte for byte the built-in one.
@@ -145,6 +167,8 @@ def bench_build():
                    hu_wall=statistics.median(w for w, _ in hu), hu_rss=statistics.median(r for _, r in hu),
                    pr_noop=statistics.median(w for w, _ in noop),
                    pr_edit=statistics.median(w for w, _ in edit),
+                   pr_new=statistics.median(w for w, _ in added),
+                   cp_wall=statistics.median(w for w, _ in cp),
                    pr_builtin=statistics.median(w for w, _ in builtin),
                    pr_themed=statistics.median(w for w, _ in theme))
         results["build"].append(row)
@@ -152,7 +176,9 @@ def bench_build():
               f"hugo {row['hu_wall']:.2f} s {row['hu_rss']:.0f} MB; time ratio {row['pr_wall'] / row['hu_wall']:.2f}, "
               f"memory ratio {row['pr_rss'] / row['hu_rss']:.2f}; no-op rebuild {row['pr_noop']:.2f} s "
               f"({row['pr_noop'] / row['pr_wall']:.2f} of a full build); one edit {row['pr_edit']:.2f} s "
-              f"({row['pr_edit'] / row['pr_wall']:.2f}); built-in templates {row['pr_builtin']:.2f} s, every "
+              f"({row['pr_edit'] / row['pr_wall']:.2f}); one new release {row['pr_new']:.2f} s "
+              f"({row['pr_new'] / row['pr_wall']:.2f}); a copy of the site {row['cp_wall']:.2f} s (build / copy "
+              f"{row['pr_wall'] / row['cp_wall']:.2f}); built-in templates {row['pr_builtin']:.2f} s, every "
               f"template replaced {row['pr_themed']:.2f} s ({row['pr_themed'] / row['pr_builtin']:.2f})")
 
 
@@ -533,18 +559,30 @@ def report():
              "| releases | pages | pressroom | Hugo | time ratio | pressroom RSS | Hugo RSS | memory ratio |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["build"]:
         lines.append(f"| {r['n']:,} | {r['pages']:,} | {r['pr_wall']:.2f} s | {r['hu_wall']:.2f} s | {r['pr_wall'] / r['hu_wall']:.2f} | {r['pr_rss']:.0f} MB | {r['hu_rss']:.0f} MB | {r['pr_rss'] / r['hu_rss']:.2f} |")
+    lines += ["", "### Against a copy of its own output", "",
+              "Each full build (from nothing: no site, no record, no kept releases) is followed by `cp -r` of the "
+              "site it made into a fresh folder: the same files and bytes written without rendering anything, "
+              f"the floor for a build. Median of {RUNS} runs. Goal: a build at most 1.2 times the copy.", "",
+              "| releases | full build | `cp -r` of its site | ratio |", "|---:|---:|---:|---:|"]
+    for r in results["build"]:
+        lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['cp_wall']:.2f} s | {r['pr_wall'] / r['cp_wall']:.2f} |")
     lines += ["", "### Rebuilding", "",
               "`pressroom build` over the site it built a moment before. *No-op*: sources unchanged; the record of "
               "the last build (`.cache/`) shows that no source, asset, setting or output file changed and that no "
               "embargo ended, so nothing is parsed or rendered (the stamps of every source and output file are still "
-              "checked). *One edit*: a line added to one release before each rebuild; every page is rendered again "
-              "and compared with the file there, and only the files whose bytes changed are written. "
-              f"Median of {RUNS} runs each. Goal: a no-op at most 0.3 of a full build.", "",
-              "| releases | full build | no-op rebuild | ratio | rebuild after one edit | ratio |",
-              "|---:|---:|---:|---:|---:|---:|"]
+              "checked). *One edit*: a line added to one release before each rebuild; that release alone is parsed, "
+              "the pages whose inputs changed are rendered and compared with the file there, and only the files "
+              "whose bytes changed are written. "
+              "*One new release* (the cron case): a new release, the newest on the site, added before each rebuild; "
+              "it alone is parsed and rendered, the others are read back from what the last build kept "
+              "(`.cache/releases.bin`), and only the pages it appears on are rendered. "
+              f"Median of {RUNS} runs each. Goals: a no-op at most 0.3 of a full build, one new release at most 0.1.", "",
+              "| releases | full build | no-op rebuild | ratio | rebuild after one edit | ratio | one new release | ratio |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["build"]:
         lines.append(f"| {r['n']:,} | {r['pr_wall']:.2f} s | {r['pr_noop']:.2f} s | {r['pr_noop'] / r['pr_wall']:.2f} | "
-                     f"{r['pr_edit']:.2f} s | {r['pr_edit'] / r['pr_wall']:.2f} |")
+                     f"{r['pr_edit']:.2f} s | {r['pr_edit'] / r['pr_wall']:.2f} | "
+                     f"{r['pr_new']:.2f} s | {r['pr_new'] / r['pr_wall']:.2f} |")
     lines += ["", "### Your own templates", "",
               "The same pressroom with every template replaced (`pressroom templates eject`, each copy differing by a "
               "comment), so that every page is rendered by minijinja at run time instead of the compiled askama "
