@@ -93,6 +93,9 @@ pub fn path(config: &Config) -> PathBuf {
 /// A missing, unreadable or foreign file fills nothing.
 pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     let mut loaded = Loaded::default();
+    if !is_plain_file(path) {
+        return loaded;
+    }
     let Ok(file) = fs::File::open(path) else {
         return loaded;
     };
@@ -152,6 +155,12 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     loaded.appendable = at_end(&mut r);
     loaded.releases = loaded.parsed.len();
     loaded
+}
+
+/// Whether `path` is a regular file (not a symbolic link, which a build
+/// neither reads through nor appends through).
+fn is_plain_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
 /// Whether nothing is left to read.
@@ -280,7 +289,7 @@ pub fn save(
         .filter(|(p, k, _)| loaded.views.get(p) != Some(k))
         .collect();
     let added = new_parsed.len() + new_views.len();
-    let anew = !loaded.appendable || loaded.records + added > 2 * live + 64;
+    let anew = !loaded.appendable || !is_plain_file(path) || loaded.records + added > 2 * live + 64;
     if !anew && added == 0 {
         return Ok(());
     }
@@ -374,5 +383,37 @@ mod tests {
         let (memo3, parses3) = (Memo::default(), ParseCache::default());
         assert_eq!(load(&file, 8, &parses3, &memo3).releases, 0);
         assert!(parses3.parsed().is_empty() && memo3.views().is_empty());
+    }
+
+    #[test]
+    fn a_symbolic_link_in_its_place_is_neither_read_nor_written_through() {
+        let d = tempfile::tempdir().unwrap();
+        let (memo, parses) = (Memo::default(), ParseCache::default());
+        let content = sample_build(&memo, &parses, &d.path().join("a"));
+        let made = || Made {
+            content: &content,
+            parses: &parses,
+            memo: &memo,
+        };
+        let elsewhere = d.path().join("elsewhere.bin");
+        save(&elsewhere, 7, &Loaded::default(), made(), SystemTime::now()).unwrap();
+        let before = fs::read(&elsewhere).unwrap();
+        let file = d.path().join("cache/releases.bin");
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
+
+        let loaded = load(&file, 7, &ParseCache::default(), &Memo::default());
+        assert_eq!(loaded.releases, 0, "not read through the link");
+        // As if the file had been read whole: it would be appended to.
+        let appendable = Loaded {
+            appendable: true,
+            records: 1,
+            ..Loaded::default()
+        };
+        save(&file, 7, &appendable, made(), SystemTime::now()).unwrap();
+        assert_eq!(fs::read(&elsewhere).unwrap(), before, "not written through");
+        assert!(fs::symlink_metadata(&file).unwrap().file_type().is_file());
+        let again = load(&file, 7, &ParseCache::default(), &Memo::default());
+        assert_eq!(again.releases, content.releases.len());
     }
 }
