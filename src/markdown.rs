@@ -137,13 +137,6 @@ pub struct Unpublished {
 }
 
 impl Unpublished {
-    /// The hidden pages, sorted (what a fingerprint of the set is made of).
-    pub fn sorted(&self) -> Vec<&str> {
-        let mut pages: Vec<&str> = self.pages.iter().map(String::as_str).collect();
-        pages.sort_unstable();
-        pages
-    }
-
     /// Hides links to the pages `pages` (`fi/slug/`) of a site under
     /// `base_path` (`/` or `/press/`).
     pub fn new(pages: impl IntoIterator<Item = String>, base_path: &str) -> Self {

@@ -1342,21 +1342,28 @@ fn release_views(
 ) -> Vec<Arc<ReleaseView>> {
     let config = &content.config;
     let dir = config.releases_dir();
-    // A link to a release not out yet is its text alone: when one comes
-    // out (or a new one is held back), the links to it change.
-    let hidden_pages = fingerprint(hidden.sorted());
+    let links = crate::markdown::Links::site(urls.base().path(), crate::release::page_of_file);
     content
         .on_web(now)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|r| {
             // What the view depends on beyond the file: whether it is still
-            // under embargo (its banner), and which releases are not out.
+            // under embargo (its banner), and which of the pages its text
+            // links to are not out (a link to one is its text alone), so
+            // that an embargo ending changes the views that link to that
+            // release, not every view.
+            let hidden_links: Vec<bool> = r
+                .source
+                .local_links
+                .iter()
+                .map(|dest| hidden.hides(dest, &links))
+                .collect();
             let key = fingerprint((
                 r.source.fingerprint,
                 r.publication.date > now,
                 content.show_unpublished,
-                hidden_pages,
+                hidden_links,
             ));
             let make = || {
                 let mut v = ReleaseView::new(r, config, urls, &dir, hidden);
