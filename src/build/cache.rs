@@ -116,10 +116,19 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     if !fits {
         return loaded;
     }
+    // Whether the records end cleanly at the end of the file: then new
+    // ones may follow them. After a damaged one (a build killed while
+    // appending), the file is written anew.
+    let mut clean = false;
     loop {
         let mut batch = Vec::with_capacity(BATCH);
         let mut ended = false;
         while batch.len() < BATCH {
+            if at_end(&mut r) {
+                clean = true;
+                ended = true;
+                break;
+            }
             match read_record(&mut r) {
                 Some(bytes) => batch.push(bytes),
                 None => {
@@ -152,7 +161,7 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
             break;
         }
     }
-    loaded.appendable = at_end(&mut r);
+    loaded.appendable = clean;
     loaded.releases = loaded.parsed.len();
     loaded
 }
@@ -415,5 +424,42 @@ mod tests {
         assert!(fs::symlink_metadata(&file).unwrap().file_type().is_file());
         let again = load(&file, 7, &ParseCache::default(), &Memo::default());
         assert_eq!(again.releases, content.releases.len());
+    }
+
+    #[test]
+    fn a_record_cut_short_at_the_end_makes_the_next_build_write_the_file_anew() {
+        let d = tempfile::tempdir().unwrap();
+        let (memo, parses) = (Memo::default(), ParseCache::default());
+        let content = sample_build(&memo, &parses, &d.path().join("a"));
+        let made = || Made {
+            content: &content,
+            parses: &parses,
+            memo: &memo,
+        };
+        let file = d.path().join("cache/releases.bin");
+        save(&file, 7, &Loaded::default(), made(), SystemTime::now()).unwrap();
+        let whole = fs::read(&file).unwrap();
+        let loaded = load(&file, 7, &ParseCache::default(), &Memo::default());
+        assert!(
+            loaded.appendable,
+            "a file read to its end takes more records"
+        );
+
+        // A build killed while appending: a frame that promises more
+        // bytes than follow it.
+        let mut torn = whole.clone();
+        torn.extend_from_slice(&1000u64.to_le_bytes());
+        torn.extend_from_slice(&[0; 8]);
+        torn.extend_from_slice(b"cut short");
+        fs::write(&file, &torn).unwrap();
+        let loaded = load(&file, 7, &ParseCache::default(), &Memo::default());
+        assert_eq!(
+            loaded.releases,
+            content.releases.len(),
+            "what precedes it is read"
+        );
+        assert!(!loaded.appendable, "nothing is appended after it");
+        save(&file, 7, &loaded, made(), SystemTime::now()).unwrap();
+        assert_eq!(fs::read(&file).unwrap(), whole, "written anew, as it was");
     }
 }
