@@ -114,14 +114,7 @@ impl SiteWriter {
     /// Returns the site's files as they are now.
     pub fn finish_known(self, old: &record::Outputs) -> io::Result<(Changes, record::Outputs)> {
         let pending = self.pending.into_inner().expect("pending list");
-        let written: Vec<String> = pending
-            .iter()
-            .filter_map(|(_, path)| path.strip_prefix(&self.root).ok())
-            .map(|rel| {
-                rel.to_string_lossy()
-                    .replace(std::path::MAIN_SEPARATOR, "/")
-            })
-            .collect();
+        let written = relative(&self.root, &pending);
         put_in_place(pending)?;
         let produced = self.produced.into_set();
         let gone: Vec<String> = old
@@ -150,14 +143,7 @@ impl SiteWriter {
     /// Also returns the files written (paths relative to the site).
     pub fn finish_written(self) -> io::Result<(Changes, Vec<String>)> {
         let pending = self.pending.into_inner().expect("pending list");
-        let written = pending
-            .iter()
-            .filter_map(|(_, path)| path.strip_prefix(&self.root).ok())
-            .map(|rel| {
-                rel.to_string_lossy()
-                    .replace(std::path::MAIN_SEPARATOR, "/")
-            })
-            .collect();
+        let written = relative(&self.root, &pending);
         put_in_place(pending)?;
         let changes = Changes {
             written: self.written.into_inner(),
@@ -228,6 +214,18 @@ impl Output for SiteWriter {
         self.kept.fetch_add(1, Ordering::Relaxed);
         self.skipped.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The pages of `pending` as paths below `root` (with `/`).
+fn relative(root: &Path, pending: &[(PathBuf, PathBuf)]) -> Vec<String> {
+    pending
+        .iter()
+        .filter_map(|(_, path)| path.strip_prefix(root).ok())
+        .map(|rel| {
+            rel.to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/")
+        })
+        .collect()
 }
 
 /// Renames each written temporary file over its page.
