@@ -6,7 +6,9 @@
 //! never blocks the writers, sees one moment of the database, and the copy
 //! is that moment. It is written beside the target under a temporary name,
 //! checked (`integrity_check`), made a single file (no WAL) and renamed into
-//! place, readable by its owner only: it holds personal data.
+//! place, readable by its owner only: it holds personal data. The messages
+//! a running send has in its accepted log (`accepted`) and not yet in the
+//! journal are marked `sent` in the copy.
 //!
 //! A restore never makes things worse: the backup is copied into a new
 //! file beside the live database, checked there in full (integrity, the
@@ -94,6 +96,15 @@ pub fn backup(db: &Path, dest: &Path) -> Result<Summary, BackupError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // The messages a send running now has on record in its accepted log
+    // but not yet in the journal: read before the copy's moment, so each
+    // is either committed by then or marked `sent` in the copy below.
+    let accepted = super::accepted::read(db).map_err(|e| {
+        BackupError::Io(
+            super::accepted::path_for(db),
+            std::io::Error::other(format!("{e:#}")),
+        )
+    })?;
     let tmp = tempfile::Builder::new()
         .prefix(".pressroom-backup-")
         .tempfile_in(dir)
@@ -104,6 +115,17 @@ pub fn backup(db: &Path, dest: &Path) -> Result<Summary, BackupError> {
             Copy::Busy => BackupError::Busy,
             Copy::Sqlite(e) => BackupError::Sqlite(db.to_path_buf(), e),
         })?;
+        if !accepted.is_empty() {
+            super::Journal { conn: &target }
+                .mark_sent(&accepted)
+                .map_err(|e| match e {
+                    super::Error::Sql(e) => BackupError::Sqlite(dest.to_path_buf(), e),
+                    other => BackupError::Io(
+                        dest.to_path_buf(),
+                        std::io::Error::other(other.to_string()),
+                    ),
+                })?;
+        }
         // One self-contained file: no WAL beside it.
         target
             .pragma_update(None, "journal_mode", "DELETE")
@@ -269,6 +291,23 @@ pub fn before_restore_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Records in the database at `db` the messages its accepted log holds
+/// (left by an interrupted send), and removes the log.
+fn settle_accepted(db: &Path) -> Result<(), BackupError> {
+    let log = super::accepted::path_for(db);
+    let io =
+        |e: anyhow::Error| BackupError::Io(log.clone(), std::io::Error::other(format!("{e:#}")));
+    if !super::accepted::read(db).map_err(io)?.is_empty()
+        && let Ok(live) = Db::open(db)
+    {
+        super::accepted::replay(db, &live).map_err(io)?;
+    }
+    match std::fs::remove_file(&log) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BackupError::Io(log.clone(), e)),
+        _ => Ok(()),
+    }
+}
+
 /// Puts the backup `file` back as the database at `db` (made if missing).
 ///
 /// The backup is copied into a new file beside the live one and checked
@@ -336,7 +375,10 @@ pub fn restore(file: &Path, db: &Path) -> Result<Summary, BackupError> {
         }
     }
     inspect(side.path()).map_err(|e| renamed(e, side.path(), file))?;
-    // 4. The live database, kept aside until the swap has succeeded.
+    // 4. The live database, kept aside until the swap has succeeded, with
+    // what an interrupted send left in its accepted log recorded in it
+    // first: the log's rows are the live database's, not the backup's.
+    settle_accepted(db)?;
     let before = if db.exists() {
         let kept = private_temp(&dir, ".pressroom-before-restore-")?;
         keep_copy(db, kept.path())?;

@@ -1,9 +1,12 @@
 //! The delivery journal: one row per (release, recipient). A row is written
 //! as `queued` when a send is planned, `sending` before its SMTP transaction
-//! starts, and `sent`, `failed` or `queued` again (retry) right after it ends,
-//! each in its own commit. After a crash, `sending` rows are the only
-//! uncertain ones; they are queued again, so at most the messages that were
-//! in flight can arrive twice, and nobody is skipped.
+//! starts, and `sent`, `failed` or `queued` again (retry) right after it ends.
+//! `sent` rows are committed in groups: a worker writes each accepted
+//! message down in the accepted log before it takes the next row
+//! (`db::accepted`), and a run starts by marking `sent` what an
+//! interrupted one wrote there. After a crash, the other `sending` rows are
+//! the only uncertain ones; they are queued again, so at most the messages
+//! that were in flight can arrive twice, and nobody is skipped.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +32,17 @@ pub struct Job {
     pub lang: Option<Lang>,
     pub list: String,
     pub attempts: u32,
+}
+
+/// A message the relay accepted, to be recorded `sent`.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub rowid: i64,
+    /// The attempts, this one included.
+    pub attempts: u32,
+    pub relay: String,
+    pub reply: String,
+    pub message_id: String,
 }
 
 pub fn now_ms() -> i64 {
@@ -159,12 +173,27 @@ impl Journal<'_> {
         Ok((jobs, blocked.len()))
     }
 
-    pub fn mark_sent(&self, job: &Job, relay: &str, reply: &str, message_id: &str) -> Result<()> {
-        self.conn.prepare_cached(
-            "UPDATE deliveries SET status = 'sent', attempts = ?2, relay = ?3, reply = ?4, message_id = ?5, updated_at = ?6 WHERE rowid = ?1",
-        )?
-        .execute(params![job.rowid, job.attempts + 1, relay, reply, message_id, now_text()])?;
-        Ok(())
+    /// Records messages the relay accepted, in one transaction (rows still
+    /// `sending` only: a row is never marked twice).
+    pub fn mark_sent(&self, accepted: &[Accepted]) -> Result<()> {
+        let tx = immediate(self.conn)?;
+        {
+            let mut set = tx.prepare_cached(
+                "UPDATE deliveries SET status = 'sent', attempts = ?2, relay = ?3, reply = ?4, message_id = ?5, updated_at = ?6 WHERE rowid = ?1 AND status = 'sending'",
+            )?;
+            let now = now_text();
+            for a in accepted {
+                set.execute(params![
+                    a.rowid,
+                    a.attempts,
+                    a.relay,
+                    a.reply,
+                    a.message_id,
+                    now
+                ])?;
+            }
+        }
+        Ok(tx.commit()?)
     }
 
     pub fn mark_retry(

@@ -6,6 +6,7 @@
 //! private connection: [`SubscriberStore`] (addresses, lists, consent,
 //! suppressions) and [`Journal`] (one row per release and recipient).
 
+pub mod accepted;
 pub mod backup;
 mod bounces;
 mod columns;
@@ -26,8 +27,8 @@ pub use desk::{
     AuditEntry, AuditRow, DeskStore, OidcFlow, ReleaseRecord, Role, SessionRow, TotpRow, User,
 };
 pub use journal::{
-    Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, Person, QueuedRecipient,
-    ReportLine, ReportRow, StatusCounts, now_ms,
+    Accepted, Breakdown, CsvInserter, DeliveryStatus, Failure, Job, Journal, Person,
+    QueuedRecipient, ReportLine, ReportRow, StatusCounts, now_ms,
 };
 pub use sends::{SendQueue, SendRequest, SendState};
 pub use subscribers::{

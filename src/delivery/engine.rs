@@ -1,7 +1,9 @@
-//! The sending engine: a dispatcher claims due journal rows in batches and
-//! hands them to `concurrency` workers, each with its own SMTP connection.
-//! Outcomes are committed one by one as they happen, through one shared
-//! journal connection.
+//! The sending engine: `concurrency` workers, each with its own SMTP
+//! connection, take claimed journal rows from a shared queue, and the one
+//! that finds it running low claims the next batch. Failures and retries
+//! are committed as they happen, through one shared journal connection; an
+//! accepted message is written down in the accepted log at once and
+//! committed with its group (`db::accepted`).
 //!
 //! With DKIM on, a message costs a signature (about 0.4 ms of one core for
 //! RSA-2048) against microseconds for the rest, so signing is a stage of its
@@ -11,9 +13,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -22,7 +24,8 @@ use indicatif::ProgressBar;
 use super::message::{Prepared, Recipient};
 use super::transport::{Envelope, SendError, Sender, Transport};
 use super::verp::ReturnPath;
-use crate::db::{self, Db, Job, Suppression};
+use crate::db::accepted::{self, AcceptedLog};
+use crate::db::{self, Accepted, Db, Job, Suppression};
 use crate::i18n::Lang;
 use crate::subscribers::Secret;
 
@@ -126,6 +129,15 @@ struct Shared<'a> {
     /// One connection for every journal write of this run: workers take
     /// turns in-process instead of meeting SQLite's busy handler.
     journal: Mutex<Db>,
+    /// Messages the relay accepted whose `sent` is not committed yet
+    /// (taken before `journal` when both are).
+    log: Mutex<AcceptedLog>,
+    /// Rows claimed (`sending`) and not yet taken by a thread.
+    claimed: Mutex<std::collections::VecDeque<Job>>,
+    /// The first journal error met while claiming.
+    claim_error: Mutex<Option<anyhow::Error>>,
+    /// Rows that claiming found suppressed since planning.
+    suppressed: AtomicU64,
     release: &'a str,
     prepared: &'a HashMap<Lang, Prepared>,
     fallback: &'a Prepared,
@@ -147,8 +159,16 @@ struct Shared<'a> {
     breaker: Breaker,
 }
 
-impl Shared<'_> {
-    fn db(&self) -> std::sync::MutexGuard<'_, Db> {
+impl<'a> Shared<'a> {
+    /// The journal connection; the accepted messages that have waited
+    /// long enough are committed first (so a relay gone quiet does not keep
+    /// the last ones off the journal while the run goes on).
+    fn db(&self) -> MutexGuard<'_, Db> {
+        let mut log = self.log.lock().expect("lock");
+        if log.due() {
+            self.commit_accepted(&mut log);
+        }
+        drop(log);
         self.journal.lock().expect("lock")
     }
 
@@ -161,6 +181,101 @@ impl Shared<'_> {
             .push((job.email.to_string(), why));
         self.progress.inc(1);
         Ok(())
+    }
+
+    /// Commits the accepted messages waiting in `log`. If that fails, they
+    /// stay (in the log too, for the next run) and the run halts.
+    fn commit_accepted(&self, log: &mut AcceptedLog) {
+        if let Err(e) = log.commit(&self.journal.lock().expect("lock")) {
+            self.halt(format!(
+                "cannot record the messages the relay accepted in the journal: {e:#}"
+            ));
+        }
+    }
+
+    /// The next claimed row to send, claiming more from the journal when
+    /// few are left (the thread that notices does it, while the others
+    /// go on sending), and waiting out retry delays; `None` when no row is
+    /// left or the run stops.
+    fn next_job(&self) -> Option<Job> {
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            let (job, low) = {
+                let mut claimed = self.claimed.lock().expect("lock");
+                (claimed.pop_front(), claimed.len() < self.limits.concurrency)
+            };
+            match job {
+                Some(job) => {
+                    if low && let Ok(db) = self.journal.try_lock() {
+                        self.claim_more(&db);
+                    }
+                    return Some(job);
+                }
+                None => {
+                    // Nothing to hand out: what was accepted goes on record
+                    // now rather than wait for the next acceptance.
+                    self.commit_accepted(&mut self.log.lock().expect("lock"));
+                    let db = self.db();
+                    if !self.claimed.lock().expect("lock").is_empty() {
+                        continue; // another thread claimed while this one waited
+                    }
+                    if self.claim_more(&db) > 0 {
+                        continue;
+                    }
+                    let due = match db.journal().next_due(self.release) {
+                        Ok(due) => due,
+                        Err(e) => return self.claim_failed(e.into()),
+                    };
+                    drop(db);
+                    let wait = match due {
+                        None if self.in_flight.load(Ordering::SeqCst) == 0 => return None,
+                        // Rows in flight may come back as retries.
+                        None => 5,
+                        Some(t) => (t - db::now_ms()).clamp(1, 200),
+                    };
+                    std::thread::sleep(Duration::from_millis(wait as u64));
+                }
+            }
+        }
+    }
+
+    /// Claims the next batch of due rows with `db` into `claimed`; returns
+    /// how many. Rows suppressed since planning are counted, not claimed.
+    fn claim_more(&self, db: &Db) -> usize {
+        let batch = (self.limits.concurrency * 32).max(64);
+        match db.journal().claim(self.secret, self.release, batch) {
+            Ok((jobs, blocked)) => {
+                self.suppressed.fetch_add(blocked as u64, Ordering::Relaxed);
+                self.progress.inc(blocked as u64);
+                self.in_flight.fetch_add(jobs.len(), Ordering::SeqCst);
+                let n = jobs.len();
+                self.claimed.lock().expect("lock").extend(jobs);
+                n
+            }
+            Err(e) => {
+                self.claim_failed::<()>(e.into());
+                0
+            }
+        }
+    }
+
+    /// A journal error while claiming: the run stops with it.
+    fn claim_failed<T>(&self, e: anyhow::Error) -> Option<T> {
+        self.halt(format!("{e:#}"));
+        self.claim_error.lock().expect("lock").get_or_insert(e);
+        None
+    }
+
+    /// Records a message the relay accepted: written down in the accepted
+    /// log at once, committed to the journal with its group.
+    fn accepted(&self, accepted: Accepted) {
+        let mut log = self.log.lock().expect("lock");
+        let written = log.append(accepted).is_ok();
+        if !written || log.due() {
+            self.commit_accepted(&mut log);
+        }
     }
 
     fn halt(&self, reason: String) {
@@ -182,16 +297,16 @@ type Item = (Job, Option<anyhow::Result<Vec<u8>>>);
 
 /// Where an SMTP worker takes its next row from.
 enum Source<'a> {
-    /// Straight from the dispatcher: the worker builds the message.
-    Claimed(&'a Mutex<Receiver<Job>>),
+    /// Claimed rows: the worker builds the message.
+    Claimed,
     /// From the signing stage, built and signed.
     Signed(&'a Mutex<Receiver<Item>>),
 }
 
 impl Source<'_> {
-    fn next(&self) -> Option<Item> {
+    fn next(&self, sh: &Shared<'_>) -> Option<Item> {
         match self {
-            Source::Claimed(rx) => rx.lock().expect("lock").recv().ok().map(|j| (j, None)),
+            Source::Claimed => sh.next_job().map(|j| (j, None)),
             Source::Signed(rx) => rx.lock().expect("lock").recv().ok(),
         }
     }
@@ -217,12 +332,8 @@ fn recipient_of(job: &Job) -> Recipient {
 /// The signing stage: builds and signs each claimed row's message and
 /// passes it on, until the dispatcher stops handing out rows. After a stop
 /// the rows pass unbuilt: the worker gives them back to the queue.
-fn signer(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>, tx: &SyncSender<Item>) {
-    loop {
-        let job = match rx.lock().expect("lock").recv() {
-            Ok(j) => j,
-            Err(_) => return,
-        };
+fn signer(sh: &Shared<'_>, tx: &SyncSender<Item>) {
+    while let Some(job) = sh.next_job() {
         let bytes = (!sh.stop.load(Ordering::SeqCst))
             .then(|| build_bytes(prepared_for(sh, &job), sh.secret, &recipient_of(&job)));
         if let Err(e) = tx.send((job, bytes)) {
@@ -238,7 +349,7 @@ fn signer(sh: &Shared<'_>, rx: &Mutex<Receiver<Job>>, tx: &SyncSender<Item>) {
 
 fn worker(sh: &Shared<'_>, source: &Source<'_>) -> anyhow::Result<()> {
     let mut sender = sh.transport.sender();
-    while let Some((job, built)) = source.next() {
+    while let Some((job, built)) = source.next(sh) {
         // A panic while handling one recipient fails that recipient, not the
         // run: the row is marked failed with the reason, the connection
         // (perhaps mid-transaction) is dropped, and the worker goes on.
@@ -328,9 +439,13 @@ fn deliver(
     match sender.send(&envelope, &bytes) {
         Ok(done) => {
             sh.breaker.succeeded();
-            sh.db()
-                .journal()
-                .mark_sent(job, &done.via(), &done.reply(), &message_id)?;
+            sh.accepted(Accepted {
+                rowid: job.rowid,
+                attempts: job.attempts + 1,
+                relay: done.via(),
+                reply: done.reply(),
+                message_id,
+            });
             sh.sent.fetch_add(1, Ordering::Relaxed);
             sh.progress.inc(1);
         }
@@ -405,6 +520,9 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
     } = *run;
     let _lock = sender_lock(db)?;
     let store = Db::open(db)?;
+    // What an interrupted run had sent but not committed goes on record
+    // first: only the rest of its `sending` rows are queued again.
+    accepted::replay(db, &store)?;
     store.journal().requeue_in_flight(release)?;
     store.journal().register_link_ids(secret, release)?;
     let hour_budget = hour_budget(&store, limits)?;
@@ -414,6 +532,15 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         .context("no language version to send")?;
     let sh = Shared {
         journal: Mutex::new(Db::open(db)?),
+        log: Mutex::new(AcceptedLog::open(db).with_context(|| {
+            format!(
+                "cannot open the accepted log {}",
+                accepted::path_for(db).display()
+            )
+        })?),
+        claimed: Mutex::new(std::collections::VecDeque::new()),
+        claim_error: Mutex::new(None),
+        suppressed: AtomicU64::new(0),
         release,
         prepared,
         fallback,
@@ -443,8 +570,24 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
             streak: Mutex::new(vec![]),
         },
     };
-    let mut suppressed = 0u64;
-    let dispatch = dispatch(&sh, &mut suppressed);
+    let dispatch = dispatch(&sh);
+    let mut log = sh.log.lock().expect("lock");
+    sh.commit_accepted(&mut log);
+    if log.pending() > 0 {
+        // They stay `sending` and in the log: the next run records them.
+        return dispatch.and(Err(anyhow::anyhow!(
+            "{} messages the relay accepted could not be recorded in the journal yet; \
+             the next send records them before it sends anything: {}",
+            log.pending(),
+            sh.stop_reason
+                .lock()
+                .expect("lock")
+                .take()
+                .unwrap_or_default()
+        )));
+    }
+    drop(log);
+    accepted::remove_if_empty(db);
     // Anything claimed but not sent (a stop) goes back to the queue.
     store.journal().requeue_in_flight(release)?;
     dispatch?;
@@ -456,7 +599,7 @@ pub fn run(run: &Run<'_>) -> anyhow::Result<RunSummary> {
         sent: sh.sent.load(Ordering::Relaxed),
         failed: sh.failed.into_inner().expect("lock"),
         retries: sh.retries.load(Ordering::Relaxed),
-        suppressed,
+        suppressed: sh.suppressed.load(Ordering::Relaxed),
         hard_bounces: sh.hard_bounces.load(Ordering::Relaxed),
         stopped,
     })
@@ -502,69 +645,36 @@ fn hour_budget(store: &Db, limits: &Limits) -> anyhow::Result<Option<AtomicU64>>
     )))
 }
 
-/// Claims queued rows in batches and hands them to `concurrency` sending
-/// threads until none is left (waiting out retry delays) or the run
-/// stops; counts the suppressed rows that claiming skipped.
-fn dispatch(sh: &Shared<'_>, suppressed: &mut u64) -> anyhow::Result<()> {
-    let (release, secret, stop, progress) = (sh.release, sh.secret, sh.stop, sh.progress);
-    let limits = sh.limits;
-    let (tx, rx) = sync_channel::<Job>(limits.concurrency * 4);
-    let rx = Mutex::new(rx);
+/// Runs `concurrency` sending threads (and, when messages are signed, a
+/// signing thread per core ahead of them) until no row is left (waiting
+/// out retry delays) or the run stops. The threads claim rows themselves
+/// ([`Shared::next_job`]): no dispatcher hands them over one by one.
+fn dispatch(sh: &Shared<'_>) -> anyhow::Result<()> {
     // The signing stage, when messages are signed: a thread per core, and
     // a few signed messages waiting for each SMTP session.
     let signing = sh.prepared.values().any(Prepared::signs);
-    let (signed_tx, signed_rx) = sync_channel::<Item>(limits.concurrency * 2);
+    let (signed_tx, signed_rx) = sync_channel::<Item>(sh.limits.concurrency * 2);
     let signed_rx = Mutex::new(signed_rx);
     let source = if signing {
         Source::Signed(&signed_rx)
     } else {
-        Source::Claimed(&rx)
+        Source::Claimed
     };
-    let batch = (limits.concurrency * 64).max(64);
     std::thread::scope(|scope| {
         if signing {
             let cores = std::thread::available_parallelism().map_or(1, usize::from);
             for _ in 0..cores {
-                let (sh, rx, tx) = (&sh, &rx, signed_tx.clone());
-                scope.spawn(move || signer(sh, rx, &tx));
+                let tx = signed_tx.clone();
+                scope.spawn(move || signer(sh, &tx));
             }
         }
         drop(signed_tx);
-        let handles: Vec<_> = (0..limits.concurrency)
+        let handles: Vec<_> = (0..sh.limits.concurrency)
             .map(|_| {
-                let (sh, source) = (&sh, &source);
+                let source = &source;
                 scope.spawn(move || worker(sh, source))
             })
             .collect();
-        let result = (|| -> anyhow::Result<()> {
-            while !stop.load(Ordering::SeqCst) {
-                let (jobs, blocked) = sh.db().journal().claim(secret, release, batch)?;
-                *suppressed += blocked as u64;
-                progress.inc(blocked as u64);
-                if jobs.is_empty() {
-                    let due = sh.db().journal().next_due(release)?;
-                    let in_flight = sh.in_flight.load(Ordering::SeqCst);
-                    match due {
-                        None if in_flight == 0 => break,
-                        None => std::thread::sleep(Duration::from_millis(5)),
-                        Some(t) => {
-                            let wait = (t - db::now_ms()).clamp(1, 200);
-                            std::thread::sleep(Duration::from_millis(wait as u64));
-                        }
-                    }
-                    continue;
-                }
-                for job in jobs {
-                    sh.in_flight.fetch_add(1, Ordering::SeqCst);
-                    if let Err(e) = tx.send(job) {
-                        sh.in_flight.fetch_sub(1, Ordering::SeqCst);
-                        sh.db().journal().unclaim(&e.0)?;
-                    }
-                }
-            }
-            Ok(())
-        })();
-        drop(tx);
         for h in handles {
             match h.join() {
                 Ok(Ok(())) => {}
@@ -572,8 +682,11 @@ fn dispatch(sh: &Shared<'_>, suppressed: &mut u64) -> anyhow::Result<()> {
                 Err(_) => sh.halt("a sending thread crashed".into()),
             }
         }
-        result
-    })
+    });
+    match sh.claim_error.lock().expect("lock").take() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
