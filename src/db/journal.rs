@@ -50,7 +50,7 @@ pub struct Accepted {
 /// is the `deliveries_work` index's own, so a claim reads only the rows it
 /// takes: ordered by row number instead, SQLite read every queued row and
 /// worked out its blocks, then sorted, for each batch (6.2 ms against
-/// 0.8 ms per batch at 20,000 rows, and growing with the queue).
+/// 0.8 ms per batch at 20,000 rows, 144 ms against 0.7 ms at 1,000,000).
 const CLAIM: &str = "SELECT d.rowid, d.email, d.name, d.lang, d.list, d.attempts, d.email_hash,
             EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = d.email_hash)
          OR CASE WHEN instr(d.list, ',') = 0
