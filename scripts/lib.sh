@@ -35,14 +35,17 @@ need_py() {
 }
 
 # The pressroom binary: PRESSROOM_BIN when set (.ci/run builds one release
-# binary for every script), else the debug build, built once.
+# binary for every script), else the release build (built if out of date).
 pressroom_bin() {
   if [ -n "${PRESSROOM_BIN:-}" ]; then
     echo "$PRESSROOM_BIN"
     return
   fi
-  cargo build -q --bin pressroom >&2
-  echo "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/pressroom"
+  # The release build, as README's test command and CI use (a debug build
+  # would be a second build of every dependency, minutes on two cores).
+  echo "pressroom: using the release build (set PRESSROOM_BIN to use another binary)" >&2
+  cargo build -q --release --bin pressroom >&2
+  echo "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/pressroom"
 }
 
 # postfix_start PORT MAIL_BASE VMAILBOX_FILE [SETTING=VALUE...]: (installs
