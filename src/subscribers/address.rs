@@ -63,6 +63,14 @@ impl EmailAddress {
         Ok(Self(candidate))
     }
 
+    /// An address this process parsed itself and kept aside (an import's
+    /// sort spills its rows to an unnamed file and reads them back): not
+    /// checked again. Never for bytes from outside.
+    pub(crate) fn already_parsed(normalised: String) -> Self {
+        debug_assert!(normalised.contains('@'));
+        Self(normalised)
+    }
+
     /// True when the part before the '@' has letters outside ASCII
     /// (`päivi@…`): only a relay that offers SMTPUTF8 (RFC 6531) can carry it.
     pub fn needs_smtputf8(&self) -> bool {

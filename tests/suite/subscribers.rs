@@ -105,11 +105,12 @@ fn an_import_reports_what_it_did_with_each_row() {
     );
 }
 
-/// An import adds its rows a sorted chunk (100,000 rows) at a time: what
-/// each row gets must not depend on where the chunks fall. An address's
-/// later rows are repeats even in another chunk, and update its name; the
-/// suppressed and the unsubscribed are refused wherever they are, and the
-/// problems come out in the file's order.
+/// An import sorts its rows 100,000 at a time, spills the sorted runs to
+/// an unnamed file and merges them: what each row gets must not depend on
+/// where the runs fall. An address's later rows are repeats even in
+/// another run, and update its name; the suppressed and the unsubscribed
+/// are refused wherever they are, the problems come out in the file's
+/// order, and no file of the sort is left behind.
 #[test]
 fn a_large_import_treats_each_row_as_a_small_one_would() {
     let room = Room::new(1);
@@ -134,8 +135,20 @@ fn a_large_import_treats_each_row_as_a_small_one_would() {
         }
     }
     csv.push_str("first@example.org,First Named,\nreader7@example.org,Reader Seven,en\nnot-an-address,X,fi\n");
+    let files = |dir: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(room.root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with("pressroom.db") && !n.starts_with("import-"))
+            .collect();
+        names.sort();
+        names
+    };
+    let (subscribers_before, root_before) = (files("subscribers"), files("."));
     let o = room.import("news", &csv);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files("subscribers"), subscribers_before);
+    assert_eq!(files("."), root_before);
     let out = stdout(&o);
     let count = |label: &str| reported(&out, label);
     assert_eq!(count("rows read"), "150006", "{out}");
