@@ -100,7 +100,13 @@ impl EmailAddress {
     /// SHA-256 of the normalised address, in hex: how suppressions remember
     /// an address whose personal data has been erased.
     pub fn hash(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        hex(&self.digest())
+    }
+
+    /// [`Self::hash`] before it is written in hex: 32 bytes that sort in
+    /// the same order as the hex text.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.0.as_bytes()).into()
     }
 
     /// The domain part.
