@@ -1,6 +1,7 @@
 //! Loading a pressroom: the configuration and every release, with the checks
 //! that span files (duplicate slugs, duplicate language versions).
 
+pub mod live;
 pub mod standing;
 
 use std::collections::HashMap;

@@ -54,9 +54,9 @@ pub struct AppState {
     pool: Mutex<Vec<Db>>,
     /// A writer's preview: the live-reload channel.
     pub preview: Option<Arc<preview::Preview>>,
-    /// What the desk read of the release files: a request parses again
-    /// only the files that changed since.
-    pub desk_content: crate::content::ParseCache,
+    /// What the desk read of the release files: a request reads again
+    /// only what changed since (nothing, when nothing did).
+    pub desk_content: crate::content::live::Live,
     /// The desk's last previews, served to their frames.
     pub desk_previews: desk::preview::PreviewStore,
     /// Wakes the desk's sender when a "send now" is asked for.
@@ -82,6 +82,7 @@ impl AppState {
         // Create and migrate the database before the first request.
         let store = Db::open(&db)?;
         let dkim = crate::delivery::message::dkim_signers(&config)?;
+        let desk_content = crate::content::live::Live::new(&config.root);
         Ok(Self {
             dkim,
             limiter: RateLimiter::new(config.serve.signups_per_ip_per_hour),
@@ -93,7 +94,7 @@ impl AppState {
             orgs,
             pool: Mutex::new(vec![store]),
             preview: None,
-            desk_content: crate::content::ParseCache::default(),
+            desk_content,
             desk_previews: desk::preview::PreviewStore::default(),
             desk_wake: tokio::sync::Notify::new(),
             oidc: None,

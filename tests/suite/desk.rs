@@ -1792,6 +1792,52 @@ fn every_form_of_the_desk_without_its_token_is_refused_and_changes_nothing() {
     assert_eq!(admin.get("/desk/").status, 200);
 }
 
+/// The desk keeps what it read of the release files while nothing changes
+/// (the kernel tells it of changes): a change made outside the desk is on
+/// the very next page, whether a release written in place, one added or
+/// removed, or the configuration.
+#[test]
+fn a_change_made_outside_the_desk_is_on_the_next_page_at_once() {
+    let room = workflow_room();
+    let desk = Desk::start(&room);
+    let mut writer = staff(&desk, "kirjoittaja@example.fi");
+    let path = new_release(&mut writer, "Uusi satama avataan");
+    let file = room
+        .root()
+        .join("releases/2026-12-01-uusi-satama-avataan.fi.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for i in 0..20 {
+        let title = format!("Satama, versio {i}");
+        std::fs::write(
+            &file,
+            text.replace("title: Uusi satama avataan", &format!("title: {title}")),
+        )
+        .unwrap();
+        let page = writer.get(&path);
+        assert!(page.body.contains(&title), "round {i}: {}", page.body);
+        // Unchanged since: the same page again.
+        assert!(writer.get(&path).body.contains(&title), "round {i}");
+    }
+    // A release added and removed outside: on the list, then gone.
+    let added = room.root().join("releases/2026-11-30-toinen-tiedote.fi.md");
+    std::fs::write(
+        &added,
+        "---\ntitle: Toinen tiedote ulkoa\ndate: 2026-11-30 09:00\n---\nTeksti.\n",
+    )
+    .unwrap();
+    assert!(writer.get("/desk/").body.contains("Toinen tiedote ulkoa"));
+    std::fs::remove_file(&added).unwrap();
+    assert!(!writer.get("/desk/").body.contains("Toinen tiedote ulkoa"));
+    // The configuration broken outside: refused at once (the desk does
+    // not go on with what it read before), and back when it is mended.
+    let toml = room.root().join("pressroom.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{config}\n[site\n")).unwrap();
+    assert_eq!(writer.get("/desk/").status, 503);
+    std::fs::write(&toml, &config).unwrap();
+    assert!(writer.get(&path).body.contains("Satama, versio 19"));
+}
+
 #[test]
 fn a_release_file_broken_outside_the_desk_is_shown_with_its_problem() {
     let room = workflow_room();

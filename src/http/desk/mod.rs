@@ -135,12 +135,11 @@ pub async fn content(
     st: &Arc<AppState>,
     signed: &SignedIn,
 ) -> Result<Arc<crate::content::Content>, Response> {
-    use crate::content::{Content, LoadError};
+    use crate::content::LoadError;
     let lang = signed.lang();
-    let root = st.config.root.clone();
     let loaded = blocking(st, lang, move |st| {
-        Ok(match Content::load_with(&root, Some(&st.desk_content)) {
-            Ok(c) => Ok(Arc::new(c)),
+        Ok(match st.desk_content.load() {
+            Ok(c) => Ok(c),
             Err(LoadError::Content(d)) => Err(d
                 .0
                 .iter()
