@@ -23,7 +23,6 @@
 //! releases is indexed under its parts as well, so `laki` and `hantering`
 //! find it. The site's `search.js` reads the format.
 
-use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -288,14 +287,14 @@ fn excerpt(lead: &str) -> String {
 /// [`WORD_FRAGMENT_BYTES`], and a new release changes the fragments of its
 /// own words only, not every fragment after the first it touches.
 fn word_fragments<'v>(
-    vocabulary: &BTreeMap<&'v str, usize>,
+    vocabulary: &[(&'v str, usize)],
     postings: &[Vec<(u32, u8)>],
 ) -> Vec<WordFragment<'v>> {
     let mut fragments: Vec<WordFragment> = vec![];
     let mut current = WordFragment::default();
     let mut in_current: HashMap<usize, usize> = HashMap::default();
     let mut bytes = 0;
-    for (&w, &stem) in vocabulary {
+    for &(w, stem) in vocabulary {
         let before = bytes;
         let slot = *in_current.entry(stem).or_insert_with(|| {
             let encoded = encode(&postings[stem]);
@@ -326,14 +325,19 @@ fn word_fragments<'v>(
 /// is the last, so that the postings and release fragments of the others
 /// stay as they were) in `lang`.
 pub fn build(lang: &str, docs: &[Doc]) -> Files {
-    // The language's words, each with its stem.
-    let mut vocabulary: BTreeMap<&str, usize> = BTreeMap::new();
+    // The language's words in order, each with its stem. A hash set finds
+    // the distinct words and one sort orders them: a tree kept in order
+    // compared strings at every insert and every lookup (a writer's
+    // preview makes a language's index again at each save).
+    let mut distinct: HashSet<&str> = HashSet::default();
     for (w, _) in docs.iter().flat_map(|d| d.words.iter()) {
-        vocabulary.entry(w).or_insert(0);
+        distinct.insert(w);
     }
+    let mut words: Vec<&str> = distinct.into_iter().collect();
+    words.sort_unstable();
     let stemmer = stemmer(lang);
-    let stem_of: Vec<String> = vocabulary
-        .keys()
+    let stem_of: Vec<String> = words
+        .iter()
         .map(|w| match &stemmer {
             // Numbers and codes (`2040`, `a4`) are not inflected words.
             Some(s) if w.chars().all(char::is_alphabetic) => s.stem(w).into_owned(),
@@ -341,20 +345,22 @@ pub fn build(lang: &str, docs: &[Doc]) -> Files {
         })
         .collect();
     let mut stems: HashMap<&str, usize> = HashMap::default();
-    for ((_, id), stem) in vocabulary.iter_mut().zip(&stem_of) {
+    let mut vocabulary: Vec<(&str, usize)> = Vec::with_capacity(words.len());
+    for (w, stem) in words.iter().zip(&stem_of) {
         let next = stems.len();
-        *id = *stems.entry(stem.as_str()).or_insert(next);
+        vocabulary.push((w, *stems.entry(stem.as_str()).or_insert(next)));
     }
+    let stem_of_word: HashMap<&str, usize> = vocabulary.iter().copied().collect();
 
     // Compounds: a word's parts, when both are words (or stems) too.
-    let known: HashSet<&str> = vocabulary
-        .keys()
+    let known: HashSet<&str> = words
+        .iter()
         .copied()
         .chain(stem_of.iter().map(String::as_str))
         .collect();
     let linking_s = matches!(lang, "sv" | "no" | "nb" | "nn" | "da" | "de");
-    let parts: HashMap<&str, Vec<&str>> = vocabulary
-        .keys()
+    let parts: HashMap<&str, Vec<&str>> = words
+        .iter()
         .filter(|w| w.chars().count() >= 8)
         .filter_map(|w| compound_parts(w, &known, linking_s).map(|p| (*w, p)))
         .collect();
@@ -365,11 +371,11 @@ pub fn build(lang: &str, docs: &[Doc]) -> Files {
     for (doc, d) in docs.iter().enumerate() {
         of_doc.clear();
         for (w, weight) in d.words.iter() {
-            let stem = vocabulary[w];
+            let stem = stem_of_word[w];
             let e = of_doc.entry(stem).or_insert(0);
             *e = ((*e & TF_MAX) + (weight & TF_MAX)).min(TF_MAX) | ((*e | weight) & IN_TITLE);
             for part in parts.get(w).into_iter().flatten() {
-                if let Some(&stem) = vocabulary.get(part).or_else(|| stems.get(part)) {
+                if let Some(&stem) = stem_of_word.get(part).or_else(|| stems.get(part)) {
                     of_doc.entry(stem).or_insert(1);
                 }
             }
