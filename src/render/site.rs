@@ -1,7 +1,7 @@
 //! The static website: language indexes (paginated), release pages, tag pages
 //! and the feeds beside them, written through an `Output` as they are rendered.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::io;
 use std::sync::Arc;
@@ -539,7 +539,7 @@ impl<'a> Site<'a> {
         &self,
         cx: &'a LangCtx<'a>,
         v: &'a ReleaseView,
-        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<String> {
         let order = |l: &Lang| {
             self.content
@@ -767,7 +767,7 @@ impl<'a> Site<'a> {
     fn language(
         &self,
         cx: &'a LangCtx<'a>,
-        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<(usize, usize)> {
         let t = cx.t();
         let lang = cx.lang;
@@ -905,7 +905,7 @@ impl<'a> Site<'a> {
     fn sitemap(
         &self,
         contexts: &[LangCtx<'a>],
-        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<()> {
         let inputs: Vec<(&Lang, u64, Vec<&str>)> = contexts
             .iter()
@@ -957,7 +957,7 @@ impl<'a> Site<'a> {
     fn sitemap_urls(
         &self,
         contexts: &[LangCtx<'a>],
-        by_key: &HashMap<&str, Vec<&ReleaseView>>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> Vec<SitemapUrl> {
         {
             let day = |iso: &str| iso.get(..10).map(str::to_string);
@@ -1235,7 +1235,7 @@ fn render_with(
     let urls = Urls::new(config);
     let hidden = content.unpublished(now);
     let views = release_views(content, now, &urls, &hidden, memo);
-    let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
+    let mut by_key: sharded::HashMap<&str, Vec<&ReleaseView>> = sharded::HashMap::default();
     for v in views.iter().map(Arc::as_ref) {
         if let Some(k) = &v.translation_key {
             by_key.entry(k.as_str()).or_default().push(v);
@@ -1421,7 +1421,7 @@ pub fn release_preview(content: &Content, r: &Release, now: DateTime<Utc>) -> io
                 .collect()
         })
         .unwrap_or_default();
-    let mut by_key: HashMap<&str, Vec<&ReleaseView>> = HashMap::new();
+    let mut by_key: sharded::HashMap<&str, Vec<&ReleaseView>> = sharded::HashMap::default();
     if let Some(key) = v.translation_key.as_deref() {
         by_key.insert(key, std::iter::once(&v).chain(&others).collect());
     }
