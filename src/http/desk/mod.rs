@@ -135,12 +135,15 @@ pub async fn content(
     st: &Arc<AppState>,
     signed: &SignedIn,
 ) -> Result<Arc<crate::content::Content>, Response> {
+    use crate::config::ConfigError;
     use crate::content::LoadError;
     let lang = signed.lang();
     let loaded = blocking(st, lang, move |st| {
+        // Whatever keeps the files from loading is theirs to show, with
+        // where it is: the configuration's problems as the releases'.
         Ok(match st.desk_content.load() {
             Ok(c) => Ok(c),
-            Err(LoadError::Content(d)) => Err(d
+            Err(LoadError::Content(d) | LoadError::Config(ConfigError::Invalid(d))) => Err(d
                 .0
                 .iter()
                 .map(|d| {
@@ -153,7 +156,7 @@ pub async fn content(
                     )
                 })
                 .collect::<Vec<_>>()),
-            Err(e) => return Err(e.into()),
+            Err(e) => Err(vec![format!("error: {e}")]),
         })
     })
     .await?;
