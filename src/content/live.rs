@@ -75,11 +75,6 @@ impl Live {
         *last = Some(content.clone());
         Ok(content)
     }
-
-    /// Whether the kernel watches the files (else every load looks).
-    pub fn watching(&self) -> bool {
-        self.changes.lock().expect("live content lock").watching()
-    }
 }
 
 /// The kernel's queue of changes to the watched folders.

@@ -151,12 +151,11 @@ fn read_sorted(
     add: &mut dyn FnMut(Vec<(String, Row)>) -> anyhow::Result<()>,
     problems: &mut Vec<(u64, String)>,
 ) -> anyhow::Result<&'static str> {
-    let dir = db.path().parent().unwrap_or(Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
+    let dir = db
+        .path()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut sorter = sorted::Sorter::new(dir, IMPORT_CHUNK);
     let encoding = csv_file::read(
         file,
