@@ -10,11 +10,15 @@
 //! own: one signing thread per core builds and signs the claimed messages
 //! ahead of the SMTP workers, and a session never waits for a signature
 //! while another message could be on the wire.
+//!
+//! A worker takes the row after its current one when one is ready, so that
+//! the relay gets the next message's sender and recipient with this one's
+//! content (RFC 2920): one round trip a message instead of two, which is
+//! what bounds a send to a relay across a network.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -202,43 +206,51 @@ impl<'a> Shared<'a> {
             if self.stop.load(Ordering::SeqCst) {
                 return None;
             }
-            let (job, low) = {
-                let mut claimed = self.claimed.lock().expect("lock");
-                (claimed.pop_front(), claimed.len() < self.limits.concurrency)
-            };
-            match job {
-                Some(job) => {
-                    if low && let Ok(db) = self.journal.try_lock() {
-                        self.claim_more(&db);
-                    }
-                    return Some(job);
-                }
-                None => {
-                    // Nothing to hand out: what was accepted goes on record
-                    // now rather than wait for the next acceptance.
-                    self.commit_accepted(&mut self.log.lock().expect("lock"));
-                    let db = self.db();
-                    if !self.claimed.lock().expect("lock").is_empty() {
-                        continue; // another thread claimed while this one waited
-                    }
-                    if self.claim_more(&db) > 0 {
-                        continue;
-                    }
-                    let due = match db.journal().next_due(self.release) {
-                        Ok(due) => due,
-                        Err(e) => return self.claim_failed(e.into()),
-                    };
-                    drop(db);
-                    let wait = match due {
-                        None if self.in_flight.load(Ordering::SeqCst) == 0 => return None,
-                        // Rows in flight may come back as retries.
-                        None => 5,
-                        Some(t) => (t - db::now_ms()).clamp(1, 200),
-                    };
-                    std::thread::sleep(Duration::from_millis(wait as u64));
-                }
+            if let Some(job) = self.try_next_job() {
+                return Some(job);
             }
+            // Nothing to hand out: what was accepted goes on record
+            // now rather than wait for the next acceptance.
+            self.commit_accepted(&mut self.log.lock().expect("lock"));
+            let db = self.db();
+            if !self.claimed.lock().expect("lock").is_empty() {
+                continue; // another thread claimed while this one waited
+            }
+            if self.claim_more(&db) > 0 {
+                continue;
+            }
+            let due = match db.journal().next_due(self.release) {
+                Ok(due) => due,
+                Err(e) => return self.claim_failed(e.into()),
+            };
+            drop(db);
+            let wait = match due {
+                None if self.in_flight.load(Ordering::SeqCst) == 0 => return None,
+                // Rows in flight may come back as retries.
+                None => 5,
+                Some(t) => (t - db::now_ms()).clamp(1, 200),
+            };
+            std::thread::sleep(Duration::from_millis(wait as u64));
         }
+    }
+
+    /// A claimed row if one is waiting, without waiting for one (claiming
+    /// more when few are left and the journal is free).
+    fn try_next_job(&self) -> Option<Job> {
+        if self.stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let (job, low) = {
+            let mut claimed = self.claimed.lock().expect("lock");
+            (claimed.pop_front(), claimed.len() < self.limits.concurrency)
+        };
+        if job.is_some()
+            && low
+            && let Ok(db) = self.journal.try_lock()
+        {
+            self.claim_more(&db);
+        }
+        job
     }
 
     /// Claims the next batch of due rows with `db` into `claimed`; returns
@@ -300,14 +312,22 @@ enum Source<'a> {
     /// Claimed rows: the worker builds the message.
     Claimed,
     /// From the signing stage, built and signed.
-    Signed(&'a Mutex<Receiver<Item>>),
+    Signed(&'a crossbeam_channel::Receiver<Item>),
 }
 
 impl Source<'_> {
     fn next(&self, sh: &Shared<'_>) -> Option<Item> {
         match self {
             Source::Claimed => sh.next_job().map(|j| (j, None)),
-            Source::Signed(rx) => rx.lock().expect("lock").recv().ok(),
+            Source::Signed(rx) => rx.recv().ok(),
+        }
+    }
+
+    /// The next row if one is ready now, without waiting.
+    fn try_next(&self, sh: &Shared<'_>) -> Option<Item> {
+        match self {
+            Source::Claimed => sh.try_next_job().map(|j| (j, None)),
+            Source::Signed(rx) => rx.try_recv().ok(),
         }
     }
 }
@@ -332,7 +352,7 @@ fn recipient_of(job: &Job) -> Recipient {
 /// The signing stage: builds and signs each claimed row's message and
 /// passes it on, until the dispatcher stops handing out rows. After a stop
 /// the rows pass unbuilt: the worker gives them back to the queue.
-fn signer(sh: &Shared<'_>, tx: &SyncSender<Item>) {
+fn signer(sh: &Shared<'_>, tx: &crossbeam_channel::Sender<Item>) {
     while let Some(job) = sh.next_job() {
         let bytes = (!sh.stop.load(Ordering::SeqCst))
             .then(|| build_bytes(prepared_for(sh, &job), sh.secret, &recipient_of(&job)));
@@ -349,12 +369,21 @@ fn signer(sh: &Shared<'_>, tx: &SyncSender<Item>) {
 
 fn worker(sh: &Shared<'_>, source: &Source<'_>) -> anyhow::Result<()> {
     let mut sender = sh.transport.sender();
-    while let Some((job, built)) = source.next(sh) {
+    // The row after this one, taken when one is ready, so that its sender
+    // and recipient go to the relay with this message's content (one round
+    // trip a message). Not when messages are paced: a relay would wait for
+    // the content for as long as the pace holds it back.
+    let mut ahead: Option<Item> = None;
+    while let Some((job, built)) = ahead.take().or_else(|| source.next(sh)) {
+        if sh.pacer.interval.is_none() {
+            ahead = source.try_next(sh);
+        }
+        let next = ahead.as_ref().map(|(j, _)| j);
         // A panic while handling one recipient fails that recipient, not the
         // run: the row is marked failed with the reason, the connection
         // (perhaps mid-transaction) is dropped, and the worker goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            deliver(sh, &mut sender, &job, built)
+            deliver(sh, &mut sender, &job, built, next)
         }))
         .unwrap_or_else(|panic| {
             sender = sh.transport.sender();
@@ -397,11 +426,21 @@ fn no_panic<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
         .unwrap_or_else(|panic| Err(anyhow::anyhow!("{}", panic_message(&panic))))
 }
 
+/// The envelope sender of `job`: its VERP address, or the From address.
+fn envelope_from(sh: &Shared<'_>, job: &Job) -> lettre::Address {
+    match sh.return_path {
+        Some((rp, id)) => rp.address(sh.secret, id, &job.email_hash),
+        None => prepared_for(sh, job).envelope_from.clone(),
+    }
+}
+
+/// Sends `job`'s message, telling the relay `next`'s envelope with it.
 fn deliver(
     sh: &Shared<'_>,
     sender: &mut Sender<'_>,
     job: &Job,
     built: Option<anyhow::Result<Vec<u8>>>,
+    next: Option<&Job>,
 ) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
         sh.db().journal().unclaim(job)?;
@@ -427,16 +466,21 @@ fn deliver(
     // The hash comes from the database: never trust its length.
     let hash = &job.email_hash;
     let name = format!("{}.eml", hash.get(..24).unwrap_or(hash));
-    let verp = sh
-        .return_path
-        .map(|(rp, id)| rp.address(sh.secret, id, &job.email_hash));
+    let from = envelope_from(sh, job);
     let envelope = Envelope {
-        from: verp.as_ref().unwrap_or(&prepared.envelope_from),
+        from: &from,
         to: &job.email,
         folder: sh.release,
         name: &name,
     };
-    match sender.send(&envelope, &bytes) {
+    let next_from = next.map(|n| (envelope_from(sh, n), n));
+    let next = next_from.as_ref().map(|(from, n)| Envelope {
+        from,
+        to: &n.email,
+        folder: sh.release,
+        name: "",
+    });
+    match sender.send_before(&envelope, &bytes, next.as_ref()) {
         Ok(done) => {
             sh.breaker.succeeded();
             sh.accepted(Accepted {
@@ -653,8 +697,9 @@ fn dispatch(sh: &Shared<'_>) -> anyhow::Result<()> {
     // The signing stage, when messages are signed: a thread per core, and
     // a few signed messages waiting for each SMTP session.
     let signing = sh.prepared.values().any(Prepared::signs);
-    let (signed_tx, signed_rx) = sync_channel::<Item>(sh.limits.concurrency * 2);
-    let signed_rx = Mutex::new(signed_rx);
+    // Any waiting worker takes the next signed message (a channel with
+    // many receivers: no lock held while one waits).
+    let (signed_tx, signed_rx) = crossbeam_channel::bounded::<Item>(sh.limits.concurrency * 2);
     let source = if signing {
         Source::Signed(&signed_rx)
     } else {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::common::room::{Room, subscribers_csv};
+use crate::common::room::{Room, relay_and_room, subscribers_csv};
 use crate::common::smtp::{Fault, SmtpServer, dead_port};
 use crate::common::{stderr, stdout};
 
@@ -19,6 +19,21 @@ fn delivered(server: &SmtpServer) -> Vec<String> {
     let mut v: Vec<String> = server.counts().into_keys().collect();
     v.sort();
     v
+}
+
+/// Each of the `n` subscribers but `not` got exactly one message.
+fn delivered_once_to_all_but(server: &SmtpServer, n: usize, not: &[&str]) {
+    let mut want: Vec<String> = expected(n)
+        .into_iter()
+        .filter(|a| !not.contains(&a.as_str()))
+        .collect();
+    want.sort();
+    assert_eq!(delivered(server), want);
+    assert!(
+        server.counts().values().all(|&n| n == 1),
+        "duplicates: {:?}",
+        server.counts()
+    );
 }
 
 fn subject_line(data: &str) -> String {
@@ -170,23 +185,14 @@ fn faults_are_retried_failed_or_suppressed_as_smtp_says() {
         "{out}"
     );
 
-    let mut want: Vec<String> = expected(12)
-        .into_iter()
-        .filter(|a| {
-            ![
-                "user3@example.org",
-                "user4@example.org",
-                "user6@example.org",
-            ]
-            .contains(&a.as_str())
-        })
-        .collect();
-    want.sort();
-    assert_eq!(delivered(&server), want);
-    assert!(
-        server.counts().values().all(|&n| n == 1),
-        "duplicates: {:?}",
-        server.counts()
+    delivered_once_to_all_but(
+        &server,
+        12,
+        &[
+            "user3@example.org",
+            "user4@example.org",
+            "user6@example.org",
+        ],
     );
 
     let failed = room.query(
@@ -1392,6 +1398,53 @@ fn a_relay_that_wants_a_login_gets_the_credentials_from_the_environment() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert_eq!(delivered(&server), expected(3));
     assert!(server.logins().0 >= 1);
+}
+
+#[test]
+fn with_pipelining_each_message_costs_one_round_trip_and_refusals_stay_apart() {
+    // One connection, 20 messages. The next message's MAIL, RCPT and DATA
+    // go with this one's content, so the relay never waits for a MAIL:
+    // only for the EHLOs, the first MAIL and QUIT, 4 (two round trips a
+    // message would make that 23).
+    let (server, room) = relay_and_room(20, 1);
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(delivered(&server), expected(20));
+    assert_eq!(server.connections(), 1);
+    assert!(
+        server.command_waits() <= 8,
+        "the relay waited for {} commands",
+        server.command_waits()
+    );
+
+    // Refusals of a message whose successor's commands already went: the
+    // refused content, the recipient refused for good and for now. Each
+    // touches its own message only, on the same connection.
+    let (server, room) = relay_and_room(20, 1);
+    server.fault(
+        "user4@example.org",
+        &[Fault::DataReply("554 5.7.1 content refused")],
+    );
+    server.fault("user5@example.org", &[Fault::Rcpt(550)]);
+    server.fault("user13@example.org", &[Fault::Rcpt(451)]);
+    let o = room.run(&["send", "bridge", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    delivered_once_to_all_but(&server, 20, &["user4@example.org", "user5@example.org"]);
+    assert_eq!(server.connections(), 1);
+    assert_eq!(
+        room.query(
+            "SELECT email, status, attempts FROM deliveries WHERE status != 'sent' OR attempts > 1 ORDER BY email"
+        ),
+        vec![
+            "user13@example.org|sent|2",
+            "user4@example.org|failed|1",
+            "user5@example.org|failed|1"
+        ]
+    );
+    // The refused content's text is what the relay said of it, not of
+    // the next message.
+    let o = room.run(&["deliveries", "bridge"]);
+    assert!(stdout(&o).contains("content refused"), "{}", stdout(&o));
 }
 
 #[test]

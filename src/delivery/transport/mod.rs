@@ -196,6 +196,19 @@ impl Sender<'_> {
     /// Sends one message. After an error the sender may be used again: a
     /// refused transaction was reset, a lost connection is reopened.
     pub fn send(&mut self, envelope: &Envelope<'_>, bytes: &[u8]) -> Result<Delivered, SendError> {
+        self.send_before(envelope, bytes, None)
+    }
+
+    /// [`Sender::send`], telling a relay the `next` message's sender and
+    /// recipient with this one's content (one round trip a message); the
+    /// next call must send that message, or the connection is closed
+    /// first, unused.
+    pub fn send_before(
+        &mut self,
+        envelope: &Envelope<'_>,
+        bytes: &[u8],
+        next: Option<&Envelope<'_>>,
+    ) -> Result<Delivered, SendError> {
         match self.transport {
             Transport::Outbox(dir) => outbox::write(dir, envelope.folder, envelope.name, bytes)
                 .map(Delivered::Outbox)
@@ -206,7 +219,7 @@ impl Sender<'_> {
                     ))
                 }),
             Transport::Smtp(smtp) => {
-                let (relay, result) = smtp::send(smtp, &mut self.open, envelope, bytes);
+                let (relay, result) = smtp::send(smtp, &mut self.open, envelope, bytes, next);
                 result.map(|reply| Delivered::Relay { relay, reply })
             }
         }

@@ -164,6 +164,16 @@ pub fn subscribers_csv(n: usize) -> String {
 
 /// A room with `[delivery] return_path = "bounces@bounce.example.org"` that
 /// has sent `bridge` to `n` subscribers of `news` through a test server.
+/// A test relay and a room that sends to it with `concurrency`
+/// connections, `n` subscribers on the news list.
+pub fn relay_and_room(n: usize, concurrency: usize) -> (super::smtp::SmtpServer, Room) {
+    let server = super::smtp::SmtpServer::start();
+    let mut room = Room::new(concurrency);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(n));
+    (server, room)
+}
+
 pub fn sent_with_return_path(n: usize, concurrency: usize) -> (super::smtp::SmtpServer, Room) {
     let server = super::smtp::SmtpServer::start();
     let mut room = Room::new(concurrency);

@@ -51,6 +51,9 @@ struct State {
     login: Option<(String, String)>,
     /// Logins accepted and refused.
     logins: (usize, usize),
+    /// Times the server had a command to read and none had arrived: the
+    /// client was waiting for a reply (one round trip each).
+    command_waits: usize,
 }
 
 /// A running server; it stops when dropped.
@@ -183,6 +186,12 @@ impl SmtpServer {
         self.state.lock().unwrap().connections
     }
 
+    /// Times a command had not arrived when the server was ready to read
+    /// it: each is a round trip the client waited out.
+    pub fn command_waits(&self) -> usize {
+        self.state.lock().unwrap().command_waits
+    }
+
     /// Accepted messages per recipient.
     pub fn counts(&self) -> HashMap<String, usize> {
         let mut m = HashMap::new();
@@ -197,6 +206,16 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
     }
+}
+
+/// Whether the client has sent anything not read yet (or closed).
+fn arrived(stream: &TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let waiting =
+        matches!(stream.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    stream.set_nonblocking(false).unwrap();
+    !waiting
 }
 
 fn addr_of(line: &str) -> String {
@@ -222,6 +241,9 @@ fn session(
     let mut fault: Option<Fault> = None;
     let mut authenticated = false;
     loop {
+        if r.buffer().is_empty() && !arrived(r.get_ref()) {
+            state.lock().unwrap().command_waits += 1;
+        }
         let mut line = String::new();
         if r.read_line(&mut line)? == 0 {
             return Ok(());

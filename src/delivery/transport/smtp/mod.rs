@@ -48,19 +48,33 @@ impl Open {
     }
 
     pub(super) fn quit(mut self) {
-        let _ = self.session.smtp.quit();
+        self.session.quit();
     }
 }
 
 /// Sends one message on `open` (connecting first if there is no
-/// connection). A lost connection is dropped and its relay avoided for a
-/// while. Returns the relay's name with the outcome.
+/// connection), with the commands of the `next` one after its content when
+/// the relay offers PIPELINING. A lost connection is dropped and its relay
+/// avoided for a while. Returns the relay's name with the outcome.
 pub(super) fn send(
     smtp: &Smtp,
     open: &mut Option<Open>,
     envelope: &Envelope<'_>,
     bytes: &[u8],
+    next: Option<&Envelope<'_>>,
 ) -> (String, Result<String, SendError>) {
+    let to = envelope.to.to_lettre();
+    if open.as_ref().is_some_and(|o| {
+        o.session
+            .ahead
+            .as_ref()
+            .is_some_and(|(f, t)| f != envelope.from || *t != to)
+    }) {
+        // The commands written ahead were for a message that is not sent
+        // after all (the run stopped, it could not be built): the relay
+        // waits for that content, so the connection is closed, unused.
+        *open = None;
+    }
     if open.is_none() {
         match smtp.pool.connect(&smtp.connector) {
             Ok((relay, session)) => *open = Some(Open { relay, session }),
@@ -77,8 +91,14 @@ pub(super) fn send(
     let o = open.as_mut().expect("connected");
     let relay = o.relay;
     let name = smtp.pool.relays[relay].to_string();
-    let to = envelope.to.to_lettre();
-    let result = pipelining::send(&mut o.session, envelope.from, &to, bytes);
+    let next = next.map(|n| (n.from.clone(), n.to.to_lettre()));
+    let result = pipelining::send(
+        &mut o.session,
+        envelope.from,
+        &to,
+        bytes,
+        next.as_ref().map(|(f, t)| (f, t)),
+    );
     if let Err(SendError::Transient {
         connection_lost: true,
         ..

@@ -135,6 +135,7 @@ impl Connector {
             smtp,
             pipelining,
             smtputf8,
+            ahead: None,
         })
     }
 }
@@ -146,10 +147,21 @@ pub struct Session {
     pub pipelining: bool,
     /// Addresses with letters outside ASCII may be used (RFC 6531).
     pub smtputf8: bool,
+    /// The sender and recipient of a transaction whose MAIL, RCPT and DATA
+    /// went with the last message's content, their replies not read yet
+    /// (RFC 2920 lets a message's content and the next commands share one
+    /// write: one round trip a message instead of two).
+    pub ahead: Option<(lettre::Address, lettre::Address)>,
 }
 
 impl Session {
+    /// Ends the session with QUIT; with a transaction written ahead (the
+    /// relay waits for its content, so QUIT would be read as text) the
+    /// connection is closed instead, and a relay delivers nothing of a
+    /// message whose end it never saw (RFC 5321 4.1.1.4).
     pub fn quit(&mut self) {
-        let _ = self.smtp.quit();
+        if self.ahead.is_none() {
+            let _ = self.smtp.quit();
+        }
     }
 }
