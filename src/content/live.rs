@@ -40,21 +40,33 @@ pub enum Since {
 /// The releases of the pressroom at `root`, kept between loads.
 pub struct Live {
     root: PathBuf,
-    changes: Mutex<Changes>,
+    /// Watched from the first load on: a server whose desk is off never
+    /// asks, and holds no watches.
+    changes: Mutex<Option<Changes>>,
     parsed: ParseCache,
     /// The last load, while it is known to be true.
     last: Mutex<Option<Arc<Content>>>,
 }
 
 impl Live {
-    /// Starts watching the pressroom at `root`; nothing is read yet.
+    /// The pressroom at `root`; nothing is watched or read before the
+    /// first load.
     pub fn new(root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),
-            changes: Mutex::new(Changes::watch(root)),
+            changes: Mutex::new(None),
             parsed: ParseCache::default(),
             last: Mutex::new(None),
         }
+    }
+
+    /// Whether the kernel tells this of changes (from the first load on).
+    pub fn watching(&self) -> bool {
+        self.changes
+            .lock()
+            .expect("live content lock")
+            .as_ref()
+            .is_some_and(Changes::watching)
     }
 
     /// The releases now: the last load when nothing changed since, else a
@@ -62,7 +74,14 @@ impl Live {
     /// watcher can say which).
     pub fn load(&self) -> Result<Arc<Content>, LoadError> {
         let mut last = self.last.lock().expect("live content lock");
-        let since = self.changes.lock().expect("live content lock").since();
+        // The watch starts before the first read, so that no change made
+        // while it reads is missed.
+        let since = self
+            .changes
+            .lock()
+            .expect("live content lock")
+            .get_or_insert_with(|| Changes::watch(&self.root))
+            .since();
         match (since, last.as_ref()) {
             (Since::Nothing, Some(c)) => return Ok(c.clone()),
             // Names are only worth trusting against a load that parsed
@@ -283,6 +302,16 @@ mod tests {
         std::fs::write(dir.path().join("pressroom.toml"), "").unwrap();
         std::fs::write(dir.path().join("releases/2026-01-01-a.fi.md"), "a").unwrap();
         dir
+    }
+
+    #[test]
+    fn nothing_is_watched_before_the_first_load() {
+        let dir = room();
+        let live = Live::new(dir.path());
+        assert!(!live.watching());
+        // Loaded (here the one release cannot be read): watched from now on.
+        let _ = live.load();
+        assert!(live.watching());
     }
 
     #[test]

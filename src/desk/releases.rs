@@ -944,6 +944,32 @@ fn minute(config: &Config, at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// `updated:` for a correction made at `now`: this minute, as people write
+/// it; to the second (RFC 3339) after a correction already made this minute
+/// (or later), so that each correction has a time, and an email, of its own
+/// (the journal keys a correction by its time: `sending::correction::key`).
+fn correction_stamp(
+    config: &Config,
+    previous: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    use chrono::{Duration, SubsecRound as _, Timelike as _};
+    let now = now.trunc_subsecs(0);
+    let this_minute = now - Duration::seconds(i64::from(now.second()));
+    match previous {
+        Some(p) if p >= this_minute => {
+            let mut at = now.max(p.trunc_subsecs(0) + Duration::seconds(1));
+            if at.second() == 0 {
+                // On the minute it would read as, and be keyed as, a minute.
+                at += Duration::seconds(1);
+            }
+            at.with_timezone(&config.site.timezone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        }
+        _ => minute(config, now),
+    }
+}
+
 /// Changes the front matter of `r`'s file with `change`, keeping every
 /// other field and the text; the new file is checked before it is written
 /// (atomically).
@@ -1021,7 +1047,12 @@ pub fn correct(
     if !d.versions.iter().any(|r| note_of(r).is_some()) {
         return Err(Refused::NoNote.into());
     }
-    let stamp = minute(config, now);
+    let previous = d
+        .versions
+        .iter()
+        .filter_map(|r| r.publication.updated)
+        .max();
+    let stamp = correction_stamp(config, previous, now);
     let mut done = vec![];
     for r in &d.versions {
         let Some(note) = note_of(r) else { continue };
@@ -1070,6 +1101,38 @@ pub fn release_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_correction_in_the_same_minute_gets_a_time_of_its_own() {
+        let config = Config::parse(
+            Path::new(env!("CARGO_MANIFEST_DIR")),
+            Path::new("pressroom.toml"),
+            include_str!("../../pressroom.toml"),
+        )
+        .unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let stamp = |previous: Option<&str>| {
+            correction_stamp(&config, previous.map(at), at("2026-12-07T13:30:42.5Z"))
+        };
+        // The first correction, or one after a correction of an earlier
+        // minute: the minute, in the site's time zone.
+        assert_eq!(stamp(None), "2026-12-07 15:30");
+        assert_eq!(stamp(Some("2026-12-07T13:29:59Z")), "2026-12-07 15:30");
+        // After one of this minute: to the second, later than it, never
+        // on a minute (which would be keyed as the minute).
+        assert_eq!(
+            stamp(Some("2026-12-07T13:30:00Z")),
+            "2026-12-07T15:30:42+02:00"
+        );
+        assert_eq!(
+            stamp(Some("2026-12-07T13:30:42Z")),
+            "2026-12-07T15:30:43+02:00"
+        );
+        assert_eq!(
+            stamp(Some("2026-12-07T13:30:59Z")),
+            "2026-12-07T15:31:01+02:00"
+        );
+    }
 
     #[test]
     fn the_form_sets_its_fields_keeps_the_others_and_makes_a_draft() {

@@ -21,7 +21,10 @@ use crate::markdown::Unpublished;
 use crate::render::email;
 
 /// The journal key of the correction `group` carries, if a version has
-/// one: the group's key and the latest `updated` of a corrected version.
+/// one: the group's key and the latest `updated` of a corrected version,
+/// to the minute (as corrections have always been keyed), or to the second
+/// when that time has seconds: a second correction in the same minute is a
+/// message of its own, not one taken as sent.
 pub fn key(group: &Group<'_>) -> Option<String> {
     group
         .versions
@@ -29,13 +32,18 @@ pub fn key(group: &Group<'_>) -> Option<String> {
         .filter(|r| r.publication.correction.is_some())
         .filter_map(|r| r.publication.updated)
         .max()
-        .map(|u| {
-            format!(
-                "{}#correction-{}",
-                group.key,
-                u.with_timezone(&Utc).format("%Y-%m-%dT%H:%MZ")
-            )
-        })
+        .map(|u| format!("{}#correction-{}", group.key, key_time(u)))
+}
+
+/// A correction's time in its journal key.
+fn key_time(updated: DateTime<Utc>) -> String {
+    use chrono::Timelike as _;
+    let form = if updated.second() == 0 {
+        "%Y-%m-%dT%H:%MZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%SZ"
+    };
+    updated.format(form).to_string()
 }
 
 /// How many people would get the correction of `group` now.

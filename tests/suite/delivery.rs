@@ -1863,6 +1863,8 @@ fn send_correction_emails_only_the_correction_once_to_those_who_had_it_and_withd
     );
     assert_eq!(server.accepted().len(), 11);
 
+    a_second_correction_in_the_same_minute_goes_once(&server, &room);
+
     // Withdrawn: off the site, a notice at its address, never sent again.
     let w = room.run(&["withdraw", "bridge", "--yes"]);
     assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
@@ -1880,7 +1882,41 @@ fn send_correction_emails_only_the_correction_once_to_those_who_had_it_and_withd
     );
     let resend = room.run(&["send", "bridge", "--yes"]);
     assert_ne!(resend.status.code(), Some(0));
-    assert_eq!(server.accepted().len(), 11);
+    assert_eq!(server.accepted().len(), 16);
+}
+
+/// After a correction of 10:00 went to the 5 who had the original (11
+/// messages so far): a second one of 10:00:30 (the desk writes a second
+/// correction of the same minute to the second) is a message of its own,
+/// once.
+fn a_second_correction_in_the_same_minute_goes_once(server: &SmtpServer, room: &Room) {
+    let file = room.root().join("releases/2026-11-01-bridge.fi.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen(
+            "updated: 2026-11-05 10:00",
+            "updated: 2026-11-05T10:00:30+02:00",
+            1,
+        )
+        .replacen("Avajaispäivä korjattu.", "Avajaisaika korjattu.", 1),
+    )
+    .unwrap();
+    let second = room.run(&["send", "bridge", "--correction", "--yes"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(server.accepted().len(), 16, "{}", stdout(&second));
+    assert!(
+        server.accepted()[11..]
+            .iter()
+            .any(|a| a.data.contains("Avajaisaika korjattu"))
+    );
+    let again = room.run(&["send", "bridge", "--correction", "--yes"]);
+    assert!(
+        stdout(&again).contains("Nothing to send"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(server.accepted().len(), 16);
 }
 
 /// What the real plan queues for `lists`, by list and language, worked out
