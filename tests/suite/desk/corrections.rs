@@ -164,4 +164,20 @@ fn a_correction_goes_on_the_site_and_only_to_those_who_had_the_original() {
             .any(|a| a.starts_with("sent|(serve)||done: sent 3")),
         "{trail:?}"
     );
+
+    // A second correction at once (the same minute): a time of its own,
+    // to the second, and a message of its own to the same three.
+    let second = "Aukioloajat korjattu: kirjasto on auki kello 8–20.";
+    let csrf = editor.get(&correct).csrf();
+    let done = editor.post(
+        &correct,
+        &[("csrf", &csrf), ("note_fi", second), ("email", "1")],
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains(" 3."), "{}", done.body);
+    eventually("three more corrections", || server.accepted().len() == 10);
+    for a in &server.accepted()[7..] {
+        let text = text_part(&a.data);
+        assert!(text.contains(second), "{text}");
+    }
 }
