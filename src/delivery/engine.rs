@@ -373,17 +373,24 @@ fn worker(sh: &Shared<'_>, source: &Source<'_>) -> anyhow::Result<()> {
     // and recipient go to the relay with this message's content (one round
     // trip a message). Not when messages are paced: a relay would wait for
     // the content for as long as the pace holds it back.
-    let mut ahead: Option<Item> = None;
-    while let Some((job, built)) = ahead.take().or_else(|| source.next(sh)) {
+    // Each row's envelope sender (a VERP address is an HMAC) is worked out
+    // once, when the row is taken.
+    let with_sender = |item: Item| {
+        let from = envelope_from(sh, &item.0);
+        (item, from)
+    };
+    let mut ahead: Option<(Item, lettre::Address)> = None;
+    while let Some(((job, built), from)) = ahead.take().or_else(|| source.next(sh).map(with_sender))
+    {
         if sh.pacer.interval.is_none() {
-            ahead = source.try_next(sh);
+            ahead = source.try_next(sh).map(with_sender);
         }
-        let next = ahead.as_ref().map(|(j, _)| j);
+        let next = ahead.as_ref().map(|((j, _), f)| (j, f));
         // A panic while handling one recipient fails that recipient, not the
         // run: the row is marked failed with the reason, the connection
         // (perhaps mid-transaction) is dropped, and the worker goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            deliver(sh, &mut sender, &job, built, next)
+            deliver(sh, &mut sender, &job, built, &from, next)
         }))
         .unwrap_or_else(|panic| {
             sender = sh.transport.sender();
@@ -434,13 +441,15 @@ fn envelope_from(sh: &Shared<'_>, job: &Job) -> lettre::Address {
     }
 }
 
-/// Sends `job`'s message, telling the relay `next`'s envelope with it.
+/// Sends `job`'s message from the envelope sender `from`, telling the
+/// relay `next`'s envelope (its row and sender) with it.
 fn deliver(
     sh: &Shared<'_>,
     sender: &mut Sender<'_>,
     job: &Job,
     built: Option<anyhow::Result<Vec<u8>>>,
-    next: Option<&Job>,
+    from: &lettre::Address,
+    next: Option<(&Job, &lettre::Address)>,
 ) -> anyhow::Result<()> {
     if sh.stop.load(Ordering::SeqCst) {
         sh.db().journal().unclaim(job)?;
@@ -466,15 +475,13 @@ fn deliver(
     // The hash comes from the database: never trust its length.
     let hash = &job.email_hash;
     let name = format!("{}.eml", hash.get(..24).unwrap_or(hash));
-    let from = envelope_from(sh, job);
     let envelope = Envelope {
-        from: &from,
+        from,
         to: &job.email,
         folder: sh.release,
         name: &name,
     };
-    let next_from = next.map(|n| (envelope_from(sh, n), n));
-    let next = next_from.as_ref().map(|(from, n)| Envelope {
+    let next = next.map(|(n, from)| Envelope {
         from,
         to: &n.email,
         folder: sh.release,
