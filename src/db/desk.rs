@@ -578,6 +578,24 @@ impl DeskStore<'_> {
             .optional()?)
     }
 
+    /// Every stored second factor: (account, stored bytes).
+    pub fn totp_all(&self) -> Result<Vec<(i64, Vec<u8>)>> {
+        let mut q = self.conn.prepare("SELECT user_id, secret FROM desk_totp")?;
+        let rows = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Replaces the stored bytes `old` of `user_id`'s second factor with
+    /// `new` (the same secret, sealed): whether they were still `old`.
+    pub fn totp_reseal(&self, user_id: i64, old: &[u8], new: &[u8]) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE desk_totp SET secret = ?3 WHERE user_id = ?1 AND secret = ?2",
+            params![user_id, old, new],
+        )? == 1)
+    }
+
     /// Starts enrolling `secret` for `user_id` (replacing an enrolment not
     /// finished; never an enabled one).
     pub fn totp_begin(&self, user_id: i64, secret: &[u8]) -> Result<bool> {

@@ -13,6 +13,7 @@ use super::{User, password, random_token, token_hash, totp};
 use crate::config::DeskConfig;
 use crate::db::Db;
 use crate::subscribers::EmailAddress;
+use crate::subscribers::Secret;
 
 /// When sign-ins are refused for a while.
 #[derive(Debug, Clone, Copy)]
@@ -143,18 +144,15 @@ fn account_key(typed: &str) -> String {
 /// when it fails; otherwise what was used ("" without a second factor).
 fn second_factor(
     db: &Db,
+    key: &Secret,
     user: &User,
     code: &str,
     now_s: i64,
 ) -> anyhow::Result<Option<&'static str>> {
-    let Some(row) = db.desk().totp(user.id)? else {
+    let Some((secret, last_step)) = totp::enabled(db, key, user.id)? else {
         return Ok(Some(""));
     };
-    if row.enabled_at.is_none() {
-        return Ok(Some(""));
-    }
-    let secret = totp::TotpSecret::from_bytes(row.secret);
-    if let Some(step) = secret.verify(code, now_s, row.last_step) {
+    if let Some(step) = secret.and_then(|s| s.verify(code, now_s, last_step)) {
         return Ok(db
             .desk()
             .totp_use(user.id, step)?
@@ -171,19 +169,33 @@ fn second_factor(
     Ok(None)
 }
 
-/// Signs in with `address`, `password` and (for an account with a second
-/// factor) `code` from `ip`: a new sign-in (a new token, whatever the
-/// browser had before), or why not. Every outcome is written to the audit
-/// trail.
+/// What a person typed on the sign-in page, and where from.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub address: &'a str,
+    pub password: &'a str,
+    /// A second factor's code, or a recovery code ("" when none).
+    pub code: &'a str,
+    pub ip: &'a str,
+}
+
+/// Signs in with `attempt`'s address, password and (for an account with a
+/// second factor, opened with `key`) code: a new sign-in (a new token,
+/// whatever the browser had before), or why not. Every outcome is written
+/// to the audit trail.
 pub fn sign_in(
     db: &Db,
-    address: &str,
-    pass: &str,
-    code: &str,
-    ip: &str,
+    key: &Secret,
+    attempt: Attempt<'_>,
     now: DateTime<Utc>,
     throttle: Throttle,
 ) -> anyhow::Result<Result<Session, Refusal>> {
+    let Attempt {
+        address,
+        password: pass,
+        code,
+        ip,
+    } = attempt;
     let now_s = now.timestamp();
     let account = account_key(address);
     let (by_account, by_ip) = db
@@ -220,7 +232,7 @@ pub fn sign_in(
         return Ok(Err(Refusal::NoMatch));
     }
     let user = user.expect("a password matched an account");
-    let Some(how) = second_factor(db, &user, code, now_s)? else {
+    let Some(how) = second_factor(db, key, &user, code, now_s)? else {
         db.desk()
             .add_failure(&account, ip, now_s, now_s - 2 * throttle.window)?;
         let why = if code.trim().is_empty() {

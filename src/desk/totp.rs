@@ -4,9 +4,20 @@
 //! in, and ten single-use recovery codes. A code is accepted one step
 //! either side of now (clocks drift) and never twice: the last step used
 //! is kept, and only a later one is accepted after it.
+//!
+//! The database keeps each secret sealed (AES-256-GCM, a random nonce,
+//! bound to its account) under a key derived from pressroom's signing
+//! secret, which is not in the database: a copy of the database (a
+//! backup sent elsewhere, a stolen file) gives no one the codes. Secrets
+//! stored before sealing (20 plain bytes) are sealed when the desk starts,
+//! and read as they are until then.
 
+use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use aws_lc_rs::rand::SecureRandom;
 use base64::Engine;
+
+use crate::db::Db;
+use crate::subscribers::Secret;
 
 /// Seconds per step.
 pub const STEP: i64 = 30;
@@ -26,7 +37,7 @@ impl std::fmt::Debug for TotpSecret {
 impl TotpSecret {
     /// A new random secret.
     pub fn generate() -> anyhow::Result<Self> {
-        let mut bytes = vec![0u8; 20];
+        let mut bytes = vec![0u8; SECRET_LEN];
         aws_lc_rs::rand::SystemRandom::new()
             .fill(&mut bytes)
             .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?;
@@ -110,6 +121,130 @@ impl TotpSecret {
     }
 }
 
+/// What a sealed secret starts with (a plain one, from before sealing, is
+/// 20 bytes, shorter than any sealed one).
+const SEALED: &[u8; 4] = b"PRS1";
+
+/// Bytes of the tag that ends a sealed secret.
+const TAG_LEN: usize = 16;
+
+/// Bytes of a secret (RFC 4226 recommends 160 bits).
+const SECRET_LEN: usize = 20;
+
+/// A stored secret, as read with the desk's key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Sealed, and opened.
+    Sealed(TotpSecret),
+    /// Stored before sealing: plain bytes, to be sealed.
+    Plain(TotpSecret),
+    /// Neither: sealed under another key (the signing secret was replaced)
+    /// or damaged. Its owner signs in with a recovery code, or an admin
+    /// resets it.
+    Unreadable,
+}
+
+fn sealing_key(key: &Secret) -> anyhow::Result<RandomizedNonceKey> {
+    RandomizedNonceKey::new(&AES_256_GCM, &key.derived_key("desk-totp"))
+        .map_err(|_| anyhow::anyhow!("cannot make the key that seals second factors"))
+}
+
+/// What a sealed secret is bound to: its account (a sealed secret copied
+/// to another account's row does not open).
+fn bound_to(user_id: i64) -> Aad<[u8; 8]> {
+    Aad::from(user_id.to_be_bytes())
+}
+
+impl TotpSecret {
+    /// The secret sealed for the database, for account `user_id`.
+    pub fn seal(&self, key: &Secret, user_id: i64) -> anyhow::Result<Vec<u8>> {
+        let mut sealed = self.0.clone();
+        let nonce = sealing_key(key)?
+            .seal_in_place_append_tag(bound_to(user_id), &mut sealed)
+            .map_err(|_| anyhow::anyhow!("cannot seal a second factor"))?;
+        Ok([SEALED.as_slice(), nonce.as_ref(), &sealed].concat())
+    }
+
+    /// The secret stored for account `user_id`, opened with `key`.
+    pub fn open(stored: &[u8], key: &Secret, user_id: i64) -> Stored {
+        if stored.len() == SECRET_LEN {
+            return Stored::Plain(Self(stored.to_vec()));
+        }
+        let Some(rest) = stored.strip_prefix(SEALED.as_slice()) else {
+            return Stored::Unreadable;
+        };
+        if rest.len() <= NONCE_LEN + TAG_LEN {
+            return Stored::Unreadable;
+        }
+        let (nonce, sealed) = rest.split_at(NONCE_LEN);
+        let (Ok(k), Ok(nonce)) = (sealing_key(key), Nonce::try_assume_unique_for_key(nonce)) else {
+            return Stored::Unreadable;
+        };
+        let mut in_out = sealed.to_vec();
+        match k.open_in_place(nonce, bound_to(user_id), &mut in_out) {
+            Ok(plain) => Stored::Sealed(Self(plain.to_vec())),
+            Err(_) => Stored::Unreadable,
+        }
+    }
+}
+
+/// The second factor of `user_id` from its stored bytes: a plain one (from
+/// before sealing) is sealed now; an unreadable one is `None`, and said
+/// in the log (the account, not the person).
+fn stored(db: &Db, key: &Secret, user_id: i64, bytes: &[u8]) -> anyhow::Result<Option<TotpSecret>> {
+    match TotpSecret::open(bytes, key, user_id) {
+        Stored::Sealed(s) => Ok(Some(s)),
+        Stored::Plain(s) => {
+            db.desk()
+                .totp_reseal(user_id, bytes, &s.seal(key, user_id)?)?;
+            Ok(Some(s))
+        }
+        Stored::Unreadable => {
+            tracing::warn!(
+                user_id,
+                "the second factor of desk account {user_id} cannot be opened with this signing secret (was it replaced?): \
+                 they can sign in with a recovery code, or an admin can reset it"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Seals every second factor stored before sealing: when the desk starts.
+/// Returns how many were sealed.
+pub fn seal_plain(db: &Db, key: &Secret) -> anyhow::Result<usize> {
+    let mut sealed = 0;
+    for (user_id, bytes) in db.desk().totp_all()? {
+        if let Stored::Plain(s) = TotpSecret::open(&bytes, key, user_id) {
+            sealed += usize::from(db.desk().totp_reseal(
+                user_id,
+                &bytes,
+                &s.seal(key, user_id)?,
+            )?);
+        }
+    }
+    Ok(sealed)
+}
+
+/// The second factor `user` has switched on, with the last step used:
+/// `None` without one, or when it cannot be opened (see [`Stored`]).
+pub fn enabled(
+    db: &Db,
+    key: &Secret,
+    user_id: i64,
+) -> anyhow::Result<Option<(Option<TotpSecret>, Option<i64>)>> {
+    let Some(row) = db.desk().totp(user_id)? else {
+        return Ok(None);
+    };
+    if row.enabled_at.is_none() {
+        return Ok(None);
+    }
+    Ok(Some((
+        stored(db, key, user_id, &row.secret)?,
+        row.last_step,
+    )))
+}
+
 /// Whether `a` and `b` are equal, in time that depends on their length only.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -159,18 +294,21 @@ pub enum Enrolment {
 
 /// The enrolment of `user`: on, or pending (a new secret is made when
 /// there is none yet; one not confirmed stays until it is).
-pub fn enrolment(db: &crate::db::Db, user: &super::User) -> anyhow::Result<Enrolment> {
+/// A pending secret that cannot be opened is replaced by a new one.
+pub fn enrolment(db: &Db, key: &Secret, user: &super::User) -> anyhow::Result<Enrolment> {
     if let Some(row) = db.desk().totp(user.id)? {
-        return Ok(match row.enabled_at {
-            Some(since) => Enrolment::On {
+        if let Some(since) = row.enabled_at {
+            return Ok(Enrolment::On {
                 since,
                 codes_left: db.desk().recovery_codes_left(user.id)?,
-            },
-            None => Enrolment::Pending(TotpSecret::from_bytes(row.secret)),
-        });
+            });
+        }
+        if let Some(secret) = stored(db, key, user.id, &row.secret)? {
+            return Ok(Enrolment::Pending(secret));
+        }
     }
     let secret = TotpSecret::generate()?;
-    db.desk().totp_begin(user.id, secret.as_bytes())?;
+    db.desk().totp_begin(user.id, &secret.seal(key, user.id)?)?;
     Ok(Enrolment::Pending(secret))
 }
 
@@ -178,7 +316,8 @@ pub fn enrolment(db: &crate::db::Db, user: &super::User) -> anyhow::Result<Enrol
 /// app: the ten recovery codes (to show once), or `None` when the code is
 /// wrong (or there is nothing pending). Audited.
 pub fn confirm(
-    db: &crate::db::Db,
+    db: &Db,
+    key: &Secret,
     actor: &super::Actor,
     user: &super::User,
     code: &str,
@@ -190,7 +329,9 @@ pub fn confirm(
     if row.enabled_at.is_some() {
         return Ok(None);
     }
-    let secret = TotpSecret::from_bytes(row.secret);
+    let Some(secret) = stored(db, key, user.id, &row.secret)? else {
+        return Ok(None);
+    };
     let Some(step) = secret.verify(code, now, None) else {
         return Ok(None);
     };
@@ -209,7 +350,7 @@ pub fn confirm(
 
 /// An admin removes the second factor of `user` (a lost phone and lost
 /// recovery codes); they enrol again at their next sign-in. Audited.
-pub fn reset(db: &crate::db::Db, actor: &super::Actor, user: &super::User) -> anyhow::Result<()> {
+pub fn reset(db: &Db, actor: &super::Actor, user: &super::User) -> anyhow::Result<()> {
     db.desk().totp_remove(user.id)?;
     super::audit::record(
         db,
@@ -222,7 +363,7 @@ pub fn reset(db: &crate::db::Db, actor: &super::Actor, user: &super::User) -> an
 }
 
 /// Whether `user` has a second factor switched on.
-pub fn is_on(db: &crate::db::Db, user: &super::User) -> anyhow::Result<bool> {
+pub fn is_on(db: &Db, user: &super::User) -> anyhow::Result<bool> {
     Ok(db
         .desk()
         .totp(user.id)?
@@ -264,6 +405,60 @@ mod tests {
         assert_eq!(s.verify("abcdef", now, None), None);
         let spaced = format!("{} {}", &s.code_at(step)[..3], &s.code_at(step)[3..]);
         assert_eq!(s.verify(&spaced, now, None), Some(step));
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_for_its_account() {
+        let key = Secret::from_bytes(b"a signing secret of thirty-two bytes!");
+        let s = TotpSecret::generate().unwrap();
+        let sealed = s.seal(&key, 7).unwrap();
+        assert!(sealed.starts_with(SEALED));
+        assert!(
+            !sealed
+                .windows(s.as_bytes().len())
+                .any(|w| w == s.as_bytes()),
+            "the secret is not in what is stored"
+        );
+        assert_ne!(sealed, s.seal(&key, 7).unwrap(), "a new nonce each time");
+        assert_eq!(
+            TotpSecret::open(&sealed, &key, 7),
+            Stored::Sealed(s.clone())
+        );
+        // Another account's row, another signing secret, a changed byte.
+        assert_eq!(TotpSecret::open(&sealed, &key, 8), Stored::Unreadable);
+        let other = Secret::from_bytes(b"another signing secret, also long!!");
+        assert_eq!(TotpSecret::open(&sealed, &other, 7), Stored::Unreadable);
+        for i in [SEALED.len(), SEALED.len() + NONCE_LEN, sealed.len() - 1] {
+            let mut bent = sealed.clone();
+            bent[i] ^= 1;
+            assert_eq!(
+                TotpSecret::open(&bent, &key, 7),
+                Stored::Unreadable,
+                "byte {i}"
+            );
+        }
+        assert_eq!(
+            TotpSecret::open(&sealed[..sealed.len() - 1], &key, 7),
+            Stored::Unreadable
+        );
+    }
+
+    #[test]
+    fn a_plain_secret_from_before_sealing_is_read_and_nothing_else_is() {
+        let key = Secret::from_bytes(b"a signing secret of thirty-two bytes!");
+        let plain = b"12345678901234567890";
+        assert_eq!(
+            TotpSecret::open(plain, &key, 1),
+            Stored::Plain(TotpSecret::from_bytes(plain.to_vec()))
+        );
+        for other in [
+            &b""[..],
+            b"PRS1",
+            &[0u8; 21],
+            &[b'P', b'R', b'S', b'1', 0, 0, 0],
+        ] {
+            assert_eq!(TotpSecret::open(other, &key, 1), Stored::Unreadable);
+        }
     }
 
     #[test]

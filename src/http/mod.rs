@@ -81,6 +81,10 @@ impl AppState {
             .collect();
         // Create and migrate the database before the first request.
         let store = Db::open(&db)?;
+        let sealed = crate::desk::totp::seal_plain(&store, &secret)?;
+        if sealed > 0 {
+            tracing::info!("sealed {sealed} desk second factors stored before sealing");
+        }
         let dkim = crate::delivery::message::dkim_signers(&config)?;
         let desk_content = crate::content::live::Live::new(&config.root);
         Ok(Self {

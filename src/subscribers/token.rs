@@ -92,6 +92,19 @@ impl Secret {
         Ok(Self(text.into_bytes()))
     }
 
+    /// A 256-bit key for one `purpose` only (HMAC-SHA256 of the purpose
+    /// under the secret): what seals data the database keeps, so that a
+    /// copy of the database (a backup) without the secret cannot open it.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        let tag = self
+            .mac(&[b"pressroom-derived-key-v1", purpose.as_bytes()])
+            .finalize()
+            .into_bytes();
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&tag);
+        key
+    }
+
     fn mac(&self, parts: &[&[u8]]) -> HmacSha256 {
         let mut m = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
         for p in parts {

@@ -2842,6 +2842,18 @@ fn a_second_factor_is_enrolled_asked_for_once_per_code_and_recovery_codes_work_o
         .collect();
     assert_eq!(codes.len(), 10, "{}", on.body);
     assert_eq!(b.get("/desk/").status, 200, "enrolled: the desk opens");
+    // What the database keeps is sealed: a copy of it without the signing
+    // secret does not give the codes.
+    let stored = room.query("SELECT hex(secret) FROM desk_totp")[0].clone();
+    let plain_hex: String = secret
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert!(
+        stored.starts_with("50525331") && !stored.contains(&plain_hex),
+        "{stored}"
+    );
 
     // Signing in now needs a code: none, a wrong one, and the one used at
     // enrolment are refused; the next step's code works once.
@@ -2938,6 +2950,93 @@ fn a_second_factor_is_enrolled_asked_for_once_per_code_and_recovery_codes_work_o
             "{expected} in {trail:?}"
         );
     }
+}
+
+#[test]
+fn second_factors_stored_plain_are_sealed_when_the_desk_starts_and_one_sealed_under_another_secret_falls_back_to_recovery_codes()
+ {
+    use pressroom::desk::totp::{STEP, TotpSecret};
+    use pressroom::subscribers::Secret;
+    let room = workflow_room();
+    let now = || chrono::Utc::now().timestamp();
+    // Two accounts enrolled before: one's secret stored plain (as pressroom
+    // stored them until now), the other's sealed under a signing secret
+    // that has since been replaced, with a recovery code.
+    let id = |email: &str| -> i64 {
+        room.query(&format!(
+            "SELECT id FROM desk_users WHERE email = '{email}'"
+        ))[0]
+            .parse()
+            .unwrap()
+    };
+    let (eka, writer) = (id("eka@example.fi"), id("kirjoittaja@example.fi"));
+    let plain = TotpSecret::from_bytes(b"12345678901234567890".to_vec());
+    let lost = TotpSecret::generate().unwrap();
+    let sealed_elsewhere = lost
+        .seal(
+            &Secret::from_bytes(b"the signing secret before it was replaced"),
+            writer,
+        )
+        .unwrap();
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02X}")).collect::<String>();
+    sql(
+        &room,
+        &format!(
+            "INSERT INTO desk_totp (user_id, secret, enabled_at) VALUES
+                 ({eka}, X'{}', '2026-11-01T08:00:00Z'), ({writer}, X'{}', '2026-11-01T08:00:00Z')",
+            hex(plain.as_bytes()),
+            hex(&sealed_elsewhere),
+        ),
+    );
+    sql(
+        &room,
+        &format!(
+            "INSERT INTO desk_recovery_codes (user_id, code_hash) VALUES ({writer}, '{}')",
+            pressroom::desk::token_hash("abcd-efgh-ijkl")
+        ),
+    );
+    let desk = Desk::start(&room);
+
+    let stored = room.query(&format!(
+        "SELECT hex(secret) FROM desk_totp WHERE user_id = {eka}"
+    ))[0]
+        .clone();
+    assert!(
+        stored.starts_with("50525331") && !stored.contains(&hex(plain.as_bytes())),
+        "sealed at start: {stored}"
+    );
+    let mut b = desk.browser();
+    assert_eq!(
+        b.sign_in_with("eka@example.fi", PASSWORD, &plain.code_at(now() / STEP))
+            .status,
+        303,
+        "the same codes work once sealed"
+    );
+    assert_eq!(b.get("/desk/").status, 200);
+
+    // The one sealed under the old secret cannot be opened: its codes are
+    // refused (nothing else is given away), a recovery code still works.
+    let mut w = desk.browser();
+    let refused = w.sign_in_with(
+        "kirjoittaja@example.fi",
+        PASSWORD,
+        &lost.code_at(now() / STEP),
+    );
+    assert_eq!(refused.status, 200, "{}", refused.body);
+    assert_eq!(w.get("/desk/").status, 303);
+    assert_eq!(
+        w.sign_in_with("kirjoittaja@example.fi", PASSWORD, "ABCD-EFGH-IJKL")
+            .status,
+        303
+    );
+    assert_eq!(w.get("/desk/").status, 200);
+    assert_eq!(
+        room.query(&format!(
+            "SELECT hex(secret) FROM desk_totp WHERE user_id = {writer}"
+        ))[0],
+        hex(&sealed_elsewhere),
+        "left as it was, for an admin to reset"
+    );
 }
 
 #[test]

@@ -145,10 +145,13 @@ pub async fn login(
         st.with_db(|db| {
             sign_in::sign_in(
                 db,
-                &email,
-                &form.password,
-                &form.code,
-                &ip,
+                &st.secret,
+                sign_in::Attempt {
+                    address: &email,
+                    password: &form.password,
+                    code: &form.code,
+                    ip: &ip,
+                },
                 chrono::Utc::now(),
                 Throttle::default(),
             )

@@ -51,7 +51,7 @@ fn page(
 ) -> anyhow::Result<TotpPage> {
     let t = desk_strings(signed.lang());
     let user = &signed.session.user;
-    let enrolment = st.with_db(|db| totp::enrolment(db, user))?;
+    let enrolment = st.with_db(|db| totp::enrolment(db, &st.secret, user))?;
     let (on, qr, key) = match enrolment {
         Enrolment::On { since, codes_left } => {
             (Some((since, codes_left)), String::new(), String::new())
@@ -109,6 +109,7 @@ pub async fn confirm(
         let codes = st.with_db(|db| {
             totp::confirm(
                 db,
+                &st.secret,
                 &actor,
                 &signed.session.user,
                 &form.code,
