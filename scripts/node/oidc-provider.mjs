@@ -7,6 +7,8 @@
 // `POST /__next` named last ({"sub", "email", "email_verified", "name",
 // "preferred_username"}): the desk's side of the flow is what is tested.
 //
+// With INTERACTIVE=1 the login step is a page instead (see below).
+//
 // `POST /__mode` {"mode": ...} turns the token endpoint hostile, to prove
 // the desk refuses what a real provider never sends: "honest" (the
 // default), "wrong-aud" (a token for another client), "expired",
@@ -47,9 +49,21 @@ let next = { sub: 'nobody', email: 'nobody@example.org', email_verified: true };
 const accounts = new Map();
 let mode = 'honest';
 
+// ISSUER_HOST=localhost names the provider `localhost` (another site than
+// a desk on 127.0.0.1, as a real provider is for a browser); it then
+// listens on ::1 as well, where the name may lead first.
+const host = process.env.ISSUER_HOST || '127.0.0.1';
 const server = http.createServer();
 await new Promise((ok) => server.listen(Number(process.env.PORT || 0), '127.0.0.1', ok));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+const issuer = `http://${host}:${server.address().port}`;
+const servers = [server];
+if (host === 'localhost') {
+  const v6 = http.createServer();
+  await new Promise((ok) => {
+    v6.once('error', ok); // no IPv6 on this machine: 127.0.0.1 alone
+    v6.listen(server.address().port, '::1', () => { servers.push(v6); ok(); });
+  });
+}
 
 const provider = new Provider(issuer, {
   clients,
@@ -110,8 +124,20 @@ async function interaction(req, res) {
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
+// INTERACTIVE=1: the login step is a page of the provider's own, with a
+// button that finishes it (as a person signs in at a real provider), so a
+// browser's way back to the desk starts on the provider's site.
+const interactive = process.env.INTERACTIVE === '1';
+function loginPage(req, res) {
+  const who = String(next.email).replace(/[<>&"]/g, '');
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Test provider: sign in</title></head>
+<body><main><h1>Test provider</h1><form method="post" action="${req.url}">
+<button type="submit" id="continue">Sign in as ${who}</button></form></main></body></html>`);
+}
+
 const callback = provider.callback();
-server.on('request', async (req, res) => {
+const handle = async (req, res) => {
   try {
     if (req.method === 'POST' && req.url === '/__next') {
       next = await body(req);
@@ -119,6 +145,9 @@ server.on('request', async (req, res) => {
     } else if (req.method === 'POST' && req.url === '/__mode') {
       mode = (await body(req)).mode;
       res.end('ok');
+    } else if (req.url.startsWith('/interaction/') && req.method === 'GET' && interactive
+      && (await provider.interactionDetails(req, res)).prompt.name === 'login') {
+      loginPage(req, res);
     } else if (req.url.startsWith('/interaction/')) {
       await interaction(req, res);
     } else {
@@ -128,7 +157,8 @@ server.on('request', async (req, res) => {
     res.statusCode = 500;
     res.end(String(e && e.stack || e));
   }
-});
+};
+for (const s of servers) s.on('request', handle);
 
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
