@@ -139,11 +139,20 @@ pub fn import_as(
 /// the file's size (see [`sorted`]). The sort is stable: an address's rows
 /// keep the file's order (the first one adds it).
 ///
-/// Measured at 1,000,000 rows and not kept: reading on a thread of its
-/// own beside the adding (5% faster, 40% more memory); staging the rows in
-/// a temporary table and adding them with three `INSERT … SELECT`s (no
-/// faster once each row's outcome is worked out, and the table grows with
-/// the file).
+/// Both cores work: a full chunk is sorted and written on a thread of
+/// its own while the next is read, and the runs are merged on one while
+/// the database adds the batch before. Measured at 1,000,000 rows, three
+/// interleaved pairs each (the machine's noise is in every pair): the
+/// sort beside the reading (with the quicker name check), 10.63, 10.25,
+/// 12.57 s → 9.10, 9.58, 11.83 s; then the merge beside the adding,
+/// 8.97, 8.74, 12.64 s → 8.25, 8.72, 10.13 s; memory 105 → 122 MB.
+///
+/// Measured and not kept: staging the rows in a temporary table and
+/// adding them with three `INSERT … SELECT`s (no faster once each row's
+/// outcome is worked out, and the table grows with the file); one
+/// statement that records the person unless suppressed (`INSERT … SELECT
+/// … WHERE NOT EXISTS`) instead of a look-up and an insert (4% more
+/// instructions under callgrind at 100,000 rows).
 fn read_sorted(
     config: &Config,
     db: &Db,
@@ -164,8 +173,33 @@ fn read_sorted(
         |row| sorter.push(row),
         |p| problems.push((p.line, p.message)),
     )?;
-    sorter.finish(IMPORT_BATCH, add)?;
+    merge_beside(sorter, add)?;
     Ok(encoding)
+}
+
+/// Gives `add` the sorted rows while the next batch is merged from the
+/// runs on a thread of its own (the database's work is the larger part).
+fn merge_beside(
+    sorter: sorted::Sorter,
+    add: &mut dyn FnMut(Vec<(String, Row)>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let merging = scope.spawn(move || {
+            sorter.finish(IMPORT_BATCH, &mut |batch| {
+                // Refused only when the adding stopped: it says why.
+                tx.send(batch)
+                    .map_err(|_| anyhow::anyhow!("the import stopped"))
+            })
+        });
+        let added = rx.iter().try_for_each(&mut *add);
+        // Dropped, the receiver ends a merge still under way.
+        drop(rx);
+        let merged = merging
+            .join()
+            .map_err(|_| anyhow::anyhow!("the import's merging thread stopped"))?;
+        added.and(merged)
+    })
 }
 
 /// Adds a sorted chunk of rows to `list`: first every person (a sweep
@@ -345,4 +379,53 @@ pub fn export(
         })?;
     w.flush().context("cannot write the export")?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` rows in a sorter that spills every 64 (the folder goes with it).
+    fn rows(n: u64) -> (tempfile::TempDir, sorted::Sorter) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sorter = sorted::Sorter::new(dir.path(), 64);
+        for line in 0..n {
+            sorter
+                .push(Row {
+                    line,
+                    email: EmailAddress::parse(&format!("r{line}@example.org")).unwrap(),
+                    name: None,
+                    lang: None,
+                })
+                .unwrap();
+        }
+        (dir, sorter)
+    }
+
+    #[test]
+    fn the_merge_beside_gives_every_row_once_in_order() {
+        let mut seen = vec![];
+        let (_dir, sorter) = rows(50_000);
+        merge_beside(sorter, &mut |batch| {
+            seen.extend(batch.into_iter().map(|(hash, _)| hash));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 50_000);
+        assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn adding_that_fails_stops_the_merge_with_its_own_error() {
+        let mut batches = 0;
+        let (_dir, sorter) = rows(50_000);
+        let err = merge_beside(sorter, &mut |_| {
+            batches += 1;
+            anyhow::ensure!(batches < 2, "the database is full");
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the database is full");
+        assert_eq!(batches, 2, "nothing more was given after the failure");
+    }
 }

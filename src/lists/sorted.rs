@@ -2,8 +2,9 @@
 //! file, in bounded memory: an external merge sort.
 //!
 //! Rows are kept in memory up to a chunk; a full chunk is sorted and
-//! written to a spill file as a run, and at the end the runs (and the last
-//! chunk, still in memory) are merged. The database then sees the rows in
+//! written to a spill file as a run (on a thread of its own, while the
+//! next chunk is read), and at the end the runs (and the last chunk, still
+//! in memory) are merged. The database then sees the rows in
 //! the order of its keys, once: every B-tree page is reached once and
 //! filled in order, where chunk by chunk every chunk swept the whole tree
 //! again (measured at 1,000,000 rows: 12.8 s chunk by chunk, 7.5 s for the
@@ -42,14 +43,34 @@ type Digested = ([u8; 32], Row);
 const RUN_BUFFER: usize = 64 * 1024;
 
 /// Rows taken in, sorted and given out again by [`Sorter::finish`].
+///
+/// A full chunk is sorted and written on a thread of its own while the
+/// next one is read (the reading, parsing and hashing of the rows is the
+/// other half of the work): at most two chunks are in memory.
 pub struct Sorter {
     dir: PathBuf,
     chunk_rows: usize,
     chunk: Vec<Digested>,
-    spill: Option<BufWriter<File>>,
+    /// The spill file, when no run is being written to it.
+    spill: Option<Spill>,
+    /// The run being sorted and written, if any.
+    writing: Option<std::thread::JoinHandle<anyhow::Result<Written>>>,
     /// Where each run starts and ends in the spill file.
     runs: Vec<(u64, u64)>,
+}
+
+/// The spill file and how much of it is written.
+struct Spill {
+    out: BufWriter<File>,
     written: u64,
+}
+
+/// A run written: the spill file back, where the run is, and the chunk's
+/// memory (emptied) for the next one.
+struct Written {
+    spill: Spill,
+    run: (u64, u64),
+    emptied: Vec<Digested>,
 }
 
 impl Sorter {
@@ -61,8 +82,8 @@ impl Sorter {
             chunk_rows: chunk_rows.max(1),
             chunk: Vec::with_capacity(chunk_rows.clamp(1, 4096)),
             spill: None,
+            writing: None,
             runs: vec![],
-            written: 0,
         }
     }
 
@@ -78,43 +99,44 @@ impl Sorter {
     /// How many runs have been written to the spill file.
     #[cfg(test)]
     pub fn runs(&self) -> usize {
-        self.runs.len()
+        self.runs.len() + usize::from(self.writing.is_some())
     }
 
+    /// Waits for the run being written, if any: its memory, emptied.
+    fn written(&mut self) -> anyhow::Result<Option<Vec<Digested>>> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(None);
+        };
+        let done = writing
+            .join()
+            .map_err(|_| anyhow::anyhow!("the import's sorting thread stopped"))??;
+        self.runs.push(done.run);
+        self.spill = Some(done.spill);
+        Ok(Some(done.emptied))
+    }
+
+    /// Hands the full chunk to a thread that sorts it and writes it as a
+    /// run (once the run before it is written).
     fn spill_chunk(&mut self) -> anyhow::Result<()> {
-        let mut chunk = std::mem::take(&mut self.chunk);
-        chunk.sort_by_key(|r| r.0);
-        if self.spill.is_none() {
-            let file = tempfile::tempfile_in(&self.dir).with_context(|| {
-                format!(
-                    "cannot make a temporary file in {} to sort the import in",
-                    self.dir.display()
-                )
-            })?;
-            self.spill = Some(BufWriter::with_capacity(RUN_BUFFER, file));
-        }
-        let out = self.spill.as_mut().expect("made above");
-        let start = self.written;
-        let mut buf = Vec::with_capacity(256);
-        for (digest, row) in &chunk {
-            buf.clear();
-            let record = (
-                digest,
-                row.line,
-                row.email.as_str(),
-                row.name.as_deref(),
-                row.lang.as_ref().map(Lang::as_str),
-            );
-            buf = postcard::to_extend(&record, buf).context("cannot encode a row to sort")?;
-            let len = u32::try_from(buf.len()).context("a row too long to sort")?;
-            out.write_all(&len.to_le_bytes())
-                .and_then(|()| out.write_all(&buf))
-                .context("cannot write the import's temporary file")?;
-            self.written += 4 + u64::from(len);
-        }
-        self.runs.push((start, self.written));
-        chunk.clear();
-        self.chunk = chunk;
+        let emptied = self.written()?;
+        let spill = match self.spill.take() {
+            Some(spill) => spill,
+            None => {
+                let file = tempfile::tempfile_in(&self.dir).with_context(|| {
+                    format!(
+                        "cannot make a temporary file in {} to sort the import in",
+                        self.dir.display()
+                    )
+                })?;
+                Spill {
+                    out: BufWriter::with_capacity(RUN_BUFFER, file),
+                    written: 0,
+                }
+            }
+        };
+        let next = emptied.unwrap_or_else(|| Vec::with_capacity(self.chunk_rows.min(1 << 20)));
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        self.writing = Some(std::thread::spawn(move || write_run(spill, chunk)));
         Ok(())
     }
 
@@ -128,7 +150,8 @@ impl Sorter {
     ) -> anyhow::Result<()> {
         let batch_rows = batch_rows.max(1);
         self.chunk.sort_by_key(|r| r.0);
-        let Some(spill) = self.spill.take() else {
+        self.written()?;
+        let Some(Spill { out: spill, .. }) = self.spill.take() else {
             // Everything fitted in memory: no file was made.
             let mut rows = std::mem::take(&mut self.chunk)
                 .into_iter()
@@ -188,6 +211,38 @@ impl Sorter {
         }
         Ok(())
     }
+}
+
+/// Sorts `chunk` and writes it at the end of the spill file.
+fn write_run(mut spill: Spill, mut chunk: Vec<Digested>) -> anyhow::Result<Written> {
+    chunk.sort_by_key(|r| r.0);
+    let start = spill.written;
+    let mut buf = Vec::with_capacity(256);
+    for (digest, row) in &chunk {
+        buf.clear();
+        let record = (
+            digest,
+            row.line,
+            row.email.as_str(),
+            row.name.as_deref(),
+            row.lang.as_ref().map(Lang::as_str),
+        );
+        buf = postcard::to_extend(&record, buf).context("cannot encode a row to sort")?;
+        let len = u32::try_from(buf.len()).context("a row too long to sort")?;
+        spill
+            .out
+            .write_all(&len.to_le_bytes())
+            .and_then(|()| spill.out.write_all(&buf))
+            .context("cannot write the import's temporary file")?;
+        spill.written += 4 + u64::from(len);
+    }
+    let run = (start, spill.written);
+    chunk.clear();
+    Ok(Written {
+        spill,
+        run,
+        emptied: chunk,
+    })
 }
 
 /// A row as the database takes it: its hash in hex.
