@@ -721,6 +721,20 @@ fn dispatch(sh: &Shared<'_>) -> anyhow::Result<()> {
             }
         }
         drop(signed_tx);
+        // What the relay accepted goes on record within `accepted::WAIT`
+        // even while every session waits on a relay gone slow (the journal
+        // and `status` would show those messages `sending` until then).
+        let (running, ended) = crossbeam_channel::bounded::<()>(0);
+        scope.spawn(move || {
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                ended.recv_timeout(accepted::WAIT)
+            {
+                let mut log = sh.log.lock().expect("lock");
+                if log.due() {
+                    sh.commit_accepted(&mut log);
+                }
+            }
+        });
         let handles: Vec<_> = (0..sh.limits.concurrency)
             .map(|_| {
                 let source = &source;
@@ -734,6 +748,7 @@ fn dispatch(sh: &Shared<'_>) -> anyhow::Result<()> {
                 Err(_) => sh.halt("a sending thread crashed".into()),
             }
         }
+        drop(running);
     });
     match sh.claim_error.lock().expect("lock").take() {
         Some(e) => Err(e),

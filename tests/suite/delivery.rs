@@ -1050,6 +1050,44 @@ fn a_second_sender_on_the_same_database_waits_its_turn() {
     assert!(server.counts().values().all(|&n| n == 1));
 }
 
+#[test]
+fn a_message_the_relay_accepted_is_on_record_at_once_while_the_relay_holds_the_next() {
+    let server = SmtpServer::start();
+    let mut room = Room::new(1);
+    room.relays = server.url();
+    room.import("news", &subscribers_csv(12));
+    // Three messages accepted at once (their journal commit waits for a
+    // group or a few milliseconds), then the relay holds the fourth, as a
+    // relay gone slow does: the session waits, and nothing else of the
+    // run moves.
+    server.hold_after(3);
+    let run = room.spawn(&["send", "bridge", "--yes"]);
+    let start = Instant::now();
+    while server.data_seen().len() < 4 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no message held");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = || {
+        room.query("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")[0]
+            .parse::<usize>()
+            .unwrap()
+    };
+    let start = Instant::now();
+    while sent() < 3 && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let on_record = sent();
+    server.release();
+    let o = run.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        on_record, 3,
+        "the three messages the relay accepted are `sent` in the journal while the fourth is held"
+    );
+    assert_eq!(delivered(&server), expected(12));
+    assert!(server.counts().values().all(|&n| n == 1));
+}
+
 /// Runs `args` with a deadline: a hung run fails the test instead of hanging it.
 fn run_with_deadline(room: &Room, args: &[&str], limit: Duration) -> std::process::Output {
     let mut child = room.spawn(args);

@@ -54,6 +54,8 @@ struct State {
     /// Times the server had a command to read and none had arrived: the
     /// client was waiting for a reply (one round trip each).
     command_waits: usize,
+    /// Holds every message once this many are accepted ([`SmtpServer::hold_after`]).
+    hold_after: Option<usize>,
 }
 
 /// A running server; it stops when dropped.
@@ -164,6 +166,18 @@ impl SmtpServer {
         let (lock, cv) = &*self.hold;
         *lock.lock().unwrap() = on;
         cv.notify_all();
+    }
+
+    /// Accepts `n` messages, then holds the next ones (no reply) until
+    /// [`Self::release`]: a relay that goes slow at a known point.
+    pub fn hold_after(&self, n: usize) {
+        self.state.lock().unwrap().hold_after = Some(n);
+    }
+
+    /// Ends [`Self::hold_after`] and [`Self::hold`].
+    pub fn release(&self) {
+        self.state.lock().unwrap().hold_after = None;
+        self.hold(false);
     }
 
     pub fn set_delay(&self, d: Duration) {
@@ -373,7 +387,12 @@ fn session(
             }
             {
                 let (lock, cv) = hold;
+                let due = {
+                    let st = state.lock().unwrap();
+                    st.hold_after.is_some_and(|n| st.accepted.len() >= n)
+                };
                 let mut held = lock.lock().unwrap();
+                *held |= due;
                 while *held {
                     held = cv.wait(held).unwrap();
                 }
