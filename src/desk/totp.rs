@@ -226,8 +226,9 @@ pub fn seal_plain(db: &Db, key: &Secret) -> anyhow::Result<usize> {
     Ok(sealed)
 }
 
-/// The second factor `user` has switched on, with the last step used:
-/// `None` without one, or when it cannot be opened (see [`Stored`]).
+/// The second factor `user_id` has switched on: its secret (`None` when
+/// it cannot be opened, see [`Stored`]) and the last step used; `None`
+/// without one.
 pub fn enabled(
     db: &Db,
     key: &Secret,
