@@ -397,14 +397,14 @@ pub fn build_pressroom(
     let inputs = record::Inputs::read(&config)
         .with_context(|| format!("cannot read {}", config.root.display()))?;
     let at = record::Record::path(&config, out);
-    // The last build's record, if the site is as it left it: the folder
-    // is read once, here.
+    // The last build's record, if the site is as it left it: each of its
+    // folders and files is looked at once, here (no folder is read).
     let old = (!force && out.join(MARKER).is_file())
         .then(|| record::Record::load(&at))
         .flatten()
         .and_then(|old| {
-            let on_disk = record::Outputs::read(out).ok()?;
-            old.left_as_is(&on_disk).then_some((old, on_disk))
+            let on_disk = old.left_as_is(out)?;
+            Some((old, on_disk))
         });
     if let Some((old, _)) = &old
         && let Some(inputs) = &inputs

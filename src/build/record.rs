@@ -24,7 +24,7 @@ use crate::content::Content;
 use crate::render::site::{Memo, Summary, fingerprint};
 
 /// Bumped when the record's meaning changes; an older record is ignored.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// A file changed this close to the build's start may change again
 /// within the file system's timestamp granularity (two seconds on FAT)
@@ -164,8 +164,9 @@ pub struct Record {
     /// (microseconds since 1970).
     shown_from: BTreeMap<String, i64>,
     assets: BTreeMap<String, Stamp>,
-    /// Every file the build left, by path below the output folder.
-    outputs: BTreeMap<String, Stamp>,
+    /// Every file and folder the build left, by path below the output
+    /// folder.
+    outputs: Outputs,
     /// Release files, releases on the web, pages, feeds, languages,
     /// keyword pages and assets.
     counts: [usize; 7],
@@ -215,11 +216,11 @@ impl Record {
             .filter(|r| r.format == FORMAT)
     }
 
-    /// Whether `on_disk` (the output folder now, see [`Outputs::read`]) is
-    /// exactly what this build left: no file of the site changed, went or
-    /// came since (and so none is a symbolic link).
-    pub fn left_as_is(&self, on_disk: &Outputs) -> bool {
-        on_disk.0 == self.outputs
+    /// The files this build left in `out`, if the folder is exactly as it
+    /// left it: no file of the site changed, went or came since (and so
+    /// none is a symbolic link). See [`Outputs::still_in`].
+    pub fn left_as_is(&self, out: &Path) -> Option<Outputs> {
+        self.outputs.still_in(out).then(|| self.outputs.clone())
     }
 
     /// Whether a build of `inputs` at `now` into an output folder left as
@@ -260,7 +261,7 @@ impl Record {
                 tags,
             },
             assets: assets as u64,
-            files: self.outputs.len() as u64,
+            files: self.outputs.files.len() as u64,
         })
     }
 
@@ -321,8 +322,8 @@ impl Record {
             shown_from,
             assets: inputs.assets,
             outputs: match left {
-                Some(left) => left.0,
-                None => Outputs::read(out)?.0,
+                Some(left) => left,
+                None => Outputs::read(out)?,
             },
             counts: [
                 content.releases.len(),
@@ -383,46 +384,86 @@ fn prune(dir: &Path) {
 }
 
 /// The files of a site (but the build marker), by path below its folder,
-/// with their stamps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outputs(BTreeMap<String, Stamp>);
+/// with their stamps, and its folders (`""` for the site's own, `fi/` …).
+///
+/// A folder's stamp changes when an entry is added to it, removed or
+/// renamed, and a file's when it is written: so the stamps of the folders
+/// and files a build left, all equal, say that no file changed, went or
+/// came, without reading a folder ([`Outputs::still_in`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outputs {
+    files: BTreeMap<String, Stamp>,
+    dirs: BTreeMap<String, Stamp>,
+}
 
 impl Outputs {
-    /// Every file under `out` now.
+    /// Every file and folder under `out` now.
     pub fn read(out: &Path) -> io::Result<Self> {
-        outputs(out).map(Self)
+        outputs(out)
     }
 
     /// Every file, by path below the site's folder.
     pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Whether every folder and file of these is in `out` with the same
+    /// stamp (each is looked at once, on every core; no folder is read).
+    pub fn still_in(&self, out: &Path) -> bool {
+        use rayon::prelude::*;
+        let same = |(rel, stamp): (&String, &Stamp)| {
+            fs::symlink_metadata(out.join(rel)).is_ok_and(|m| Stamp::of(&m) == *stamp)
+        };
+        self.dirs.par_iter().all(same) && self.files.par_iter().all(same)
     }
 
     /// These files after a build wrote `written` (stamped again) and
-    /// removed `removed`, both below the site's folder at `out`.
+    /// removed `removed`, both below the site's folder at `out`; the
+    /// folders on their way are stamped again (or gone, when emptied).
     pub fn after(&self, out: &Path, written: &[String], removed: &[String]) -> io::Result<Self> {
-        let mut files = self.0.clone();
+        let mut now = self.clone();
         for rel in removed {
-            files.remove(rel);
+            now.files.remove(rel);
         }
         for rel in written {
-            files.insert(
+            now.files.insert(
                 rel.clone(),
                 Stamp::of(&fs::symlink_metadata(out.join(rel))?),
             );
         }
-        Ok(Self(files))
+        let folders: std::collections::BTreeSet<&str> = written
+            .iter()
+            .chain(removed)
+            .flat_map(|rel| {
+                rel.match_indices('/')
+                    .map(|(i, _)| &rel[..=i])
+                    .chain(std::iter::once(""))
+            })
+            .collect();
+        for dir in folders {
+            match fs::symlink_metadata(out.join(dir)) {
+                Ok(m) => {
+                    now.dirs.insert(dir.to_string(), Stamp::of(&m));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    now.dirs.remove(dir);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(now)
     }
 }
 
-/// Every file under `out` (but the build marker) and its stamp.
-fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
+/// Every file under `out` (but the build marker) and every folder, with
+/// their stamps.
+fn outputs(out: &Path) -> io::Result<Outputs> {
     use rayon::prelude::*;
     /// The files under `dir` into `into`; its folders into `dirs`.
     fn list(
         dir: &Path,
         prefix: &str,
-        into: &mut BTreeMap<String, Stamp>,
+        into: &mut Outputs,
         dirs: &mut Vec<(std::path::PathBuf, String)>,
     ) -> io::Result<()> {
         for entry in fs::read_dir(dir)? {
@@ -431,14 +472,18 @@ fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
             let rel = format!("{prefix}{name}");
             let kind = entry.file_type()?;
             if kind.is_dir() {
-                dirs.push((entry.path(), format!("{rel}/")));
+                // Stamped before it is read: a change while it is read
+                // shows as a changed folder next time.
+                let rel = format!("{rel}/");
+                into.dirs.insert(rel.clone(), Stamp::of(&entry.metadata()?));
+                dirs.push((entry.path(), rel));
             } else if rel != super::MARKER {
-                into.insert(rel, Stamp::of(&entry.metadata()?));
+                into.files.insert(rel, Stamp::of(&entry.metadata()?));
             }
         }
         Ok(())
     }
-    fn walk(dir: &Path, prefix: &str, into: &mut BTreeMap<String, Stamp>) -> io::Result<()> {
+    fn walk(dir: &Path, prefix: &str, into: &mut Outputs) -> io::Result<()> {
         let mut dirs = vec![];
         list(dir, prefix, into, &mut dirs)?;
         for (path, rel) in dirs {
@@ -449,7 +494,14 @@ fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
     // The folders of the top two levels (the languages and what is in
     // them) are walked on every core: a site has thousands of folders,
     // and reading them is mostly waiting for the file system.
-    let mut all = BTreeMap::new();
+    let mut all = Outputs {
+        files: BTreeMap::new(),
+        // (As `still_in` looks at it: `out/`, through a link to it.)
+        dirs: BTreeMap::from([(
+            String::new(),
+            Stamp::of(&fs::symlink_metadata(out.join(""))?),
+        )]),
+    };
     let mut top = vec![];
     list(out, "", &mut all, &mut top)?;
     let mut second = vec![];
@@ -459,12 +511,16 @@ fn outputs(out: &Path) -> io::Result<BTreeMap<String, Stamp>> {
     let parts = second
         .par_iter()
         .map(|(path, rel)| {
-            let mut part = BTreeMap::new();
+            let mut part = Outputs {
+                files: BTreeMap::new(),
+                dirs: BTreeMap::new(),
+            };
             walk(path, rel, &mut part).map(|()| part)
         })
         .collect::<io::Result<Vec<_>>>()?;
     for part in parts {
-        all.extend(part);
+        all.files.extend(part.files);
+        all.dirs.extend(part.dirs);
     }
     Ok(all)
 }

@@ -592,6 +592,57 @@ fn age_releases(root: &Path, by_secs: u64) {
     }
 }
 
+/// The record of a build knows each file and folder of the site by its
+/// stamp, and the next build looks at each of them instead of reading the
+/// folders: what a person changes in the site by hand is seen all the same.
+#[cfg(unix)]
+#[test]
+fn a_site_changed_by_hand_is_seen_without_reading_its_folders() {
+    let dir = crate::common::temp_pressroom(&[(
+        "2026-01-02-first.fi.md",
+        "---\ntitle: Ensimmäinen\ndate: 2026-01-02 12:00\n---\nTeksti.\n",
+    )]);
+    age_releases(dir.path(), 3600);
+    let root = dir.path().to_str().unwrap();
+    let out = dir.path().join("public");
+    let build = || {
+        let o = pressroom(&["--root", root, "build", "--now", NOW]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        crate::common::stdout(&o)
+    };
+    let rendered = |report: &str| report.starts_with("Built ");
+    let up_to_date = |report: &str| report.starts_with("Up to date: ");
+    assert!(rendered(&build()));
+    assert!(up_to_date(&build()));
+    // A page written over with bytes of its size, and its old time put back.
+    let page = out.join("fi/first/index.html");
+    let meta = fs::metadata(&page).unwrap();
+    fs::write(&page, "y".repeat(meta.len() as usize)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
+    assert!(rendered(&build()));
+    assert!(
+        fs::read_to_string(&page).unwrap().contains("<html"),
+        "the page is the build's again"
+    );
+    assert!(up_to_date(&build()));
+    // A folder put deep inside, empty: a change too.
+    fs::create_dir_all(out.join("fi/first/extra")).unwrap();
+    assert!(rendered(&build()), "a folder added is a change");
+    assert!(!out.join("fi/first/extra").exists(), "and it goes");
+    assert!(up_to_date(&build()));
+    // A file in a new folder.
+    fs::create_dir_all(out.join("fi/first/extra")).unwrap();
+    fs::write(out.join("fi/first/extra/stray.html"), "x").unwrap();
+    assert!(rendered(&build()));
+    assert!(!out.join("fi/first/extra/stray.html").exists());
+    assert!(up_to_date(&build()));
+}
+
 #[cfg(unix)]
 #[test]
 fn a_build_with_nothing_changed_renders_nothing_and_every_kind_of_change_is_seen() {
