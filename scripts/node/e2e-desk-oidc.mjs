@@ -11,37 +11,10 @@
 // page and the refusal; their HTML goes to ARTEFACT_DIR/desk-html/ for the
 // Nu checker. Exits 1 on any failure.
 // Usage: node e2e-desk-oidc.mjs DESK_URL ISSUER ADDRESS NAME ARTEFACT_DIR
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, checks } from './desk-checks.mjs';
 
 const [desk, issuer, address, name, artefacts] = process.argv.slice(2);
-const require = createRequire(import.meta.url);
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-const htmlDir = path.join(artefacts, 'desk-html');
-await mkdir(htmlDir, { recursive: true });
-let failures = 0;
-
-function expect(cond, what) {
-  if (cond) {
-    console.log(`  ok   ${what}`);
-  } else {
-    failures++;
-    console.log(`  FAIL ${what}`);
-  }
-}
-
-async function check(page, label) {
-  await writeFile(path.join(htmlDir, `${label}.html`), await page.content());
-  await page.screenshot({ path: path.join(artefacts, `desk-${label}.png`), fullPage: true });
-  await page.addScriptTag({ content: axeSource });
-  const r = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  expect(r.violations.length === 0, `desk ${label}: ${r.violations.length} axe violations`);
-  for (const v of r.violations) console.log(`       ${v.id} (${v.impact}): ${v.help}`);
-}
+const { expect, check, failures } = await checks(artefacts, { sayOk: true });
 
 // The next person the provider signs in (its login finishes on its own).
 async function next(sub, email, fullName) {
@@ -79,11 +52,7 @@ async function signInWithOrganisation(page) {
   return { callback, visited: asked };
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-});
+const browser = await launch();
 try {
   // (bypassCSP: the desk's policy forbids inline scripts, and axe is one.)
   // The editor the admin added: signed in, on the desk, named.
@@ -118,7 +87,7 @@ try {
 } finally {
   await browser.close();
 }
-if (failures) {
-  console.log(`${failures} failure(s)`);
+if (failures()) {
+  console.log(`${failures()} failure(s)`);
   process.exit(1);
 }

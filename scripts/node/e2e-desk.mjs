@@ -8,46 +8,15 @@
 // page's HTML is saved to ARTEFACT_DIR/desk-html/ for the Nu checker, and
 // a picture of each to ARTEFACT_DIR/desk-*.png. Exits 1 on any failure.
 // Usage: node e2e-desk.mjs DESK_URL ADMIN_ADDRESS PASSWORD WRITER_LINK WRITER_ADDRESS ARTEFACT_DIR
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, checks } from './desk-checks.mjs';
 
 const [desk, admin, password, writerLink, writer, artefacts] = process.argv.slice(2);
 const editorAddress = 'toimittaja@kaislamaa.example.org';
 const titleFi = 'Uusi lauttayhteys saaristoon';
 const titleSv = 'Ny färjeförbindelse till skärgården';
-const require = createRequire(import.meta.url);
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-const htmlDir = path.join(artefacts, 'desk-html');
-await mkdir(htmlDir, { recursive: true });
-let failures = 0;
-
-function expect(cond, what) {
-  if (!cond) {
-    failures++;
-    console.log(`  FAIL ${what}`);
-  }
-}
-
-async function check(page, name) {
-  await writeFile(path.join(htmlDir, `${name}.html`), await page.content());
-  await page.screenshot({ path: path.join(artefacts, `desk-${name}.png`), fullPage: true });
-  await page.addScriptTag({ content: axeSource });
-  const r = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  if (r.violations.length) {
-    failures++;
-    console.log(`  FAIL desk ${name}: ${page.url()}`);
-    for (const v of r.violations) {
-      console.log(`       ${v.id} (${v.impact}): ${v.help}`);
-      for (const n of v.nodes.slice(0, 5)) console.log(`         ${n.target.join(' ')}`);
-    }
-  } else {
-    console.log(`  ok   desk ${name}: 0 violations (${r.passes.length} rules pass)`);
-  }
-}
+const { expect, check, failures } = await checks(artefacts);
 
 // Types into the focused field, then moves on with Tab.
 async function typeAndTab(page, text) {
@@ -72,11 +41,7 @@ async function signIn(page, address, pass) {
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-});
+const browser = await launch();
 try {
   // axe injects itself as an inline script, which the desk's policy
   // forbids: it runs where the policy is bypassed.
@@ -321,8 +286,8 @@ try {
 } finally {
   await browser.close();
 }
-if (failures) {
-  console.log(`e2e-desk: ${failures} failures`);
+if (failures()) {
+  console.log(`e2e-desk: ${failures()} failures`);
   process.exit(1);
 }
 console.log('e2e-desk: all checks passed');
