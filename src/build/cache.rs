@@ -3,6 +3,14 @@
 //! release was added (the cron case) parses and renders that release, not
 //! the thousands that did not change.
 //!
+//! A view is kept without its bodies (the release's text as HTML, twice:
+//! with the site's links and with absolute ones): they are most of its
+//! bytes, and a build after one release was added shows a few dozen of
+//! them. A view read back renders them from its release's Markdown when a
+//! page or feed first shows them (`render::Html`), which gives the same
+//! bytes as long as the view's key (the release's file, its embargo and
+//! the embargo of the pages it links to) is the same.
+//!
 //! The file holds a header (the format, and a fingerprint of the program,
 //! the configuration, the assets and the standing pages: what a parse and a
 //! view depend on beyond the release's own file) and then records, each a
@@ -38,7 +46,7 @@ use crate::render::site::Memo;
 
 /// Bumped when the records' meaning changes; a file of another format is
 /// written anew.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The file's first bytes.
 const MAGIC: &[u8; 8] = b"prcache\n";
@@ -116,54 +124,94 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     if !fits {
         return loaded;
     }
-    // Whether the records end cleanly at the end of the file: then new
-    // ones may follow them. After a damaged one (a build killed while
-    // appending), the file is written anew.
-    let mut clean = false;
+    // The next batch is read while this one is decoded and put to use on
+    // every core. A record that cannot be read back (of a release type
+    // this program does not know) ends the reading: what follows it in
+    // other batches is made again, and the file is written anew (those
+    // beside it in its batch are whole and checked, and may be used).
+    let mut next = read_batch(&mut r);
     loop {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut ended = false;
-        while batch.len() < BATCH {
-            if at_end(&mut r) {
-                clean = true;
-                ended = true;
-                break;
-            }
-            match read_record(&mut r) {
-                Some(bytes) => batch.push(bytes),
-                None => {
-                    ended = true;
-                    break;
-                }
-            }
-        }
-        let decoded: Vec<Option<In>> = batch
-            .par_iter()
-            .map(|b| postcard::from_bytes(b).ok())
-            .collect();
-        for record in decoded {
+        let (batch, ended) = next;
+        let (used, following) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .map(|b| {
+                        Some(match postcard::from_bytes(b).ok()? {
+                            In::Parsed(path, stamp, release) => {
+                                parses.seed(path.clone(), stamp, Arc::from(release));
+                                Used::Parsed(path, stamp)
+                            }
+                            In::View(path, key, view) => {
+                                memo.seed_view(path.clone(), key, Arc::new(view.restored()));
+                                Used::View(path, key)
+                            }
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || (ended == End::No).then(|| read_batch(&mut r)),
+        );
+        for record in used {
             loaded.records += 1;
             match record {
-                Some(In::Parsed(path, stamp, release)) => {
-                    loaded.parsed.insert(path.clone(), stamp);
-                    parses.seed(path, stamp, Arc::from(release));
+                Some(Used::Parsed(path, stamp)) => {
+                    loaded.parsed.insert(path, stamp);
                 }
-                Some(In::View(path, key, view)) => {
-                    loaded.views.insert(path.clone(), key);
-                    memo.seed_view(path, key, Arc::new(view.restored()));
+                Some(Used::View(path, key)) => {
+                    loaded.views.insert(path, key);
                 }
-                // A record of a release type this program cannot read
-                // back: the file is written anew.
-                None => return loaded,
+                None => {
+                    loaded.releases = loaded.parsed.len();
+                    return loaded;
+                }
             }
         }
-        if ended {
-            break;
+        match following {
+            Some(batch) => next = batch,
+            None => {
+                // Whether the records end cleanly at the end of the file:
+                // then new ones may follow them. After a damaged one (a
+                // build killed while appending), the file is written anew.
+                loaded.appendable = ended == End::Clean;
+                break;
+            }
         }
     }
-    loaded.appendable = clean;
     loaded.releases = loaded.parsed.len();
     loaded
+}
+
+/// A record read back and put to use: what [`Loaded`] keeps of it.
+enum Used {
+    Parsed(OsString, Stamp),
+    View(OsString, u64),
+}
+
+/// How a batch of records ended.
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum End {
+    /// More may follow.
+    No,
+    /// At the end of the file.
+    Clean,
+    /// At a record cut short or not matching its checksum.
+    Damaged,
+}
+
+/// The next [`BATCH`] records, and how the batch ended.
+fn read_batch(r: &mut impl io::BufRead) -> (Vec<Vec<u8>>, End) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while batch.len() < BATCH {
+        if at_end(r) {
+            return (batch, End::Clean);
+        }
+        match read_record(r) {
+            Some(bytes) => batch.push(bytes),
+            None => return (batch, End::Damaged),
+        }
+    }
+    (batch, End::No)
 }
 
 /// Whether `path` is a regular file (not a symbolic link, which a build
@@ -348,6 +396,25 @@ pub fn save(
 mod tests {
     use super::*;
 
+    /// Every file under `dir` (relative path, bytes), sorted.
+    fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(root: &Path, dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
+            for e in fs::read_dir(dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    walk(root, &path, files);
+                } else {
+                    let rel = path.strip_prefix(root).unwrap().to_path_buf();
+                    files.push((rel, fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut files = vec![];
+        walk(dir, dir, &mut files);
+        files.sort();
+        files
+    }
+
     /// The sample pressroom, built once into `out` with `memo`.
     fn sample_build(memo: &Memo, parses: &ParseCache, out: &Path) -> Content {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -385,8 +452,21 @@ mod tests {
             |p: &ParseCache| debug(p.parsed().iter().map(|e| format!("{e:?}")).collect());
         let views = |m: &Memo| debug(m.views().iter().map(|e| format!("{e:?}")).collect());
         assert_eq!(releases(&parses2), releases(&parses));
+        // The bodies are not in the file: a build that takes the views
+        // renders each body again from its release when a page shows it,
+        // and every page is as the first build made it.
+        let kept = fs::read(&file).unwrap();
+        sample_build(&memo2, &parses2, &d.path().join("b"));
         assert!(!views(&memo).is_empty());
         assert_eq!(views(&memo2), views(&memo));
+        assert_eq!(tree(&d.path().join("b")), tree(&d.path().join("a")));
+        for (path, _, v) in memo.views() {
+            for body in [v.body.as_str(), v.body_abs.as_str()] {
+                assert!(!body.is_empty());
+                let held = kept.windows(body.len()).any(|w| w == body.as_bytes());
+                assert!(!held, "{path:?}: a body is in the file");
+            }
+        }
 
         // Another key (the configuration changed, say): nothing is taken.
         let (memo3, parses3) = (Memo::default(), ParseCache::default());

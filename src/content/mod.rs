@@ -293,10 +293,14 @@ impl Content {
     /// Releases on the website at `now` (published, `web` not false), newest
     /// first; in a writer's preview, drafts and embargoed ones too.
     pub fn on_web(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Release> {
+        self.shared_on_web(now).map(std::sync::Arc::as_ref)
+    }
+
+    /// [`Content::on_web`], as the shared releases.
+    pub fn shared_on_web(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Arc<Release>> {
         let all = self.show_unpublished;
         self.releases
             .iter()
-            .map(std::sync::Arc::as_ref)
             .filter(move |r| r.publication.web && (all || r.is_published(now)))
     }
 

@@ -10,6 +10,7 @@ pub mod site;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,13 +26,74 @@ use crate::theme::optional;
 /// HTML that pressroom produced or sanitised itself; askama writes it
 /// unescaped. Only Markdown rendering (which sanitises raw HTML by an
 /// allow-list) makes one: there is no way to wrap any other string.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Html(String);
+///
+/// A release's body read back from the build's cache is not kept there: it
+/// is rendered again from the release's Markdown the first time a page or
+/// feed shows it (see [`ReleaseView::bind_bodies`]), so that a build which
+/// renders a handful of pages reads and keeps a handful of bodies.
+#[derive(Clone, Default)]
+pub struct Html(Text);
+
+#[derive(Clone)]
+enum Text {
+    Owned(String),
+    Later(Arc<Later>, Half),
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Self::Owned(String::new())
+    }
+}
+
+/// Which of a release body's two forms.
+#[derive(Clone, Copy)]
+enum Half {
+    /// Root-relative links (web pages).
+    Site,
+    /// Absolute links (feeds, email).
+    Abs,
+}
+
+/// A release's body, rendered from its Markdown when it is first shown.
+#[derive(Default)]
+struct Later {
+    from: OnceLock<Source>,
+    pair: OnceLock<(String, String)>,
+}
+
+/// What a body is rendered from, as [`Html::pair_from_markdown`] takes it.
+struct Source {
+    release: Arc<Release>,
+    base: Arc<Url>,
+    hidden: Arc<markdown::Unpublished>,
+}
+
+impl Later {
+    fn half(&self, half: Half) -> &str {
+        let (site, abs) = self.pair.get_or_init(|| match self.from.get() {
+            Some(f) => {
+                markdown::to_html_pair_hiding(&f.release.body, &f.base, page_of_file, &f.hidden)
+            }
+            None => {
+                // Every view taken from the cache is bound before it is
+                // handed out (site::release_views).
+                debug_assert!(false, "a body shown before it was bound to its release");
+                tracing::error!("a release's body was shown before pressroom knew its release");
+                Default::default()
+            }
+        });
+        match half {
+            Half::Site => site,
+            Half::Abs => abs,
+        }
+    }
+}
 
 impl Html {
     /// Markdown as sanitised HTML with links in the form of `links`.
     pub fn from_markdown(md: &str, links: Links<'_>) -> Self {
-        Self(markdown::to_html(md, links))
+        Self(Text::Owned(markdown::to_html(md, links)))
     }
 
     /// Markdown as sanitised HTML twice, rendered once: with root-relative
@@ -43,41 +105,58 @@ impl Html {
         hidden: &markdown::Unpublished,
     ) -> (Self, Self) {
         let (site, abs) = markdown::to_html_pair_hiding(md, base, page_of_file, hidden);
-        (Self(site), Self(abs))
+        (Self(Text::Owned(site)), Self(Text::Owned(abs)))
     }
 
     /// The HTML text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Text::Owned(s) => s,
+            Text::Later(later, half) => later.half(*half),
+        }
+    }
+}
+
+impl PartialEq for Html {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Html {}
+
+impl fmt::Debug for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Html").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for Html {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl askama::filters::HtmlSafe for Html {}
 
-/// Marked safe for the template engine, as askama treats it; plain text
-/// for a compact format (the build's cache, see [`crate::build::cache`]).
+/// Marked safe for the template engine, as askama treats it. In a compact
+/// format (the build's cache, see [`crate::build::cache`]) it is left out:
+/// a view read back renders its bodies again when they are shown.
 impl serde::Serialize for Html {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
-            minijinja::Value::from_safe_string(self.0.clone()).serialize(s)
+            minijinja::Value::from_safe_string(self.as_str().to_string()).serialize(s)
         } else {
-            s.serialize_str(&self.0)
+            s.serialize_unit()
         }
     }
 }
 
-/// Read back from the build's cache only: a private file (mode 0600 in a
-/// 0700 folder) that pressroom wrote from its own sanitised HTML, and
-/// that a build reads only when the same program wrote it.
+/// Read back from the build's cache only, where it is not kept (see
+/// [`ReleaseView::restored`]).
 impl<'de> Deserialize<'de> for Html {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self)
+        <()>::deserialize(d).map(|()| Self::default())
     }
 }
 
@@ -374,7 +453,30 @@ impl ReleaseView {
     /// its language (which is not stored).
     pub fn restored(mut self) -> Self {
         self.t = i18n::strings(&self.lang);
+        let later = Arc::new(Later::default());
+        self.body = Html(Text::Later(Arc::clone(&later), Half::Site));
+        self.body_abs = Html(Text::Later(later, Half::Abs));
         self
+    }
+
+    /// Binds the bodies of a view read back from the cache to what they are
+    /// rendered from when shown: `release` (whose file the view was made
+    /// from), the site's `base` and the pages not out (`hidden`), as
+    /// [`ReleaseView::new`] renders them. A view made in this build, or
+    /// already bound, is left as it is.
+    pub fn bind_bodies(
+        &self,
+        release: &Arc<Release>,
+        base: &Arc<Url>,
+        hidden: &Arc<markdown::Unpublished>,
+    ) {
+        if let Text::Later(later, _) = &self.body.0 {
+            later.from.get_or_init(|| Source {
+                release: Arc::clone(release),
+                base: Arc::clone(base),
+                hidden: Arc::clone(hidden),
+            });
+        }
     }
 
     /// Renders what every output needs from a release. `releases_dir` is read

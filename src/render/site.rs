@@ -1343,8 +1343,11 @@ fn release_views(
     let config = &content.config;
     let dir = config.releases_dir();
     let links = crate::markdown::Links::site(urls.base().path(), crate::release::page_of_file);
+    // What the bodies of views read back from the cache are rendered from.
+    let base = Arc::new(urls.base().clone());
+    let shared_hidden = Arc::new(hidden.clone());
     content
-        .on_web(now)
+        .shared_on_web(now)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|r| {
@@ -1382,7 +1385,11 @@ fn release_views(
                 v
             };
             match memo {
-                Some(m) => m.view(r, key, make),
+                Some(m) => {
+                    let v = m.view(r, key, make);
+                    v.bind_bodies(r, &base, &shared_hidden);
+                    v
+                }
                 None => Arc::new(make()),
             }
         })
