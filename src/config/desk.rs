@@ -236,14 +236,39 @@ impl DeskConfig {
     }
 
     /// The address the provider sends a person back to:
-    /// `[desk] url` + `desk/login/oidc/callback`, else `http://ADDR/…`.
-    pub fn oidc_redirect(&self) -> Option<url::Url> {
+    /// `[desk] url` + `desk/login/oidc/callback`, else `http://ADDR/…`
+    /// when ADDR is one a browser can be sent to and the provider can know
+    /// in advance (not port 0, which is any free port, nor every
+    /// interface). The error says what to set.
+    pub fn oidc_redirect(&self) -> Result<url::Url, String> {
+        const SET_URL: &str = "set [desk] url to the address staff open the desk at (https://desk.example.org/), the one registered with the provider";
         let base = match (&self.url, &self.addr) {
             (Some(u), _) => u.clone(),
-            (None, Some(addr)) => url::Url::parse(&format!("http://{addr}/")).ok()?,
-            (None, None) => return None,
+            (None, Some(addr)) => {
+                if let Ok(socket) = addr.parse::<std::net::SocketAddr>() {
+                    if socket.port() == 0 {
+                        return Err(format!(
+                            "[desk.oidc] cannot send people back to the desk at {addr}: port 0 is any free port, which the provider cannot know in advance; {SET_URL}, or give the desk a fixed port"
+                        ));
+                    }
+                    if socket.ip().is_unspecified() {
+                        return Err(format!(
+                            "[desk.oidc] cannot send people back to the desk at {addr}: it listens on every interface, which is no address a browser can open; {SET_URL}"
+                        ));
+                    }
+                }
+                url::Url::parse(&format!("http://{addr}/")).map_err(|e| {
+                    format!("[desk.oidc] cannot make a web address of [desk] addr '{addr}' ({e}); {SET_URL}")
+                })?
+            }
+            (None, None) => {
+                return Err(format!(
+                    "[desk.oidc] needs the desk's address: {SET_URL} (or [desk] addr)"
+                ));
+            }
         };
-        base.join("desk/login/oidc/callback").ok()
+        base.join("desk/login/oidc/callback")
+            .map_err(|e| format!("[desk.oidc] cannot make the callback address from {base} ({e})"))
     }
 }
 
@@ -283,6 +308,40 @@ fn limit() -> MaxAge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_provider_sends_people_back_only_to_an_address_it_can_know() {
+        let desk = |toml: &str| toml::from_str::<DeskConfig>(toml).unwrap();
+        let redirect = |toml: &str| desk(toml).oidc_redirect();
+        assert_eq!(
+            redirect("url = \"https://desk.example.org/\"\naddr = \"127.0.0.1:0\"")
+                .unwrap()
+                .as_str(),
+            "https://desk.example.org/desk/login/oidc/callback"
+        );
+        assert_eq!(
+            redirect("addr = \"127.0.0.1:8090\"").unwrap().as_str(),
+            "http://127.0.0.1:8090/desk/login/oidc/callback"
+        );
+        assert_eq!(
+            redirect("addr = \"desk.internal:8090\"").unwrap().as_str(),
+            "http://desk.internal:8090/desk/login/oidc/callback"
+        );
+        let err = redirect("addr = \"127.0.0.1:0\"").unwrap_err();
+        assert!(
+            err.contains("port 0 is any free port") && err.contains("set [desk] url"),
+            "{err}"
+        );
+        for every in ["0.0.0.0:8090", "[::]:8090"] {
+            let err = redirect(&format!("addr = \"{every}\"")).unwrap_err();
+            assert!(
+                err.contains("every interface") && err.contains("set [desk] url"),
+                "{err}"
+            );
+        }
+        let err = redirect("").unwrap_err();
+        assert!(err.contains("set [desk] url"), "{err}");
+    }
 
     #[test]
     fn a_test_recipient_that_is_no_address_is_named() {

@@ -153,9 +153,7 @@ impl Oidc {
                 config.client_id
             );
         };
-        let Some(redirect) = desk.oidc_redirect() else {
-            anyhow::bail!("[desk.oidc] needs the desk's address: set [desk] url (or [desk] addr)");
-        };
+        let redirect = desk.oidc_redirect().map_err(anyhow::Error::msg)?;
         // The issuer exactly as configured: `iss` must match it to the byte.
         let issuer = config.issuer.as_str();
         let issuer = if config.issuer.path() == "/" {
