@@ -74,11 +74,10 @@ pub enum Command {
 /// The address a password link opens: `[desk] url`, else the desk's
 /// listening address.
 fn link_url(config: &Config, link: &PasswordLink) -> String {
-    let base = match (&config.desk.url, &config.desk.addr) {
-        (Some(url), _) => url.to_string(),
-        (None, Some(addr)) => format!("http://{addr}/"),
-        (None, None) => "http://DESK-ADDRESS/".to_string(),
-    };
+    let base = config
+        .desk
+        .browser_base()
+        .map_or_else(|_| "http://DESK-ADDRESS/".to_string(), |u| u.to_string());
     format!("{base}desk/password/{}", link.token)
 }
 

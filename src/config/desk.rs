@@ -235,38 +235,44 @@ impl DeskConfig {
         self.url.as_ref().is_some_and(|u| u.scheme() == "https")
     }
 
-    /// The address the provider sends a person back to:
-    /// `[desk] url` + `desk/login/oidc/callback`, else `http://ADDR/…`
-    /// when ADDR is one a browser can be sent to and the provider can know
-    /// in advance (not port 0, which is any free port, nor every
+    /// The address a browser opens the desk at: `[desk] url`, else
+    /// `http://ADDR/` when ADDR is one a browser can open and that can be
+    /// known in advance (not port 0, which is any free port, nor every
     /// interface). The error says what to set.
-    pub fn oidc_redirect(&self) -> Result<url::Url, String> {
-        const SET_URL: &str = "set [desk] url to the address staff open the desk at (https://desk.example.org/), the one registered with the provider";
-        let base = match (&self.url, &self.addr) {
-            (Some(u), _) => u.clone(),
+    pub fn browser_base(&self) -> Result<url::Url, String> {
+        const SET_URL: &str =
+            "set [desk] url to the address staff open the desk at (https://desk.example.org/)";
+        match (&self.url, &self.addr) {
+            (Some(u), _) => Ok(u.clone()),
             (None, Some(addr)) => {
                 if let Ok(socket) = addr.parse::<std::net::SocketAddr>() {
                     if socket.port() == 0 {
                         return Err(format!(
-                            "[desk.oidc] cannot send people back to the desk at {addr}: port 0 is any free port, which the provider cannot know in advance; {SET_URL}, or give the desk a fixed port"
+                            "the desk's address {addr} has port 0, any free port, which cannot be known in advance; {SET_URL}, or give the desk a fixed port"
                         ));
                     }
                     if socket.ip().is_unspecified() {
                         return Err(format!(
-                            "[desk.oidc] cannot send people back to the desk at {addr}: it listens on every interface, which is no address a browser can open; {SET_URL}"
+                            "the desk's address {addr} is every interface, which no browser can open; {SET_URL}"
                         ));
                     }
                 }
                 url::Url::parse(&format!("http://{addr}/")).map_err(|e| {
-                    format!("[desk.oidc] cannot make a web address of [desk] addr '{addr}' ({e}); {SET_URL}")
-                })?
+                    format!("the desk's address '{addr}' is no web address ({e}); {SET_URL}")
+                })
             }
-            (None, None) => {
-                return Err(format!(
-                    "[desk.oidc] needs the desk's address: {SET_URL} (or [desk] addr)"
-                ));
-            }
-        };
+            (None, None) => Err(format!(
+                "the desk has no address: {SET_URL} (or [desk] addr)"
+            )),
+        }
+    }
+
+    /// The address the provider sends a person back to:
+    /// [`browser_base`](DeskConfig::browser_base) + `desk/login/oidc/callback`.
+    pub fn oidc_redirect(&self) -> Result<url::Url, String> {
+        let base = self
+            .browser_base()
+            .map_err(|e| format!("[desk.oidc] cannot send people back to the desk (its redirect URI, registered with the provider, is this address + desk/login/oidc/callback): {e}"))?;
         base.join("desk/login/oidc/callback")
             .map_err(|e| format!("[desk.oidc] cannot make the callback address from {base} ({e})"))
     }
@@ -329,7 +335,7 @@ mod tests {
         );
         let err = redirect("addr = \"127.0.0.1:0\"").unwrap_err();
         assert!(
-            err.contains("port 0 is any free port") && err.contains("set [desk] url"),
+            err.contains("port 0, any free port") && err.contains("set [desk] url"),
             "{err}"
         );
         for every in ["0.0.0.0:8090", "[::]:8090"] {
