@@ -130,7 +130,7 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     // other batches is made again, and the file is written anew (those
     // beside it in its batch are whole and checked, and may be used).
     let mut next = read_batch(&mut r);
-    loop {
+    'read: loop {
         let (batch, ended) = next;
         let (used, following) = rayon::join(
             || {
@@ -161,10 +161,7 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
                 Some(Used::View(path, key)) => {
                     loaded.views.insert(path, key);
                 }
-                None => {
-                    loaded.releases = loaded.parsed.len();
-                    return loaded;
-                }
+                None => break 'read,
             }
         }
         match following {
