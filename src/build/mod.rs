@@ -394,87 +394,113 @@ pub fn build_pressroom(
 ) -> anyhow::Result<BuildReport> {
     let config = crate::config::Config::load(root)?;
     let start = std::time::SystemTime::now();
-    let inputs = record::Inputs::read(&config)
-        .with_context(|| format!("cannot read {}", config.root.display()))?;
     let at = record::Record::path(&config, out);
-    // The last build's record, if the site is as it left it: each of its
-    // folders and files is looked at once, here (no folder is read).
-    let old = (!force && out.join(MARKER).is_file())
-        .then(|| record::Record::load(&at))
-        .flatten()
-        .and_then(|old| {
-            let on_disk = old.left_as_is(out)?;
-            Some((old, on_disk))
-        });
-    if let Some((old, _)) = &old
+    // The last build's record, read while the sources are stamped.
+    let marked = !force && out.join(MARKER).is_file();
+    let (inputs, old) = rayon::join(
+        || record::Inputs::read(&config),
+        || marked.then(|| record::Record::load(&at)).flatten(),
+    );
+    let inputs = inputs.with_context(|| format!("cannot read {}", config.root.display()))?;
+    // Whether the site is as the last build left it: each of its folders
+    // and files is looked at once (no folder is read).
+    let mut as_left = None;
+    if let Some(old) = &old
         && let Some(inputs) = &inputs
         && let Some(made) = old.unchanged(inputs, now)
     {
-        return Ok(BuildReport {
-            out: out.to_path_buf(),
-            all_releases: made.all_releases,
-            up_to_date: true,
-            summary: made.summary,
-            assets: made.assets,
-            written: 0,
-            unchanged: made.files,
-            skipped: made.files,
-            removed: 0,
-            parsed: Some(0),
-            outputs: None,
-        });
+        if old.left_as_is(out) {
+            return Ok(BuildReport {
+                out: out.to_path_buf(),
+                all_releases: made.all_releases,
+                up_to_date: true,
+                summary: made.summary,
+                assets: made.assets,
+                written: 0,
+                unchanged: made.files,
+                skipped: made.files,
+                removed: 0,
+                parsed: Some(0),
+                outputs: None,
+            });
+        }
+        as_left = Some(false);
     }
     // Only the releases changed: the pages whose inputs are as recorded
-    // are neither rendered nor read again.
-    let (memo, known) = match (&old, &inputs) {
-        (Some((old, on_disk)), Some(inputs)) => match old.memo(inputs) {
-            Some(memo) => (memo, Some(on_disk)),
-            None => (Memo::default(), None),
-        },
-        _ => (Memo::default(), None),
+    // are neither rendered nor read again, if the site is as it was left
+    // (looked at while the cache is read; if not, every page is rendered).
+    let (memo, left) = match old
+        .zip(inputs.as_ref())
+        .and_then(|(old, i)| old.into_memo(i))
+    {
+        Some((memo, left)) => (memo, Some(left).filter(|_| as_left.is_none())),
+        None => (Memo::default(), None),
     };
     // The releases parsed and viewed by earlier builds, unless forced.
     let parses = crate::content::ParseCache::default();
     let cache_at = cache::path(&config);
     let reading_key = inputs.as_ref().map(record::Inputs::reading_key);
-    let loaded = match reading_key {
-        Some(key) if !force => cache::load(&cache_at, key, &parses, &memo),
-        _ => cache::Loaded::default(),
-    };
+    let (known, loaded) = rayon::join(
+        || left.filter(|left| left.still_in(out)),
+        || match reading_key {
+            Some(key) if !force => cache::load(&cache_at, key, &parses, &memo),
+            _ => cache::Loaded::default(),
+        },
+    );
+    if known.is_none() {
+        memo.forget_pages();
+    }
     let content = Content::load_with(root, Some(&parses))?;
     memo.begin();
-    let mut report = build_with(&content, out, now, Some(&memo), known)?;
+    let mut report = build_with(&content, out, now, Some(&memo), known.as_ref())?;
     report.parsed = Some(content.releases.len().saturating_sub(parses.hits()));
     memo.sweep();
-    let kept = match reading_key {
-        Some(key) if inputs.as_ref().is_some_and(|i| !i.assets_racy(start)) => {
-            let race_from = start
-                .checked_sub(record::RACY)
-                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-            let made = cache::Made {
-                content: &content,
-                parses: &parses,
-                memo: &memo,
-            };
-            cache::save(&cache_at, key, &loaded, made, race_from)
-        }
-        _ => cache::remove(&cache_at),
-    };
-    if let Err(e) = kept {
-        // The site is built; only the next build's head start is lost.
-        tracing::warn!(error = %e, path = %cache_at.display(), "cannot keep the parsed releases");
-    }
+    // The parsed releases for the next build, and the record of this one,
+    // are written side by side.
+    let keep_parsed = inputs.as_ref().is_some_and(|i| !i.assets_racy(start));
     let made = record::Made {
         summary: &report.summary,
         assets: report.assets,
         pages: memo.inputs(),
         left: report.outputs.take(),
     };
-    if let Err(e) = record::Record::save(&at, inputs, start, &content, now, out, made) {
+    let (kept, recorded) = rayon::join(
+        || match reading_key {
+            Some(key) if keep_parsed => {
+                let race_from = start
+                    .checked_sub(record::RACY)
+                    .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                let made = cache::Made {
+                    content: &content,
+                    parses: &parses,
+                    memo: &memo,
+                };
+                cache::save(&cache_at, key, &loaded, made, race_from)
+            }
+            _ => cache::remove(&cache_at),
+        },
+        || record::Record::save(&at, inputs, start, &content, now, out, made),
+    );
+    if let Err(e) = kept {
+        // The site is built; only the next build's head start is lost.
+        tracing::warn!(error = %e, path = %cache_at.display(), "cannot keep the parsed releases");
+    }
+    if let Err(e) = recorded {
         // The site is built; only the next build's shortcut is lost.
         tracing::warn!(error = %e, path = %at.display(), "cannot record the build");
     }
+    drop_aside((content, parses, memo, loaded, known));
     Ok(report)
+}
+
+/// Drops `big` on a thread of its own: freeing what a build of thousands
+/// of releases made takes tens of milliseconds, which a command that ends
+/// next need not wait for (it exits without them).
+fn drop_aside<T: Send + 'static>(big: T) {
+    // Should no thread start, the closure and `big` are dropped here.
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(big));
 }
 
 /// Builds the site of `content` as seen at `now` into `out`.

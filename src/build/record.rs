@@ -216,11 +216,11 @@ impl Record {
             .filter(|r| r.format == FORMAT)
     }
 
-    /// The files this build left in `out`, if the folder is exactly as it
-    /// left it: no file of the site changed, went or came since (and so
-    /// none is a symbolic link). See [`Outputs::still_in`].
-    pub fn left_as_is(&self, out: &Path) -> Option<Outputs> {
-        self.outputs.still_in(out).then(|| self.outputs.clone())
+    /// Whether `out` is exactly as this build left it: no file of the site
+    /// changed, went or came since (and so none is a symbolic link). See
+    /// [`Outputs::still_in`].
+    pub fn left_as_is(&self, out: &Path) -> bool {
+        self.outputs.still_in(out)
     }
 
     /// Whether a build of `inputs` at `now` into an output folder left as
@@ -265,18 +265,19 @@ impl Record {
         })
     }
 
-    /// What the pages' inputs were at the last build, when a build of
-    /// `inputs` into `out` may skip the pages whose inputs are the same:
-    /// only the release files changed (or the time), and every file the
-    /// last build left is as it left it. The same program, configuration,
-    /// templates, assets and standing pages render the same inputs into
-    /// the same bytes.
-    pub fn memo(&self, inputs: &Inputs) -> Option<Memo> {
+    /// What the pages' inputs were at the last build, and the files it
+    /// left, when a build of `inputs` into the same output folder may skip
+    /// the pages whose inputs are the same: only the release files changed
+    /// (or the time). The same program, configuration, templates, assets
+    /// and standing pages render the same inputs into the same bytes; the
+    /// pages may be skipped only if the files are still as they were left
+    /// ([`Outputs::still_in`]).
+    pub fn into_memo(self, inputs: &Inputs) -> Option<(Memo, Outputs)> {
         let same = self.program == inputs.program
             && self.config == inputs.config
             && self.assets == inputs.assets
             && !self.pages.is_empty();
-        same.then(|| Memo::with_inputs(self.pages.clone()))
+        same.then(|| (Memo::with_inputs(self.pages), self.outputs))
     }
 
     /// Records a build of `content` (read from `inputs`, stamped at

@@ -616,14 +616,7 @@ fn a_site_changed_by_hand_is_seen_without_reading_its_folders() {
     assert!(up_to_date(&build()));
     // A page written over with bytes of its size, and its old time put back.
     let page = out.join("fi/first/index.html");
-    let meta = fs::metadata(&page).unwrap();
-    fs::write(&page, "y".repeat(meta.len() as usize)).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&page)
-        .unwrap()
-        .set_modified(meta.modified().unwrap())
-        .unwrap();
+    overwrite_keeping_time(&page);
     assert!(rendered(&build()));
     assert!(
         fs::read_to_string(&page).unwrap().contains("<html"),
@@ -641,6 +634,35 @@ fn a_site_changed_by_hand_is_seen_without_reading_its_folders() {
     assert!(rendered(&build()));
     assert!(!out.join("fi/first/extra/stray.html").exists());
     assert!(up_to_date(&build()));
+    // A page written over and a release added at once: the pages the new
+    // release leaves as they were are not skipped, the changed one is
+    // made again.
+    overwrite_keeping_time(&page);
+    fs::write(
+        dir.path().join("releases/2026-01-03-second.fi.md"),
+        "---\ntitle: Toinen\ndate: 2026-01-03 12:00\n---\nTeksti.\n",
+    )
+    .unwrap();
+    age_releases(dir.path(), 3600);
+    assert!(rendered(&build()));
+    assert!(
+        fs::read_to_string(&page).unwrap().contains("<html"),
+        "the page is the build's again"
+    );
+    assert!(out.join("fi/second/index.html").is_file());
+    assert!(up_to_date(&build()));
+}
+
+/// Writes `page` over with bytes of its size and puts its time back.
+fn overwrite_keeping_time(page: &Path) {
+    let meta = fs::metadata(page).unwrap();
+    fs::write(page, "y".repeat(meta.len() as usize)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(page)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
 }
 
 #[cfg(unix)]
