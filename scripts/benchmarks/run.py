@@ -73,7 +73,7 @@ def count_pages(out, hugo=False):
         # pressroom still builds them): the sitemap (turned off in Hugo's
         # configuration), the archive by year and the search page.
         rel = str(p.relative_to(out))
-        if p.suffix in (".html", ".xml") and p.name not in ("404.html", "sitemap.xml") \
+        if p.suffix in (".html", ".xml") and p.name != "404.html" and not p.name.startswith("sitemap") \
                 and "/archive/" not in rel and "/search/" not in rel:
             if "/page/" in rel:
                 # Hugo's page/1/ only redirects to the list.

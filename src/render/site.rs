@@ -899,23 +899,42 @@ impl<'a> Site<'a> {
         Ok(pages + 1)
     }
 
-    /// `sitemap.xml`: the front page, each language's index, keyword index
-    /// and keyword pages, every release page (with its language versions)
-    /// and the standing pages.
+    /// The sitemap: `sitemap.xml` is an index of `sitemap-pages.xml` (the
+    /// front page, each language's index, keyword index and keyword pages,
+    /// and the standing pages) and one file per year of releases
+    /// (`sitemap-2026.xml`: every release page of that year, with its
+    /// language versions), each with the day it last changed. A new
+    /// release changes its year's file and the index; the other years'
+    /// files keep their bytes, and are not made again. A file over
+    /// [`SITEMAP_MAX_URLS`] addresses continues in `sitemap-2026-2.xml`, ….
     fn sitemap(
         &self,
         contexts: &[LangCtx<'a>],
         by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<()> {
-        let inputs: Vec<(&Lang, u64, Vec<&str>)> = contexts
+        let versions = |v: &ReleaseView| -> Vec<&ReleaseView> {
+            v.translation_key
+                .as_deref()
+                .and_then(|k| by_key.get(k))
+                .filter(|vs| vs.len() > 1)
+                .map(|vs| vs.to_vec())
+                .unwrap_or_default()
+        };
+        let mut years: BTreeMap<&str, Vec<&ReleaseView>> = BTreeMap::new();
+        for cx in contexts {
+            for v in &cx.views {
+                years
+                    .entry(v.date_iso.get(..4).unwrap_or("0000"))
+                    .or_default()
+                    .push(v);
+            }
+        }
+        let mut files = vec![];
+        // The pages: changed when a language's newest release day, a
+        // keyword or a standing page changes.
+        let newest: Vec<Option<&str>> = contexts
             .iter()
-            .map(|cx| {
-                (
-                    cx.lang,
-                    sitemap_fingerprint(&cx.views),
-                    cx.tags.keys().copied().collect(),
-                )
-            })
+            .map(|cx| cx.views.first().and_then(|v| v.date_iso.get(..10)))
             .collect();
         let pages: Vec<_> = self
             .content
@@ -923,93 +942,131 @@ impl<'a> Site<'a> {
             .iter()
             .map(|p| (&p.lang, &p.slug))
             .collect();
-        // How many addresses, without making them: the front page, and per
-        // language its index, keyword index, keywords, releases and pages.
-        let count = 1
-            + contexts
+        let count = 1 + contexts.iter().map(|cx| 2 + cx.tags.len()).sum::<usize>() + pages.len();
+        let inputs = (
+            contexts
                 .iter()
-                .map(|cx| 2 + cx.tags.len() + cx.views.len())
-                .sum::<usize>()
-            + pages.len();
-        let inputs = (inputs, pages);
-        if count > self.sitemap_max {
-            let urls = self.sitemap_urls(contexts, by_key);
-            let files = urls.chunks(self.sitemap_max).count();
-            for (i, chunk) in urls.chunks(self.sitemap_max).enumerate() {
-                let rel = format!("sitemap-{}.xml", i + 1);
-                self.emit(&rel, (&inputs, i, files), || {
-                    self.page("site/sitemap.xml", &Sitemap { urls: chunk })
-                })?;
-            }
-            return self.emit("sitemap.xml", (&inputs, files), || {
-                Ok(sitemap_index(
-                    (1..=files).map(|i| self.urls.abs(&format!("sitemap-{i}.xml"))),
-                ))
-            });
-        }
-        self.emit("sitemap.xml", &inputs, || {
-            let urls = self.sitemap_urls(contexts, by_key);
-            self.page("site/sitemap.xml", &Sitemap { urls: &urls })
-        })
-    }
-
-    /// Every address of the sitemap, in order.
-    fn sitemap_urls(
-        &self,
-        contexts: &[LangCtx<'a>],
-        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
-    ) -> Vec<SitemapUrl> {
-        {
-            let day = |iso: &str| iso.get(..10).map(str::to_string);
-            let plain = |rel: &str| SitemapUrl {
-                loc: self.urls.abs(rel),
-                lastmod: None,
-                alternates: vec![],
-            };
-            let mut urls = vec![plain("")];
-            for cx in contexts {
-                urls.push(SitemapUrl {
-                    alternates: contexts
+                .map(|cx| (cx.lang, cx.tags.keys().collect::<Vec<_>>()))
+                .collect::<Vec<_>>(),
+            &newest,
+            &pages,
+        );
+        let lastmod = newest.iter().flatten().max().map(|d| d.to_string());
+        files.extend(
+            self.sitemap_files("sitemap-pages", count, inputs, &lastmod, || {
+                self.sitemap_page_urls(contexts)
+            })?,
+        );
+        for (year, views) in &years {
+            // What the year's file says of each release: its address, the
+            // day it last changed, and its versions' addresses.
+            let inputs: Vec<_> = views
+                .iter()
+                .map(|v| {
+                    let vs: Vec<_> = versions(v).iter().map(|t| (&t.lang, &t.url)).collect();
+                    (&v.url, sitemap_day(v), vs)
+                })
+                .collect();
+            let lastmod = views
+                .iter()
+                .filter_map(|v| sitemap_day(v))
+                .max()
+                .map(str::to_string);
+            let name = format!("sitemap-{year}");
+            files.extend(
+                self.sitemap_files(&name, views.len(), inputs, &lastmod, || {
+                    views
                         .iter()
-                        .map(|c| Alternate {
-                            lang: c.lang.to_string(),
-                            href: self.urls.abs(&Urls::lang_index(c.lang)),
-                        })
-                        .collect(),
-                    lastmod: cx.views.first().and_then(|v| day(&v.date_iso)),
-                    ..plain(&Urls::lang_index(cx.lang))
-                });
-                urls.push(plain(&Urls::keywords(cx.lang)));
-                urls.extend(cx.tags.keys().map(|slug| plain(&Urls::tag(cx.lang, slug))));
-                for v in &cx.views {
-                    let versions: Vec<&ReleaseView> = v
-                        .translation_key
-                        .as_deref()
-                        .and_then(|k| by_key.get(k))
-                        .map(|vs| vs.to_vec())
-                        .unwrap_or_default();
-                    urls.push(SitemapUrl {
-                        loc: v.url.clone(),
-                        lastmod: day(v.updated.as_ref().map_or(&v.date_iso, |u| &u.iso)),
-                        alternates: if versions.len() > 1 {
-                            versions
+                        .map(|v| SitemapUrl {
+                            loc: v.url.clone(),
+                            lastmod: sitemap_day(v).map(str::to_string),
+                            alternates: versions(v)
                                 .iter()
                                 .map(|t| Alternate {
                                     lang: t.lang.to_string(),
                                     href: t.url.clone(),
                                 })
-                                .collect()
-                        } else {
-                            vec![]
-                        },
-                    });
-                }
-                for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
-                    urls.push(plain(&p.rel()));
-                }
-            }
-            urls
+                                .collect(),
+                        })
+                        .collect()
+                })?,
+            );
         }
+        self.emit("sitemap.xml", &files, || {
+            Ok(sitemap_index(files.iter().map(|(rel, lastmod)| {
+                (self.urls.abs(rel), lastmod.as_deref())
+            })))
+        })
+    }
+
+    /// The sitemap files `NAME.xml`, `NAME-2.xml`, … of `count` addresses
+    /// made by `urls`, whose content is known by `inputs`; each made only
+    /// when `inputs` changed. Returns each file with the day it last
+    /// changed (`lastmod`).
+    fn sitemap_files(
+        &self,
+        name: &str,
+        count: usize,
+        inputs: impl Hash,
+        lastmod: &Option<String>,
+        urls: impl FnOnce() -> Vec<SitemapUrl>,
+    ) -> io::Result<Vec<(String, Option<String>)>> {
+        let parts = count.div_ceil(self.sitemap_max).max(1);
+        let made = std::cell::OnceCell::new();
+        let mut urls = Some(urls);
+        let mut files = vec![];
+        for i in 0..parts {
+            let rel = match i {
+                0 => format!("{name}.xml"),
+                _ => format!("{name}-{}.xml", i + 1),
+            };
+            self.emit(&rel, (&inputs, i, parts, self.sitemap_max), || {
+                let all = made.get_or_init(|| urls.take().map(|f| f()).unwrap_or_default());
+                let from = (i * self.sitemap_max).min(all.len());
+                let to = ((i + 1) * self.sitemap_max).min(all.len());
+                self.page(
+                    "site/sitemap.xml",
+                    &Sitemap {
+                        urls: &all[from..to],
+                    },
+                )
+            })?;
+            files.push((rel, lastmod.clone()));
+        }
+        Ok(files)
+    }
+
+    /// The addresses of `sitemap-pages.xml`, in order.
+    fn sitemap_page_urls(&self, contexts: &[LangCtx<'a>]) -> Vec<SitemapUrl> {
+        let plain = |rel: &str| SitemapUrl {
+            loc: self.urls.abs(rel),
+            lastmod: None,
+            alternates: vec![],
+        };
+        let mut urls = vec![plain("")];
+        for cx in contexts {
+            urls.push(SitemapUrl {
+                alternates: contexts
+                    .iter()
+                    .map(|c| Alternate {
+                        lang: c.lang.to_string(),
+                        href: self.urls.abs(&Urls::lang_index(c.lang)),
+                    })
+                    .collect(),
+                lastmod: cx
+                    .views
+                    .first()
+                    .and_then(|v| v.date_iso.get(..10))
+                    .map(str::to_string),
+                ..plain(&Urls::lang_index(cx.lang))
+            });
+            urls.push(plain(&Urls::keywords(cx.lang)));
+            urls.extend(cx.tags.keys().map(|slug| plain(&Urls::tag(cx.lang, slug))));
+            for p in self.content.pages.iter().filter(|p| &p.lang == cx.lang) {
+                urls.push(plain(&p.rel()));
+            }
+        }
+        urls
     }
 
     /// The language's standing pages (`pages/NAME.LANG.md`); returns how
@@ -1569,15 +1626,20 @@ pub fn stylesheet(config: &crate::config::Config) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A sitemap index: the addresses of the sitemap files.
-fn sitemap_index(files: impl Iterator<Item = String>) -> String {
+/// A sitemap index: the addresses of the sitemap files, each with the
+/// day it last changed when known.
+fn sitemap_index<'a>(files: impl Iterator<Item = (String, Option<&'a str>)>) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for loc in files {
+    for (loc, lastmod) in files {
         let loc =
             askama::filters::escape(&loc, askama::filters::Html).expect("escaping cannot fail");
-        xml.push_str(&format!("<sitemap><loc>{loc}</loc></sitemap>\n"));
+        xml.push_str(&format!("<sitemap><loc>{loc}</loc>"));
+        if let Some(day) = lastmod {
+            xml.push_str(&format!("<lastmod>{day}</lastmod>"));
+        }
+        xml.push_str("</sitemap>\n");
     }
     xml.push_str("</sitemapindex>\n");
     xml
@@ -1599,18 +1661,10 @@ fn fingerprints(views: &[&ReleaseView]) -> Vec<u64> {
     views.iter().map(|v| v.fingerprint).collect()
 }
 
-/// What the sitemap says of each release in `views`: its address, the day
-/// it last changed, its language and translation key (from which its
-/// versions' addresses follow), and not its text, so that an edit of a
-/// text leaves the sitemap as it was (at 10,000 releases, making it again
-/// took a fifth of a writer's preview update).
-fn sitemap_fingerprint(views: &[&ReleaseView]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for v in views {
-        let changed = v.updated.as_ref().map_or(&v.date_iso, |u| &u.iso);
-        (&v.url, changed.get(..10), &v.lang, &v.translation_key).hash(&mut h);
-    }
-    h.finish()
+/// The day a release last changed, as the sitemap gives it (`YYYY-MM-DD`):
+/// its `updated:` day, else its publication day.
+fn sitemap_day(v: &ReleaseView) -> Option<&str> {
+    v.updated.as_ref().map_or(&v.date_iso, |u| &u.iso).get(..10)
 }
 
 #[cfg(test)]
@@ -1629,25 +1683,41 @@ mod tests {
         }
     }
 
-    /// The sitemap says where each release is and when it last changed,
-    /// not what it says: an edit of a text leaves it as it was (it is not
-    /// made again), a new `updated:` date does not.
-    #[test]
-    fn an_edited_text_leaves_the_sitemap_and_a_new_date_changes_it() {
+    /// The sample pressroom, and the time it is rendered at.
+    fn sample() -> (Content, DateTime<Utc>) {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut content = Content::load(&root).unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
             .unwrap()
             .to_utc();
+        (Content::load(&root).unwrap(), now)
+    }
+
+    /// The files a render of `content` through `memo` writes.
+    fn render_round(
+        memo: &Memo,
+        content: &Content,
+        now: DateTime<Utc>,
+    ) -> BTreeMap<String, String> {
+        let out = Memory::default();
+        memo.begin();
+        render(content, now, &out, Some(memo)).unwrap();
+        memo.sweep();
+        out.0.into_inner().unwrap()
+    }
+
+    /// The sitemap says where each release is and when it last changed,
+    /// not what it says: an edit of a text leaves it as it was (it is not
+    /// made again), a new `updated:` date changes its year's file and the
+    /// index, and leaves the other files as they were.
+    #[test]
+    fn an_edited_text_leaves_the_sitemap_and_a_new_date_changes_its_year() {
+        let (mut content, now) = sample();
         let memo = Memo::default();
-        let render_round = |content: &Content| {
-            let out = Memory::default();
-            memo.begin();
-            render(content, now, &out, Some(&memo)).unwrap();
-            memo.sweep();
-            out.0.into_inner().unwrap()
-        };
-        assert!(render_round(&content).contains_key("sitemap.xml"));
+        let render_round = |content: &Content| render_round(&memo, content, now);
+        let first = render_round(&content);
+        for file in ["sitemap.xml", "sitemap-pages.xml", "sitemap-2026.xml"] {
+            assert!(first.contains_key(file), "{file}: {:?}", first.keys());
+        }
         let i = content
             .releases
             .iter()
@@ -1665,45 +1735,118 @@ mod tests {
             "{:?}",
             written.keys()
         );
-        assert!(!written.contains_key("sitemap.xml"), "{:?}", written.keys());
+        assert!(
+            !written.keys().any(|k| k.starts_with("sitemap")),
+            "{:?}",
+            written.keys()
+        );
         edited.publication.updated = Some(now);
         edited.source.fingerprint ^= 2;
         content.releases[i] = Arc::new(edited);
         let written = render_round(&content);
-        assert!(written["sitemap.xml"].contains("<lastmod>2026-11-22</lastmod>"));
+        assert!(written["sitemap-2026.xml"].contains("<lastmod>2026-11-22</lastmod>"));
+        assert!(written["sitemap.xml"].contains(
+            "<loc>https://tiedotteet.kaislamaa.example.org/sitemap-2026.xml</loc><lastmod>2026-11-22</lastmod>"
+        ));
+        assert!(
+            !written.contains_key("sitemap-pages.xml"),
+            "{:?}",
+            written.keys()
+        );
+    }
+
+    /// A release of another year added: its year gets a file of its own,
+    /// and the files of the years it is not in are not made again.
+    #[test]
+    fn a_release_of_a_new_year_leaves_the_other_years_as_they_were() {
+        let (mut content, now) = sample();
+        let memo = Memo::default();
+        let render_round = |content: &Content| render_round(&memo, content, now);
+        render_round(&content);
+        let i = content
+            .releases
+            .iter()
+            .position(|r| r.is_published(now) && r.publication.web && r.translation_key.is_none())
+            .unwrap();
+        let mut old = (*content.releases[i]).clone();
+        old.slug = crate::release::Slug::parse("an-older-one").unwrap();
+        old.publication.date = DateTime::parse_from_rfc3339("2025-03-04T10:00:00+02:00")
+            .unwrap()
+            .to_utc();
+        old.publication.updated = None;
+        old.source.path = old
+            .source
+            .path
+            .with_file_name("2025-03-04-an-older-one.fi.md");
+        old.source.fingerprint ^= 4;
+        content.releases.push(Arc::new(old));
+        let written = render_round(&content);
+        let year = &written["sitemap-2025.xml"];
+        assert!(
+            year.contains("/an-older-one/</loc><lastmod>2025-03-04</lastmod>"),
+            "{year}"
+        );
+        assert!(
+            !written.contains_key("sitemap-2026.xml"),
+            "{:?}",
+            written.keys()
+        );
+        let index = &written["sitemap.xml"];
+        assert!(
+            index.contains("/sitemap-2025.xml</loc><lastmod>2025-03-04</lastmod>"),
+            "{index}"
+        );
+        assert!(index.contains("/sitemap-2026.xml</loc>"), "{index}");
+    }
+
+    /// The addresses of every sitemap file the index names, in order.
+    fn sitemap_addresses(files: &BTreeMap<String, String>) -> Vec<String> {
+        let mut all = vec![];
+        for loc in files["sitemap.xml"].split("<loc>").skip(1) {
+            let url = &loc[..loc.find("</loc>").unwrap()];
+            let part = &files[url.rsplit('/').next().unwrap()];
+            let n = part.matches("<url>").count();
+            assert!(n > 0, "{url} is empty");
+            all.extend(
+                part.split("<url><loc>")
+                    .skip(1)
+                    .map(|u| u[..u.find("</loc>").unwrap()].to_string()),
+            );
+        }
+        all
     }
 
     #[test]
-    fn a_sitemap_over_the_limit_is_split_with_an_index() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let content = Content::load(&root).unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-22T08:00:00+02:00")
-            .unwrap()
-            .to_utc();
+    fn a_sitemap_file_over_the_limit_continues_in_another() {
+        let (content, now) = sample();
         let whole = Memory::default();
         render(&content, now, &whole, None).unwrap();
         let whole = whole.0.into_inner().unwrap();
-        let all: Vec<&str> = whole["sitemap.xml"].matches("<url>").collect();
+        let all = sitemap_addresses(&whole);
         assert!(all.len() > 10, "{}", all.len());
-        assert!(!whole.contains_key("sitemap-1.xml"));
+        assert!(!whole.contains_key("sitemap-2026-2.xml"));
 
         let split = Memory::default();
-        render_with(&content, now, &split, None, 10).unwrap();
+        render_with(&content, now, &split, None, 4).unwrap();
         let split = split.0.into_inner().unwrap();
-        let files = all.len().div_ceil(10);
-        let index = &split["sitemap.xml"];
-        assert!(index.contains("<sitemapindex"), "{index}");
-        let mut urls = 0;
-        for i in 1..=files {
-            let loc =
-                format!("<loc>https://tiedotteet.kaislamaa.example.org/sitemap-{i}.xml</loc>");
-            assert!(index.contains(&loc), "{index}");
-            let part = &split[&format!("sitemap-{i}.xml")];
+        for (name, part) in split.iter().filter(|(k, _)| k.starts_with("sitemap-")) {
             let n = part.matches("<url>").count();
-            assert!(n <= 10 && n > 0, "{n}");
-            urls += n;
+            assert!(n <= 4 && n > 0, "{name}: {n}");
         }
-        assert!(!split.contains_key(&format!("sitemap-{}.xml", files + 1)));
-        assert_eq!(urls, all.len(), "every address is in one of the files");
+        assert!(
+            split.contains_key("sitemap-2026-2.xml"),
+            "{:?}",
+            split.keys()
+        );
+        assert!(
+            split.contains_key("sitemap-pages-2.xml"),
+            "{:?}",
+            split.keys()
+        );
+        assert_eq!(
+            sitemap_addresses(&split),
+            all,
+            "every address is in one of the files, in the same order"
+        );
     }
 }

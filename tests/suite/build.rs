@@ -969,8 +969,13 @@ fn shared_links_get_a_preview_card_and_search_engines_a_sitemap() {
     );
     assert!(contacts.contains("<meta name=\"twitter:card\" content=\"summary\">"));
 
-    let sitemap = fs::read_to_string(public.join("sitemap.xml")).unwrap();
-    assert!(sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/sv/landskapsstrategi-2040/</loc><lastmod>2026-10-26</lastmod>"), "{sitemap}");
+    let index = fs::read_to_string(public.join("sitemap.xml")).unwrap();
+    assert!(index.contains("<sitemapindex"), "{index}");
+    // Release pages by year, the rest in one file.
+    let year = fs::read_to_string(public.join("sitemap-2026.xml")).unwrap();
+    assert!(year.contains("<loc>https://tiedotteet.kaislamaa.example.org/sv/landskapsstrategi-2040/</loc><lastmod>2026-10-26</lastmod>"), "{year}");
+    assert!(!year.contains("mediayhteydet"), "{year}");
+    let sitemap = crate::common::sitemaps(&public);
     assert!(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"fi\" href=\"https://tiedotteet.kaislamaa.example.org/fi/regional-strategy-2040/\"/>"), "{sitemap}");
     assert!(
         sitemap.contains("<loc>https://tiedotteet.kaislamaa.example.org/fi/mediayhteydet/</loc>")

@@ -89,3 +89,16 @@ pub fn temp_pressroom(releases: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Every sitemap file of the site at `public` (the index and the files it
+/// names), one after the other: what search engines are told.
+pub fn sitemaps(public: &Path) -> String {
+    let index = std::fs::read_to_string(public.join("sitemap.xml")).unwrap();
+    let mut all = index.clone();
+    for loc in index.split("<loc>").skip(1) {
+        let url = &loc[..loc.find("</loc>").unwrap()];
+        let name = url.rsplit('/').next().unwrap();
+        all.push_str(&std::fs::read_to_string(public.join(name)).unwrap());
+    }
+    all
+}
