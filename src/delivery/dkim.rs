@@ -7,9 +7,12 @@
 //! The keys are `aws-lc-rs`'s (AWS-LC, the crypto provider of TLS here
 //! too), which signs RSA-2048 as fast as `openssl speed` does.
 
+use std::sync::LazyLock;
+
 use aws_lc_rs::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use memchr::memmem;
 use sha2::{Digest, Sha256};
 
 /// Header fields signed when present, in this order. `From`, `Subject` and
@@ -145,7 +148,9 @@ impl Signer {
     pub fn header(&self, message: &[u8], time: i64) -> Vec<u8> {
         let (headers, body) = split(message);
         let fields = fields(headers);
-        let bh = B64.encode(Sha256::digest(canonical_body(body)));
+        let mut body_hash = Sha256::new();
+        canonical_body_into(body, &mut body_hash);
+        let bh = B64.encode(body_hash.finalize());
         let mut names: Vec<&str> = SIGNED
             .iter()
             .copied()
@@ -222,7 +227,9 @@ pub fn sign(signers: &[Signer], message: Vec<u8>) -> Vec<u8> {
 
 /// The header block (each field ending in CRLF) and the body.
 fn split(message: &[u8]) -> (&[u8], &[u8]) {
-    match memchr::memmem::find(message, b"\r\n\r\n") {
+    static BLANK_LINE: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\r\n\r\n"));
+    match BLANK_LINE.find(message) {
         Some(i) => (&message[..i + 2], &message[i + 4..]),
         None => (message, b""),
     }
@@ -244,7 +251,9 @@ fn fields<'a>(headers: &'a [u8]) -> Vec<Field<'a>> {
     };
     let (mut start, mut prev_end, mut pos) = (None, 0, 0);
     while pos < headers.len() {
-        let end = memchr::memmem::find(&headers[pos..], b"\r\n").map_or(headers.len(), |i| pos + i);
+        let end = CRLF
+            .find(&headers[pos..])
+            .map_or(headers.len(), |i| pos + i);
         // A line that starts with white space continues the field above.
         if !headers.get(pos).is_some_and(|&b| is_wsp(b)) {
             if let Some(s) = start {
@@ -313,11 +322,42 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// Where canonical bytes go: a buffer, or straight into the body hash
+/// (a message's body is hashed as it is canonicalised, never copied).
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// `\r\n`, and two spaces: searched for in every message, so their
+/// searchers are built once.
+static CRLF: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\r\n"));
+static TWO_SPACES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"  "));
+
 /// Relaxed body canonicalisation (RFC 6376 3.4.4).
+#[cfg(test)]
 fn canonical_body(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
+    canonical_body_into(body, &mut out);
+    out
+}
+
+/// Relaxed body canonicalisation (RFC 6376 3.4.4) of `body` into `out`.
+fn canonical_body_into(body: &[u8], out: &mut impl Sink) {
     let mut empty_lines = 0usize;
     let mut lines = Lines { rest: Some(body) }.peekable();
+    let mut squeezed = Vec::new();
     while let Some(line) = lines.next() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if lines.peek().is_none() && line.is_empty() {
@@ -330,36 +370,49 @@ fn canonical_body(body: &[u8]) -> Vec<u8> {
             continue;
         }
         for _ in 0..empty_lines {
-            out.extend_from_slice(b"\r\n");
+            out.put(b"\r\n");
         }
         empty_lines = 0;
         // Most lines (quoted-printable never has a tab or two spaces in a
-        // row) are already canonical: copied whole, not byte by byte.
-        if memchr::memchr(b'\t', line).is_none() && memchr::memmem::find(line, b"  ").is_none() {
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"\r\n");
+        // row) are already canonical: taken whole, not byte by byte.
+        if memchr::memchr(b'\t', line).is_none() && TWO_SPACES.find(line).is_none() {
+            out.put(line);
+            out.put(b"\r\n");
             continue;
         }
+        squeezed.clear();
         let mut space = false;
         for &b in line {
             if is_wsp(b) {
                 space = true;
             } else {
                 if space {
-                    out.push(b' ');
+                    squeezed.push(b' ');
                 }
                 space = false;
-                out.push(b);
+                squeezed.push(b);
             }
         }
-        out.extend_from_slice(b"\r\n");
+        squeezed.extend_from_slice(b"\r\n");
+        out.put(&squeezed);
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body hash is taken as the body is canonicalised: the same as
+    /// hashing the canonical bytes, for lines taken whole and squeezed.
+    #[test]
+    fn the_body_is_hashed_as_its_canonical_bytes() {
+        let body = b"plain line\r\n tab\there  and  there \r\n\r\nlast=\r\n\r\n\r\n";
+        let mut streamed = Sha256::new();
+        canonical_body_into(body, &mut streamed);
+        let whole = canonical_body(body);
+        assert_eq!(whole, b"plain line\r\n tab here and there\r\n\r\nlast=\r\n");
+        assert_eq!(streamed.finalize(), Sha256::digest(&whole));
+    }
 
     #[test]
     fn relaxed_canonicalisation_follows_rfc_6376_examples() {
