@@ -349,17 +349,16 @@ struct NotFoundPage<'a> {
     page: Layout<'a>,
 }
 
-/// `sitemap.xml`: every page a search engine should know, with its
-/// language versions (`hreflang`).
+/// A sitemap file (`sitemap-pages.xml`, `sitemap-2026.xml`, …): pages a
+/// search engine should know, with their language versions (`hreflang`).
 #[derive(Template, Serialize)]
 #[template(path = "site/sitemap.xml", escape = "html")]
 struct Sitemap<'a> {
     urls: &'a [SitemapUrl],
 }
 
-/// The most addresses one sitemap file may hold (sitemaps.org); a larger
-/// site gets `sitemap-1.xml`, `sitemap-2.xml`, … and an index of them as
-/// `sitemap.xml`.
+/// The most addresses one sitemap file may hold (sitemaps.org); a year
+/// with more goes on in `sitemap-2026-2.xml`, `sitemap-2026-3.xml`, ….
 pub const SITEMAP_MAX_URLS: usize = 50_000;
 
 #[derive(Serialize)]

@@ -73,7 +73,7 @@ pub const BUILTINS: &[Builtin] = builtins![
     Template "site/page.html" "a standing page (pages/NAME.LANG.md)",
     Template "site/not_found.html" "a language's 404 page",
     Template "site/not_found_all.html" "the root 404 page, in every language",
-    Template "site/sitemap.xml" "sitemap.xml",
+    Template "site/sitemap.xml" "each sitemap file (sitemap-pages.xml, sitemap-2026.xml, …; sitemap.xml is their index)",
     Static "site/style.css" "the site's stylesheet",
     Static "site/search.js" "the search page's script",
     Template "email/release.html" "a release email, HTML part (CSS is inlined after rendering)",
