@@ -404,7 +404,7 @@ pub fn build_pressroom(
     let inputs = inputs.with_context(|| format!("cannot read {}", config.root.display()))?;
     // Whether the site is as the last build left it: each of its folders
     // and files is looked at once (no folder is read).
-    let mut as_left = None;
+    let mut changed_by_hand = false;
     if let Some(old) = &old
         && let Some(inputs) = &inputs
         && let Some(made) = old.unchanged(inputs, now)
@@ -424,7 +424,7 @@ pub fn build_pressroom(
                 outputs: None,
             });
         }
-        as_left = Some(false);
+        changed_by_hand = true;
     }
     // Only the releases changed: the pages whose inputs are as recorded
     // are neither rendered nor read again, if the site is as it was left
@@ -433,7 +433,7 @@ pub fn build_pressroom(
         .zip(inputs.as_ref())
         .and_then(|(old, i)| old.into_memo(i))
     {
-        Some((memo, left)) => (memo, Some(left).filter(|_| as_left.is_none())),
+        Some((memo, left)) => (memo, Some(left).filter(|_| !changed_by_hand)),
         None => (Memo::default(), None),
     };
     // The releases parsed and viewed by earlier builds, unless forced.

@@ -911,13 +911,12 @@ impl<'a> Site<'a> {
         contexts: &[LangCtx<'a>],
         by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<()> {
-        let versions = |v: &ReleaseView| -> Vec<&ReleaseView> {
+        let versions = |v: &ReleaseView| -> &[&ReleaseView] {
             v.translation_key
                 .as_deref()
                 .and_then(|k| by_key.get(k))
                 .filter(|vs| vs.len() > 1)
-                .map(|vs| vs.to_vec())
-                .unwrap_or_default()
+                .map_or(&[], Vec::as_slice)
         };
         let mut years: BTreeMap<&str, Vec<&ReleaseView>> = BTreeMap::new();
         for cx in contexts {
@@ -959,13 +958,16 @@ impl<'a> Site<'a> {
         for (year, views) in &years {
             // What the year's file says of each release: its address, the
             // day it last changed, and its versions' addresses.
-            let inputs: Vec<_> = views
-                .iter()
-                .map(|v| {
-                    let vs: Vec<_> = versions(v).iter().map(|t| (&t.lang, &t.url)).collect();
-                    (&v.url, sitemap_day(v), vs)
-                })
-                .collect();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for v in views {
+                (&v.url, sitemap_day(v)).hash(&mut h);
+                for t in versions(v) {
+                    (&t.lang, &t.url).hash(&mut h);
+                }
+                // Where one release's versions end.
+                0xffu8.hash(&mut h);
+            }
+            let inputs = h.finish();
             let lastmod = views
                 .iter()
                 .filter_map(|v| sitemap_day(v))
