@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the content path: front-matter parsing, Markdown
-//! rendering, and rendering a release's email in each language.
+//! rendering, a release's words for the search index, and rendering a
+//! release's email in each language.
 //!
 //! Run: `cargo bench --bench render`.
 
@@ -25,6 +26,12 @@ fn bench(c: &mut Criterion) {
     let r = content.find("regional-strategy-2040", None).unwrap();
     c.bench_function("markdown_to_html", |b| {
         b.iter(|| markdown::to_html(&r.body, Links::site("/", pressroom::release::page_of_file)))
+    });
+    let html = markdown::to_html(&r.body, Links::site("/", pressroom::release::page_of_file));
+    let keywords: Vec<&str> = r.tags.iter().map(|t| t.name.as_str()).collect();
+    let lead = r.lead();
+    c.bench_function("search_words", |b| {
+        b.iter(|| pressroom::render::search::Words::of(&r.title, &keywords, &lead, &html))
     });
     c.bench_function("markdown_to_text", |b| {
         b.iter(|| markdown::to_text(&r.body, Links::site("/", pressroom::release::page_of_file)))

@@ -23,6 +23,7 @@
 //! releases is indexed under its parts as well, so `laki` and `hantering`
 //! find it. The site's `search.js` reads the format.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -70,14 +71,13 @@ impl Words {
     /// The words of a release's title, keywords, lead and text (sanitised
     /// HTML, read between the tags).
     pub fn of(title: &str, keywords: &[&str], lead: &str, body_html: &str) -> Self {
-        let mut map: HashMap<String, u8> = HashMap::default();
-        let mut buf = String::new();
-        let mut add = |raw: &str, title: bool| {
-            lower_into(raw, &mut buf);
-            let weight = match map.get_mut(buf.as_str()) {
-                Some(weight) => weight,
-                None => map.entry(buf.clone()).or_insert(0),
-            };
+        let text = html_text(body_html);
+        // Words as written are the keys where they are lower-case already
+        // (most words of a text): only the others are copied.
+        let mut map: HashMap<Cow<'_, str>, u8> =
+            HashMap::with_capacity_and_hasher(text.len() / 24, Default::default());
+        let mut add = |raw, title: bool| {
+            let weight = map.entry(lowered(raw)).or_insert(0);
             if *weight & TF_MAX < TF_MAX {
                 *weight += 1;
             }
@@ -93,7 +93,6 @@ impl Words {
                 add(w, true);
             }
         }
-        let text = html_text(body_html);
         for w in raw_words(lead).chain(raw_words(&text)) {
             add(w, false);
         }
@@ -122,25 +121,60 @@ pub type Files = Vec<(String, String)>;
 
 /// The words of `text` as they are written: runs of letters and digits of
 /// 2 to [`MAX_WORD_CHARS`] characters (the same rule as `search.js`, which
-/// lower-cases them as [`lower_into`] does).
+/// lower-cases them as [`lowered`] does).
 fn raw_words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| {
-        let mut chars = w.chars();
-        chars.next().is_some() && chars.next().is_some() && w.chars().count() <= MAX_WORD_CHARS
+    // As `text.split(|c| !c.is_alphanumeric())` with the runs of the wrong
+    // length left out, but counting each run's characters as it is read,
+    // and taking ASCII a byte at a time (most of any text, even Finnish).
+    let bytes = text.as_bytes();
+    // Whether the character at `i` is a letter or digit, and its length.
+    let at = move |i: usize| -> (bool, usize) {
+        let b = bytes[i];
+        if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[i..].chars().next().expect("a character starts here");
+            (c.is_alphanumeric(), c.len_utf8())
+        }
+    };
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let (word, n) = at(i);
+            if !word {
+                i += n;
+                continue;
+            }
+            let start = i;
+            let mut chars = 0;
+            while i < bytes.len() {
+                let (word, n) = at(i);
+                if !word {
+                    break;
+                }
+                i += n;
+                chars += 1;
+            }
+            if (2..=MAX_WORD_CHARS).contains(&chars) {
+                return Some(&text[start..i]);
+            }
+        }
+        None
     })
 }
 
-/// `word` lower-cased into `buf` (which it replaces), without allocating
-/// when `buf` has room.
-fn lower_into(word: &str, buf: &mut String) {
-    buf.clear();
+/// `word` lower-cased; itself when it has no capital letter.
+fn lowered(word: &str) -> Cow<'_, str> {
     if word.is_ascii() {
-        buf.push_str(word);
-        buf.make_ascii_lowercase();
+        if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(word.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(word)
+        }
     } else if word.chars().any(char::is_uppercase) {
-        *buf = word.to_lowercase();
+        Cow::Owned(word.to_lowercase())
     } else {
-        buf.push_str(word);
+        Cow::Borrowed(word)
     }
 }
 
@@ -480,17 +514,46 @@ mod tests {
     }
 
     fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-        raw_words(text).map(|w| {
-            let mut buf = String::new();
-            lower_into(w, &mut buf);
-            buf
-        })
+        raw_words(text).map(|w| lowered(w).into_owned())
     }
 
     #[test]
     fn words_are_letters_and_digits_lower_cased() {
         let w: Vec<String> = words("Jätehuolto-laki (2026): Å ja ÖVERSIKT, e-mail.").collect();
         assert_eq!(w, ["jätehuolto", "laki", "2026", "ja", "översikt", "mail"]);
+    }
+
+    #[test]
+    fn words_are_the_runs_of_letters_and_digits_of_two_to_forty_characters() {
+        // The rule as `search.js` states it: split at what is not a letter
+        // or digit, keep runs of 2 to 40 characters.
+        fn by_the_rule(text: &str) -> Vec<&str> {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| (2..=MAX_WORD_CHARS).contains(&w.chars().count()))
+                .collect()
+        }
+        let forty = "ä".repeat(MAX_WORD_CHARS);
+        let texts = [
+            String::new(),
+            "a".into(),
+            "ä ö å x y".into(),
+            "äö ab 1 22 Ωμέγα 東京都 e\u{301}tude".into(),
+            "  Jätehuolto-laki (2026): Å ja ÖVERSIKT, e-mail…ß²½ ".into(),
+            "emoji🙂inside 🙂🙂 tab\tnew\nline_under_score".into(),
+            format!("{forty} {forty}ä {forty}a b{forty}"),
+            format!(
+                "x{} {}",
+                "1".repeat(MAX_WORD_CHARS - 1),
+                "1".repeat(MAX_WORD_CHARS + 1)
+            ),
+        ];
+        for text in &texts {
+            assert_eq!(
+                raw_words(text).collect::<Vec<_>>(),
+                by_the_rule(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
