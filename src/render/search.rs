@@ -132,6 +132,9 @@ fn raw_words(text: &str) -> impl Iterator<Item = &str> {
         let b = bytes[i];
         if b.is_ascii() {
             (b.is_ascii_alphanumeric(), 1)
+        } else if b == 0xC3 {
+            // U+00C0 to U+00FF (ä, ö, å, é …): letters, but × and ÷.
+            (!matches!(bytes[i + 1], 0x97 | 0xB7), 2)
         } else {
             let c = text[i..].chars().next().expect("a character starts here");
             (c.is_alphanumeric(), c.len_utf8())
@@ -531,6 +534,11 @@ mod tests {
             text.split(|c: char| !c.is_alphanumeric())
                 .filter(|w| (2..=MAX_WORD_CHARS).contains(&w.chars().count()))
                 .collect()
+        }
+        for c in '\u{C0}'..='\u{FF}' {
+            let text = format!("a{c}b");
+            let whole = c.is_alphanumeric();
+            assert_eq!(raw_words(&text).count(), if whole { 1 } else { 0 }, "{c:?}");
         }
         let forty = "ä".repeat(MAX_WORD_CHARS);
         let texts = [
