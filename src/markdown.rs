@@ -298,30 +298,37 @@ pub fn first_paragraph(md: &str) -> String {
     out.trim().to_string()
 }
 
-/// The number of columns of every table in `md`, with its byte offset.
-pub fn table_widths(md: &str) -> Vec<(usize, usize)> {
-    Parser::new_ext(md, options())
-        .into_offset_iter()
-        .filter_map(|(ev, range)| match ev {
-            Event::Start(Tag::Table(alignments)) => Some((alignments.len(), range.start)),
-            _ => None,
-        })
-        .collect()
+/// What a release's check looks at in `md`, read in one pass: every local
+/// link and image destination, and the number of columns of every table,
+/// each with its byte offset.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BodyRefs {
+    pub local_links: Vec<(String, usize)>,
+    pub table_widths: Vec<(usize, usize)>,
+}
+
+/// The local links and the tables' widths of `md` (see [`BodyRefs`]).
+pub fn body_refs(md: &str) -> BodyRefs {
+    let mut refs = BodyRefs::default();
+    for (ev, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match ev {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if is_local(&dest_url) =>
+            {
+                refs.local_links.push((dest_url.to_string(), range.start));
+            }
+            Event::Start(Tag::Table(alignments)) => {
+                refs.table_widths.push((alignments.len(), range.start));
+            }
+            _ => {}
+        }
+    }
+    refs
 }
 
 /// Every local link and image destination with its byte offset in `md`.
 pub fn local_links(md: &str) -> Vec<(String, usize)> {
-    Parser::new_ext(md, options())
-        .into_offset_iter()
-        .filter_map(|(ev, range)| match ev {
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
-                if is_local(&dest_url) =>
-            {
-                Some((dest_url.to_string(), range.start))
-            }
-            _ => None,
-        })
-        .collect()
+    body_refs(md).local_links
 }
 
 /// Renders Markdown as plain text for the text part of an email.
@@ -566,6 +573,28 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<b>bold</b>"), "{html}");
+    }
+
+    #[test]
+    fn body_refs_finds_local_links_images_and_tables_with_their_offsets() {
+        let md = "See [the report](assets/r.pdf), [web](https://example.org/), [top](#top).\n\n\
+                  ![map](assets/map.png)\n\n\
+                  | a | b | c |\n|---|---|---|\n| 1 | 2 | 3 |\n\n\
+                  [other](2026-01-02-x.sv.md)\n\n\
+                  | d |\n|---|\n| 4 |\n";
+        let refs = body_refs(md);
+        let at = |s: &str| md.find(s).unwrap();
+        assert_eq!(
+            refs.local_links,
+            [
+                ("assets/r.pdf".to_string(), at("[the report]")),
+                ("assets/map.png".to_string(), at("![map]")),
+                ("2026-01-02-x.sv.md".to_string(), at("[other]")),
+            ]
+        );
+        assert_eq!(refs.table_widths, [(3, at("| a |")), (1, at("| d |"))]);
+        assert_eq!(local_links(md), refs.local_links);
+        assert_eq!(body_refs("No links, no tables."), BodyRefs::default());
     }
 
     #[test]

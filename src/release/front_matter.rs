@@ -713,7 +713,10 @@ fn check_body(
     exists: &dyn Fn(&str) -> bool,
 ) -> (Vec<ReleaseLink>, Vec<String>) {
     let mut release_links = vec![];
-    let links = crate::markdown::local_links(body);
+    let crate::markdown::BodyRefs {
+        local_links: links,
+        table_widths,
+    } = crate::markdown::body_refs(body);
     for (dest, offset) in &links {
         let (dest, offset) = (dest.as_str(), *offset);
         let target = dest.split(['#', '?']).next().unwrap_or("");
@@ -738,7 +741,7 @@ fn check_body(
             format!("link to 'releases/{target}', which {}", why_missing(target)),
         ));
     }
-    for (columns, offset) in crate::markdown::table_widths(body) {
+    for (columns, offset) in table_widths {
         if columns > MAX_TABLE_COLUMNS {
             let (line, col) = crate::diagnostic::line_col(body, offset);
             cx.diags.push(Diagnostic::new(
