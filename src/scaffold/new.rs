@@ -113,7 +113,12 @@ pub static PLACEHOLDERS: std::sync::LazyLock<Vec<(&'static str, &'static str)>> 
 /// and its text.
 pub fn placeholders_in(text: &str) -> Vec<(usize, usize, &'static str, &'static str)> {
     static ANY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new(PLACEHOLDERS.iter().map(|(needle, _)| *needle))
+        // Leftmost-first (which match is found does not matter here): only
+        // then can the search run the SIMD prefilter (Teddy) over the
+        // file, which every release file goes through at a full build.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(PLACEHOLDERS.iter().map(|(needle, _)| *needle))
             .expect("placeholder patterns compile")
     });
     let mut found = vec![];
