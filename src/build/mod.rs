@@ -43,6 +43,9 @@ pub struct SiteWriter {
     produced: Sharded<HashSet<String>>,
     /// Temporary files to rename over their pages when the build succeeds.
     pending: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// Into a fresh folder: each file written, stamped as it was written
+    /// (so that the record of the build need not read the site again).
+    stamps: Mutex<Vec<(String, record::Stamp)>>,
     written: AtomicU64,
     kept: AtomicU64,
     /// Of `kept`: not rendered at all (the memo knew their inputs).
@@ -79,6 +82,7 @@ impl SiteWriter {
             in_place,
             produced: Sharded::default(),
             pending: Mutex::default(),
+            stamps: Mutex::default(),
             written: AtomicU64::new(0),
             kept: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
@@ -106,6 +110,13 @@ impl SiteWriter {
             skipped: self.skipped.into_inner(),
             removed,
         })
+    }
+
+    /// As [`finish`](SiteWriter::finish), for a writer into a fresh folder:
+    /// also returns each file written with its stamp.
+    fn finish_fresh(self) -> io::Result<(Changes, Vec<(String, record::Stamp)>)> {
+        let stamps = std::mem::take(&mut *self.stamps.lock().expect("stamps"));
+        Ok((self.finish()?, stamps))
     }
 
     /// As [`finish`](SiteWriter::finish), for a site known to hold exactly
@@ -198,7 +209,12 @@ impl Output for SiteWriter {
         }
         self.written.fetch_add(1, Ordering::Relaxed);
         if !self.in_place {
-            return fs::write(&path, bytes).map_err(with_path);
+            let stamp = write_new(&path, bytes).map_err(with_path)?;
+            self.stamps
+                .lock()
+                .expect("stamps")
+                .push((rel.to_string(), stamp));
+            return Ok(());
         }
         let mut tmp = path.clone().into_os_string();
         tmp.push(NEW_SUFFIX);
@@ -214,6 +230,15 @@ impl Output for SiteWriter {
         self.kept.fetch_add(1, Ordering::Relaxed);
         self.skipped.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Writes `bytes` to a new file at `path`; returns its stamp (taken from
+/// the open file, which no path lookup costs).
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<record::Stamp> {
+    use std::io::Write as _;
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    Ok(record::Stamp::of(&file.metadata()?))
 }
 
 /// The pages of `pending` as paths below `root` (with `/`).
@@ -561,26 +586,27 @@ fn build_with(
         }
     };
     let placed = writer
-        .finish()
+        .finish_fresh()
         .map_err(anyhow::Error::from)
-        .and_then(|changes| {
+        .and_then(|finished| {
             if out.exists() {
                 fs::remove_dir(out).with_context(|| format!("cannot replace {}", out.display()))?;
             }
             fs::rename(&staging, out)
                 .with_context(|| format!("cannot move the new site into {}", out.display()))?;
-            Ok(changes)
+            Ok(finished)
         });
-    let changes = match placed {
-        Ok(changes) => changes,
+    let (changes, stamps) = match placed {
+        Ok(finished) => finished,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
-    Ok(BuildReport::rendered(
-        content, out, summary, assets, changes,
-    ))
+    let mut report = BuildReport::rendered(content, out, summary, assets, changes);
+    // Should a folder not be there to stamp, the record reads the site.
+    report.outputs = record::Outputs::of_written(out, stamps).ok();
+    Ok(report)
 }
 
 /// Removes the staging folders (`.public.partial-PID`) that a build of
@@ -678,6 +704,19 @@ mod tests {
         walk(dir, dir, &mut v);
         v.sort();
         v
+    }
+
+    #[test]
+    fn a_first_build_knows_its_site_as_a_reading_of_its_folders_would() {
+        let content = Content::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("public");
+        let now = "2030-01-01T00:00:00Z".parse().unwrap();
+        let report = build_with(&content, &out, now, None, None).unwrap();
+        let known = report.outputs.expect("the stamps of the files written");
+        let read = record::Outputs::read(&out).unwrap();
+        assert!(read.files().count() > 20, "the sample's site");
+        assert_eq!(known, read);
     }
 
     #[test]

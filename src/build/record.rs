@@ -42,7 +42,7 @@ impl Stamp {
     /// again.
     const UNKNOWN: Self = Self(u64::MAX, i128::MIN, i128::MIN, u64::MAX);
 
-    fn of(m: &fs::Metadata) -> Self {
+    pub(crate) fn of(m: &fs::Metadata) -> Self {
         let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
         Self(
             m.len(),
@@ -401,6 +401,45 @@ impl Outputs {
     /// Every file and folder under `out` now.
     pub fn read(out: &Path) -> io::Result<Self> {
         outputs(out)
+    }
+
+    /// The files of a site just written into a new folder and moved to
+    /// `out`, each with the stamp it had when written (the move changes no
+    /// file's, nor any folder's but `out`'s own), and its folders, looked
+    /// at now: what [`Outputs::read`] would find, without reading a folder.
+    /// A file written twice is looked at again.
+    pub fn of_written(out: &Path, files: Vec<(String, Stamp)>) -> io::Result<Self> {
+        use rayon::prelude::*;
+        let mut all = Self {
+            files: BTreeMap::new(),
+            dirs: BTreeMap::new(),
+        };
+        let mut twice = vec![];
+        for (rel, stamp) in files {
+            if all.files.insert(rel.clone(), stamp).is_some() {
+                twice.push(rel);
+            }
+        }
+        for rel in twice {
+            let stamp = Stamp::of(&fs::symlink_metadata(out.join(&rel))?);
+            all.files.insert(rel, stamp);
+        }
+        let mut folders: std::collections::BTreeSet<&str> = std::collections::BTreeSet::from([""]);
+        for rel in all.files.keys() {
+            folders.extend(rel.match_indices('/').map(|(i, _)| &rel[..=i]));
+        }
+        let folders: Vec<&str> = folders.into_iter().collect();
+        let stamped = folders
+            .par_iter()
+            .map(|dir| {
+                Ok((
+                    dir.to_string(),
+                    Stamp::of(&fs::symlink_metadata(out.join(dir))?),
+                ))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        all.dirs.extend(stamped);
+        Ok(all)
     }
 
     /// Every file, by path below the site's folder.
