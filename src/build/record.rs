@@ -424,11 +424,7 @@ impl Outputs {
             let stamp = Stamp::of(&fs::symlink_metadata(out.join(&rel))?);
             all.files.insert(rel, stamp);
         }
-        let mut folders: std::collections::BTreeSet<&str> = std::collections::BTreeSet::from([""]);
-        for rel in all.files.keys() {
-            folders.extend(rel.match_indices('/').map(|(i, _)| &rel[..=i]));
-        }
-        let folders: Vec<&str> = folders.into_iter().collect();
+        let folders: Vec<&str> = folders_of(all.files.keys()).into_iter().collect();
         let stamped = folders
             .par_iter()
             .map(|dir| {
@@ -471,16 +467,7 @@ impl Outputs {
                 Stamp::of(&fs::symlink_metadata(out.join(rel))?),
             );
         }
-        let folders: std::collections::BTreeSet<&str> = written
-            .iter()
-            .chain(removed)
-            .flat_map(|rel| {
-                rel.match_indices('/')
-                    .map(|(i, _)| &rel[..=i])
-                    .chain(std::iter::once(""))
-            })
-            .collect();
-        for dir in folders {
+        for dir in folders_of(written.iter().chain(removed)) {
             match fs::symlink_metadata(out.join(dir)) {
                 Ok(m) => {
                     now.dirs.insert(dir.to_string(), Stamp::of(&m));
@@ -493,6 +480,20 @@ impl Outputs {
         }
         Ok(now)
     }
+}
+
+/// The folders on the way to each of `rels` (paths below the site's
+/// folder): `""` for the site's own, then `fi/`, `fi/x/` …; none for none.
+fn folders_of<'a>(
+    rels: impl IntoIterator<Item = &'a String>,
+) -> std::collections::BTreeSet<&'a str> {
+    rels.into_iter()
+        .flat_map(|rel| {
+            rel.match_indices('/')
+                .map(|(i, _)| &rel[..=i])
+                .chain(std::iter::once(""))
+        })
+        .collect()
 }
 
 /// Every file under `out` (but the build marker) and every folder, with
