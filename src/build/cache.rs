@@ -27,7 +27,6 @@
 //! a 0700 folder): it holds drafts and embargoed releases. It holds no
 //! subscriber data.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Write};
@@ -36,6 +35,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -54,7 +54,7 @@ const MAGIC: &[u8; 8] = b"prcache\n";
 /// A record's frame: its length and its checksum, 8 bytes each.
 const FRAME: usize = 16;
 
-/// Records are read this many at a time, decoded on every core.
+/// Records are encoded this many at a time, on every core.
 const BATCH: usize = 512;
 
 #[derive(Serialize, Deserialize, PartialEq, Eq)]
@@ -80,8 +80,8 @@ enum In {
 /// What the file held when it was read, to tell what the build added.
 #[derive(Default)]
 pub struct Loaded {
-    parsed: HashMap<OsString, Stamp>,
-    views: HashMap<OsString, u64>,
+    parsed: FxHashMap<OsString, Stamp>,
+    views: FxHashMap<OsString, u64>,
     /// Records in the file, live or dead.
     records: usize,
     /// The file was read to its end and its header fits: new records may
@@ -107,7 +107,9 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     let Ok(file) = fs::File::open(path) else {
         return loaded;
     };
-    let mut r = io::BufReader::with_capacity(1 << 20, file);
+    // The magic and the header through a small buffer; the records are
+    // read past it in large chunks.
+    let mut r = io::BufReader::with_capacity(1 << 12, file);
     let mut magic = [0; 8];
     if r.read_exact(&mut magic).is_err() || &magic != MAGIC {
         return loaded;
@@ -129,13 +131,14 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
     // this program does not know) ends the reading: what follows it in
     // other batches is made again, and the file is written anew (those
     // beside it in its batch are whole and checked, and may be used).
-    let mut next = read_batch(&mut r);
+    let mut carry = vec![];
+    let mut next = read_batch(&mut r, &mut carry);
     'read: loop {
         let (batch, ended) = next;
         let (used, following) = rayon::join(
             || {
                 batch
-                    .par_iter()
+                    .records()
                     .map(|b| {
                         Some(match postcard::from_bytes(b).ok()? {
                             In::Parsed(path, stamp, release) => {
@@ -150,7 +153,7 @@ pub fn load(path: &Path, key: u64, parses: &ParseCache, memo: &Memo) -> Loaded {
                     })
                     .collect::<Vec<_>>()
             },
-            || (ended == End::No).then(|| read_batch(&mut r)),
+            || (ended == End::No).then(|| read_batch(&mut r, &mut carry)),
         );
         for record in used {
             loaded.records += 1;
@@ -196,30 +199,78 @@ enum End {
     Damaged,
 }
 
-/// The next [`BATCH`] records, and how the batch ended.
-fn read_batch(r: &mut impl io::BufRead) -> (Vec<Vec<u8>>, End) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while batch.len() < BATCH {
-        if at_end(r) {
-            return (batch, End::Clean);
-        }
-        match read_record(r) {
-            Some(bytes) => batch.push(bytes),
-            None => return (batch, End::Damaged),
-        }
+/// Records are read about this many bytes at a time.
+const CHUNK: u64 = 2 << 20;
+
+/// Whole records read into one buffer: each is a range of it.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    records: Vec<std::ops::Range<usize>>,
+}
+
+impl Batch {
+    fn records(&self) -> impl IndexedParallelIterator<Item = &[u8]> {
+        self.records.par_iter().map(|r| &self.bytes[r.clone()])
     }
-    (batch, End::No)
+}
+
+/// The whole records (checked) of the next chunk of the file, in one
+/// buffer rather than a buffer each. `carry` holds the start of a record
+/// that the last chunk cut, and is left holding the one this chunk cuts.
+fn read_batch(r: &mut impl Read, carry: &mut Vec<u8>) -> (Batch, End) {
+    let mut bytes = std::mem::take(carry);
+    let mut records = vec![];
+    let mut at = 0;
+    let mut eof = false;
+    let end = loop {
+        let left = &bytes[at..];
+        // The record's length, and the length of what it takes up.
+        let whole = (left.len() >= FRAME)
+            .then(|| u64::from_le_bytes(left[..8].try_into().expect("8 bytes")))
+            .map(|len| (len, (FRAME as u64).saturating_add(len)));
+        match whole {
+            // No record is near this size: a damaged length.
+            Some((len, _)) if len > 1 << 30 => break End::Damaged,
+            Some((_, size)) if left.len() as u64 >= size => {
+                let size = size as usize;
+                let sum = u64::from_le_bytes(left[8..FRAME].try_into().expect("8 bytes"));
+                let record = at + FRAME..at + size;
+                if checksum(&bytes[record.clone()]) != sum {
+                    break End::Damaged;
+                }
+                records.push(record);
+                at += size;
+                continue;
+            }
+            _ => {}
+        }
+        // The next record is not whole in the buffer.
+        if !records.is_empty() {
+            carry.extend_from_slice(&bytes[at..]);
+            break End::No;
+        }
+        if eof {
+            break if at == bytes.len() {
+                End::Clean
+            } else {
+                End::Damaged
+            };
+        }
+        let want = whole.map_or(CHUNK, |(_, size)| size.max(CHUNK));
+        match r.by_ref().take(want).read_to_end(&mut bytes) {
+            Ok(0) | Err(_) => eof = true,
+            Ok(_) => {}
+        }
+    };
+    bytes.truncate(at);
+    (Batch { bytes, records }, end)
 }
 
 /// Whether `path` is a regular file (not a symbolic link, which a build
 /// neither reads through nor appends through).
 fn is_plain_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
-}
-
-/// Whether nothing is left to read.
-fn at_end(r: &mut impl io::BufRead) -> bool {
-    r.fill_buf().is_ok_and(|b| b.is_empty())
 }
 
 /// The next record's bytes, if a whole one with a matching checksum is
@@ -310,12 +361,12 @@ pub fn save(
     } = made;
     // The views are kept by the release's path as messages show it, the
     // parses by the file's: both name a file in `releases/`.
-    let releases: std::collections::HashSet<&std::ffi::OsStr> = content
+    let releases: FxHashSet<&std::ffi::OsStr> = content
         .releases
         .iter()
         .map(|r| r.source.path.as_os_str())
         .collect();
-    let names: std::collections::HashSet<&std::ffi::OsStr> = content
+    let names: FxHashSet<&std::ffi::OsStr> = content
         .releases
         .iter()
         .filter_map(|r| r.source.path.file_name())
@@ -538,5 +589,75 @@ mod tests {
         assert!(!loaded.appendable, "nothing is appended after it");
         save(&file, 7, &loaded, made(), SystemTime::now()).unwrap();
         assert_eq!(fs::read(&file).unwrap(), whole, "written anew, as it was");
+    }
+
+    /// Gives at most `step` bytes a read, as a pipe or a slow disk may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// Every record `read_batch` gives from `bytes`, and how the reading
+    /// ended.
+    fn read_all(bytes: &[u8], step: usize) -> (Vec<Vec<u8>>, End) {
+        let mut r = Trickle(bytes, step);
+        let (mut carry, mut all) = (vec![], vec![]);
+        loop {
+            let (batch, end) = read_batch(&mut r, &mut carry);
+            all.extend(
+                batch
+                    .records
+                    .iter()
+                    .map(|at| batch.bytes[at.clone()].to_vec()),
+            );
+            if end != End::No {
+                return (all, end);
+            }
+        }
+    }
+
+    #[test]
+    fn records_are_read_whole_across_chunks_and_reads_of_any_size() {
+        // Small records, and records larger than a chunk, in one file.
+        let records: Vec<Vec<u8>> = (0..3000u32)
+            .map(|i| {
+                let len = match i % 1000 {
+                    7 => 3 * CHUNK as usize + 5,
+                    _ => (i as usize * 37) % 2900,
+                };
+                (0..len).map(|j| (i as usize + j) as u8).collect()
+            })
+            .collect();
+        let mut file = vec![];
+        for r in &records {
+            frame(&mut file, r);
+        }
+        for step in [1 << 20, 4096, 1000] {
+            let (read, end) = read_all(&file, step);
+            assert!(read == records, "every record, in order (reads of {step})");
+            assert!(end == End::Clean, "and the end of the file after them");
+        }
+
+        // Cut short inside the last record, or inside its frame.
+        for cut in [5, FRAME + 3] {
+            let whole: usize = records[..2999].iter().map(|r| FRAME + r.len()).sum();
+            let (read, end) = read_all(&file[..whole + cut], 1 << 16);
+            assert!(read[..] == records[..2999], "the whole ones before it");
+            assert!(end == End::Damaged);
+        }
+
+        // A record that does not match its checksum ends the reading.
+        let mut bad = file.clone();
+        let at: usize = records[..1500].iter().map(|r| FRAME + r.len()).sum();
+        bad[at + FRAME] ^= 1;
+        let (read, end) = read_all(&bad, 1 << 16);
+        assert!(read[..] == records[..1500], "the records before it");
+        assert!(end == End::Damaged);
     }
 }

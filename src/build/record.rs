@@ -60,6 +60,37 @@ impl Stamp {
     }
 }
 
+/// A site's folder, open: its files are looked at by their paths below it,
+/// so each look walks only those parts (`fi/slug/index.html`), not the
+/// folder's own path again, which tens of thousands of looks would.
+pub(crate) struct Under(fs::File);
+
+impl Under {
+    pub(crate) fn open(dir: &Path) -> io::Result<Self> {
+        fs::File::open(dir).map(Self)
+    }
+
+    /// The stamp of `rel` below the folder (`""` for the folder itself),
+    /// not following a link at its end: what `fs::symlink_metadata` of the
+    /// joined path gives.
+    pub(crate) fn stamp(&self, rel: &str) -> io::Result<Stamp> {
+        use rustix::fs::{AtFlags, statat};
+        let (rel, flags) = if rel.is_empty() {
+            ("", AtFlags::EMPTY_PATH)
+        } else {
+            (rel, AtFlags::SYMLINK_NOFOLLOW)
+        };
+        let st = statat(&self.0, rel, flags)?;
+        let ns = |s: i64, n: u64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Ok(Stamp(
+            st.st_size as u64,
+            ns(st.st_mtime as i64, st.st_mtime_nsec as u64),
+            ns(st.st_ctime as i64, st.st_ctime_nsec as u64),
+            st.st_ino,
+        ))
+    }
+}
+
 /// What a build reads, stamped before it reads it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Inputs {
@@ -420,19 +451,15 @@ impl Outputs {
                 twice.push(rel);
             }
         }
+        let under = Under::open(out)?;
         for rel in twice {
-            let stamp = Stamp::of(&fs::symlink_metadata(out.join(&rel))?);
+            let stamp = under.stamp(&rel)?;
             all.files.insert(rel, stamp);
         }
         let folders: Vec<&str> = folders_of(all.files.keys()).into_iter().collect();
         let stamped = folders
             .par_iter()
-            .map(|dir| {
-                Ok((
-                    dir.to_string(),
-                    Stamp::of(&fs::symlink_metadata(out.join(dir))?),
-                ))
-            })
+            .map(|dir| Ok((dir.to_string(), under.stamp(dir)?)))
             .collect::<io::Result<Vec<_>>>()?;
         all.dirs.extend(stamped);
         Ok(all)
@@ -447,9 +474,10 @@ impl Outputs {
     /// stamp (each is looked at once, on every core; no folder is read).
     pub fn still_in(&self, out: &Path) -> bool {
         use rayon::prelude::*;
-        let same = |(rel, stamp): (&String, &Stamp)| {
-            fs::symlink_metadata(out.join(rel)).is_ok_and(|m| Stamp::of(&m) == *stamp)
+        let Ok(under) = Under::open(out) else {
+            return false;
         };
+        let same = |(rel, stamp): (&String, &Stamp)| under.stamp(rel).is_ok_and(|s| s == *stamp);
         self.dirs.par_iter().all(same) && self.files.par_iter().all(same)
     }
 
@@ -461,16 +489,14 @@ impl Outputs {
         for rel in removed {
             now.files.remove(rel);
         }
+        let under = Under::open(out)?;
         for rel in written {
-            now.files.insert(
-                rel.clone(),
-                Stamp::of(&fs::symlink_metadata(out.join(rel))?),
-            );
+            now.files.insert(rel.clone(), under.stamp(rel)?);
         }
         for dir in folders_of(written.iter().chain(removed)) {
-            match fs::symlink_metadata(out.join(dir)) {
-                Ok(m) => {
-                    now.dirs.insert(dir.to_string(), Stamp::of(&m));
+            match under.stamp(dir) {
+                Ok(stamp) => {
+                    now.dirs.insert(dir.to_string(), stamp);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     now.dirs.remove(dir);
