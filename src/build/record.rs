@@ -32,6 +32,20 @@ const FORMAT: u32 = 3;
 /// as unknown, so the next one reads that file again.
 pub(crate) const RACY: Duration = Duration::from_secs(2);
 
+/// A map read back from its entries in one go: a record holds them in
+/// order, and building the map from them is linear, where adding them one
+/// at a time searches the map from its root for each (tens of thousands of
+/// paths with long common beginnings).
+fn in_one_go<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: Deserialize<'de> + Ord,
+    V: Deserialize<'de>,
+{
+    // A map and a sequence of pairs are encoded alike.
+    Vec::<(K, V)>::deserialize(d).map(BTreeMap::from_iter)
+}
+
 /// What tells that a file changed without reading it: size, modification
 /// and change times (nanoseconds), inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -189,11 +203,14 @@ pub struct Record {
     config: String,
     /// The time the build was made as of, in microseconds since 1970.
     now: i64,
+    #[serde(deserialize_with = "in_one_go")]
     sources: BTreeMap<String, Stamp>,
     /// For each release file that is out at some time (on the web, or its
     /// email and files): from when
     /// (microseconds since 1970).
+    #[serde(deserialize_with = "in_one_go")]
     shown_from: BTreeMap<String, i64>,
+    #[serde(deserialize_with = "in_one_go")]
     assets: BTreeMap<String, Stamp>,
     /// Every file and folder the build left, by path below the output
     /// folder.
@@ -204,7 +221,7 @@ pub struct Record {
     /// A fingerprint of the inputs of each page, feed and asset the build
     /// rendered (see [`Memo`]): the next build renders only those whose
     /// inputs changed, when nothing else did.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "in_one_go")]
     pages: BTreeMap<String, u64>,
 }
 
@@ -424,7 +441,9 @@ fn prune(dir: &Path) {
 /// came, without reading a folder ([`Outputs::still_in`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outputs {
+    #[serde(deserialize_with = "in_one_go")]
     files: BTreeMap<String, Stamp>,
+    #[serde(deserialize_with = "in_one_go")]
     dirs: BTreeMap<String, Stamp>,
 }
 
@@ -590,4 +609,34 @@ fn outputs(out: &Path) -> io::Result<Outputs> {
         all.dirs.extend(part.dirs);
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_maps_of_a_record_read_back_in_one_go_as_they_were() {
+        let stamp = |i: u64| Stamp(i, i128::from(i) * 7, -i128::from(i), i + 1);
+        let outputs = Outputs {
+            files: (0..2000)
+                .map(|i| (format!("fi/search/fragments/{i:05}.json"), stamp(i)))
+                .collect(),
+            dirs: [("", 1), ("fi/", 2), ("fi/search/", 3), ("sv/", 4)]
+                .into_iter()
+                .map(|(d, i)| (d.to_string(), stamp(i)))
+                .collect(),
+        };
+        let bytes = postcard::to_allocvec(&outputs).unwrap();
+        assert_eq!(postcard::from_bytes::<Outputs>(&bytes).unwrap(), outputs);
+
+        // Encoded as a map and as a sequence of pairs alike, so a map read
+        // the usual way reads the same bytes to the same map.
+        let plain: BTreeMap<String, Stamp> =
+            postcard::from_bytes(&postcard::to_allocvec(&outputs.files).unwrap()).unwrap();
+        assert_eq!(plain, outputs.files);
+        let mut de = postcard::Deserializer::from_bytes(&bytes);
+        let files: BTreeMap<String, Stamp> = in_one_go(&mut de).unwrap();
+        assert_eq!(files, outputs.files);
+    }
 }
