@@ -781,7 +781,12 @@ pub fn parse(
         diags: vec![],
     };
     check_keys(&mut cx, &map);
-    let raw: RawFrontMatter = match serde_yaml::from_value(Value::Mapping(map.clone())) {
+    let field_lines: std::collections::BTreeMap<String, usize> = map
+        .keys()
+        .filter_map(Value::as_str)
+        .map(|k| (k.to_string(), cx.loc.key(k).0 + 1))
+        .collect();
+    let raw: RawFrontMatter = match serde_yaml::from_value(Value::Mapping(map)) {
         Ok(raw) => raw,
         // Only a field name that is not text gets here; check_keys said so.
         Err(e) => {
@@ -809,11 +814,6 @@ pub fn parse(
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
-    let field_lines = map
-        .keys()
-        .filter_map(Value::as_str)
-        .map(|k| (k.to_string(), cx.loc.key(k).0 + 1))
-        .collect();
     match (title, publication, lang, slug) {
         (Some(title), Some(publication), Some(lang), Some(slug)) => Ok(Release {
             file_date: names.date,

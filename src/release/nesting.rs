@@ -143,44 +143,39 @@ const VOID: &[&str] = &[
 /// opening tags minus closing tags, void and self-closed elements aside).
 fn check_html(body: &str) -> Result<(), TooDeep> {
     let mut depth = 0usize;
-    let mut line = 1;
     let b = body.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\n' => line += 1,
-            b'<' => {
-                let closing = b.get(i + 1) == Some(&b'/');
-                let start = i + 1 + usize::from(closing);
-                let mut j = start;
-                while j < b.len() && b[j].is_ascii_alphanumeric() {
-                    j += 1;
-                }
-                if j > start && b[start].is_ascii_alphabetic() {
-                    let name = body[start..j].to_ascii_lowercase();
-                    let end = memchr::memchr(b'>', &b[j..]).map(|k| j + k);
-                    let self_closed = end.is_some_and(|e| e > 0 && b[e - 1] == b'/');
-                    if closing {
-                        depth = depth.saturating_sub(1);
-                    } else if !self_closed && !VOID.contains(&name.as_str()) {
-                        depth += 1;
-                        if depth > MAX_HTML_DEPTH {
-                            return Err(TooDeep {
-                                line,
-                                col: 1,
-                                message: format!(
-                                    "raw HTML nests elements more than {MAX_HTML_DEPTH} levels deep; write the text in Markdown instead"
-                                ),
-                            });
-                        }
-                    }
-                    i = j;
-                    continue;
+    // From one `<` to the next (most bodies have none); lines are counted
+    // only for the message.
+    let mut from = 0;
+    while let Some(k) = memchr::memchr(b'<', &b[from..]) {
+        let i = from + k;
+        from = i + 1;
+        let closing = b.get(i + 1) == Some(&b'/');
+        let start = i + 1 + usize::from(closing);
+        let mut j = start;
+        while j < b.len() && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if j > start && b[start].is_ascii_alphabetic() {
+            let name = body[start..j].to_ascii_lowercase();
+            let end = memchr::memchr(b'>', &b[j..]).map(|k| j + k);
+            let self_closed = end.is_some_and(|e| e > 0 && b[e - 1] == b'/');
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else if !self_closed && !VOID.contains(&name.as_str()) {
+                depth += 1;
+                if depth > MAX_HTML_DEPTH {
+                    return Err(TooDeep {
+                        line: 1 + memchr::memchr_iter(b'\n', &b[..i]).count(),
+                        col: 1,
+                        message: format!(
+                            "raw HTML nests elements more than {MAX_HTML_DEPTH} levels deep; write the text in Markdown instead"
+                        ),
+                    });
                 }
             }
-            _ => {}
+            from = j;
         }
-        i += 1;
     }
     Ok(())
 }
@@ -212,5 +207,15 @@ mod tests {
         assert!(check_markdown(&divs).is_err());
         let fine = "<p>a<br><img src=x /></p>\n".repeat(1000);
         assert!(check_markdown(&fine).is_ok());
+        // Located on the line of the element one too deep; `<` that opens
+        // no element (a comparison, a heart) counts for nothing.
+        let deep = format!(
+            "a < b <3 <\n\n{}",
+            "<span>x < y\n".repeat(MAX_HTML_DEPTH + 1)
+        );
+        let e = check_markdown(&deep).unwrap_err();
+        assert_eq!(e.line, 3 + MAX_HTML_DEPTH, "{e:?}");
+        let closed = "<span>x</span>\n".repeat(10 * MAX_HTML_DEPTH);
+        assert!(check_markdown(&closed).is_ok());
     }
 }
