@@ -781,10 +781,11 @@ pub fn parse(
         diags: vec![],
     };
     check_keys(&mut cx, &map);
-    let field_lines: std::collections::BTreeMap<String, usize> = map
+    // Only known fields: another is an error (check_keys).
+    let field_lines: std::collections::BTreeMap<super::FieldName, usize> = map
         .keys()
         .filter_map(Value::as_str)
-        .map(|k| (k.to_string(), cx.loc.key(k).0 + 1))
+        .filter_map(|k| Some((super::FieldName::of(k)?, cx.loc.key(k).0 + 1)))
         .collect();
     let raw: RawFrontMatter = match serde_yaml::from_value(Value::Mapping(map)) {
         Ok(raw) => raw,

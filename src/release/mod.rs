@@ -189,7 +189,47 @@ pub struct Source {
     /// release uses, without parsing its text again).
     pub local_links: Vec<String>,
     /// 1-based file line of each top-level front-matter field present.
-    pub field_lines: std::collections::BTreeMap<String, usize>,
+    pub field_lines: std::collections::BTreeMap<FieldName, usize>,
+}
+
+/// The name of a top-level front-matter field: one of [`FIELDS`], so a
+/// release read back from the build's cache makes no string of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldName(&'static str);
+
+impl FieldName {
+    /// `name`, when it is one of [`FIELDS`].
+    pub fn of(name: &str) -> Option<Self> {
+        FIELDS.iter().find(|f| **f == name).map(|f| Self(f))
+    }
+}
+
+impl std::borrow::Borrow<str> for FieldName {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
+impl Serialize for FieldName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = FieldName;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a front-matter field's name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FieldName, E> {
+                FieldName::of(v).ok_or_else(|| E::unknown_variant(v, FIELDS))
+            }
+        }
+        d.deserialize_str(Name)
+    }
 }
 
 impl Release {
@@ -222,5 +262,33 @@ impl Release {
         self.translation_key
             .clone()
             .unwrap_or_else(|| format!("{}/{}", self.file_date, self.slug))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn field_lines_are_kept_as_a_map_of_names_and_read_back_without_an_unknown_name() {
+        let lines: BTreeMap<FieldName, usize> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FieldName::of(f).unwrap(), i + 2))
+            .collect();
+        // The bytes of a map of strings, as the cache held them before.
+        let as_strings: BTreeMap<String, usize> =
+            lines.iter().map(|(k, v)| (k.0.to_string(), *v)).collect();
+        let bytes = postcard::to_allocvec(&lines).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&as_strings).unwrap());
+        let back: BTreeMap<FieldName, usize> = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, lines);
+        assert_eq!(back.get("title"), lines.get("title"));
+
+        assert_eq!(FieldName::of("titel"), None);
+        let unknown = BTreeMap::from([("titel".to_string(), 3usize)]);
+        let bytes = postcard::to_allocvec(&unknown).unwrap();
+        assert!(postcard::from_bytes::<BTreeMap<FieldName, usize>>(&bytes).is_err());
     }
 }
