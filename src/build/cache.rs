@@ -54,6 +54,9 @@ const MAGIC: &[u8; 8] = b"prcache\n";
 /// A record's frame: its length and its checksum, 8 bytes each.
 const FRAME: usize = 16;
 
+/// No record is near this length: a frame that gives more is damaged.
+const MAX_RECORD: u64 = 1 << 30;
+
 /// Records are encoded this many at a time, on every core.
 const BATCH: usize = 512;
 
@@ -230,8 +233,7 @@ fn read_batch(r: &mut impl Read, carry: &mut Vec<u8>) -> (Batch, End) {
             .then(|| u64::from_le_bytes(left[..8].try_into().expect("8 bytes")))
             .map(|len| (len, (FRAME as u64).saturating_add(len)));
         match whole {
-            // No record is near this size: a damaged length.
-            Some((len, _)) if len > 1 << 30 => break End::Damaged,
+            Some((len, _)) if len > MAX_RECORD => break End::Damaged,
             Some((_, size)) if left.len() as u64 >= size => {
                 let size = size as usize;
                 let sum = u64::from_le_bytes(left[8..FRAME].try_into().expect("8 bytes"));
@@ -280,8 +282,7 @@ fn read_record(r: &mut impl Read) -> Option<Vec<u8>> {
     r.read_exact(&mut frame).ok()?;
     let len = u64::from_le_bytes(frame[..8].try_into().ok()?);
     let sum = u64::from_le_bytes(frame[8..].try_into().ok()?);
-    // No record is near this size: a damaged length.
-    if len > 1 << 30 {
+    if len > MAX_RECORD {
         return None;
     }
     let mut bytes = Vec::new();

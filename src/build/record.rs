@@ -57,13 +57,19 @@ impl Stamp {
     const UNKNOWN: Self = Self(u64::MAX, i128::MIN, i128::MIN, u64::MAX);
 
     pub(crate) fn of(m: &fs::Metadata) -> Self {
-        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-        Self(
+        Self::from_parts(
             m.len(),
-            ns(m.mtime(), m.mtime_nsec()),
-            ns(m.ctime(), m.ctime_nsec()),
+            (m.mtime(), m.mtime_nsec()),
+            (m.ctime(), m.ctime_nsec()),
             m.ino(),
         )
+    }
+
+    /// From a size, the modification and change times (seconds and
+    /// nanoseconds) and an inode number.
+    fn from_parts(len: u64, mtime: (i64, i64), ctime: (i64, i64), ino: u64) -> Self {
+        let ns = |(s, n): (i64, i64)| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Self(len, ns(mtime), ns(ctime), ino)
     }
 
     fn modified_after(&self, t: SystemTime) -> bool {
@@ -95,11 +101,10 @@ impl Under {
             (rel, AtFlags::SYMLINK_NOFOLLOW)
         };
         let st = statat(&self.0, rel, flags)?;
-        let ns = |s: i64, n: u64| i128::from(s) * 1_000_000_000 + i128::from(n);
-        Ok(Stamp(
+        Ok(Stamp::from_parts(
             st.st_size as u64,
-            ns(st.st_mtime as i64, st.st_mtime_nsec as u64),
-            ns(st.st_ctime as i64, st.st_ctime_nsec as u64),
+            (st.st_mtime as i64, st.st_mtime_nsec as i64),
+            (st.st_ctime as i64, st.st_ctime_nsec as i64),
             st.st_ino,
         ))
     }
