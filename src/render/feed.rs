@@ -3,6 +3,8 @@
 //! `guid`s that survive rebuilds and edits.
 
 use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::io;
 
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
@@ -25,8 +27,6 @@ pub struct FeedSpec {
     pub cap: usize,
     /// The build time (`lastBuildDate`).
     pub now: DateTime<Utc>,
-    /// The organisation's "About" text that ends every item, as on the page.
-    pub about: About,
     /// The channel's `<image>`: the logo, when it is a PNG, JPEG or GIF
     /// (what RSS 2.0 allows).
     pub image: Option<ChannelImage>,
@@ -37,6 +37,28 @@ pub struct FeedSpec {
 pub struct About {
     pub heading: String,
     pub html: super::Html,
+}
+
+/// What the items of one language's feeds share: the site's host (in
+/// their `guid`s) and the language's "About" text (that ends each of them).
+pub struct Items {
+    host: String,
+    about: About,
+}
+
+impl Items {
+    /// Items of releases on the site at `host`, ending with `about`.
+    pub fn new(host: &str, about: About) -> Self {
+        Self {
+            host: host.to_string(),
+            about,
+        }
+    }
+
+    /// The item of `v` (see [`item`]).
+    fn of(&self, v: &ReleaseView) -> rss::Item {
+        item(&self.host, v, &self.about)
+    }
 }
 
 /// A channel's `<image>` (its title and link are the channel's, as RSS
@@ -80,28 +102,32 @@ fn last_change(spec: &FeedSpec, views: &[&ReleaseView]) -> Option<DateTime<Utc>>
 /// and credit, the text, the attachments, the contact people and the
 /// organisation's "About" text.
 pub fn item_content(v: &ReleaseView, about: &About) -> String {
-    let mut content = String::new();
+    let mut content = String::with_capacity(v.body_abs.as_str().len() + 1024);
+    item_content_into(&mut content, v, about).expect("writing to a String cannot fail");
+    content
+}
+
+fn item_content_into(content: &mut String, v: &ReleaseView, about: &About) -> fmt::Result {
     let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
     if let Some(c) = &v.correction {
-        content.push_str(&format!(
-            "<p><strong>{} {}:</strong> {}</p>\n",
-            escape_attr(v.t.correction),
-            escape_attr(when),
-            escape_attr(c)
-        ));
+        writeln!(
+            content,
+            "<p><strong>{} {}:</strong> {}</p>",
+            Esc(v.t.correction),
+            Esc(when),
+            Esc(c)
+        )?;
     }
     if v.has_summary && !v.lead.is_empty() {
-        content.push_str(&format!(
-            "<p><strong>{}</strong></p>\n",
-            escape_attr(&v.lead)
-        ));
+        writeln!(content, "<p><strong>{}</strong></p>", Esc(&v.lead))?;
     }
     if let Some(img) = &v.image_abs {
-        content.push_str(&format!(
+        write!(
+            content,
             "<figure><img src=\"{}\" alt=\"{}\">",
-            escape_attr(&img.src),
-            escape_attr(&img.alt)
-        ));
+            Esc(&img.src),
+            Esc(&img.alt)
+        )?;
         let caption: Vec<&str> = img
             .caption
             .iter()
@@ -109,62 +135,60 @@ pub fn item_content(v: &ReleaseView, about: &About) -> String {
             .map(String::as_str)
             .collect();
         if !caption.is_empty() {
-            content.push_str(&format!(
+            write!(
+                content,
                 "<figcaption>{}</figcaption>",
-                escape_attr(&caption.join(" "))
-            ));
+                Esc(&caption.join(" "))
+            )?;
         }
         content.push_str("</figure>\n");
     }
     content.push_str(v.body_abs.as_str());
     if !v.attachments.is_empty() {
-        content.push_str(&format!(
-            "<h2>{}</h2>\n<ul>\n",
-            escape_attr(v.t.attachments)
-        ));
+        write!(content, "<h2>{}</h2>\n<ul>\n", Esc(v.t.attachments))?;
         for a in &v.attachments {
-            content.push_str(&format!(
-                "<li><a href=\"{}\">{}</a> ({})</li>\n",
-                escape_attr(&a.href),
-                escape_attr(&a.title),
-                escape_attr(&a.meta)
-            ));
+            writeln!(
+                content,
+                "<li><a href=\"{}\">{}</a> ({})</li>",
+                Esc(&a.href),
+                Esc(&a.title),
+                Esc(&a.meta)
+            )?;
         }
         content.push_str("</ul>\n");
     }
     if !v.contacts.is_empty() {
-        content.push_str(&format!("<h2>{}</h2>\n<ul>\n", escape_attr(v.t.contacts)));
+        write!(content, "<h2>{}</h2>\n<ul>\n", Esc(v.t.contacts))?;
         for c in &v.contacts {
-            content.push_str(&format!("<li><strong>{}</strong>", escape_attr(&c.name)));
+            write!(content, "<li><strong>{}</strong>", Esc(&c.name))?;
             if let Some(role) = &c.role {
-                content.push_str(&format!(", {}", escape_attr(role)));
+                write!(content, ", {}", Esc(role))?;
             }
             if let Some(p) = &c.phone {
-                content.push_str(&format!(
+                write!(
+                    content,
                     "<br>{} <a href=\"{}\">{}</a>",
-                    escape_attr(v.t.phone),
-                    escape_attr(&p.uri),
-                    escape_attr(&p.text)
-                ));
+                    Esc(v.t.phone),
+                    Esc(&p.uri),
+                    Esc(&p.text)
+                )?;
             }
             if let Some(e) = &c.email {
-                content.push_str(&format!(
-                    "<br><a href=\"mailto:{0}\">{0}</a>",
-                    escape_attr(e)
-                ));
+                write!(content, "<br><a href=\"mailto:{0}\">{0}</a>", Esc(e))?;
             }
             content.push_str("</li>\n");
         }
         content.push_str("</ul>\n");
     }
     if !about.heading.is_empty() {
-        content.push_str(&format!(
+        write!(
+            content,
             "<h2>{}</h2>\n{}",
-            escape_attr(&about.heading),
+            Esc(&about.heading),
             about.html.as_str()
-        ));
+        )?;
     }
-    content
+    Ok(())
 }
 
 /// The item of one release: its page's content (see [`item_content`]),
@@ -175,10 +199,15 @@ fn item(host: &str, v: &ReleaseView, about: &About) -> rss::Item {
     let when = v.updated.as_ref().map(|u| u.text.as_str()).unwrap_or("");
     // Plain text, in a CDATA section that readers take as HTML:
     // escaped, so that markup in a lead stays text.
-    let description = escape_attr(&match &v.correction {
-        Some(c) => format!("{} {when}: {c} {}", v.t.correction, v.lead),
-        None => v.lead.clone(),
-    });
+    let description = match &v.correction {
+        Some(c) => format!(
+            "{} {when}: {} {}",
+            Esc(v.t.correction),
+            Esc(c),
+            Esc(&v.lead)
+        ),
+        None => Esc(&v.lead).to_string(),
+    };
     // pubDate stays the publication time; a release updated since
     // says when in atom:updated (RFC 3339), which feed readers show
     // as the item's update.
@@ -233,17 +262,21 @@ fn item(host: &str, v: &ReleaseView, about: &About) -> rss::Item {
         .build()
 }
 
-/// Renders a feed of `views` (already newest first); at most `spec.cap` items.
-pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
-    let host = url::Url::parse(&spec.link)
-        .ok()
-        .and_then(|u| u.host_str().map(String::from))
-        .unwrap_or_default();
+/// Renders a feed of `views` (already newest first); at most `spec.cap`
+/// items, made with what `items` share. The XML is written straight into
+/// the bytes returned (what `Channel`'s `Display` writes, without its
+/// check and copy into a `String`).
+pub fn render(spec: &FeedSpec, views: &[&ReleaseView], items: &Items) -> io::Result<Vec<u8>> {
     let items = views
         .iter()
         .take(spec.cap)
-        .map(|v| item(&host, v, &spec.about))
+        .map(|v| items.of(v))
         .collect::<Vec<_>>();
+    let size = items
+        .iter()
+        .map(|i| i.content().map_or(0, str::len) + 1024)
+        .sum::<usize>()
+        + 2048;
     let mut namespaces = BTreeMap::new();
     namespaces.insert(
         "atom".to_string(),
@@ -279,7 +312,9 @@ pub fn render(spec: &FeedSpec, views: &[&ReleaseView]) -> String {
         }))
         .items(items)
         .build();
-    channel.to_string()
+    channel
+        .write_to(Vec::with_capacity(size))
+        .map_err(io::Error::other)
 }
 
 /// The Media RSS namespace (feed readers take an item's picture from it).
@@ -306,9 +341,39 @@ fn media_content(img: &super::ImageView) -> rss::extension::Extension {
         .build()
 }
 
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// `&`, `"`, `<` and `>` of a text escaped for HTML (text or a quoted
+/// attribute), written as it is formatted: no copy is made.
+struct Esc<'a>(&'a str);
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['&', '"', '<', '>']) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'"' => "&quot;",
+                b'<' => "&lt;",
+                _ => "&gt;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Esc;
+
+    #[test]
+    fn text_is_escaped_for_html_in_one_pass_and_apostrophes_are_left() {
+        assert_eq!(
+            Esc(r#"<b>"R&D"</b> & 'co' > ä"#).to_string(),
+            "&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt; &amp; 'co' &gt; ä"
+        );
+        assert_eq!(Esc("").to_string(), "");
+        assert_eq!(Esc("&&").to_string(), "&amp;&amp;");
+        assert_eq!(Esc("plain text").to_string(), "plain text");
+    }
 }

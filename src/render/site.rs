@@ -427,6 +427,8 @@ struct LangCtx<'a> {
     listed: Vec<&'a ReleaseView>,
     /// Tag slug → (display name, releases).
     tags: BTreeMap<&'a str, (&'a str, Vec<&'a ReleaseView>)>,
+    /// What the items of the language's feeds share.
+    feed_items: feed::Items,
 }
 
 struct Site<'a> {
@@ -444,11 +446,11 @@ struct Site<'a> {
 impl<'a> Site<'a> {
     /// Writes `rel`, rendering it only when its `inputs` changed since the
     /// memo's last render (always, without a memo).
-    fn emit(
+    fn emit<B: AsRef<[u8]>>(
         &self,
         rel: &str,
         inputs: impl Hash,
-        render: impl FnOnce() -> io::Result<String>,
+        render: impl FnOnce() -> io::Result<B>,
     ) -> io::Result<()> {
         if let Some(memo) = self.memo
             && memo.fresh(rel, fingerprint((rel, inputs)))
@@ -456,7 +458,7 @@ impl<'a> Site<'a> {
             self.out.unchanged(rel);
             return Ok(());
         }
-        self.out.write(rel, render()?.as_bytes())
+        self.out.write(rel, render()?.as_ref())
     }
 
     /// Like [`emit`](Self::emit) for the files that `render` makes together
@@ -741,10 +743,6 @@ impl<'a> Site<'a> {
             lang: cx.lang.clone(),
             cap: site.feed_items,
             now: self.now,
-            about: super::feed::About {
-                heading: cx.org.about_heading.clone(),
-                html: cx.org.about.clone(),
-            },
             image: self.channel_image(cx),
         }
     }
@@ -790,7 +788,7 @@ impl<'a> Site<'a> {
         let feed_rel = format!("{lang}/feed.xml");
         let spec = self.feed_spec(cx, &feed_rel, site_title.to_string(), &index);
         self.emit(&feed_rel, (&spec.title, fingerprints(&cx.views)), || {
-            Ok(feed::render(&spec, &cx.views))
+            feed::render(&spec, &cx.views, &cx.feed_items)
         })?;
 
         let tag_results: Vec<io::Result<usize>> = cx
@@ -802,7 +800,7 @@ impl<'a> Site<'a> {
                 let title = format!("{} – {name}", site_title);
                 let spec = self.feed_spec(cx, &feed_rel, title.clone(), &rel);
                 self.emit(&feed_rel, (&spec.title, fingerprints(views)), || {
-                    Ok(feed::render(&spec, views))
+                    feed::render(&spec, views, &cx.feed_items)
                 })?;
                 let feed = FeedLink {
                     title,
@@ -1248,7 +1246,24 @@ impl<'a> Layout<'a> {
     }
 }
 
-impl LangCtx<'_> {
+impl<'a> LangCtx<'a> {
+    /// The context of `lang`, with no releases yet.
+    fn new(config: &crate::config::Config, lang: &'a Lang, urls: &Urls) -> Self {
+        let org = OrgView::new(config, lang, urls);
+        let about = feed::About {
+            heading: org.about_heading.clone(),
+            html: org.about.clone(),
+        };
+        Self {
+            lang,
+            org,
+            views: vec![],
+            listed: vec![],
+            tags: BTreeMap::new(),
+            feed_items: feed::Items::new(urls.base().host_str().unwrap_or_default(), about),
+        }
+    }
+
     fn t(&self) -> &'static Strings {
         i18n::strings(self.lang)
     }
@@ -1339,8 +1354,6 @@ fn render_with(
         .iter()
         .zip(mine.into_iter().zip(tags))
         .map(|(lang, (views, tags))| LangCtx {
-            lang,
-            org: OrgView::new(config, lang, &urls),
             listed: if languages.len() > 1 {
                 all_views
                     .iter()
@@ -1352,6 +1365,7 @@ fn render_with(
             },
             views,
             tags: tags.into_iter().collect(),
+            ..LangCtx::new(config, lang, &urls)
         })
         .collect();
 
@@ -1490,13 +1504,7 @@ pub fn release_preview(content: &Content, r: &Release, now: DateTime<Utc>) -> io
     if let Some(key) = v.translation_key.as_deref() {
         by_key.insert(key, std::iter::once(&v).chain(&others).collect());
     }
-    let cx = LangCtx {
-        lang: &r.lang,
-        org: OrgView::new(config, &r.lang, &urls),
-        views: vec![],
-        listed: vec![],
-        tags: BTreeMap::new(),
-    };
+    let cx = LangCtx::new(config, &r.lang, &urls);
     let site = Site {
         content,
         sitemap_max: SITEMAP_MAX_URLS,
