@@ -28,6 +28,7 @@ pub mod sending;
 pub mod sharded;
 pub mod subscribers;
 pub mod suggest;
+pub mod text;
 pub mod theme;
 pub mod time;
 pub mod validate;

@@ -129,6 +129,7 @@ pub struct Release {
     pub title: String,
     pub summary: Option<String>,
     /// The Markdown after the front matter.
+    #[serde(deserialize_with = "crate::text::string")]
     pub body: String,
     pub tags: Vec<Tag>,
     pub lists: Vec<crate::config::ListName>,

@@ -62,6 +62,7 @@ pub struct Doc<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Words {
     /// The words, each followed by a newline.
+    #[serde(deserialize_with = "crate::text::string")]
     text: String,
     /// Each word's weight, in the order of `text`.
     weights: Vec<u8>,
