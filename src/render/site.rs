@@ -760,6 +760,38 @@ impl<'a> Site<'a> {
         })
     }
 
+    /// Every language's pages and feeds, the languages side by side, and
+    /// beside them the pages that span them (the front page, the pages not
+    /// found, the sitemap): each language has parts that go one page at a
+    /// time (its lists, its search index), and the sitemap lists every
+    /// page. Returns each language's (pages, feeds).
+    fn every_language(
+        &self,
+        contexts: &'a [LangCtx<'a>],
+        default: &LangCtx<'_>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
+    ) -> io::Result<Vec<(usize, usize)>> {
+        let (languages, spanning) = rayon::join(
+            || {
+                contexts
+                    .par_iter()
+                    .map(|cx| -> io::Result<(usize, usize)> {
+                        let (pages, feeds) = self.language(cx, by_key)?;
+                        let pages = pages + self.standing_pages(cx)? + self.withdrawn_pages(cx)?;
+                        Ok((pages, feeds))
+                    })
+                    .collect::<io::Result<Vec<_>>>()
+            },
+            || -> io::Result<()> {
+                self.front_page(contexts, default)?;
+                self.not_found_pages(contexts, default)?;
+                self.sitemap(contexts, by_key)
+            },
+        );
+        spanning?;
+        languages
+    }
+
     /// Everything under `/{lang}/`; returns (pages, feeds).
     fn language(
         &self,
@@ -1374,20 +1406,16 @@ fn render_with(
         languages: contexts.len(),
         ..Default::default()
     };
-    for cx in &contexts {
-        let (pages, feeds) = site.language(cx, &by_key)?;
-        summary.pages += pages + site.standing_pages(cx)? + site.withdrawn_pages(cx)?;
-        summary.feeds += feeds;
-        summary.tags += cx.tags.len();
-    }
-
     let default = contexts
         .iter()
         .find(|c| c.lang == &config.site.default_lang)
         .expect("default language is one of the languages");
-    site.front_page(&contexts, default)?;
-    site.not_found_pages(&contexts, default)?;
-    site.sitemap(&contexts, &by_key)?;
+    let languages = site.every_language(&contexts, default, &by_key)?;
+    for ((pages, feeds), cx) in languages.into_iter().zip(&contexts) {
+        summary.pages += pages;
+        summary.feeds += feeds;
+        summary.tags += cx.tags.len();
+    }
     let robots = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         urls.abs("sitemap.xml")
