@@ -94,19 +94,34 @@ impl Under {
     /// not following a link at its end: what `fs::symlink_metadata` of the
     /// joined path gives.
     pub(crate) fn stamp(&self, rel: &str) -> io::Result<Stamp> {
+        self.stat(rel).map(|st| Self::stamp_of(&st))
+    }
+
+    /// As [`stamp`](Self::stamp), for what must be a plain file: `None`
+    /// when it is not (a folder, a symbolic link …).
+    pub(crate) fn file_stamp(&self, rel: &str) -> io::Result<Option<Stamp>> {
+        let st = self.stat(rel)?;
+        let is_file = rustix::fs::FileType::from_raw_mode(st.st_mode).is_file();
+        Ok(is_file.then(|| Self::stamp_of(&st)))
+    }
+
+    fn stat(&self, rel: &str) -> io::Result<rustix::fs::Stat> {
         use rustix::fs::{AtFlags, statat};
         let (rel, flags) = if rel.is_empty() {
             ("", AtFlags::EMPTY_PATH)
         } else {
             (rel, AtFlags::SYMLINK_NOFOLLOW)
         };
-        let st = statat(&self.0, rel, flags)?;
-        Ok(Stamp::from_parts(
+        Ok(statat(&self.0, rel, flags)?)
+    }
+
+    fn stamp_of(st: &rustix::fs::Stat) -> Stamp {
+        Stamp::from_parts(
             st.st_size as u64,
             (st.st_mtime as i64, st.st_mtime_nsec as i64),
             (st.st_ctime as i64, st.st_ctime_nsec as i64),
             st.st_ino,
-        ))
+        )
     }
 }
 
@@ -130,23 +145,29 @@ impl Inputs {
     /// something there is not a plain file (a symbolic link, say), which
     /// only a full build reports properly.
     pub fn read(config: &Config) -> io::Result<Option<Self>> {
+        use rayon::prelude::*;
         let exe = std::env::current_exe().and_then(fs::metadata)?;
         let program = format!("{} {:?}", env!("CARGO_PKG_VERSION"), Stamp::of(&exe));
         let toml = fs::read(config.root.join("pressroom.toml"))?;
         let dir = config.releases_dir();
-        let mut sources = BTreeMap::new();
+        // The names in one pass over the folder, then each file stamped
+        // below it, on every core.
+        let mut names = vec![];
         for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !crate::content::is_release_name(&name) {
-                continue;
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if crate::content::is_release_name(&name) {
+                names.push(name);
             }
-            let m = entry.metadata()?;
-            if !m.file_type().is_file() {
-                return Ok(None);
-            }
-            sources.insert(name, Stamp::of(&m));
         }
+        let under = Under::open(&dir)?;
+        let stamped = names
+            .into_par_iter()
+            .map(|name| Ok(under.file_stamp(&name)?.map(|stamp| (name, stamp))))
+            .collect::<io::Result<Vec<_>>>()?;
+        // Not a plain file: only a full build reports it properly.
+        let Some(sources) = stamped.into_iter().collect::<Option<BTreeMap<_, _>>>() else {
+            return Ok(None);
+        };
         let mut assets = BTreeMap::new();
         let trees = [
             ("releases/assets/", dir.join("assets")),
@@ -465,16 +486,22 @@ impl Outputs {
     /// A file written twice is looked at again.
     pub fn of_written(out: &Path, files: Vec<(String, Stamp)>) -> io::Result<Self> {
         use rayon::prelude::*;
+        // In order (sorted on every core), so that the map is built in one
+        // go and a file written twice is next to itself.
+        let mut files = files;
+        files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut twice = vec![];
+        files.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                twice.push(a.0.clone());
+            }
+            same
+        });
         let mut all = Self {
-            files: BTreeMap::new(),
+            files: files.into_iter().collect(),
             dirs: BTreeMap::new(),
         };
-        let mut twice = vec![];
-        for (rel, stamp) in files {
-            if all.files.insert(rel.clone(), stamp).is_some() {
-                twice.push(rel);
-            }
-        }
         let under = Under::open(out)?;
         for rel in twice {
             let stamp = under.stamp(&rel)?;
@@ -619,6 +646,41 @@ fn outputs(out: &Path) -> io::Result<Outputs> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_source_is_stamped_as_its_metadata_says_and_a_link_among_them_gives_none() {
+        let root = tempfile::tempdir().unwrap();
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [
+            "pressroom.toml",
+            "releases/assets/kaislamaa-logo.svg",
+            "subscribers/media.csv",
+        ] {
+            let to = root.path().join(file);
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(manifest.join(file), to).unwrap();
+        }
+        let config = Config::load(root.path()).unwrap();
+        let dir = config.releases_dir();
+        fs::create_dir_all(&dir).unwrap();
+        let names: Vec<String> = (0..300)
+            .map(|i| format!("2026-01-01-release-{i:03}.fi.md"))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            fs::write(dir.join(name), "x".repeat(i)).unwrap();
+        }
+        fs::write(dir.join("notes.txt"), "not a release").unwrap();
+        let inputs = Inputs::read(&config).unwrap().expect("plain files only");
+        assert_eq!(inputs.sources.len(), names.len());
+        for name in &names {
+            let m = fs::symlink_metadata(dir.join(name)).unwrap();
+            assert_eq!(inputs.sources[name], Stamp::of(&m), "{name}");
+        }
+
+        std::os::unix::fs::symlink(dir.join(&names[0]), dir.join("2026-01-02-linked.fi.md"))
+            .unwrap();
+        assert!(Inputs::read(&config).unwrap().is_none());
+    }
 
     #[test]
     fn the_maps_of_a_record_read_back_in_one_go_as_they_were() {
