@@ -115,6 +115,8 @@ impl Under {
         Ok(statat(&self.0, rel, flags)?)
     }
 
+    // The field types of `stat` differ from one platform to another.
+    #[allow(clippy::unnecessary_cast)]
     fn stamp_of(st: &rustix::fs::Stat) -> Stamp {
         Stamp::from_parts(
             st.st_size as u64,
