@@ -483,12 +483,7 @@ pub fn build_pressroom(
     // The parsed releases for the next build, and the record of this one,
     // are written side by side.
     let keep_parsed = inputs.as_ref().is_some_and(|i| !i.assets_racy(start));
-    let made = record::Made {
-        summary: &report.summary,
-        assets: report.assets,
-        pages: memo.inputs(),
-        left: report.outputs.take(),
-    };
+    let left = report.outputs.take();
     let (kept, recorded) = rayon::join(
         || match reading_key {
             Some(key) if keep_parsed => {
@@ -504,7 +499,16 @@ pub fn build_pressroom(
             }
             _ => cache::remove(&cache_at),
         },
-        || record::Record::save(&at, inputs, start, &content, now, out, made),
+        || {
+            // The pages' inputs gathered here, beside the cache's saving.
+            let made = record::Made {
+                summary: &report.summary,
+                assets: report.assets,
+                pages: memo.inputs(),
+                left,
+            };
+            record::Record::save(&at, inputs, start, &content, now, out, made)
+        },
     );
     if let Err(e) = kept {
         // The site is built; only the next build's head start is lost.
