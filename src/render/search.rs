@@ -406,10 +406,71 @@ fn word_fragments<'v>(
     fragments
 }
 
+/// The word fragments of an index, and the first word of each.
+pub struct WordIndex {
+    /// `wN.json` with its JSON, in order.
+    pub files: Files,
+    /// The first word of each fragment (the manifest lists them).
+    pub firsts: Vec<String>,
+}
+
 /// The index of `docs` (a language's releases, oldest first: a new release
 /// is the last, so that the postings and release fragments of the others
-/// stay as they were) in `lang`.
+/// stay as they were) in `lang`: the word fragments, the release fragments
+/// and the manifest.
 pub fn build(lang: &str, docs: &[Doc]) -> Files {
+    let words = word_index(lang, docs);
+    let mut files = words.files.clone();
+    for (i, chunk) in docs.chunks(RELEASES_PER_FRAGMENT).enumerate() {
+        files.push((format!("r{i}.json"), release_fragment(chunk)));
+    }
+    files.push(("index.json".to_string(), manifest(docs, &words)));
+    files
+}
+
+/// The release fragment `rN.json` of `chunk` (at most
+/// [`RELEASES_PER_FRAGMENT`] releases): title, address, dates and the start
+/// of the lead of each.
+pub fn release_fragment(chunk: &[Doc]) -> String {
+    let rows: Vec<[String; 5]> = chunk.iter().map(row).collect();
+    serde_json::to_string(&rows).expect("a release fragment serialises")
+}
+
+/// A release as its release fragment shows it.
+fn row(d: &Doc) -> [String; 5] {
+    [
+        d.title.to_string(),
+        d.url.clone(),
+        d.date_text.to_string(),
+        d.date_iso.to_string(),
+        excerpt(d.lead),
+    ]
+}
+
+/// The manifest `index.json` of the index of `docs` whose word fragments
+/// are `words`. Its version changes with any fragment: a fingerprint of
+/// the word fragments and of what the release fragments are made from
+/// (not of their bytes, so that a release fragment need not be made to
+/// know it).
+pub fn manifest(docs: &[Doc], words: &WordIndex) -> String {
+    let shown: Vec<_> = docs
+        .iter()
+        .map(|d| (d.title, d.url.as_str(), d.date_text, d.date_iso, d.lead))
+        .collect();
+    let manifest = Manifest {
+        v: format!(
+            "{:016x}",
+            super::site::fingerprint((&words.files, RELEASES_PER_FRAGMENT, shown))
+        ),
+        n: docs.len(),
+        r: RELEASES_PER_FRAGMENT,
+        w: words.firsts.iter().map(String::as_str).collect(),
+    };
+    serde_json::to_string(&manifest).expect("the manifest serialises")
+}
+
+/// The word fragments of the index of `docs` in `lang` (see [`build`]).
+pub fn word_index(lang: &str, docs: &[Doc]) -> WordIndex {
     // The language's words in order, each with its stem. A hash set finds
     // the distinct words and one sort orders them: a tree kept in order
     // compared strings at every insert and every lookup (a writer's
@@ -475,39 +536,21 @@ pub fn build(lang: &str, docs: &[Doc]) -> Files {
     }
 
     let fragments = word_fragments(&vocabulary, &postings);
-    let mut files: Files = vec![];
-    for (i, f) in fragments.iter().enumerate() {
-        let json = serde_json::to_string(f).expect("a word fragment serialises");
-        files.push((format!("w{i}.json"), json));
-    }
-    for (i, chunk) in docs.chunks(RELEASES_PER_FRAGMENT).enumerate() {
-        let rows: Vec<[String; 5]> = chunk
+    let files = fragments
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let json = serde_json::to_string(f).expect("a word fragment serialises");
+            (format!("w{i}.json"), json)
+        })
+        .collect();
+    WordIndex {
+        files,
+        firsts: fragments
             .iter()
-            .map(|d| {
-                [
-                    d.title.to_string(),
-                    d.url.clone(),
-                    d.date_text.to_string(),
-                    d.date_iso.to_string(),
-                    excerpt(d.lead),
-                ]
-            })
-            .collect();
-        let json = serde_json::to_string(&rows).expect("a release fragment serialises");
-        files.push((format!("r{i}.json"), json));
-    }
-    let manifest = Manifest {
-        v: format!("{:016x}", super::site::fingerprint(&files)),
-        n: docs.len(),
-        r: RELEASES_PER_FRAGMENT,
-        w: fragments
-            .iter()
-            .map(|f| f.w.first().copied().unwrap_or(""))
+            .map(|f| f.w.first().copied().unwrap_or("").to_string())
             .collect(),
-    };
-    let json = serde_json::to_string(&manifest).expect("the manifest serialises");
-    files.push(("index.json".to_string(), json));
-    files
+    }
 }
 
 #[cfg(test)]

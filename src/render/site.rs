@@ -796,6 +796,54 @@ impl<'a> Site<'a> {
         languages
     }
 
+    /// A language's search index under `dir` (see [`search`]): its word
+    /// fragments made together, when any of the language's releases
+    /// changed; each release fragment when one of its releases did (a new
+    /// release changes the last one); and the manifest.
+    fn search_index(&self, cx: &'a LangCtx<'a>, dir: &str) -> io::Result<()> {
+        let oldest_first: Vec<&ReleaseView> = cx.views.iter().rev().copied().collect();
+        let doc = |v: &'a ReleaseView| search::Doc {
+            title: &v.title,
+            url: self.urls.path(&v.rel_path),
+            date_text: &v.date_text,
+            date_iso: &v.date_iso,
+            lead: &v.lead,
+            words: &v.words,
+        };
+        let all = fingerprints(&cx.views);
+        // The releases as the index sees them and its word fragments, made
+        // once for the word fragments and the manifest, if either is made.
+        let made = std::cell::OnceCell::new();
+        let index = || {
+            made.get_or_init(|| {
+                let docs: Vec<search::Doc> = oldest_first.iter().map(|v| doc(v)).collect();
+                let words = search::word_index(cx.lang.as_str(), &docs);
+                (docs, words)
+            })
+        };
+        self.emit_group(&format!("{dir}w"), &all, || {
+            index()
+                .1
+                .files
+                .iter()
+                .map(|(name, json)| (name["w".len()..].to_string(), json.clone()))
+                .collect()
+        })?;
+        for (i, chunk) in oldest_first
+            .chunks(search::RELEASES_PER_FRAGMENT)
+            .enumerate()
+        {
+            self.emit(&format!("{dir}r{i}.json"), fingerprints(chunk), || {
+                let docs: Vec<search::Doc> = chunk.iter().map(|v| doc(v)).collect();
+                Ok(search::release_fragment(&docs))
+            })?;
+        }
+        self.emit(&format!("{dir}index.json"), &all, || {
+            let (docs, words) = index();
+            Ok(search::manifest(docs, words))
+        })
+    }
+
     /// Everything under `/{lang}/`; returns (pages, feeds).
     fn language(
         &self,
@@ -889,22 +937,7 @@ impl<'a> Site<'a> {
             pages += self.list_pages(cx, &rel, &format!("{} {year}", t.archive), views, None)?;
         }
         let dir = format!("{lang}/search/fragments/");
-        self.emit_group(&dir, fingerprints(&cx.views), || {
-            let docs: Vec<search::Doc> = cx
-                .views
-                .iter()
-                .rev()
-                .map(|v| search::Doc {
-                    title: &v.title,
-                    url: self.urls.path(&v.rel_path),
-                    date_text: &v.date_text,
-                    date_iso: &v.date_iso,
-                    lead: &v.lead,
-                    words: &v.words,
-                })
-                .collect();
-            search::build(lang.as_str(), &docs)
-        })?;
+        self.search_index(cx, &dir)?;
         let index = format!("{dir}index.json");
         let counts: Vec<(i32, usize)> = years.iter().map(|(y, v)| (*y, v.len())).collect();
         let rel = Urls::search(lang);
@@ -1838,6 +1871,90 @@ mod tests {
             "{index}"
         );
         assert!(index.contains("/sitemap-2026.xml</loc>"), "{index}");
+    }
+
+    /// A release added to a language's search index makes its word
+    /// fragments and manifest again, and of its release fragments only the
+    /// last (releases are numbered from the oldest): the others are not
+    /// made again. What is made is what a render from nothing makes.
+    #[test]
+    fn a_new_release_makes_the_last_release_fragment_of_its_index_and_no_other() {
+        let (mut content, now) = sample();
+        let fi = Lang::parse("fi").unwrap();
+        let model = content
+            .releases
+            .iter()
+            .find(|r| r.lang == fi && r.is_published(now) && r.publication.web)
+            .map(|r| (**r).clone())
+            .unwrap();
+        let copy = |n: usize, date: &str| {
+            let mut r = model.clone();
+            r.slug = crate::release::Slug::parse(&format!("copy-{n}")).unwrap();
+            r.translation_key = None;
+            r.publication.date = DateTime::parse_from_rfc3339(date).unwrap().to_utc();
+            r.publication.updated = None;
+            r.file_date = r.publication.date.date_naive();
+            r.source.path = r
+                .source
+                .path
+                .with_file_name(format!("{}-copy-{n}.fi.md", &date[..10]));
+            r.source.fingerprint ^= 1 << n;
+            Arc::new(r)
+        };
+        // Newest first, as a load sorts them.
+        let newest_first = |content: &mut Content| {
+            content.releases.sort_by(|a, b| {
+                b.publication
+                    .date
+                    .cmp(&a.publication.date)
+                    .then_with(|| a.slug.cmp(&b.slug))
+            });
+        };
+        for n in 0..3 * search::RELEASES_PER_FRAGMENT {
+            content
+                .releases
+                .push(copy(n, &format!("2025-01-{:02}T10:00:00+02:00", n + 1)));
+        }
+        newest_first(&mut content);
+        let memo = Memo::default();
+        let first = render_round(&memo, &content, now);
+        let fragments = |files: &BTreeMap<String, String>| -> Vec<String> {
+            files
+                .keys()
+                .filter_map(|k| k.strip_prefix("fi/search/fragments/"))
+                .map(str::to_string)
+                .collect()
+        };
+        let releases = |names: &[String]| names.iter().filter(|n| n.starts_with('r')).count();
+        let made_first = fragments(&first);
+        let count = releases(&made_first);
+        assert!(count >= 4, "{made_first:?}");
+
+        content.releases.push(copy(40, "2026-11-22T07:00:00+02:00"));
+        newest_first(&mut content);
+        let second = render_round(&memo, &content, now);
+        let made = fragments(&second);
+        assert!(made.contains(&"index.json".to_string()), "{made:?}");
+        assert!(made.iter().any(|n| n.starts_with('w')), "{made:?}");
+        // The last release fragment, or (when it was full) one after it.
+        let made_releases: Vec<&String> = made.iter().filter(|n| n.starts_with('r')).collect();
+        let last = [format!("r{}.json", count - 1), format!("r{count}.json")];
+        assert!(
+            made_releases.len() == 1 && last.contains(made_releases[0]),
+            "{made:?}"
+        );
+        assert_ne!(
+            first["fi/search/fragments/index.json"],
+            second["fi/search/fragments/index.json"]
+        );
+
+        let whole = Memory::default();
+        render(&content, now, &whole, None).unwrap();
+        let whole = whole.0.into_inner().unwrap();
+        for name in &made {
+            let rel = format!("fi/search/fragments/{name}");
+            assert_eq!(second[&rel], whole[&rel], "{rel}");
+        }
     }
 
     /// The addresses of every sitemap file the index names, in order.
