@@ -325,6 +325,8 @@ pub struct BuildReport {
     /// The site's files after the build, when it knew them without
     /// reading the folder again.
     pub outputs: Option<record::Outputs>,
+    /// Why every page was rendered, when it was.
+    pub whole: Option<record::Whole>,
 }
 
 impl BuildReport {
@@ -348,6 +350,7 @@ impl BuildReport {
             removed: changes.removed,
             parsed: None,
             outputs: None,
+            whole: None,
         }
     }
 }
@@ -447,10 +450,18 @@ pub fn build_pressroom(
                 removed: 0,
                 parsed: Some(0),
                 outputs: None,
+                whole: None,
             });
         }
         changed_by_hand = true;
     }
+    // Why every page is rendered, if it is.
+    let mut whole = match (&old, &inputs) {
+        _ if force => Some(record::Whole::Forced),
+        (_, None) => Some(record::Whole::NotPlainFiles),
+        (None, _) => Some(record::Whole::FirstBuild),
+        (Some(old), Some(inputs)) => old.differs(inputs),
+    };
     // Only the releases changed: the pages whose inputs are as recorded
     // are neither rendered nor read again, if the site is as it was left
     // (looked at while the cache is read; if not, every page is rendered).
@@ -474,11 +485,13 @@ pub fn build_pressroom(
     );
     if known.is_none() {
         memo.forget_pages();
+        whole = whole.or(Some(record::Whole::ChangedByHand));
     }
     let content = Content::load_with(root, Some(&parses))?;
     memo.begin();
     let mut report = build_with(&content, out, now, Some(&memo), known.as_ref())?;
     report.parsed = Some(content.releases.len().saturating_sub(parses.hits()));
+    report.whole = whole;
     memo.sweep();
     // The parsed releases for the next build, and the record of this one,
     // are written side by side.

@@ -127,6 +127,41 @@ impl Under {
     }
 }
 
+/// Why a build rendered every page, not only those whose inputs changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// `--force`.
+    Forced,
+    /// No record of an earlier build into this folder.
+    FirstBuild,
+    /// A release file, asset or standing page is not a plain file.
+    NotPlainFiles,
+    /// pressroom itself changed (another version, or its binary replaced).
+    Program,
+    /// `pressroom.toml` changed.
+    Config,
+    /// An asset or a standing page changed.
+    Assets,
+    /// A file of the site was changed, added or removed since the last
+    /// build.
+    ChangedByHand,
+}
+
+impl Whole {
+    /// The reason, as the build's summary gives it.
+    pub fn says(self) -> &'static str {
+        match self {
+            Self::Forced => "--force",
+            Self::FirstBuild => "no record of an earlier build into this folder",
+            Self::NotPlainFiles => "a release, asset or page is not a plain file",
+            Self::Program => "pressroom itself changed since the last build",
+            Self::Config => "pressroom.toml changed since the last build",
+            Self::Assets => "an asset or a standing page changed",
+            Self::ChangedByHand => "a file of the site changed since the last build",
+        }
+    }
+}
+
 /// What a build reads, stamped before it reads it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Inputs {
@@ -348,6 +383,22 @@ impl Record {
     /// and standing pages render the same inputs into the same bytes; the
     /// pages may be skipped only if the files are still as they were left
     /// ([`Outputs::still_in`]).
+    /// Why a build of `inputs` cannot take this record's pages as they
+    /// were (see [`into_memo`](Record::into_memo)); `None` when it can.
+    pub fn differs(&self, inputs: &Inputs) -> Option<Whole> {
+        if self.program != inputs.program {
+            Some(Whole::Program)
+        } else if self.config != inputs.config {
+            Some(Whole::Config)
+        } else if self.assets != inputs.assets {
+            Some(Whole::Assets)
+        } else if self.pages.is_empty() {
+            Some(Whole::FirstBuild)
+        } else {
+            None
+        }
+    }
+
     pub fn into_memo(self, inputs: &Inputs) -> Option<(Memo, Outputs)> {
         let same = self.program == inputs.program
             && self.config == inputs.config

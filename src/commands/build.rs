@@ -37,6 +37,9 @@ pub fn run(root: &Path, args: &Args, ui: &mut Ui<'_>) -> anyhow::Result<Outcome>
         )?;
     } else {
         writeln!(out, "Built {}", report.out.display())?;
+        if let Some(whole) = report.whole {
+            writeln!(out, "  every page rendered: {}", whole.says())?;
+        }
     }
     writeln!(out, "  {:<40}{:>6}", "releases on the web", s.releases)?;
     writeln!(

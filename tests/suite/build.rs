@@ -1846,7 +1846,19 @@ fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_buil
         let fresh = dir.path().join(format!("fresh-{step}"));
         build_and_compare(dir.path(), &out, &fresh, now, what)
     };
-    check(NOW, "the first build");
+    let report = check(NOW, "the first build");
+    // The summary says why every page was rendered, when it was.
+    let whole = |report: &str| {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("every page rendered: "))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        whole(&report).as_deref(),
+        Some("no record of an earlier build into this folder"),
+        "{report}"
+    );
     let page = out.join("fi/r3/index.html");
     let inode = || std::os::unix::fs::MetadataExt::ino(&fs::metadata(&page).unwrap());
     let before = inode();
@@ -1864,6 +1876,7 @@ fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_buil
     );
     assert!(out.join("fi/new/index.html").is_file());
     assert_eq!(read_again(&report), Some(1), "{report}");
+    assert_eq!(whole(&report), None, "{report}");
     write(
         "2026-01-10-r10.fi.md",
         tagged_release("Tiedote kymmenen", "2026-01-10 12:00", "satama"),
@@ -1901,6 +1914,11 @@ fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_buil
     .unwrap();
     let report = check("2026-12-02T08:00:00+02:00", "the configuration edited");
     assert_eq!(skipped(&report), 0, "{report}");
+    assert_eq!(
+        whole(&report).as_deref(),
+        Some("pressroom.toml changed since the last build"),
+        "{report}"
+    );
     fs::write(out.join("fi/r3/index.html"), "tampered").unwrap();
     write(
         "2026-01-13-r13.fi.md",
@@ -1911,4 +1929,9 @@ fn a_rebuild_after_release_changes_skips_unchanged_pages_and_matches_a_full_buil
         "a page of the site changed by hand",
     );
     assert_eq!(skipped(&report), 0, "{report}");
+    assert_eq!(
+        whole(&report).as_deref(),
+        Some("a file of the site changed since the last build"),
+        "{report}"
+    );
 }
