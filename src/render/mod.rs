@@ -199,6 +199,10 @@ impl Urls {
     pub fn search(lang: &Lang) -> String {
         format!("{lang}/search/")
     }
+    /// The folder of the language's search index (see `search`).
+    pub fn search_fragments(lang: &Lang) -> String {
+        format!("{lang}/search/fragments/")
+    }
     /// The language's keyword index.
     pub fn keywords(lang: &Lang) -> String {
         format!("{lang}/tags/")

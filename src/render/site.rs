@@ -850,6 +850,22 @@ impl<'a> Site<'a> {
         cx: &'a LangCtx<'a>,
         by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
     ) -> io::Result<(usize, usize)> {
+        // The search index (its word index is made on one core) beside
+        // the language's pages.
+        let (search, pages) = rayon::join(
+            || self.search_index(cx, &Urls::search_fragments(cx.lang)),
+            || self.language_pages(cx, by_key),
+        );
+        search?;
+        pages
+    }
+
+    /// The pages and feeds of a language but its search index.
+    fn language_pages(
+        &self,
+        cx: &'a LangCtx<'a>,
+        by_key: &sharded::HashMap<&str, Vec<&ReleaseView>>,
+    ) -> io::Result<(usize, usize)> {
         let t = cx.t();
         let lang = cx.lang;
         let site_title = self.content.config.site.title(lang);
@@ -936,8 +952,7 @@ impl<'a> Site<'a> {
             let rel = Urls::archive(lang, *year);
             pages += self.list_pages(cx, &rel, &format!("{} {year}", t.archive), views, None)?;
         }
-        let dir = format!("{lang}/search/fragments/");
-        self.search_index(cx, &dir)?;
+        let dir = Urls::search_fragments(lang);
         let index = format!("{dir}index.json");
         let counts: Vec<(i32, usize)> = years.iter().map(|(y, v)| (*y, v.len())).collect();
         let rel = Urls::search(lang);
