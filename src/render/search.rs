@@ -414,20 +414,6 @@ pub struct WordIndex {
     pub firsts: Vec<String>,
 }
 
-/// The index of `docs` (a language's releases, oldest first: a new release
-/// is the last, so that the postings and release fragments of the others
-/// stay as they were) in `lang`: the word fragments, the release fragments
-/// and the manifest.
-pub fn build(lang: &str, docs: &[Doc]) -> Files {
-    let words = word_index(lang, docs);
-    let mut files = words.files.clone();
-    for (i, chunk) in docs.chunks(RELEASES_PER_FRAGMENT).enumerate() {
-        files.push((format!("r{i}.json"), release_fragment(chunk)));
-    }
-    files.push(("index.json".to_string(), manifest(docs, &words)));
-    files
-}
-
 /// The release fragment `rN.json` of `chunk` (at most
 /// [`RELEASES_PER_FRAGMENT`] releases): title, address, dates and the start
 /// of the lead of each.
@@ -469,7 +455,9 @@ pub fn manifest(docs: &[Doc], words: &WordIndex) -> String {
     serde_json::to_string(&manifest).expect("the manifest serialises")
 }
 
-/// The word fragments of the index of `docs` in `lang` (see [`build`]).
+/// The word fragments of the index of `docs` (a language's releases,
+/// oldest first: a new release is the last, so that the postings of the
+/// others stay as they were) in `lang`.
 pub fn word_index(lang: &str, docs: &[Doc]) -> WordIndex {
     // The language's words in order, each with its stem. A hash set finds
     // the distinct words and one sort orders them: a tree kept in order
@@ -556,6 +544,20 @@ pub fn word_index(lang: &str, docs: &[Doc]) -> WordIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole index of `docs` (a language's releases, oldest first) in
+    /// `lang`, as the site makes it from its parts: the word fragments,
+    /// the release fragments and the manifest.
+    fn build(lang: &str, docs: &[Doc]) -> Files {
+        let words = word_index(lang, docs);
+        let manifest = manifest(docs, &words);
+        let mut files = words.files;
+        for (i, chunk) in docs.chunks(RELEASES_PER_FRAGMENT).enumerate() {
+            files.push((format!("r{i}.json"), release_fragment(chunk)));
+        }
+        files.push(("index.json".to_string(), manifest));
+        files
+    }
 
     fn doc<'a>(title: &'a str, lead: &'a str, body: &'a str) -> Doc<'a> {
         let words = Box::leak(Box::new(Words::of(title, &["Liikenne"], lead, body)));
